@@ -1,0 +1,138 @@
+package persistence
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// tmpMarker is part of every temporary file name. Such files are never the
+// committed state of anything, so they are removed when a store opens.
+const tmpMarker = ".tmp-"
+
+// dirWriter writes files atomically and durably into one directory.
+//
+// Crash reasoning for write, then sync:
+//  1. The new content goes to a temporary file in the same directory (rename
+//     is only atomic within one file system) and is fsynced before it gets
+//     its final name: after a power cut a renamed file must never turn out
+//     empty or partial, which ext4 and others allow for data not yet synced.
+//  2. The current file is hard-linked to <name>.prev, so the previous good
+//     generation survives; the link goes through its own temporary name and
+//     a rename, so <name>.prev is itself always complete.
+//  3. rename(tmp, name) swaps the name atomically: a reader, or a restart
+//     after SIGKILL, sees the old or the new file, never a mix.
+//  4. Renames live in the directory, not in the file; until the directory is
+//     fsynced, a power cut may undo them (or lose a newly created name). sync
+//     does that once for a whole batch, and only after it returns is any file
+//     of the batch reported durable.
+type dirWriter struct {
+	dir      string
+	keepPrev bool
+}
+
+// write stores data under name. It is durable only after sync.
+func (w dirWriter) write(name string, data []byte) (err error) {
+	path := filepath.Join(w.dir, name)
+	f, err := os.CreateTemp(w.dir, name+tmpMarker+"*")
+	if err != nil {
+		return fmt.Errorf("create temporary file: %w", err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			_ = os.Remove(tmp) // never the committed state; a leftover is swept at open
+		}
+	}()
+	if _, err := f.Write(data); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("write %s: %w", tmp, err)
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("fsync %s: %w", tmp, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", tmp, err)
+	}
+	if w.keepPrev {
+		w.keepPrevious(path)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("rename into place: %w", err)
+	}
+	return nil
+}
+
+// keepPrevious links the current file to <path>.prev. It is best effort: a
+// file system without hard links (FAT boot partitions) just keeps no
+// previous generation, and a missing current file has none to keep.
+func (w dirWriter) keepPrevious(path string) {
+	tmp := path + ".prev" + tmpMarker + "link"
+	_ = os.Remove(tmp)
+	if err := os.Link(path, tmp); err != nil {
+		return
+	}
+	if err := os.Rename(tmp, path+".prev"); err != nil {
+		_ = os.Remove(tmp)
+	}
+}
+
+// sync makes every rename and creation in the directory durable.
+func (w dirWriter) sync() error { return syncDir(w.dir) }
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("open directory for fsync: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("fsync directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+// moveAside renames a file that cannot be used to <path>.corrupt-<time>,
+// adding -2, -3, ... rather than ever replacing an earlier one. It returns
+// the new path. The caller holds the directory lock, so no other process
+// races for the name.
+func moveAside(path string, now time.Time) (string, error) {
+	base := path + ".corrupt-" + now.UTC().Format("20060102T150405.000Z")
+	dst := base
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(dst); errors.Is(err, fs.ErrNotExist) {
+			break
+		} else if err != nil {
+			return "", fmt.Errorf("check %s: %w", dst, err)
+		}
+		dst = fmt.Sprintf("%s-%d", base, i)
+	}
+	if err := os.Rename(path, dst); err != nil {
+		return "", fmt.Errorf("move aside: %w", err)
+	}
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		return dst, err
+	}
+	return dst, nil
+}
+
+// removeTemporaries deletes files left by writes that a crash interrupted.
+func removeTemporaries(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.Type().IsRegular() && strings.Contains(e.Name(), tmpMarker) {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,116 @@
+package persistence
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// BackupRequested writes every module that asked for a backup since its
+// last durable write: one backup cycle. Modules that did not ask are not
+// touched. The error joins one error per module that failed; the others are
+// written regardless.
+func (s *Store) BackupRequested(ctx context.Context) error { return s.commit(ctx, false) }
+
+// Flush writes every restored module, whether it asked or not, as RoSys
+// does at shutdown. Like BackupRequested it writes all it can and names each
+// module that failed.
+func (s *Store) Flush(ctx context.Context) error { return s.commit(ctx, true) }
+
+type written struct {
+	e    *entry
+	gen  uint64
+	size int
+}
+
+func (s *Store) commit(ctx context.Context, all bool) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	at := s.now()
+	var wrote []written
+	var errs []error
+	for _, e := range s.snapshotEntries() {
+		if err := ctx.Err(); err != nil {
+			errs = append(errs, fmt.Errorf("stopped before module %q: %w", e.key, err))
+			break
+		}
+		// The generation is read before the snapshot is taken: a request
+		// that arrives after this point is newer than what gets written and
+		// leaves the module marked for the next cycle.
+		gen := e.generation()
+		if !all && gen == e.saved.Load() {
+			continue
+		}
+		if !e.restored.Load() {
+			errs = append(errs, fmt.Errorf("module %q: %w", e.key, ErrNotRestored))
+			continue
+		}
+		size, err := s.write(e, at)
+		if err != nil {
+			err = fmt.Errorf("module %q: %w", e.key, err)
+			e.setError(err)
+			s.log.Error("backup failed", zap.String("module", e.key), zap.Error(err))
+			errs = append(errs, err)
+			continue
+		}
+		wrote = append(wrote, written{e, gen, size})
+	}
+	if len(wrote) == 0 {
+		return errors.Join(errs...)
+	}
+	// One directory fsync makes the whole batch durable; until it returns
+	// nothing of the batch counts as saved.
+	if err := s.w.sync(); err != nil {
+		for _, w := range wrote {
+			w.e.setError(err)
+		}
+		s.log.Error("backup failed", zap.Error(err))
+		return errors.Join(append(errs, err)...)
+	}
+	for _, w := range wrote {
+		w.e.saved.Store(w.gen)
+		w.e.stMu.Lock()
+		w.e.st.LastSaved = at
+		w.e.st.Size = w.size
+		w.e.st.Saves++
+		w.e.st.LastError = ""
+		w.e.stMu.Unlock()
+	}
+	s.log.Debug("backup written", zap.Int("modules", len(wrote)), zap.Bool("flush", all))
+	return errors.Join(errs...)
+}
+
+// write encodes and writes one module's snapshot. Only Backup runs module
+// code (under the module's lock); encoding and I/O happen here, after it.
+func (s *Store) write(e *entry, at time.Time) (int, error) {
+	e.stMu.Lock()
+	blocked := e.blocked
+	e.stMu.Unlock()
+	if blocked != nil {
+		return 0, blocked
+	}
+	snap, err := backupModule(e.mod)
+	if err != nil {
+		return 0, err
+	}
+	data, err := encodeFile(e.key, e.version, at, snap)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.w.write(e.key+".json", data); err != nil {
+		return 0, err
+	}
+	return len(data), nil
+}
+
+func backupModule(p Persistable) (snap any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic in Backup: %v", r)
+		}
+	}()
+	return p.Backup(), nil
+}

@@ -1,0 +1,16 @@
+package persistence
+
+import "errors"
+
+// Sentinel errors that callers branch on; wrapped with details.
+var (
+	ErrInvalidKey   = errors.New("invalid module key")
+	ErrDuplicateKey = errors.New("module key already registered")
+	ErrUnknownKey   = errors.New("no module registered under key")
+	// ErrNotRestored refuses to write a module that was never restored:
+	// writing it would replace the stored state with defaults.
+	ErrNotRestored = errors.New("module not restored yet")
+	// ErrNewerSchema marks a file written by a newer program version.
+	ErrNewerSchema = errors.New("file has a newer schema version than this program knows")
+	ErrLocked      = errors.New("data directory is in use by another process")
+)

@@ -1,0 +1,62 @@
+package persistence
+
+import (
+	"encoding/json"
+	"sync/atomic"
+)
+
+// Persistable is a module whose state is kept across restarts.
+//
+// Backup is called on the backup goroutine. It must copy the state under the
+// module's own lock and return quickly: the returned value is JSON-encoded
+// after the lock is released, so it must not share memory that the module
+// goes on mutating (return copies of maps and slices).
+//
+// Restore receives the stored JSON data object (already migrated to the
+// module's current schema version) and replaces the module's state with it.
+// It should leave the state unchanged when it returns an error.
+type Persistable interface {
+	Backup() any
+	Restore(data json.RawMessage) error
+}
+
+// Versioned is implemented by modules whose stored shape changes over time.
+// Versions start at 1; a module that does not implement Versioned is at
+// version 1.
+type Versioned interface {
+	// SchemaVersion is the version that Backup produces.
+	SchemaVersion() int
+	// Migrate turns data stored at version from into version from+1. The
+	// store calls it once per step, in order, before Restore.
+	Migrate(from int, data json.RawMessage) (json.RawMessage, error)
+}
+
+// Tracker counts backup requests. Embed it in a module so that the module
+// can call RequestBackup itself, as RoSys' PersistentModule does:
+//
+//	type Model struct {
+//		persistence.Tracker
+//		...
+//	}
+//
+// It is a generation counter, not a flag: a request that arrives while the
+// store is writing an older snapshot leaves the module marked, so it is
+// written again in the next cycle. The zero value is ready to use.
+type Tracker struct {
+	gen    atomic.Uint64
+	notify atomic.Pointer[func()]
+}
+
+// RequestBackup marks the module to be written in the next backup cycle.
+// It never blocks, so it is safe to call from the control loop.
+func (t *Tracker) RequestBackup() {
+	t.gen.Add(1)
+	if fn := t.notify.Load(); fn != nil {
+		(*fn)()
+	}
+}
+
+func (t *Tracker) tracker() *Tracker { return t }
+
+// tracked is satisfied by any type that embeds Tracker.
+type tracked interface{ tracker() *Tracker }

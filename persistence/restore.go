@@ -1,0 +1,131 @@
+package persistence
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"go.uber.org/zap"
+)
+
+// Restore restores every registered module that has not been restored yet,
+// in registration order. It never fails because of a stored file: for each
+// module it uses the first usable of
+//
+//  1. <key>.json
+//  2. <key>.json.prev, the previous generation (the module is then marked
+//     for backup, so a good current file is written again)
+//  3. the module's defaults (its state before Restore)
+//
+// and every file it cannot use is moved aside as <file>.corrupt-<time>,
+// logged at error level with the reason, and listed in the module's status.
+// The returned error is only ever the context's.
+func (s *Store) Restore(ctx context.Context) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	for _, e := range s.snapshotEntries() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if !e.restored.Load() {
+			s.restoreEntry(e)
+		}
+	}
+	return nil
+}
+
+func (s *Store) restoreEntry(e *entry) {
+	main := s.Path(e.key)
+	prev := main + ".prev"
+	from := FromDefaults
+	log := s.log.With(zap.String("module", e.key))
+	switch mainErr := s.use(e, main); {
+	case mainErr == nil:
+		from = FromFile
+	case s.use(e, prev) == nil:
+		from = FromPrevious
+		log.Warn("restored the previous generation", zap.String("path", prev))
+	case errors.Is(mainErr, fs.ErrNotExist):
+		log.Info("nothing stored yet; keeping defaults", zap.String("path", main))
+	default:
+		log.Warn("keeping defaults: no usable stored state")
+	}
+	e.stMu.Lock()
+	e.st.RestoredFrom = from
+	e.stMu.Unlock()
+	e.saved.Store(e.generation())
+	if from == FromPrevious {
+		e.requests.Add(1)
+	}
+	e.restored.Store(true)
+}
+
+// use restores e from path. A file that exists but cannot be used is moved
+// aside; if even that fails, writes to the module are blocked so the file is
+// never replaced.
+func (s *Store) use(e *entry, path string) error {
+	err := s.restoreFrom(e, path)
+	if err == nil || errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	log := s.log.With(zap.String("module", e.key), zap.String("path", path))
+	aside, mvErr := moveAside(path, s.now())
+	e.stMu.Lock()
+	defer e.stMu.Unlock()
+	if mvErr != nil {
+		e.blocked = fmt.Errorf("%s cannot be read (%v) nor moved aside (%v); not writing over it", path, err, mvErr)
+		log.Error("cannot use stored state, nor move it aside", zap.Error(err), zap.NamedError("move_error", mvErr))
+		e.st.RestoreError = e.blocked.Error()
+		return err
+	}
+	log.Error("cannot use stored state; moved it aside", zap.Error(err), zap.String("moved_to", aside))
+	e.st.RestoreError = fmt.Sprintf("%s: %v (moved to %s)", path, err, aside)
+	e.st.MovedAside = append(e.st.MovedAside, aside)
+	return err
+}
+
+// restoreFrom reads, decodes, migrates and restores one file.
+func (s *Store) restoreFrom(e *entry, path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	st, err := decodeFile(e.key, b)
+	if err != nil {
+		return err
+	}
+	data := st.Data
+	if st.SchemaVersion > e.version {
+		return fmt.Errorf("%w: file is version %d, this program writes %d", ErrNewerSchema, st.SchemaVersion, e.version)
+	}
+	for v := st.SchemaVersion; v < e.version; v++ {
+		// A module below version 2 never needs a migration, so the type
+		// assertion holds whenever the loop runs.
+		data, err = e.mod.(Versioned).Migrate(v, data)
+		if err != nil {
+			return fmt.Errorf("migrate from schema version %d: %w", v, err)
+		}
+	}
+	if err := restoreModule(e.mod, data); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	if st.SchemaVersion < e.version {
+		s.log.Info("migrated stored state", zap.String("module", e.key),
+			zap.Int("from", st.SchemaVersion), zap.Int("to", e.version))
+	}
+	return nil
+}
+
+// restoreModule calls Restore, turning a panic in module code into an error
+// so that one bad module cannot stop start-up.
+func restoreModule(p Persistable, data json.RawMessage) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic in Restore: %v", r)
+		}
+	}()
+	return p.Restore(data)
+}

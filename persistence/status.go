@@ -1,0 +1,64 @@
+package persistence
+
+import "time"
+
+// Where a module's state came from at start-up.
+const (
+	FromFile     = "file"     // the module's file
+	FromPrevious = "previous" // the previous generation, <key>.json.prev
+	FromDefaults = "defaults" // nothing usable was stored
+)
+
+// ModuleStatus is what the store knows about one module, for logs, the
+// status API and the dashboard.
+type ModuleStatus struct {
+	Key           string    `json:"key"`
+	SchemaVersion int       `json:"schema_version"`
+	RestoredFrom  string    `json:"restored_from,omitempty"`
+	LastSaved     time.Time `json:"last_saved,omitzero"`
+	Size          int       `json:"size"`
+	Pending       bool      `json:"pending"`
+	Saves         uint64    `json:"saves"`
+	LastError     string    `json:"last_error,omitempty"`    // of the last write
+	RestoreError  string    `json:"restore_error,omitempty"` // of start-up
+	// MovedAside lists files that could not be used and were kept aside.
+	MovedAside []string `json:"moved_aside,omitempty"`
+}
+
+// Status reports every module in registration order.
+func (s *Store) Status() []ModuleStatus {
+	entries := s.snapshotEntries()
+	out := make([]ModuleStatus, len(entries))
+	for i, e := range entries {
+		out[i] = e.status()
+	}
+	return out
+}
+
+// ModuleStatus reports one module.
+func (s *Store) ModuleStatus(key string) (ModuleStatus, error) {
+	e, err := s.entry(key)
+	if err != nil {
+		return ModuleStatus{}, err
+	}
+	return e.status(), nil
+}
+
+func (e *entry) status() ModuleStatus {
+	e.stMu.Lock()
+	st := e.st
+	st.MovedAside = append([]string(nil), e.st.MovedAside...)
+	e.stMu.Unlock()
+	st.Pending = e.restored.Load() && e.generation() != e.saved.Load()
+	return st
+}
+
+func (e *entry) setError(err error) {
+	e.stMu.Lock()
+	defer e.stMu.Unlock()
+	if err == nil {
+		e.st.LastError = ""
+		return
+	}
+	e.st.LastError = err.Error()
+}

@@ -1,0 +1,202 @@
+package persistence
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Store keeps registered modules in one directory, one file per module:
+// <dir>/<key>.json. One process at a time owns a directory (see Open).
+type Store struct {
+	dir  string
+	log  *zap.Logger
+	now  func() time.Time
+	w    dirWriter
+	lock *os.File
+
+	mu      sync.Mutex // guards entries and order
+	entries map[string]*entry
+	order   []*entry
+
+	writeMu sync.Mutex // serialises backup cycles and flushes; never taken by modules
+	wake    chan struct{}
+}
+
+// entry is one registered module.
+type entry struct {
+	key     string
+	mod     Persistable
+	tracker *Tracker // nil unless the module embeds Tracker
+	version int
+
+	requests atomic.Uint64 // requests made through Store.RequestBackup
+	saved    atomic.Uint64 // generation of the last durable write
+	restored atomic.Bool
+
+	stMu sync.Mutex
+	st   ModuleStatus
+	// blocked refuses writes: the file on disk could not be read and could
+	// not be moved aside either, so writing would destroy it.
+	blocked error
+}
+
+// generation grows with every backup request for the module.
+func (e *entry) generation() uint64 {
+	g := e.requests.Load()
+	if e.tracker != nil {
+		g += e.tracker.gen.Load()
+	}
+	return g
+}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithLogger sets the logger; the store names it "persistence".
+func WithLogger(l *zap.Logger) Option { return func(s *Store) { s.log = l } }
+
+// WithClock sets the time source for save times and corrupt-file names.
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+
+// WithKeepPrevious sets whether each write keeps the file it replaces as
+// <key>.json.prev, the generation used when the current one is damaged.
+// The default is true.
+func WithKeepPrevious(keep bool) Option { return func(s *Store) { s.w.keepPrev = keep } }
+
+// Open creates dir if needed, locks it against other processes and removes
+// temporary files that an interrupted write left behind.
+func Open(dir string, opts ...Option) (*Store, error) {
+	s := &Store{
+		dir:     dir,
+		log:     zap.NewNop(),
+		now:     time.Now,
+		w:       dirWriter{dir: dir, keepPrev: true},
+		entries: map[string]*entry{},
+		wake:    make(chan struct{}, 1),
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	s.log = s.log.Named("persistence")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	s.lock = lock
+	if err := removeTemporaries(dir); err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("remove temporary files in %s: %w", dir, err)
+	}
+	return s, nil
+}
+
+// Close releases the directory lock. It does not flush: call Flush first.
+func (s *Store) Close() error { return s.lock.Close() }
+
+// Dir is the directory the store writes to.
+func (s *Store) Dir() string { return s.dir }
+
+// Path is the file that holds the module registered under key.
+func (s *Store) Path(key string) string { return filepath.Join(s.dir, key+".json") }
+
+// Register adds a module under key. Keys are validated (see ValidateKey)
+// and must be unique. The module is restored by the next Restore call.
+func (s *Store) Register(key string, p Persistable) error {
+	if err := ValidateKey(key); err != nil {
+		return err
+	}
+	if p == nil {
+		return fmt.Errorf("register %q: nil module", key)
+	}
+	e := &entry{key: key, mod: p, version: 1}
+	if v, ok := p.(Versioned); ok {
+		e.version = v.SchemaVersion()
+		if e.version < 1 {
+			return fmt.Errorf("register %q: schema version %d, versions start at 1", key, e.version)
+		}
+	}
+	e.st = ModuleStatus{Key: key, SchemaVersion: e.version}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, dup := s.entries[key]; dup {
+		return fmt.Errorf("%w: %q", ErrDuplicateKey, key)
+	}
+	if t, ok := p.(tracked); ok {
+		e.tracker = t.tracker()
+		wake := s.signal
+		e.tracker.notify.Store(&wake)
+	}
+	s.entries[key] = e
+	s.order = append(s.order, e)
+	return nil
+}
+
+// Keys lists the registered keys in registration order.
+func (s *Store) Keys() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	keys := make([]string, len(s.order))
+	for i, e := range s.order {
+		keys[i] = e.key
+	}
+	return keys
+}
+
+// Module returns the module registered under key.
+func (s *Store) Module(key string) (Persistable, bool) {
+	e, err := s.entry(key)
+	if err != nil {
+		return nil, false
+	}
+	return e.mod, true
+}
+
+// RequestBackup marks the module under key for the next backup cycle. It
+// never blocks.
+func (s *Store) RequestBackup(key string) error {
+	e, err := s.entry(key)
+	if err != nil {
+		return err
+	}
+	e.requests.Add(1)
+	s.signal()
+	return nil
+}
+
+// Requests delivers a value whenever a module asks for a backup, so a
+// backup loop can commit at once instead of waiting for its next cycle.
+// Requests that arrive while nobody reads are coalesced into one.
+func (s *Store) Requests() <-chan struct{} { return s.wake }
+
+func (s *Store) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Store) entry(key string) (*entry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.entries[key]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownKey, key)
+	}
+	return e, nil
+}
+
+func (s *Store) snapshotEntries() []*entry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*entry(nil), s.order...)
+}

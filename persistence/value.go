@@ -1,0 +1,141 @@
+package persistence
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sync"
+)
+
+// Value holds a piece of persistent state behind its own lock, so that most
+// modules never write Backup and Restore by hand:
+//
+//	settings := persistence.NewValue(Settings{MaxSpeed: 0.5})
+//	store.Register("settings", settings)
+//	settings.Update(func(s *Settings) { s.MaxSpeed = 0.8 }) // marked for backup
+//
+// T must be JSON-encodable. Get returns a copy, and Restore decodes over the
+// defaults given to NewValue, so a field missing from the stored data keeps
+// its default instead of becoming zero.
+type Value[T any] struct {
+	Tracker
+
+	mu  sync.RWMutex
+	v   T
+	def T
+
+	deep       bool
+	version    int
+	migrations map[int]Migration
+	onChange   []func(T)
+}
+
+// Migration turns data stored at one schema version into the next version.
+type Migration func(data json.RawMessage) (json.RawMessage, error)
+
+// ValueOption configures a Value.
+type ValueOption func(*valueConfig)
+
+type valueConfig struct {
+	version    int
+	migrations map[int]Migration
+}
+
+// WithSchema declares the schema version the Value writes and the
+// migrations from older versions: migrations[n] turns version n into n+1.
+func WithSchema(version int, migrations map[int]Migration) ValueOption {
+	return func(c *valueConfig) {
+		c.version = version
+		c.migrations = migrations
+	}
+}
+
+// NewValue returns a Value holding a copy of defaults.
+func NewValue[T any](defaults T, opts ...ValueOption) *Value[T] {
+	cfg := valueConfig{version: 1}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	deep := needsDeepCopy(reflect.TypeFor[T]())
+	return &Value[T]{
+		v:          deepCopy(defaults, deep),
+		def:        deepCopy(defaults, deep),
+		deep:       deep,
+		version:    cfg.version,
+		migrations: cfg.migrations,
+	}
+}
+
+// Get returns a copy of the current value. For a T without maps, slices or
+// pointers it does not allocate.
+func (v *Value[T]) Get() T {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return deepCopy(v.v, v.deep)
+}
+
+// Set replaces the value and marks it for backup. The Value takes ownership
+// of x: do not modify maps or slices in x afterwards.
+func (v *Value[T]) Set(x T) {
+	v.mu.Lock()
+	v.v = x
+	v.mu.Unlock()
+	v.changed()
+}
+
+// Update changes the value in place under the lock and marks it for backup.
+// fn must not keep the pointer or call other methods of v.
+func (v *Value[T]) Update(fn func(*T)) {
+	v.mu.Lock()
+	fn(&v.v)
+	v.mu.Unlock()
+	v.changed()
+}
+
+// OnChange registers fn to be called with a copy of the value after every
+// Set, Update and Restore (on the caller's goroutine, after the lock is
+// released). Register before the value is shared.
+func (v *Value[T]) OnChange(fn func(T)) { v.onChange = append(v.onChange, fn) }
+
+func (v *Value[T]) changed() {
+	v.RequestBackup()
+	if len(v.onChange) == 0 {
+		return
+	}
+	cur := v.Get()
+	for _, fn := range v.onChange {
+		fn(cur)
+	}
+}
+
+// Backup implements Persistable: a deep copy taken under a read lock; the
+// store encodes it after the lock is released.
+func (v *Value[T]) Backup() any { return v.Get() }
+
+// Restore implements Persistable. It decodes data over the defaults and
+// replaces the value only if decoding succeeds.
+func (v *Value[T]) Restore(data json.RawMessage) error {
+	x, err := FromJSON(data, v.def)
+	if err != nil {
+		return err
+	}
+	v.mu.Lock()
+	v.v = x
+	v.mu.Unlock()
+	for _, fn := range v.onChange {
+		fn(v.Get())
+	}
+	return nil
+}
+
+// SchemaVersion implements Versioned.
+func (v *Value[T]) SchemaVersion() int { return v.version }
+
+// Migrate implements Versioned.
+func (v *Value[T]) Migrate(from int, data json.RawMessage) (json.RawMessage, error) {
+	m, ok := v.migrations[from]
+	if !ok {
+		return nil, fmt.Errorf("no migration from schema version %d to %d", from, from+1)
+	}
+	return m(data)
+}
