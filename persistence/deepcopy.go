@@ -14,6 +14,12 @@ func deepCopy[T any](v T, deep bool) T {
 	if !deep {
 		return v
 	}
+	return deepCopyReflect(v)
+}
+
+// deepCopyReflect is apart from deepCopy because taking &v moves v to the
+// heap for the whole function, fast path included.
+func deepCopyReflect[T any](v T) T {
 	src := reflect.ValueOf(&v).Elem()
 	dst := reflect.New(src.Type()).Elem()
 	copyValue(dst, src)
