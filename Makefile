@@ -1,0 +1,48 @@
+# rosys-go. `make run` starts the simulated demo robot, `make test` runs
+# every test with the race detector plus the linters.
+GO          ?= go
+GOBIN       := $(shell $(GO) env GOPATH)/bin
+STATICCHECK := $(GOBIN)/staticcheck
+STATICCHECK_VERSION := v0.8.2
+VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS     := -s -w -X main.version=$(VERSION)
+ARGS        ?=
+
+.PHONY: all build run test test-unit lint tools bench cross clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/rosys ./cmd/rosys
+
+run: build
+	./bin/rosys run $(ARGS)
+
+test: lint test-unit
+
+test-unit:
+	$(GO) test -race -count=1 ./...
+
+lint: $(STATICCHECK)
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
+
+tools: $(STATICCHECK)
+
+$(STATICCHECK):
+	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./... | tee bench/go-bench.txt
+
+# Static binaries for the boards: no cgo, so they run on any arm64/armv7
+# Linux without a matching libc.
+cross:
+	mkdir -p dist
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o dist/rosys-linux-arm64 ./cmd/rosys
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm GOARM=7 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o dist/rosys-linux-armv7 ./cmd/rosys
+
+clean:
+	rm -rf bin dist
