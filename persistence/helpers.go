@@ -1,6 +1,8 @@
 package persistence
 
 import (
+	"bytes"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -25,8 +27,22 @@ func ToJSON(v any) (json.RawMessage, error) {
 // FromJSON decodes data into a copy of defaults: fields present in data
 // replace the defaults, missing ones keep them. defaults is not modified.
 func FromJSON[T any](data json.RawMessage, defaults T) (T, error) {
+	return fromJSON(data, defaults, false)
+}
+
+// fromJSON decodes data over a copy of defaults; strict refuses fields that
+// T does not have (for data typed by a person, where a typo must not pass).
+func fromJSON[T any](data json.RawMessage, defaults T, strict bool) (T, error) {
 	v := deepCopy(defaults, needsDeepCopy(reflect.TypeFor[T]()))
-	if err := json.Unmarshal(data, &v); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if strict {
+		dec.DisallowUnknownFields()
+	}
+	err := dec.Decode(&v)
+	if err == nil && dec.More() {
+		err = errors.New("data after the JSON value")
+	}
+	if err != nil {
 		var zero T
 		return zero, fmt.Errorf("decode %T: %w", zero, err)
 	}

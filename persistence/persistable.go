@@ -20,6 +20,13 @@ type Persistable interface {
 	Restore(data json.RawMessage) error
 }
 
+// StrictRestorer is implemented by modules that can refuse data with fields
+// they do not know. Restore must accept them (files from newer or older
+// programs); data typed by a person, through the API, should not.
+type StrictRestorer interface {
+	RestoreStrict(data json.RawMessage) error
+}
+
 // Versioned is implemented by modules whose stored shape changes over time.
 // Versions start at 1; a module that does not implement Versioned is at
 // version 1.

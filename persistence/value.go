@@ -114,8 +114,14 @@ func (v *Value[T]) Backup() any { return v.Get() }
 
 // Restore implements Persistable. It decodes data over the defaults and
 // replaces the value only if decoding succeeds.
-func (v *Value[T]) Restore(data json.RawMessage) error {
-	x, err := FromJSON(data, v.def)
+func (v *Value[T]) Restore(data json.RawMessage) error { return v.restore(data, false) }
+
+// RestoreStrict is Restore, but refuses fields that T does not have. The
+// HTTP API uses it, so that a typo in a key is an error, not a reset.
+func (v *Value[T]) RestoreStrict(data json.RawMessage) error { return v.restore(data, true) }
+
+func (v *Value[T]) restore(data json.RawMessage, strict bool) error {
+	x, err := fromJSON(data, v.def, strict)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,66 @@
+// Command rosys runs a robot and works on its data offline.
+//
+//	rosys run [--config robot.yaml] [--data-dir DIR] [--http ADDR] [--sim]
+//	rosys version
+//
+// See `rosys --help` and the README.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+type command struct {
+	name string
+	args string
+	help string
+	run  func(args []string, stdout, stderr io.Writer) int
+}
+
+func commands() []command {
+	return []command{
+		{"run", "[--config robot.yaml] [--data-dir DIR] [--http ADDR] [--sim] [--log-level LEVEL]",
+			"run the robot (without --config: the simulated demo robot)", runCommand},
+		{"version", "", "print the version", func(_ []string, out, _ io.Writer) int {
+			fmt.Fprintf(out, "rosys %s\n", version)
+			return 0
+		}},
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "rosys %s: a robot runtime for ARM boards\n\nUsage:\n", version)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  rosys %s %s\n      %s\n", c.name, c.args, c.help)
+	}
+	fmt.Fprintf(w, "\nRun `rosys COMMAND --help` for a command's flags. Data lives in ~/.rosys unless\n--data-dir or ROSYS_DATA_DIR say otherwise.\n")
+}
+
+func main() { os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func dispatch(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	switch args[0] {
+	case "-h", "--help", "-help", "help":
+		usage(stdout)
+		return 0
+	case "--version", "-version":
+		args[0] = "version"
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "rosys: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return 2
+}

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/gorosys/rosys/config"
+	"github.com/gorosys/rosys/internal/demo"
+	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/rosys"
+	"github.com/gorosys/rosys/ui"
+	"go.uber.org/zap"
+)
+
+func runCommand(args []string, _, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "", "robot description (robot.yaml); without it, the simulated demo robot")
+	dataDir := fs.String("data-dir", "", "where module state lives (default: config, then $ROSYS_DATA_DIR, then ~/.rosys)")
+	httpAddr := fs.String("http", "", `API address, or "off" (default: config, then 127.0.0.1:8080)`)
+	forceSim := fs.Bool("sim", false, "simulate all hardware, whatever the config names")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "rosys run: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	log, err := newLogger(*logLevel)
+	if err != nil {
+		fmt.Fprintln(stderr, "rosys run:", err)
+		return 2
+	}
+	defer log.Sync() //nolint:errcheck // stderr may not support sync
+
+	cfg := config.Default()
+	if *configPath != "" {
+		if cfg, err = config.Load(*configPath); err != nil {
+			log.Error("bad configuration", zap.Error(err))
+			return 2
+		}
+	}
+	if *httpAddr != "" {
+		cfg.HTTP = *httpAddr
+		if err := cfg.Validate(); err != nil {
+			log.Error("bad --http", zap.Error(err))
+			return 2
+		}
+	}
+	if *forceSim {
+		cfg.Board = "sim"
+	}
+	if err := run(cfg, *dataDir, log); err != nil {
+		log.Error("robot failed", zap.Error(err))
+		return 1
+	}
+	return 0
+}
+
+// run starts the robot described by cfg and runs it until SIGTERM or
+// SIGINT. A second signal exits at once.
+func run(cfg *config.Robot, dataDir string, log *zap.Logger) error {
+	if err := supported(cfg); err != nil {
+		return err
+	}
+	dir, err := resolveDataDir(cfg, dataDir)
+	if err != nil {
+		return err
+	}
+	store, err := persistence.Open(dir, persistence.WithLogger(log))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	rt := rosys.New(runtimeConfig(cfg, store, log))
+	robot, err := demo.Add(rt)
+	if err != nil {
+		return err
+	}
+	var srv *http.Server
+	if addr := cfg.HTTPAddress(); addr != "" {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("http: %w", err)
+		}
+		srv = &http.Server{
+			Handler:           ui.NewServer(rt, ui.WithToken(cfg.Token()), ui.WithLogger(log), ui.WithHardware(robot.Hardware)),
+			ReadHeaderTimeout: 10 * time.Second,
+		}
+		// Serve only once modules are restored: a PUT before that would be
+		// overwritten by the restore.
+		go func() {
+			select {
+			case <-rt.Ready():
+			case <-rt.Stopped():
+				return
+			}
+			log.Info("http listening", zap.String("addr", ln.Addr().String()), zap.String("url", "http://"+ln.Addr().String()+"/"))
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("http server failed", zap.Error(err))
+			}
+		}()
+		// Stop taking changes before the final flush, so none comes after it.
+		rt.OnShutdown(func(ctx context.Context) { _ = srv.Shutdown(ctx) })
+		defer srv.Close()
+	}
+	log.Info("starting", zap.String("robot", cfg.Name), zap.String("board", string(cfg.Board)),
+		zap.String("data_dir", dir), zap.String("version", version))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(sigs)
+	go func() {
+		sig, ok := <-sigs
+		if !ok {
+			return
+		}
+		log.Info("signal received; stopping (send it again to exit at once)", zap.String("signal", sig.String()))
+		cancel()
+		sig = <-sigs
+		log.Error("second signal; exiting without a final flush", zap.String("signal", sig.String()))
+		_ = log.Sync()
+		os.Exit(128 + int(sig.(syscall.Signal)))
+	}()
+	return rt.Run(ctx)
+}
+
+func runtimeConfig(cfg *config.Robot, store *persistence.Store, log *zap.Logger) rosys.Config {
+	rc := rosys.Config{
+		Name:            cfg.Name,
+		ControlPeriod:   cfg.ControlPeriod.D(),
+		ShutdownTimeout: cfg.ShutdownTimeout.D(),
+		Store:           store,
+		Log:             log,
+	}
+	if iv := cfg.Persistence.SnapshotInterval; iv != nil {
+		rc.BackupInterval = iv.D()
+		if rc.BackupInterval == 0 {
+			rc.BackupInterval = -1 // commit as soon as asked
+		}
+	}
+	return rc
+}
+
+// resolveDataDir: --data-dir, then the config's filesystem backend, then
+// $ROSYS_DATA_DIR, then ~/.rosys.
+func resolveDataDir(cfg *config.Robot, flagDir string) (string, error) {
+	if flagDir != "" {
+		return persistence.ExpandHome(flagDir)
+	}
+	if b := cfg.Persistence.Backend; b != nil && b.Filesystem != nil {
+		return persistence.ExpandHome(b.Filesystem.Path)
+	}
+	return persistence.DefaultDir()
+}
+
+// supported refuses, with a clear reason, what robot.yaml can describe but
+// this build cannot run yet, instead of silently ignoring it.
+func supported(cfg *config.Robot) error {
+	var errs []error
+	if cfg.Board != "sim" && cfg.Board != "auto" {
+		errs = append(errs, fmt.Errorf("board %q: real boards are not supported by this build yet; use board: sim or --sim", cfg.Board))
+	}
+	if cfg.Board != "sim" && (cfg.Hardware.Lizard != nil || cfg.Hardware.EStop != nil) {
+		errs = append(errs, errors.New("hardware: real drivers are not supported by this build yet; use --sim"))
+	}
+	p := cfg.Persistence
+	if p.MetadataStorage != nil || (p.Backend != nil && p.Backend.S3 != nil) {
+		errs = append(errs, errors.New("persistence: only the filesystem backend is supported by this build yet"))
+	}
+	if p.SnapshotAccess != "" && p.SnapshotAccess != config.AccessFull {
+		errs = append(errs, fmt.Errorf("persistence.snapshot_access %q: only full is supported by this build yet", p.SnapshotAccess))
+	}
+	if p.PersistenceMode != "" && p.PersistenceMode != config.ModePersisting {
+		errs = append(errs, fmt.Errorf("persistence.persistence_mode %q: only persisting is supported by this build yet", p.PersistenceMode))
+	}
+	if cfg.BackupSchedule != nil {
+		errs = append(errs, errors.New("backup_schedule: not supported by this build yet"))
+	}
+	return errors.Join(errs...)
+}

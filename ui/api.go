@@ -1,0 +1,216 @@
+package ui
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/rosys"
+	"go.uber.org/zap"
+)
+
+// MaxBodyBytes bounds a module PUT.
+const MaxBodyBytes = 1 << 20
+
+// Server is the robot's HTTP API (and, later, dashboard).
+type Server struct {
+	rt       *rosys.Runtime
+	store    *persistence.Store
+	token    string
+	log      *zap.Logger
+	hardware func() any
+	mux      *http.ServeMux
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithToken requires every API request to carry the token, as
+// "Authorization: Bearer <token>". Needed when listening beyond loopback.
+func WithToken(token string) Option { return func(s *Server) { s.token = token } }
+
+// WithLogger sets the logger; the server names it "http".
+func WithLogger(l *zap.Logger) Option { return func(s *Server) { s.log = l } }
+
+// WithHardware adds the value fn returns to /api/status as "hardware".
+func WithHardware(fn func() any) Option { return func(s *Server) { s.hardware = fn } }
+
+// NewServer serves the API of rt.
+func NewServer(rt *rosys.Runtime, opts ...Option) *Server {
+	s := &Server{rt: rt, store: rt.Store(), log: zap.NewNop(), mux: http.NewServeMux()}
+	for _, o := range opts {
+		o(s)
+	}
+	s.log = s.log.Named("http")
+	s.mux.HandleFunc("GET /api/status", s.status)
+	s.mux.HandleFunc("GET /api/modules", s.modules)
+	s.mux.HandleFunc("GET /api/modules/{key}", s.module)
+	s.mux.HandleFunc("PUT /api/modules/{key}", s.putModule)
+	return s
+}
+
+// ServeHTTP implements http.Handler: it checks the token and, for requests
+// that change state, that they come from this origin, before routing.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		if s.token != "" && !s.authorized(r) {
+			writeError(w, http.StatusUnauthorized, errors.New("missing or wrong token: send Authorization: Bearer <token>"))
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && !sameOrigin(r) {
+			writeError(w, http.StatusForbidden, fmt.Errorf("cross-origin request from %s refused", r.Header.Get("Origin")))
+			return
+		}
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) authorized(r *http.Request) bool {
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		got = r.URL.Query().Get("token") // for downloads started by a link
+	}
+	return subtle.ConstantTimeCompare([]byte(got), []byte(s.token)) == 1
+}
+
+// sameOrigin accepts requests without an Origin header (curl, scripts) and
+// those whose Origin is this host; browsers always send Origin on
+// cross-site writes, so a page elsewhere cannot steer the robot.
+func sameOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	return err == nil && u.Host == r.Host
+}
+
+type statusResponse struct {
+	rosys.Status
+	Hardware any `json:"hardware,omitempty"`
+}
+
+func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
+	resp := statusResponse{Status: s.rt.Status()}
+	if s.hardware != nil {
+		resp.Hardware = s.hardware()
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+type moduleResponse struct {
+	Key    string                   `json:"key"`
+	Data   json.RawMessage          `json:"data"`
+	Status persistence.ModuleStatus `json:"status"`
+}
+
+func (s *Server) modules(w http.ResponseWriter, _ *http.Request) {
+	out := []moduleResponse{}
+	if s.store != nil {
+		for _, key := range s.store.Keys() {
+			m, err := s.moduleState(key)
+			if err != nil {
+				writeError(w, http.StatusInternalServerError, err)
+				return
+			}
+			out = append(out, m)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) module(w http.ResponseWriter, r *http.Request) {
+	m, err := s.moduleState(r.PathValue("key"))
+	if errors.Is(err, persistence.ErrUnknownKey) {
+		writeError(w, http.StatusNotFound, err)
+		return
+	} else if err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, m)
+}
+
+func (s *Server) moduleState(key string) (moduleResponse, error) {
+	if s.store == nil {
+		return moduleResponse{}, fmt.Errorf("%w: %q", persistence.ErrUnknownKey, key)
+	}
+	mod, ok := s.store.Module(key)
+	if !ok {
+		return moduleResponse{}, fmt.Errorf("%w: %q", persistence.ErrUnknownKey, key)
+	}
+	data, err := json.Marshal(mod.Backup())
+	if err != nil {
+		return moduleResponse{}, fmt.Errorf("module %q: %w", key, err)
+	}
+	st, err := s.store.ModuleStatus(key)
+	return moduleResponse{Key: key, Data: data, Status: st}, err
+}
+
+// putModule restores the module from the body and requests its backup, as
+// a change made on the robot would. Bad JSON changes nothing.
+func (s *Server) putModule(w http.ResponseWriter, r *http.Request) {
+	key := r.PathValue("key")
+	if s.store == nil {
+		writeError(w, http.StatusNotFound, fmt.Errorf("%w: %q", persistence.ErrUnknownKey, key))
+		return
+	}
+	mod, ok := s.store.Module(key)
+	if !ok {
+		writeError(w, http.StatusNotFound, fmt.Errorf("%w: %q", persistence.ErrUnknownKey, key))
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Errorf("body larger than %d bytes", MaxBodyBytes))
+		return
+	} else if err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("read body: %w", err))
+		return
+	}
+	if !json.Valid(body) {
+		var v any
+		err := json.Unmarshal(body, &v)
+		writeError(w, http.StatusBadRequest, fmt.Errorf("body is not JSON: %w", err))
+		return
+	}
+	restore := mod.Restore
+	if strict, ok := mod.(persistence.StrictRestorer); ok {
+		restore = strict.RestoreStrict
+	}
+	if err := restore(body); err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("module %q refused the data: %w", key, err))
+		return
+	}
+	if err := s.store.RequestBackup(key); err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	s.log.Info("module changed through the API", zap.String("module", key))
+	m, err := s.moduleState(key)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, m)
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, code int, err error) {
+	writeJSON(w, code, map[string]string{"error": err.Error()})
+}
