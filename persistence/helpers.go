@@ -2,8 +2,8 @@ package persistence
 
 import (
 	"bytes"
-	"errors"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 )
