@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/gorosys/rosys/rosys"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -22,10 +24,16 @@ type command struct {
 	run  func(args []string, stdout, stderr io.Writer) int
 }
 
-func commands() []command {
+// app is the command line; extraModules lets end-to-end tests add a module
+// to the real command.
+type app struct {
+	extraModules func(*rosys.Runtime) error
+}
+
+func (a app) commands() []command {
 	return []command{
 		{"run", "[--config robot.yaml] [--data-dir DIR] [--http ADDR] [--sim] [--log-level LEVEL]",
-			"run the robot (without --config: the simulated demo robot)", runCommand},
+			"run the robot (without --config: the simulated demo robot)", a.runCommand},
 		{"version", "", "print the version", func(_ []string, out, _ io.Writer) int {
 			fmt.Fprintf(out, "rosys %s\n", version)
 			return 0
@@ -33,34 +41,34 @@ func commands() []command {
 	}
 }
 
-func usage(w io.Writer) {
+func (a app) usage(w io.Writer) {
 	fmt.Fprintf(w, "rosys %s: a robot runtime for ARM boards\n\nUsage:\n", version)
-	for _, c := range commands() {
+	for _, c := range a.commands() {
 		fmt.Fprintf(w, "  rosys %s %s\n      %s\n", c.name, c.args, c.help)
 	}
 	fmt.Fprintf(w, "\nRun `rosys COMMAND --help` for a command's flags. Data lives in ~/.rosys unless\n--data-dir or ROSYS_DATA_DIR say otherwise.\n")
 }
 
-func main() { os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr)) }
+func main() { os.Exit(app{}.dispatch(os.Args[1:], os.Stdout, os.Stderr)) }
 
-func dispatch(args []string, stdout, stderr io.Writer) int {
+func (a app) dispatch(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		usage(stderr)
+		a.usage(stderr)
 		return 2
 	}
 	switch args[0] {
 	case "-h", "--help", "-help", "help":
-		usage(stdout)
+		a.usage(stdout)
 		return 0
 	case "--version", "-version":
 		args[0] = "version"
 	}
-	for _, c := range commands() {
+	for _, c := range a.commands() {
 		if c.name == args[0] {
 			return c.run(args[1:], stdout, stderr)
 		}
 	}
 	fmt.Fprintf(stderr, "rosys: unknown command %q\n\n", args[0])
-	usage(stderr)
+	a.usage(stderr)
 	return 2
 }

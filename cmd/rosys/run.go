@@ -21,7 +21,7 @@ import (
 	"go.uber.org/zap"
 )
 
-func runCommand(args []string, _, stderr io.Writer) int {
+func (a app) runCommand(args []string, _, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "robot description (robot.yaml); without it, the simulated demo robot")
@@ -63,7 +63,7 @@ func runCommand(args []string, _, stderr io.Writer) int {
 	if *forceSim {
 		cfg.Board = "sim"
 	}
-	if err := run(cfg, *dataDir, log); err != nil {
+	if err := a.run(cfg, *dataDir, log); err != nil {
 		log.Error("robot failed", zap.Error(err))
 		return 1
 	}
@@ -72,7 +72,7 @@ func runCommand(args []string, _, stderr io.Writer) int {
 
 // run starts the robot described by cfg and runs it until SIGTERM or
 // SIGINT. A second signal exits at once.
-func run(cfg *config.Robot, dataDir string, log *zap.Logger) error {
+func (a app) run(cfg *config.Robot, dataDir string, log *zap.Logger) error {
 	if err := supported(cfg); err != nil {
 		return err
 	}
@@ -90,6 +90,11 @@ func run(cfg *config.Robot, dataDir string, log *zap.Logger) error {
 	robot, err := demo.Add(rt)
 	if err != nil {
 		return err
+	}
+	if a.extraModules != nil {
+		if err := a.extraModules(rt); err != nil {
+			return err
+		}
 	}
 	var srv *http.Server
 	if addr := cfg.HTTPAddress(); addr != "" {
