@@ -35,6 +35,7 @@ $(STATICCHECK):
 	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
 bench:
+	mkdir -p bench
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./... | tee bench/go-bench.txt
 
 # Static binaries for the boards: no cgo, so they run on any arm64/armv7
