@@ -1,0 +1,88 @@
+package rosys
+
+import (
+	"time"
+
+	"github.com/gorosys/rosys/persistence"
+	"go.uber.org/zap"
+)
+
+// Defaults, as in RoSys where it has them.
+const (
+	DefaultControlPeriod   = 10 * time.Millisecond
+	DefaultBackupInterval  = 10 * time.Second
+	DefaultShutdownTimeout = 10 * time.Second
+	DefaultStopTimeout     = 3 * time.Second
+	DefaultStartTimeout    = 30 * time.Second
+	DefaultRealtimePrio    = 10
+)
+
+// Config configures a Runtime. The zero value of every field means its
+// default.
+type Config struct {
+	Name string
+	// ControlPeriod is the control loop's period (default 10 ms).
+	ControlPeriod time.Duration
+	// BackupInterval is the backup cycle: the least time between two
+	// commits of requested backups (default 10 s). Negative means commit
+	// as soon as a module asks (coalesced), for settings that must be
+	// durable at once.
+	BackupInterval time.Duration
+	// ShutdownTimeout bounds the whole shutdown, final flush included
+	// (default 10 s, well under systemd's 90 s TimeoutStopSec).
+	ShutdownTimeout time.Duration
+	// StopTimeout bounds each module's Stop (default 3 s).
+	StopTimeout time.Duration
+	// StartTimeout bounds each module's Start (default 30 s).
+	StartTimeout time.Duration
+	// Store persists the modules that implement persistence.Persistable.
+	// Without one, adding such a module is an error.
+	Store *persistence.Store
+	Clock Clock
+	Log   *zap.Logger
+	// Notifier receives systemd state changes; the default speaks
+	// sd_notify and does nothing when not started by systemd.
+	Notifier Notifier
+	// WatchdogInterval is how often systemd expects a WATCHDOG=1; zero
+	// takes it from WATCHDOG_USEC (set by systemd's WatchdogSec).
+	WatchdogInterval time.Duration
+	// DisableRealtime keeps the control loop at normal priority. Otherwise
+	// it asks for SCHED_FIFO at RealtimePriority (default 10) and logs
+	// when that is not permitted.
+	DisableRealtime  bool
+	RealtimePriority int
+}
+
+func (c Config) withDefaults() Config {
+	if c.Name == "" {
+		c.Name = "robot"
+	}
+	if c.ControlPeriod <= 0 {
+		c.ControlPeriod = DefaultControlPeriod
+	}
+	if c.BackupInterval == 0 {
+		c.BackupInterval = DefaultBackupInterval
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if c.StopTimeout <= 0 {
+		c.StopTimeout = DefaultStopTimeout
+	}
+	if c.StartTimeout <= 0 {
+		c.StartTimeout = DefaultStartTimeout
+	}
+	if c.Clock == nil {
+		c.Clock = RealClock{}
+	}
+	if c.Log == nil {
+		c.Log = zap.NewNop()
+	}
+	if c.Notifier == nil {
+		c.Notifier = SystemdNotifier{}
+	}
+	if c.RealtimePriority <= 0 {
+		c.RealtimePriority = DefaultRealtimePrio
+	}
+	return c
+}

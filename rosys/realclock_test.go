@@ -1,0 +1,181 @@
+package rosys_test
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/rosys"
+	"go.uber.org/zap/zaptest"
+)
+
+// stuckModule's Backup blocks until released, like a write to a dead SD
+// card or a hung network file system.
+type stuckModule struct {
+	persistence.Tracker
+	entered chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func (m *stuckModule) Backup() any {
+	m.once.Do(func() { close(m.entered) })
+	<-m.release
+	return map[string]int{}
+}
+func (m *stuckModule) Restore(json.RawMessage) error { return nil }
+
+// tickCounter signals when the control loop has run n more ticks.
+type tickCounter struct {
+	n      atomic.Int64
+	target atomic.Int64
+	reach  chan struct{}
+}
+
+func (c *tickCounter) Step(time.Time, time.Duration) {
+	if c.n.Add(1) == c.target.Load() {
+		close(c.reach)
+	}
+}
+
+// TestControlLoopRunsWhileBackupIsStuck uses the real clock: while the
+// backup goroutine is stuck inside a write, the control loop must go on
+// ticking. If the two were coupled, the 200 ticks would never come and the
+// test would time out.
+func TestControlLoopRunsWhileBackupIsStuck(t *testing.T) {
+	store := openStore(t, t.TempDir())
+	r := rosys.New(rosys.Config{
+		ControlPeriod: 5 * time.Millisecond, BackupInterval: 10 * time.Millisecond,
+		Store: store, Log: zaptest.NewLogger(t), Notifier: nopNotifier{}, DisableRealtime: true,
+	})
+	stuck := &stuckModule{entered: make(chan struct{}), release: make(chan struct{})}
+	ticks := &tickCounter{reach: make(chan struct{})}
+	must(t, r.Add("stuck", stuck))
+	must(t, r.Add("ticks", ticks))
+	ctx, cancel := context.WithCancel(context.Background())
+	result := make(chan error, 1)
+	go func() { result <- r.Run(ctx) }()
+	<-r.Ready()
+	stuck.RequestBackup()
+	<-stuck.entered // the backup goroutine is now stuck
+	ticks.target.Store(ticks.n.Load() + 200)
+	select {
+	case <-ticks.reach:
+	case <-time.After(60 * time.Second):
+		t.Fatal("control loop stalled while the backup was stuck")
+	}
+	st := r.Status()
+	if st.Backup.Cycles != 0 {
+		t.Fatalf("a backup cycle completed while stuck: %+v", st.Backup)
+	}
+	t.Logf("200 ticks while the backup was stuck: jitter p99 %.0f µs, max %.0f µs, overruns %d",
+		st.Control.JitterP99US, st.Control.JitterMaxUS, st.Control.Overruns)
+	close(stuck.release)
+	cancel()
+	if err := <-result; err != nil {
+		t.Fatal(err)
+	}
+}
+
+type hangingStopper struct{ stopped atomic.Bool }
+
+func (h *hangingStopper) Stop(ctx context.Context) error {
+	h.stopped.Store(true)
+	select {} // ignores its context
+}
+
+func TestHungStopDoesNotPreventFlush(t *testing.T) {
+	dir := t.TempDir()
+	store := openStore(t, dir)
+	r := rosys.New(rosys.Config{
+		Store: store, StopTimeout: 50 * time.Millisecond, Log: zaptest.NewLogger(t),
+		Notifier: nopNotifier{}, DisableRealtime: true,
+	})
+	h := &hangingStopper{}
+	model := persistence.NewValue(1)
+	must(t, r.Add("model", model))
+	must(t, r.Add("driver", h))
+	ctx, cancel := context.WithCancel(context.Background())
+	result := make(chan error, 1)
+	go func() { result <- r.Run(ctx) }()
+	<-r.Ready()
+	model.Set(9)
+	cancel()
+	if err := <-result; err != nil {
+		t.Fatal(err)
+	}
+	if !h.stopped.Load() {
+		t.Fatal("Stop was not called")
+	}
+	if got := fileData(t, dir, "model"); got != "9" {
+		t.Fatalf("flushed %s", got)
+	}
+}
+
+type nopNotifier struct{}
+
+func (nopNotifier) Notify(string) error { return nil }
+
+// TestSystemdNotifications listens on a real unix datagram socket as
+// systemd does and checks READY, WATCHDOG and STOPPING.
+func TestSystemdNotifications(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "notify.sock")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	t.Setenv("NOTIFY_SOCKET", sock)
+	t.Setenv("WATCHDOG_USEC", "40000") // 40 ms: pings every 20 ms
+	t.Setenv("WATCHDOG_PID", "")
+
+	r := rosys.New(rosys.Config{
+		ControlPeriod: 5 * time.Millisecond, Store: openStore(t, t.TempDir()),
+		Log: zaptest.NewLogger(t), DisableRealtime: true,
+	})
+	must(t, r.Add("ticks", &tickCounter{reach: make(chan struct{})}))
+	ctx, cancel := context.WithCancel(context.Background())
+	result := make(chan error, 1)
+	go func() { result <- r.Run(ctx) }()
+
+	messages := make(chan string, 100)
+	go func() {
+		buf := make([]byte, 256)
+		for {
+			n, err := conn.Read(buf)
+			if err != nil {
+				close(messages)
+				return
+			}
+			messages <- string(buf[:n])
+		}
+	}()
+	expect := func(want string) {
+		t.Helper()
+		deadline := time.After(30 * time.Second)
+		for {
+			select {
+			case m := <-messages:
+				if m == want {
+					return
+				}
+			case <-deadline:
+				t.Fatalf("no %s from the runtime", want)
+			}
+		}
+	}
+	expect("READY=1")
+	expect("WATCHDOG=1")
+	expect("WATCHDOG=1")
+	cancel()
+	expect("STOPPING=1")
+	if err := <-result; err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package rosys
+
+import "errors"
+
+func setRealtime(int) error { return errors.New("real-time scheduling is only supported on Linux") }

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package rosys
+
+import "time"
+
+func sleepPrecise(d time.Duration) { time.Sleep(d) }
