@@ -1,0 +1,90 @@
+package lizard
+
+import (
+	"io"
+	"time"
+
+	"go.bug.st/serial"
+	"go.uber.org/zap"
+)
+
+// Defaults for a RoSys-style robot.
+var (
+	DefaultCoreFields = []string{"wheels.linear_speed:3", "wheels.angular_speed:3", "estop.active"}
+)
+
+const (
+	DefaultBaud             = 115200
+	DefaultKeepAlive        = 100 * time.Millisecond
+	DefaultKeepAliveCommand = "core.keep_alive()"
+)
+
+// Config configures a Driver. Zero fields take defaults.
+type Config struct {
+	// Port is the serial device, e.g. /dev/serial0 (the board gives it).
+	Port string
+	Baud int // default 115200, 8N1
+	// CoreFields are the values the controller reports in each core
+	// message, after core.millis.
+	CoreFields []string
+	// Which core fields hold the measured velocity and the e-stop state.
+	LinearField, AngularField, EStopField string
+	// KeepAlive is the longest the driver stays silent: when no command
+	// went out for this long it sends KeepAliveCommand, so a rule such as
+	// "when core.last_message_age > 500 then wheels.off(); end" only fires
+	// when the host is really gone.
+	KeepAlive        time.Duration
+	KeepAliveCommand string
+	// Reconnect backoff after an unplug or a failed open.
+	ReconnectMin, ReconnectMax time.Duration
+	Log                        *zap.Logger
+	// Open opens the port; the default is go.bug.st/serial at Baud 8N1.
+	Open func(path string, baud int) (io.ReadWriteCloser, error)
+	Now  func() time.Time
+}
+
+func (c Config) withDefaults() Config {
+	if c.Baud == 0 {
+		c.Baud = DefaultBaud
+	}
+	if len(c.CoreFields) == 0 {
+		c.CoreFields = DefaultCoreFields
+	}
+	if c.LinearField == "" {
+		c.LinearField = "wheels.linear_speed"
+	}
+	if c.AngularField == "" {
+		c.AngularField = "wheels.angular_speed"
+	}
+	if c.EStopField == "" {
+		c.EStopField = "estop.active"
+	}
+	if c.KeepAlive <= 0 {
+		c.KeepAlive = DefaultKeepAlive
+	}
+	if c.KeepAliveCommand == "" {
+		c.KeepAliveCommand = DefaultKeepAliveCommand
+	}
+	if c.ReconnectMin <= 0 {
+		c.ReconnectMin = 100 * time.Millisecond
+	}
+	if c.ReconnectMax <= 0 {
+		c.ReconnectMax = 2 * time.Second
+	}
+	if c.Log == nil {
+		c.Log = zap.NewNop()
+	}
+	if c.Open == nil {
+		c.Open = OpenSerial
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}
+
+// OpenSerial opens a serial port at baud, 8 data bits, no parity, one stop
+// bit.
+func OpenSerial(path string, baud int) (io.ReadWriteCloser, error) {
+	return serial.Open(path, &serial.Mode{BaudRate: baud, DataBits: 8, Parity: serial.NoParity, StopBits: serial.OneStopBit})
+}

@@ -1,0 +1,247 @@
+package lizard
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/gorosys/rosys/hardware"
+	"go.uber.org/zap"
+)
+
+// mismatchLogEvery rate-limits the report of core messages whose word
+// count does not match the fields: once, then at most every 10 s.
+const mismatchLogEvery = 10 * time.Second
+
+// connectLoop opens the port, runs a session until the port fails, and
+// reopens it with exponential backoff, until Stop.
+func (d *Driver) connectLoop(ctx context.Context) {
+	defer close(d.done)
+	backoff := d.cfg.ReconnectMin
+	failing := false
+	for ctx.Err() == nil {
+		port, err := d.cfg.Open(d.cfg.Port, d.cfg.Baud)
+		if err != nil {
+			d.setErr(err)
+			if !failing {
+				d.log.Warn("cannot open the controller's port; retrying", zap.Error(err))
+				failing = true
+			}
+			if !sleepCtx(ctx, backoff) {
+				return
+			}
+			backoff = min(2*backoff, d.cfg.ReconnectMax)
+			continue
+		}
+		failing, backoff = false, d.cfg.ReconnectMin
+		d.log.Info("controller port open")
+		err = d.session(ctx, port)
+		if ctx.Err() != nil {
+			return
+		}
+		d.stats.reconnects.Add(1)
+		d.setErr(err)
+		d.log.Warn("controller connection lost; wheels considered stopped, reconnecting", zap.Error(err))
+		if !sleepCtx(ctx, backoff) {
+			return
+		}
+	}
+}
+
+// session runs the reader on this goroutine and the writer on another
+// until either fails.
+func (d *Driver) session(ctx context.Context, port io.ReadWriteCloser) error {
+	d.portMu.Lock()
+	d.port = port
+	d.portMu.Unlock()
+	d.conn.Store(true)
+	sctx, cancel := context.WithCancel(ctx)
+	writerDone := make(chan error, 1)
+	go func() { writerDone <- d.writer(sctx, port) }()
+
+	err := d.reader(port)
+
+	cancel()
+	d.closePort() // unblocks the writer if it is stuck in Write
+	werr := <-writerDone
+	d.conn.Store(false)
+	d.setReady(false)
+	// With the link gone the controller's motors stop on its own rules;
+	// until telemetry returns the wheels count as stopped.
+	d.velocity.Publish(hardware.Velocity{Time: d.cfg.Now()})
+	if err == nil || errors.Is(err, io.EOF) {
+		err = werr
+	}
+	if err == nil {
+		err = io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+func (d *Driver) closePort() {
+	d.portMu.Lock()
+	defer d.portMu.Unlock()
+	if d.port != nil {
+		_ = d.port.Close()
+		d.port = nil
+	}
+}
+
+// reader decodes lines until the port fails. Bad lines are counted and
+// dropped; they never end the session.
+func (d *Driver) reader(port io.Reader) error {
+	lr := NewLineReader(port)
+	values := make([]float64, len(d.fields))
+	var clock ClockSync
+	var lastMismatch time.Time
+	defer func() { d.stats.overlong.Store(lr.Overlong) }()
+	for {
+		line, err := lr.ReadLine()
+		d.stats.overlong.Store(lr.Overlong)
+		if err != nil {
+			return err
+		}
+		recv := d.cfg.Now()
+		payload, err := ParseLine(line)
+		if err != nil {
+			d.stats.badChecksum.Add(1)
+			d.log.Debug("dropped line", zap.ByteString("line", line), zap.Error(err))
+			continue
+		}
+		d.stats.lines.Add(1)
+		if !IsCore(payload) {
+			d.log.Info("controller says", zap.ByteString("line", payload))
+			d.messages.Publish(string(payload))
+			continue
+		}
+		millis, err := d.decoder.Decode(payload, values)
+		var mm *MismatchError
+		if errors.As(err, &mm) {
+			d.stats.mismatches.Add(1)
+			if recv.Sub(lastMismatch) >= mismatchLogEvery {
+				lastMismatch = recv
+				d.log.Error("core message does not match the configured fields; values not used",
+					zap.Stringers("expected", fieldStringers(mm.Expected)), zap.Strings("received", mm.Received))
+				d.setErr(err)
+			}
+			continue
+		} else if err != nil {
+			d.stats.decodeErrors.Add(1)
+			d.setErr(err)
+			continue
+		}
+		at := clock.Map(millis, recv)
+		d.velocity.Publish(hardware.Velocity{Linear: values[d.linIdx], Angular: values[d.angIdx], Time: at})
+		if d.estIdx >= 0 {
+			if active := values[d.estIdx] != 0; active != d.estop.Latest() || !d.ready.Load() {
+				d.estop.Publish(active)
+			}
+		}
+		if !d.ready.Load() {
+			d.setReady(true)
+			d.log.Info("controller ready")
+		}
+	}
+}
+
+// writer configures the controller's output, then sends speed commands,
+// queued commands and the heartbeat.
+func (d *Driver) writer(ctx context.Context, port io.Writer) error {
+	buf := make([]byte, 0, 256)
+	write := func(cmd string) error {
+		buf = AppendLine(buf[:0], cmd)
+		if _, err := port.Write(buf); err != nil {
+			return err
+		}
+		d.stats.sent.Add(1)
+		return nil
+	}
+	if err := write(OutputCommand(d.fields)); err != nil {
+		return err
+	}
+	heartbeat := time.NewTimer(d.cfg.KeepAlive)
+	defer heartbeat.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-d.wake:
+		case <-heartbeat.C:
+			if err := write(d.cfg.KeepAliveCommand); err != nil {
+				return err
+			}
+			heartbeat.Reset(d.cfg.KeepAlive)
+			continue
+		}
+		d.mu.Lock()
+		pending, speed := d.speedPending, d.speed
+		d.speedPending = false
+		d.mu.Unlock()
+		if pending {
+			if err := write(speedCommand(speed[0], speed[1])); err != nil {
+				return err
+			}
+		}
+	drain:
+		for {
+			select {
+			case cmd := <-d.cmds:
+				if err := write(cmd); err != nil {
+					return err
+				}
+			default:
+				break drain
+			}
+		}
+		heartbeat.Reset(d.cfg.KeepAlive)
+	}
+}
+
+// sendNow writes one command directly, used for the last zero speed at
+// Stop, when the writer may already be gone.
+func (d *Driver) sendNow(cmd string) {
+	d.portMu.Lock()
+	defer d.portMu.Unlock()
+	if d.port != nil {
+		if _, err := d.port.Write(AppendLine(nil, cmd)); err == nil {
+			d.stats.sent.Add(1)
+		}
+	}
+}
+
+func (d *Driver) setReady(r bool) {
+	if d.ready.Swap(r) != r {
+		d.readyT.Publish(r)
+	}
+}
+
+func (d *Driver) setErr(err error) {
+	if err != nil {
+		s := err.Error()
+		d.lastErr.Store(&s)
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+type fieldStringer Field
+
+func (f fieldStringer) String() string { return Field(f).String() }
+
+func fieldStringers(fs []Field) []fieldStringer {
+	out := make([]fieldStringer, len(fs))
+	for i, f := range fs {
+		out[i] = fieldStringer(f)
+	}
+	return out
+}
