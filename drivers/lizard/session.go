@@ -65,11 +65,12 @@ func (d *Driver) session(ctx context.Context, port io.ReadWriteCloser) error {
 	cancel()
 	d.closePort() // unblocks the writer if it is stuck in Write
 	werr := <-writerDone
+	// With the link gone the controller's motors stop on its own rules;
+	// until telemetry returns the wheels count as stopped. This is
+	// published before "not ready", so whoever reacts to that sees it.
+	d.velocity.Publish(hardware.Velocity{Time: d.cfg.Now()})
 	d.conn.Store(false)
 	d.setReady(false)
-	// With the link gone the controller's motors stop on its own rules;
-	// until telemetry returns the wheels count as stopped.
-	d.velocity.Publish(hardware.Velocity{Time: d.cfg.Now()})
 	if err == nil || errors.Is(err, io.EOF) {
 		err = werr
 	}
