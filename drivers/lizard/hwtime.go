@@ -26,7 +26,8 @@ type ClockSync struct {
 }
 
 // Map records a message with controller time millis received at host time
-// recv, and returns the host time that millis corresponds to.
+// recv, and returns the host time that millis corresponds to (never after
+// recv).
 func (c *ClockSync) Map(millis int64, recv time.Time) time.Time {
 	ctrl := time.UnixMilli(millis)
 	off := recv.Sub(ctrl)
@@ -45,7 +46,12 @@ func (c *ClockSync) Map(millis int64, recv time.Time) time.Time {
 	c.sum += c.deltas[i]
 	c.n++
 	c.last = millis
-	return ctrl.Add(c.mean())
+	// A message that travelled faster than average would map to a moment
+	// after it arrived; no measurement is from the future.
+	if t := ctrl.Add(c.mean()); t.Before(recv) {
+		return t
+	}
+	return recv
 }
 
 func (c *ClockSync) mean() time.Duration {
