@@ -8,7 +8,7 @@ VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 
 LDFLAGS     := -s -w -X main.version=$(VERSION)
 ARGS        ?=
 
-.PHONY: all build run test test-unit lint tools bench cross clean
+.PHONY: all build run demo-serial test test-unit lint tools bench cross clean
 
 all: build
 
@@ -17,6 +17,14 @@ build:
 
 run: build
 	./bin/rosys run $(ARGS)
+
+# The robot with its real serial driver, against a simulated Lizard
+# controller on a pseudo-terminal.
+demo-serial: build
+	$(GO) build -o bin/lizardsim ./cmd/lizardsim
+	./bin/lizardsim --link /tmp/rosys-lizard/ttyLIZARD0 & pid=$$!; \
+	  trap "kill $$pid" EXIT; \
+	  ./bin/rosys run --config examples/lizard-robot.yaml $(ARGS)
 
 test: lint test-unit
 

@@ -85,11 +85,14 @@ type Lizard struct {
 	Port       string   `yaml:"port"`
 	Baud       int      `yaml:"baud"`
 	CoreFields []string `yaml:"core_fields"`
-	// KeepAlive is how often the heartbeat is sent (default 100ms).
-	KeepAlive Duration `yaml:"keep_alive"`
+	// KeepAlive is the longest the host stays silent before sending
+	// KeepAliveCommand (default 100ms).
+	KeepAlive        Duration `yaml:"keep_alive"`
+	KeepAliveCommand string   `yaml:"keep_alive_command"`
 }
 
-// EStop is an emergency-stop input on a GPIO line.
+// EStop is an emergency-stop input on a GPIO line: a kernel line name
+// ("GPIO17", "PAC.06") or a 40-pin header position ("11").
 type EStop struct {
 	Pin       string   `yaml:"pin"`
 	ActiveLow bool     `yaml:"active_low"`

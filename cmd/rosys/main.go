@@ -1,6 +1,7 @@
 // Command rosys runs a robot and works on its data offline.
 //
 //	rosys run [--config robot.yaml] [--data-dir DIR] [--http ADDR] [--sim]
+//	rosys boards
 //	rosys version
 //
 // See `rosys --help` and the README.
@@ -34,6 +35,7 @@ func (a app) commands() []command {
 	return []command{
 		{"run", "[--config robot.yaml] [--data-dir DIR] [--http ADDR] [--sim] [--log-level LEVEL]",
 			"run the robot (without --config: the simulated demo robot)", a.runCommand},
+		{"boards", "[--root DIR] [--json]", "list board profiles and the board this machine is", a.boardsCommand},
 		{"version", "", "print the version", func(_ []string, out, _ io.Writer) int {
 			fmt.Fprintf(out, "rosys %s\n", version)
 			return 0

@@ -86,8 +86,16 @@ func (a app) run(cfg *config.Robot, dataDir string, log *zap.Logger) error {
 	}
 	defer store.Close()
 
+	board, err := resolveBoard(cfg, log)
+	if err != nil {
+		return err
+	}
+	hw, err := buildHardware(cfg, board, log)
+	if err != nil {
+		return err
+	}
 	rt := rosys.New(runtimeConfig(cfg, store, log))
-	robot, err := demo.Add(rt)
+	robot, err := demo.AddWith(rt, hw)
 	if err != nil {
 		return err
 	}
@@ -123,7 +131,7 @@ func (a app) run(cfg *config.Robot, dataDir string, log *zap.Logger) error {
 		rt.OnShutdown(func(ctx context.Context) { _ = srv.Shutdown(ctx) })
 		defer srv.Close()
 	}
-	log.Info("starting", zap.String("robot", cfg.Name), zap.String("board", string(cfg.Board)),
+	log.Info("starting", zap.String("robot", cfg.Name), zap.String("board", board.Name),
 		zap.String("data_dir", dir), zap.String("version", version))
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -179,12 +187,6 @@ func resolveDataDir(cfg *config.Robot, flagDir string) (string, error) {
 // this build cannot run yet, instead of silently ignoring it.
 func supported(cfg *config.Robot) error {
 	var errs []error
-	if cfg.Board != "sim" && cfg.Board != "auto" {
-		errs = append(errs, fmt.Errorf("board %q: real boards are not supported by this build yet; use board: sim or --sim", cfg.Board))
-	}
-	if cfg.Board != "sim" && (cfg.Hardware.Lizard != nil || cfg.Hardware.EStop != nil) {
-		errs = append(errs, errors.New("hardware: real drivers are not supported by this build yet; use --sim"))
-	}
 	p := cfg.Persistence
 	if p.MetadataStorage != nil || (p.Backend != nil && p.Backend.S3 != nil) {
 		errs = append(errs, errors.New("persistence: only the filesystem backend is supported by this build yet"))

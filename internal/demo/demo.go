@@ -18,35 +18,74 @@ type Model struct {
 
 // Robot holds the demo's parts.
 type Robot struct {
-	Wheels   *sim.Wheels
-	EStop    *sim.EStop
+	Wheels   hardware.Wheels
+	EStop    hardware.EStop
 	Odometer *sim.Odometer
 	Square   *Square
 	Model    *persistence.Value[Model]
+	// SimWheels and SimEStop are set when the hardware is simulated.
+	SimWheels *sim.Wheels
+	SimEStop  *sim.EStop
+
+	status func() any
 }
 
-// Add builds the demo robot into rt. Wheels step before the odometer, the
-// odometer before the automation, so each tick sees fresh values.
-func Add(rt *rosys.Runtime) (*Robot, error) {
-	r := &Robot{
-		Wheels: sim.NewWheels(sim.WheelsConfig{LinearAccel: 1, AngularAccel: 3}),
-		EStop:  &sim.EStop{},
-		Model:  persistence.NewValue(Model{Value: 1.0}),
-	}
-	r.Wheels.BlockWhen(r.EStop.Active)
-	r.Odometer = sim.NewOdometer(r.Wheels)
-	r.Square = NewSquare(r.Wheels, r.Odometer, r.EStop)
-	for _, m := range []struct {
+// Hardware is what the demo drives. Zero fields are simulated.
+type Hardware struct {
+	Wheels hardware.Wheels
+	EStop  hardware.EStop
+	// Drivers are added to the runtime first, under their names, so they
+	// start before and stop after the modules that use them.
+	Drivers []Driver
+	// Status reports the drivers for /api/status.
+	Status func() any
+}
+
+// Driver is a module that talks to hardware.
+type Driver struct {
+	Name string
+	V    any
+}
+
+// Add builds the demo robot on simulated hardware into rt.
+func Add(rt *rosys.Runtime) (*Robot, error) { return AddWith(rt, Hardware{}) }
+
+// AddWith builds the demo robot into rt on hw. Wheels step before the
+// odometer, the odometer before the automation, so each tick sees fresh
+// values.
+func AddWith(rt *rosys.Runtime, hw Hardware) (*Robot, error) {
+	r := &Robot{Model: persistence.NewValue(Model{Value: 1.0}), Wheels: hw.Wheels, EStop: hw.EStop, status: hw.Status}
+	type mod struct {
 		name string
 		v    any
 		deps []string
-	}{
-		{"wheels", r.Wheels, nil},
-		{"odometer", r.Odometer, []string{"wheels"}},
-		{"square", r.Square, []string{"odometer"}},
-		{"square_settings", r.Square.Settings, nil},
-		{"model", r.Model, nil},
-	} {
+	}
+	var mods []mod
+	var driverNames []string
+	for _, d := range hw.Drivers {
+		mods = append(mods, mod{d.Name, d.V, nil})
+		driverNames = append(driverNames, d.Name)
+	}
+	if r.EStop == nil {
+		r.SimEStop = &sim.EStop{}
+		r.EStop = r.SimEStop
+	}
+	if r.Wheels == nil {
+		r.SimWheels = sim.NewWheels(sim.WheelsConfig{LinearAccel: 1, AngularAccel: 3})
+		r.SimWheels.BlockWhen(r.EStop.Active)
+		r.Wheels = r.SimWheels
+		mods = append(mods, mod{"wheels", r.SimWheels, driverNames})
+		driverNames = append(driverNames, "wheels")
+	}
+	r.Odometer = sim.NewOdometer(r.Wheels)
+	r.Square = NewSquare(r.Wheels, r.Odometer, r.EStop)
+	mods = append(mods,
+		mod{"odometer", r.Odometer, driverNames},
+		mod{"square", r.Square, []string{"odometer"}},
+		mod{"square_settings", r.Square.Settings, nil},
+		mod{"model", r.Model, nil},
+	)
+	for _, m := range mods {
 		if err := rt.Add(m.name, m.v, rosys.DependsOn(m.deps...)); err != nil {
 			return nil, err
 		}
@@ -56,24 +95,30 @@ func Add(rt *rosys.Runtime) (*Robot, error) {
 
 // HardwareStatus is the demo's hardware as the API shows it.
 type HardwareStatus struct {
-	EStop      bool              `json:"estop_active"`
-	Velocity   hardware.Velocity `json:"velocity"`
-	Target     hardware.Velocity `json:"target"`
-	Pose       hardware.Pose     `json:"pose"`
-	Automation string            `json:"automation"`
-	Connected  bool              `json:"controller_connected"`
-	Ready      bool              `json:"controller_ready"`
+	EStop      bool               `json:"estop_active"`
+	Velocity   hardware.Velocity  `json:"velocity"`
+	Target     *hardware.Velocity `json:"target,omitempty"` // simulated wheels only
+	Pose       hardware.Pose      `json:"pose"`
+	Automation string             `json:"automation"`
+	Simulated  bool               `json:"simulated"`
+	Drivers    any                `json:"drivers,omitempty"`
 }
 
 // Hardware reports the demo's hardware for /api/status.
 func (r *Robot) Hardware() any {
-	return HardwareStatus{
+	st := HardwareStatus{
 		EStop:      r.EStop.Active(),
 		Velocity:   r.Wheels.Velocity(),
-		Target:     r.Wheels.Target(),
 		Pose:       r.Odometer.Pose(),
 		Automation: r.Square.Phase(),
-		Connected:  true,
-		Ready:      true,
+		Simulated:  r.SimWheels != nil,
 	}
+	if r.SimWheels != nil {
+		t := r.SimWheels.Target()
+		st.Target = &t
+	}
+	if r.status != nil {
+		st.Drivers = r.status()
+	}
+	return st
 }

@@ -42,7 +42,7 @@ func TestDemoDrivesASquare(t *testing.T) {
 	if math.Hypot(p.X, p.Y) > 0.02 || math.Abs(p.Yaw) > 0.01 {
 		t.Fatalf("after one lap at %+v", p)
 	}
-	robot.EStop.Press()
+	robot.SimEStop.Press()
 	r.Forward(time.Second)
 	if v := robot.Wheels.Velocity(); v.Linear != 0 || v.Angular != 0 || robot.Square.Phase() != "stopped" {
 		t.Fatalf("still moving with the e-stop pressed: %+v %s", v, robot.Square.Phase())
@@ -50,7 +50,7 @@ func TestDemoDrivesASquare(t *testing.T) {
 	if err := r.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	if v := robot.Wheels.Target(); v.Linear != 0 || v.Angular != 0 {
+	if v := robot.SimWheels.Target(); v.Linear != 0 || v.Angular != 0 {
 		t.Fatalf("not safely stopped: %+v", v)
 	}
 }

@@ -1,0 +1,39 @@
+// Command lizardsim runs a simulated Lizard motor controller on a
+// pseudo-terminal, for trying rosys with its real serial driver without
+// hardware (`make demo-serial`):
+//
+//	lizardsim --link /tmp/rosys-lizard/ttyLIZARD0
+//
+// It answers on the pty that the link points to until SIGINT or SIGTERM.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/gorosys/rosys/drivers/lizard/lizardtest"
+	"github.com/gorosys/rosys/hardware/sim"
+)
+
+func main() {
+	link := flag.String("link", "/tmp/rosys-lizard/ttyLIZARD0", "symlink to create for the controller's serial port")
+	flag.Parse()
+	if err := os.MkdirAll(filepath.Dir(*link), 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "lizardsim:", err)
+		os.Exit(1)
+	}
+	c, err := lizardtest.Start(lizardtest.Config{Link: *link, Wheels: sim.WheelsConfig{LinearAccel: 1, AngularAccel: 3}})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "lizardsim:", err)
+		os.Exit(1)
+	}
+	fmt.Printf("simulated Lizard controller on %s\n", *link)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	<-sigs
+	c.Close()
+}

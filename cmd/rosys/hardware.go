@@ -1,0 +1,92 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/gorosys/rosys/boards"
+	"github.com/gorosys/rosys/config"
+	"github.com/gorosys/rosys/drivers/gpio"
+	"github.com/gorosys/rosys/drivers/lizard"
+	"github.com/gorosys/rosys/internal/demo"
+	"go.uber.org/zap"
+)
+
+// resolveBoard turns robot.yaml's board into a profile; "auto" reads the
+// device tree.
+func resolveBoard(cfg *config.Robot, log *zap.Logger) (boards.Profile, error) {
+	if cfg.Board != "auto" {
+		return boards.ByName(string(cfg.Board))
+	}
+	d, err := boards.Detect("/")
+	if err != nil {
+		return boards.Profile{}, err
+	}
+	log.Info("board detected", zap.String("board", d.Profile.Name), zap.String("model", d.Model), zap.String("reason", d.Reason))
+	return d.Profile, nil
+}
+
+// buildHardware creates the drivers robot.yaml names; what it does not name
+// is simulated. "board: sim" (or --sim) simulates everything. With "auto"
+// on a machine that is no known board (a laptop with the controller on
+// USB), configured drivers still run; the board only supplies defaults.
+func buildHardware(cfg *config.Robot, board boards.Profile, log *zap.Logger) (demo.Hardware, error) {
+	var hw demo.Hardware
+	if cfg.Board == "sim" {
+		if cfg.Hardware.Lizard != nil || cfg.Hardware.EStop != nil {
+			log.Info("board sim: hardware drivers in the config are simulated")
+		}
+		return hw, nil
+	}
+	status := map[string]func() any{}
+	if l := cfg.Hardware.Lizard; l != nil {
+		port := l.Port
+		if port == "" {
+			port = board.SerialPort
+		}
+		if port == "" {
+			return hw, fmt.Errorf("hardware.lizard.port: board %s has no default serial port; name one", board.Name)
+		}
+		d, err := lizard.New(lizard.Config{
+			Port: port, Baud: l.Baud, CoreFields: l.CoreFields,
+			KeepAlive: l.KeepAlive.D(), KeepAliveCommand: l.KeepAliveCommand, Log: log,
+		})
+		if err != nil {
+			return hw, err
+		}
+		hw.Wheels, hw.EStop = d.Wheels(), d.EStop()
+		hw.Drivers = append(hw.Drivers, demo.Driver{Name: "lizard", V: d})
+		status["lizard"] = func() any { return d.Status() }
+	}
+	if e := cfg.Hardware.EStop; e != nil {
+		if err := gpio.Init(); err != nil {
+			return hw, fmt.Errorf("gpio: %w", err)
+		}
+		line := e.Pin
+		if n, err := strconv.Atoi(e.Pin); err == nil {
+			if line, err = board.Line(n); err != nil {
+				return hw, fmt.Errorf("hardware.estop.pin: %w", err)
+			}
+		}
+		p, err := gpio.Lookup(line, board.Name)
+		if err != nil {
+			return hw, fmt.Errorf("hardware.estop.pin: %w", err)
+		}
+		es, err := gpio.NewEStop(p, e.ActiveLow, e.Debounce.D())
+		if err != nil {
+			return hw, err
+		}
+		hw.EStop = es
+		hw.Drivers = append(hw.Drivers, demo.Driver{Name: "estop", V: es})
+	}
+	if len(status) > 0 {
+		hw.Status = func() any {
+			out := map[string]any{}
+			for k, fn := range status {
+				out[k] = fn()
+			}
+			return out
+		}
+	}
+	return hw, nil
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gorosys/rosys/drivers/lizard"
+	"github.com/gorosys/rosys/drivers/lizard/lizardtest"
+)
+
+// TestSerialRobotEndToEnd runs the real binary with the real serial driver
+// against the simulated controller on a pty: the demo automation drives
+// the controller's wheels, telemetry comes back, and SIGTERM stops the
+// motors.
+func TestSerialRobotEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	link := lizardtest.TempLink(dir)
+	ctrl, err := lizardtest.Start(lizardtest.Config{Link: link})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctrl.Close()
+	cmds, cancel := ctrl.Received(4096)
+	defer cancel()
+
+	cfg := filepath.Join(dir, "robot.yaml")
+	yaml := "name: serial-e2e\nboard: auto\nhardware:\n  lizard:\n    port: " + link + "\n"
+	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := startRosys(t, "--config", cfg, "--data-dir", filepath.Join(dir, "data"))
+
+	// The square automation drives forward at 0.3 m/s once the controller
+	// is ready (commands are refused before).
+	waitCommand(t, cmds, func(c string) bool { return strings.HasPrefix(c, "wheels.speed(0.300,") })
+	_, status := p.do("GET", "/api/status", "")
+	hw := status["hardware"].(map[string]any)
+	lz := hw["drivers"].(map[string]any)["lizard"].(map[string]any)
+	if hw["simulated"] != false || lz["ready"] != true || lz["bad_checksums"] != 0.0 {
+		t.Fatalf("hardware status %v", hw)
+	}
+	if code, _ := p.stop(syscall.SIGTERM); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	// The last speed the controller hears is zero. A marker written after
+	// rosys exited arrives after everything rosys sent (a pty keeps order).
+	port, err := lizard.OpenSerial(link, lizard.DefaultBaud)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer port.Close()
+	if _, err := port.Write(lizard.AppendLine(nil, "marker")); err != nil {
+		t.Fatal(err)
+	}
+	var last string
+	waitCommand(t, cmds, func(c string) bool {
+		if strings.HasPrefix(c, "wheels.speed(") {
+			last = c
+		}
+		return c == "marker"
+	})
+	if last != "wheels.speed(0.000, 0.000)" {
+		t.Fatalf("last speed command %q", last)
+	}
+}
+
+func waitCommand(t *testing.T, ch <-chan string, ok func(string) bool) {
+	t.Helper()
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case c := <-ch:
+			if ok(c) {
+				return
+			}
+		case <-timeout:
+			t.Fatal("timed out waiting for a command at the controller")
+		}
+	}
+}
