@@ -8,7 +8,7 @@ VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 
 LDFLAGS     := -s -w -X main.version=$(VERSION)
 ARGS        ?=
 
-.PHONY: all build run demo-serial test test-unit lint tools bench cross clean
+.PHONY: all build run demo-serial test test-unit test-arm64 lint tools bench cross clean
 
 all: build
 
@@ -30,6 +30,13 @@ test: lint test-unit
 
 test-unit:
 	$(GO) test -race -count=1 ./...
+
+# The whole suite compiled for linux/arm64 and run under qemu user-mode
+# emulation (Debian's qemu-user-static), as on a Raspberry Pi or Jetson.
+# No -race: the race detector needs cgo, which the arm64 build does without.
+test-arm64:
+	CGO_ENABLED=0 GOARCH=arm64 ROSYS_TEST_EXEC_WRAPPER=qemu-aarch64-static \
+	  $(GO) test -count=1 -exec qemu-aarch64-static ./...
 
 lint: $(STATICCHECK)
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/gorosys/rosys/internal/testexec"
 	"io"
 	"net/http"
 	"os"
@@ -86,7 +87,7 @@ func start(t *testing.T, cmd *exec.Cmd) *proc {
 
 func startRosys(t *testing.T, args ...string) *proc {
 	t.Helper()
-	p := start(t, exec.Command(binary, append([]string{"run", "--http", "127.0.0.1:0"}, args...)...))
+	p := start(t, testexec.Command(binary, append([]string{"run", "--http", "127.0.0.1:0"}, args...)...))
 	p.addr = p.waitLog("http listening")["addr"].(string)
 	return p
 }
@@ -232,7 +233,7 @@ func TestAPIErrors(t *testing.T) {
 func TestBadConfigExitsWithClearError(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "robot.yaml")
 	os.WriteFile(path, []byte("name: x\ncontrol_perod: 10ms\n"), 0o644)
-	p := start(t, exec.Command(binary, "run", "--config", path))
+	p := start(t, testexec.Command(binary, "run", "--config", path))
 	line := p.waitLog("bad configuration")
 	<-p.done
 	if code := p.cmd.ProcessState.ExitCode(); code != 2 || !strings.Contains(fmt.Sprint(line["error"]), "line 2: unknown key control_perod") {
@@ -241,15 +242,15 @@ func TestBadConfigExitsWithClearError(t *testing.T) {
 }
 
 func TestHelpAndVersion(t *testing.T) {
-	out, err := exec.Command(binary, "--help").Output()
+	out, err := testexec.Command(binary, "--help").Output()
 	if err != nil || !strings.Contains(string(out), "rosys run [--config robot.yaml]") {
 		t.Fatalf("%v %s", err, out)
 	}
-	out, err = exec.Command(binary, "version").Output()
+	out, err = testexec.Command(binary, "version").Output()
 	if err != nil || !strings.HasPrefix(string(out), "rosys ") {
 		t.Fatalf("%v %s", err, out)
 	}
-	if err := exec.Command(binary, "fly").Run(); err == nil {
+	if err := testexec.Command(binary, "fly").Run(); err == nil {
 		t.Fatal("unknown command accepted")
 	}
 }

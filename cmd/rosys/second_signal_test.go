@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/gorosys/rosys/internal/testexec"
 	"os"
-	"os/exec"
 	"syscall"
 	"testing"
 
@@ -33,7 +33,7 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	cmd := exec.Command(self, "run", "--http", "127.0.0.1:0", "--data-dir", dir)
+	cmd := testexec.Command(self, "run", "--http", "127.0.0.1:0", "--data-dir", dir)
 	cmd.Env = append(os.Environ(), childEnv+"=1")
 	p := start(t, cmd)
 	p.waitLog("http listening")

@@ -63,7 +63,9 @@ func (e *EStop) Step(now time.Time, _ time.Duration) {
 func (e *EStop) Active() bool { return e.active.Load() }
 
 // SubscribeChanges implements hardware.EStop.
-func (e *EStop) SubscribeChanges(buffer int) (<-chan bool, func()) { return e.changes.Subscribe(buffer) }
+func (e *EStop) SubscribeChanges(buffer int) (<-chan bool, func()) {
+	return e.changes.Subscribe(buffer)
+}
 
 // LED is a status LED: on, off or blinking, stepped by the control loop.
 // It writes the line only when its level changes.
