@@ -29,6 +29,11 @@ type written struct {
 func (s *Store) commit(ctx context.Context, all bool) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	return s.commitLocked(ctx, all)
+}
+
+// commitLocked is commit for a caller that holds writeMu.
+func (s *Store) commitLocked(ctx context.Context, all bool) error {
 	at := s.now()
 	var wrote []written
 	var errs []error
