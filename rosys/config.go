@@ -38,8 +38,10 @@ type Config struct {
 	// Store persists the modules that implement persistence.Persistable.
 	// Without one, adding such a module is an error.
 	Store *persistence.Store
-	Clock Clock
-	Log   *zap.Logger
+	// Schedule takes the daily backup archive; nil for none.
+	Schedule *persistence.Schedule
+	Clock    Clock
+	Log      *zap.Logger
 	// Notifier receives systemd state changes; the default speaks
 	// sd_notify and does nothing when not started by systemd.
 	Notifier Notifier

@@ -24,6 +24,9 @@ func (r *Runtime) startLoops(ctx context.Context) <-chan struct{} {
 	if r.store != nil {
 		run(r.backupLoop)
 	}
+	if r.cfg.Schedule != nil {
+		run(r.scheduleLoop)
+	}
 	r.mu.Lock()
 	reps := r.repeaters
 	r.mu.Unlock()
@@ -67,6 +70,18 @@ func (r *Runtime) backupLoop(ctx context.Context) {
 		}
 		r.backup.cycles.Add(1)
 		r.backup.lastDur.Store(int64(time.Since(start)))
+	}
+}
+
+// scheduleLoop runs the daily backup schedule on the runtime's clock.
+func (r *Runtime) scheduleLoop(ctx context.Context) {
+	timer := r.clock.NewTimer()
+	defer timer.Stop()
+	for {
+		next := r.cfg.Schedule.Tick(ctx, r.clock.Now())
+		if timer.SleepUntil(ctx, next, nil) != nil {
+			return
+		}
 	}
 }
 

@@ -9,15 +9,16 @@ import (
 
 // Status is a snapshot of the runtime for the API and the dashboard.
 type Status struct {
-	Name        string                     `json:"name"`
-	State       string                     `json:"state"`
-	StartedAt   time.Time                  `json:"started_at,omitzero"`
-	UptimeS     float64                    `json:"uptime_s"`
-	Control     LoopStats                  `json:"control"`
-	Backup      BackupStatus               `json:"backup"`
-	Modules     []ModuleInfo               `json:"modules"`
-	Repeaters   []RepeaterStatus           `json:"repeaters"`
-	Persistence []persistence.ModuleStatus `json:"persistence"`
+	Name        string                      `json:"name"`
+	State       string                      `json:"state"`
+	StartedAt   time.Time                   `json:"started_at,omitzero"`
+	UptimeS     float64                     `json:"uptime_s"`
+	Control     LoopStats                   `json:"control"`
+	Backup      BackupStatus                `json:"backup"`
+	Modules     []ModuleInfo                `json:"modules"`
+	Repeaters   []RepeaterStatus            `json:"repeaters"`
+	Persistence []persistence.ModuleStatus  `json:"persistence"`
+	Schedule    *persistence.ScheduleStatus `json:"schedule,omitempty"`
 }
 
 // BackupStatus describes the backup loop.
@@ -83,6 +84,10 @@ func (r *Runtime) Status() Status {
 		Cycles:      r.backup.cycles.Load(),
 		Failures:    r.backup.failures.Load(),
 		LastCycleMS: float64(r.backup.lastDur.Load()) / 1e6,
+	}
+	if r.cfg.Schedule != nil {
+		ss := r.cfg.Schedule.Status()
+		st.Schedule = &ss
 	}
 	if r.store != nil {
 		st.Persistence = r.store.Status()

@@ -43,6 +43,13 @@ func NewVirtualClock() *VirtualClock {
 	return c
 }
 
+// Set moves the clock to t before anything runs on it (t may be earlier).
+func (c *VirtualClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
 // Now implements rosys.Clock.
 func (c *VirtualClock) Now() time.Time {
 	c.mu.Lock()
