@@ -136,3 +136,13 @@ func removeTemporaries(dir string) error {
 	}
 	return nil
 }
+
+// WriteFileAtomic writes data to path with the same guarantees as module
+// files: the old or the new complete file survives any crash.
+func WriteFileAtomic(path string, data []byte) error {
+	w := dirWriter{dir: filepath.Dir(path)}
+	if err := w.write(filepath.Base(path), data); err != nil {
+		return err
+	}
+	return w.sync()
+}

@@ -72,6 +72,9 @@ func New(cfg Config) *Runtime {
 	}
 }
 
+// Name is the robot's name.
+func (r *Runtime) Name() string { return r.cfg.Name }
+
 // Clock is the runtime's clock.
 func (r *Runtime) Clock() Clock { return r.clock }
 

@@ -52,6 +52,8 @@ func NewServer(rt *rosys.Runtime, opts ...Option) *Server {
 	s.mux.HandleFunc("GET /api/modules", s.modules)
 	s.mux.HandleFunc("GET /api/modules/{key}", s.module)
 	s.mux.HandleFunc("PUT /api/modules/{key}", s.putModule)
+	s.mux.HandleFunc("GET /api/export", s.export)
+	s.mux.HandleFunc("POST /api/import", s.importArchive)
 	return s
 }
 

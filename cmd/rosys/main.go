@@ -1,6 +1,7 @@
 // Command rosys runs a robot and works on its data offline.
 //
 //	rosys run [--config robot.yaml] [--data-dir DIR] [--http ADDR] [--sim]
+//	rosys backup export|import|list
 //	rosys boards
 //	rosys version
 //
@@ -35,6 +36,8 @@ func (a app) commands() []command {
 	return []command{
 		{"run", "[--config robot.yaml] [--data-dir DIR] [--http ADDR] [--sim] [--log-level LEVEL]",
 			"run the robot (without --config: the simulated demo robot)", a.runCommand},
+		{"backup", "export [--data-dir DIR] -o FILE | import [--data-dir DIR] FILE | list [--data-dir DIR] [--dir BACKUPS]",
+			"export, import (a .tar.gz or a RoSys export.json) or list archives, offline", a.backupCommand},
 		{"boards", "[--root DIR] [--json]", "list board profiles and the board this machine is", a.boardsCommand},
 		{"version", "", "print the version", func(_ []string, out, _ io.Writer) int {
 			fmt.Fprintf(out, "rosys %s\n", version)

@@ -94,7 +94,20 @@ func (a app) run(cfg *config.Robot, dataDir string, log *zap.Logger) error {
 	if err != nil {
 		return err
 	}
-	rt := rosys.New(runtimeConfig(cfg, store, log))
+	rc := runtimeConfig(cfg, store, log)
+	if bs := cfg.BackupSchedule; bs != nil {
+		dir, err := persistence.ExpandHome(bs.Directory)
+		if err != nil {
+			return err
+		}
+		h, m := bs.Time.HourMinute()
+		if rc.Schedule, err = persistence.NewSchedule(store, persistence.ScheduleConfig{
+			Directory: dir, Hour: h, Minute: m, AtMidnight: h == 0 && m == 0, BackupCount: bs.BackupCount, Robot: cfg.Name,
+		}); err != nil {
+			return err
+		}
+	}
+	rt := rosys.New(rc)
 	robot, err := demo.AddWith(rt, hw)
 	if err != nil {
 		return err
@@ -196,9 +209,6 @@ func supported(cfg *config.Robot) error {
 	}
 	if p.PersistenceMode != "" && p.PersistenceMode != config.ModePersisting {
 		errs = append(errs, fmt.Errorf("persistence.persistence_mode %q: only persisting is supported by this build yet", p.PersistenceMode))
-	}
-	if cfg.BackupSchedule != nil {
-		errs = append(errs, errors.New("backup_schedule: not supported by this build yet"))
 	}
 	return errors.Join(errs...)
 }

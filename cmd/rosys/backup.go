@@ -1,0 +1,195 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gorosys/rosys/config"
+	"github.com/gorosys/rosys/persistence"
+)
+
+func (a app) backupCommand(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: rosys backup export|import|list [flags]")
+		return 2
+	}
+	switch args[0] {
+	case "export":
+		return backupExport(args[1:], stdout, stderr)
+	case "import":
+		return backupImport(args[1:], stdout, stderr)
+	case "list":
+		return backupList(args[1:], stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "rosys backup: unknown subcommand %q (export, import, list)\n", args[0])
+	return 2
+}
+
+// parseAnyOrder parses flags before and after positional arguments
+// ("import FILE --data-dir D" as well as "import --data-dir D FILE").
+func parseAnyOrder(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func dataDirFlag(fs *flag.FlagSet) *string {
+	return fs.String("data-dir", "", "data directory (default $ROSYS_DATA_DIR, else ~/.rosys)")
+}
+
+func resolveDir(flagDir string) (string, error) {
+	if flagDir != "" {
+		return persistence.ExpandHome(flagDir)
+	}
+	return persistence.DefaultDir()
+}
+
+func backupExport(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("backup export", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := dataDirFlag(fs)
+	out := fs.String("o", "", "archive to write (.tar.gz); - for standard output")
+	robot := fs.String("robot", "robot", "robot name recorded in the archive")
+	if _, err := parseAnyOrder(fs, args); err != nil {
+		return 2
+	}
+	if *out == "" {
+		fmt.Fprintln(stderr, "rosys backup export: -o FILE is required")
+		return 2
+	}
+	d, err := resolveDir(*dir)
+	if err != nil {
+		fmt.Fprintln(stderr, "rosys backup export:", err)
+		return 1
+	}
+	var buf bytes.Buffer
+	m, err := persistence.ExportDir(d, &buf, *robot, time.Now())
+	if errors.Is(err, persistence.ErrLocked) {
+		fmt.Fprintf(stderr, "rosys backup export: %v\nthe robot is running: download GET /api/export instead, or stop it\n", err)
+		return 1
+	} else if err != nil {
+		fmt.Fprintln(stderr, "rosys backup export:", err)
+		return 1
+	}
+	if *out == "-" {
+		_, _ = stdout.Write(buf.Bytes())
+		return 0
+	}
+	if err := persistence.WriteFileAtomic(*out, buf.Bytes()); err != nil {
+		fmt.Fprintln(stderr, "rosys backup export:", err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "exported %d modules from %s to %s\n", len(m.Files), d, *out)
+	return 0
+}
+
+func backupImport(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("backup import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := dataDirFlag(fs)
+	pos, err := parseAnyOrder(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(pos) != 1 {
+		fmt.Fprintln(stderr, "usage: rosys backup import [--data-dir DIR] FILE (a .tar.gz export or a RoSys export.json)")
+		return 2
+	}
+	d, err := resolveDir(*dir)
+	if err != nil {
+		fmt.Fprintln(stderr, "rosys backup import:", err)
+		return 1
+	}
+	f, err := os.Open(pos[0])
+	if err != nil {
+		fmt.Fprintln(stderr, "rosys backup import:", err)
+		return 1
+	}
+	defer f.Close()
+	a, err := persistence.ReadArchive(f, persistence.DefaultLimits)
+	if err != nil {
+		fmt.Fprintf(stderr, "rosys backup import: %s: %v\nnothing was changed\n", pos[0], err)
+		return 1
+	}
+	res, err := persistence.ImportDir(d, a, time.Now())
+	if errors.Is(err, persistence.ErrLocked) {
+		fmt.Fprintf(stderr, "rosys backup import: %v\nthe robot is running: POST the file to /api/import instead, or stop it\n", err)
+		return 1
+	} else if err != nil {
+		fmt.Fprintln(stderr, "rosys backup import:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "imported %d modules into %s: %v\nprevious state kept in %s\n", len(res.Imported), d, res.Imported, res.Rollback)
+	return 0
+}
+
+func backupList(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("backup list", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := dataDirFlag(fs)
+	backups := fs.String("dir", "", "backup directory (default: the config's backup_schedule.directory, else ~/.rosys_backup)")
+	cfgPath := fs.String("config", "", "robot.yaml to take backup_schedule.directory from")
+	if _, err := parseAnyOrder(fs, args); err != nil {
+		return 2
+	}
+	bdir := *backups
+	if bdir == "" && *cfgPath != "" {
+		cfg, err := config.Load(*cfgPath)
+		if err != nil {
+			fmt.Fprintln(stderr, "rosys backup list:", err)
+			return 2
+		}
+		if cfg.BackupSchedule != nil {
+			bdir = cfg.BackupSchedule.Directory
+		}
+	}
+	if bdir == "" {
+		bdir = "~/.rosys_backup"
+	}
+	bdir, err := persistence.ExpandHome(bdir)
+	if err != nil {
+		fmt.Fprintln(stderr, "rosys backup list:", err)
+		return 1
+	}
+	d, err := resolveDir(*dir)
+	if err != nil {
+		fmt.Fprintln(stderr, "rosys backup list:", err)
+		return 1
+	}
+	found := 0
+	for _, place := range []struct{ title, dir string }{
+		{"daily backups", bdir},
+		{"rollback archives (state before each import)", filepath.Join(d, persistence.RollbackDir)},
+	} {
+		list, err := persistence.ListArchives(place.dir)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		} else if err != nil {
+			fmt.Fprintln(stderr, "rosys backup list:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "%s in %s:\n", place.title, place.dir)
+		for _, a := range list {
+			fmt.Fprintf(stdout, "  %-40s %10d bytes  %s\n", filepath.Base(a.Path), a.Size, a.ModTime.Format(time.DateTime))
+			found++
+		}
+	}
+	if found == 0 {
+		fmt.Fprintf(stdout, "no archives in %s or %s\n", bdir, filepath.Join(d, persistence.RollbackDir))
+	}
+	return 0
+}
