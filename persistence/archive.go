@@ -2,8 +2,8 @@ package persistence
 
 import (
 	"archive/tar"
-	"context"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"

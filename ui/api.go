@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/rosys"
@@ -26,7 +27,12 @@ type Server struct {
 	log      *zap.Logger
 	hardware func() any
 	mux      *http.ServeMux
+
+	closing   chan struct{}
+	closeOnce sync.Once
 }
+
+var errStreaming = errors.New("streaming not supported")
 
 // Option configures a Server.
 type Option func(*Server)
@@ -43,7 +49,7 @@ func WithHardware(fn func() any) Option { return func(s *Server) { s.hardware = 
 
 // NewServer serves the API of rt.
 func NewServer(rt *rosys.Runtime, opts ...Option) *Server {
-	s := &Server{rt: rt, store: rt.Store(), log: zap.NewNop(), mux: http.NewServeMux()}
+	s := &Server{rt: rt, store: rt.Store(), log: zap.NewNop(), mux: http.NewServeMux(), closing: make(chan struct{})}
 	for _, o := range opts {
 		o(s)
 	}
@@ -54,6 +60,7 @@ func NewServer(rt *rosys.Runtime, opts ...Option) *Server {
 	s.mux.HandleFunc("PUT /api/modules/{key}", s.putModule)
 	s.mux.HandleFunc("GET /api/export", s.export)
 	s.mux.HandleFunc("POST /api/import", s.importArchive)
+	s.routeDashboard()
 	return s
 }
 
@@ -99,11 +106,15 @@ type statusResponse struct {
 }
 
 func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, s.statusNow())
+}
+
+func (s *Server) statusNow() statusResponse {
 	resp := statusResponse{Status: s.rt.Status()}
 	if s.hardware != nil {
 		resp.Hardware = s.hardware()
 	}
-	writeJSON(w, http.StatusOK, resp)
+	return resp
 }
 
 type moduleResponse struct {

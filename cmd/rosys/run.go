@@ -123,10 +123,9 @@ func (a app) run(cfg *config.Robot, dataDir string, log *zap.Logger) error {
 		if err != nil {
 			return fmt.Errorf("http: %w", err)
 		}
-		srv = &http.Server{
-			Handler:           ui.NewServer(rt, ui.WithToken(cfg.Token()), ui.WithLogger(log), ui.WithHardware(robot.Hardware)),
-			ReadHeaderTimeout: 10 * time.Second,
-		}
+		api := ui.NewServer(rt, ui.WithToken(cfg.Token()), ui.WithLogger(log), ui.WithHardware(robot.Hardware))
+		srv = &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
+		srv.RegisterOnShutdown(api.CloseStreams)
 		// Serve only once modules are restored: a PUT before that would be
 		// overwritten by the restore.
 		go func() {

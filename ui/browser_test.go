@@ -1,0 +1,291 @@
+package ui_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/gorosys/rosys/internal/demo"
+	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/rosys"
+	"github.com/gorosys/rosys/rosys/rosystest"
+	"github.com/gorosys/rosys/ui"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+// newBrowser starts headless Chromium (Debian's package) with the flags
+// this machine needs: no sandbox as root, and no background networking,
+// which a closed network would refuse.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("chromium missing in CI: %v (.ci/run installs it)", err)
+		}
+		t.Skipf("no %s: apt-get install chromium", chromiumPath)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true), chromedp.WindowSize(1280, 900))
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	if err := chromedp.Run(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// consoleErrors collects JavaScript exceptions and console or log errors.
+func consoleErrors(ctx context.Context) func() []string {
+	var mu sync.Mutex
+	var errs []string
+	chromedp.ListenTarget(ctx, func(ev any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch e := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			errs = append(errs, "exception: "+e.ExceptionDetails.Error())
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.APITypeError {
+				errs = append(errs, "console.error")
+			}
+		case *log.EventEntryAdded:
+			// Network entries report HTTP statuses (the refused import's
+			// 400), which the tests assert themselves.
+			if e.Entry.Level == log.LevelError && e.Entry.Source != log.SourceNetwork {
+				errs = append(errs, "log: "+e.Entry.Text+" "+e.Entry.URL)
+			}
+		}
+	})
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), errs...)
+	}
+}
+
+func saveScreenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	var png []byte
+	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 100)); err != nil {
+		t.Fatal(err)
+	}
+	dir := os.Getenv("ROSYS_ARTIFACTS_DIR")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "rosys-artifacts")
+	}
+	_ = os.MkdirAll(dir, 0o755)
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot %s", filepath.Join(dir, name))
+}
+
+func poll(expr string) chromedp.Action {
+	var ok bool
+	return chromedp.Poll(expr, &ok, chromedp.WithPollingTimeout(30*time.Second))
+}
+
+func setSlider(v string) chromedp.Action {
+	return chromedp.Evaluate(`(() => { const s = document.querySelector('#model-slider');
+		s.value = `+v+`; s.dispatchEvent(new Event('input', {bubbles: true})); })()`, nil)
+}
+
+func hostileArchive(t *testing.T) string {
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	_ = tw.WriteHeader(&tar.Header{Name: "manifest.json", Typeflag: tar.TypeReg, Size: 2, Mode: 0o644})
+	_, _ = tw.Write([]byte("{}"))
+	_ = tw.WriteHeader(&tar.Header{Name: "../../etc/cron.d/evil", Typeflag: tar.TypeReg, Size: 1, Mode: 0o644})
+	_, _ = tw.Write([]byte("x"))
+	tw.Close()
+	gz.Close()
+	path := filepath.Join(t.TempDir(), "evil.tar.gz")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestDashboardInBrowser(t *testing.T) {
+	r := rosystest.New(t, rosys.Config{Name: "demo"})
+	robot, err := demo.Add(r.Runtime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes := make(chan float64, 64)
+	robot.Model.OnChange(func(m demo.Model) { changes <- m.Value })
+	r.Start()
+	r.Forward(2 * time.Second) // let the demo drive a little
+	api := ui.NewServer(r.Runtime, ui.WithHardware(robot.Hardware))
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	defer api.CloseStreams() // open pages hold event streams
+
+	ctx := newBrowser(t)
+	errs := consoleErrors(ctx)
+	downloads := t.TempDir()
+	done := make(chan string, 1)
+	chromedp.ListenTarget(ctx, func(ev any) {
+		if e, ok := ev.(*browser.EventDownloadProgress); ok && e.State == browser.DownloadProgressStateCompleted {
+			done <- e.GUID
+		}
+	})
+	if err := chromedp.Run(ctx,
+		browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllowAndName).WithDownloadPath(downloads).WithEventsEnabled(true),
+		chromedp.Navigate(srv.URL),
+		poll(`document.querySelector('#state').textContent === 'running'`),
+		poll(`!document.querySelector('#model-slider').disabled`),
+		poll(`document.querySelectorAll('#modules tr').length === 2`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	saveScreenshot(t, ctx, "dashboard.png")
+
+	t.Run("slider moves the module and the file follows", func(t *testing.T) {
+		if err := chromedp.Run(ctx, setSlider("4.2")); err != nil {
+			t.Fatal(err)
+		}
+		waitValue(t, changes, 4.2)
+		if st, _ := r.Store().ModuleStatus("model"); !st.Pending {
+			t.Fatal("slider change did not request a backup")
+		}
+		if err := r.Store().Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := os.ReadFile(r.Store().Path("model"))
+		if !strings.Contains(string(b), `"value": 4.2`) {
+			t.Fatalf("model.json: %s", b)
+		}
+	})
+
+	t.Run("an API change shows in the page", func(t *testing.T) {
+		req, _ := http.NewRequest("PUT", srv.URL+"/api/modules/model", strings.NewReader(`{"value": 8.5}`))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatal(err, resp)
+		}
+		resp.Body.Close()
+		if err := chromedp.Run(ctx, poll(`document.querySelector('#model-value').textContent === '8.50'`),
+			poll(`document.querySelector('#model-slider').value === '8.5'`)); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	var exported string
+	t.Run("export downloads an archive", func(t *testing.T) {
+		if err := chromedp.Run(ctx, chromedp.Click("#export", chromedp.ByID)); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case guid := <-done:
+			exported = filepath.Join(downloads, guid)
+		case <-time.After(30 * time.Second):
+			t.Fatal("no download")
+		}
+		f, err := os.Open(exported)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		a, err := persistence.ReadArchive(f, persistence.DefaultLimits)
+		if err != nil || !strings.Contains(string(a.Files["model"]), `"value": 8.5`) {
+			t.Fatalf("%v %s", err, a.Files["model"])
+		}
+	})
+
+	t.Run("a hostile archive shows an error and changes nothing", func(t *testing.T) {
+		var text string
+		if err := chromedp.Run(ctx,
+			chromedp.SetUploadFiles("#import-file", []string{hostileArchive(t)}, chromedp.ByID),
+			chromedp.Click("#import-button", chromedp.ByID),
+			poll(`document.querySelector('#import-result').className === 'error'`),
+			chromedp.Text("#import-result", &text, chromedp.ByID),
+		); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(text, "invalid archive") || !strings.Contains(text, "../../etc/cron.d/evil") {
+			t.Fatalf("message %q", text)
+		}
+		if robot.Model.Get().Value != 8.5 {
+			t.Fatal("a refused import changed the model")
+		}
+		saveScreenshot(t, ctx, "dashboard-import-error.png")
+	})
+
+	t.Run("importing the export works", func(t *testing.T) {
+		robot.Model.Set(demo.Model{Value: 0.5})
+		var text string
+		if err := chromedp.Run(ctx,
+			chromedp.SetUploadFiles("#import-file", []string{exported}, chromedp.ByID),
+			chromedp.Click("#import-button", chromedp.ByID),
+			poll(`document.querySelector('#import-result').className === 'ok'`),
+			chromedp.Text("#import-result", &text, chromedp.ByID),
+		); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(text, "Imported") || robot.Model.Get().Value != 8.5 {
+			t.Fatalf("%q, value %v", text, robot.Model.Get().Value)
+		}
+	})
+
+	if e := errs(); len(e) != 0 {
+		t.Fatalf("console errors: %v", e)
+	}
+}
+
+func TestDashboardSendsToken(t *testing.T) {
+	r := rosystest.New(t, rosys.Config{})
+	robot, err := demo.Add(r.Runtime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes := make(chan float64, 64)
+	robot.Model.OnChange(func(m demo.Model) { changes <- m.Value })
+	r.Start()
+	api := ui.NewServer(r.Runtime, ui.WithToken("s3cret"), ui.WithHardware(robot.Hardware))
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	defer api.CloseStreams()
+	ctx := newBrowser(t)
+	if err := chromedp.Run(ctx,
+		chromedp.Navigate(srv.URL+"/#token=s3cret"),
+		poll(`document.querySelector('#state').textContent === 'running'`),
+		setSlider("2.5"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitValue(t, changes, 2.5)
+}
+
+func waitValue(t *testing.T, ch <-chan float64, want float64) {
+	t.Helper()
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case v := <-ch:
+			if v == want {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("model never became %v", want)
+		}
+	}
+}

@@ -1,0 +1,90 @@
+package ui
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"io/fs"
+	"net/http"
+	"time"
+)
+
+//go:embed static
+var static embed.FS
+
+// eventsEvery is how often the event stream looks for changes. It reads
+// the runtime's lock-free status, never anything the control loop waits on.
+const eventsEvery = 200 * time.Millisecond
+
+// snapshot is what the dashboard renders.
+type snapshot struct {
+	Status  statusResponse             `json:"status"`
+	Modules map[string]json.RawMessage `json:"modules"`
+}
+
+func (s *Server) routeDashboard() {
+	sub, _ := fs.Sub(static, "static")
+	files := http.FileServerFS(sub)
+	s.mux.Handle("GET /", files)
+	s.mux.HandleFunc("GET /api/events", s.events)
+}
+
+func (s *Server) snapshot() snapshot {
+	snap := snapshot{Status: s.statusNow(), Modules: map[string]json.RawMessage{}}
+	if s.store != nil {
+		for _, key := range s.store.Keys() {
+			if m, err := s.moduleState(key); err == nil {
+				snap.Modules[key] = m.Data
+			}
+		}
+	}
+	return snap
+}
+
+// events streams the dashboard's state as server-sent events: one at once,
+// then one whenever something changed (a module set through the API shows
+// in every open page within eventsEvery).
+func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		writeError(w, http.StatusInternalServerError, errStreaming)
+		return
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	tick := time.NewTicker(eventsEvery)
+	defer tick.Stop()
+	var last []byte
+	for {
+		snap := s.snapshot()
+		// Uptime and tick counts change every time; compare the rest.
+		cmp := snap
+		cmp.Status.UptimeS, cmp.Status.Control.Ticks = 0, 0
+		key, _ := json.Marshal(cmp)
+		if !bytes.Equal(key, last) || last == nil {
+			last = key
+			b, err := json.Marshal(snap)
+			if err != nil {
+				return
+			}
+			if _, err := w.Write(append(append([]byte("data: "), b...), '\n', '\n')); err != nil {
+				return
+			}
+			flusher.Flush()
+		}
+		select {
+		case <-r.Context().Done():
+			return
+		case <-s.closing:
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// CloseStreams ends every event stream, so that http.Server.Shutdown does
+// not wait for open dashboards. Register it with RegisterOnShutdown.
+func (s *Server) CloseStreams() {
+	s.closeOnce.Do(func() { close(s.closing) })
+}

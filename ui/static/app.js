@@ -1,0 +1,132 @@
+// The rosys dashboard: state from GET /api/events (server-sent events),
+// changes through the JSON API. No libraries, no build step: robots are
+// often offline.
+'use strict';
+
+const token = (() => {
+  const m = location.hash.match(/token=([^&]+)/);
+  if (m) sessionStorage.setItem('rosys-token', decodeURIComponent(m[1]));
+  return sessionStorage.getItem('rosys-token') || '';
+})();
+const authHeaders = token ? { Authorization: 'Bearer ' + token } : {};
+const withToken = (url) => token ? url + (url.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token) : url;
+
+const $ = (id) => document.getElementById(id);
+const fmt = (v, digits = 1) => (typeof v === 'number' ? v.toFixed(digits) : '–');
+const when = (t) => (t && !t.startsWith('0001') ? new Date(t).toLocaleString() : '–');
+
+function fill(dl, rows) {
+  dl.replaceChildren(...rows.flatMap(([k, v, cls]) => {
+    const dt = document.createElement('dt'); dt.textContent = k;
+    const dd = document.createElement('dd'); dd.textContent = v; if (cls) dd.className = cls;
+    return [dt, dd];
+  }));
+}
+
+let dragging = false;
+const slider = $('model-slider');
+slider.addEventListener('pointerdown', () => { dragging = true; });
+window.addEventListener('pointerup', () => { dragging = false; });
+
+let pending;
+slider.addEventListener('input', () => {
+  $('model-value').textContent = fmt(Number(slider.value), 2);
+  clearTimeout(pending);
+  pending = setTimeout(() => putModel(Number(slider.value)), 80);
+});
+
+async function putModel(value) {
+  const r = await fetch('/api/modules/model', {
+    method: 'PUT', headers: { 'Content-Type': 'application/json', ...authHeaders }, body: JSON.stringify({ value }),
+  });
+  if (!r.ok) showResult((await r.json()).error || r.statusText, true);
+}
+
+function showResult(text, isError) {
+  const el = $('import-result');
+  el.textContent = text;
+  el.className = isError ? 'error' : 'ok';
+}
+
+$('export').href = withToken('/api/export');
+$('import-button').addEventListener('click', async () => {
+  const file = $('import-file').files[0];
+  if (!file) { showResult('Choose an archive (.tar.gz) or a RoSys export.json first.', true); return; }
+  const r = await fetch('/api/import', { method: 'POST', headers: authHeaders, body: file });
+  const body = await r.json().catch(() => ({}));
+  if (!r.ok) { showResult('Import refused: ' + (body.error || r.statusText), true); return; }
+  let msg = 'Imported ' + (body.imported || []).join(', ') + '.';
+  if (body.unknown && body.unknown.length) msg += ' Not on this robot (kept on disk): ' + body.unknown.join(', ') + '.';
+  showResult(msg, false);
+});
+
+function render(s) {
+  const st = s.status;
+  $('robot-name').textContent = st.name;
+  document.title = st.name + ' · rosys';
+  const state = $('state'); state.textContent = st.state; state.className = 'badge ' + st.state;
+  const c = st.control;
+  fill($('control'), [
+    ['period', fmt(c.period_us / 1000, 1) + ' ms'],
+    ['ticks', String(c.ticks)],
+    ['jitter p50 / p99 / max', fmt(c.jitter_p50_us, 0) + ' / ' + fmt(c.jitter_p99_us, 0) + ' / ' + fmt(c.jitter_max_us, 0) + ' µs'],
+    ['step p99', fmt(c.step_p99_us, 0) + ' µs'],
+    ['overruns', String(c.overruns), c.overruns ? 'yes' : ''],
+    ['real-time', c.realtime ? 'SCHED_FIFO' : (c.realtime_note || 'no')],
+  ]);
+  const hw = st.hardware || s.hardware;
+  if (hw) {
+    const rows = [
+      ['e-stop', hw.estop_active ? 'ACTIVE' : 'released', hw.estop_active ? 'bad' : 'good'],
+      ['velocity', fmt(hw.velocity.linear, 2) + ' m/s, ' + fmt(hw.velocity.angular, 2) + ' rad/s'],
+      ['pose', 'x ' + fmt(hw.pose.x, 2) + ' m, y ' + fmt(hw.pose.y, 2) + ' m, yaw ' + fmt(hw.pose.yaw * 180 / Math.PI, 0) + '°'],
+      ['automation', hw.automation],
+    ];
+    const lz = hw.drivers && hw.drivers.lizard;
+    if (lz) rows.push(['controller', (lz.connected ? 'connected' : 'disconnected') + ', ' + (lz.ready ? 'ready' : 'not ready'), lz.ready ? 'good' : 'bad'],
+      ['serial lines / bad', lz.lines + ' / ' + lz.bad_checksums]);
+    else if (hw.simulated) rows.push(['controller', 'simulated']);
+    fill($('hardware'), rows);
+  }
+  const b = st.backup;
+  const rows = [
+    ['data directory', b.data_dir || '–'],
+    ['backup cycle', b.interval_s > 0 ? fmt(b.interval_s, 0) + ' s' : 'immediate'],
+    ['cycles / failures', b.cycles + ' / ' + b.failures, b.failures ? 'bad' : ''],
+    ['pending modules', String(b.pending), b.pending ? 'yes' : ''],
+  ];
+  if (st.schedule) {
+    rows.push(['daily backup at', st.schedule.time + ' into ' + st.schedule.directory],
+      ['last / next', when(st.schedule.last_backup) + ' / ' + when(st.schedule.next)]);
+    if (st.schedule.last_error) rows.push(['schedule error', st.schedule.last_error, 'bad']);
+  }
+  fill($('backup'), rows);
+  $('modules').replaceChildren(...(st.persistence || []).map((m) => {
+    const tr = document.createElement('tr');
+    const cells = [m.key, when(m.last_saved), String(m.schema_version), m.size + ' B', m.pending ? 'yes' : 'no', m.restored_from || '–',
+      [m.last_error, m.restore_error].filter(Boolean).join('; ')];
+    cells.forEach((text, i) => {
+      const td = document.createElement('td'); td.textContent = text;
+      if (i === 4 && m.pending) td.className = 'yes';
+      if (i === 6) td.className = 'problem';
+      tr.append(td);
+    });
+    return tr;
+  }));
+  const model = (s.modules || {}).model;
+  if (model && typeof model.value === 'number') {
+    slider.disabled = false;
+    if (!dragging && document.activeElement !== slider) {
+      slider.value = model.value;
+      $('model-value').textContent = fmt(model.value, 2);
+    }
+  }
+}
+
+function connect() {
+  const es = new EventSource(withToken('/api/events'));
+  es.onopen = () => { $('conn').textContent = 'live'; };
+  es.onmessage = (e) => render(JSON.parse(e.data));
+  es.onerror = () => { $('conn').textContent = 'reconnecting…'; };
+}
+connect();
