@@ -164,6 +164,12 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitValue(t, changes, 4.2)
+		// The module changes inside the PUT before its backup is requested;
+		// the page shows "pending" once the request completed.
+		if err := chromedp.Run(ctx, poll(`[...document.querySelectorAll('#modules tr')].some(
+			tr => tr.cells[0].textContent === 'model' && tr.cells[4].textContent === 'yes')`)); err != nil {
+			t.Fatal(err)
+		}
 		if st, _ := r.Store().ModuleStatus("model"); !st.Pending {
 			t.Fatal("slider change did not request a backup")
 		}
