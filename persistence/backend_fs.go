@@ -1,0 +1,139 @@
+package persistence
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Filesystem is a Backend in a directory, with the same durable atomic
+// writes as module files.
+type Filesystem struct {
+	root string
+	mu   sync.Mutex // serialises conditional writes within this process
+}
+
+var _ Backend = (*Filesystem)(nil)
+
+// NewFilesystem stores objects under root ("~" expands).
+func NewFilesystem(root string) (*Filesystem, error) {
+	r, err := ExpandHome(root)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(r, 0o755); err != nil {
+		return nil, fmt.Errorf("filesystem backend: %w", err)
+	}
+	return &Filesystem{root: r}, nil
+}
+
+func (f *Filesystem) String() string { return "filesystem:" + f.root }
+
+func (f *Filesystem) path(name string) (string, error) {
+	if err := ValidateName(name); err != nil {
+		return "", err
+	}
+	return filepath.Join(f.root, filepath.FromSlash(name)), nil
+}
+
+func contentVersion(b []byte) Version {
+	s := sha256.Sum256(b)
+	return Version(hex.EncodeToString(s[:16]))
+}
+
+// Get implements Backend.
+func (f *Filesystem) Get(_ context.Context, name string) ([]byte, Version, error) {
+	p, err := f.path(name)
+	if err != nil {
+		return nil, "", err
+	}
+	b, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, "", fmt.Errorf("%s: %s: %w", f, name, ErrNotFound)
+	} else if err != nil {
+		return nil, "", err
+	}
+	return b, contentVersion(b), nil
+}
+
+// Put implements Backend. Conditions are checked and the rename done under
+// a process-wide lock; the store's directory lock keeps other processes out.
+func (f *Filesystem) Put(_ context.Context, name string, data []byte, cond Condition) (Version, error) {
+	p, err := f.path(name)
+	if err != nil {
+		return "", err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if cond.IfAbsent || cond.IfMatch != "" {
+		cur, err := os.ReadFile(p)
+		exists := err == nil
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return "", err
+		}
+		if cond.IfAbsent && exists {
+			return "", fmt.Errorf("%s: %s exists: %w", f, name, ErrConflict)
+		}
+		if cond.IfMatch != "" && (!exists || contentVersion(cur) != cond.IfMatch) {
+			return "", fmt.Errorf("%s: %s is not at version %s: %w", f, name, cond.IfMatch, ErrConflict)
+		}
+	}
+	dir := filepath.Dir(p)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	w := dirWriter{dir: dir}
+	if err := w.write(filepath.Base(p), data); err != nil {
+		return "", err
+	}
+	if err := w.sync(); err != nil {
+		return "", err
+	}
+	return contentVersion(data), nil
+}
+
+// List implements Backend.
+func (f *Filesystem) List(_ context.Context, prefix string) ([]ObjectInfo, error) {
+	var out []ObjectInfo
+	err := filepath.WalkDir(f.root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.Type().IsRegular() || strings.Contains(d.Name(), tmpMarker) || d.Name() == ".lock" {
+			return nil
+		}
+		rel, _ := filepath.Rel(f.root, p)
+		name := filepath.ToSlash(rel)
+		if !strings.HasPrefix(name, prefix) || ValidateName(name) != nil {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		out = append(out, ObjectInfo{Name: name, Size: int64(len(b)), Version: contentVersion(b)})
+		return nil
+	})
+	slices.SortFunc(out, func(a, b ObjectInfo) int { return strings.Compare(a.Name, b.Name) })
+	return out, err
+}
+
+// Delete implements Backend.
+func (f *Filesystem) Delete(_ context.Context, name string) error {
+	p, err := f.path(name)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return syncDir(filepath.Dir(p))
+}

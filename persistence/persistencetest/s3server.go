@@ -1,0 +1,127 @@
+package persistencetest
+
+import (
+	"bufio"
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/gorosys/rosys/persistence"
+)
+
+// S3Server is a real S3 server (versitygw, `go install
+// github.com/versity/versitygw/cmd/versitygw@v1.8.0`) on loopback, serving
+// a directory, for tests of the S3 backend.
+type S3Server struct {
+	t         testing.TB
+	Endpoint  string // host:port
+	AccessKey string
+	SecretKey string
+	Bucket    string
+	dir       string
+	cmd       *exec.Cmd
+	exited    chan struct{}
+}
+
+// versitygwPath finds the binary: $PATH, then $GOPATH/bin.
+func versitygwPath() string {
+	if p, err := exec.LookPath("versitygw"); err == nil {
+		return p
+	}
+	gopath := os.Getenv("GOPATH")
+	if gopath == "" {
+		home, _ := os.UserHomeDir()
+		gopath = filepath.Join(home, "go")
+	}
+	return filepath.Join(gopath, "bin", "versitygw")
+}
+
+// StartS3 starts versitygw with one bucket and stops it when the test ends.
+// Without the binary the test is skipped, except in CI (CI set), which
+// must install it.
+func StartS3(t testing.TB) *S3Server {
+	t.Helper()
+	bin := versitygwPath()
+	if _, err := os.Stat(bin); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("versitygw missing in CI (%v): .ci/run installs it", err)
+		}
+		t.Skip("versitygw not installed: go install github.com/versity/versitygw/cmd/versitygw@v1.8.0")
+	}
+	s := &S3Server{t: t, AccessKey: "rosys-test", SecretKey: "rosys-test-secret", Bucket: "fleet", dir: t.TempDir()}
+	// Pick a free port; versitygw needs a fixed one to restart on.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Endpoint = l.Addr().String()
+	l.Close()
+	s.Start()
+	t.Cleanup(s.Stop)
+	b, err := persistence.NewS3("", s.Settings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Client().CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: &s.Bucket}); err != nil {
+		t.Fatalf("create bucket: %v", err)
+	}
+	return s
+}
+
+// Settings connect to the server's bucket.
+func (s *S3Server) Settings() persistence.S3Settings {
+	return persistence.S3Settings{Bucket: s.Bucket, Endpoint: s.Endpoint, AccessKey: s.AccessKey, SecretKey: s.SecretKey, PathStyle: true, Timeout: 10 * time.Second}
+}
+
+// Start (re)starts the server on the same port and data; it returns once
+// the server says it listens.
+func (s *S3Server) Start() {
+	s.t.Helper()
+	cmd := exec.Command(versitygwPath(), "--port", s.Endpoint, "posix", s.dir)
+	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY="+s.AccessKey, "ROOT_SECRET_KEY="+s.SecretKey)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	s.cmd, s.exited = cmd, make(chan struct{})
+	listening := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(out)
+		said := false
+		for sc.Scan() {
+			if !said && strings.Contains(sc.Text(), "listening on") {
+				said = true
+				close(listening)
+			}
+		}
+		_ = cmd.Wait()
+		close(s.exited)
+	}()
+	select {
+	case <-listening:
+	case <-s.exited:
+		s.t.Fatal("versitygw exited at start")
+	case <-time.After(60 * time.Second):
+		s.t.Fatal("versitygw did not start")
+	}
+}
+
+// Stop stops the server (its data stays for Start).
+func (s *S3Server) Stop() {
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	<-s.exited
+	s.cmd = nil
+}
