@@ -75,6 +75,13 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 		s.log.Error("backup failed", zap.Error(err))
 		return errors.Join(append(errs, err)...)
 	}
+	if s.mirror != nil {
+		keys := make([]string, len(wrote))
+		for i, w := range wrote {
+			keys[i] = w.e.key
+		}
+		s.mirror.notify(keys)
+	}
 	for _, w := range wrote {
 		w.e.saved.Store(w.gen)
 		w.e.stMu.Lock()

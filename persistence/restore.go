@@ -26,15 +26,48 @@ import (
 func (s *Store) Restore(ctx context.Context) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	var todo []*entry
 	for _, e := range s.snapshotEntries() {
+		if !e.restored.Load() {
+			todo = append(todo, e)
+		}
+	}
+	remote := map[string]bool{}
+	if s.mirror != nil {
+		var missing []string
+		for _, e := range todo {
+			if !exists(s.Path(e.key)) && !exists(s.Path(e.key)+".prev") {
+				missing = append(missing, e.key)
+			}
+		}
+		for _, k := range s.mirror.recover(ctx, s.dir, missing) {
+			remote[k] = true
+		}
+	}
+	var keys []string
+	for _, e := range todo {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if !e.restored.Load() {
-			s.restoreEntry(e)
+		s.restoreEntry(e)
+		keys = append(keys, e.key)
+		if remote[e.key] {
+			e.stMu.Lock()
+			if e.st.RestoredFrom == FromFile {
+				e.st.RestoredFrom = FromRemote
+			}
+			e.stMu.Unlock()
 		}
 	}
+	if s.mirror != nil {
+		s.mirror.markDiffering(keys)
+	}
 	return nil
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
 }
 
 func (s *Store) restoreEntry(e *entry) {

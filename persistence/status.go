@@ -7,6 +7,7 @@ const (
 	FromFile     = "file"     // the module's file
 	FromPrevious = "previous" // the previous generation, <key>.json.prev
 	FromDefaults = "defaults" // nothing usable was stored
+	FromRemote   = "remote"   // recovered from the mirror's storage (no local file)
 )
 
 // ModuleStatus is what the store knows about one module, for logs, the

@@ -26,6 +26,7 @@ type Store struct {
 
 	writeMu sync.Mutex // serialises backup cycles and flushes; never taken by modules
 	wake    chan struct{}
+	mirror  *Mirror
 }
 
 // entry is one registered module.
@@ -68,6 +69,13 @@ func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = no
 // <key>.json.prev, the generation used when the current one is damaged.
 // The default is true.
 func WithKeepPrevious(keep bool) Option { return func(s *Store) { s.w.keepPrev = keep } }
+
+// WithMirror copies every commit to remote storage (see Mirror), and
+// recovers from it modules that have no local file at start.
+func WithMirror(m *Mirror) Option { return func(s *Store) { s.mirror = m } }
+
+// Mirror is the store's mirror, or nil.
+func (s *Store) Mirror() *Mirror { return s.mirror }
 
 // Open creates dir if needed, locks it against other processes and removes
 // temporary files that an interrupted write left behind.
