@@ -27,6 +27,9 @@ func (r *Runtime) startLoops(ctx context.Context) <-chan struct{} {
 	if r.cfg.Schedule != nil {
 		run(r.scheduleLoop)
 	}
+	if r.store != nil && r.store.Mirror() != nil {
+		run(r.mirrorLoop)
+	}
 	r.mu.Lock()
 	reps := r.repeaters
 	r.mu.Unlock()
@@ -70,6 +73,25 @@ func (r *Runtime) backupLoop(ctx context.Context) {
 		}
 		r.backup.cycles.Add(1)
 		r.backup.lastDur.Store(int64(time.Since(start)))
+	}
+}
+
+// mirrorLoop uploads commits to remote storage on its own goroutine, so
+// a slow or unreachable bucket delays neither the control loop nor local
+// commits. After a failure it waits for the mirror's backoff.
+func (r *Runtime) mirrorLoop(ctx context.Context) {
+	m := r.store.Mirror()
+	timer := r.clock.NewTimer()
+	defer timer.Stop()
+	for {
+		_ = m.Sync(ctx) // logged and in the status
+		next := m.NextTry()
+		if next.IsZero() {
+			next = r.clock.Now().Add(24 * time.Hour) // until a commit wakes us
+		}
+		if timer.SleepUntil(ctx, next, m.Wake()) != nil {
+			return
+		}
 	}
 }
 

@@ -141,6 +141,13 @@ func (r *Runtime) shutdownAll(started []*module, stopControl context.CancelFunc,
 		if flushErr != nil {
 			r.log.Error("final flush failed", zap.Error(flushErr))
 		}
+		// Upload what the flush wrote, within what is left of the
+		// deadline; what does not make it goes up at the next start.
+		if m := r.store.Mirror(); m != nil && flushErr == nil {
+			if err := m.Close(ctx); err != nil {
+				r.log.Warn("final upload incomplete; the local state is safe and goes up at the next start", zap.Error(err))
+			}
+		}
 	}
 	r.setState(StateStopped)
 	r.log.Info("stopped", zap.Duration("shutdown", time.Since(begin)))

@@ -19,6 +19,7 @@ type Status struct {
 	Repeaters   []RepeaterStatus            `json:"repeaters"`
 	Persistence []persistence.ModuleStatus  `json:"persistence"`
 	Schedule    *persistence.ScheduleStatus `json:"schedule,omitempty"`
+	Mirror      *persistence.MirrorStatus   `json:"mirror,omitempty"`
 }
 
 // BackupStatus describes the backup loop.
@@ -88,6 +89,10 @@ func (r *Runtime) Status() Status {
 	if r.cfg.Schedule != nil {
 		ss := r.cfg.Schedule.Status()
 		st.Schedule = &ss
+	}
+	if r.store != nil && r.store.Mirror() != nil {
+		ms := r.store.Mirror().Status()
+		st.Mirror = &ms
 	}
 	if r.store != nil {
 		st.Persistence = r.store.Status()

@@ -80,7 +80,11 @@ func (a app) run(cfg *config.Robot, dataDir string, log *zap.Logger) error {
 	if err != nil {
 		return err
 	}
-	store, err := persistence.Open(dir, persistence.WithLogger(log))
+	pcfg, err := persistenceConfig(cfg, dir)
+	if err != nil {
+		return err
+	}
+	store, err := persistence.OpenConfig(dir, cfg.Name, pcfg, log)
 	if err != nil {
 		return err
 	}
@@ -200,9 +204,6 @@ func resolveDataDir(cfg *config.Robot, flagDir string) (string, error) {
 func supported(cfg *config.Robot) error {
 	var errs []error
 	p := cfg.Persistence
-	if p.MetadataStorage != nil || (p.Backend != nil && p.Backend.S3 != nil) {
-		errs = append(errs, errors.New("persistence: only the filesystem backend is supported by this build yet"))
-	}
 	if p.SnapshotAccess != "" && p.SnapshotAccess != config.AccessFull {
 		errs = append(errs, fmt.Errorf("persistence.snapshot_access %q: only full is supported by this build yet", p.SnapshotAccess))
 	}
