@@ -66,6 +66,9 @@ func ImportDir(dir string, a *Archive, now time.Time) (ImportResult, error) {
 //  4. every module is written at once (RoSys forgets this step: an
 //     imported state that only lives in memory is lost by a power cut).
 func (s *Store) Import(ctx context.Context, a *Archive) (ImportResult, error) {
+	if s.ReadOnly() {
+		return ImportResult{}, ErrReadOnly
+	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	before, err := s.snapshotFilesLocked(ctx)

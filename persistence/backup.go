@@ -34,6 +34,9 @@ func (s *Store) commit(ctx context.Context, all bool) error {
 
 // commitLocked is commit for a caller that holds writeMu.
 func (s *Store) commitLocked(ctx context.Context, all bool) error {
+	if s.ReadOnly() {
+		return nil // replay: the stored state is only ever read
+	}
 	at := s.now()
 	var wrote []written
 	var errs []error
@@ -46,7 +49,7 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 		// that arrives after this point is newer than what gets written and
 		// leaves the module marked for the next cycle.
 		gen := e.generation()
-		if !all && gen == e.saved.Load() {
+		if !s.persisted(e) || (!all && gen == e.saved.Load()) {
 			continue
 		}
 		if !e.restored.Load() {

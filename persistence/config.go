@@ -58,7 +58,9 @@ type Config struct {
 type ConfigOption func(*Config)
 
 // SnapshotInterval sets Config.SnapshotInterval.
-func SnapshotInterval(d time.Duration) ConfigOption { return func(c *Config) { c.SnapshotInterval = d } }
+func SnapshotInterval(d time.Duration) ConfigOption {
+	return func(c *Config) { c.SnapshotInterval = d }
+}
 
 // Access sets Config.SnapshotAccess.
 func Access(a SnapshotAccess) ConfigOption { return func(c *Config) { c.SnapshotAccess = a } }
@@ -95,6 +97,12 @@ func OpenConfig(localDir, robot string, cfg Config, log *zap.Logger, opts ...Opt
 	if cfg.MetadataStorage == nil || cfg.SnapshotStorage == nil {
 		return nil, fmt.Errorf("persistence config: metadata and snapshot storage are both needed")
 	}
+	if cfg.SnapshotAccess == "" {
+		cfg.SnapshotAccess = AccessFull
+	}
+	if cfg.PersistenceMode == "" {
+		cfg.PersistenceMode = ModePersisting
+	}
 	if !isLocal(cfg.MetadataStorage, localDir) || !isLocal(cfg.SnapshotStorage, localDir) {
 		m, err := NewMirror(MirrorConfig{Metadata: cfg.MetadataStorage, Snapshots: cfg.SnapshotStorage, Robot: robot,
 			KeepGenerations: cfg.KeepGenerations, Log: log})
@@ -103,7 +111,8 @@ func OpenConfig(localDir, robot string, cfg Config, log *zap.Logger, opts ...Opt
 		}
 		opts = append(opts, WithMirror(m))
 	}
-	return Open(localDir, append([]Option{WithLogger(log)}, opts...)...)
+	base := []Option{WithLogger(log), WithAccess(cfg.SnapshotAccess), WithMode(cfg.PersistenceMode)}
+	return Open(localDir, append(base, opts...)...)
 }
 
 func isLocal(b Backend, dir string) bool {

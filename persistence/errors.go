@@ -13,4 +13,6 @@ var (
 	// ErrNewerSchema marks a file written by a newer program version.
 	ErrNewerSchema = errors.New("file has a newer schema version than this program knows")
 	ErrLocked      = errors.New("data directory is in use by another process")
+	// ErrReadOnly refuses changes to a store opened for replay.
+	ErrReadOnly = errors.New("store is read-only (snapshot_access: replay)")
 )

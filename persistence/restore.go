@@ -28,12 +28,29 @@ func (s *Store) Restore(ctx context.Context) error {
 	defer s.writeMu.Unlock()
 	var todo []*entry
 	for _, e := range s.snapshotEntries() {
-		if !e.restored.Load() {
-			todo = append(todo, e)
+		if e.restored.Load() {
+			continue
 		}
+		if !s.persisted(e) || s.access == AccessRecord {
+			// Memory only, or recording afresh: the module keeps its
+			// defaults, and stored files are neither read nor moved.
+			e.stMu.Lock()
+			e.st.RestoredFrom = FromDefaults
+			e.stMu.Unlock()
+			e.saved.Store(e.generation())
+			e.restored.Store(true)
+			continue
+		}
+		todo = append(todo, e)
+	}
+	if s.access == AccessRecord {
+		s.log.Info("record mode: every module starts from its defaults")
+	}
+	if s.ReadOnly() {
+		s.log.Info("replay mode: stored state is read, nothing is ever written")
 	}
 	remote := map[string]bool{}
-	if s.mirror != nil {
+	if s.mirror != nil && s.access != AccessRecord {
 		var missing []string
 		for _, e := range todo {
 			if !exists(s.Path(e.key)) && !exists(s.Path(e.key)+".prev") {
@@ -59,7 +76,7 @@ func (s *Store) Restore(ctx context.Context) error {
 			e.stMu.Unlock()
 		}
 	}
-	if s.mirror != nil {
+	if s.mirror != nil && !s.ReadOnly() {
 		s.mirror.markDiffering(keys)
 	}
 	return nil

@@ -27,6 +27,8 @@ type Store struct {
 	writeMu sync.Mutex // serialises backup cycles and flushes; never taken by modules
 	wake    chan struct{}
 	mirror  *Mirror
+	access  SnapshotAccess
+	mode    PersistenceMode
 }
 
 // entry is one registered module.
@@ -39,6 +41,7 @@ type entry struct {
 	requests atomic.Uint64 // requests made through Store.RequestBackup
 	saved    atomic.Uint64 // generation of the last durable write
 	restored atomic.Bool
+	selected bool
 
 	stMu sync.Mutex
 	st   ModuleStatus
@@ -70,6 +73,26 @@ func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = no
 // The default is true.
 func WithKeepPrevious(keep bool) Option { return func(s *Store) { s.w.keepPrev = keep } }
 
+// WithAccess sets how stored state is used (default AccessFull):
+// AccessRecord starts every module from its defaults and writes;
+// AccessReplay restores and never writes anything (no backups, no flush,
+// no import, no uploads), so it is safe on a copy of a robot's data.
+func WithAccess(a SnapshotAccess) Option { return func(s *Store) { s.access = a } }
+
+// WithMode sets what is persisted (default ModePersisting). With
+// ModeSelectivePersisting only modules registered with Selected() are
+// restored and written; the others are kept in memory only.
+func WithMode(m PersistenceMode) Option { return func(s *Store) { s.mode = m } }
+
+// RegisterOption configures one registration.
+type RegisterOption func(*entry)
+
+// Selected marks a module for persistence under ModeSelectivePersisting.
+func Selected() RegisterOption { return func(e *entry) { e.selected = true } }
+
+// ReadOnly reports whether the store never writes (AccessReplay).
+func (s *Store) ReadOnly() bool { return s.access == AccessReplay }
+
 // WithMirror copies every commit to remote storage (see Mirror), and
 // recovers from it modules that have no local file at start.
 func WithMirror(m *Mirror) Option { return func(s *Store) { s.mirror = m } }
@@ -87,6 +110,8 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		w:       dirWriter{dir: dir, keepPrev: true},
 		entries: map[string]*entry{},
 		wake:    make(chan struct{}, 1),
+		access:  AccessFull,
+		mode:    ModePersisting,
 	}
 	for _, o := range opts {
 		o(s)
@@ -118,7 +143,7 @@ func (s *Store) Path(key string) string { return filepath.Join(s.dir, key+".json
 
 // Register adds a module under key. Keys are validated (see ValidateKey)
 // and must be unique. The module is restored by the next Restore call.
-func (s *Store) Register(key string, p Persistable) error {
+func (s *Store) Register(key string, p Persistable, opts ...RegisterOption) error {
 	if err := ValidateKey(key); err != nil {
 		return err
 	}
@@ -126,6 +151,9 @@ func (s *Store) Register(key string, p Persistable) error {
 		return fmt.Errorf("register %q: nil module", key)
 	}
 	e := &entry{key: key, mod: p, version: 1}
+	for _, o := range opts {
+		o(e)
+	}
 	if v, ok := p.(Versioned); ok {
 		e.version = v.SchemaVersion()
 		if e.version < 1 {
@@ -207,4 +235,9 @@ func (s *Store) snapshotEntries() []*entry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]*entry(nil), s.order...)
+}
+
+// persisted reports whether e is stored at all in this mode.
+func (s *Store) persisted(e *entry) bool {
+	return s.mode != ModeSelectivePersisting || e.selected
 }

@@ -143,7 +143,7 @@ func (r *Runtime) shutdownAll(started []*module, stopControl context.CancelFunc,
 		}
 		// Upload what the flush wrote, within what is left of the
 		// deadline; what does not make it goes up at the next start.
-		if m := r.store.Mirror(); m != nil && flushErr == nil {
+		if m := r.store.Mirror(); m != nil && flushErr == nil && !r.store.ReadOnly() {
 			if err := m.Close(ctx); err != nil {
 				r.log.Warn("final upload incomplete; the local state is safe and goes up at the next start", zap.Error(err))
 			}

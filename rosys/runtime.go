@@ -55,6 +55,7 @@ type module struct {
 	name    string
 	v       any
 	deps    []string
+	persist bool
 	started atomic.Bool
 }
 
@@ -97,6 +98,10 @@ func DependsOn(names ...string) AddOption {
 	return func(m *module) { m.deps = append(m.deps, names...) }
 }
 
+// Persist selects the module for persistence when the store runs in
+// selective_persisting mode (in the other modes every Persistable is).
+func Persist() AddOption { return func(m *module) { m.persist = true } }
+
 // Add adds a module under name. m may implement Starter, Stopper, Stepper,
 // Actuator and persistence.Persistable (registered with the store under
 // name, so name must be a valid persistence key); it must implement at least
@@ -131,7 +136,11 @@ func (r *Runtime) Add(name string, m any, opts ...AddOption) error {
 		if r.store == nil {
 			return fmt.Errorf("add %q: module is persistable but the runtime has no store", name)
 		}
-		if err := r.store.Register(name, p); err != nil {
+		var ropts []persistence.RegisterOption
+		if mod.persist {
+			ropts = append(ropts, persistence.Selected())
+		}
+		if err := r.store.Register(name, p, ropts...); err != nil {
 			return fmt.Errorf("add %q: %w", name, err)
 		}
 	}

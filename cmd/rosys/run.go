@@ -204,11 +204,12 @@ func resolveDataDir(cfg *config.Robot, flagDir string) (string, error) {
 func supported(cfg *config.Robot) error {
 	var errs []error
 	p := cfg.Persistence
-	if p.SnapshotAccess != "" && p.SnapshotAccess != config.AccessFull {
-		errs = append(errs, fmt.Errorf("persistence.snapshot_access %q: only full is supported by this build yet", p.SnapshotAccess))
+	if p.SnapshotAccess == config.AccessOffsetsOnly {
+		errs = append(errs, errors.New("persistence.snapshot_access offsets_only: needs the input journal, not in this build yet"))
 	}
-	if p.PersistenceMode != "" && p.PersistenceMode != config.ModePersisting {
-		errs = append(errs, fmt.Errorf("persistence.persistence_mode %q: only persisting is supported by this build yet", p.PersistenceMode))
+	switch p.PersistenceMode {
+	case config.ModeSpeedrunReplay, config.ModeRealtimeReplay, config.ModeBatch:
+		errs = append(errs, fmt.Errorf("persistence.persistence_mode %s: replays the input journal, not in this build yet", p.PersistenceMode))
 	}
 	return errors.Join(errs...)
 }

@@ -56,14 +56,15 @@ func Add(rt *rosys.Runtime) (*Robot, error) { return AddWith(rt, Hardware{}) }
 func AddWith(rt *rosys.Runtime, hw Hardware) (*Robot, error) {
 	r := &Robot{Model: persistence.NewValue(Model{Value: 1.0}), Wheels: hw.Wheels, EStop: hw.EStop, status: hw.Status}
 	type mod struct {
-		name string
-		v    any
-		deps []string
+		name    string
+		v       any
+		deps    []string
+		persist bool
 	}
 	var mods []mod
 	var driverNames []string
 	for _, d := range hw.Drivers {
-		mods = append(mods, mod{d.Name, d.V, nil})
+		mods = append(mods, mod{d.Name, d.V, nil, false})
 		driverNames = append(driverNames, d.Name)
 	}
 	if r.EStop == nil {
@@ -74,19 +75,23 @@ func AddWith(rt *rosys.Runtime, hw Hardware) (*Robot, error) {
 		r.SimWheels = sim.NewWheels(sim.WheelsConfig{LinearAccel: 1, AngularAccel: 3})
 		r.SimWheels.BlockWhen(r.EStop.Active)
 		r.Wheels = r.SimWheels
-		mods = append(mods, mod{"wheels", r.SimWheels, driverNames})
+		mods = append(mods, mod{"wheels", r.SimWheels, driverNames, false})
 		driverNames = append(driverNames, "wheels")
 	}
 	r.Odometer = sim.NewOdometer(r.Wheels)
 	r.Square = NewSquare(r.Wheels, r.Odometer, r.EStop)
 	mods = append(mods,
-		mod{"odometer", r.Odometer, driverNames},
-		mod{"square", r.Square, []string{"odometer"}},
-		mod{"square_settings", r.Square.Settings, nil},
-		mod{"model", r.Model, nil},
+		mod{"odometer", r.Odometer, driverNames, false},
+		mod{"square", r.Square, []string{"odometer"}, false},
+		mod{"square_settings", r.Square.Settings, nil, true},
+		mod{"model", r.Model, nil, true},
 	)
 	for _, m := range mods {
-		if err := rt.Add(m.name, m.v, rosys.DependsOn(m.deps...)); err != nil {
+		opts := []rosys.AddOption{rosys.DependsOn(m.deps...)}
+		if m.persist {
+			opts = append(opts, rosys.Persist())
+		}
+		if err := rt.Add(m.name, m.v, opts...); err != nil {
 			return nil, err
 		}
 	}
