@@ -1,0 +1,363 @@
+package persistence
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// JournalConfig configures an input journal.
+type JournalConfig struct {
+	Dir         string        // segments go here (the data directory's journal/)
+	SegmentSize int64         // rotate after this many bytes (default 4 MiB)
+	MaxBytes    int64         // drop the oldest segments beyond this (default 256 MiB)
+	MaxAge      time.Duration // and those older than this (default 7 days)
+	// OffsetsOnly keeps tick markers and offsets, not the event data
+	// (snapshot_access: offsets_only).
+	OffsetsOnly bool
+	// SyncEvery bounds how much a power cut can take: records are fsynced
+	// at least this often (default 200 ms).
+	SyncEvery time.Duration
+	Buffer    int // records queued before new ones are dropped (default 4096)
+	Now       func() time.Time
+	Log       *zap.Logger
+}
+
+// Journal records what drivers receive and send, for replay. Recording
+// never blocks a driver: records go through a bounded queue to the
+// journal's writer goroutine, and a full queue drops (and counts) them.
+type Journal struct {
+	cfg     JournalConfig
+	log     *zap.Logger
+	queue   chan JournalRecord
+	offsets sync.Map // source → *atomic.Uint64
+	tick    atomic.Uint64
+
+	dropped   atomic.Uint64
+	written   atomic.Uint64
+	truncated int64
+	seq       int
+	f         *os.File
+	size      int64
+	done      chan struct{}
+	closeOnce sync.Once
+	stop      chan struct{}
+	lastErr   atomic.Pointer[string]
+}
+
+// OpenJournal opens the journal in cfg.Dir, truncating a torn tail left by
+// a power cut mid-append, and starts a new segment.
+func OpenJournal(cfg JournalConfig) (*Journal, error) {
+	if cfg.SegmentSize <= 0 {
+		cfg.SegmentSize = 4 << 20
+	}
+	if cfg.MaxBytes <= 0 {
+		cfg.MaxBytes = 256 << 20
+	}
+	if cfg.MaxAge <= 0 {
+		cfg.MaxAge = 7 * 24 * time.Hour
+	}
+	if cfg.SyncEvery <= 0 {
+		cfg.SyncEvery = 200 * time.Millisecond
+	}
+	if cfg.Buffer <= 0 {
+		cfg.Buffer = 4096
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = zap.NewNop()
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	j := &Journal{cfg: cfg, log: cfg.Log.Named("journal"), queue: make(chan JournalRecord, cfg.Buffer),
+		done: make(chan struct{}), stop: make(chan struct{})}
+	segs, err := segments(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	if len(segs) > 0 {
+		last := segs[len(segs)-1]
+		cut, err := truncateTorn(filepath.Join(cfg.Dir, last))
+		if err != nil {
+			return nil, err
+		}
+		if cut > 0 {
+			j.truncated = cut
+			j.log.Warn("journal: truncated a torn tail (power cut mid-append?)", zap.String("segment", last), zap.Int64("bytes", cut))
+		}
+		fmt.Sscanf(last, "%d.seg", &j.seq)
+	}
+	if err := j.rotate(); err != nil {
+		return nil, err
+	}
+	go j.run()
+	return j, nil
+}
+
+func segments(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".seg") {
+			out = append(out, e.Name())
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// truncateTorn cuts a segment after its last intact record and returns
+// how many bytes it removed.
+func truncateTorn(path string) (int64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	good := int64(0)
+	if bytes.HasPrefix(b, []byte(segmentMagic)) {
+		good = int64(len(segmentMagic))
+		for {
+			_, n, err := parseRecord(b[good:])
+			if err != nil {
+				break
+			}
+			good += int64(n)
+		}
+	}
+	cut := int64(len(b)) - good
+	if cut == 0 {
+		return 0, nil
+	}
+	if err := os.Truncate(path, good); err != nil {
+		return 0, fmt.Errorf("journal: truncate %s: %w", path, err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	return cut, f.Sync()
+}
+
+// Record queues something a driver received (kind RecordInput) or sent
+// (RecordCommand). data is copied. It never blocks.
+func (j *Journal) Record(source string, kind byte, data []byte) {
+	r := JournalRecord{Time: j.cfg.Now(), Tick: j.tick.Load(), Kind: kind, Source: source}
+	off, _ := j.offsets.LoadOrStore(source, new(atomic.Uint64))
+	r.Offset = off.(*atomic.Uint64).Add(uint64(len(data))) - uint64(len(data))
+	if !j.cfg.OffsetsOnly {
+		r.Data = bytes.Clone(data)
+	}
+	select {
+	case j.queue <- r:
+	default:
+		j.dropped.Add(1)
+	}
+}
+
+// Tick records a control tick marker (call it from a repeater or a step;
+// it never blocks).
+func (j *Journal) Tick(n uint64) {
+	j.tick.Store(n)
+	select {
+	case j.queue <- JournalRecord{Time: j.cfg.Now(), Tick: n, Kind: RecordTick, Source: "tick"}:
+	default:
+		j.dropped.Add(1)
+	}
+}
+
+func (j *Journal) run() {
+	defer close(j.done)
+	t := time.NewTicker(j.cfg.SyncEvery)
+	defer t.Stop()
+	var buf []byte
+	dirty := false
+	for {
+		select {
+		case r := <-j.queue:
+			buf = appendRecord(buf[:0], r)
+			if err := j.write(buf); err != nil {
+				j.fail(err)
+				continue
+			}
+			dirty = true
+		case <-t.C:
+			if dirty {
+				if err := j.f.Sync(); err != nil {
+					j.fail(err)
+				}
+				dirty = false
+			}
+		case <-j.stop:
+			for {
+				select {
+				case r := <-j.queue:
+					buf = appendRecord(buf[:0], r)
+					_ = j.write(buf)
+				default:
+					_ = j.f.Sync()
+					_ = j.f.Close()
+					return
+				}
+			}
+		}
+	}
+}
+
+func (j *Journal) write(b []byte) error {
+	if j.size+int64(len(b)) > j.cfg.SegmentSize && j.size > int64(len(segmentMagic)) {
+		if err := j.rotate(); err != nil {
+			return err
+		}
+	}
+	if _, err := j.f.Write(b); err != nil {
+		return err
+	}
+	j.size += int64(len(b))
+	j.written.Add(1)
+	return nil
+}
+
+// rotate closes the current segment and starts the next, then enforces
+// the size and age bounds.
+func (j *Journal) rotate() error {
+	if j.f != nil {
+		if err := j.f.Sync(); err != nil {
+			return err
+		}
+		j.f.Close()
+	}
+	j.seq++
+	path := filepath.Join(j.cfg.Dir, fmt.Sprintf("%016d.seg", j.seq))
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("journal: new segment: %w", err)
+	}
+	if _, err := f.Write([]byte(segmentMagic)); err != nil {
+		f.Close()
+		return err
+	}
+	if err := syncDir(j.cfg.Dir); err != nil {
+		f.Close()
+		return err
+	}
+	j.f, j.size = f, int64(len(segmentMagic))
+	return j.enforceBounds()
+}
+
+func (j *Journal) enforceBounds() error {
+	segs, err := segments(j.cfg.Dir)
+	if err != nil {
+		return err
+	}
+	var total int64
+	infos := make([]fs.FileInfo, len(segs))
+	for i, s := range segs {
+		if infos[i], err = os.Stat(filepath.Join(j.cfg.Dir, s)); err != nil {
+			return err
+		}
+		total += infos[i].Size()
+	}
+	now := j.cfg.Now()
+	for i := 0; i < len(segs)-1; i++ { // never the current one
+		if total <= j.cfg.MaxBytes && now.Sub(infos[i].ModTime()) <= j.cfg.MaxAge {
+			break
+		}
+		if err := os.Remove(filepath.Join(j.cfg.Dir, segs[i])); err != nil {
+			return err
+		}
+		total -= infos[i].Size()
+	}
+	return nil
+}
+
+func (j *Journal) fail(err error) {
+	s := err.Error()
+	j.lastErr.Store(&s)
+	j.log.Error("journal write failed", zap.Error(err))
+}
+
+// Close writes what is queued, syncs and closes the segment.
+func (j *Journal) Close() error {
+	j.closeOnce.Do(func() { close(j.stop) })
+	<-j.done
+	return nil
+}
+
+// JournalStatus is the journal's state for the API.
+type JournalStatus struct {
+	Dir       string `json:"dir"`
+	Written   uint64 `json:"written"`
+	Dropped   uint64 `json:"dropped"`
+	Truncated int64  `json:"truncated_at_open"`
+	LastError string `json:"last_error,omitempty"`
+}
+
+// Status reports the journal.
+func (j *Journal) Status() JournalStatus {
+	st := JournalStatus{Dir: j.cfg.Dir, Written: j.written.Load(), Dropped: j.dropped.Load(), Truncated: j.truncated}
+	if e := j.lastErr.Load(); e != nil {
+		st.LastError = *e
+	}
+	return st
+}
+
+// ReadJournal calls fn for every record in dir, oldest first. A torn tail
+// in the newest segment ends the journal quietly (that is what a power cut
+// leaves); damage anywhere else is an error naming the segment and offset.
+// It never panics on garbage.
+func ReadJournal(ctx context.Context, dir string, fn func(JournalRecord) error) error {
+	segs, err := segments(dir)
+	if err != nil {
+		return err
+	}
+	for i, s := range segs {
+		b, err := os.ReadFile(filepath.Join(dir, s))
+		if err != nil {
+			return err
+		}
+		if !bytes.HasPrefix(b, []byte(segmentMagic)) {
+			if i == len(segs)-1 && len(b) < len(segmentMagic) {
+				return nil
+			}
+			return fmt.Errorf("journal segment %s: not a journal segment", s)
+		}
+		off := len(segmentMagic)
+		for off < len(b) {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			r, n, err := parseRecord(b[off:])
+			if err != nil {
+				if i == len(segs)-1 {
+					return nil
+				}
+				return fmt.Errorf("journal segment %s: damaged at offset %d: %w", s, off, err)
+			}
+			if err := fn(r); err != nil {
+				return err
+			}
+			off += n
+		}
+	}
+	return nil
+}
