@@ -41,7 +41,27 @@ type Config struct {
 	// Open opens the port; the default is go.bug.st/serial at Baud 8N1.
 	Open func(path string, baud int) (io.ReadWriteCloser, error)
 	Now  func() time.Time
+	// Journal, when set, records every line received and sent, for
+	// replay (persistence.Journal satisfies it). JournalSource names the
+	// source (default "lizard").
+	Journal       Recorder
+	JournalSource string
+	// Replay makes a driver that opens no port: recorded lines are fed to
+	// it with Feed, and the commands it would send are kept for
+	// comparison (Sent) instead of reaching any controller.
+	Replay bool
 }
+
+// Recorder records what a driver receives and sends.
+type Recorder interface {
+	Record(source string, kind byte, data []byte)
+}
+
+// Journal record kinds, as package persistence writes them.
+const (
+	RecordInput   = 'i'
+	RecordCommand = 'c'
+)
 
 func (c Config) withDefaults() Config {
 	if c.Baud == 0 {
@@ -79,6 +99,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.JournalSource == "" {
+		c.JournalSource = "lizard"
 	}
 	return c
 }

@@ -55,6 +55,9 @@ type Driver struct {
 	portMu  sync.Mutex
 	port    io.ReadWriteCloser
 	lastErr atomic.Pointer[string]
+
+	replay      *replayPort // set in replay mode
+	replayState *lineState
 }
 
 type counters struct {
@@ -69,7 +72,7 @@ var (
 // New validates cfg and returns a driver; Start connects.
 func New(cfg Config) (*Driver, error) {
 	cfg = cfg.withDefaults()
-	if cfg.Port == "" {
+	if cfg.Port == "" && !cfg.Replay {
 		return nil, errors.New("lizard: no serial port configured")
 	}
 	fields, err := ParseFields(cfg.CoreFields)
@@ -82,6 +85,11 @@ func New(cfg Config) (*Driver, error) {
 		cmds: make(chan string, commandQueue), wake: make(chan struct{}, 1),
 	}
 	d.linIdx, d.angIdx, d.estIdx = d.decoder.Index(cfg.LinearField), d.decoder.Index(cfg.AngularField), d.decoder.Index(cfg.EStopField)
+	if cfg.Replay {
+		d.replay = &replayPort{closed: make(chan struct{})}
+		d.cfg.Open = func(string, int) (io.ReadWriteCloser, error) { return d.replay, nil }
+		d.cfg.Journal = nil // a replay records nothing
+	}
 	if d.linIdx < 0 || d.angIdx < 0 {
 		return nil, fmt.Errorf("lizard: core fields %v lack %s or %s", cfg.CoreFields, cfg.LinearField, cfg.AngularField)
 	}

@@ -89,13 +89,20 @@ func (d *Driver) closePort() {
 	}
 }
 
+// lineState is what decoding keeps from line to line.
+type lineState struct {
+	values       []float64
+	clock        ClockSync
+	lastMismatch time.Time
+}
+
+func (d *Driver) newLineState() *lineState { return &lineState{values: make([]float64, len(d.fields))} }
+
 // reader decodes lines until the port fails. Bad lines are counted and
 // dropped; they never end the session.
 func (d *Driver) reader(port io.Reader) error {
 	lr := NewLineReader(port)
-	values := make([]float64, len(d.fields))
-	var clock ClockSync
-	var lastMismatch time.Time
+	st := d.newLineState()
 	defer func() { d.stats.overlong.Store(lr.Overlong) }()
 	for {
 		line, err := lr.ReadLine()
@@ -104,45 +111,53 @@ func (d *Driver) reader(port io.Reader) error {
 			return err
 		}
 		recv := d.cfg.Now()
-		payload, err := ParseLine(line)
-		if err != nil {
-			d.stats.badChecksum.Add(1)
-			d.log.Debug("dropped line", zap.ByteString("line", line), zap.Error(err))
-			continue
+		if d.cfg.Journal != nil {
+			d.cfg.Journal.Record(d.cfg.JournalSource, RecordInput, line)
 		}
-		d.stats.lines.Add(1)
-		if !IsCore(payload) {
-			d.log.Info("controller says", zap.ByteString("line", payload))
-			d.messages.Publish(string(payload))
-			continue
-		}
-		millis, err := d.decoder.Decode(payload, values)
-		var mm *MismatchError
-		if errors.As(err, &mm) {
-			d.stats.mismatches.Add(1)
-			if recv.Sub(lastMismatch) >= mismatchLogEvery {
-				lastMismatch = recv
-				d.log.Error("core message does not match the configured fields; values not used",
-					zap.Stringers("expected", fieldStringers(mm.Expected)), zap.Strings("received", mm.Received))
-				d.setErr(err)
-			}
-			continue
-		} else if err != nil {
-			d.stats.decodeErrors.Add(1)
+		d.handleLine(st, line, recv)
+	}
+}
+
+// handleLine interprets one received line as if it arrived at recv.
+func (d *Driver) handleLine(st *lineState, line []byte, recv time.Time) {
+	payload, err := ParseLine(line)
+	if err != nil {
+		d.stats.badChecksum.Add(1)
+		d.log.Debug("dropped line", zap.ByteString("line", line), zap.Error(err))
+		return
+	}
+	d.stats.lines.Add(1)
+	if !IsCore(payload) {
+		d.log.Info("controller says", zap.ByteString("line", payload))
+		d.messages.Publish(string(payload))
+		return
+	}
+	millis, err := d.decoder.Decode(payload, st.values)
+	var mm *MismatchError
+	if errors.As(err, &mm) {
+		d.stats.mismatches.Add(1)
+		if recv.Sub(st.lastMismatch) >= mismatchLogEvery {
+			st.lastMismatch = recv
+			d.log.Error("core message does not match the configured fields; values not used",
+				zap.Stringers("expected", fieldStringers(mm.Expected)), zap.Strings("received", mm.Received))
 			d.setErr(err)
-			continue
 		}
-		at := clock.Map(millis, recv)
-		d.velocity.Publish(hardware.Velocity{Linear: values[d.linIdx], Angular: values[d.angIdx], Time: at})
-		if d.estIdx >= 0 {
-			if active := values[d.estIdx] != 0; active != d.estop.Latest() || !d.ready.Load() {
-				d.estop.Publish(active)
-			}
+		return
+	} else if err != nil {
+		d.stats.decodeErrors.Add(1)
+		d.setErr(err)
+		return
+	}
+	at := st.clock.Map(millis, recv)
+	d.velocity.Publish(hardware.Velocity{Linear: st.values[d.linIdx], Angular: st.values[d.angIdx], Time: at})
+	if d.estIdx >= 0 {
+		if active := st.values[d.estIdx] != 0; active != d.estop.Latest() || !d.ready.Load() {
+			d.estop.Publish(active)
 		}
-		if !d.ready.Load() {
-			d.setReady(true)
-			d.log.Info("controller ready")
-		}
+	}
+	if !d.ready.Load() {
+		d.setReady(true)
+		d.log.Info("controller ready")
 	}
 }
 
@@ -156,6 +171,9 @@ func (d *Driver) writer(ctx context.Context, port io.Writer) error {
 			return err
 		}
 		d.stats.sent.Add(1)
+		if d.cfg.Journal != nil {
+			d.cfg.Journal.Record(d.cfg.JournalSource, RecordCommand, buf[:len(buf)-1])
+		}
 		return nil
 	}
 	if err := write(OutputCommand(d.fields)); err != nil {

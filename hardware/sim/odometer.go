@@ -1,26 +1,45 @@
 package sim
 
 import (
+	"context"
 	"time"
 
 	"github.com/gorosys/rosys/hardware"
 )
 
-// Odometer feeds the measurements of some wheels into odometry once per
-// control tick. Add it after the wheels so it reads this tick's value.
+// Odometer feeds the measurements of some wheels into odometry. It
+// integrates every measurement, in order (drained from a subscription each
+// control tick), not just the latest one at the tick: so the pose does not
+// depend on how ticks and measurements interleave, and a replay of the same
+// measurements gives the same pose.
 type Odometer struct {
 	*hardware.Odometry
-	wheels hardware.Wheels
+	updates <-chan hardware.Velocity
+	cancel  func()
 }
 
 // NewOdometer integrates the velocities of wheels, starting at the origin.
 func NewOdometer(wheels hardware.Wheels) *Odometer {
-	return &Odometer{Odometry: hardware.NewOdometry(hardware.Pose{}), wheels: wheels}
+	updates, cancel := wheels.SubscribeVelocity(1024)
+	return &Odometer{Odometry: hardware.NewOdometry(hardware.Pose{}), updates: updates, cancel: cancel}
 }
 
 // Step implements rosys.Stepper.
-func (o *Odometer) Step(now time.Time, _ time.Duration) {
-	if v := o.wheels.Velocity(); !v.Time.IsZero() {
-		o.Update(v)
+func (o *Odometer) Step(time.Time, time.Duration) {
+	for {
+		select {
+		case v := <-o.updates:
+			if !v.Time.IsZero() {
+				o.Update(v)
+			}
+		default:
+			return
+		}
 	}
+}
+
+// Stop implements rosys.Stopper: it ends the subscription.
+func (o *Odometer) Stop(context.Context) error {
+	o.cancel()
+	return nil
 }
