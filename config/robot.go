@@ -42,6 +42,16 @@ type Persistence struct {
 	SnapshotStorage *Backend `yaml:"snapshot_storage"`
 	// KeepGenerations is how many old commits recovery can fall back to.
 	KeepGenerations int `yaml:"keep_generations"`
+	// Journal bounds the input journal (sources opt in, e.g.
+	// hardware.lizard.journal).
+	Journal *Journal `yaml:"journal"`
+}
+
+// Journal bounds the input journal.
+type Journal struct {
+	SegmentBytes int64    `yaml:"segment_bytes"`
+	MaxBytes     int64    `yaml:"max_bytes"`
+	MaxAge       Duration `yaml:"max_age"`
 }
 
 // Backend is exactly one storage backend.
@@ -89,6 +99,9 @@ type Lizard struct {
 	// KeepAliveCommand (default 100ms).
 	KeepAlive        Duration `yaml:"keep_alive"`
 	KeepAliveCommand string   `yaml:"keep_alive_command"`
+	// Journal records every line to and from the controller for replay
+	// (opt-in: about 4 KB/s at 100 Hz).
+	Journal bool `yaml:"journal"`
 }
 
 // EStop is an emergency-stop input on a GPIO line: a kernel line name

@@ -9,6 +9,7 @@ import (
 	"github.com/gorosys/rosys/drivers/gpio"
 	"github.com/gorosys/rosys/drivers/lizard"
 	"github.com/gorosys/rosys/internal/demo"
+	"github.com/gorosys/rosys/persistence"
 	"go.uber.org/zap"
 )
 
@@ -30,7 +31,7 @@ func resolveBoard(cfg *config.Robot, log *zap.Logger) (boards.Profile, error) {
 // is simulated. "board: sim" (or --sim) simulates everything. With "auto"
 // on a machine that is no known board (a laptop with the controller on
 // USB), configured drivers still run; the board only supplies defaults.
-func buildHardware(cfg *config.Robot, board boards.Profile, log *zap.Logger) (demo.Hardware, error) {
+func buildHardware(cfg *config.Robot, board boards.Profile, journal *persistence.Journal, log *zap.Logger) (demo.Hardware, error) {
 	var hw demo.Hardware
 	if cfg.Board == "sim" {
 		if cfg.Hardware.Lizard != nil || cfg.Hardware.EStop != nil {
@@ -47,10 +48,14 @@ func buildHardware(cfg *config.Robot, board boards.Profile, log *zap.Logger) (de
 		if port == "" {
 			return hw, fmt.Errorf("hardware.lizard.port: board %s has no default serial port; name one", board.Name)
 		}
-		d, err := lizard.New(lizard.Config{
+		lc := lizard.Config{
 			Port: port, Baud: l.Baud, CoreFields: l.CoreFields,
 			KeepAlive: l.KeepAlive.D(), KeepAliveCommand: l.KeepAliveCommand, Log: log,
-		})
+		}
+		if l.Journal && journal != nil {
+			lc.Journal = journal
+		}
+		d, err := lizard.New(lc)
 		if err != nil {
 			return hw, err
 		}

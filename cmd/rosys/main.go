@@ -2,6 +2,7 @@
 //
 //	rosys run [--config robot.yaml] [--data-dir DIR] [--http ADDR] [--sim]
 //	rosys backup export|import|list
+//	rosys replay --data-dir DIR [--speedrun|--realtime]
 //	rosys boards
 //	rosys version
 //
@@ -38,6 +39,8 @@ func (a app) commands() []command {
 			"run the robot (without --config: the simulated demo robot)", a.runCommand},
 		{"backup", "export [--data-dir DIR] -o FILE | import [--data-dir DIR] FILE | list [--data-dir DIR] [--dir BACKUPS]",
 			"export, import (a .tar.gz or a RoSys export.json) or list archives, offline", a.backupCommand},
+		{"replay", "--data-dir DIR [--config robot.yaml] [--speedrun|--realtime]",
+			"replay a recorded run from its input journal and print the final pose and module states", a.replayCommand},
 		{"boards", "[--root DIR] [--json]", "list board profiles and the board this machine is", a.boardsCommand},
 		{"version", "", "print the version", func(_ []string, out, _ io.Writer) int {
 			fmt.Fprintf(out, "rosys %s\n", version)

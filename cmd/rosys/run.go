@@ -94,7 +94,11 @@ func (a app) run(cfg *config.Robot, dataDir string, log *zap.Logger) error {
 	if err != nil {
 		return err
 	}
-	hw, err := buildHardware(cfg, board, log)
+	journal, err := openJournal(cfg, dir, log)
+	if err != nil {
+		return err
+	}
+	hw, err := buildHardware(cfg, board, journal, log)
 	if err != nil {
 		return err
 	}
@@ -112,6 +116,20 @@ func (a app) run(cfg *config.Robot, dataDir string, log *zap.Logger) error {
 		}
 	}
 	rt := rosys.New(rc)
+	if journal != nil {
+		// Added first, so it stops last: after the drivers that record.
+		if err := rt.Add("journal", &journalModule{j: journal}); err != nil {
+			return err
+		}
+		status := hw.Status
+		hw.Status = func() any {
+			out := map[string]any{"journal": journal.Status()}
+			if status != nil {
+				out["drivers"] = status()
+			}
+			return out
+		}
+	}
 	robot, err := demo.AddWith(rt, hw)
 	if err != nil {
 		return err
@@ -204,12 +222,9 @@ func resolveDataDir(cfg *config.Robot, flagDir string) (string, error) {
 func supported(cfg *config.Robot) error {
 	var errs []error
 	p := cfg.Persistence
-	if p.SnapshotAccess == config.AccessOffsetsOnly {
-		errs = append(errs, errors.New("persistence.snapshot_access offsets_only: needs the input journal, not in this build yet"))
-	}
 	switch p.PersistenceMode {
 	case config.ModeSpeedrunReplay, config.ModeRealtimeReplay, config.ModeBatch:
-		errs = append(errs, fmt.Errorf("persistence.persistence_mode %s: replays the input journal, not in this build yet", p.PersistenceMode))
+		errs = append(errs, fmt.Errorf("persistence.persistence_mode %s: replay runs with `rosys replay --data-dir DIR`, not `rosys run`", p.PersistenceMode))
 	}
 	return errors.Join(errs...)
 }

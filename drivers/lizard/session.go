@@ -225,6 +225,9 @@ func (d *Driver) sendNow(cmd string) {
 	if d.port != nil {
 		if _, err := d.port.Write(AppendLine(nil, cmd)); err == nil {
 			d.stats.sent.Add(1)
+			if d.cfg.Journal != nil {
+				d.cfg.Journal.Record(d.cfg.JournalSource, RecordCommand, []byte(cmd))
+			}
 		}
 	}
 }

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"time"
+
+	"github.com/gorosys/rosys/config"
+	"github.com/gorosys/rosys/persistence"
+	"go.uber.org/zap"
+)
+
+// openJournal opens <data>/journal when a source opts in.
+func openJournal(cfg *config.Robot, dir string, log *zap.Logger) (*persistence.Journal, error) {
+	if cfg.Board == "sim" || cfg.Hardware.Lizard == nil || !cfg.Hardware.Lizard.Journal {
+		return nil, nil
+	}
+	jc := persistence.JournalConfig{Dir: filepath.Join(dir, "journal"), Log: log,
+		OffsetsOnly: cfg.Persistence.SnapshotAccess == config.AccessOffsetsOnly}
+	if j := cfg.Persistence.Journal; j != nil {
+		jc.SegmentSize, jc.MaxBytes, jc.MaxAge = j.SegmentBytes, j.MaxBytes, j.MaxAge.D()
+	}
+	return persistence.OpenJournal(jc)
+}
+
+// journalModule writes a tick marker every control tick and closes the
+// journal at shutdown.
+type journalModule struct {
+	j    *persistence.Journal
+	tick uint64
+}
+
+func (m *journalModule) Step(time.Time, time.Duration) {
+	m.tick++
+	m.j.Tick(m.tick)
+}
+
+func (m *journalModule) Stop(context.Context) error { return m.j.Close() }

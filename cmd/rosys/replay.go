@@ -1,0 +1,217 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gorosys/rosys/config"
+	"github.com/gorosys/rosys/drivers/lizard"
+	"github.com/gorosys/rosys/hardware"
+	"github.com/gorosys/rosys/internal/demo"
+	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/rosys"
+	"go.uber.org/zap"
+)
+
+// replaySummary is what `rosys replay` prints: a recorded field run as a
+// regression test.
+type replaySummary struct {
+	Mode             string                     `json:"mode"`
+	Records          int                        `json:"records"`
+	Inputs           int                        `json:"inputs"`
+	From             time.Time                  `json:"from"`
+	To               time.Time                  `json:"to"`
+	FinalPose        hardware.Pose              `json:"final_pose"`
+	Modules          map[string]json.RawMessage `json:"modules"`
+	RecordedCommands int                        `json:"recorded_speed_commands"`
+	SentCommands     int                        `json:"sent_speed_commands"`
+	// CommandsDiffer is set when the distinct speed commands the code
+	// sends now differ from those recorded; FirstDifference says where.
+	CommandsDiffer  bool   `json:"commands_differ"`
+	FirstDifference string `json:"first_difference,omitempty"`
+}
+
+func (a app) replayCommand(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := dataDirFlag(fs)
+	cfgPath := fs.String("config", "", "the robot.yaml the run was recorded with")
+	speedrun := fs.Bool("speedrun", false, "replay as fast as possible on virtual time (the default)")
+	realtime := fs.Bool("realtime", false, "replay at the recorded pace")
+	cont := fs.Bool("continue", false, "go live on the real drivers after the journal ends")
+	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
+	if _, err := parseAnyOrder(fs, args); err != nil {
+		return 2
+	}
+	if *speedrun && *realtime {
+		fmt.Fprintln(stderr, "rosys replay: --speedrun or --realtime, not both")
+		return 2
+	}
+	if *cont {
+		fmt.Fprintln(stderr, "rosys replay: --continue (going live after the journal) is not in this build yet; replay ends with a summary")
+		return 2
+	}
+	log, err := newLogger(*logLevel)
+	if err != nil {
+		fmt.Fprintln(stderr, "rosys replay:", err)
+		return 2
+	}
+	cfg := config.Default()
+	if *cfgPath != "" {
+		if cfg, err = config.Load(*cfgPath); err != nil {
+			fmt.Fprintln(stderr, "rosys replay:", err)
+			return 2
+		}
+	}
+	d, err := resolveDir(*dir)
+	if err != nil {
+		fmt.Fprintln(stderr, "rosys replay:", err)
+		return 1
+	}
+	sum, err := replay(cfg, d, *realtime, log)
+	if err != nil {
+		fmt.Fprintln(stderr, "rosys replay:", err)
+		return 1
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(sum)
+	return 0
+}
+
+func replay(cfg *config.Robot, dir string, realtime bool, log *zap.Logger) (replaySummary, error) {
+	sum := replaySummary{Mode: "speedrun", Modules: map[string]json.RawMessage{}}
+	if realtime {
+		sum.Mode = "realtime"
+	}
+	var recs []persistence.JournalRecord
+	var recorded []string
+	err := persistence.ReadJournal(context.Background(), filepath.Join(dir, "journal"), func(r persistence.JournalRecord) error {
+		if r.Source != "lizard" {
+			return nil
+		}
+		switch r.Kind {
+		case persistence.RecordInput:
+			recs = append(recs, r)
+		case persistence.RecordCommand:
+			if c := string(r.Data); strings.HasPrefix(c, "wheels.speed(") {
+				recorded = append(recorded, strings.SplitN(c, "@", 2)[0])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return sum, err
+	}
+	if len(recs) == 0 {
+		return sum, fmt.Errorf("no recorded controller input in %s (enable hardware.lizard.journal)", filepath.Join(dir, "journal"))
+	}
+	if len(recs[0].Data) == 0 {
+		return sum, errors.New("the journal holds offsets only (snapshot_access: offsets_only): nothing to replay")
+	}
+	// Replay access: the robot's stored state is read, never written.
+	store, err := persistence.Open(dir, persistence.WithLogger(log), persistence.WithAccess(persistence.AccessReplay))
+	if errors.Is(err, persistence.ErrLocked) {
+		return sum, fmt.Errorf("%w: replay a copy of the data, or stop the robot", err)
+	} else if err != nil {
+		return sum, err
+	}
+	defer store.Close()
+	var fields []string
+	if cfg.Hardware.Lizard != nil {
+		fields = cfg.Hardware.Lizard.CoreFields
+	}
+	drv, err := lizard.New(lizard.Config{Replay: true, CoreFields: fields, Log: log})
+	if err != nil {
+		return sum, err
+	}
+	var clock rosys.Clock = rosys.RealClock{}
+	vc := rosys.NewVirtualClock()
+	if !realtime {
+		vc.Set(recs[0].Time.Add(-time.Millisecond))
+		clock = vc
+	}
+	rt := rosys.New(rosys.Config{Name: cfg.Name, ControlPeriod: cfg.ControlPeriod.D(), Store: store, Clock: clock,
+		Log: log, DisableRealtime: true, Notifier: noNotify{}, BackupInterval: time.Hour})
+	robot, err := demo.AddWith(rt, demo.Hardware{Wheels: drv.Wheels(), EStop: drv.EStop(), Drivers: []demo.Driver{{Name: "lizard", V: drv}}})
+	if err != nil {
+		return sum, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	result := make(chan error, 1)
+	go func() { result <- rt.Run(ctx) }()
+	select {
+	case <-rt.Ready():
+	case err := <-result:
+		cancel()
+		return sum, err
+	}
+	start := time.Now()
+	for _, r := range recs {
+		if realtime {
+			time.Sleep(time.Until(start.Add(r.Time.Sub(recs[0].Time)))) // the recorded pace
+		} else if d := r.Time.Sub(vc.Now()); d > 0 {
+			if err := vc.Forward(d); err != nil {
+				cancel()
+				return sum, err
+			}
+		}
+		drv.Feed(r.Data, r.Time)
+	}
+	// Let the last measurements reach the odometer.
+	if !realtime {
+		_ = vc.Forward(time.Second)
+	} else {
+		time.Sleep(100 * time.Millisecond)
+	}
+	sum.Records, sum.Inputs = len(recs)+len(recorded), len(recs)
+	sum.From, sum.To = recs[0].Time, recs[len(recs)-1].Time
+	sum.FinalPose = robot.Odometer.Pose()
+	for _, k := range store.Keys() {
+		if m, ok := store.Module(k); ok {
+			sum.Modules[k], _ = json.Marshal(m.Backup())
+		}
+	}
+	// Stop as the live run did (its last command was the safe stop),
+	// then compare what was sent.
+	cancel()
+	if err := <-result; err != nil {
+		return sum, err
+	}
+	var sent []string
+	for _, c := range drv.Sent() {
+		if strings.HasPrefix(c, "wheels.speed(") {
+			sent = append(sent, c)
+		}
+	}
+	sum.RecordedCommands, sum.SentCommands = len(recorded), len(sent)
+	sum.CommandsDiffer, sum.FirstDifference = compareCommands(recorded, sent)
+	return sum, nil
+}
+
+// compareCommands compares the distinct successive commands (the driver
+// coalesces repeated speeds, so counts differ with timing; changes do not).
+func compareCommands(recorded, sent []string) (bool, string) {
+	a, b := slices.Compact(slices.Clone(recorded)), slices.Compact(slices.Clone(sent))
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return true, fmt.Sprintf("change %d: recorded %s, now %s", i+1, a[i], b[i])
+		}
+	}
+	if len(a) != len(b) {
+		return true, fmt.Sprintf("recorded %d distinct commands, now %d", len(a), len(b))
+	}
+	return false, ""
+}
+
+type noNotify struct{}
+
+func (noNotify) Notify(string) error { return nil }

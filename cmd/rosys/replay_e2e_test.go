@@ -1,0 +1,87 @@
+package main
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/gorosys/rosys/drivers/lizard/lizardtest"
+)
+
+// TestRecordedRunReplays records a run of the demo robot driving the
+// simulated controller over a pty, then replays its journal twice on
+// virtual time: both replays end at the same pose, which is where the live
+// run was, and hold the same module states.
+func TestRecordedRunReplays(t *testing.T) {
+	dir := t.TempDir()
+	link := lizardtest.TempLink(dir)
+	ctrl, err := lizardtest.Start(lizardtest.Config{Link: link})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctrl.Close()
+	cmds, cancel := ctrl.Received(8192)
+	defer cancel()
+	cfg := filepath.Join(dir, "robot.yaml")
+	yaml := "name: field-run\nboard: auto\nhardware:\n  lizard:\n    port: " + link + "\n    journal: true\n"
+	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	p := startRosys(t, "--config", cfg, "--data-dir", data)
+	n := 0
+	waitCommand(t, cmds, func(c string) bool {
+		if strings.HasPrefix(c, "wheels.speed(") {
+			n++
+		}
+		return n == 150 // about 1.5 s of driving
+	})
+	p.do("PUT", "/api/modules/model", `{"value": 3.5}`)
+	_, status := p.do("GET", "/api/status", "")
+	livePose := status["hardware"].(map[string]any)["pose"].(map[string]any)
+	if code, _ := p.stop(syscall.SIGTERM); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+
+	var runs []replaySummary
+	for range 2 {
+		out, errs, code := rosysCmd(t, "replay", "--data-dir", data, "--config", cfg, "--speedrun")
+		if code != 0 {
+			t.Fatalf("replay: %d %s", code, errs)
+		}
+		var s replaySummary
+		if err := json.Unmarshal([]byte(out), &s); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		runs = append(runs, s)
+	}
+	a, b := runs[0], runs[1]
+	if a.FinalPose != b.FinalPose {
+		t.Fatalf("replays differ: %+v vs %+v", a.FinalPose, b.FinalPose)
+	}
+	if a.Inputs < 100 || a.FinalPose.X < 0.1 {
+		t.Fatalf("replayed %d inputs to %+v", a.Inputs, a.FinalPose)
+	}
+	var model struct{ Value float64 }
+	if err := json.Unmarshal(a.Modules["model"], &model); err != nil || model.Value != 3.5 {
+		t.Fatalf("module states %s", a.Modules["model"])
+	}
+	// The live run's odometry integrated the same measurements; it was
+	// read a few milliseconds before the end of the recording.
+	liveX := livePose["x"].(float64)
+	if a.FinalPose.X < liveX || a.FinalPose.X-liveX > 0.05 {
+		t.Fatalf("replayed x=%.4f, live run was at x=%.4f shortly before the end", a.FinalPose.X, liveX)
+	}
+	if a.CommandsDiffer {
+		t.Errorf("the code now sends other commands than recorded: %s", a.FirstDifference)
+	}
+	t.Logf("replayed %d inputs to x=%.4f y=%.4f yaw=%.4f; recorded %d speed commands, replay sent %d, differ=%v %s",
+		a.Inputs, a.FinalPose.X, a.FinalPose.Y, a.FinalPose.Yaw, a.RecordedCommands, a.SentCommands, a.CommandsDiffer, a.FirstDifference)
+	if math.IsNaN(a.FinalPose.X) {
+		t.Fatal("NaN pose")
+	}
+}
