@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -123,10 +124,13 @@ func (a app) run(cfg *config.Robot, dataDir string, log *zap.Logger) error {
 		}
 		status := hw.Status
 		hw.Status = func() any {
-			out := map[string]any{"journal": journal.Status()}
+			out := map[string]any{}
 			if status != nil {
-				out["drivers"] = status()
+				if m, ok := status().(map[string]any); ok {
+					maps.Copy(out, m)
+				}
 			}
+			out["journal"] = journal.Status()
 			return out
 		}
 	}

@@ -95,6 +95,16 @@ function render(s) {
     ['cycles / failures', b.cycles + ' / ' + b.failures, b.failures ? 'bad' : ''],
     ['pending modules', String(b.pending), b.pending ? 'yes' : ''],
   ];
+  if (st.mirror) {
+    const m = st.mirror;
+    rows.push(['remote storage', m.snapshots],
+      ['remote generation', String(m.generation)],
+      ['upload backlog', m.pending && m.pending.length ? m.pending.length + ' modules, behind since ' + when(m.behind_since) : 'none',
+        m.pending && m.pending.length ? 'yes' : 'good']);
+    if (m.last_error) rows.push(['upload error', m.last_error + (m.blocked ? ' (blocked)' : ''), 'bad']);
+  }
+  const jr = hw && hw.drivers && hw.drivers.journal;
+  if (jr) rows.push(['journal', jr.written + ' records, ' + jr.dropped + ' dropped', jr.dropped ? 'yes' : '']);
   if (st.schedule) {
     rows.push(['daily backup at', st.schedule.time + ' into ' + st.schedule.directory],
       ['last / next', when(st.schedule.last_backup) + ' / ' + when(st.schedule.next)]);
