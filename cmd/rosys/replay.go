@@ -46,18 +46,21 @@ func (a app) replayCommand(args []string, stdout, stderr io.Writer) int {
 	cfgPath := fs.String("config", "", "the robot.yaml the run was recorded with")
 	speedrun := fs.Bool("speedrun", false, "replay as fast as possible on virtual time (the default)")
 	realtime := fs.Bool("realtime", false, "replay at the recorded pace")
-	cont := fs.Bool("continue", false, "go live on the real drivers after the journal ends")
+	batch := fs.Bool("batch", false, "feed all recorded input at once, then report the resulting state")
+	cont := fs.Bool("continue", false, "go live on the real drivers after the journal ends (as rosys run)")
 	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
 	if _, err := parseAnyOrder(fs, args); err != nil {
 		return 2
 	}
-	if *speedrun && *realtime {
-		fmt.Fprintln(stderr, "rosys replay: --speedrun or --realtime, not both")
+	mode := "speedrun"
+	switch {
+	case *speedrun && *realtime, *speedrun && *batch, *realtime && *batch:
+		fmt.Fprintln(stderr, "rosys replay: one of --speedrun, --realtime, --batch")
 		return 2
-	}
-	if *cont {
-		fmt.Fprintln(stderr, "rosys replay: --continue (going live after the journal) is not in this build yet; replay ends with a summary")
-		return 2
+	case *realtime:
+		mode = "realtime"
+	case *batch:
+		mode = "batch"
 	}
 	log, err := newLogger(*logLevel)
 	if err != nil {
@@ -76,22 +79,45 @@ func (a app) replayCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "rosys replay:", err)
 		return 1
 	}
-	sum, err := replay(cfg, d, *realtime, log)
+	ctx, stop := signalContext(log)
+	defer stop()
+	sum, err := replay(cfg, d, mode, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "rosys replay:", err)
 		return 1
 	}
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(sum)
+	printSummary(stdout, sum)
+	if *cont && ctx.Err() == nil {
+		return a.goLive(ctx, cfg, d, log)
+	}
 	return 0
 }
 
-func replay(cfg *config.Robot, dir string, realtime bool, log *zap.Logger) (replaySummary, error) {
-	sum := replaySummary{Mode: "speedrun", Modules: map[string]json.RawMessage{}}
-	if realtime {
-		sum.Mode = "realtime"
+func printSummary(w io.Writer, sum replaySummary) {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(sum)
+}
+
+// goLive runs the robot on its real drivers after a replay. The replay was
+// read-only, so the live robot restores the stored state as any start does.
+func (a app) goLive(ctx context.Context, cfg *config.Robot, dir string, log *zap.Logger) int {
+	live := *cfg
+	live.Persistence.PersistenceMode = config.ModePersisting
+	log.Info("replay finished; going live")
+	if err := a.run(ctx, &live, dir, log); err != nil {
+		log.Error("robot failed", zap.Error(err))
+		return 1
 	}
+	return 0
+}
+
+// replay runs a recorded journal: mode speedrun (virtual time, as fast as
+// possible), realtime (the recorded pace) or batch (all input at once,
+// then the resulting state).
+func replay(cfg *config.Robot, dir string, mode string, log *zap.Logger) (replaySummary, error) {
+	realtime := mode == "realtime"
+	sum := replaySummary{Mode: mode, Modules: map[string]json.RawMessage{}}
 	var recs []persistence.JournalRecord
 	var recorded []string
 	err := persistence.ReadJournal(context.Background(), filepath.Join(dir, "journal"), func(r persistence.JournalRecord) error {
@@ -158,6 +184,8 @@ func replay(cfg *config.Robot, dir string, realtime bool, log *zap.Logger) (repl
 	for _, r := range recs {
 		if realtime {
 			time.Sleep(time.Until(start.Add(r.Time.Sub(recs[0].Time)))) // the recorded pace
+		} else if mode == "batch" {
+			// all input at once: time moves only after the last record
 		} else if d := r.Time.Sub(vc.Now()); d > 0 {
 			if err := vc.Forward(d); err != nil {
 				cancel()
@@ -167,7 +195,12 @@ func replay(cfg *config.Robot, dir string, realtime bool, log *zap.Logger) (repl
 		drv.Feed(r.Data, r.Time)
 	}
 	// Let the last measurements reach the odometer.
-	if !realtime {
+	if mode == "batch" {
+		if d := recs[len(recs)-1].Time.Sub(vc.Now()); d > 0 {
+			_ = vc.Forward(d)
+		}
+		_ = vc.Forward(time.Second)
+	} else if !realtime {
 		_ = vc.Forward(time.Second)
 	} else {
 		time.Sleep(100 * time.Millisecond)

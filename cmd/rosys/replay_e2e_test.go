@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gorosys/rosys/drivers/lizard/lizardtest"
+	"github.com/gorosys/rosys/internal/testexec"
 )
 
 // TestRecordedRunReplays records a run of the demo robot driving the
@@ -78,6 +79,31 @@ func TestRecordedRunReplays(t *testing.T) {
 	}
 	if a.CommandsDiffer {
 		t.Errorf("the code now sends other commands than recorded: %s", a.FirstDifference)
+	}
+	// Batch (all input at once) reaches the same pose: odometry integrates
+	// by the measurements' own times.
+	out, errs, code := rosysCmd(t, "replay", "--data-dir", data, "--config", cfg, "--batch")
+	var batch replaySummary
+	if code != 0 || json.Unmarshal([]byte(out), &batch) != nil || batch.FinalPose != a.FinalPose || batch.Mode != "batch" {
+		t.Fatalf("batch: %d %s %+v", code, errs, batch.FinalPose)
+	}
+	// The same from robot.yaml: persistence_mode speedrun_replay, without
+	// going live afterwards.
+	cfg2 := filepath.Join(dir, "replay.yaml")
+	os.WriteFile(cfg2, []byte(yaml+"persistence:\n  persistence_mode: speedrun_replay\n  continue_after_replay: false\n"), 0o644)
+	out, errs, code = rosysCmd(t, "run", "--config", cfg2, "--data-dir", data, "--http", "off")
+	var fromYAML replaySummary
+	if code != 0 || json.Unmarshal([]byte(out), &fromYAML) != nil || fromYAML.FinalPose != a.FinalPose {
+		t.Fatalf("replay from robot.yaml: %d %s %+v", code, errs, fromYAML.FinalPose)
+	}
+	// --continue: after the journal the robot goes live on its real driver.
+	cfg3 := filepath.Join(dir, "live.yaml")
+	os.WriteFile(cfg3, []byte(yaml+"http: 127.0.0.1:0\n"), 0o644)
+	live := start(t, testexec.Command(binary, "replay", "--data-dir", data, "--config", cfg3, "--continue", "--log-level", "info"))
+	live.waitLog("replay finished; going live")
+	live.waitLog("http listening") // only the live robot serves
+	if code, _ := live.stop(syscall.SIGTERM); code != 0 {
+		t.Fatalf("live after replay exited %d:\n%s", code, live.log())
 	}
 	t.Logf("replayed %d inputs to x=%.4f y=%.4f yaw=%.4f; recorded %d speed commands, replay sent %d, differ=%v %s",
 		a.Inputs, a.FinalPose.X, a.FinalPose.Y, a.FinalPose.Yaw, a.RecordedCommands, a.SentCommands, a.CommandsDiffer, a.FirstDifference)

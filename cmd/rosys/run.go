@@ -64,7 +64,9 @@ func (a app) runCommand(args []string, _, stderr io.Writer) int {
 	if *forceSim {
 		cfg.Board = "sim"
 	}
-	if err := a.run(cfg, *dataDir, log); err != nil {
+	ctx, stop := signalContext(log)
+	defer stop()
+	if err := a.run(ctx, cfg, *dataDir, log); err != nil {
 		log.Error("robot failed", zap.Error(err))
 		return 1
 	}
@@ -73,13 +75,25 @@ func (a app) runCommand(args []string, _, stderr io.Writer) int {
 
 // run starts the robot described by cfg and runs it until SIGTERM or
 // SIGINT. A second signal exits at once.
-func (a app) run(cfg *config.Robot, dataDir string, log *zap.Logger) error {
-	if err := supported(cfg); err != nil {
-		return err
-	}
+func (a app) run(ctx context.Context, cfg *config.Robot, dataDir string, log *zap.Logger) error {
 	dir, err := resolveDataDir(cfg, dataDir)
 	if err != nil {
 		return err
+	}
+	if mode, ok := replayMode(cfg.Persistence.PersistenceMode); ok {
+		// robot.yaml asks for a replay of this data directory's journal.
+		sum, err := replay(cfg, dir, mode, log)
+		if err != nil {
+			return fmt.Errorf("replay: %w", err)
+		}
+		printSummary(os.Stdout, sum)
+		if c := cfg.Persistence.ContinueAfterReplay; c != nil && !*c {
+			return nil
+		}
+		live := *cfg
+		live.Persistence.PersistenceMode = config.ModePersisting
+		log.Info("replay finished; going live (continue_after_replay)")
+		return a.run(ctx, &live, dataDir, log)
 	}
 	pcfg, err := persistenceConfig(cfg, dir)
 	if err != nil {
@@ -172,11 +186,16 @@ func (a app) run(cfg *config.Robot, dataDir string, log *zap.Logger) error {
 	log.Info("starting", zap.String("robot", cfg.Name), zap.String("board", board.Name),
 		zap.String("data_dir", dir), zap.String("version", version))
 
+	return rt.Run(ctx)
+}
+
+// signalContext is cancelled by the first SIGTERM or SIGINT; a second one
+// exits at once. It is set up before anything runs, so no signal finds the
+// process without a handler (between a replay and going live, say).
+func signalContext(log *zap.Logger) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
-	defer signal.Stop(sigs)
 	go func() {
 		sig, ok := <-sigs
 		if !ok {
@@ -189,7 +208,7 @@ func (a app) run(cfg *config.Robot, dataDir string, log *zap.Logger) error {
 		_ = log.Sync()
 		os.Exit(128 + int(sig.(syscall.Signal)))
 	}()
-	return rt.Run(ctx)
+	return ctx, func() { signal.Stop(sigs); cancel() }
 }
 
 func runtimeConfig(cfg *config.Robot, store *persistence.Store, log *zap.Logger) rosys.Config {
@@ -221,14 +240,15 @@ func resolveDataDir(cfg *config.Robot, flagDir string) (string, error) {
 	return persistence.DefaultDir()
 }
 
-// supported refuses, with a clear reason, what robot.yaml can describe but
-// this build cannot run yet, instead of silently ignoring it.
-func supported(cfg *config.Robot) error {
-	var errs []error
-	p := cfg.Persistence
-	switch p.PersistenceMode {
-	case config.ModeSpeedrunReplay, config.ModeRealtimeReplay, config.ModeBatch:
-		errs = append(errs, fmt.Errorf("persistence.persistence_mode %s: replay runs with `rosys replay --data-dir DIR`, not `rosys run`", p.PersistenceMode))
+// replayMode names the replay that persistence_mode asks for, if any.
+func replayMode(m config.PersistenceMode) (string, bool) {
+	switch m {
+	case config.ModeSpeedrunReplay:
+		return "speedrun", true
+	case config.ModeRealtimeReplay:
+		return "realtime", true
+	case config.ModeBatch:
+		return "batch", true
 	}
-	return errors.Join(errs...)
+	return "", false
 }
