@@ -110,6 +110,7 @@ type EStop struct {
 	Pin       string   `yaml:"pin"`
 	ActiveLow bool     `yaml:"active_low"`
 	Debounce  Duration `yaml:"debounce"`
+	Journal   bool     `yaml:"journal"` // record changes in the input journal
 }
 
 // Default is the simulated demo robot that `rosys run` starts without a

@@ -30,8 +30,11 @@ type JournalConfig struct {
 	// at least this often (default 200 ms).
 	SyncEvery time.Duration
 	Buffer    int // records queued before new ones are dropped (default 4096)
-	Now       func() time.Time
-	Log       *zap.Logger
+	// OnRotate is called (on the journal's goroutine) when a segment is
+	// closed, so a mirror can upload it.
+	OnRotate func()
+	Now      func() time.Time
+	Log      *zap.Logger
 }
 
 // Journal records what drivers receive and send, for replay. Recording
@@ -161,7 +164,13 @@ func truncateTorn(path string) (int64, error) {
 // Record queues something a driver received (kind RecordInput) or sent
 // (RecordCommand). data is copied. It never blocks.
 func (j *Journal) Record(source string, kind byte, data []byte) {
-	r := JournalRecord{Time: j.cfg.Now(), Tick: j.tick.Load(), Kind: kind, Source: source}
+	j.RecordAt(j.cfg.Now(), source, kind, data)
+}
+
+// RecordAt is Record with the time the driver itself took (its receive
+// time), so that a replay computes exactly what the live run did.
+func (j *Journal) RecordAt(at time.Time, source string, kind byte, data []byte) {
+	r := JournalRecord{Time: at, Tick: j.tick.Load(), Kind: kind, Source: source}
 	off, _ := j.offsets.LoadOrStore(source, new(atomic.Uint64))
 	r.Offset = off.(*atomic.Uint64).Add(uint64(len(data))) - uint64(len(data))
 	if !j.cfg.OffsetsOnly {
@@ -261,6 +270,9 @@ func (j *Journal) rotate() error {
 		return err
 	}
 	j.f, j.size = f, int64(len(segmentMagic))
+	if j.seq > 1 && j.cfg.OnRotate != nil {
+		j.cfg.OnRotate()
+	}
 	return j.enforceBounds()
 }
 

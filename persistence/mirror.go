@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -63,6 +64,7 @@ type Mirror struct {
 	nextTry     time.Time
 	recovered   map[string]uint64
 	wake        chan struct{}
+	remoteSegs  map[string]bool // journal segments in snapshot storage
 }
 
 // NewMirror prepares a mirror; it connects on first use.
@@ -94,6 +96,10 @@ func NewMirror(cfg MirrorConfig) (*Mirror, error) {
 	return &Mirror{cfg: cfg, log: cfg.Log.Named("mirror"), pending: map[string]uint64{}, recovered: map[string]uint64{},
 		wake: make(chan struct{}, 1)}, nil
 }
+
+// SegmentClosed wakes the mirror to upload a journal segment (pass it as
+// JournalConfig.OnRotate).
+func (m *Mirror) SegmentClosed() { m.signal() }
 
 // Wake delivers a value when there is something new to upload.
 func (m *Mirror) Wake() <-chan struct{} { return m.wake }
@@ -152,6 +158,14 @@ func (m *Mirror) connect(ctx context.Context) error {
 		return err
 	}
 	m.latest = latest
+	segs, err := m.cfg.Snapshots.List(ctx, "journal/")
+	if err != nil {
+		return fmt.Errorf("list journal segments on %s: %w", m.cfg.Snapshots, err)
+	}
+	m.remoteSegs = map[string]bool{}
+	for _, o := range segs {
+		m.remoteSegs[strings.TrimPrefix(o.Name, "journal/")] = true
+	}
 	if latest != nil && len(m.unrecovered) > 0 {
 		var lost []string
 		for _, k := range m.unrecovered {
@@ -332,7 +346,7 @@ func (m *Mirror) markLocked(key string) {
 func (m *Mirror) NextTry() time.Time {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if len(m.pending) == 0 || m.blocked != nil {
+	if m.blocked != nil || (len(m.pending) == 0 && !m.segmentsBehind(false)) {
 		return time.Time{}
 	}
 	return m.nextTry
@@ -359,19 +373,81 @@ func (m *Mirror) sync(ctx context.Context, clean bool) error {
 	if m.blocked != nil {
 		return m.blocked
 	}
-	if len(m.pending) == 0 && !clean {
+	if len(m.pending) == 0 && !clean && (m.connected && !m.segmentsBehind(false)) {
 		return nil
 	}
 	if err := m.connect(ctx); err != nil {
 		m.fail(err)
 		return err
 	}
-	if err := m.uploadLocked(ctx, clean); err != nil {
+	if err := m.uploadLocked(ctx, clean); err == nil {
+		err = m.uploadSegments(ctx, clean)
+		if err != nil {
+			m.fail(err)
+			return err
+		}
+	} else {
 		m.fail(err)
 		m.log.Warn("upload failed; kept locally, will retry", zap.Error(err), zap.Int("pending", len(m.pending)), zap.Time("retry_at", m.nextTry))
 		return err
 	}
 	m.failures, m.lastErr, m.nextTry = 0, "", time.Time{}
+	return nil
+}
+
+// localSegments lists the journal segments in <dir>/journal; the newest is
+// still being written unless closed.
+func (m *Mirror) localSegments() []string {
+	segs, err := segments(filepath.Join(m.dir, "journal"))
+	if err != nil {
+		return nil
+	}
+	return segs
+}
+
+// segmentsBehind reports whether a closed segment is not in snapshot
+// storage yet.
+func (m *Mirror) segmentsBehind(includeNewest bool) bool {
+	segs := m.localSegments()
+	if !includeNewest && len(segs) > 0 {
+		segs = segs[:len(segs)-1]
+	}
+	for _, s := range segs {
+		if !m.remoteSegs[s] {
+			return true
+		}
+	}
+	return false
+}
+
+// uploadSegments copies closed journal segments to snapshot storage (at a
+// clean shutdown the newest too, which the journal has closed by then), and
+// drops remote segments the local bounds dropped.
+func (m *Mirror) uploadSegments(ctx context.Context, all bool) error {
+	segs := m.localSegments()
+	local := map[string]bool{}
+	for i, s := range segs {
+		local[s] = true
+		if m.remoteSegs[s] || (i == len(segs)-1 && !all) {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(m.dir, "journal", s))
+		if err != nil {
+			return err
+		}
+		if _, err := m.cfg.Snapshots.Put(ctx, "journal/"+s, b, Condition{}); err != nil {
+			return err
+		}
+		m.remoteSegs[s] = true
+	}
+	for s := range m.remoteSegs {
+		if !local[s] && len(segs) > 0 && s < segs[0] {
+			if err := m.cfg.Snapshots.Delete(ctx, "journal/"+s); err != nil {
+				return err
+			}
+			delete(m.remoteSegs, s)
+		}
+	}
 	return nil
 }
 
@@ -506,6 +582,8 @@ type MirrorStatus struct {
 	// Recovered lists the modules restored from remote storage at start,
 	// with the generation they came from.
 	Recovered map[string]uint64 `json:"recovered,omitempty"`
+	// JournalSegments counts journal segments in snapshot storage.
+	JournalSegments int `json:"journal_segments"`
 }
 
 // Status reports the mirror.
@@ -514,7 +592,7 @@ func (m *Mirror) Status() MirrorStatus {
 	defer m.mu.Unlock()
 	st := MirrorStatus{Metadata: m.cfg.Metadata.String(), Snapshots: m.cfg.Snapshots.String(), BehindSince: m.behindSince,
 		LastUpload: m.lastUpload, LastError: m.lastErr, Failures: m.failures, Blocked: m.blocked != nil,
-		Pending: slices.Sorted(maps.Keys(m.pending)), Recovered: m.recovered}
+		Pending: slices.Sorted(maps.Keys(m.pending)), Recovered: m.recovered, JournalSegments: len(m.remoteSegs)}
 	if m.latest != nil {
 		st.Generation = m.latest.Generation
 	}

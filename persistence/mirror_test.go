@@ -1,9 +1,12 @@
 package persistence_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -252,5 +255,42 @@ func TestMirrorOnS3(t *testing.T) {
 	}
 	if got, _, _ := s3b.Get(ctx, "manifests/000000000003.json"); got != nil {
 		t.Fatal("the second writer wrote a manifest")
+	}
+}
+
+func TestMirrorUploadsJournalSegments(t *testing.T) {
+	ctx := context.Background()
+	meta, snap := persistence.NewMemory(), persistence.NewMemory()
+	dir := t.TempDir()
+	a := startRobot(t, dir, meta, snap, "host-a")
+	j, err := persistence.OpenJournal(persistence.JournalConfig{Dir: dir + "/journal", SegmentSize: 256, MaxBytes: 2048, OnRotate: a.mirror.SegmentClosed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 40 {
+		j.Record("lizard", persistence.RecordInput, []byte(strings.Repeat("x", 20)+string(rune('a'+i%26))))
+	}
+	j.Close()
+	if err := a.mirror.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	remote, _ := snap.List(ctx, "journal/")
+	local, _ := os.ReadDir(dir + "/journal")
+	// Every closed segment is up; the newest waits for a clean shutdown.
+	if len(remote) != len(local)-1 || len(remote) == 0 {
+		t.Fatalf("remote %d segments, local %d", len(remote), len(local))
+	}
+	if err := a.mirror.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	remote, _ = snap.List(ctx, "journal/")
+	if len(remote) != len(local) || a.mirror.Status().JournalSegments != len(local) {
+		t.Fatalf("after a clean shutdown: remote %d, local %d", len(remote), len(local))
+	}
+	// The remote copy reads like the local journal.
+	b, _, _ := snap.Get(ctx, remote[0].Name)
+	lb, _ := os.ReadFile(filepath.Join(dir, "journal", local[0].Name()))
+	if !bytes.Equal(b, lb) {
+		t.Fatal("remote segment differs")
 	}
 }

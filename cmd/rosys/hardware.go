@@ -81,6 +81,9 @@ func buildHardware(cfg *config.Robot, board boards.Profile, journal *persistence
 		if err != nil {
 			return hw, err
 		}
+		if e.Journal && journal != nil {
+			es.Journal(journal)
+		}
 		hw.EStop = es
 		hw.Drivers = append(hw.Drivers, demo.Driver{Name: "estop", V: es})
 	}

@@ -11,12 +11,16 @@ import (
 )
 
 // openJournal opens <data>/journal when a source opts in.
-func openJournal(cfg *config.Robot, dir string, log *zap.Logger) (*persistence.Journal, error) {
-	if cfg.Board == "sim" || cfg.Hardware.Lizard == nil || !cfg.Hardware.Lizard.Journal {
+func openJournal(cfg *config.Robot, dir string, mirror *persistence.Mirror, log *zap.Logger) (*persistence.Journal, error) {
+	lz, es := cfg.Hardware.Lizard, cfg.Hardware.EStop
+	if cfg.Board == "sim" || !(lz != nil && lz.Journal || es != nil && es.Journal) {
 		return nil, nil
 	}
 	jc := persistence.JournalConfig{Dir: filepath.Join(dir, "journal"), Log: log,
 		OffsetsOnly: cfg.Persistence.SnapshotAccess == config.AccessOffsetsOnly}
+	if mirror != nil {
+		jc.OnRotate = mirror.SegmentClosed // closed segments go to snapshot storage
+	}
 	if j := cfg.Persistence.Journal; j != nil {
 		jc.SegmentSize, jc.MaxBytes, jc.MaxAge = j.SegmentBytes, j.MaxBytes, j.MaxAge.D()
 	}

@@ -74,7 +74,7 @@ func TestRecordedRunReplays(t *testing.T) {
 	// The live run's odometry integrated the same measurements; it was
 	// read a few milliseconds before the end of the recording.
 	liveX := livePose["x"].(float64)
-	if a.FinalPose.X < liveX || a.FinalPose.X-liveX > 0.05 {
+	if a.FinalPose.X < liveX-1e-12 || a.FinalPose.X-liveX > 0.05 {
 		t.Fatalf("replayed x=%.4f, live run was at x=%.4f shortly before the end", a.FinalPose.X, liveX)
 	}
 	if a.CommandsDiffer {

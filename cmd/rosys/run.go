@@ -109,7 +109,7 @@ func (a app) run(ctx context.Context, cfg *config.Robot, dataDir string, log *za
 	if err != nil {
 		return err
 	}
-	journal, err := openJournal(cfg, dir, log)
+	journal, err := openJournal(cfg, dir, store.Mirror(), log)
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ type EStop struct {
 
 	active    atomic.Bool
 	changes   hardware.Topic[bool]
+	journal   Recorder
 	candidate bool
 	since     time.Time
 	started   bool
@@ -46,6 +47,15 @@ func NewEStop(p gpio.PinIO, activeLow bool, debounce time.Duration) (*EStop, err
 	return e, nil
 }
 
+// Recorder records what a driver receives (persistence.Journal).
+type Recorder interface {
+	RecordAt(at time.Time, source string, kind byte, data []byte)
+}
+
+// Journal records every change of the debounced state as "estop" input
+// ("1" active, "0" released), for replay and post-mortems.
+func (e *EStop) Journal(r Recorder) { e.journal = r }
+
 // Step implements rosys.Stepper: a level must hold for the debounce time
 // before the state follows it.
 func (e *EStop) Step(now time.Time, _ time.Duration) {
@@ -56,6 +66,13 @@ func (e *EStop) Step(now time.Time, _ time.Duration) {
 	if now.Sub(e.since) >= e.debounce && e.active.Load() != e.candidate {
 		e.active.Store(e.candidate)
 		e.changes.Publish(e.candidate)
+		if e.journal != nil {
+			state := []byte("0")
+			if e.candidate {
+				state = []byte("1")
+			}
+			e.journal.RecordAt(now, "estop", 'i', state)
+		}
 	}
 }
 

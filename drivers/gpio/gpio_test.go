@@ -81,6 +81,8 @@ func TestEStopDebounceActiveLow(t *testing.T) {
 	}
 	changes, cancel := e.SubscribeChanges(8)
 	defer cancel()
+	rec := &recorder{}
+	e.Journal(rec)
 	step := func(ms int) { e.Step(t0.Add(time.Duration(ms)*time.Millisecond), 10*time.Millisecond) }
 	if !e.Active() {
 		t.Fatal("must start active until a stable reading")
@@ -114,6 +116,15 @@ func TestEStopDebounceActiveLow(t *testing.T) {
 	if a, b := <-changes, <-changes; a || !b || len(changes) != 0 {
 		t.Fatalf("changes %v %v (+%d)", a, b, len(changes))
 	}
+	if strings.Join(rec.got, " ") != "estop:0 estop:1" {
+		t.Fatalf("journal %v", rec.got)
+	}
+}
+
+type recorder struct{ got []string }
+
+func (r *recorder) RecordAt(_ time.Time, source string, kind byte, data []byte) {
+	r.got = append(r.got, source+":"+string(data))
 }
 
 func TestLED(t *testing.T) {

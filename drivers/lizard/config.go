@@ -52,9 +52,10 @@ type Config struct {
 	Replay bool
 }
 
-// Recorder records what a driver receives and sends.
+// Recorder records what a driver receives and sends, with the driver's own
+// time for it (persistence.Journal satisfies it).
 type Recorder interface {
-	Record(source string, kind byte, data []byte)
+	RecordAt(at time.Time, source string, kind byte, data []byte)
 }
 
 // Journal record kinds, as package persistence writes them.

@@ -47,7 +47,11 @@ func (c *ClockSync) Map(millis int64, recv time.Time) time.Time {
 	c.n++
 	c.last = millis
 	// A message that travelled faster than average would map to a moment
-	// after it arrived; no measurement is from the future.
+	// after it arrived; no measurement is from the future. The result
+	// carries no monotonic clock reading (Round(0)): durations between
+	// measurements are then always wall-clock differences, the same live
+	// and in a replay from the journal.
+	recv = recv.Round(0)
 	if t := ctrl.Add(c.mean()); t.Before(recv) {
 		return t
 	}

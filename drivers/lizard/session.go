@@ -112,7 +112,7 @@ func (d *Driver) reader(port io.Reader) error {
 		}
 		recv := d.cfg.Now()
 		if d.cfg.Journal != nil {
-			d.cfg.Journal.Record(d.cfg.JournalSource, RecordInput, line)
+			d.cfg.Journal.RecordAt(recv, d.cfg.JournalSource, RecordInput, line)
 		}
 		d.handleLine(st, line, recv)
 	}
@@ -172,7 +172,7 @@ func (d *Driver) writer(ctx context.Context, port io.Writer) error {
 		}
 		d.stats.sent.Add(1)
 		if d.cfg.Journal != nil {
-			d.cfg.Journal.Record(d.cfg.JournalSource, RecordCommand, buf[:len(buf)-1])
+			d.cfg.Journal.RecordAt(d.cfg.Now(), d.cfg.JournalSource, RecordCommand, buf[:len(buf)-1])
 		}
 		return nil
 	}
@@ -226,7 +226,7 @@ func (d *Driver) sendNow(cmd string) {
 		if _, err := d.port.Write(AppendLine(nil, cmd)); err == nil {
 			d.stats.sent.Add(1)
 			if d.cfg.Journal != nil {
-				d.cfg.Journal.Record(d.cfg.JournalSource, RecordCommand, []byte(cmd))
+				d.cfg.Journal.RecordAt(d.cfg.Now(), d.cfg.JournalSource, RecordCommand, []byte(cmd))
 			}
 		}
 	}
