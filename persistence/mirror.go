@@ -16,6 +16,10 @@ import (
 	"go.uber.org/zap"
 )
 
+// recoverTimeout bounds how long start-up waits for remote storage when
+// modules have no local state.
+const recoverTimeout = 15 * time.Second
+
 // ErrLeaseHeld refuses a second robot on a root another robot uses: their
 // generations would silently overwrite each other.
 var ErrLeaseHeld = errors.New("persistence root is in use by another robot")
@@ -228,6 +232,15 @@ func (m *Mirror) recover(ctx context.Context, dir string, missing []string) []st
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.dir = dir
+	if len(missing) == 0 {
+		// Nothing to fetch: start-up does not wait for the network; the
+		// mirror's goroutine takes the lease before its first upload.
+		return nil
+	}
+	// A robot on a fresh disk waits for its state, but not forever: an
+	// unreachable bucket must not keep it from starting.
+	ctx, cancel := context.WithTimeout(ctx, recoverTimeout)
+	defer cancel()
 	if err := m.connect(ctx); err != nil {
 		if !errors.Is(err, ErrLeaseHeld) {
 			m.unrecovered = append(m.unrecovered, missing...)
