@@ -8,7 +8,7 @@ VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 
 LDFLAGS     := -s -w -X main.version=$(VERSION)
 ARGS        ?=
 
-.PHONY: all build run demo-serial test test-unit test-arm64 lint tools bench cross clean
+.PHONY: all build run demo-serial test test-unit test-arm64 lint tools bench fuzz fuzz-short cross clean
 
 all: build
 
@@ -48,6 +48,20 @@ tools: $(STATICCHECK)
 
 $(STATICCHECK):
 	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+# Fuzzing of every parser of untrusted input. fuzz-short runs in CI.
+FUZZ_TARGETS := ./drivers/lizard:FuzzParseLine ./drivers/lizard:FuzzLineReader ./drivers/lizard:FuzzCoreDecode \
+  ./persistence:FuzzDecodeFile ./persistence:FuzzJournalRecord ./persistence:FuzzReadJournal \
+  ./persistence:FuzzReadArchive ./config:FuzzParse
+FUZZTIME ?= 2m
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+	  echo "fuzz $$fn ($(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; done
+
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=10s
 
 bench:
 	mkdir -p bench
