@@ -9,7 +9,6 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/gorosys/rosys/drivers/lizard/lizardtest"
 	"github.com/gorosys/rosys/internal/testexec"
 )
 
@@ -18,20 +17,8 @@ import (
 // virtual time: both replays end at the same pose, which is where the live
 // run was, and hold the same module states.
 func TestRecordedRunReplays(t *testing.T) {
-	dir := t.TempDir()
-	link := lizardtest.TempLink(dir)
-	ctrl, err := lizardtest.Start(lizardtest.Config{Link: link})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ctrl.Close()
-	cmds, cancel := ctrl.Received(8192)
-	defer cancel()
-	cfg := filepath.Join(dir, "robot.yaml")
-	yaml := "name: field-run\nboard: auto\nhardware:\n  lizard:\n    port: " + link + "\n    journal: true\n"
-	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	r := newSerialRig(t, "    journal: true\n")
+	dir, cfg, yaml, cmds := r.dir, r.cfg, r.yaml, r.cmds
 	data := filepath.Join(dir, "data")
 	p := startRosys(t, "--config", cfg, "--data-dir", data)
 	n := 0

@@ -17,22 +17,9 @@ import (
 // the controller's wheels, telemetry comes back, and SIGTERM stops the
 // motors.
 func TestSerialRobotEndToEnd(t *testing.T) {
-	dir := t.TempDir()
-	link := lizardtest.TempLink(dir)
-	ctrl, err := lizardtest.Start(lizardtest.Config{Link: link})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ctrl.Close()
-	cmds, cancel := ctrl.Received(4096)
-	defer cancel()
-
-	cfg := filepath.Join(dir, "robot.yaml")
-	yaml := "name: serial-e2e\nboard: auto\nhardware:\n  lizard:\n    port: " + link + "\n"
-	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p := startRosys(t, "--config", cfg, "--data-dir", filepath.Join(dir, "data"))
+	r := newSerialRig(t, "")
+	cmds, link := r.cmds, r.link
+	p := startRosys(t, "--config", r.cfg, "--data-dir", filepath.Join(r.dir, "data"))
 
 	// The square automation drives forward at 0.3 m/s once the controller
 	// is ready (commands are refused before).
@@ -66,6 +53,36 @@ func TestSerialRobotEndToEnd(t *testing.T) {
 	if last != "wheels.speed(0.000, 0.000)" {
 		t.Fatalf("last speed command %q", last)
 	}
+}
+
+// serialRig is a simulated controller on a pty and a robot.yaml whose
+// Lizard driver opens it.
+type serialRig struct {
+	dir, link, cfg, yaml string
+	ctrl                 *lizardtest.Controller
+	cmds                 <-chan string
+}
+
+// newSerialRig starts the controller; lizardExtra is appended to the
+// hardware.lizard section (e.g. "    journal: true\n").
+func newSerialRig(t *testing.T, lizardExtra string) *serialRig {
+	t.Helper()
+	r := &serialRig{dir: t.TempDir()}
+	r.link = lizardtest.TempLink(r.dir)
+	ctrl, err := lizardtest.Start(lizardtest.Config{Link: r.link})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ctrl.Close)
+	cmds, cancel := ctrl.Received(8192)
+	t.Cleanup(cancel)
+	r.ctrl, r.cmds = ctrl, cmds
+	r.cfg = filepath.Join(r.dir, "robot.yaml")
+	r.yaml = "name: serial-e2e\nboard: auto\nhardware:\n  lizard:\n    port: " + r.link + "\n" + lizardExtra
+	if err := os.WriteFile(r.cfg, []byte(r.yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 func waitCommand(t *testing.T, ch <-chan string, ok func(string) bool) {
