@@ -92,6 +92,8 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 		w.e.st.Size = w.size
 		w.e.st.Saves++
 		w.e.st.LastError = ""
+		close(w.e.savedCh) // wakes WaitDurable
+		w.e.savedCh = make(chan struct{})
 		w.e.stMu.Unlock()
 	}
 	s.log.Debug("backup written", zap.Int("modules", len(wrote)), zap.Bool("flush", all))

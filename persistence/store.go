@@ -1,6 +1,7 @@
 package persistence
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -43,8 +44,9 @@ type entry struct {
 	restored atomic.Bool
 	selected bool
 
-	stMu sync.Mutex
-	st   ModuleStatus
+	stMu    sync.Mutex
+	st      ModuleStatus
+	savedCh chan struct{} // closed and replaced whenever a write becomes durable
 	// blocked refuses writes: the file on disk could not be read and could
 	// not be moved aside either, so writing would destroy it.
 	blocked error
@@ -150,7 +152,7 @@ func (s *Store) Register(key string, p Persistable, opts ...RegisterOption) erro
 	if p == nil {
 		return fmt.Errorf("register %q: nil module", key)
 	}
-	e := &entry{key: key, mod: p, version: 1}
+	e := &entry{key: key, mod: p, version: 1, savedCh: make(chan struct{})}
 	for _, o := range opts {
 		o(e)
 	}
@@ -175,6 +177,34 @@ func (s *Store) Register(key string, p Persistable, opts ...RegisterOption) erro
 	s.entries[key] = e
 	s.order = append(s.order, e)
 	return nil
+}
+
+// WaitDurable blocks until every change the module under key had when
+// WaitDurable was called is durable (written and its directory synced), or
+// ctx ends. With a backup cycle the wait can last a cycle; with
+// snapshot_interval 0 it is one commit.
+func (s *Store) WaitDurable(ctx context.Context, key string) error {
+	e, err := s.entry(key)
+	if err != nil {
+		return err
+	}
+	if s.ReadOnly() || !s.persisted(e) {
+		return fmt.Errorf("module %q: %w", key, ErrReadOnly)
+	}
+	target := e.generation()
+	for {
+		e.stMu.Lock()
+		ch := e.savedCh
+		e.stMu.Unlock()
+		if e.saved.Load() >= target {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // Keys lists the registered keys in registration order.

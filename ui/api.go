@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/rosys"
@@ -18,6 +20,10 @@ import (
 
 // MaxBodyBytes bounds a module PUT.
 const MaxBodyBytes = 1 << 20
+
+// syncTimeout bounds a PUT ?sync=1 wait for durability (a backup cycle is
+// 10 s by default).
+const syncTimeout = 30 * time.Second
 
 // Server is the robot's HTTP API (and, later, dashboard).
 type Server struct {
@@ -207,6 +213,15 @@ func (s *Server) putModule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("module changed through the API", zap.String("module", key))
+	if r.URL.Query().Get("sync") != "" {
+		// Answer only once the change is durable, as fsync would.
+		ctx, cancel := context.WithTimeout(r.Context(), syncTimeout)
+		defer cancel()
+		if err := s.store.WaitDurable(ctx, key); err != nil {
+			writeError(w, http.StatusServiceUnavailable, fmt.Errorf("changed, but not durable yet: %w", err))
+			return
+		}
+	}
 	m, err := s.moduleState(key)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err)

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/rosys"
@@ -108,5 +109,33 @@ func TestModulesList(t *testing.T) {
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil || len(list) != 1 || list[0].Key != "model" || list[0].Data.Value != 1 {
 		t.Fatalf("%v %+v", err, list)
+	}
+}
+
+func TestPutSyncAnswersWhenDurable(t *testing.T) {
+	srv, _, r := newServer(t)
+	type answer struct {
+		code  int
+		saves uint64 // durable writes when the answer came
+	}
+	done := make(chan answer)
+	go func() {
+		req, _ := http.NewRequest("PUT", srv.URL+"/api/modules/model?sync=1", strings.NewReader(`{"value": 6}`))
+		code, _ := do(t, req)
+		st, _ := r.Store().ModuleStatus("model")
+		done <- answer{code, st.Saves}
+	}()
+	// On virtual time nothing is written until the backup cycle runs, so
+	// the answer must wait for it.
+	r.ForwardUntil(func() bool {
+		st, _ := r.Store().ModuleStatus("model")
+		return st.Pending
+	}, time.Second)
+	r.Forward(10 * time.Second) // one backup cycle
+	if a := <-done; a.code != 200 || a.saves != 1 {
+		t.Fatalf("answered %d with %d durable writes", a.code, a.saves)
+	}
+	if st, _ := r.Store().ModuleStatus("model"); st.Pending || st.Saves != 1 {
+		t.Fatalf("%+v", st)
 	}
 }
