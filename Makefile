@@ -8,7 +8,7 @@ VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 
 LDFLAGS     := -s -w -X main.version=$(VERSION)
 ARGS        ?=
 
-.PHONY: all build run demo-serial test test-unit test-arm64 lint tools bench fuzz fuzz-short cross clean
+.PHONY: all build run demo-serial test test-unit test-arm64 test-crash lint tools bench fuzz fuzz-short cross clean
 
 all: build
 
@@ -48,6 +48,10 @@ tools: $(STATICCHECK)
 
 $(STATICCHECK):
 	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+# The real binary SIGKILLed 200 times under durable writes (30 in make test).
+test-crash:
+	ROSYS_CRASH_KILLS=200 $(GO) test -count=1 -run 'TestKillLoopRealBinary' -v ./cmd/rosys/ | grep -E '^(---|ok|FAIL)|SIGKILLs'
 
 # Fuzzing of every parser of untrusted input. fuzz-short runs in CI.
 FUZZ_TARGETS := ./drivers/lizard:FuzzParseLine ./drivers/lizard:FuzzLineReader ./drivers/lizard:FuzzCoreDecode \
