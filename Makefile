@@ -8,7 +8,7 @@ VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 
 LDFLAGS     := -s -w -X main.version=$(VERSION)
 ARGS        ?=
 
-.PHONY: all build run demo-serial test test-unit test-arm64 test-crash lint tools bench fuzz fuzz-short cross clean
+.PHONY: all build run demo-serial test test-unit test-arm64 test-crash soak lint tools bench fuzz fuzz-short cross clean
 
 all: build
 
@@ -51,7 +51,13 @@ $(STATICCHECK):
 
 # The real binary SIGKILLed 200 times under durable writes (30 in make test).
 test-crash:
-	ROSYS_CRASH_KILLS=200 $(GO) test -count=1 -run 'TestKillLoopRealBinary' -v ./cmd/rosys/ | grep -E '^(---|ok|FAIL)|SIGKILLs'
+	ROSYS_CRASH_KILLS=200 $(GO) test -count=1 -run 'TestKillLoopRealBinary' -v ./cmd/rosys/
+
+# The demo robot on the serial driver with backups every second, checked
+# for leaks at the end. make soak DURATION=30m; CI runs 60s.
+DURATION ?= 60s
+soak:
+	ROSYS_SOAK=$(DURATION) $(GO) test -count=1 -timeout 0 -run 'TestSoak' -v ./cmd/rosys/
 
 # Fuzzing of every parser of untrusted input. fuzz-short runs in CI.
 FUZZ_TARGETS := ./drivers/lizard:FuzzParseLine ./drivers/lizard:FuzzLineReader ./drivers/lizard:FuzzCoreDecode \
@@ -69,7 +75,8 @@ fuzz-short:
 
 bench:
 	mkdir -p bench
-	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./... | tee bench/go-bench.txt
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./... > bench/go-bench.txt
+	cat bench/go-bench.txt
 
 # Static binaries for the boards: no cgo, so they run on any arm64/armv7
 # Linux without a matching libc.

@@ -20,6 +20,7 @@ type Status struct {
 	Persistence []persistence.ModuleStatus  `json:"persistence"`
 	Schedule    *persistence.ScheduleStatus `json:"schedule,omitempty"`
 	Mirror      *persistence.MirrorStatus   `json:"mirror,omitempty"`
+	Process     ProcessStats                `json:"process"`
 }
 
 // BackupStatus describes the backup loop.
@@ -63,6 +64,7 @@ func (r *Runtime) Status() Status {
 		st.UptimeS = r.clock.Now().Sub(st.StartedAt).Seconds()
 	}
 	st.Control = r.stats.snapshot(r.cfg.ControlPeriod)
+	st.Process = processStats()
 	st.Control.Realtime = r.realtime.Load()
 	if n := r.rtNote.Load(); n != nil {
 		st.Control.RealtimeNote = *n
