@@ -73,6 +73,7 @@ function render(s) {
     ['step p99', fmt(c.step_p99_us, 0) + ' µs'],
     ['overruns', String(c.overruns), c.overruns ? 'yes' : ''],
     ['real-time', c.realtime ? 'SCHED_FIFO' : (c.realtime_note || 'no')],
+    ['process', st.process ? st.process.goroutines + ' goroutines, ' + fmt(st.process.rss_bytes / 1048576, 1) + ' MiB RSS' : '–'],
   ]);
   const hw = st.hardware || s.hardware;
   if (hw) {
