@@ -182,6 +182,17 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("a quick series of moves sends the last value, and the page follows the server again", func(t *testing.T) {
+		if err := chromedp.Run(ctx, setSlider("1.5"), setSlider("2.5"), setSlider("3.5")); err != nil {
+			t.Fatal(err)
+		}
+		waitValue(t, changes, 3.5)
+		robot.Model.Set(demo.Model{Value: 7.4}) // changed on the robot (a value on the slider's 0.1 step)
+		if err := chromedp.Run(ctx, poll(`document.querySelector('#model-slider').value === '7.4'`)); err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	t.Run("an API change shows in the page", func(t *testing.T) {
 		req, _ := http.NewRequest("PUT", srv.URL+"/api/modules/model", strings.NewReader(`{"value": 8.5}`))
 		resp, err := http.DefaultClient.Do(req)

@@ -28,11 +28,19 @@ const slider = $('model-slider');
 slider.addEventListener('pointerdown', () => { dragging = true; });
 window.addEventListener('pointerup', () => { dragging = false; });
 
-let pending;
+// A change is "in flight" from the input event until its PUT answered:
+// meanwhile server updates must not move the slider back, or the user's
+// value would be lost (updates arrive several times a second).
+let pending = null, inFlight = 0;
 slider.addEventListener('input', () => {
-  $('model-value').textContent = fmt(Number(slider.value), 2);
-  clearTimeout(pending);
-  pending = setTimeout(() => putModel(Number(slider.value)), 80);
+  const value = Number(slider.value); // captured now, not when the timer fires
+  $('model-value').textContent = fmt(value, 2);
+  if (pending !== null) clearTimeout(pending); // replaces the armed change
+  else inFlight++;
+  pending = setTimeout(() => {
+    pending = null;
+    putModel(value).finally(() => { inFlight--; });
+  }, 80);
 });
 
 async function putModel(value) {
@@ -127,7 +135,7 @@ function render(s) {
   const model = (s.modules || {}).model;
   if (model && typeof model.value === 'number') {
     slider.disabled = false;
-    if (!dragging && document.activeElement !== slider) {
+    if (!dragging && inFlight === 0 && document.activeElement !== slider) {
       slider.value = model.value;
       $('model-value').textContent = fmt(model.value, 2);
     }
