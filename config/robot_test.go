@@ -40,8 +40,8 @@ func TestParseFull(t *testing.T) {
 		t.Fatalf("%+v", r)
 	}
 	p := r.Persistence
-	if p.SnapshotInterval == nil || p.SnapshotInterval.D() != 0 || p.SnapshotAccess != config.AccessFull ||
-		p.PersistenceMode != config.ModePersisting || !*p.ContinueAfterReplay || p.Backend.Filesystem.Path != "~/.rosys" || p.KeepGenerations != 5 {
+	if p.SnapshotInterval == nil || p.SnapshotInterval.D() != 0 || p.SnapshotAccess != "full" ||
+		p.PersistenceMode != "persisting" || !*p.ContinueAfterReplay || p.Backend.Filesystem.Path != "~/.rosys" || p.KeepGenerations != 5 {
 		t.Fatalf("persistence %+v", p)
 	}
 	if h, m := r.BackupSchedule.Time.HourMinute(); h != 3 || m != 0 || r.BackupSchedule.BackupCount != 100 {

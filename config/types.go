@@ -2,6 +2,8 @@ package config
 
 import (
 	"fmt"
+
+	"github.com/gorosys/rosys/persistence"
 	"slices"
 	"strings"
 	"time"
@@ -77,39 +79,31 @@ func (b *Board) UnmarshalYAML(n *yaml.Node) error {
 	return err
 }
 
-// SnapshotAccess says whether the robot reads and writes its state.
-type SnapshotAccess string
-
-// The snapshot access modes.
-const (
-	AccessFull        SnapshotAccess = "full"
-	AccessRecord      SnapshotAccess = "record"
-	AccessReplay      SnapshotAccess = "replay"
-	AccessOffsetsOnly SnapshotAccess = "offsets_only"
-)
+// SnapshotAccess is persistence.SnapshotAccess as robot.yaml spells it;
+// the list of values lives in package persistence.
+type SnapshotAccess persistence.SnapshotAccess
 
 // UnmarshalYAML implements yaml.Unmarshaler.
 func (a *SnapshotAccess) UnmarshalYAML(n *yaml.Node) error {
-	v, err := oneOf(n, "snapshot_access", []string{"full", "record", "replay", "offsets_only"})
+	v, err := oneOf(n, "snapshot_access", names(persistence.SnapshotAccesses()))
 	*a = SnapshotAccess(v)
 	return err
 }
 
-// PersistenceMode says what is persisted and how recorded input is used.
-type PersistenceMode string
-
-// The persistence modes.
-const (
-	ModePersisting          PersistenceMode = "persisting"
-	ModeSelectivePersisting PersistenceMode = "selective_persisting"
-	ModeSpeedrunReplay      PersistenceMode = "speedrun_replay"
-	ModeRealtimeReplay      PersistenceMode = "realtime_replay"
-	ModeBatch               PersistenceMode = "batch"
-)
+// PersistenceMode is persistence.PersistenceMode as robot.yaml spells it.
+type PersistenceMode persistence.PersistenceMode
 
 // UnmarshalYAML implements yaml.Unmarshaler.
 func (m *PersistenceMode) UnmarshalYAML(n *yaml.Node) error {
-	v, err := oneOf(n, "persistence_mode", []string{"persisting", "selective_persisting", "speedrun_replay", "realtime_replay", "batch"})
+	v, err := oneOf(n, "persistence_mode", names(persistence.PersistenceModes()))
 	*m = PersistenceMode(v)
 	return err
+}
+
+func names[T ~string](values []T) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
+	}
+	return out
 }

@@ -39,6 +39,16 @@ const (
 	ModeBatch               PersistenceMode = "batch"
 )
 
+// SnapshotAccesses lists every snapshot access mode (for validation).
+func SnapshotAccesses() []SnapshotAccess {
+	return []SnapshotAccess{AccessFull, AccessRecord, AccessReplay, AccessOffsetsOnly}
+}
+
+// PersistenceModes lists every persistence mode (for validation).
+func PersistenceModes() []PersistenceMode {
+	return []PersistenceMode{ModePersisting, ModeSelectivePersisting, ModeSpeedrunReplay, ModeRealtimeReplay, ModeBatch}
+}
+
 // Config is Pathway's persistence Config for a robot: where metadata
 // (manifests, the lease) and snapshots (module states) live, how often
 // snapshots are committed, and how stored state is used.

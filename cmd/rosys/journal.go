@@ -17,7 +17,7 @@ func openJournal(cfg *config.Robot, dir string, mirror *persistence.Mirror, log 
 		return nil, nil
 	}
 	jc := persistence.JournalConfig{Dir: filepath.Join(dir, "journal"), Log: log,
-		OffsetsOnly: cfg.Persistence.SnapshotAccess == config.AccessOffsetsOnly}
+		OffsetsOnly: persistence.SnapshotAccess(cfg.Persistence.SnapshotAccess) == persistence.AccessOffsetsOnly}
 	if mirror != nil {
 		jc.OnRotate = mirror.SegmentClosed // closed segments go to snapshot storage
 	}

@@ -103,7 +103,7 @@ func printSummary(w io.Writer, sum replaySummary) {
 // read-only, so the live robot restores the stored state as any start does.
 func (a app) goLive(ctx context.Context, cfg *config.Robot, dir string, log *zap.Logger) int {
 	live := *cfg
-	live.Persistence.PersistenceMode = config.ModePersisting
+	live.Persistence.PersistenceMode = config.PersistenceMode(persistence.ModePersisting)
 	log.Info("replay finished; going live")
 	if err := a.run(ctx, &live, dir, log); err != nil {
 		log.Error("robot failed", zap.Error(err))

@@ -91,7 +91,7 @@ func (a app) run(ctx context.Context, cfg *config.Robot, dataDir string, log *za
 			return nil
 		}
 		live := *cfg
-		live.Persistence.PersistenceMode = config.ModePersisting
+		live.Persistence.PersistenceMode = config.PersistenceMode(persistence.ModePersisting)
 		log.Info("replay finished; going live (continue_after_replay)")
 		return a.run(ctx, &live, dataDir, log)
 	}
@@ -242,12 +242,12 @@ func resolveDataDir(cfg *config.Robot, flagDir string) (string, error) {
 
 // replayMode names the replay that persistence_mode asks for, if any.
 func replayMode(m config.PersistenceMode) (string, bool) {
-	switch m {
-	case config.ModeSpeedrunReplay:
+	switch persistence.PersistenceMode(m) {
+	case persistence.ModeSpeedrunReplay:
 		return "speedrun", true
-	case config.ModeRealtimeReplay:
+	case persistence.ModeRealtimeReplay:
 		return "realtime", true
-	case config.ModeBatch:
+	case persistence.ModeBatch:
 		return "batch", true
 	}
 	return "", false
