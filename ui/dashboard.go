@@ -42,8 +42,9 @@ func (s *Server) snapshot() snapshot {
 }
 
 // events streams the dashboard's state as server-sent events: one at once,
-// then one whenever something changed (a module set through the API shows
-// in every open page within eventsEvery).
+// then at most one per eventsEvery when anything shown changed — in
+// practice nearly every time, since loop and process figures move; a module
+// set through the API shows in every open page within eventsEvery.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	flusher, ok := w.(http.Flusher)
 	if !ok {
@@ -58,7 +59,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	var last []byte
 	for {
 		snap := s.snapshot()
-		// Uptime and tick counts change every time; compare the rest.
+		// Uptime and tick counts always change; they alone do not warrant
+		// an event.
 		cmp := snap
 		cmp.Status.UptimeS, cmp.Status.Control.Ticks = 0, 0
 		key, _ := json.Marshal(cmp)
