@@ -3,6 +3,7 @@ package rosys_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"path/filepath"
 	"sync"
@@ -177,5 +178,38 @@ func TestSystemdNotifications(t *testing.T) {
 	expect("STOPPING=1")
 	if err := <-result; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestHungStopsLeaveTheFlushItsTime: five drivers that never stop, each
+// given up on after StopTimeout, must not eat the final flush's share of
+// the shutdown deadline.
+func TestHungStopsLeaveTheFlushItsTime(t *testing.T) {
+	dir := t.TempDir()
+	store := openStore(t, dir)
+	r := rosys.New(rosys.Config{
+		Store: store, StopTimeout: time.Second, ShutdownTimeout: 2 * time.Second, Log: zaptest.NewLogger(t),
+		Notifier: nopNotifier{}, DisableRealtime: true,
+	})
+	model := persistence.NewValue(1)
+	must(t, r.Add("model", model))
+	for i := range 5 {
+		must(t, r.Add(fmt.Sprint("driver", i), &hangingStopper{}))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	result := make(chan error, 1)
+	go func() { result <- r.Run(ctx) }()
+	<-r.Ready()
+	model.Set(9)
+	begin := time.Now()
+	cancel()
+	if err := <-result; err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(begin); took > 3*time.Second {
+		t.Fatalf("shutdown took %v with a 2 s deadline", took)
+	}
+	if got := fileData(t, dir, "model"); got != "9" {
+		t.Fatalf("flushed %s", got)
 	}
 }

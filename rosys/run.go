@@ -44,7 +44,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 	}
 	started, err := r.startModules(ctx, order)
 	if err != nil {
-		r.stopModules(started)
+		r.stopModules(context.Background(), started)
 		r.setState(StateFailed)
 		return err
 	}
@@ -109,7 +109,11 @@ func (r *Runtime) shutdownAll(started []*module, stopControl context.CancelFunc,
 	r.setState(StateStopping)
 	r.notify("STOPPING=1")
 	r.log.Info("stopping")
-	ctx, cancel := context.WithTimeout(context.Background(), r.cfg.ShutdownTimeout)
+	// The steps before the final flush share half the deadline; the flush
+	// (and the upload after it) always keeps the rest, however many
+	// drivers hang in Stop. The total stays within ShutdownTimeout.
+	deadline := begin.Add(r.cfg.ShutdownTimeout)
+	ctx, cancel := context.WithDeadline(context.Background(), begin.Add(r.cfg.ShutdownTimeout/2))
 	defer cancel()
 
 	stopControl()
@@ -133,8 +137,10 @@ func (r *Runtime) shutdownAll(started []*module, stopControl context.CancelFunc,
 	for _, fn := range hooks {
 		r.bounded(ctx, "shutdown hook", func(ctx context.Context) error { fn(ctx); return nil })
 	}
-	r.stopModules(started)
+	r.stopModules(ctx, started)
 
+	ctx, cancel = context.WithDeadline(context.Background(), deadline)
+	defer cancel()
 	var flushErr error
 	if r.store != nil {
 		flushErr = r.store.Flush(ctx)
@@ -158,14 +164,14 @@ func (r *Runtime) shutdownAll(started []*module, stopControl context.CancelFunc,
 }
 
 // stopModules stops started modules in reverse start order, each within
-// StopTimeout.
-func (r *Runtime) stopModules(started []*module) {
+// StopTimeout and all within parent's deadline.
+func (r *Runtime) stopModules(parent context.Context, started []*module) {
 	for _, m := range slices.Backward(started) {
 		s, ok := m.v.(Stopper)
 		if !ok {
 			continue
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), r.cfg.StopTimeout)
+		ctx, cancel := context.WithTimeout(parent, r.cfg.StopTimeout)
 		if err := r.bounded(ctx, "stop "+m.name, s.Stop); err != nil {
 			r.log.Error("stop failed", zap.String("module", m.name), zap.Error(err))
 		}
