@@ -55,8 +55,12 @@ type Controller struct {
 	loops    sync.WaitGroup
 	received hardware.Topic[string]
 	halted   atomic.Bool
+	out      chan []byte // lines to the driver, written whole by one goroutine
 
 	BadLines atomic.Uint64
+	// Dropped counts core messages dropped because the driver did not
+	// read fast enough: whole lines, as a UART buffer overrun would lose.
+	Dropped atomic.Uint64
 }
 
 // Start creates the pty and starts answering on it.
@@ -124,14 +128,32 @@ func (c *Controller) plug() error {
 		return err
 	}
 	stop := make(chan struct{})
+	out := make(chan []byte, 64)
 	c.mu.Lock()
-	c.ptmx, c.tty, c.stop, c.fields = ptmx, tty, stop, nil
+	c.ptmx, c.tty, c.stop, c.fields, c.out = ptmx, tty, stop, nil, out
 	c.lastMsg = time.Now()
 	c.mu.Unlock()
-	c.loops.Add(2)
+	c.loops.Add(3)
 	go c.readLoop(ptmx, stop)
-	go c.tickLoop(ptmx, stop)
+	go c.tickLoop(out, stop)
+	go c.writeLoop(ptmx, out, stop)
 	return nil
+}
+
+// writeLoop is the only writer of the pty, so lines never interleave or
+// break in the middle.
+func (c *Controller) writeLoop(ptmx *os.File, out <-chan []byte, stop <-chan struct{}) {
+	defer c.loops.Done()
+	for {
+		select {
+		case <-stop:
+			return
+		case b := <-out:
+			if _, err := ptmx.Write(b); err != nil {
+				return
+			}
+		}
+	}
 }
 
 // Received delivers every valid command line the controller receives.
@@ -142,14 +164,21 @@ func (c *Controller) Received(buffer int) (<-chan string, func()) {
 // Halted reports whether the keep-alive rule stopped the motors.
 func (c *Controller) Halted() bool { return c.halted.Load() }
 
-// SendRaw writes bytes to the driver as they are, for garbage and bad
-// checksums.
+// SendRaw queues bytes for the driver as they are, for garbage and bad
+// checksums, in order with the controller's own lines.
 func (c *Controller) SendRaw(b []byte) error {
 	c.mu.Lock()
-	ptmx := c.ptmx
+	out, stop := c.out, c.stop
 	c.mu.Unlock()
-	_, err := ptmx.Write(b)
-	return err
+	if stop == nil {
+		return errors.New("lizardtest: unplugged")
+	}
+	select {
+	case out <- b:
+		return nil
+	case <-stop:
+		return errors.New("lizardtest: unplugged")
+	}
 }
 
 // Send writes one line with a correct checksum.
@@ -208,7 +237,7 @@ func (c *Controller) handle(cmd string) {
 	}
 }
 
-func (c *Controller) tickLoop(ptmx *os.File, stop chan struct{}) {
+func (c *Controller) tickLoop(out chan<- []byte, stop chan struct{}) {
 	defer c.loops.Done()
 	t := time.NewTicker(c.cfg.Period)
 	defer t.Stop()
@@ -228,10 +257,13 @@ func (c *Controller) tickLoop(ptmx *os.File, stop chan struct{}) {
 			if fields == nil {
 				continue
 			}
-			// Like a UART, a line nobody reads is lost rather than
-			// blocking the controller.
-			_ = ptmx.SetWriteDeadline(now.Add(c.cfg.Period))
-			_, _ = ptmx.Write(c.line(c.coreMessage(now, fields)))
+			// Like a UART, a line nobody reads is lost (whole) rather
+			// than blocking the controller.
+			select {
+			case out <- c.line(c.coreMessage(now, fields)):
+			default:
+				c.Dropped.Add(1)
+			}
 		}
 	}
 }
