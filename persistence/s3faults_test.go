@@ -1,0 +1,84 @@
+package persistence_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/persistencetest"
+)
+
+// s3ViaProxy connects to versitygw through a fault proxy.
+func s3ViaProxy(t *testing.T, srv *persistencetest.S3Server, proxy *persistencetest.FaultProxy, timeout time.Duration) persistence.Backend {
+	st := srv.Settings()
+	st.Endpoint = proxy.Endpoint
+	st.Timeout = timeout
+	b, err := persistence.NewS3("robots/faults", st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestS3FaultsLoseNothing(t *testing.T) {
+	srv := persistencetest.StartS3(t)
+	proxy := persistencetest.StartFaultProxy(t, srv.Endpoint)
+	b := s3ViaProxy(t, srv, proxy, 2*time.Second)
+	ctx := context.Background()
+	a := startRobot(t, t.TempDir(), b, b, "host-a")
+	a.model.Set(map[string]float64{"value": 1})
+	a.commit(t)
+	if err := a.mirror.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// 500s: the SDK retries, then the mirror keeps the change pending.
+	proxy.Fault.Store(persistencetest.Fault500)
+	a.model.Set(map[string]float64{"value": 2})
+	a.commit(t)
+	err := a.mirror.Sync(ctx)
+	st := a.mirror.Status()
+	if err == nil || !strings.Contains(st.LastError, "InternalError") || len(st.Pending) != 1 {
+		t.Fatalf("with 500s: %v %+v", err, st)
+	}
+
+	// Slow answers beyond the request timeout: an error in bounded time.
+	proxy.Fault.Store(persistencetest.FaultSlow)
+	proxy.Delay.Store(int64(5 * time.Second))
+	begin := time.Now()
+	if err := a.mirror.Sync(ctx); err == nil {
+		t.Fatal("sync succeeded through a stalled server")
+	}
+	t.Logf("a stalled server failed the sync after %v (2 s request timeout, SDK retries)", time.Since(begin).Round(time.Millisecond))
+
+	// Healthy again: the backlog goes up, nothing lost.
+	proxy.Fault.Store(persistencetest.FaultNone)
+	if err := a.mirror.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := a.mirror.Status(); len(st.Pending) != 0 || st.LastError != "" {
+		t.Fatalf("after recovery %+v", st)
+	}
+	a.store.Close()
+
+	// Truncated downloads on a fresh disk: not restored from a broken body,
+	// and uploads are held back so defaults never overwrite the bucket.
+	proxy.Fault.Store(persistencetest.FaultTruncate)
+	c := startRobot(t, t.TempDir(), b, b, "host-a")
+	if st, _ := c.store.ModuleStatus("model"); st.RestoredFrom != persistence.FromDefaults {
+		t.Fatalf("restored from %s through truncated bodies", st.RestoredFrom)
+	}
+	proxy.Fault.Store(persistencetest.FaultNone)
+	c.commit(t)
+	if err := c.mirror.Sync(ctx); err == nil || !strings.Contains(err.Error(), "could not restore") {
+		t.Fatalf("uploads not held back after a failed recovery: %v", err)
+	}
+	c.store.Close()
+	// A restart with a healthy link recovers the newest state.
+	d := startRobot(t, t.TempDir(), b, b, "host-a")
+	if v := d.model.Get()["value"]; v != 2 {
+		t.Fatalf("recovered %v, want 2", v)
+	}
+}
