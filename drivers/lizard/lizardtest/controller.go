@@ -37,6 +37,9 @@ type Config struct {
 	// LF ends lines in "\n" instead of Lizard's "\r\n".
 	LF     bool
 	Wheels sim.WheelsConfig
+	// Mute makes a controller that never sends telemetry (it ignores
+	// core.output), as one with a broken configuration would.
+	Mute bool
 }
 
 // Controller is a running simulated controller.
@@ -218,7 +221,7 @@ func (c *Controller) readLoop(ptmx *os.File, stop chan struct{}) {
 
 func (c *Controller) handle(cmd string) {
 	switch {
-	case strings.HasPrefix(cmd, `core.output("`) && strings.HasSuffix(cmd, `")`):
+	case strings.HasPrefix(cmd, `core.output("`) && strings.HasSuffix(cmd, `")`) && !c.cfg.Mute:
 		fields := strings.Fields(cmd[len(`core.output("`) : len(cmd)-2])
 		c.mu.Lock()
 		c.fields = fields
