@@ -70,8 +70,12 @@ fuzz:
 	  echo "fuzz $$fn ($(FUZZTIME))"; \
 	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; done
 
+# CI budgets executions, not seconds: Go 1.26's fuzz coordinator can report
+# a spurious "context deadline exceeded" when a -fuzztime duration ends while
+# a worker is busy (golang/go#75804, fixed in Go 1.27). A count has no
+# deadline to race.
 fuzz-short:
-	@$(MAKE) --no-print-directory fuzz FUZZTIME=10s
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=20000x
 
 bench:
 	mkdir -p bench

@@ -63,7 +63,11 @@ func FuzzReadArchive(f *testing.F) {
 	f.Add([]byte("\x1f\x8b\x08\x00"))
 	lim := Limits{MaxTotal: 1 << 20, MaxFile: 256 << 10, MaxEntries: 64}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		start := time.Now()
 		a, err := ReadArchive(bytes.NewReader(b), lim)
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("an upload of %d bytes took %v to judge", len(b), d)
+		}
 		if err != nil {
 			return
 		}
