@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"fmt"
+	"github.com/gorosys/rosys/internal/testwait"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -294,15 +296,5 @@ func TestDashboardSendsToken(t *testing.T) {
 
 func waitValue(t *testing.T, ch <-chan float64, want float64) {
 	t.Helper()
-	timeout := time.After(30 * time.Second)
-	for {
-		select {
-		case v := <-ch:
-			if v == want {
-				return
-			}
-		case <-timeout:
-			t.Fatalf("model never became %v", want)
-		}
-	}
+	testwait.For(t, ch, fmt.Sprint("the model to become ", want), testwait.Equal(want))
 }

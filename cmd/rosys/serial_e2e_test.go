@@ -1,12 +1,12 @@
 package main
 
 import (
+	"github.com/gorosys/rosys/internal/testwait"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/gorosys/rosys/drivers/lizard"
 	"github.com/gorosys/rosys/drivers/lizard/lizardtest"
@@ -87,15 +87,5 @@ func newSerialRig(t *testing.T, lizardExtra string) *serialRig {
 
 func waitCommand(t *testing.T, ch <-chan string, ok func(string) bool) {
 	t.Helper()
-	timeout := time.After(30 * time.Second)
-	for {
-		select {
-		case c := <-ch:
-			if ok(c) {
-				return
-			}
-		case <-timeout:
-			t.Fatal("timed out waiting for a command at the controller")
-		}
-	}
+	testwait.For(t, ch, "a command at the controller", ok)
 }

@@ -3,6 +3,7 @@ package lizard_test
 import (
 	"context"
 	"errors"
+	"github.com/gorosys/rosys/internal/testwait"
 	"strings"
 	"testing"
 	"time"
@@ -13,9 +14,8 @@ import (
 	"go.uber.org/zap/zaptest"
 )
 
-// failAfter bounds every wait: it only fires when the awaited event never
-// comes, turning a hang into a failure. Nothing waits on time for success.
-const failAfter = 20 * time.Second
+// failAfter bounds waits that are not on a channel.
+const failAfter = testwait.Bound
 
 type rig struct {
 	t    *testing.T
@@ -48,47 +48,17 @@ func newRig(t *testing.T, cfg lizardtest.Config) *rig {
 
 func (r *rig) waitBool(ch <-chan bool, want bool, what string) {
 	r.t.Helper()
-	timeout := time.After(failAfter)
-	for {
-		select {
-		case v := <-ch:
-			if v == want {
-				return
-			}
-		case <-timeout:
-			r.t.Fatalf("timed out waiting for %s", what)
-		}
-	}
+	testwait.For(r.t, ch, what, testwait.Equal(want))
 }
 
 func waitVelocity(t *testing.T, ch <-chan hardware.Velocity, what string, ok func(hardware.Velocity) bool) hardware.Velocity {
 	t.Helper()
-	timeout := time.After(failAfter)
-	for {
-		select {
-		case v := <-ch:
-			if ok(v) {
-				return v
-			}
-		case <-timeout:
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
+	return testwait.For(t, ch, what, ok)
 }
 
 func waitString(t *testing.T, ch <-chan string, want string) {
 	t.Helper()
-	timeout := time.After(failAfter)
-	for {
-		select {
-		case s := <-ch:
-			if s == want {
-				return
-			}
-		case <-timeout:
-			t.Fatalf("timed out waiting for %q", want)
-		}
-	}
+	testwait.For(t, ch, want, testwait.Equal(want))
 }
 
 func TestSpeedRoundTrip(t *testing.T) {

@@ -1,0 +1,32 @@
+// Package testwait waits in tests for values from a channel, without
+// sleeping: a value satisfying the condition ends the wait at once; the
+// bound only turns a value that never comes into a failure.
+package testwait
+
+import (
+	"testing"
+	"time"
+)
+
+// Bound is how long For waits before failing the test.
+const Bound = 30 * time.Second
+
+// For reads ch until ok holds for a value, which it returns; it fails the
+// test, naming what, if none comes within Bound.
+func For[T any](t testing.TB, ch <-chan T, what string, ok func(T) bool) T {
+	t.Helper()
+	timeout := time.After(Bound)
+	for {
+		select {
+		case v := <-ch:
+			if ok(v) {
+				return v
+			}
+		case <-timeout:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// Equal is a condition for For: the value equals want.
+func Equal[T comparable](want T) func(T) bool { return func(v T) bool { return v == want } }
