@@ -393,13 +393,11 @@ func (m *Mirror) sync(ctx context.Context, clean bool) error {
 		m.fail(err)
 		return err
 	}
-	if err := m.uploadLocked(ctx, clean); err == nil {
+	err := m.uploadLocked(ctx, clean)
+	if err == nil {
 		err = m.uploadSegments(ctx, clean)
-		if err != nil {
-			m.fail(err)
-			return err
-		}
-	} else {
+	}
+	if err != nil {
 		m.fail(err)
 		m.log.Warn("upload failed; kept locally, will retry", zap.Error(err), zap.Int("pending", len(m.pending)), zap.Time("retry_at", m.nextTry))
 		return err
@@ -605,7 +603,7 @@ func (m *Mirror) Status() MirrorStatus {
 	defer m.mu.Unlock()
 	st := MirrorStatus{Metadata: m.cfg.Metadata.String(), Snapshots: m.cfg.Snapshots.String(), BehindSince: m.behindSince,
 		LastUpload: m.lastUpload, LastError: m.lastErr, Failures: m.failures, Blocked: m.blocked != nil,
-		Pending: slices.Sorted(maps.Keys(m.pending)), Recovered: m.recovered, JournalSegments: len(m.remoteSegs)}
+		Pending: slices.Sorted(maps.Keys(m.pending)), Recovered: maps.Clone(m.recovered), JournalSegments: len(m.remoteSegs)}
 	if m.latest != nil {
 		st.Generation = m.latest.Generation
 	}
