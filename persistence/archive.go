@@ -11,11 +11,12 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gorosys/rosys/persistence/vfs"
 )
 
 // An export archive is a .tar.gz holding manifest.json first, then one
@@ -45,8 +46,8 @@ type ArchiveFile struct {
 
 // moduleFiles lists the module files in dir: <key>.json with a valid key,
 // not the .prev, .corrupt-* or temporary files beside them.
-func moduleFiles(dir string) (map[string]string, error) {
-	entries, err := os.ReadDir(dir)
+func moduleFiles(fsys vfs.FS, dir string) (map[string]string, error) {
+	entries, err := fsys.ReadDir(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -109,12 +110,12 @@ func writeArchive(w io.Writer, m ArchiveManifest, files map[string][]byte) error
 // is not running: it takes the directory's lock, so it refuses (ErrLocked)
 // while rosys runs there — use the running robot's GET /api/export then.
 func ExportDir(dir string, w io.Writer, robot string, now time.Time) (ArchiveManifest, error) {
-	lock, err := lockDir(dir)
+	lock, err := vfs.OS{}.Lock(dir)
 	if err != nil {
 		return ArchiveManifest{}, err
 	}
 	defer lock.Close()
-	files, err := readModuleFiles(dir)
+	files, err := readModuleFiles(vfs.OS{}, dir)
 	if err != nil {
 		return ArchiveManifest{}, err
 	}
@@ -122,14 +123,14 @@ func ExportDir(dir string, w io.Writer, robot string, now time.Time) (ArchiveMan
 	return m, writeArchive(w, m, files)
 }
 
-func readModuleFiles(dir string) (map[string][]byte, error) {
-	paths, err := moduleFiles(dir)
+func readModuleFiles(fsys vfs.FS, dir string) (map[string][]byte, error) {
+	paths, err := moduleFiles(fsys, dir)
 	if err != nil {
 		return nil, err
 	}
 	files := make(map[string][]byte, len(paths))
 	for k, p := range paths {
-		b, err := os.ReadFile(p)
+		b, err := fsys.ReadFile(p)
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", p, err)
 		}
@@ -158,7 +159,7 @@ func (s *Store) snapshotFilesLocked(ctx context.Context) (map[string][]byte, err
 	if err := s.commitLocked(ctx, true); err != nil {
 		return nil, fmt.Errorf("flush before export: %w", err)
 	}
-	return readModuleFiles(s.dir)
+	return readModuleFiles(s.fs, s.dir)
 }
 
 // ErrInvalidArchive is wrapped by every error of ReadArchive.

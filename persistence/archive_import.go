@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/gorosys/rosys/persistence/vfs"
 	"go.uber.org/zap"
 )
 
@@ -38,23 +38,27 @@ type ImportResult struct {
 // running (it takes the directory lock). The current state is kept as a
 // rollback archive first; each module file is then written atomically.
 func ImportDir(dir string, a *Archive, now time.Time) (ImportResult, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	return importDir(vfs.OS{}, dir, a, now)
+}
+
+func importDir(fsys vfs.FS, dir string, a *Archive, now time.Time) (ImportResult, error) {
+	if err := fsys.MkdirAll(dir, 0o755); err != nil {
 		return ImportResult{}, err
 	}
-	lock, err := lockDir(dir)
+	lock, err := fsys.Lock(dir)
 	if err != nil {
 		return ImportResult{}, err
 	}
 	defer lock.Close()
-	current, err := readModuleFiles(dir)
+	current, err := readModuleFiles(fsys, dir)
 	if err != nil {
 		return ImportResult{}, err
 	}
 	res := ImportResult{Imported: slices.Sorted(maps.Keys(a.Files))}
-	if res.Rollback, err = writeRollback(dir, current, now); err != nil {
+	if res.Rollback, err = writeRollback(fsys, dir, current, now); err != nil {
 		return res, err
 	}
-	return res, writeFiles(dir, a.Files)
+	return res, writeFiles(fsys, dir, a.Files)
 }
 
 // Import imports a into a running robot, under the store's write lock:
@@ -76,7 +80,7 @@ func (s *Store) Import(ctx context.Context, a *Archive) (ImportResult, error) {
 		return ImportResult{}, err
 	}
 	var res ImportResult
-	if res.Rollback, err = writeRollback(s.dir, before, s.now()); err != nil {
+	if res.Rollback, err = writeRollback(s.fs, s.dir, before, s.now()); err != nil {
 		return res, err
 	}
 	type prepared struct {
@@ -111,7 +115,7 @@ func (s *Store) Import(ctx context.Context, a *Archive) (ImportResult, error) {
 	if err := s.commitLocked(ctx, true); err != nil {
 		return res, fmt.Errorf("write imported state: %w", err)
 	}
-	if err := writeFiles(s.dir, unknown); err != nil {
+	if err := writeFiles(s.fs, s.dir, unknown); err != nil {
 		return res, err
 	}
 	if s.mirror != nil && len(unknown) > 0 {
@@ -160,9 +164,9 @@ func (s *Store) undoRestore(e *entry, file []byte) {
 
 // writeRollback archives files into <dir>/rollback and keeps the newest
 // rollbackKeep archives.
-func writeRollback(dir string, files map[string][]byte, now time.Time) (string, error) {
+func writeRollback(fsys vfs.FS, dir string, files map[string][]byte, now time.Time) (string, error) {
 	rdir := filepath.Join(dir, RollbackDir)
-	if err := os.MkdirAll(rdir, 0o755); err != nil {
+	if err := fsys.MkdirAll(rdir, 0o755); err != nil {
 		return "", err
 	}
 	var buf bytes.Buffer
@@ -170,25 +174,25 @@ func writeRollback(dir string, files map[string][]byte, now time.Time) (string, 
 		return "", err
 	}
 	name := "rollback-" + now.UTC().Format("20060102T150405.000Z") + ".tar.gz"
-	w := dirWriter{dir: rdir}
+	w := dirWriter{fs: fsys, dir: rdir}
 	if err := w.write(name, buf.Bytes()); err != nil {
 		return "", fmt.Errorf("write rollback archive: %w", err)
 	}
 	if err := w.sync(); err != nil {
 		return "", err
 	}
-	if err := rotate(rdir, "rollback-", rollbackKeep); err != nil {
+	if err := rotate(fsys, rdir, "rollback-", rollbackKeep); err != nil {
 		return "", err
 	}
 	return filepath.Join(rdir, name), nil
 }
 
 // writeFiles writes module files atomically, one directory fsync for all.
-func writeFiles(dir string, files map[string][]byte) error {
+func writeFiles(fsys vfs.FS, dir string, files map[string][]byte) error {
 	if len(files) == 0 {
 		return nil
 	}
-	w := dirWriter{dir: dir, keepPrev: true}
+	w := dirWriter{fs: fsys, dir: dir, keepPrev: true}
 	for _, key := range slices.Sorted(maps.Keys(files)) {
 		if err := w.write(key+".json", files[key]); err != nil {
 			return fmt.Errorf("write module %q: %w", key, err)
@@ -199,8 +203,8 @@ func writeFiles(dir string, files map[string][]byte) error {
 
 // rotate deletes the oldest files named <prefix>...tar.gz in dir beyond
 // keep (names sort by time).
-func rotate(dir, prefix string, keep int) error {
-	entries, err := os.ReadDir(dir)
+func rotate(fsys vfs.FS, dir, prefix string, keep int) error {
+	entries, err := fsys.ReadDir(dir)
 	if err != nil {
 		return err
 	}
@@ -212,7 +216,7 @@ func rotate(dir, prefix string, keep int) error {
 	}
 	slices.Sort(names)
 	for len(names) > keep {
-		if err := os.Remove(filepath.Join(dir, names[0])); err != nil {
+		if err := fsys.Remove(filepath.Join(dir, names[0])); err != nil {
 			return err
 		}
 		names = names[1:]

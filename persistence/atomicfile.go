@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/gorosys/rosys/persistence/vfs"
 )
 
 // tmpMarker is part of every temporary file name. Such files are never the
@@ -31,6 +32,7 @@ const tmpMarker = ".tmp-"
 //     does that once for a whole batch, and only after it returns is any file
 //     of the batch reported durable.
 type dirWriter struct {
+	fs       vfs.FS
 	dir      string
 	keepPrev bool
 }
@@ -38,14 +40,14 @@ type dirWriter struct {
 // write stores data under name. It is durable only after sync.
 func (w dirWriter) write(name string, data []byte) (err error) {
 	path := filepath.Join(w.dir, name)
-	f, err := os.CreateTemp(w.dir, name+tmpMarker+"*")
+	f, err := w.fs.CreateTemp(w.dir, name+tmpMarker+"*")
 	if err != nil {
 		return fmt.Errorf("create temporary file: %w", err)
 	}
 	tmp := f.Name()
 	defer func() {
 		if err != nil {
-			_ = os.Remove(tmp) // never the committed state; a leftover is swept at open
+			_ = w.fs.Remove(tmp) // never the committed state; a leftover is swept at open
 		}
 	}()
 	if _, err := f.Write(data); err != nil {
@@ -62,7 +64,7 @@ func (w dirWriter) write(name string, data []byte) (err error) {
 	if w.keepPrev {
 		w.keepPrevious(path)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := w.fs.Rename(tmp, path); err != nil {
 		return fmt.Errorf("rename into place: %w", err)
 	}
 	return nil
@@ -73,63 +75,51 @@ func (w dirWriter) write(name string, data []byte) (err error) {
 // previous generation, and a missing current file has none to keep.
 func (w dirWriter) keepPrevious(path string) {
 	tmp := path + ".prev" + tmpMarker + "link"
-	_ = os.Remove(tmp)
-	if err := os.Link(path, tmp); err != nil {
+	_ = w.fs.Remove(tmp)
+	if err := w.fs.Link(path, tmp); err != nil {
 		return
 	}
-	if err := os.Rename(tmp, path+".prev"); err != nil {
-		_ = os.Remove(tmp)
+	if err := w.fs.Rename(tmp, path+".prev"); err != nil {
+		_ = w.fs.Remove(tmp)
 	}
 }
 
 // sync makes every rename and creation in the directory durable.
-func (w dirWriter) sync() error { return syncDir(w.dir) }
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("open directory for fsync: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("fsync directory %s: %w", dir, err)
-	}
-	return nil
-}
+func (w dirWriter) sync() error { return w.fs.SyncDir(w.dir) }
 
 // moveAside renames a file that cannot be used to <path>.corrupt-<time>,
 // adding -2, -3, ... rather than ever replacing an earlier one. It returns
 // the new path. The caller holds the directory lock, so no other process
 // races for the name.
-func moveAside(path string, now time.Time) (string, error) {
+func moveAside(fsys vfs.FS, path string, now time.Time) (string, error) {
 	base := path + ".corrupt-" + now.UTC().Format("20060102T150405.000Z")
 	dst := base
 	for i := 2; ; i++ {
-		if _, err := os.Lstat(dst); errors.Is(err, fs.ErrNotExist) {
+		if _, err := fsys.Lstat(dst); errors.Is(err, fs.ErrNotExist) {
 			break
 		} else if err != nil {
 			return "", fmt.Errorf("check %s: %w", dst, err)
 		}
 		dst = fmt.Sprintf("%s-%d", base, i)
 	}
-	if err := os.Rename(path, dst); err != nil {
+	if err := fsys.Rename(path, dst); err != nil {
 		return "", fmt.Errorf("move aside: %w", err)
 	}
-	if err := syncDir(filepath.Dir(path)); err != nil {
+	if err := fsys.SyncDir(filepath.Dir(path)); err != nil {
 		return dst, err
 	}
 	return dst, nil
 }
 
 // removeTemporaries deletes files left by writes that a crash interrupted.
-func removeTemporaries(dir string) error {
-	entries, err := os.ReadDir(dir)
+func removeTemporaries(fsys vfs.FS, dir string) error {
+	entries, err := fsys.ReadDir(dir)
 	if err != nil {
 		return err
 	}
 	for _, e := range entries {
 		if e.Type().IsRegular() && strings.Contains(e.Name(), tmpMarker) {
-			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+			if err := fsys.Remove(filepath.Join(dir, e.Name())); err != nil {
 				return err
 			}
 		}
@@ -140,7 +130,11 @@ func removeTemporaries(dir string) error {
 // WriteFileAtomic writes data to path with the same guarantees as module
 // files: the old or the new complete file survives any crash.
 func WriteFileAtomic(path string, data []byte) error {
-	w := dirWriter{dir: filepath.Dir(path)}
+	return writeFileAtomic(vfs.OS{}, path, data)
+}
+
+func writeFileAtomic(fsys vfs.FS, path string, data []byte) error {
+	w := dirWriter{fs: fsys, dir: filepath.Dir(path)}
 	if err := w.write(filepath.Base(path), data); err != nil {
 		return err
 	}

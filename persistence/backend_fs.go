@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/gorosys/rosys/persistence/vfs"
 )
 
 // Filesystem is a Backend in a directory, with the same durable atomic
@@ -90,7 +92,7 @@ func (f *Filesystem) Put(_ context.Context, name string, data []byte, cond Condi
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	w := dirWriter{dir: dir}
+	w := dirWriter{fs: vfs.OS{}, dir: dir}
 	if err := w.write(filepath.Base(p), data); err != nil {
 		return "", err
 	}
@@ -135,5 +137,5 @@ func (f *Filesystem) Delete(_ context.Context, name string) error {
 	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	return syncDir(filepath.Dir(p))
+	return vfs.OS{}.SyncDir(filepath.Dir(p))
 }

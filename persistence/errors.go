@@ -1,6 +1,10 @@
 package persistence
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/gorosys/rosys/persistence/vfs"
+)
 
 // Sentinel errors that callers branch on; wrapped with details.
 var (
@@ -12,7 +16,8 @@ var (
 	ErrNotRestored = errors.New("module not restored yet")
 	// ErrNewerSchema marks a file written by a newer program version.
 	ErrNewerSchema = errors.New("file has a newer schema version than this program knows")
-	ErrLocked      = errors.New("data directory is in use by another process")
+	// ErrLocked: another process holds the data directory.
+	ErrLocked = vfs.ErrLocked
 	// ErrReadOnly refuses changes to a store opened for replay.
 	ErrReadOnly = errors.New("store is read-only (snapshot_access: replay)")
 )

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gorosys/rosys/persistence/vfs"
 	"go.uber.org/zap"
 )
 
@@ -35,6 +35,9 @@ type JournalConfig struct {
 	OnRotate func()
 	Now      func() time.Time
 	Log      *zap.Logger
+	// FS is the file system (default vfs.OS); tests model power cuts
+	// with it.
+	FS vfs.FS
 }
 
 // Journal records what drivers receive and send, for replay. Recording
@@ -51,7 +54,7 @@ type Journal struct {
 	written   atomic.Uint64
 	truncated int64
 	seq       int
-	f         *os.File
+	f         vfs.File
 	size      int64
 	done      chan struct{}
 	closeOnce sync.Once
@@ -83,18 +86,21 @@ func OpenJournal(cfg JournalConfig) (*Journal, error) {
 	if cfg.Log == nil {
 		cfg.Log = zap.NewNop()
 	}
-	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+	if cfg.FS == nil {
+		cfg.FS = vfs.OS{}
+	}
+	if err := cfg.FS.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
 	j := &Journal{cfg: cfg, log: cfg.Log.Named("journal"), queue: make(chan JournalRecord, cfg.Buffer),
 		done: make(chan struct{}), stop: make(chan struct{})}
-	segs, err := segments(cfg.Dir)
+	segs, err := segments(cfg.FS, cfg.Dir)
 	if err != nil {
 		return nil, err
 	}
 	if len(segs) > 0 {
 		last := segs[len(segs)-1]
-		cut, err := truncateTorn(filepath.Join(cfg.Dir, last))
+		cut, err := truncateTorn(cfg.FS, filepath.Join(cfg.Dir, last))
 		if err != nil {
 			return nil, err
 		}
@@ -111,8 +117,8 @@ func OpenJournal(cfg JournalConfig) (*Journal, error) {
 	return j, nil
 }
 
-func segments(dir string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
+func segments(fsys vfs.FS, dir string) ([]string, error) {
+	entries, err := fsys.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	} else if err != nil {
@@ -130,8 +136,8 @@ func segments(dir string) ([]string, error) {
 
 // truncateTorn cuts a segment after its last intact record and returns
 // how many bytes it removed.
-func truncateTorn(path string) (int64, error) {
-	b, err := os.ReadFile(path)
+func truncateTorn(fsys vfs.FS, path string) (int64, error) {
+	b, err := fsys.ReadFile(path)
 	if err != nil {
 		return 0, err
 	}
@@ -150,15 +156,10 @@ func truncateTorn(path string) (int64, error) {
 	if cut == 0 {
 		return 0, nil
 	}
-	if err := os.Truncate(path, good); err != nil {
+	if err := fsys.Truncate(path, good); err != nil {
 		return 0, fmt.Errorf("journal: truncate %s: %w", path, err)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	return cut, f.Sync()
+	return cut, nil
 }
 
 // Record queues something a driver received (kind RecordInput) or sent
@@ -257,7 +258,7 @@ func (j *Journal) rotate() error {
 	}
 	j.seq++
 	path := filepath.Join(j.cfg.Dir, fmt.Sprintf("%016d.seg", j.seq))
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := j.cfg.FS.CreateExclusive(path)
 	if err != nil {
 		return fmt.Errorf("journal: new segment: %w", err)
 	}
@@ -265,7 +266,7 @@ func (j *Journal) rotate() error {
 		f.Close()
 		return err
 	}
-	if err := syncDir(j.cfg.Dir); err != nil {
+	if err := j.cfg.FS.SyncDir(j.cfg.Dir); err != nil {
 		f.Close()
 		return err
 	}
@@ -277,14 +278,14 @@ func (j *Journal) rotate() error {
 }
 
 func (j *Journal) enforceBounds() error {
-	segs, err := segments(j.cfg.Dir)
+	segs, err := segments(j.cfg.FS, j.cfg.Dir)
 	if err != nil {
 		return err
 	}
 	var total int64
 	infos := make([]fs.FileInfo, len(segs))
 	for i, s := range segs {
-		if infos[i], err = os.Stat(filepath.Join(j.cfg.Dir, s)); err != nil {
+		if infos[i], err = j.cfg.FS.Lstat(filepath.Join(j.cfg.Dir, s)); err != nil {
 			return err
 		}
 		total += infos[i].Size()
@@ -294,7 +295,7 @@ func (j *Journal) enforceBounds() error {
 		if total <= j.cfg.MaxBytes && now.Sub(infos[i].ModTime()) <= j.cfg.MaxAge {
 			break
 		}
-		if err := os.Remove(filepath.Join(j.cfg.Dir, segs[i])); err != nil {
+		if err := j.cfg.FS.Remove(filepath.Join(j.cfg.Dir, segs[i])); err != nil {
 			return err
 		}
 		total -= infos[i].Size()
@@ -338,12 +339,16 @@ func (j *Journal) Status() JournalStatus {
 // leaves); damage anywhere else is an error naming the segment and offset.
 // It never panics on garbage.
 func ReadJournal(ctx context.Context, dir string, fn func(JournalRecord) error) error {
-	segs, err := segments(dir)
+	return readJournal(ctx, vfs.OS{}, dir, fn)
+}
+
+func readJournal(ctx context.Context, fsys vfs.FS, dir string, fn func(JournalRecord) error) error {
+	segs, err := segments(fsys, dir)
 	if err != nil {
 		return err
 	}
 	for i, s := range segs {
-		b, err := os.ReadFile(filepath.Join(dir, s))
+		b, err := fsys.ReadFile(filepath.Join(dir, s))
 		if err != nil {
 			return err
 		}

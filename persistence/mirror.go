@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gorosys/rosys/persistence/vfs"
 	"go.uber.org/zap"
 )
 
@@ -53,6 +54,7 @@ type Mirror struct {
 	cfg MirrorConfig
 	log *zap.Logger
 	dir string
+	fs  vfs.FS // the store's; read where dir is
 
 	mu          sync.Mutex
 	latest      *Manifest // newest manifest in metadata storage
@@ -225,13 +227,16 @@ func (m *Mirror) newestManifest(ctx context.Context) (*Manifest, error) {
 	return nil, nil
 }
 
+// attach tells the mirror where its store keeps the files it uploads. The
+// store calls it when it opens, before any goroutine of the mirror runs.
+func (m *Mirror) attach(fsys vfs.FS, dir string) { m.fs, m.dir = fsys, dir }
+
 // recover fills in, from the newest manifest, the module files missing in
 // dir. An object that is missing or fails its checksum falls back to the
 // module's entry in older manifests. It returns the keys recovered.
-func (m *Mirror) recover(ctx context.Context, dir string, missing []string) []string {
+func (m *Mirror) recover(ctx context.Context, missing []string) []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.dir = dir
 	if len(missing) == 0 {
 		// Nothing to fetch: start-up does not wait for the network; the
 		// mirror's goroutine takes the lease before its first upload.
@@ -254,7 +259,7 @@ func (m *Mirror) recover(ctx context.Context, dir string, missing []string) []st
 	}
 	names, _ := m.manifests(ctx)
 	var got []string
-	w := dirWriter{dir: dir}
+	w := dirWriter{fs: m.fs, dir: m.dir}
 	for _, key := range missing {
 		data, gen, err := m.fetch(ctx, key, names)
 		if err != nil {
@@ -325,7 +330,7 @@ func (m *Mirror) markDiffering(keys []string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, key := range keys {
-		b, err := os.ReadFile(filepath.Join(m.dir, key+".json"))
+		b, err := m.fs.ReadFile(filepath.Join(m.dir, key+".json"))
 		if err != nil {
 			continue
 		}
@@ -409,7 +414,7 @@ func (m *Mirror) sync(ctx context.Context, clean bool) error {
 // localSegments lists the journal segments in <dir>/journal; the newest is
 // still being written unless closed.
 func (m *Mirror) localSegments() []string {
-	segs, err := segments(filepath.Join(m.dir, "journal"))
+	segs, err := segments(m.fs, filepath.Join(m.dir, "journal"))
 	if err != nil {
 		return nil
 	}
@@ -442,7 +447,7 @@ func (m *Mirror) uploadSegments(ctx context.Context, all bool) error {
 		if m.remoteSegs[s] || (i == len(segs)-1 && !all) {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(m.dir, "journal", s))
+		b, err := m.fs.ReadFile(filepath.Join(m.dir, "journal", s))
 		if err != nil {
 			return err
 		}
@@ -477,7 +482,7 @@ func (m *Mirror) uploadLocked(ctx context.Context, clean bool) error {
 	changed := 0
 	for _, key := range slices.Sorted(maps.Keys(m.pending)) {
 		seqs[key] = m.pending[key]
-		b, err := os.ReadFile(filepath.Join(m.dir, key+".json"))
+		b, err := m.fs.ReadFile(filepath.Join(m.dir, key+".json"))
 		if errors.Is(err, os.ErrNotExist) {
 			continue
 		} else if err != nil {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 
 	"go.uber.org/zap"
 )
@@ -53,11 +52,11 @@ func (s *Store) Restore(ctx context.Context) error {
 	if s.mirror != nil && s.access != AccessRecord {
 		var missing []string
 		for _, e := range todo {
-			if !exists(s.Path(e.key)) && !exists(s.Path(e.key)+".prev") {
+			if !s.exists(s.Path(e.key)) && !s.exists(s.Path(e.key)+".prev") {
 				missing = append(missing, e.key)
 			}
 		}
-		for _, k := range s.mirror.recover(ctx, s.dir, missing) {
+		for _, k := range s.mirror.recover(ctx, missing) {
 			remote[k] = true
 		}
 	}
@@ -82,8 +81,8 @@ func (s *Store) Restore(ctx context.Context) error {
 	return nil
 }
 
-func exists(path string) bool {
-	_, err := os.Lstat(path)
+func (s *Store) exists(path string) bool {
+	_, err := s.fs.Lstat(path)
 	return err == nil
 }
 
@@ -122,7 +121,7 @@ func (s *Store) use(e *entry, path string) error {
 		return err
 	}
 	log := s.log.With(zap.String("module", e.key), zap.String("path", path))
-	aside, mvErr := moveAside(path, s.now())
+	aside, mvErr := moveAside(s.fs, path, s.now())
 	e.stMu.Lock()
 	defer e.stMu.Unlock()
 	if mvErr != nil {
@@ -139,7 +138,7 @@ func (s *Store) use(e *entry, path string) error {
 
 // restoreFrom reads, decodes, migrates and restores one file.
 func (s *Store) restoreFrom(e *entry, path string) error {
-	b, err := os.ReadFile(path)
+	b, err := s.fs.ReadFile(path)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gorosys/rosys/persistence/vfs"
 	"go.uber.org/zap"
 )
 
@@ -178,14 +179,14 @@ func (s *Schedule) take(ctx context.Context, slot time.Time) (string, error) {
 		return "", err
 	}
 	name := s.prefix() + slot.Format("2006-01-02") + ".tar.gz"
-	w := dirWriter{dir: s.cfg.Directory}
+	w := dirWriter{fs: vfs.OS{}, dir: s.cfg.Directory}
 	if err := w.write(name, buf.Bytes()); err != nil {
 		return "", err
 	}
 	if err := w.sync(); err != nil {
 		return "", err
 	}
-	if err := rotate(s.cfg.Directory, s.prefix(), s.cfg.BackupCount); err != nil {
+	if err := rotate(vfs.OS{}, s.cfg.Directory, s.prefix(), s.cfg.BackupCount); err != nil {
 		return "", fmt.Errorf("rotate old backups: %w", err)
 	}
 	return filepath.Join(s.cfg.Directory, name), nil

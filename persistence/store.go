@@ -3,12 +3,13 @@ package persistence
 import (
 	"context"
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/gorosys/rosys/persistence/vfs"
 	"go.uber.org/zap"
 )
 
@@ -18,8 +19,9 @@ type Store struct {
 	dir  string
 	log  *zap.Logger
 	now  func() time.Time
+	fs   vfs.FS
 	w    dirWriter
-	lock *os.File
+	lock io.Closer
 
 	mu      sync.Mutex // guards entries and order
 	entries map[string]*entry
@@ -70,6 +72,11 @@ func WithLogger(l *zap.Logger) Option { return func(s *Store) { s.log = l } }
 // WithClock sets the time source for save times and corrupt-file names.
 func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
 
+// WithFS makes the store read and write through fsys instead of the
+// operating system's file system (vfs.OS). Tests use it to put a model of
+// the page cache or an error injector underneath.
+func WithFS(fsys vfs.FS) Option { return func(s *Store) { s.fs = fsys } }
+
 // WithKeepPrevious sets whether each write keeps the file it replaces as
 // <key>.json.prev, the generation used when the current one is damaged.
 // The default is true.
@@ -109,6 +116,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		dir:     dir,
 		log:     zap.NewNop(),
 		now:     time.Now,
+		fs:      vfs.OS{},
 		w:       dirWriter{dir: dir, keepPrev: true},
 		entries: map[string]*entry{},
 		wake:    make(chan struct{}, 1),
@@ -119,15 +127,19 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		o(s)
 	}
 	s.log = s.log.Named("persistence")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	s.w.fs = s.fs
+	if s.mirror != nil {
+		s.mirror.attach(s.fs, dir)
+	}
+	if err := s.fs.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	lock, err := lockDir(dir)
+	lock, err := s.fs.Lock(dir)
 	if err != nil {
 		return nil, err
 	}
 	s.lock = lock
-	if err := removeTemporaries(dir); err != nil {
+	if err := removeTemporaries(s.fs, dir); err != nil {
 		lock.Close()
 		return nil, fmt.Errorf("remove temporary files in %s: %w", dir, err)
 	}

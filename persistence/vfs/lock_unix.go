@@ -1,21 +1,19 @@
 //go:build unix
 
-package persistence
+package vfs
 
 import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"syscall"
 )
 
-// lockDir takes an exclusive advisory lock on dir/.lock, so two runtimes
-// never write the same directory (their renames would silently replace each
+// lockDir takes an exclusive advisory lock on path, so two runtimes never
+// write the same directory (their renames would silently replace each
 // other's state). The kernel drops the lock when the process dies, even by
 // SIGKILL, so a crash never leaves the directory locked.
-func lockDir(dir string) (*os.File, error) {
-	path := filepath.Join(dir, ".lock")
+func lockDir(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open lock file: %w", err)
