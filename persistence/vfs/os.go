@@ -25,12 +25,12 @@ func (OS) CreateExclusive(name string) (File, error) {
 	return os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o644)
 }
 
-func (OS) ReadFile(name string) ([]byte, error)       { return os.ReadFile(name) }
-func (OS) ReadDir(dir string) ([]fs.DirEntry, error)  { return os.ReadDir(dir) }
-func (OS) Lstat(name string) (fs.FileInfo, error)     { return os.Lstat(name) }
-func (OS) Rename(oldpath, newpath string) error       { return os.Rename(oldpath, newpath) }
-func (OS) Link(oldpath, newpath string) error         { return os.Link(oldpath, newpath) }
-func (OS) Remove(name string) error                   { return os.Remove(name) }
+func (OS) ReadFile(name string) ([]byte, error)      { return os.ReadFile(name) }
+func (OS) ReadDir(dir string) ([]fs.DirEntry, error) { return os.ReadDir(dir) }
+func (OS) Lstat(name string) (fs.FileInfo, error)    { return os.Lstat(name) }
+func (OS) Rename(oldpath, newpath string) error      { return os.Rename(oldpath, newpath) }
+func (OS) Link(oldpath, newpath string) error        { return os.Link(oldpath, newpath) }
+func (OS) Remove(name string) error                  { return os.Remove(name) }
 
 func (OS) Truncate(name string, size int64) error {
 	if err := os.Truncate(name, size); err != nil {
