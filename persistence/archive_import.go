@@ -42,7 +42,7 @@ func ImportDir(dir string, a *Archive, now time.Time) (ImportResult, error) {
 }
 
 func importDir(fsys vfs.FS, dir string, a *Archive, now time.Time) (ImportResult, error) {
-	if err := fsys.MkdirAll(dir, 0o755); err != nil {
+	if err := mkdirDurable(fsys, dir); err != nil {
 		return ImportResult{}, err
 	}
 	lock, err := fsys.Lock(dir)
@@ -166,7 +166,7 @@ func (s *Store) undoRestore(e *entry, file []byte) {
 // rollbackKeep archives.
 func writeRollback(fsys vfs.FS, dir string, files map[string][]byte, now time.Time) (string, error) {
 	rdir := filepath.Join(dir, RollbackDir)
-	if err := fsys.MkdirAll(rdir, 0o755); err != nil {
+	if err := mkdirDurable(fsys, rdir); err != nil {
 		return "", err
 	}
 	var buf bytes.Buffer

@@ -140,3 +140,34 @@ func writeFileAtomic(fsys vfs.FS, path string, data []byte) error {
 	}
 	return w.sync()
 }
+
+// mkdirDurable creates dir and any missing parents, and fsyncs the parent
+// of each directory it created: a new directory is a name in its parent,
+// and until the parent is synced a power cut may take it, and everything
+// later written and synced inside it, away.
+func mkdirDurable(fsys vfs.FS, dir string) error {
+	var created []string
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := fsys.Lstat(d); err == nil {
+			break
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		created = append(created, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if len(created) == 0 {
+		return nil
+	}
+	if err := fsys.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, d := range created {
+		if err := fsys.SyncDir(filepath.Dir(d)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

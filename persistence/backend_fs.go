@@ -31,7 +31,7 @@ func NewFilesystem(root string) (*Filesystem, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(r, 0o755); err != nil {
+	if err := mkdirDurable(vfs.OS{}, r); err != nil {
 		return nil, fmt.Errorf("filesystem backend: %w", err)
 	}
 	return &Filesystem{root: r}, nil
@@ -89,7 +89,7 @@ func (f *Filesystem) Put(_ context.Context, name string, data []byte, cond Condi
 		}
 	}
 	dir := filepath.Dir(p)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := mkdirDurable(vfs.OS{}, dir); err != nil {
 		return "", err
 	}
 	w := dirWriter{fs: vfs.OS{}, dir: dir}

@@ -59,6 +59,7 @@ type Journal struct {
 	done      chan struct{}
 	closeOnce sync.Once
 	stop      chan struct{}
+	syncReq   chan chan error
 	lastErr   atomic.Pointer[string]
 }
 
@@ -89,11 +90,11 @@ func OpenJournal(cfg JournalConfig) (*Journal, error) {
 	if cfg.FS == nil {
 		cfg.FS = vfs.OS{}
 	}
-	if err := cfg.FS.MkdirAll(cfg.Dir, 0o755); err != nil {
+	if err := mkdirDurable(cfg.FS, cfg.Dir); err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
 	j := &Journal{cfg: cfg, log: cfg.Log.Named("journal"), queue: make(chan JournalRecord, cfg.Buffer),
-		done: make(chan struct{}), stop: make(chan struct{})}
+		done: make(chan struct{}), stop: make(chan struct{}), syncReq: make(chan chan error)}
 	segs, err := segments(cfg.FS, cfg.Dir)
 	if err != nil {
 		return nil, err
@@ -103,6 +104,16 @@ func OpenJournal(cfg JournalConfig) (*Journal, error) {
 		cut, err := truncateTorn(cfg.FS, filepath.Join(cfg.Dir, last))
 		if err != nil {
 			return nil, err
+		}
+		if cut < 0 {
+			// No intact header: left in place it would become a damaged
+			// segment in the middle of the journal. One no longer than a
+			// header is a power cut right after the segment was created
+			// and holds no record; anything longer is kept aside.
+			if err := j.dropHeaderless(filepath.Join(cfg.Dir, last)); err != nil {
+				return nil, err
+			}
+			cut = 0
 		}
 		if cut > 0 {
 			j.truncated = cut
@@ -134,23 +145,45 @@ func segments(fsys vfs.FS, dir string) ([]string, error) {
 	return out, nil
 }
 
+func (j *Journal) dropHeaderless(path string) error {
+	fsys := j.cfg.FS
+	info, err := fsys.Lstat(path)
+	if err != nil {
+		return err
+	}
+	if info.Size() <= int64(len(segmentMagic)) {
+		if err := fsys.Remove(path); err != nil {
+			return fmt.Errorf("journal: remove empty segment: %w", err)
+		}
+		j.log.Warn("journal: removed a segment cut off before its header (power cut at rotation?)", zap.String("segment", path))
+		return fsys.SyncDir(j.cfg.Dir)
+	}
+	aside, err := moveAside(fsys, path, j.cfg.Now())
+	if err != nil {
+		return fmt.Errorf("journal: segment %s has no valid header and cannot be moved aside: %w", path, err)
+	}
+	j.log.Error("journal: segment has no valid header; moved aside", zap.String("segment", path), zap.String("moved_to", aside))
+	return nil
+}
+
 // truncateTorn cuts a segment after its last intact record and returns
-// how many bytes it removed.
+// how many bytes it removed, or -1 when not even the segment's header is
+// intact (the caller removes the segment then).
 func truncateTorn(fsys vfs.FS, path string) (int64, error) {
 	b, err := fsys.ReadFile(path)
 	if err != nil {
 		return 0, err
 	}
-	good := int64(0)
-	if bytes.HasPrefix(b, []byte(segmentMagic)) {
-		good = int64(len(segmentMagic))
-		for {
-			_, n, err := parseRecord(b[good:])
-			if err != nil {
-				break
-			}
-			good += int64(n)
+	if !bytes.HasPrefix(b, []byte(segmentMagic)) {
+		return -1, nil
+	}
+	good := int64(len(segmentMagic))
+	for {
+		_, n, err := parseRecord(b[good:])
+		if err != nil {
+			break
 		}
+		good += int64(n)
 	}
 	cut := int64(len(b)) - good
 	if cut == 0 {
@@ -217,19 +250,50 @@ func (j *Journal) run() {
 				}
 				dirty = false
 			}
-		case <-j.stop:
-			for {
-				select {
-				case r := <-j.queue:
-					buf = appendRecord(buf[:0], r)
-					_ = j.write(buf)
-				default:
-					_ = j.f.Sync()
-					_ = j.f.Close()
-					return
-				}
+		case reply := <-j.syncReq:
+			j.drain(&buf)
+			err := j.f.Sync()
+			if err != nil {
+				j.fail(err)
 			}
+			dirty = false
+			reply <- err
+		case <-j.stop:
+			j.drain(&buf)
+			if err := j.f.Sync(); err != nil {
+				j.fail(err)
+			}
+			_ = j.f.Close()
+			return
 		}
+	}
+}
+
+// drain writes every queued record.
+func (j *Journal) drain(buf *[]byte) {
+	for {
+		select {
+		case r := <-j.queue:
+			*buf = appendRecord((*buf)[:0], r)
+			if err := j.write(*buf); err != nil {
+				j.fail(err)
+			}
+		default:
+			return
+		}
+	}
+}
+
+// Sync writes every record queued before the call and makes it durable.
+// The journal syncs on its own every SyncEvery; Sync is for a caller that
+// must know, such as a test or a shutdown step.
+func (j *Journal) Sync() error {
+	reply := make(chan error, 1)
+	select {
+	case j.syncReq <- reply:
+		return <-reply
+	case <-j.done:
+		return errors.New("journal: closed")
 	}
 }
 

@@ -171,7 +171,7 @@ func (s *Schedule) Tick(ctx context.Context, now time.Time) time.Time {
 // take writes the archive for slot, then, and only then, deletes the
 // oldest beyond BackupCount: a failing backup never costs a good one.
 func (s *Schedule) take(ctx context.Context, slot time.Time) (string, error) {
-	if err := os.MkdirAll(s.cfg.Directory, 0o755); err != nil {
+	if err := mkdirDurable(vfs.OS{}, s.cfg.Directory); err != nil {
 		return "", fmt.Errorf("backup directory: %w", err)
 	}
 	var buf bytes.Buffer

@@ -131,7 +131,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	if s.mirror != nil {
 		s.mirror.attach(s.fs, dir)
 	}
-	if err := s.fs.MkdirAll(dir, 0o755); err != nil {
+	if err := mkdirDurable(s.fs, dir); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
 	lock, err := s.fs.Lock(dir)

@@ -1,0 +1,377 @@
+package persistence
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorosys/rosys/persistence/vfs/crashfs"
+)
+
+// Power-loss simulation: the persistence layer runs on crashfs, and after
+// every single file-system operation the disk a power cut would leave is
+// built under each crash policy, recovered, and checked. SIGKILL (the kill
+// tests) only ever shows the KeepAll image; these tests cover the others.
+
+// randomSeeds is how many Random images are taken per operation.
+const randomSeeds = 4
+
+// crashImages returns the disks a power cut now could leave.
+func crashImages(f *crashfs.FS, op int) map[string]*crashfs.FS {
+	out := map[string]*crashfs.FS{}
+	for _, p := range crashfs.Policies {
+		if p == crashfs.Random {
+			for s := range uint64(randomSeeds) {
+				out[fmt.Sprintf("random/%d", s)] = f.Crash(p, uint64(op)*1000+s)
+			}
+			continue
+		}
+		out[p.String()] = f.Crash(p, 0)
+	}
+	return out
+}
+
+// plPayload is big enough to take several writes' worth of pages in a
+// real file system; here it makes torn files easy to tell apart.
+type plPayload struct {
+	Gen int    `json:"gen"`
+	Pad string `json:"pad"`
+}
+
+func plValue(gen int) plPayload { return plPayload{Gen: gen, Pad: strings.Repeat("x", 2048)} }
+
+var plKeys = []string{"odometry", "calibration", "settings"}
+
+// plStore opens a store on fsys with the three modules at generation 0.
+func plStore(t *testing.T, fsys *crashfs.FS) (*Store, map[string]*Value[plPayload], error) {
+	t.Helper()
+	s, err := Open("/robot/data", WithFS(fsys), WithClock(func() time.Time { return time.Unix(1700000000, 0) }))
+	if err != nil {
+		return nil, nil, err
+	}
+	vals := map[string]*Value[plPayload]{}
+	for _, k := range plKeys {
+		vals[k] = NewValue(plValue(0))
+		if err := s.Register(k, vals[k]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s, vals, s.Restore(context.Background())
+}
+
+// allowed is, per module, the generations a recovery may show: the last
+// one reported durable and the one being written.
+type allowed struct {
+	mu      sync.Mutex
+	durable map[string]int
+	attempt map[string]int
+}
+
+func (a *allowed) set(attempt map[string]int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.attempt = attempt
+}
+
+func (a *allowed) commit() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for k, g := range a.attempt {
+		a.durable[k] = g
+	}
+	a.attempt = nil
+}
+
+func (a *allowed) ok(key string, gen int) (bool, string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	want := []int{a.durable[key]}
+	if g, ok := a.attempt[key]; ok {
+		want = append(want, g)
+	}
+	return slices.Contains(want, gen), fmt.Sprint(want)
+}
+
+// checkRecovery opens a store on a crash image and checks the invariants:
+// the store opens, no temporary file survives the open, every module is
+// restored from its own file (never moved aside, never the previous
+// generation, never defaults once something was durable) to a generation
+// that was committed, and the store can commit again.
+func checkRecovery(t *testing.T, img *crashfs.FS, a *allowed) error {
+	s, vals, err := plStore(t, img)
+	if err != nil {
+		return fmt.Errorf("open after power cut: %w", err)
+	}
+	defer s.Close()
+	entries, _ := img.ReadDir("/robot/data")
+	for _, e := range entries {
+		if strings.Contains(e.Name(), tmpMarker) {
+			return fmt.Errorf("temporary file %s survived Open", e.Name())
+		}
+	}
+	for _, m := range s.Status() {
+		g := vals[m.Key].Get().Gen
+		if ok, want := a.ok(m.Key, g); !ok {
+			return fmt.Errorf("module %s restored generation %d (from %s), want one of %s", m.Key, g, m.RestoredFrom, want)
+		}
+		if len(m.MovedAside) > 0 || m.RestoreError != "" {
+			return fmt.Errorf("module %s: a file was damaged: %s", m.Key, m.RestoreError)
+		}
+		if m.RestoredFrom == FromPrevious {
+			return fmt.Errorf("module %s fell back to the previous generation", m.Key)
+		}
+		if g != 0 && m.RestoredFrom != FromFile {
+			return fmt.Errorf("module %s: generation %d restored from %s", m.Key, g, m.RestoredFrom)
+		}
+	}
+	vals[plKeys[0]].Set(plValue(777))
+	if err := s.BackupRequested(context.Background()); err != nil {
+		return fmt.Errorf("commit after recovery: %w", err)
+	}
+	return nil
+}
+
+// powerLoss runs work on a fresh crashfs and checks every image after
+// every operation with check. It returns the number of operations.
+func powerLoss(t *testing.T, prepare func(*crashfs.FS), work func(*crashfs.FS), check func(img *crashfs.FS) error) (ops, images int) {
+	t.Helper()
+	fsys := crashfs.New()
+	fsys.Now = func() time.Time { return time.Unix(1700000000, 0) }
+	if prepare != nil {
+		prepare(fsys)
+	}
+	var failed atomic.Bool
+	var mu sync.Mutex
+	fsys.OnOp = func(n int, op, path string) {
+		if failed.Load() {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		ops++
+		for name, img := range crashImages(fsys, n) {
+			images++
+			if err := check(img); err != nil {
+				failed.Store(true)
+				t.Errorf("power cut after operation %d (%s %s), %s image: %v", n, op, path, name, err)
+				return
+			}
+		}
+	}
+	work(fsys)
+	fsys.OnOp = nil
+	return ops, images
+}
+
+// TestPowerLossBackupCycles cuts power after every operation of a first
+// flush on an empty disk, then of three backup cycles (two of three
+// modules asking each time), then of a flush at shutdown.
+func TestPowerLossBackupCycles(t *testing.T) {
+	a := &allowed{durable: map[string]int{}}
+	ops, images := powerLoss(t, nil, func(fsys *crashfs.FS) {
+		s, vals, err := plStore(t, fsys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		ctx := context.Background()
+		cycle := func(gen int, keys []string, flush bool) {
+			attempt := map[string]int{}
+			for _, k := range keys {
+				vals[k].Set(plValue(gen))
+				attempt[k] = gen
+			}
+			if flush { // writes every module; unchanged ones keep their generation
+				for _, k := range plKeys {
+					if _, ok := attempt[k]; !ok {
+						attempt[k] = vals[k].Get().Gen
+					}
+				}
+			}
+			a.set(attempt)
+			var err error
+			if flush {
+				err = s.Flush(ctx)
+			} else {
+				err = s.BackupRequested(ctx)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			a.commit()
+		}
+		cycle(1, plKeys, true)
+		cycle(2, plKeys[:2], false)
+		cycle(3, plKeys[1:], false)
+		cycle(4, plKeys[:2], false)
+		cycle(5, plKeys[2:], true)
+	}, func(img *crashfs.FS) error { return checkRecovery(t, img, a) })
+	t.Logf("power cut after each of %d operations, %d disk images recovered and checked", ops, images)
+	if ops < 50 {
+		t.Fatalf("only %d operations were covered; the workload did not run", ops)
+	}
+}
+
+// TestPowerLossImport cuts power after every operation of an import into
+// a running store: each module is either as before or as imported, and as
+// soon as any module is imported the rollback archive of the state before
+// is durable and readable.
+func TestPowerLossImport(t *testing.T) {
+	a := &allowed{durable: map[string]int{}}
+	var archive *Archive
+	prepare := func(fsys *crashfs.FS) {
+		s, vals, err := plStore(t, fsys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range plKeys {
+			vals[k].Set(plValue(1))
+			a.durable[k] = 1
+		}
+		if err := s.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		files := map[string][]byte{}
+		for _, k := range plKeys {
+			files[k], _ = encodeFile(k, 1, time.Unix(1700000000, 0), plValue(50))
+		}
+		var buf bytes.Buffer
+		if err := writeArchive(&buf, buildManifest(files, "other", time.Unix(1700000000, 0)), files); err != nil {
+			t.Fatal(err)
+		}
+		if archive, err = ReadArchive(&buf, DefaultLimits); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(img *crashfs.FS) error {
+		imported := false
+		for _, k := range plKeys {
+			if b, err := img.ReadFile(filepath.Join("/robot/data", k+".json")); err == nil && bytes.Contains(b, []byte(`"gen":50`)) {
+				imported = true
+			}
+		}
+		if imported {
+			if err := checkRollback(img); err != nil {
+				return err
+			}
+		}
+		return checkRecovery(t, img, a)
+	}
+	running := func(fsys *crashfs.FS) error {
+		s, _, err := plStore(t, fsys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		_, err = s.Import(context.Background(), archive)
+		return err
+	}
+	offline := func(fsys *crashfs.FS) error {
+		_, err := importDir(fsys, "/robot/data", archive, time.Unix(1700000000, 0))
+		return err
+	}
+	for name, imp := range map[string]func(*crashfs.FS) error{"running": running, "offline": offline} {
+		t.Run(name, func(t *testing.T) {
+			a.durable, a.attempt = map[string]int{}, nil
+			ops, images := powerLoss(t, prepare, func(fsys *crashfs.FS) {
+				a.set(map[string]int{"odometry": 50, "calibration": 50, "settings": 50})
+				if err := imp(fsys); err != nil {
+					t.Fatal(err)
+				}
+				a.commit()
+			}, check)
+			t.Logf("power cut after each of %d operations of an import, %d disk images checked", ops, images)
+			if ops < 20 {
+				t.Fatalf("only %d operations were covered", ops)
+			}
+		})
+	}
+}
+
+// checkRollback: the newest rollback archive exists, reads, and holds
+// generation 1 of every module.
+func checkRollback(img *crashfs.FS) error {
+	entries, err := img.ReadDir("/robot/data/rollback")
+	if err != nil || len(entries) == 0 {
+		return fmt.Errorf("a module is imported but no rollback archive survived (%v)", err)
+	}
+	b, err := img.ReadFile(filepath.Join("/robot/data/rollback", entries[len(entries)-1].Name()))
+	if err != nil {
+		return err
+	}
+	ar, err := ReadArchive(bytes.NewReader(b), DefaultLimits)
+	if err != nil {
+		return fmt.Errorf("rollback archive: %w", err)
+	}
+	for _, k := range plKeys {
+		if !bytes.Contains(ar.Files[k], []byte(`"gen":1`)) {
+			return fmt.Errorf("rollback archive lacks generation 1 of %s", k)
+		}
+	}
+	return nil
+}
+
+// TestPowerLossJournal cuts power after every operation of journal
+// appends, explicit syncs and segment rotations: the journal reopens
+// (cutting a torn tail), what it reads back is a prefix of what was
+// recorded, in order, and holds at least every record synced before.
+func TestPowerLossJournal(t *testing.T) {
+	const records = 40
+	var synced atomic.Int64
+	data := func(i int) []byte { return []byte(fmt.Sprintf("line %03d of telemetry", i)) }
+	cfg := func(fsys *crashfs.FS) JournalConfig {
+		return JournalConfig{Dir: "/robot/data/journal", FS: fsys, SegmentSize: 400, SyncEvery: time.Hour,
+			Now: func() time.Time { return time.Unix(1700000000, 0) }}
+	}
+	check := func(img *crashfs.FS) error {
+		j, err := OpenJournal(cfg(img))
+		if err != nil {
+			return fmt.Errorf("reopen: %w", err)
+		}
+		j.Close()
+		n := 0
+		err = readJournal(context.Background(), img, "/robot/data/journal", func(r JournalRecord) error {
+			if !bytes.Equal(r.Data, data(n)) {
+				return fmt.Errorf("record %d is %q, want %q", n, r.Data, data(n))
+			}
+			n++
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if min := synced.Load(); int64(n) < min {
+			return fmt.Errorf("%d records read back, but %d were synced", n, min)
+		}
+		return nil
+	}
+	ops, images := powerLoss(t, nil, func(fsys *crashfs.FS) {
+		j, err := OpenJournal(cfg(fsys))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range records {
+			j.Record("lizard", RecordInput, data(i))
+			if i%5 == 4 {
+				if err := j.Sync(); err != nil {
+					t.Fatal(err)
+				}
+				synced.Store(int64(i + 1))
+			}
+		}
+		j.Close()
+		synced.Store(records)
+	}, check)
+	t.Logf("power cut after each of %d journal operations, %d disk images checked", ops, images)
+	if ops < records {
+		t.Fatalf("only %d operations were covered", ops)
+	}
+}
