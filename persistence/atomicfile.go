@@ -146,6 +146,12 @@ func writeFileAtomic(fsys vfs.FS, path string, data []byte) error {
 // and until the parent is synced a power cut may take it, and everything
 // later written and synced inside it, away.
 func mkdirDurable(fsys vfs.FS, dir string) error {
+	if info, err := fsys.Lstat(dir); err == nil {
+		if !info.IsDir() {
+			return &fs.PathError{Op: "mkdir", Path: dir, Err: errors.New("not a directory")}
+		}
+		return nil
+	}
 	var created []string
 	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
 		if _, err := fsys.Lstat(d); err == nil {

@@ -51,6 +51,7 @@ type backupStats struct {
 	cycles   atomic.Uint64
 	failures atomic.Uint64
 	lastDur  atomic.Int64
+	lastErr  atomic.Pointer[string] // nil after a good cycle
 }
 
 // backupLoop commits requested backups once per BackupInterval, or as soon
@@ -70,6 +71,10 @@ func (r *Runtime) backupLoop(ctx context.Context) {
 		start := time.Now()
 		if err := r.store.BackupRequested(ctx); err != nil {
 			r.backup.failures.Add(1) // the store logged each module's error
+			msg := err.Error()
+			r.backup.lastErr.Store(&msg)
+		} else {
+			r.backup.lastErr.Store(nil)
 		}
 		r.backup.cycles.Add(1)
 		r.backup.lastDur.Store(int64(time.Since(start)))

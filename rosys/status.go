@@ -31,6 +31,9 @@ type BackupStatus struct {
 	LastCycleMS  float64 `json:"last_cycle_ms"`
 	DataDir      string  `json:"data_dir,omitempty"`
 	PendingCount int     `json:"pending"`
+	// LastError is the last cycle's error; empty once a cycle succeeds.
+	// The module's own status says which write failed and why.
+	LastError string `json:"last_error,omitempty"`
 }
 
 // ModuleInfo describes one added module.
@@ -87,6 +90,9 @@ func (r *Runtime) Status() Status {
 		Cycles:      r.backup.cycles.Load(),
 		Failures:    r.backup.failures.Load(),
 		LastCycleMS: float64(r.backup.lastDur.Load()) / 1e6,
+	}
+	if e := r.backup.lastErr.Load(); e != nil {
+		st.Backup.LastError = *e
 	}
 	if r.cfg.Schedule != nil {
 		ss := r.cfg.Schedule.Status()

@@ -1,0 +1,185 @@
+// Package faultfs wraps a vfs.FS and makes chosen operations fail with
+// chosen errors (ENOSPC, EIO, EROFS, EACCES, ...), to test that every
+// failure is reported, loses nothing and is retried.
+package faultfs
+
+import (
+	"io"
+	"io/fs"
+	"strings"
+	"sync"
+
+	"github.com/gorosys/rosys/persistence/vfs"
+)
+
+// Op names an operation that can be made to fail.
+type Op string
+
+// The operations, as the store performs them.
+const (
+	Create  Op = "create" // CreateTemp, CreateExclusive
+	Write   Op = "write"
+	Fsync   Op = "fsync" // File.Sync
+	Rename  Op = "rename"
+	DirSync Op = "dirsync"
+	Link    Op = "link"
+	Remove  Op = "remove"
+	Mkdir   Op = "mkdir"
+	Read    Op = "read" // ReadFile, ReadDir
+)
+
+// Ops lists the operations a write path goes through, in order.
+var Ops = []Op{Create, Write, Fsync, Rename, DirSync}
+
+type rule struct {
+	op    Op
+	match string
+	err   error
+}
+
+// FS is the wrapper. The zero value is not usable; call New.
+type FS struct {
+	inner vfs.FS
+	mu    sync.Mutex
+	rules []rule
+	hits  int
+}
+
+var _ vfs.FS = (*FS)(nil)
+
+// New wraps inner with no faults.
+func New(inner vfs.FS) *FS { return &FS{inner: inner} }
+
+// Fail makes every op on a path containing match (all paths if empty)
+// fail with err, until Clear.
+func (f *FS) Fail(op Op, match string, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rules = append(f.rules, rule{op, match, err})
+}
+
+// Clear removes every fault.
+func (f *FS) Clear() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rules = nil
+}
+
+// Hits is how many operations have failed so far.
+func (f *FS) Hits() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.hits
+}
+
+func (f *FS) check(op Op, path string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, r := range f.rules {
+		if r.op == op && strings.Contains(path, r.match) {
+			f.hits++
+			return &fs.PathError{Op: string(op), Path: path, Err: r.err}
+		}
+	}
+	return nil
+}
+
+type file struct {
+	vfs.File
+	fs *FS
+}
+
+func (h file) Write(p []byte) (int, error) {
+	if err := h.fs.check(Write, h.Name()); err != nil {
+		return 0, err
+	}
+	return h.File.Write(p)
+}
+
+func (h file) Sync() error {
+	if err := h.fs.check(Fsync, h.Name()); err != nil {
+		return err
+	}
+	return h.File.Sync()
+}
+
+func (f *FS) wrap(h vfs.File, err error) (vfs.File, error) {
+	if err != nil {
+		return nil, err
+	}
+	return file{h, f}, nil
+}
+
+func (f *FS) MkdirAll(dir string, perm fs.FileMode) error {
+	if err := f.check(Mkdir, dir); err != nil {
+		return err
+	}
+	return f.inner.MkdirAll(dir, perm)
+}
+
+func (f *FS) CreateTemp(dir, pattern string) (vfs.File, error) {
+	if err := f.check(Create, dir+"/"+pattern); err != nil {
+		return nil, err
+	}
+	return f.wrap(f.inner.CreateTemp(dir, pattern))
+}
+
+func (f *FS) CreateExclusive(name string) (vfs.File, error) {
+	if err := f.check(Create, name); err != nil {
+		return nil, err
+	}
+	return f.wrap(f.inner.CreateExclusive(name))
+}
+
+func (f *FS) ReadFile(name string) ([]byte, error) {
+	if err := f.check(Read, name); err != nil {
+		return nil, err
+	}
+	return f.inner.ReadFile(name)
+}
+
+func (f *FS) ReadDir(dir string) ([]fs.DirEntry, error) {
+	if err := f.check(Read, dir); err != nil {
+		return nil, err
+	}
+	return f.inner.ReadDir(dir)
+}
+
+func (f *FS) Lstat(name string) (fs.FileInfo, error) { return f.inner.Lstat(name) }
+
+func (f *FS) Rename(oldpath, newpath string) error {
+	if err := f.check(Rename, newpath); err != nil {
+		return err
+	}
+	return f.inner.Rename(oldpath, newpath)
+}
+
+func (f *FS) Link(oldpath, newpath string) error {
+	if err := f.check(Link, newpath); err != nil {
+		return err
+	}
+	return f.inner.Link(oldpath, newpath)
+}
+
+func (f *FS) Remove(name string) error {
+	if err := f.check(Remove, name); err != nil {
+		return err
+	}
+	return f.inner.Remove(name)
+}
+
+func (f *FS) Truncate(name string, size int64) error {
+	if err := f.check(Write, name); err != nil {
+		return err
+	}
+	return f.inner.Truncate(name, size)
+}
+
+func (f *FS) SyncDir(dir string) error {
+	if err := f.check(DirSync, dir); err != nil {
+		return err
+	}
+	return f.inner.SyncDir(dir)
+}
+
+func (f *FS) Lock(dir string) (io.Closer, error) { return f.inner.Lock(dir) }

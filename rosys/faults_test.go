@@ -1,0 +1,64 @@
+package rosys_test
+
+import (
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/vfs"
+	"github.com/gorosys/rosys/persistence/vfs/faultfs"
+	"github.com/gorosys/rosys/rosys"
+	"github.com/gorosys/rosys/rosys/rosystest"
+)
+
+// A disk that fills up mid-run: backups fail and say so in the status (which
+// the API serves as is), the control loop keeps ticking, the last good file
+// stays, and the first cycle after space is freed writes the change.
+func TestRobotKeepsRunningWhenTheDiskFails(t *testing.T) {
+	clock := rosystest.NewVirtualClock()
+	ffs := faultfs.New(vfs.OS{})
+	dir := t.TempDir()
+	store, err := persistence.Open(dir, persistence.WithFS(ffs), persistence.WithClock(clock.Now))
+	must(t, err)
+	t.Cleanup(func() { store.Close() })
+	r := rosystest.New(t, rosys.Config{Clock: clock, Store: store, BackupInterval: time.Second})
+	model := persistence.NewValue(map[string]float64{"value": 1})
+	must(t, r.Add("model", model))
+	r.Start()
+	model.Set(map[string]float64{"value": 2})
+	r.Forward(time.Second)
+	if got := fileData(t, dir, "model"); got != `{"value":2}` {
+		t.Fatalf("first cycle wrote %s", got)
+	}
+
+	ffs.Fail(faultfs.Write, "model", syscall.ENOSPC)
+	model.Set(map[string]float64{"value": 3})
+	ticks := r.Status().Control.Ticks
+	r.Forward(3 * time.Second)
+	st := r.Status()
+	if st.Backup.Failures != 3 || !strings.Contains(st.Backup.LastError, "no space left on device") {
+		t.Fatalf("backup status %+v: want 3 failures naming ENOSPC", st.Backup)
+	}
+	if !strings.Contains(st.Persistence[0].LastError, "no space left on device") || !st.Persistence[0].Pending {
+		t.Fatalf("module status %+v", st.Persistence[0])
+	}
+	if got := st.Control.Ticks - ticks; got != 300 {
+		t.Fatalf("control loop ticked %d times in 3 s at 100 Hz, want 300", got)
+	}
+	if got := fileData(t, dir, "model"); got != `{"value":2}` {
+		t.Fatalf("the last good file changed: %s", got)
+	}
+
+	ffs.Clear()
+	r.Forward(time.Second)
+	st = r.Status()
+	if st.Backup.LastError != "" || st.Persistence[0].Pending {
+		t.Fatalf("after space was freed: %+v %+v", st.Backup, st.Persistence[0])
+	}
+	if got := fileData(t, dir, "model"); got != `{"value":3}` {
+		t.Fatalf("after space was freed the file holds %s", got)
+	}
+	must(t, r.Stop())
+}
