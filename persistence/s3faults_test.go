@@ -82,3 +82,62 @@ func TestS3FaultsLoseNothing(t *testing.T) {
 		t.Fatalf("recovered %v, want 2", v)
 	}
 }
+
+// Wrong credentials and a clock that is off (a robot without a real-time
+// clock, before NTP): every upload fails with the server's own reason in
+// the status, commits stay local and pending, and once the cause is gone
+// the backlog goes up.
+func TestS3CredentialsAndClockSkew(t *testing.T) {
+	srv := persistencetest.StartS3(t)
+	proxy := persistencetest.StartFaultProxy(t, srv.Endpoint)
+	ctx := context.Background()
+
+	st := srv.Settings()
+	st.SecretKey = "not-the-secret"
+	wrong, err := persistence.NewS3("robots/creds", st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	a := startRobot(t, dir, wrong, wrong, "host-a")
+	a.model.Set(map[string]float64{"value": 1})
+	a.commit(t)
+	err = a.mirror.Sync(ctx)
+	ms := a.mirror.Status()
+	if err == nil || !strings.Contains(ms.LastError, "SignatureDoesNotMatch") {
+		t.Fatalf("wrong secret: %v, status %+v; want SignatureDoesNotMatch named", err, ms)
+	}
+	if v, _ := a.store.ModuleStatus("model"); v.LastError != "" || v.Saves == 0 {
+		t.Fatalf("the local commit suffered from the remote failure: %+v", v)
+	}
+	a.store.Close()
+
+	b := s3ViaProxy(t, srv, proxy, 2*time.Second)
+	c := startRobot(t, t.TempDir(), b, b, "host-c")
+	c.model.Set(map[string]float64{"value": 1})
+	c.commit(t)
+	if err := c.mirror.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	proxy.Skew.Store(int64(3 * time.Hour))
+	proxy.Fault.Store(persistencetest.FaultSkew)
+	c.model.Set(map[string]float64{"value": 2})
+	c.commit(t)
+	err = c.mirror.Sync(ctx)
+	ms = c.mirror.Status()
+	if err == nil || !strings.Contains(ms.LastError, "RequestTimeTooSkewed") || len(ms.Pending) != 1 {
+		t.Fatalf("skewed clock: %v, status %+v", err, ms)
+	}
+	proxy.Fault.Store(persistencetest.FaultNone) // NTP has set the clock
+	if err := c.mirror.Sync(ctx); err != nil {
+		t.Fatalf("after the clock was set: %v", err)
+	}
+	if ms := c.mirror.Status(); len(ms.Pending) != 0 || ms.LastError != "" {
+		t.Fatalf("after the clock was set: %+v", ms)
+	}
+	c.store.Close()
+	d := startRobot(t, t.TempDir(), b, b, "host-c")
+	if v := d.model.Get()["value"]; v != 2 {
+		t.Fatalf("recovered %v after the skew, want 2", v)
+	}
+}

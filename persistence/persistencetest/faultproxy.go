@@ -17,6 +17,11 @@ const (
 	Fault500      // every request answers 500 InternalError
 	FaultSlow     // every request waits Delay first
 	FaultTruncate // GET bodies stop half-way, the connection cut
+	// FaultSkew plays a server whose clock is Skew ahead of ours, as a
+	// robot without a real-time clock sees before NTP has set its own:
+	// requests signed more than 15 minutes off its time are refused with
+	// 403 RequestTimeTooSkewed, and its Date header tells its time.
+	FaultSkew
 )
 
 // FaultProxy sits between a client and an S3 server on loopback and
@@ -26,6 +31,7 @@ type FaultProxy struct {
 	Endpoint string // host:port to give the client
 	Fault    atomic.Int32
 	Delay    atomic.Int64 // for FaultSlow, in nanoseconds
+	Skew     atomic.Int64 // for FaultSkew, in nanoseconds
 	Requests atomic.Int64
 }
 
@@ -57,6 +63,16 @@ func StartFaultProxy(t testing.TB, target string) *FaultProxy {
 			select {
 			case <-time.After(time.Duration(p.Delay.Load())):
 			case <-r.Context().Done():
+				return
+			}
+		case FaultSkew:
+			now := time.Now().Add(time.Duration(p.Skew.Load()))
+			signed, err := time.Parse("20060102T150405Z", r.Header.Get("X-Amz-Date"))
+			if d := now.Sub(signed); err != nil || d > 15*time.Minute || d < -15*time.Minute {
+				w.Header().Set("Content-Type", "application/xml")
+				w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
+				w.WriteHeader(http.StatusForbidden)
+				_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the request time and the current time is too large.</Message></Error>`))
 				return
 			}
 		case FaultTruncate:
