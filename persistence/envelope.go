@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -33,22 +34,37 @@ type stored struct {
 // encodeFile renders the file for one module snapshot. Data is encoded
 // compactly first so that a value that cannot be encoded fails here, on the
 // backup goroutine, and never produces a partial file.
+//
+// The output is what json.MarshalIndent of the envelope gives (a test
+// holds it to that), built in one pass over the data instead of three:
+// MarshalIndent would validate and compact the raw data again, then indent
+// the whole document; for a 64 KiB module that was two thirds of the cost.
 func encodeFile(key string, version int, savedAt time.Time, snapshot any) ([]byte, error) {
 	data, err := json.Marshal(snapshot)
 	if err != nil {
 		return nil, fmt.Errorf("encode snapshot: %w", err)
 	}
-	out, err := json.MarshalIndent(envelope{
-		Format:        fileFormat,
-		Key:           key,
-		SchemaVersion: version,
-		SavedAt:       savedAt.UTC(),
-		Data:          data,
-	}, "", "  ")
+	k, err := json.Marshal(key)
 	if err != nil {
 		return nil, fmt.Errorf("encode file: %w", err)
 	}
-	return append(out, '\n'), nil
+	at, err := savedAt.UTC().MarshalJSON()
+	if err != nil {
+		return nil, fmt.Errorf("encode file: %w", err)
+	}
+	out := bytes.NewBuffer(make([]byte, 0, len(data)+len(data)/8+160))
+	out.WriteString("{\n  \"format\": \"" + fileFormat + "\",\n  \"key\": ")
+	out.Write(k)
+	out.WriteString(",\n  \"schema_version\": ")
+	out.WriteString(strconv.Itoa(version))
+	out.WriteString(",\n  \"saved_at\": ")
+	out.Write(at)
+	out.WriteString(",\n  \"data\": ")
+	if err := json.Indent(out, data, "  ", "  "); err != nil {
+		return nil, fmt.Errorf("encode file: %w", err)
+	}
+	out.WriteString("\n}\n")
+	return out.Bytes(), nil
 }
 
 // decodeFile parses a module file written by this package or by RoSys.
