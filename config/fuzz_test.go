@@ -1,6 +1,10 @@
 package config
 
-import "testing"
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
 
 // FuzzParse: no robot.yaml crashes the loader; it is a config or an error.
 func FuzzParse(f *testing.F) {
@@ -9,6 +13,14 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("hardware:\n  lizard: {port: /dev/x, core_fields: [a:3]}\n"))
 	f.Add([]byte("name: [\n"))
 	f.Add([]byte("&a [*a]"))
+	// Every shipped example is a seed too; the committed corpus is in
+	// testdata/fuzz/FuzzParse.
+	examples, _ := filepath.Glob("../examples/*.yaml")
+	for _, p := range examples {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = Parse(b)
 	})
