@@ -8,7 +8,7 @@ VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 
 LDFLAGS     := -s -w -X main.version=$(VERSION)
 ARGS        ?=
 
-.PHONY: all build run demo-serial test test-unit test-arm64 test-crash soak lint tools bench fuzz fuzz-short cross clean
+.PHONY: all build run demo-serial test test-unit test-arm64 test-crash soak lint tools bench bench-quick fuzz fuzz-short cross clean
 
 all: build
 
@@ -43,6 +43,7 @@ lint: $(STATICCHECK)
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
+	cd bench && $(GO) vet ./... && $(STATICCHECK) ./...
 
 tools: $(STATICCHECK)
 
@@ -77,10 +78,20 @@ fuzz:
 fuzz-short:
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=20000x
 
+# Benchmarks (bench/README in bench/main.go): Go benchmarks with enough
+# -count for benchstat, then the system benchmarks against their same-run
+# baselines, written to bench/RESULTS.md and bench/*.png.
+BENCH_COUNT ?= 6
 bench:
-	mkdir -p bench
-	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./... > bench/go-bench.txt
-	cat bench/go-bench.txt
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./... > bench/go-bench.txt
+	cd bench && $(GO) run . -out . -gobench go-bench.txt
+
+# Short runs of everything (under 2 minutes), for development; written to
+# bench/quick/ so they never replace the published results.
+bench-quick:
+	mkdir -p bench/quick
+	$(GO) test -run '^$$' -bench 'Tick|EncodeFile|Checksum|LineDecode|ValueUpdate' -benchmem -benchtime 2000x ./... > bench/quick/go-bench.txt
+	cd bench && $(GO) run . -quick -out quick -gobench quick/go-bench.txt
 
 # Static binaries for the boards: no cgo, so they run on any arm64/armv7
 # Linux without a matching libc.

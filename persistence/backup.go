@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -40,11 +41,8 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 	at := s.now()
 	var wrote []written
 	var errs []error
+	var jobs []*writeJob
 	for _, e := range s.snapshotEntries() {
-		if err := ctx.Err(); err != nil {
-			errs = append(errs, fmt.Errorf("stopped before module %q: %w", e.key, err))
-			break
-		}
 		// The generation is read before the snapshot is taken: a request
 		// that arrives after this point is newer than what gets written and
 		// leaves the module marked for the next cycle.
@@ -56,15 +54,20 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 			errs = append(errs, fmt.Errorf("module %q: %w", e.key, ErrNotRestored))
 			continue
 		}
-		size, err := s.write(e, at)
-		if err != nil {
-			err = fmt.Errorf("module %q: %w", e.key, err)
-			e.setError(err)
-			s.log.Error("backup failed", zap.String("module", e.key), zap.Error(err))
+		jobs = append(jobs, &writeJob{e: e, gen: gen})
+	}
+	s.writeAll(ctx, jobs, at)
+	for _, j := range jobs { // in registration order, whatever order they ran in
+		if j.err != nil {
+			err := fmt.Errorf("module %q: %w", j.e.key, j.err)
+			if ctx.Err() == nil || !errors.Is(j.err, ctx.Err()) {
+				j.e.setError(err)
+				s.log.Error("backup failed", zap.String("module", j.e.key), zap.Error(err))
+			}
 			errs = append(errs, err)
 			continue
 		}
-		wrote = append(wrote, written{e, gen, size})
+		wrote = append(wrote, written{j.e, j.gen, j.size})
 	}
 	if len(wrote) == 0 {
 		return errors.Join(errs...)
@@ -98,6 +101,41 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 	}
 	s.log.Debug("backup written", zap.Int("modules", len(wrote)), zap.Bool("flush", all))
 	return errors.Join(errs...)
+}
+
+type writeJob struct {
+	e    *entry
+	gen  uint64
+	size int
+	err  error
+}
+
+// writeAll runs the jobs on up to s.writers goroutines. Each write is
+// mostly waiting for its fsync; with several in flight the CPU encodes the
+// next module meanwhile and the file system commits the fsyncs together
+// (ext4 joins concurrent fsyncs into one journal commit). Jobs that did
+// not start before ctx ended fail with its error.
+func (s *Store) writeAll(ctx context.Context, jobs []*writeJob, at time.Time) {
+	next := make(chan *writeJob)
+	var wg sync.WaitGroup
+	for range min(s.writers, len(jobs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				j.size, j.err = s.write(j.e, at)
+			}
+		}()
+	}
+	for _, j := range jobs {
+		if err := ctx.Err(); err != nil {
+			j.err = fmt.Errorf("stopped before writing: %w", err)
+			continue
+		}
+		next <- j
+	}
+	close(next)
+	wg.Wait()
 }
 
 // write encodes and writes one module's snapshot. Only Backup runs module

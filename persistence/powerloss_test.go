@@ -52,7 +52,9 @@ var plKeys = []string{"odometry", "calibration", "settings"}
 // plStore opens a store on fsys with the three modules at generation 0.
 func plStore(t *testing.T, fsys *crashfs.FS) (*Store, map[string]*Value[plPayload], error) {
 	t.Helper()
-	s, err := Open("/robot/data", WithFS(fsys), WithClock(func() time.Time { return time.Unix(1700000000, 0) }))
+	// One writer, so that every operation is taken in order; with several
+	// the images are the same states, only labelled less exactly.
+	s, err := Open("/robot/data", WithFS(fsys), WithWriters(1), WithClock(func() time.Time { return time.Unix(1700000000, 0) }))
 	if err != nil {
 		return nil, nil, err
 	}

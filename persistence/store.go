@@ -32,6 +32,7 @@ type Store struct {
 	mirror  *Mirror
 	access  SnapshotAccess
 	mode    PersistenceMode
+	writers int
 }
 
 // entry is one registered module.
@@ -76,6 +77,14 @@ func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = no
 // operating system's file system (vfs.OS). Tests use it to put a model of
 // the page cache or an error injector underneath.
 func WithFS(fsys vfs.FS) Option { return func(s *Store) { s.fs = fsys } }
+
+// WithWriters sets how many module files a backup cycle writes at once
+// (default 4; 1 writes them one after another). The batch is durable, and
+// reported so, only after all of them and the directory are synced,
+// whatever the number.
+func WithWriters(n int) Option {
+	return func(s *Store) { s.writers = max(n, 1) }
+}
 
 // WithKeepPrevious sets whether each write keeps the file it replaces as
 // <key>.json.prev, the generation used when the current one is damaged.
@@ -122,6 +131,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		wake:    make(chan struct{}, 1),
 		access:  AccessFull,
 		mode:    ModePersisting,
+		writers: 4,
 	}
 	for _, o := range opts {
 		o(s)

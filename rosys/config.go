@@ -53,6 +53,12 @@ type Config struct {
 	// when that is not permitted.
 	DisableRealtime  bool
 	RealtimePriority int
+	// SharedP makes the control loop sleep like any goroutine, giving up
+	// its P (Go's scheduler slot). By default it keeps the P while it
+	// sleeps, so no CPU-bound goroutine or GC worker can delay its wake-up
+	// by a scheduler time slice, and Run raises GOMAXPROCS by one for as
+	// long as it runs so the rest of the program keeps every core.
+	SharedP bool
 }
 
 func (c Config) withDefaults() Config {

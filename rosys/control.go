@@ -34,7 +34,13 @@ func (r *Runtime) controlLoop(ctx context.Context, done chan<- struct{}) {
 // tick sleeps until next, runs the steppers and returns when the following
 // tick is due; false once ctx is done.
 func (r *Runtime) tick(ctx context.Context, timer Timer, next time.Time, period time.Duration) (time.Time, bool) {
-	if timer.SleepUntil(ctx, next, nil) != nil {
+	var err error
+	if p, ok := timer.(pinnedSleeper); ok && !r.cfg.SharedP {
+		err = p.SleepPinned(ctx, next)
+	} else {
+		err = timer.SleepUntil(ctx, next, nil)
+	}
+	if err != nil {
 		return next, false
 	}
 	start := r.clock.Now()

@@ -3,6 +3,7 @@ package rosys
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"time"
 
@@ -56,6 +57,11 @@ func (r *Runtime) Run(ctx context.Context) error {
 
 	controlCtx, stopControl := context.WithCancel(context.Background())
 	controlDone := make(chan struct{})
+	if _, ok := r.clock.(RealClock); ok && !r.cfg.SharedP {
+		// The control loop keeps one P to itself (see Config.SharedP).
+		prev := runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + 1)
+		defer runtime.GOMAXPROCS(prev)
+	}
 	r.clock.Go(func() { r.controlLoop(controlCtx, controlDone) })
 	loopsCtx, stopLoops := context.WithCancel(context.Background())
 	loopsDone := r.startLoops(loopsCtx)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // sleepPrecise blocks the calling thread for d with nanosleep(2), resuming
@@ -21,4 +22,21 @@ func sleepPrecise(d time.Duration) {
 		}
 		ts = rem
 	}
+}
+
+// sleepHoldingP blocks the thread for d with a raw nanosleep: unlike
+// syscall.Nanosleep it does not tell the Go scheduler, so the goroutine
+// keeps its P and, waking, runs at once. Returning from an ordinary
+// blocking call needs a free P, and under CPU load (a backup encoding
+// modules, the garbage collector's mark workers) none may be free until
+// the scheduler's 10 ms preemption tick: measured, that turned the loaded
+// control loop's p99 into 10 ms. A signal (the runtime's preemption
+// request) ends the sleep early with EINTR; the caller loops, and its next
+// function call lets a stop-the-world proceed.
+func sleepHoldingP(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	ts := syscall.NsecToTimespec(int64(d))
+	_, _, _ = syscall.RawSyscall(syscall.SYS_NANOSLEEP, uintptr(unsafe.Pointer(&ts)), 0, 0)
 }

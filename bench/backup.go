@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gorosys/rosys/persistence"
+)
+
+type backupCell struct {
+	n, size           int
+	fileBytes         int // as written, envelope included
+	store, raw, naive time.Duration
+	selective, selAll time.Duration // 10 % of modules asking, and all
+	selectiveMeasured bool
+}
+
+// openModules opens a store in dir with n modules of size bytes, restored.
+func openModules(dir string, n, size int) (*persistence.Store, []*persistence.Value[blob], error) {
+	s, err := persistence.Open(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	vals := make([]*persistence.Value[blob], n)
+	for i := range vals {
+		vals[i] = persistence.NewValue(blob{Text: strings.Repeat("x", size)})
+		if err := s.Register(fmt.Sprintf("m%05d", i), vals[i]); err != nil {
+			return nil, nil, err
+		}
+	}
+	return s, vals, s.Restore(context.Background())
+}
+
+// commitTime times one backup cycle in which the given modules asked.
+func commitTime(s *persistence.Store, vals []*persistence.Value[blob]) (time.Duration, error) {
+	for _, v := range vals {
+		v.RequestBackup()
+	}
+	start := time.Now()
+	err := s.BackupRequested(context.Background())
+	return time.Since(start), err
+}
+
+// rawDurable writes n files of data with the minimal durable sequence:
+// temporary file, write, fsync, close, rename, and one fsync of the
+// directory for the batch (what the store promises, with nothing else).
+func rawDurable(dir string, n int, data []byte) (time.Duration, error) {
+	start := time.Now()
+	for i := range n {
+		name := filepath.Join(dir, fmt.Sprintf("r%05d.json", i))
+		f, err := os.CreateTemp(dir, "tmp-*")
+		if err != nil {
+			return 0, err
+		}
+		if _, err := f.Write(data); err != nil {
+			return 0, err
+		}
+		if err := f.Sync(); err != nil {
+			return 0, err
+		}
+		if err := f.Close(); err != nil {
+			return 0, err
+		}
+		if err := os.Rename(f.Name(), name); err != nil {
+			return 0, err
+		}
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return 0, err
+	}
+	defer d.Close()
+	err = d.Sync()
+	return time.Since(start), err
+}
+
+// naive encodes and writes each file in place with no fsync: what RoSys
+// does today, and what a power cut can tear.
+func naive(dir string, vals []*persistence.Value[blob]) (time.Duration, error) {
+	start := time.Now()
+	for i, v := range vals {
+		b, err := json.Marshal(v.Get())
+		if err != nil {
+			return 0, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("n%05d.json", i)), b, 0o644); err != nil {
+			return 0, err
+		}
+	}
+	return time.Since(start), nil
+}
+
+func measureBackup(root string, n, size, reps int, selective bool) (backupCell, error) {
+	c := backupCell{n: n, size: size}
+	dir, err := os.MkdirTemp(root, "backup-")
+	if err != nil {
+		return c, err
+	}
+	defer os.RemoveAll(dir)
+	s, vals, err := openModules(filepath.Join(dir, "store"), n, size)
+	if err != nil {
+		return c, err
+	}
+	defer s.Close()
+	if _, err := commitTime(s, vals); err != nil { // first write creates the files
+		return c, err
+	}
+	info, err := os.Stat(s.Path("m00000"))
+	if err != nil {
+		return c, err
+	}
+	c.fileBytes = int(info.Size())
+	data := []byte(strings.Repeat("x", c.fileBytes))
+	rawDir, naiveDir := filepath.Join(dir, "raw"), filepath.Join(dir, "naive")
+	os.Mkdir(rawDir, 0o755)
+	os.Mkdir(naiveDir, 0o755)
+	if _, err := rawDurable(rawDir, n, data); err != nil { // same: files exist
+		return c, err
+	}
+	var st, rw, nv, sel, all []time.Duration
+	for range reps {
+		// Interleaved, so a noisy neighbour hits both alike.
+		d, err := commitTime(s, vals)
+		if err != nil {
+			return c, err
+		}
+		st = append(st, d)
+		if d, err = rawDurable(rawDir, n, data); err != nil {
+			return c, err
+		}
+		rw = append(rw, d)
+		if d, err = naive(naiveDir, vals); err != nil {
+			return c, err
+		}
+		nv = append(nv, d)
+		if selective {
+			if d, err = commitTime(s, vals[:n/10]); err != nil {
+				return c, err
+			}
+			sel = append(sel, d)
+			if d, err = commitTime(s, vals); err != nil {
+				return c, err
+			}
+			all = append(all, d)
+		}
+	}
+	c.store, c.raw, c.naive = median(st), median(rw), median(nv)
+	if selective {
+		c.selective, c.selAll, c.selectiveMeasured = median(sel), median(all), true
+	}
+	return c, nil
+}

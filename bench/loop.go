@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorosys/rosys/drivers/lizard"
+	"github.com/gorosys/rosys/drivers/lizard/lizardtest"
+	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/rosys"
+	"go.uber.org/zap"
+)
+
+// blob is a module of a given size.
+type blob struct {
+	Text string `json:"text"`
+}
+
+// load is the background work of section 1: 100 modules of 64 KiB asking
+// for a backup every 100 ms, and the serial driver exchanging telemetry
+// with the simulated controller over a pty.
+type load struct {
+	store *persistence.Store
+	vals  []*persistence.Value[blob]
+	stop  []func()
+}
+
+func startLoad(ctx context.Context, dir string, modules int) (*load, error) {
+	l := &load{}
+	s, err := persistence.Open(filepath.Join(dir, "data"))
+	if err != nil {
+		return nil, err
+	}
+	l.store = s
+	l.stop = append(l.stop, func() { s.Close() })
+	for range modules {
+		l.vals = append(l.vals, persistence.NewValue(blob{Text: strings.Repeat("x", 64<<10)}))
+	}
+	ctrl, err := lizardtest.Start(lizardtest.Config{Link: lizardtest.TempLink(dir), Period: 10 * time.Millisecond})
+	if err != nil {
+		return nil, err
+	}
+	l.stop = append(l.stop, ctrl.Close)
+	drv, err := lizard.New(lizard.Config{Port: lizardtest.TempLink(dir), Log: zap.NewNop()})
+	if err != nil {
+		return nil, err
+	}
+	if err := drv.Start(ctx); err != nil {
+		return nil, err
+	}
+	l.stop = append(l.stop, func() { drv.Stop(context.Background()) })
+	// Re-request every module every 100 ms.
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-rctx.Done():
+				return
+			case <-t.C:
+				for _, v := range l.vals {
+					v.RequestBackup()
+				}
+			}
+		}
+	}()
+	l.stop = append(l.stop, func() { cancel(); <-done })
+	return l, nil
+}
+
+// backupLoop commits every 100 ms, as the runtime's backup loop does; the
+// bare-ticker baseline runs it since it has no runtime.
+func (l *load) backupLoop(ctx context.Context) {
+	done := make(chan struct{})
+	bctx, cancel := context.WithCancel(ctx)
+	go func() {
+		defer close(done)
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-bctx.Done():
+				return
+			case <-t.C:
+				_ = l.store.BackupRequested(bctx)
+			}
+		}
+	}()
+	l.stop = append(l.stop, func() { cancel(); <-done })
+}
+
+func (l *load) close() {
+	for i := len(l.stop) - 1; i >= 0; i-- {
+		l.stop[i]()
+	}
+}
+
+// recorder is a control-loop step that notes when it ran.
+type recorder struct {
+	ts []time.Time
+	n  atomic.Int64
+}
+
+func (r *recorder) Step(time.Time, time.Duration) {
+	if i := r.n.Load(); int(i) < len(r.ts) {
+		r.ts[i] = time.Now()
+		r.n.Store(i + 1)
+	}
+}
+
+func (r *recorder) samples() []time.Time { return r.ts[:r.n.Load()] }
+
+// periodErrors is |interval − period| for each pair of ticks, and the
+// ticks missed (an interval of two periods or more misses one).
+func periodErrors(ts []time.Time, period time.Duration) (errs []time.Duration, missed int) {
+	for i := 1; i < len(ts); i++ {
+		d := ts[i].Sub(ts[i-1])
+		e := d - period
+		if e < 0 {
+			e = -e
+		}
+		errs = append(errs, e)
+		if n := int((d + period/2) / period); n > 1 {
+			missed += n - 1
+		}
+	}
+	return errs, missed
+}
+
+type loopResult struct {
+	name     string
+	period   time.Duration
+	dist     dist
+	missed   int
+	overruns uint64 // the runtime's own count
+	errs     []time.Duration
+}
+
+// runRuntime runs the rosys control loop at period for d, with the load
+// (and its backup loop) or without.
+func runRuntime(ctx context.Context, dir string, period, d time.Duration, withLoad bool) (loopResult, error) {
+	rec := &recorder{ts: make([]time.Time, int(d/period)+100)}
+	cfg := rosys.Config{Name: "bench", ControlPeriod: period, Log: zap.NewNop()}
+	var l *load
+	if withLoad {
+		var err error
+		if l, err = startLoad(ctx, dir, 100); err != nil {
+			return loopResult{}, err
+		}
+		defer l.close()
+		cfg.Store, cfg.BackupInterval = l.store, 100*time.Millisecond
+	}
+	r := rosys.New(cfg)
+	if err := r.Add("recorder", rec); err != nil {
+		return loopResult{}, err
+	}
+	if l != nil {
+		for i, v := range l.vals {
+			if err := r.Add(fmt.Sprintf("m%03d", i), v); err != nil {
+				return loopResult{}, err
+			}
+		}
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	res := make(chan error, 1)
+	go func() { res <- r.Run(rctx) }()
+	select {
+	case <-r.Ready():
+	case err := <-res:
+		cancel()
+		return loopResult{}, err
+	}
+	time.Sleep(d) // the measurement window: wall time is what is measured
+	st := r.Status()
+	cancel()
+	if err := <-res; err != nil {
+		return loopResult{}, err
+	}
+	name := "rosys runtime, no load"
+	if withLoad {
+		name = "rosys runtime + load"
+	}
+	errs, missed := periodErrors(rec.samples(), period)
+	return loopResult{name: name, period: period, dist: summarise(errs), missed: missed, overruns: st.Control.Overruns, errs: errs}, nil
+}
+
+// runTicker is the baseline: a bare time.Ticker loop on a goroutine, with
+// the same load and a plain goroutine committing backups every 100 ms.
+func runTicker(ctx context.Context, dir string, period, d time.Duration) (loopResult, error) {
+	l, err := startLoad(ctx, dir, 100)
+	if err != nil {
+		return loopResult{}, err
+	}
+	defer l.close()
+	for i, v := range l.vals {
+		if err := l.store.Register(fmt.Sprintf("m%03d", i), v); err != nil {
+			return loopResult{}, err
+		}
+	}
+	if err := l.store.Restore(ctx); err != nil {
+		return loopResult{}, err
+	}
+	l.backupLoop(ctx)
+	ts := make([]time.Time, 0, int(d/period)+100)
+	t := time.NewTicker(period)
+	end := time.Now().Add(d)
+	for now := range t.C {
+		_ = now
+		ts = append(ts, time.Now())
+		if ts[len(ts)-1].After(end) {
+			break
+		}
+	}
+	t.Stop()
+	errs, missed := periodErrors(ts, period)
+	return loopResult{name: "bare time.Ticker + load", period: period, dist: summarise(errs), missed: missed, errs: errs}, nil
+}

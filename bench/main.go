@@ -1,0 +1,196 @@
+// Command bench measures rosys-go against baselines taken in the same run
+// and writes RESULTS.md with plots (see the Makefile's bench and
+// bench-quick targets). Every figure that has a goal is reported as a
+// ratio to something measured alongside it, because the machines this runs
+// on are shared and noisy.
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+type settings struct {
+	quick    bool
+	loopDur  time.Duration
+	reps     int
+	maxBytes int // largest N×S backup cell
+	maxN     int
+	demoDur  time.Duration
+	rtts     int
+}
+
+func main() {
+	quick := flag.Bool("quick", false, "short runs (under 2 minutes) for development")
+	out := flag.String("out", ".", "directory for RESULTS.md and the plots")
+	gobench := flag.String("gobench", "", "go test -bench output to summarise")
+	only := flag.String("only", "", "comma-separated sections to run (loop,backup,process,serial,s3); default all")
+	flag.Parse()
+	s := settings{quick: *quick, loopDur: 30 * time.Second, reps: 3, maxBytes: 256 << 20, maxN: 10000, demoDur: 60 * time.Second, rtts: 500}
+	if s.quick {
+		s = settings{quick: true, loopDur: 3 * time.Second, reps: 1, maxBytes: 8 << 20, maxN: 1000, demoDur: 8 * time.Second, rtts: 50}
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		fail(err)
+	}
+	// Data goes on the disk the robot's would (not a tmpfs): the fsync
+	// figures are the point.
+	root, err := os.MkdirTemp(".", ".bench-data-")
+	if err != nil {
+		fail(err)
+	}
+	defer os.RemoveAll(root)
+	root, _ = filepath.Abs(root)
+	sections := map[string]bool{}
+	for _, x := range strings.Split(*only, ",") {
+		if x != "" {
+			sections[x] = true
+		}
+	}
+	run := func(name string) bool { return len(sections) == 0 || sections[name] }
+
+	ctx := context.Background()
+	b := &bench{s: s, out: *out, root: root, ctx: ctx}
+	begin := time.Now()
+	b.header()
+	if run("loop") {
+		b.section("1. Control-loop timing", b.loop)
+	}
+	if run("backup") {
+		b.section("2. Backup cost", b.backup)
+	}
+	if run("process") {
+		b.section("3–5. Shutdown, start-up and footprint", b.process)
+	}
+	if run("serial") {
+		b.section("6. Serial protocol", b.serial)
+	}
+	if run("s3") {
+		b.section("7. S3 mirror", b.s3)
+	}
+	if *gobench != "" {
+		b.section("Go benchmarks of the hot paths", func() error { return b.goBench(*gobench) })
+	}
+	b.headline()
+	b.r.p("Whole run: %s.", time.Since(begin).Round(time.Second))
+	if err := os.WriteFile(filepath.Join(*out, "RESULTS.md"), []byte(b.head.b.String()+b.r.b.String()), 0o644); err != nil {
+		fail(err)
+	}
+	fmt.Printf("wrote %s in %s\n", filepath.Join(*out, "RESULTS.md"), time.Since(begin).Round(time.Second))
+	if b.failed {
+		os.Exit(1)
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "bench:", err)
+	os.Exit(1)
+}
+
+// bench holds the run's state and the two halves of the report: the
+// headline (written last, shown first) and the sections.
+type bench struct {
+	s         settings
+	out, root string
+	ctx       context.Context
+	head, r   report
+	goals     [][]string
+	plots     []string
+	failed    bool
+}
+
+func (b *bench) section(title string, fn func() error) {
+	fmt.Fprintf(os.Stderr, "bench: %s\n", title)
+	b.r.h2(title)
+	if err := fn(); err != nil {
+		b.failed = true
+		b.r.p("**Failed:** %v", err)
+		fmt.Fprintf(os.Stderr, "bench: %s failed: %v\n", title, err)
+	}
+}
+
+// goal records a headline row: what, the figure, its baseline ratio, the
+// goal and whether it is met.
+func (b *bench) goal(what, figure, goal string, met bool) {
+	mark := "met"
+	if !met {
+		mark = "**not met** (see below)"
+	}
+	b.goals = append(b.goals, []string{what, figure, goal, mark})
+}
+
+func (b *bench) header() {
+	mode := "full"
+	if b.s.quick {
+		mode = "quick (`make bench-quick`: short runs, not for quoting)"
+	}
+	b.head.line("# rosys-go benchmark results")
+	b.head.line("")
+	b.head.p("Written by `make bench` (bench/main.go); do not edit by hand. Mode: %s.", mode)
+	b.head.table([]string{"machine", ""}, [][]string{
+		{"date", time.Now().UTC().Format("2006-01-02 15:04 UTC")},
+		{"CPU", cpuModel()},
+		{"cores", fmt.Sprint(runtime.NumCPU())},
+		{"memory", memTotal()},
+		{"kernel", strings.TrimSpace(readFile("/proc/sys/kernel/osrelease"))},
+		{"Go", runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH},
+		{"disk", "data directories on " + fsType(b.root)},
+	})
+}
+
+func (b *bench) headline() {
+	b.head.h2("Headline")
+	b.head.p("Each figure against a baseline measured in the same run; the sections below say how.")
+	b.head.table([]string{"what", "result", "goal", ""}, b.goals)
+	if len(b.plots) > 0 {
+		for _, p := range b.plots {
+			b.head.line("![%s](%s)", p, p)
+		}
+		b.head.line("")
+	}
+}
+
+func readFile(p string) string {
+	bs, _ := os.ReadFile(p)
+	return string(bs)
+}
+
+func cpuModel() string {
+	for _, l := range strings.Split(readFile("/proc/cpuinfo"), "\n") {
+		if v, ok := strings.CutPrefix(l, "model name"); ok {
+			return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+		}
+	}
+	return runtime.GOARCH
+}
+
+func memTotal() string {
+	for _, l := range strings.Split(readFile("/proc/meminfo"), "\n") {
+		if v, ok := strings.CutPrefix(l, "MemTotal:"); ok {
+			var kb int
+			fmt.Sscan(v, &kb)
+			return fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
+		}
+	}
+	return "?"
+}
+
+// fsType names the file system that holds dir, from /proc/mounts.
+func fsType(dir string) string {
+	best, typ, dev := "", "?", ""
+	sc := bufio.NewScanner(strings.NewReader(readFile("/proc/mounts")))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) >= 3 && strings.HasPrefix(dir, f[1]) && len(f[1]) > len(best) {
+			best, typ, dev = f[1], f[2], f[0]
+		}
+	}
+	return fmt.Sprintf("%s (%s, mounted on %s)", typ, dev, best)
+}

@@ -1,0 +1,255 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/gorosys/rosys/persistence"
+)
+
+// versitygw is a real S3 server on loopback (as in the tests).
+type versitygw struct {
+	addr, dir string
+	cmd       *exec.Cmd
+	exited    chan struct{}
+}
+
+func versitygwBin() (string, error) {
+	if p, err := exec.LookPath("versitygw"); err == nil {
+		return p, nil
+	}
+	home, _ := os.UserHomeDir()
+	p := filepath.Join(home, "go", "bin", "versitygw")
+	if gp := os.Getenv("GOPATH"); gp != "" {
+		p = filepath.Join(gp, "bin", "versitygw")
+	}
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("versitygw not installed (go install github.com/versity/versitygw/cmd/versitygw@v1.8.0): %v", err)
+	}
+	return p, nil
+}
+
+func (v *versitygw) start() error {
+	bin, err := versitygwBin()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(bin, "--port", v.addr, "posix", v.dir)
+	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY=bench", "ROOT_SECRET_KEY=bench-secret")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	v.cmd, v.exited = cmd, make(chan struct{})
+	listening := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(out)
+		said := false
+		for sc.Scan() {
+			if !said && strings.Contains(sc.Text(), "listening on") {
+				said = true
+				close(listening)
+			}
+		}
+		cmd.Wait()
+		close(v.exited)
+	}()
+	select {
+	case <-listening:
+		return nil
+	case <-v.exited:
+		return fmt.Errorf("versitygw exited at start")
+	case <-time.After(time.Minute):
+		return fmt.Errorf("versitygw did not start")
+	}
+}
+
+func (v *versitygw) stop() {
+	if v.cmd != nil {
+		v.cmd.Process.Kill()
+		<-v.exited
+		v.cmd = nil
+	}
+}
+
+func (v *versitygw) settings() persistence.S3Settings {
+	return persistence.S3Settings{Bucket: "fleet", Endpoint: v.addr, AccessKey: "bench", SecretKey: "bench-secret", PathStyle: true, Timeout: 5 * time.Second}
+}
+
+type s3Result struct {
+	commit, put        time.Duration // one module of 10 KiB: mirror upload vs one raw PUT (medians)
+	bulk, bulkPut      time.Duration // 100 modules of 64 KiB
+	bulkBytes          int
+	localUp, localDown time.Duration // local commit latency with the server up, and down
+	backlog            int           // modules pending after the commits while down
+	drain              time.Duration // upload of the backlog once the server is back
+}
+
+func measureS3(ctx context.Context, root string, reps int) (s3Result, error) {
+	var res s3Result
+	dir, err := os.MkdirTemp(root, "s3-")
+	if err != nil {
+		return res, err
+	}
+	defer os.RemoveAll(dir)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return res, err
+	}
+	srv := &versitygw{addr: l.Addr().String(), dir: filepath.Join(dir, "server")}
+	l.Close()
+	os.MkdirAll(srv.dir, 0o755)
+	if err := srv.start(); err != nil {
+		return res, err
+	}
+	defer srv.stop()
+	admin, err := persistence.NewS3("", srv.settings())
+	if err != nil {
+		return res, err
+	}
+	bucket := "fleet"
+	if _, err := admin.Client().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket}); err != nil {
+		return res, err
+	}
+	b, err := persistence.NewS3("robots/bench", srv.settings())
+	if err != nil {
+		return res, err
+	}
+	m, err := persistence.NewMirror(persistence.MirrorConfig{Metadata: b, Snapshots: b, Robot: "bench", RetryMin: time.Millisecond, RetryMax: time.Millisecond})
+	if err != nil {
+		return res, err
+	}
+	store, vals, err := openModulesWith(filepath.Join(dir, "data"), 100, 64<<10, persistence.WithMirror(m))
+	if err != nil {
+		return res, err
+	}
+	defer store.Close()
+	small := persistence.NewValue(blob{Text: strings.Repeat("y", 10<<10)})
+	if err := store.Register("small", small); err != nil {
+		return res, err
+	}
+	if err := store.Restore(ctx); err != nil {
+		return res, err
+	}
+	if _, err := commitTime(store, vals); err != nil {
+		return res, err
+	}
+	if err := m.Sync(ctx); err != nil {
+		return res, err
+	}
+	raw := func(name string, data []byte) error {
+		key := "raw/" + name
+		_, err := admin.Client().PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: bytes.NewReader(data)})
+		return err
+	}
+	smallFile := make([]byte, 10<<10+120)
+	var commits, puts, locals []time.Duration
+	for i := range reps * 5 {
+		small.Set(blob{Text: strings.Repeat(string(rune('a'+i%26)), 10<<10)})
+		d, err := commitTime(store, nil)
+		if err != nil {
+			return res, err
+		}
+		locals = append(locals, d)
+		start := time.Now()
+		if err := m.Sync(ctx); err != nil {
+			return res, err
+		}
+		commits = append(commits, time.Since(start))
+		start = time.Now()
+		if err := raw(fmt.Sprint("small-", i), smallFile); err != nil {
+			return res, err
+		}
+		puts = append(puts, time.Since(start))
+	}
+	res.commit, res.put, res.localUp = median(commits), median(puts), median(locals)
+
+	info, _ := os.Stat(store.Path("m00000"))
+	res.bulkBytes = 100 * int(info.Size())
+	bulkFile := make([]byte, info.Size())
+	var bulks, bulkPuts []time.Duration
+	for range reps {
+		if _, err := commitTime(store, vals); err != nil {
+			return res, err
+		}
+		start := time.Now()
+		if err := m.Sync(ctx); err != nil {
+			return res, err
+		}
+		bulks = append(bulks, time.Since(start))
+		start = time.Now()
+		for i := range 100 {
+			if err := raw(fmt.Sprint("bulk-", i), bulkFile); err != nil {
+				return res, err
+			}
+		}
+		bulkPuts = append(bulkPuts, time.Since(start))
+	}
+	res.bulk, res.bulkPut = median(bulks), median(bulkPuts)
+
+	// The server goes away: local commits go on at their own pace and the
+	// changes wait in the mirror's backlog.
+	srv.stop()
+	var downs []time.Duration
+	for i := range 20 {
+		for _, v := range vals[i*5 : i*5+5] {
+			v.Set(blob{Text: strings.Repeat(string(rune('a'+i)), 64<<10)})
+		}
+		d, err := commitTime(store, nil)
+		if err != nil {
+			return res, err
+		}
+		downs = append(downs, d)
+		sctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+		_ = m.Sync(sctx) // fails: the server is down
+		cancel()
+	}
+	res.localDown = median(downs)
+	res.backlog = len(m.Status().Pending)
+	if err := srv.start(); err != nil {
+		return res, err
+	}
+	start := time.Now()
+	for {
+		if err := m.Sync(ctx); err == nil {
+			break
+		}
+		if time.Since(start) > time.Minute {
+			return res, fmt.Errorf("backlog did not drain: %s", m.Status().LastError)
+		}
+	}
+	res.drain = time.Since(start)
+	if p := len(m.Status().Pending); p != 0 {
+		return res, fmt.Errorf("%d modules still pending after the drain", p)
+	}
+	return res, nil
+}
+
+// openModulesWith is openModules with store options, not yet restored.
+func openModulesWith(dir string, n, size int, opts ...persistence.Option) (*persistence.Store, []*persistence.Value[blob], error) {
+	s, err := persistence.Open(dir, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	vals := make([]*persistence.Value[blob], n)
+	for i := range vals {
+		vals[i] = persistence.NewValue(blob{Text: strings.Repeat("x", size)})
+		if err := s.Register(fmt.Sprintf("m%05d", i), vals[i]); err != nil {
+			return nil, nil, err
+		}
+	}
+	return s, vals, nil
+}

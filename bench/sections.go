@@ -1,0 +1,267 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+func (b *bench) loop() error {
+	b.r.p("The runtime's control loop (locked OS thread, SCHED_FIFO when permitted, last 2 ms of each sleep in nanosleep) "+
+		"against a bare `time.Ticker` loop on a goroutine, each for %s per rate, recording the wall time of every tick. "+
+		"Load in both: 100 modules of 64 KiB re-requested every 100 ms and committed every 100 ms (the runtime's backup loop, "+
+		"or a goroutine for the baseline; ~64 MB/s of encoded, fsynced writes), and the Lizard driver exchanging 100 Hz telemetry "+
+		"with the simulated controller over a real pty. Period error is |interval − period|; a missed tick is an interval of two periods or more.", b.s.loopDur)
+	var rows [][]string
+	for _, period := range []time.Duration{10 * time.Millisecond, time.Millisecond} {
+		var runs []loopResult
+		tk, err := runTicker(b.ctx, mustTemp(b.root), period, b.s.loopDur)
+		if err != nil {
+			return err
+		}
+		rl, err := runRuntime(b.ctx, mustTemp(b.root), period, b.s.loopDur, true)
+		if err != nil {
+			return err
+		}
+		rn, err := runRuntime(b.ctx, mustTemp(b.root), period, b.s.loopDur, false)
+		if err != nil {
+			return err
+		}
+		runs = append(runs, tk, rl, rn)
+		hz := fmt.Sprintf("%d Hz", time.Second/period)
+		for _, r := range runs {
+			own := "–"
+			if r.name != tk.name {
+				own = fmt.Sprint(r.overruns)
+			}
+			rows = append(rows, []string{hz, r.name, fmt.Sprint(r.dist.N), us(r.dist.P50), us(r.dist.P99), us(r.dist.Max),
+				ratio(r.dist.P99, tk.dist.P99), fmt.Sprint(r.missed), own})
+		}
+		name := fmt.Sprintf("jitter-%dhz.png", time.Second/period)
+		if err := jitterPlot(filepath.Join(b.out, name), "Control loop period error at "+hz+" under load", runs); err != nil {
+			return err
+		}
+		b.plots = append(b.plots, name)
+		b.goal("control loop p99 under load, "+hz, fmt.Sprintf("%s vs %s bare ticker (%s)", us(rl.dist.P99), us(tk.dist.P99), ratio(rl.dist.P99, tk.dist.P99)),
+			"≤ 1.5× bare loop", float64(rl.dist.P99) <= 1.5*float64(tk.dist.P99))
+		b.goal("missed ticks under load, "+hz, fmt.Sprintf("%d runtime (%d with no load), %d bare ticker", rl.missed, rn.missed, tk.missed),
+			"none caused by backups", rl.missed <= rn.missed+tk.missed)
+	}
+	b.r.table([]string{"rate", "loop", "ticks", "p50", "p99", "max", "p99 / bare", "missed", "overruns (runtime's count)"}, rows)
+	for _, p := range b.plots {
+		b.r.line("![%s](%s)", p, p)
+	}
+	b.r.line("")
+	return nil
+}
+
+func mustTemp(root string) string {
+	d, err := os.MkdirTemp(root, "run-")
+	if err != nil {
+		fail(err)
+	}
+	return d
+}
+
+func (b *bench) backup() error {
+	b.r.p("One backup cycle of N modules of S bytes, all asking, against the physical baseline: the same number of files "+
+		"of the same size (envelope included) written with the minimal durable sequence (temporary file, write, fsync, close, "+
+		"rename; one directory fsync for the batch) in a tight loop, no encoding. Naive is what RoSys does today: encode and "+
+		"write in place, no fsync (what a power cut tears). Median of %d interleaved repetitions; cells above %s are skipped.",
+		b.s.reps, sizeName(b.s.maxBytes))
+	var cells []backupCell
+	var rows [][]string
+	worst := 0.0
+	for _, size := range []int{1 << 10, 64 << 10, 1 << 20} {
+		for _, n := range []int{10, 100, 1000, 10000} {
+			if n*size > b.s.maxBytes || n > b.s.maxN {
+				continue
+			}
+			c, err := measureBackup(b.root, n, size, b.s.reps, false)
+			if err != nil {
+				return err
+			}
+			cells = append(cells, c)
+			r := float64(c.store) / float64(c.raw)
+			worst = max(worst, r)
+			mbps := float64(n*c.fileBytes) / c.store.Seconds() / 1e6
+			rows = append(rows, []string{sizeName(size), fmt.Sprint(n), ms(c.store), ms(c.raw), ratio(c.store, c.raw), ms(c.naive),
+				fmt.Sprintf("%.0f MB/s", mbps), fmt.Sprintf("%.0f µs", float64(c.store)/float64(n)/1e3)})
+		}
+	}
+	b.r.table([]string{"S", "N", "store", "raw durable", "store / raw", "naive (no fsync)", "store throughput", "store per module"}, rows)
+	if err := backupPlot(filepath.Join(b.out, "backup.png"), cells); err != nil {
+		return err
+	}
+	b.plots = append(b.plots, "backup.png")
+	b.r.line("![backup.png](backup.png)")
+	b.r.line("")
+	n := 1000
+	if b.s.quick {
+		n = 100
+	}
+	c, err := measureBackup(b.root, n, 1<<10, b.s.reps, true)
+	if err != nil {
+		return err
+	}
+	b.r.p("Only modules that asked are written: with %d of %d modules asking, a cycle takes %s against %s for all of them (%s; 0.10× would be exactly proportional).",
+		n/10, n, ms(c.selective), ms(c.selAll), ratio(c.selective, c.selAll))
+	b.goal("backup cycle vs raw durable writes", fmt.Sprintf("worst cell %.2f×", worst), "≤ 1.25×", worst <= 1.25)
+	b.goal("only modules that asked are written", fmt.Sprintf("10%% asking: %s of the all-asking time", ratio(c.selective, c.selAll)), "≈ 0.1×", float64(c.selective) < 0.3*float64(c.selAll))
+	return nil
+}
+
+func (b *bench) process() error {
+	bin := filepath.Join(b.root, "bin")
+	os.MkdirAll(bin, 0o755)
+	robot, err := build(bin, "benchrobot", ".", "./benchrobot")
+	if err != nil {
+		return err
+	}
+	hello, err := build(bin, "hello", ".", "./hello")
+	if err != nil {
+		return err
+	}
+	rosysBin, err := build(bin, "rosys", "..", "./cmd/rosys", "CGO_ENABLED=0")
+	if err != nil {
+		return err
+	}
+	arm, err := build(bin, "rosys-arm64", "..", "./cmd/rosys", "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64")
+	if err != nil {
+		return err
+	}
+	reps := max(b.s.reps, 3)
+	term, raw, fb, err := shutdown(robot, b.root, 100, 10<<10, reps)
+	if err != nil {
+		return err
+	}
+	b.r.p("**Shutdown**: SIGTERM to process exit, 100 modules of 10 KiB all marked (files of %d bytes), real process "+
+		"(bench/benchrobot: the rosys runtime and store as cmd/rosys runs them, with 100 modules): %s, against %s for the raw durable "+
+		"write of the same 100 files: **%s**. Median of %d.", fb, ms(term), ms(raw), ratio(term, raw), reps)
+	b.goal("shutdown, 100 × 10 KiB marked", fmt.Sprintf("%s, %s raw durable", ms(term), ratio(term, raw)), "< 1.5× raw", float64(term) < 1.5*float64(raw))
+
+	var rows [][]string
+	for _, n := range []int{100, 1000} {
+		rs, bare, err := startup(robot, hello, b.root, n, reps)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, []string{fmt.Sprint(n), ms(rs), ms(bare), ms(rs - bare)})
+		if n == 100 {
+			b.goal("start-up to first control tick, 100 modules restored", fmt.Sprintf("%s (bare Go binary: %s)", ms(rs), ms(bare)), "< 100 ms", rs < 100*time.Millisecond)
+		}
+	}
+	b.r.p("**Start-up**: process start to the first control tick, with every module restored from its file; the baseline is "+
+		"a static Go binary that prints a line at once (bench/hello). Median of %d.", reps)
+	b.r.table([]string{"modules", "rosys to first tick", "bare binary", "difference"}, rows)
+
+	armSize := fileSize(arm)
+	fp, err := demoFootprint(rosysBin, b.root, b.s.demoDur)
+	if err != nil {
+		return err
+	}
+	b.r.p("**Footprint**: `rosys` built static and stripped (`CGO_ENABLED=0 -trimpath -ldflags \"-s -w\"`): linux/arm64 %.1f MiB, "+
+		"linux/%s %.1f MiB. The demo robot (`rosys run --sim`, 100 Hz control loop, HTTP API on, backups) after %s: RSS %.1f MiB, "+
+		"CPU %.2f %% of one core (utime + stime over wall time).",
+		float64(armSize)/(1<<20), runtime.GOARCH, float64(fileSize(rosysBin))/(1<<20), fp.wall.Round(time.Second), float64(fp.rssKiB)/1024, fp.cpuPercent)
+	b.goal("stripped linux/arm64 binary", fmt.Sprintf("%.1f MiB", float64(armSize)/(1<<20)), "< 15 MiB", armSize < 15<<20)
+	b.goal(fmt.Sprintf("demo robot after %s: RSS", fp.wall.Round(time.Second)), fmt.Sprintf("%.1f MiB", float64(fp.rssKiB)/1024), "< 30 MiB", fp.rssKiB < 30<<10)
+	b.goal(fmt.Sprintf("demo robot after %s: CPU", fp.wall.Round(time.Second)), fmt.Sprintf("%.2f %% of one core", fp.cpuPercent), "< 3 %", fp.cpuPercent < 3)
+	return nil
+}
+
+func (b *bench) serial() error {
+	rate, lineLen, err := decodeRate(map[bool]time.Duration{true: 300 * time.Millisecond, false: 3 * time.Second}[b.s.quick])
+	if err != nil {
+		return err
+	}
+	// 115200 baud, 8N1: 10 bits per byte on the wire.
+	capacity := 115200.0 / 10 / float64(lineLen)
+	b.r.p("**Decoder**: split, checksum and decode of core messages of %d bytes on one goroutine: %.0f lines/s. "+
+		"115200 baud (8N1) carries at most %.0f such lines/s, so the decoder has **%.0f×** that capacity.", lineLen, rate, capacity, rate/capacity)
+	b.goal("serial decoder", fmt.Sprintf("%.0f lines/s, %.0f× what 115200 baud carries", rate, rate/capacity), "≥ 100×", rate/capacity >= 100)
+	drv, err := driverRoundTrip(b.ctx, mustTemp(b.root), b.s.rtts)
+	if err != nil {
+		return err
+	}
+	raw, err := rawPtyRoundTrip(b.s.rtts)
+	if err != nil {
+		return err
+	}
+	d, r := summarise(drv), summarise(raw)
+	b.r.p("**Command round trip** over a real pty, %d times: the driver sends a command (checksummed, through go.bug.st/serial), "+
+		"the simulated controller reads it and answers, the driver delivers the answer. Baseline: a line echoed over a raw pty pair with no protocol.", b.s.rtts)
+	b.r.table([]string{"", "p50", "p99", "max"}, [][]string{
+		{"driver ↔ simulated controller", us(d.P50), us(d.P99), us(d.Max)},
+		{"raw pty echo", us(r.P50), us(r.P99), us(r.Max)},
+		{"ratio", ratio(d.P50, r.P50), ratio(d.P99, r.P99), ""},
+	})
+	return nil
+}
+
+func (b *bench) s3() error {
+	res, err := measureS3(b.ctx, b.root, b.s.reps)
+	if err != nil {
+		return err
+	}
+	b.r.p("Against a local versitygw (real S3 server, same machine). A mirror upload writes the module object and then the manifest " +
+		"naming it (two PUTs and a lease check), so the baseline is one raw PUT of the same bytes through the same SDK client.")
+	b.r.table([]string{"", "mirror", "raw PUTs", "ratio"}, [][]string{
+		{"one module of 10 KiB changed: upload latency", ms(res.commit), ms(res.put), ratio(res.commit, res.put)},
+		{fmt.Sprintf("100 modules of 64 KiB changed (%.1f MB)", float64(res.bulkBytes)/1e6), fmt.Sprintf("%s (%.0f MB/s)", ms(res.bulk), float64(res.bulkBytes)/res.bulk.Seconds()/1e6),
+			fmt.Sprintf("%s (%.0f MB/s)", ms(res.bulkPut), float64(res.bulkBytes)/res.bulkPut.Seconds()/1e6), ratio(res.bulk, res.bulkPut)},
+	})
+	b.r.p("**Server stopped**: 20 local commits of 5 modules each: median local commit %s (server up: %s of one 10 KiB module), "+
+		"backlog %d modules pending in the mirror's status, nothing lost; with the server back the backlog uploaded in %s.",
+		ms(res.localDown), ms(res.localUp), res.backlog, ms(res.drain))
+	b.goal("S3 upload of one changed module", fmt.Sprintf("%s, %s one raw PUT", ms(res.commit), ratio(res.commit, res.put)), "(no goal set)", true)
+	b.goal("S3 down: local commits unaffected, backlog kept", fmt.Sprintf("%d pending, drained in %s", res.backlog, ms(res.drain)), "nothing lost", res.backlog > 0)
+	return nil
+}
+
+// goBench copies the Go benchmark output (benchstat-ready) into the report
+// with the alloc figures that have goals.
+func (b *bench) goBench(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var lines []string
+	tickAllocs := ""
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		l := sc.Text()
+		if strings.HasPrefix(l, "Benchmark") {
+			lines = append(lines, l)
+			if strings.HasPrefix(l, "BenchmarkTick-") {
+				fs := strings.Fields(l)
+				for i, w := range fs {
+					if w == "allocs/op" && i > 0 {
+						tickAllocs = fs[i-1]
+					}
+				}
+			}
+		}
+	}
+	b.r.p("`go test -bench . -benchmem -count N` over the module (full output in bench/go-bench.txt; compare runs with `benchstat`). One line per benchmark shown here:")
+	seen := map[string]bool{}
+	b.r.line("```")
+	for _, l := range lines {
+		name := strings.Fields(l)[0]
+		if !seen[name] {
+			seen[name] = true
+			b.r.line("%s", l)
+		}
+	}
+	b.r.line("```")
+	b.r.line("")
+	if tickAllocs != "" {
+		b.goal("allocations per control tick", tickAllocs+" (BenchmarkTick)", "0", tickAllocs == "0")
+	}
+	return nil
+}
