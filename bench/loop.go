@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -141,6 +144,53 @@ type loopResult struct {
 	missed   int
 	overruns uint64 // the runtime's own count
 	errs     []time.Duration
+	env      envDelta
+}
+
+// envDelta is what else happened during a run: garbage collections in
+// this process, and CPU time the hypervisor gave to other guests.
+type envDelta struct {
+	gcs        uint32
+	gcPause    time.Duration
+	stealShare float64 // of all CPU time
+}
+
+type envMark struct {
+	ms           runtime.MemStats
+	steal, total uint64
+}
+
+func markEnv() envMark {
+	var m envMark
+	runtime.ReadMemStats(&m.ms)
+	m.steal, m.total = cpuSteal()
+	return m
+}
+
+func (m envMark) since() envDelta {
+	now := markEnv()
+	d := envDelta{gcs: now.ms.NumGC - m.ms.NumGC, gcPause: time.Duration(now.ms.PauseTotalNs - m.ms.PauseTotalNs)}
+	if t := now.total - m.total; t > 0 {
+		d.stealShare = float64(now.steal-m.steal) / float64(t)
+	}
+	return d
+}
+
+// cpuSteal reads the steal and total jiffies of all CPUs from /proc/stat.
+func cpuSteal() (steal, total uint64) {
+	b, _ := os.ReadFile("/proc/stat")
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	for i, v := range f[1:] {
+		n, _ := strconv.ParseUint(v, 10, 64)
+		if i < 8 { // user nice system idle iowait irq softirq steal
+			total += n
+		}
+		if i == 7 {
+			steal = n
+		}
+	}
+	return steal, total
 }
 
 // runRuntime runs the rosys control loop at period for d, with the load
@@ -177,8 +227,10 @@ func runRuntime(ctx context.Context, dir string, period, d time.Duration, withLo
 		cancel()
 		return loopResult{}, err
 	}
+	env := markEnv()
 	time.Sleep(d) // the measurement window: wall time is what is measured
 	st := r.Status()
+	envd := env.since()
 	cancel()
 	if err := <-res; err != nil {
 		return loopResult{}, err
@@ -188,7 +240,7 @@ func runRuntime(ctx context.Context, dir string, period, d time.Duration, withLo
 		name = "rosys runtime + load"
 	}
 	errs, missed := periodErrors(rec.samples(), period)
-	return loopResult{name: name, period: period, dist: summarise(errs), missed: missed, overruns: st.Control.Overruns, errs: errs}, nil
+	return loopResult{name: name, period: period, dist: summarise(errs), missed: missed, overruns: st.Control.Overruns, errs: errs, env: envd}, nil
 }
 
 // runTicker is the baseline: a bare time.Ticker loop on a goroutine, with
@@ -209,10 +261,10 @@ func runTicker(ctx context.Context, dir string, period, d time.Duration) (loopRe
 	}
 	l.backupLoop(ctx)
 	ts := make([]time.Time, 0, int(d/period)+100)
+	env := markEnv()
 	t := time.NewTicker(period)
 	end := time.Now().Add(d)
-	for now := range t.C {
-		_ = now
+	for range t.C {
 		ts = append(ts, time.Now())
 		if ts[len(ts)-1].After(end) {
 			break
@@ -220,5 +272,5 @@ func runTicker(ctx context.Context, dir string, period, d time.Duration) (loopRe
 	}
 	t.Stop()
 	errs, missed := periodErrors(ts, period)
-	return loopResult{name: "bare time.Ticker + load", period: period, dist: summarise(errs), missed: missed, errs: errs}, nil
+	return loopResult{name: "bare time.Ticker + load", period: period, dist: summarise(errs), missed: missed, errs: errs, env: env.since()}, nil
 }

@@ -39,7 +39,8 @@ func (b *bench) loop() error {
 				own = fmt.Sprint(r.overruns)
 			}
 			rows = append(rows, []string{hz, r.name, fmt.Sprint(r.dist.N), us(r.dist.P50), us(r.dist.P99), us(r.dist.Max),
-				ratio(r.dist.P99, tk.dist.P99), fmt.Sprint(r.missed), own})
+				ratio(r.dist.P99, tk.dist.P99), fmt.Sprint(r.missed), own,
+				fmt.Sprintf("%d, %s", r.env.gcs, us(r.env.gcPause)), fmt.Sprintf("%.1f %%", 100*r.env.stealShare)})
 		}
 		name := fmt.Sprintf("jitter-%dhz.png", time.Second/period)
 		if err := jitterPlot(filepath.Join(b.out, name), "Control loop period error at "+hz+" under load", runs); err != nil {
@@ -49,9 +50,18 @@ func (b *bench) loop() error {
 		b.goal("control loop p99 under load, "+hz, fmt.Sprintf("%s vs %s bare ticker (%s)", us(rl.dist.P99), us(tk.dist.P99), ratio(rl.dist.P99, tk.dist.P99)),
 			"≤ 1.5× bare loop", float64(rl.dist.P99) <= 1.5*float64(tk.dist.P99))
 		b.goal("missed ticks under load, "+hz, fmt.Sprintf("%d runtime (%d with no load), %d bare ticker", rl.missed, rn.missed, tk.missed),
-			"none caused by backups", rl.missed <= rn.missed+tk.missed)
+			"none caused by backups", rl.missed <= rn.missed)
+		if rl.missed > rn.missed {
+			b.r.p("At %s the runtime missed %d ticks under load against %d without (bare ticker under the same load: %d). "+
+				"The loop holds its own P and runs SCHED_FIFO, so Go's scheduler and the process's other threads cannot delay it "+
+				"beyond a stop-the-world (garbage collection during the loaded run: %d cycles, %s in total). What remains comes from "+
+				"below the process: block-I/O completions and softirqs for ~64 MB/s of fsynced writes run before any user thread, "+
+				"SCHED_FIFO or not, and this guest's two vCPUs are shared with other guests (steal reported during the loaded run: "+
+				"%.1f %%, idle run %.1f %%; some hypervisors do not report it). At 1 kHz a 2 ms hiccup is already a missed tick.",
+				hz, rl.missed, rn.missed, tk.missed, rl.env.gcs, us(rl.env.gcPause), 100*rl.env.stealShare, 100*rn.env.stealShare)
+		}
 	}
-	b.r.table([]string{"rate", "loop", "ticks", "p50", "p99", "max", "p99 / bare", "missed", "overruns (runtime's count)"}, rows)
+	b.r.table([]string{"rate", "loop", "ticks", "p50", "p99", "max", "p99 / bare", "missed", "overruns (runtime's count)", "GC cycles, total pause", "CPU steal"}, rows)
 	for _, p := range b.plots {
 		b.r.line("![%s](%s)", p, p)
 	}

@@ -1,6 +1,7 @@
 package persistence
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -151,14 +152,16 @@ func (s *Store) write(e *entry, at time.Time) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	data, err := encodeFile(e.key, e.version, at, snap)
-	if err != nil {
+	out := encodeBuffers.Get().(*bytes.Buffer)
+	defer encodeBuffers.Put(out)
+	out.Reset()
+	if err := encodeFileTo(out, e.key, e.version, at, snap); err != nil {
 		return 0, err
 	}
-	if err := s.w.write(e.key+".json", data); err != nil {
+	if err := s.w.write(e.key+".json", out.Bytes()); err != nil {
 		return 0, err
 	}
-	return len(data), nil
+	return out.Len(), nil
 }
 
 func backupModule(p Persistable) (snap any, err error) {

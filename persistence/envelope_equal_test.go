@@ -3,6 +3,7 @@ package persistence
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 )
@@ -30,5 +31,26 @@ func TestEncodeFileMatchesMarshalIndent(t *testing.T) {
 				t.Fatalf("value %#v:\n%s\nwant\n%s", v, got, want)
 			}
 		}
+	}
+}
+
+// Data above indentLimit is written compact, inside the same envelope, and
+// reads back.
+func TestLargeDataIsCompact(t *testing.T) {
+	v := map[string]any{"text": strings.Repeat("x", indentLimit), "n": []int{1, 2}}
+	b, err := encodeFile("big", 1, time.Unix(0, 0), v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(`"data": {"n":[1,2],"text":"xxx`)) || !bytes.HasPrefix(b, []byte("{\n  \"format\": ")) {
+		t.Fatalf("not compact data in an indented envelope: %.120s", b)
+	}
+	st, err := decodeFile("big", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(st.Data, &got); err != nil || len(got["text"].(string)) != indentLimit {
+		t.Fatalf("decoded %v, %v", err, len(got))
 	}
 }

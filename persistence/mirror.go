@@ -56,21 +56,23 @@ type Mirror struct {
 	dir string
 	fs  vfs.FS // the store's; read where dir is
 
-	mu          sync.Mutex
-	latest      *Manifest // newest manifest in metadata storage
-	connected   bool      // lease held and latest read
-	blocked     error     // uploads refused for good (lease, lost remote state)
-	unrecovered []string  // keys started from defaults while the remote was unreachable
-	pending     map[string]uint64
-	seq         uint64
-	behindSince time.Time
-	lastUpload  time.Time
-	lastErr     string
-	failures    int
-	nextTry     time.Time
-	recovered   map[string]uint64
-	wake        chan struct{}
-	remoteSegs  map[string]bool // journal segments in snapshot storage
+	mu     sync.Mutex
+	latest *Manifest // newest manifest in metadata storage
+	// sinceCollect counts uploads since old generations were collected.
+	sinceCollect int
+	connected    bool     // lease held and latest read
+	blocked      error    // uploads refused for good (lease, lost remote state)
+	unrecovered  []string // keys started from defaults while the remote was unreachable
+	pending      map[string]uint64
+	seq          uint64
+	behindSince  time.Time
+	lastUpload   time.Time
+	lastErr      string
+	failures     int
+	nextTry      time.Time
+	recovered    map[string]uint64
+	wake         chan struct{}
+	remoteSegs   map[string]bool // journal segments in snapshot storage
 }
 
 // NewMirror prepares a mirror; it connects on first use.
@@ -529,8 +531,16 @@ func (m *Mirror) uploadLocked(ctx context.Context, clean bool) error {
 	}
 	if changed > 0 {
 		m.log.Debug("uploaded", zap.Uint64("generation", gen), zap.Int("modules", changed))
-		if err := m.collect(ctx); err != nil {
-			m.log.Warn("old generations not removed", zap.Error(err))
+		// Collection lists and reads the kept manifests and lists every
+		// object: done after each upload it was three quarters of an
+		// upload's requests. Once per KeepGenerations uploads keeps between
+		// KeepGenerations and twice that many generations.
+		if m.sinceCollect++; m.sinceCollect >= m.cfg.KeepGenerations {
+			if err := m.collect(ctx); err != nil {
+				m.log.Warn("old generations not removed", zap.Error(err))
+			} else {
+				m.sinceCollect = 0
+			}
 		}
 	}
 	return nil

@@ -211,6 +211,24 @@ func TestMirrorKeepsGenerations(t *testing.T) {
 	if len(mans) != 3 || len(objs) != 3 || mans[0].Name != "manifests/000000000004.json" {
 		t.Fatalf("manifests %v objects %v", mans, objs)
 	}
+	// Collection runs once per KeepGenerations uploads: two more uploads
+	// keep five generations, never fewer than three.
+	for v := 7.0; v <= 8; v++ {
+		a.model.Set(map[string]float64{"value": v})
+		a.commit(t)
+		if err := a.mirror.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mans, _ = meta.List(ctx, "manifests/")
+	if len(mans) != 5 || mans[0].Name != "manifests/000000000004.json" || mans[4].Name != "manifests/000000000008.json" {
+		t.Fatalf("after 8 uploads: manifests %v", mans)
+	}
+	a.store.Close()
+	b := startRobot(t, t.TempDir(), meta, snap, "host-a")
+	if v := b.model.Get()["value"]; v != 8 {
+		t.Fatalf("recovered %v, want 8", v)
+	}
 }
 
 func TestMirrorOnS3(t *testing.T) {
