@@ -16,13 +16,14 @@ type backupCell struct {
 	n, size           int
 	fileBytes         int // as written, envelope included
 	store, raw, naive time.Duration
+	store1            time.Duration // WithWriters(1)
 	selective, selAll time.Duration // 10 % of modules asking, and all
 	selectiveMeasured bool
 }
 
 // openModules opens a store in dir with n modules of size bytes, restored.
-func openModules(dir string, n, size int) (*persistence.Store, []*persistence.Value[blob], error) {
-	s, err := persistence.Open(dir)
+func openModules(dir string, n, size int, opts ...persistence.Option) (*persistence.Store, []*persistence.Value[blob], error) {
+	s, err := persistence.Open(dir, opts...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -116,13 +117,21 @@ func measureBackup(root string, n, size, reps int, selective bool) (backupCell, 
 	}
 	c.fileBytes = int(info.Size())
 	data := []byte(strings.Repeat("x", c.fileBytes))
+	s1, vals1, err := openModules(filepath.Join(dir, "store1"), n, size, persistence.WithWriters(1))
+	if err != nil {
+		return c, err
+	}
+	defer s1.Close()
+	if _, err := commitTime(s1, vals1); err != nil {
+		return c, err
+	}
 	rawDir, naiveDir := filepath.Join(dir, "raw"), filepath.Join(dir, "naive")
 	os.Mkdir(rawDir, 0o755)
 	os.Mkdir(naiveDir, 0o755)
 	if _, err := rawDurable(rawDir, n, data); err != nil { // same: files exist
 		return c, err
 	}
-	var st, rw, nv, sel, all []time.Duration
+	var st, st1, rw, nv, sel, all []time.Duration
 	for range reps {
 		// Interleaved, so a noisy neighbour hits both alike.
 		d, err := commitTime(s, vals)
@@ -130,6 +139,10 @@ func measureBackup(root string, n, size, reps int, selective bool) (backupCell, 
 			return c, err
 		}
 		st = append(st, d)
+		if d, err = commitTime(s1, vals1); err != nil {
+			return c, err
+		}
+		st1 = append(st1, d)
 		if d, err = rawDurable(rawDir, n, data); err != nil {
 			return c, err
 		}
@@ -149,7 +162,7 @@ func measureBackup(root string, n, size, reps int, selective bool) (backupCell, 
 			all = append(all, d)
 		}
 	}
-	c.store, c.raw, c.naive = median(st), median(rw), median(nv)
+	c.store, c.store1, c.raw, c.naive = median(st), median(st1), median(rw), median(nv)
 	if selective {
 		c.selective, c.selAll, c.selectiveMeasured = median(sel), median(all), true
 	}

@@ -11,7 +11,7 @@ import (
 )
 
 func (b *bench) loop() error {
-	b.r.p("The runtime's control loop (locked OS thread, SCHED_FIFO when permitted, last 2 ms of each sleep in nanosleep) "+
+	b.r.p("The runtime's control loop (locked OS thread, SCHED_FIFO when permitted, sleeping in raw nanosleeps that keep its P) "+
 		"against a bare `time.Ticker` loop on a goroutine, each for %s per rate, recording the wall time of every tick. "+
 		"Load in both: 100 modules of 64 KiB re-requested every 100 ms and committed every 100 ms (the runtime's backup loop, "+
 		"or a goroutine for the baseline; ~64 MB/s of encoded, fsynced writes), and the Lizard driver exchanging 100 Hz telemetry "+
@@ -62,6 +62,8 @@ func (b *bench) loop() error {
 		}
 	}
 	b.r.table([]string{"rate", "loop", "ticks", "p50", "p99", "max", "p99 / bare", "missed", "overruns (runtime's count)", "GC cycles, total pause", "CPU steal"}, rows)
+	b.r.p("The idle run is often the worst one: with nothing else to do both vCPUs halt between ticks, and waking a halted vCPU " +
+		"goes through the hypervisor; under load they are awake. That is why the goal compares the loaded run's misses with the idle run's.")
 	for _, p := range b.plots {
 		b.r.line("![%s](%s)", p, p)
 	}
@@ -85,7 +87,7 @@ func (b *bench) backup() error {
 		b.s.reps, sizeName(b.s.maxBytes))
 	var cells []backupCell
 	var rows [][]string
-	worst := 0.0
+	worst, worst1 := 0.0, 0.0
 	for _, size := range []int{1 << 10, 64 << 10, 1 << 20} {
 		for _, n := range []int{10, 100, 1000, 10000} {
 			if n*size > b.s.maxBytes || n > b.s.maxN {
@@ -98,12 +100,17 @@ func (b *bench) backup() error {
 			cells = append(cells, c)
 			r := float64(c.store) / float64(c.raw)
 			worst = max(worst, r)
+			worst1 = max(worst1, float64(c.store1)/float64(c.raw))
 			mbps := float64(n*c.fileBytes) / c.store.Seconds() / 1e6
-			rows = append(rows, []string{sizeName(size), fmt.Sprint(n), ms(c.store), ms(c.raw), ratio(c.store, c.raw), ms(c.naive),
+			rows = append(rows, []string{sizeName(size), fmt.Sprint(n), ms(c.store), ms(c.raw), ratio(c.store, c.raw), ms(c.store1), ratio(c.store1, c.raw), ms(c.naive),
 				fmt.Sprintf("%.0f MB/s", mbps), fmt.Sprintf("%.0f µs", float64(c.store)/float64(n)/1e3)})
 		}
 	}
-	b.r.table([]string{"S", "N", "store", "raw durable", "store / raw", "naive (no fsync)", "store throughput", "store per module"}, rows)
+	b.r.table([]string{"S", "N", "store", "raw durable", "store / raw", "store, 1 writer", "1 writer / raw", "naive (no fsync)", "store throughput", "store per module"}, rows)
+	b.r.p("The store writes up to 4 files at once (`persistence.WithWriters`, default 4): encoding overlaps the disk, and " +
+		"concurrent fsyncs share ext4 journal commits, which is why small files come out below the sequential baseline. " +
+		"The \"1 writer\" columns are the store with `WithWriters(1)`, the like-for-like comparison with the sequential baseline; " +
+		"there the extra cost is the encoding and the `.prev` link.")
 	if err := backupPlot(filepath.Join(b.out, "backup.png"), cells); err != nil {
 		return err
 	}
@@ -120,7 +127,7 @@ func (b *bench) backup() error {
 	}
 	b.r.p("Only modules that asked are written: with %d of %d modules asking, a cycle takes %s against %s for all of them (%s; 0.10× would be exactly proportional).",
 		n/10, n, ms(c.selective), ms(c.selAll), ratio(c.selective, c.selAll))
-	b.goal("backup cycle vs raw durable writes", fmt.Sprintf("worst cell %.2f×", worst), "≤ 1.25×", worst <= 1.25)
+	b.goal("backup cycle vs raw durable writes", fmt.Sprintf("worst cell %.2f× (one writer at a time: %.2f×)", worst, worst1), "≤ 1.25×", worst <= 1.25)
 	b.goal("only modules that asked are written", fmt.Sprintf("10%% asking: %s of the all-asking time", ratio(c.selective, c.selAll)), "≈ 0.1×", float64(c.selective) < 0.3*float64(c.selAll))
 	return nil
 }
