@@ -53,6 +53,7 @@ $(STATICCHECK):
 # The real binary SIGKILLed 200 times under durable writes (30 in make test).
 test-crash:
 	ROSYS_CRASH_KILLS=200 $(GO) test -count=1 -run 'TestKillLoopRealBinary' -v ./cmd/rosys/
+	ROSYS_POWERLOSS_SEEDS=64 $(GO) test -count=1 -run 'TestPowerLoss' -v ./persistence/
 
 # The demo robot on the serial driver with backups every second, checked
 # for leaks at the end. make soak DURATION=30m; CI runs 60s.

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,8 +22,14 @@ import (
 // built under each crash policy, recovered, and checked. SIGKILL (the kill
 // tests) only ever shows the KeepAll image; these tests cover the others.
 
-// randomSeeds is how many Random images are taken per operation.
-const randomSeeds = 4
+// randomSeeds is how many Random images are taken per operation: 4 in
+// make test, more with ROSYS_POWERLOSS_SEEDS (make test-crash: 64).
+var randomSeeds = func() int {
+	if n, err := strconv.Atoi(os.Getenv("ROSYS_POWERLOSS_SEEDS")); err == nil && n > 0 {
+		return n
+	}
+	return 4
+}()
 
 // crashImages returns the disks a power cut now could leave.
 func crashImages(f *crashfs.FS, op int) map[string]*crashfs.FS {
