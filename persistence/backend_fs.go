@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -20,21 +19,25 @@ import (
 // writes as module files.
 type Filesystem struct {
 	root string
+	fs   vfs.FS
 	mu   sync.Mutex // serialises conditional writes within this process
 }
 
 var _ Backend = (*Filesystem)(nil)
 
 // NewFilesystem stores objects under root ("~" expands).
-func NewFilesystem(root string) (*Filesystem, error) {
+func NewFilesystem(root string) (*Filesystem, error) { return NewFilesystemFS(vfs.OS{}, root) }
+
+// NewFilesystemFS is NewFilesystem on fsys (tests model power cuts with it).
+func NewFilesystemFS(fsys vfs.FS, root string) (*Filesystem, error) {
 	r, err := ExpandHome(root)
 	if err != nil {
 		return nil, err
 	}
-	if err := mkdirDurable(vfs.OS{}, r); err != nil {
+	if err := mkdirDurable(fsys, r); err != nil {
 		return nil, fmt.Errorf("filesystem backend: %w", err)
 	}
-	return &Filesystem{root: r}, nil
+	return &Filesystem{root: r, fs: fsys}, nil
 }
 
 func (f *Filesystem) String() string { return "filesystem:" + f.root }
@@ -57,7 +60,7 @@ func (f *Filesystem) Get(_ context.Context, name string) ([]byte, Version, error
 	if err != nil {
 		return nil, "", err
 	}
-	b, err := os.ReadFile(p)
+	b, err := f.fs.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, "", fmt.Errorf("%s: %s: %w", f, name, ErrNotFound)
 	} else if err != nil {
@@ -76,7 +79,7 @@ func (f *Filesystem) Put(_ context.Context, name string, data []byte, cond Condi
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if cond.IfAbsent || cond.IfMatch != "" {
-		cur, err := os.ReadFile(p)
+		cur, err := f.fs.ReadFile(p)
 		exists := err == nil
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return "", err
@@ -89,10 +92,10 @@ func (f *Filesystem) Put(_ context.Context, name string, data []byte, cond Condi
 		}
 	}
 	dir := filepath.Dir(p)
-	if err := mkdirDurable(vfs.OS{}, dir); err != nil {
+	if err := mkdirDurable(f.fs, dir); err != nil {
 		return "", err
 	}
-	w := dirWriter{fs: vfs.OS{}, dir: dir}
+	w := dirWriter{fs: f.fs, dir: dir}
 	if err := w.write(filepath.Base(p), data); err != nil {
 		return "", err
 	}
@@ -105,25 +108,37 @@ func (f *Filesystem) Put(_ context.Context, name string, data []byte, cond Condi
 // List implements Backend.
 func (f *Filesystem) List(_ context.Context, prefix string) ([]ObjectInfo, error) {
 	var out []ObjectInfo
-	err := filepath.WalkDir(f.root, func(p string, d fs.DirEntry, err error) error {
+	var walk func(dir string) error
+	walk = func(dir string) error {
+		entries, err := f.fs.ReadDir(dir)
 		if err != nil {
 			return err
 		}
-		if !d.Type().IsRegular() || strings.Contains(d.Name(), tmpMarker) || d.Name() == ".lock" {
-			return nil
+		for _, d := range entries {
+			p := filepath.Join(dir, d.Name())
+			if d.IsDir() {
+				if err := walk(p); err != nil {
+					return err
+				}
+				continue
+			}
+			if !d.Type().IsRegular() || strings.Contains(d.Name(), tmpMarker) || d.Name() == ".lock" {
+				continue
+			}
+			rel, _ := filepath.Rel(f.root, p)
+			name := filepath.ToSlash(rel)
+			if !strings.HasPrefix(name, prefix) || ValidateName(name) != nil {
+				continue
+			}
+			b, err := f.fs.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			out = append(out, ObjectInfo{Name: name, Size: int64(len(b)), Version: contentVersion(b)})
 		}
-		rel, _ := filepath.Rel(f.root, p)
-		name := filepath.ToSlash(rel)
-		if !strings.HasPrefix(name, prefix) || ValidateName(name) != nil {
-			return nil
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		out = append(out, ObjectInfo{Name: name, Size: int64(len(b)), Version: contentVersion(b)})
 		return nil
-	})
+	}
+	err := walk(f.root)
 	slices.SortFunc(out, func(a, b ObjectInfo) int { return strings.Compare(a.Name, b.Name) })
 	return out, err
 }
@@ -134,8 +149,8 @@ func (f *Filesystem) Delete(_ context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := f.fs.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	return vfs.OS{}.SyncDir(filepath.Dir(p))
+	return f.fs.SyncDir(filepath.Dir(p))
 }

@@ -385,3 +385,135 @@ func TestPowerLossJournal(t *testing.T) {
 		t.Fatalf("only %d operations were covered", ops)
 	}
 }
+
+// plMirror opens the remote side of a crash image: manifests and objects on
+// filesystem backends under /remote.
+func plMirror(t *testing.T, fsys *crashfs.FS) *Mirror {
+	t.Helper()
+	meta, err := NewFilesystemFS(fsys, "/remote/meta")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := NewFilesystemFS(fsys, "/remote/snap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewMirror(MirrorConfig{Metadata: meta, Snapshots: snap, Robot: "pl", Host: "host-a", BootID: "boot",
+		KeepGenerations: 2, RetryMin: time.Nanosecond, RetryMax: time.Nanosecond,
+		Now: func() time.Time { return time.Unix(1700000000, 0) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// checkRemote: the newest manifest parses and every object it names is
+// there with its checksum; and a robot on a fresh disk recovers, from the
+// remote side alone, for every module the last generation a finished sync
+// uploaded or the one being uploaded.
+func checkRemote(t *testing.T, img *crashfs.FS, remote *allowed) error {
+	ctx := context.Background()
+	meta, _ := NewFilesystemFS(img, "/remote/meta")
+	snap, _ := NewFilesystemFS(img, "/remote/snap")
+	names, err := meta.List(ctx, "manifests/")
+	if err != nil {
+		return err
+	}
+	if len(names) > 0 {
+		b, _, err := meta.Get(ctx, names[len(names)-1].Name)
+		if err != nil {
+			return err
+		}
+		man, err := decodeManifest(b)
+		if err != nil {
+			return fmt.Errorf("newest manifest %s: %w", names[len(names)-1].Name, err)
+		}
+		for k, e := range man.Modules {
+			ob, _, err := snap.Get(ctx, e.Object)
+			if err != nil {
+				return fmt.Errorf("manifest %s names %s for %s: %w", names[len(names)-1].Name, e.Object, k, err)
+			}
+			if checksum(ob) != e.SHA256 {
+				return fmt.Errorf("object %s does not match its manifest's checksum", e.Object)
+			}
+		}
+	}
+	m := plMirror(t, img)
+	s, err := Open("/fresh/data", WithFS(img), WithWriters(1), WithMirror(m))
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	vals := map[string]*Value[plPayload]{}
+	for _, k := range plKeys {
+		vals[k] = NewValue(plValue(0))
+		if err := s.Register(k, vals[k]); err != nil {
+			return err
+		}
+	}
+	if err := s.Restore(ctx); err != nil {
+		return err
+	}
+	for _, k := range plKeys {
+		if ok, want := remote.ok(k, vals[k].Get().Gen); !ok {
+			return fmt.Errorf("fresh disk recovered %s at generation %d from remote storage, want one of %s", k, vals[k].Get().Gen, want)
+		}
+	}
+	return nil
+}
+
+// TestPowerLossMirror cuts power after every operation of backup cycles
+// whose commits are mirrored to filesystem backends on the same disk (the
+// "split" layout with a local metadata directory), old generations being
+// collected on the way.
+func TestPowerLossMirror(t *testing.T) {
+	local := &allowed{durable: map[string]int{}}
+	remote := &allowed{durable: map[string]int{}}
+	ops, images := powerLoss(t, nil, func(fsys *crashfs.FS) {
+		ctx := context.Background()
+		m := plMirror(t, fsys)
+		s, err := Open("/robot/data", WithFS(fsys), WithWriters(1), WithMirror(m))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		vals := map[string]*Value[plPayload]{}
+		for _, k := range plKeys {
+			vals[k] = NewValue(plValue(0))
+			s.Register(k, vals[k])
+		}
+		if err := s.Restore(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for gen := 1; gen <= 5; gen++ {
+			keys := plKeys
+			if gen > 1 {
+				keys = plKeys[gen%3 : gen%3+1]
+			}
+			attempt := map[string]int{}
+			for _, k := range keys {
+				vals[k].Set(plValue(gen))
+				attempt[k] = gen
+			}
+			local.set(attempt)
+			if err := s.BackupRequested(ctx); err != nil {
+				t.Fatal(err)
+			}
+			local.commit()
+			remote.set(attempt)
+			if err := m.Sync(ctx); err != nil {
+				t.Fatal(err)
+			}
+			remote.commit()
+		}
+	}, func(img *crashfs.FS) error {
+		if err := checkRecovery(t, img, local); err != nil {
+			return err
+		}
+		return checkRemote(t, img, remote)
+	})
+	t.Logf("power cut after each of %d operations of mirrored backup cycles, %d disk images checked", ops, images)
+	if ops < 60 {
+		t.Fatalf("only %d operations were covered", ops)
+	}
+}
