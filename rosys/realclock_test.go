@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/rosys"
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 )
 
@@ -211,5 +213,37 @@ func TestHungStopsLeaveTheFlushItsTime(t *testing.T) {
 	}
 	if got := fileData(t, dir, "model"); got != "9" {
 		t.Fatalf("flushed %s", got)
+	}
+}
+
+// Two runtimes on the real clock at once each take one more P while they
+// run and give exactly that back.
+func TestControlLoopPsAreGivenBack(t *testing.T) {
+	before := runtime.GOMAXPROCS(0)
+	a := rosys.New(rosys.Config{DisableRealtime: true, Log: zap.NewNop()})
+	b := rosys.New(rosys.Config{DisableRealtime: true, Log: zap.NewNop()})
+	ctxA, stopA := context.WithCancel(context.Background())
+	ctxB, stopB := context.WithCancel(context.Background())
+	doneA, doneB := make(chan error, 1), make(chan error, 1)
+	go func() { doneA <- a.Run(ctxA) }()
+	<-a.Ready()
+	go func() { doneB <- b.Run(ctxB) }()
+	<-b.Ready()
+	if got := runtime.GOMAXPROCS(0); got != before+2 {
+		t.Errorf("two running runtimes: GOMAXPROCS %d, want %d", got, before+2)
+	}
+	stopA()
+	if err := <-doneA; err != nil {
+		t.Fatal(err)
+	}
+	if got := runtime.GOMAXPROCS(0); got != before+1 {
+		t.Errorf("one running runtime: GOMAXPROCS %d, want %d", got, before+1)
+	}
+	stopB()
+	if err := <-doneB; err != nil {
+		t.Fatal(err)
+	}
+	if got := runtime.GOMAXPROCS(0); got != before {
+		t.Errorf("none running: GOMAXPROCS %d, want %d", got, before)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -59,8 +60,8 @@ func (r *Runtime) Run(ctx context.Context) error {
 	controlDone := make(chan struct{})
 	if _, ok := r.clock.(RealClock); ok && !r.cfg.SharedP {
 		// The control loop keeps one P to itself (see Config.SharedP).
-		prev := runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + 1)
-		defer runtime.GOMAXPROCS(prev)
+		addProcs(1)
+		defer addProcs(-1)
 	}
 	r.clock.Go(func() { r.controlLoop(controlCtx, controlDone) })
 	loopsCtx, stopLoops := context.WithCancel(context.Background())
@@ -213,4 +214,14 @@ func (r *Runtime) notify(state string) {
 	if err := r.cfg.Notifier.Notify(state); err != nil {
 		r.log.Warn("sd_notify failed", zap.String("state", state), zap.Error(err))
 	}
+}
+
+var procsMu sync.Mutex
+
+// addProcs changes GOMAXPROCS by n. Relative, under a lock, so runtimes
+// that run at the same time (tests do) each add and take back their own.
+func addProcs(n int) {
+	procsMu.Lock()
+	defer procsMu.Unlock()
+	runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + n)
 }
