@@ -23,6 +23,16 @@ type backupCell struct {
 
 // openModules opens a store in dir with n modules of size bytes, restored.
 func openModules(dir string, n, size int, opts ...persistence.Option) (*persistence.Store, []*persistence.Value[blob], error) {
+	s, vals, err := registerModules(dir, n, size, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, vals, s.Restore(context.Background())
+}
+
+// registerModules opens a store in dir with n modules of size bytes
+// registered, not yet restored (the caller may add more first).
+func registerModules(dir string, n, size int, opts ...persistence.Option) (*persistence.Store, []*persistence.Value[blob], error) {
 	s, err := persistence.Open(dir, opts...)
 	if err != nil {
 		return nil, nil, err
@@ -34,7 +44,7 @@ func openModules(dir string, n, size int, opts ...persistence.Option) (*persiste
 			return nil, nil, err
 		}
 	}
-	return s, vals, s.Restore(context.Background())
+	return s, vals, nil
 }
 
 // commitTime times one backup cycle in which the given modules asked.

@@ -57,42 +57,34 @@ func startLoad(ctx context.Context, dir string, modules int) (*load, error) {
 	}
 	l.stop = append(l.stop, func() { drv.Stop(context.Background()) })
 	// Re-request every module every 100 ms.
-	rctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(100 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-rctx.Done():
-				return
-			case <-t.C:
-				for _, v := range l.vals {
-					v.RequestBackup()
-				}
-			}
+	l.every(ctx, 100*time.Millisecond, func(context.Context) {
+		for _, v := range l.vals {
+			v.RequestBackup()
 		}
-	}()
-	l.stop = append(l.stop, func() { cancel(); <-done })
+	})
 	return l, nil
 }
 
 // backupLoop commits every 100 ms, as the runtime's backup loop does; the
 // bare-ticker baseline runs it since it has no runtime.
 func (l *load) backupLoop(ctx context.Context) {
+	l.every(ctx, 100*time.Millisecond, func(ctx context.Context) { _ = l.store.BackupRequested(ctx) })
+}
+
+// every runs fn each interval on its own goroutine until the load closes.
+func (l *load) every(ctx context.Context, interval time.Duration, fn func(context.Context)) {
+	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
-	bctx, cancel := context.WithCancel(ctx)
 	go func() {
 		defer close(done)
-		t := time.NewTicker(100 * time.Millisecond)
+		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
 			select {
-			case <-bctx.Done():
+			case <-ctx.Done():
 				return
 			case <-t.C:
-				_ = l.store.BackupRequested(bctx)
+				fn(ctx)
 			}
 		}
 	}()

@@ -1,91 +1,44 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/persistencetest"
 )
 
-// versitygw is a real S3 server on loopback (as in the tests).
-type versitygw struct {
+// server is a real S3 server (versitygw, as in the tests) on loopback; it
+// can be stopped and started again on the same address and data.
+type server struct {
 	addr, dir string
-	cmd       *exec.Cmd
-	exited    chan struct{}
+	proc      *persistencetest.Versitygw
 }
 
-func versitygwBin() (string, error) {
-	if p, err := exec.LookPath("versitygw"); err == nil {
-		return p, nil
+func (v *server) start() error {
+	if _, err := os.Stat(persistencetest.VersitygwPath()); err != nil {
+		return fmt.Errorf("versitygw not installed (go install github.com/versity/versitygw/cmd/versitygw@v1.8.0): %v", err)
 	}
-	home, _ := os.UserHomeDir()
-	p := filepath.Join(home, "go", "bin", "versitygw")
-	if gp := os.Getenv("GOPATH"); gp != "" {
-		p = filepath.Join(gp, "bin", "versitygw")
-	}
-	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("versitygw not installed (go install github.com/versity/versitygw/cmd/versitygw@v1.8.0): %v", err)
-	}
-	return p, nil
+	p, err := persistencetest.StartVersitygw(v.addr, v.dir, "bench", "bench-secret")
+	v.proc = p
+	return err
 }
 
-func (v *versitygw) start() error {
-	bin, err := versitygwBin()
-	if err != nil {
-		return err
-	}
-	cmd := exec.Command(bin, "--port", v.addr, "posix", v.dir)
-	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY=bench", "ROOT_SECRET_KEY=bench-secret")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return err
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	v.cmd, v.exited = cmd, make(chan struct{})
-	listening := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(out)
-		said := false
-		for sc.Scan() {
-			if !said && strings.Contains(sc.Text(), "listening on") {
-				said = true
-				close(listening)
-			}
-		}
-		cmd.Wait()
-		close(v.exited)
-	}()
-	select {
-	case <-listening:
-		return nil
-	case <-v.exited:
-		return fmt.Errorf("versitygw exited at start")
-	case <-time.After(time.Minute):
-		return fmt.Errorf("versitygw did not start")
+func (v *server) stop() {
+	if v.proc != nil {
+		v.proc.Stop()
+		v.proc = nil
 	}
 }
 
-func (v *versitygw) stop() {
-	if v.cmd != nil {
-		v.cmd.Process.Kill()
-		<-v.exited
-		v.cmd = nil
-	}
-}
-
-func (v *versitygw) settings() persistence.S3Settings {
+func (v *server) settings() persistence.S3Settings {
 	return persistence.S3Settings{Bucket: "fleet", Endpoint: v.addr, AccessKey: "bench", SecretKey: "bench-secret", PathStyle: true, Timeout: 5 * time.Second}
 }
 
@@ -109,7 +62,7 @@ func measureS3(ctx context.Context, root string, reps int) (s3Result, error) {
 	if err != nil {
 		return res, err
 	}
-	srv := &versitygw{addr: l.Addr().String(), dir: filepath.Join(dir, "server")}
+	srv := &server{addr: l.Addr().String(), dir: filepath.Join(dir, "server")}
 	l.Close()
 	os.MkdirAll(srv.dir, 0o755)
 	if err := srv.start(); err != nil {
@@ -132,7 +85,7 @@ func measureS3(ctx context.Context, root string, reps int) (s3Result, error) {
 	if err != nil {
 		return res, err
 	}
-	store, vals, err := openModulesWith(filepath.Join(dir, "data"), 100, 64<<10, persistence.WithMirror(m))
+	store, vals, err := registerModules(filepath.Join(dir, "data"), 100, 64<<10, persistence.WithMirror(m))
 	if err != nil {
 		return res, err
 	}
@@ -236,20 +189,4 @@ func measureS3(ctx context.Context, root string, reps int) (s3Result, error) {
 		return res, fmt.Errorf("%d modules still pending after the drain", p)
 	}
 	return res, nil
-}
-
-// openModulesWith is openModules with store options, not yet restored.
-func openModulesWith(dir string, n, size int, opts ...persistence.Option) (*persistence.Store, []*persistence.Value[blob], error) {
-	s, err := persistence.Open(dir, opts...)
-	if err != nil {
-		return nil, nil, err
-	}
-	vals := make([]*persistence.Value[blob], n)
-	for i := range vals {
-		vals[i] = persistence.NewValue(blob{Text: strings.Repeat("x", size)})
-		if err := s.Register(fmt.Sprintf("m%05d", i), vals[i]); err != nil {
-			return nil, nil, err
-		}
-	}
-	return s, vals, nil
 }

@@ -3,6 +3,8 @@ package persistencetest
 import (
 	"bufio"
 	"context"
+	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -25,12 +27,11 @@ type S3Server struct {
 	SecretKey string
 	Bucket    string
 	dir       string
-	cmd       *exec.Cmd
-	exited    chan struct{}
+	proc      *Versitygw
 }
 
-// versitygwPath finds the binary: $PATH, then $GOPATH/bin.
-func versitygwPath() string {
+// VersitygwPath finds the binary: $PATH, then $GOPATH/bin.
+func VersitygwPath() string {
 	if p, err := exec.LookPath("versitygw"); err == nil {
 		return p
 	}
@@ -47,7 +48,7 @@ func versitygwPath() string {
 // must install it.
 func StartS3(t testing.TB) *S3Server {
 	t.Helper()
-	bin := versitygwPath()
+	bin := VersitygwPath()
 	if _, err := os.Stat(bin); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("versitygw missing in CI (%v): .ci/run installs it", err)
@@ -83,17 +84,43 @@ func (s *S3Server) Settings() persistence.S3Settings {
 // the server says it listens.
 func (s *S3Server) Start() {
 	s.t.Helper()
-	cmd := exec.Command(versitygwPath(), "--port", s.Endpoint, "posix", s.dir)
-	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY="+s.AccessKey, "ROOT_SECRET_KEY="+s.SecretKey)
-	out, err := cmd.StdoutPipe()
+	p, err := StartVersitygw(s.Endpoint, s.dir, s.AccessKey, s.SecretKey)
 	if err != nil {
 		s.t.Fatal(err)
 	}
+	s.proc = p
+}
+
+// Stop stops the server (its data stays for Start).
+func (s *S3Server) Stop() {
+	if s.proc == nil {
+		return
+	}
+	s.proc.Stop()
+	s.proc = nil
+}
+
+// Versitygw is a running versitygw process. Outside tests (the benchmarks)
+// use it directly; tests use StartS3.
+type Versitygw struct {
+	cmd    *exec.Cmd
+	exited chan struct{}
+}
+
+// StartVersitygw starts versitygw on addr (host:port) serving dir, with the
+// given root credentials, and returns once it says it listens.
+func StartVersitygw(addr, dir, accessKey, secretKey string) (*Versitygw, error) {
+	cmd := exec.Command(VersitygwPath(), "--port", addr, "posix", dir)
+	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY="+accessKey, "ROOT_SECRET_KEY="+secretKey)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
 	cmd.Stderr = cmd.Stdout
 	if err := cmd.Start(); err != nil {
-		s.t.Fatal(err)
+		return nil, fmt.Errorf("start versitygw: %w", err)
 	}
-	s.cmd, s.exited = cmd, make(chan struct{})
+	v := &Versitygw{cmd: cmd, exited: make(chan struct{})}
 	listening := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(out)
@@ -105,23 +132,21 @@ func (s *S3Server) Start() {
 			}
 		}
 		_ = cmd.Wait()
-		close(s.exited)
+		close(v.exited)
 	}()
 	select {
 	case <-listening:
-	case <-s.exited:
-		s.t.Fatal("versitygw exited at start")
+		return v, nil
+	case <-v.exited:
+		return nil, errors.New("versitygw exited at start")
 	case <-time.After(60 * time.Second):
-		s.t.Fatal("versitygw did not start")
+		v.Stop()
+		return nil, errors.New("versitygw did not start within 60 s")
 	}
 }
 
-// Stop stops the server (its data stays for Start).
-func (s *S3Server) Stop() {
-	if s.cmd == nil {
-		return
-	}
-	_ = s.cmd.Process.Kill()
-	<-s.exited
-	s.cmd = nil
+// Stop kills the server and waits for it to exit.
+func (v *Versitygw) Stop() {
+	_ = v.cmd.Process.Kill()
+	<-v.exited
 }
