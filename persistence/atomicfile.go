@@ -130,11 +130,7 @@ func removeTemporaries(fsys vfs.FS, dir string) error {
 // WriteFileAtomic writes data to path with the same guarantees as module
 // files: the old or the new complete file survives any crash.
 func WriteFileAtomic(path string, data []byte) error {
-	return writeFileAtomic(vfs.OS{}, path, data)
-}
-
-func writeFileAtomic(fsys vfs.FS, path string, data []byte) error {
-	w := dirWriter{fs: fsys, dir: filepath.Dir(path)}
+	w := dirWriter{fs: vfs.OS{}, dir: filepath.Dir(path)}
 	if err := w.write(filepath.Base(path), data); err != nil {
 		return err
 	}

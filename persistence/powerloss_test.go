@@ -59,10 +59,16 @@ var plKeys = []string{"odometry", "calibration", "settings"}
 
 // plStore opens a store on fsys with the three modules at generation 0.
 func plStore(t *testing.T, fsys *crashfs.FS) (*Store, map[string]*Value[plPayload], error) {
+	return plStoreAt(t, fsys, "/robot/data")
+}
+
+// plStoreAt is plStore in dir, with more options.
+func plStoreAt(t *testing.T, fsys *crashfs.FS, dir string, opts ...Option) (*Store, map[string]*Value[plPayload], error) {
 	t.Helper()
 	// One writer, so that every operation is taken in order; with several
 	// the images are the same states, only labelled less exactly.
-	s, err := Open("/robot/data", WithFS(fsys), WithWriters(1), WithClock(func() time.Time { return time.Unix(1700000000, 0) }))
+	opts = append([]Option{WithFS(fsys), WithWriters(1), WithClock(func() time.Time { return time.Unix(1700000000, 0) })}, opts...)
+	s, err := Open(dir, opts...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -438,22 +444,11 @@ func checkRemote(t *testing.T, img *crashfs.FS, remote *allowed) error {
 			}
 		}
 	}
-	m := plMirror(t, img)
-	s, err := Open("/fresh/data", WithFS(img), WithWriters(1), WithMirror(m))
+	s, vals, err := plStoreAt(t, img, "/fresh/data", WithMirror(plMirror(t, img)))
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	vals := map[string]*Value[plPayload]{}
-	for _, k := range plKeys {
-		vals[k] = NewValue(plValue(0))
-		if err := s.Register(k, vals[k]); err != nil {
-			return err
-		}
-	}
-	if err := s.Restore(ctx); err != nil {
-		return err
-	}
 	for _, k := range plKeys {
 		if ok, want := remote.ok(k, vals[k].Get().Gen); !ok {
 			return fmt.Errorf("fresh disk recovered %s at generation %d from remote storage, want one of %s", k, vals[k].Get().Gen, want)
@@ -472,19 +467,11 @@ func TestPowerLossMirror(t *testing.T) {
 	ops, images := powerLoss(t, nil, func(fsys *crashfs.FS) {
 		ctx := context.Background()
 		m := plMirror(t, fsys)
-		s, err := Open("/robot/data", WithFS(fsys), WithWriters(1), WithMirror(m))
+		s, vals, err := plStoreAt(t, fsys, "/robot/data", WithMirror(m))
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer s.Close()
-		vals := map[string]*Value[plPayload]{}
-		for _, k := range plKeys {
-			vals[k] = NewValue(plValue(0))
-			s.Register(k, vals[k])
-		}
-		if err := s.Restore(ctx); err != nil {
-			t.Fatal(err)
-		}
 		for gen := 1; gen <= 5; gen++ {
 			keys := plKeys
 			if gen > 1 {

@@ -68,10 +68,7 @@ func (c *crasher) dir(d *dirNode) *dirNode {
 	}
 	entries := maps.Clone(d.durable)
 	for _, op := range d.log[:keep] {
-		for _, n := range op.del {
-			delete(entries, n)
-		}
-		maps.Copy(entries, op.set)
+		op.applyTo(entries)
 	}
 	out := newDir(d.mtime)
 	for _, name := range slices.Sorted(maps.Keys(entries)) { // sorted: the seed alone decides

@@ -57,11 +57,17 @@ func newDir(now time.Time) *dirNode {
 	return &dirNode{entries: map[string]any{}, durable: map[string]any{}, mtime: now}
 }
 
-func (d *dirNode) apply(op dirOp) {
+// applyTo makes the change to a directory's entries.
+func (op dirOp) applyTo(entries map[string]any) {
 	for _, n := range op.del {
-		delete(d.entries, n)
+		delete(entries, n)
 	}
-	maps.Copy(d.entries, op.set)
+	maps.Copy(entries, op.set)
+}
+
+// apply makes the change visible and logs it as not yet durable.
+func (d *dirNode) apply(op dirOp) {
+	op.applyTo(d.entries)
 	d.log = append(d.log, op)
 }
 
