@@ -60,15 +60,11 @@ const preciseWindow = 2 * time.Millisecond
 // within it.
 const pinnedChunk = 5 * time.Millisecond
 
-// pinnedSleeper is a Timer that can sleep without giving up its P (see
-// sleepHoldingP). Only the control loop uses it: it costs the loop a P
-// for as long as it runs, which Run gives back by raising GOMAXPROCS.
-type pinnedSleeper interface {
-	SleepPinned(ctx context.Context, t time.Time) error
-}
-
 // SleepPinned sleeps until t in raw nanosleeps of at most pinnedChunk,
-// checking ctx between them.
+// checking ctx between them, without giving up the goroutine's P (see
+// sleepHoldingP). Only the control loop sleeps so (controlTimer): it costs
+// the loop a P for as long as it runs, which Run gives back by raising
+// GOMAXPROCS.
 func (r *realTimer) SleepPinned(ctx context.Context, t time.Time) error {
 	for {
 		if err := ctx.Err(); err != nil {

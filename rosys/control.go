@@ -15,7 +15,7 @@ import (
 //
 // Steady state allocates nothing: the timer is reused, the steppers slice
 // is fixed before the loop starts, and statistics are atomic stores.
-func (r *Runtime) controlLoop(ctx context.Context, done chan<- struct{}) {
+func (r *Runtime) controlLoop(ctx context.Context, done chan<- struct{}, timer Timer) {
 	defer close(done)
 	// The thread is never unlocked: if it got real-time priority, it must
 	// die with this goroutine instead of going back to Go's thread pool.
@@ -23,7 +23,6 @@ func (r *Runtime) controlLoop(ctx context.Context, done chan<- struct{}) {
 	r.tryRealtime()
 
 	period := r.cfg.ControlPeriod
-	timer := r.clock.NewTimer()
 	defer timer.Stop()
 	next := r.clock.Now().Add(period)
 	for ok := true; ok; {
@@ -34,13 +33,7 @@ func (r *Runtime) controlLoop(ctx context.Context, done chan<- struct{}) {
 // tick sleeps until next, runs the steppers and returns when the following
 // tick is due; false once ctx is done.
 func (r *Runtime) tick(ctx context.Context, timer Timer, next time.Time, period time.Duration) (time.Time, bool) {
-	var err error
-	if p, ok := timer.(pinnedSleeper); ok && !r.cfg.SharedP {
-		err = p.SleepPinned(ctx, next)
-	} else {
-		err = timer.SleepUntil(ctx, next, nil)
-	}
-	if err != nil {
+	if timer.SleepUntil(ctx, next, nil) != nil {
 		return next, false
 	}
 	start := r.clock.Now()
@@ -91,3 +84,21 @@ func (r *Runtime) tryRealtime() {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// pinnedTimer is the control loop's timer when it keeps its P while it
+// sleeps (see Config.SharedP): every sleep is a SleepPinned.
+type pinnedTimer struct{ *realTimer }
+
+func (p pinnedTimer) SleepUntil(ctx context.Context, t time.Time, _ <-chan struct{}) error {
+	return p.SleepPinned(ctx, t)
+}
+
+// controlTimer is the timer the control loop sleeps on, decided once per
+// run: pinned on the real clock unless Config.SharedP.
+func (r *Runtime) controlTimer() Timer {
+	t := r.clock.NewTimer()
+	if rt, ok := t.(*realTimer); ok && !r.cfg.SharedP {
+		return pinnedTimer{rt}
+	}
+	return t
+}

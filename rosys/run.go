@@ -58,12 +58,13 @@ func (r *Runtime) Run(ctx context.Context) error {
 
 	controlCtx, stopControl := context.WithCancel(context.Background())
 	controlDone := make(chan struct{})
-	if _, ok := r.clock.(RealClock); ok && !r.cfg.SharedP {
+	timer := r.controlTimer()
+	if _, ok := timer.(pinnedTimer); ok {
 		// The control loop keeps one P to itself (see Config.SharedP).
 		addProcs(1)
 		defer addProcs(-1)
 	}
-	r.clock.Go(func() { r.controlLoop(controlCtx, controlDone) })
+	r.clock.Go(func() { r.controlLoop(controlCtx, controlDone, timer) })
 	loopsCtx, stopLoops := context.WithCancel(context.Background())
 	loopsDone := r.startLoops(loopsCtx)
 
