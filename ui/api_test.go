@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorosys/rosys/internal/testwait"
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/rosys"
 	"github.com/gorosys/rosys/rosys/rosystest"
@@ -126,11 +127,12 @@ func TestPutSyncAnswersWhenDurable(t *testing.T) {
 		done <- answer{code, st.Saves}
 	}()
 	// On virtual time nothing is written until the backup cycle runs, so
-	// the answer must wait for it.
-	r.ForwardUntil(func() bool {
+	// the answer must wait for it. The PUT's arrival is a real-time event
+	// (slow under qemu): wait for its backup request, not for virtual time.
+	testwait.For(t, r.Store().Requests(), "the PUT's backup request", func(struct{}) bool {
 		st, _ := r.Store().ModuleStatus("model")
 		return st.Pending
-	}, time.Second)
+	})
 	r.Forward(10 * time.Second) // one backup cycle
 	if a := <-done; a.code != 200 || a.saves != 1 {
 		t.Fatalf("answered %d with %d durable writes", a.code, a.saves)
