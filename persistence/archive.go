@@ -115,7 +115,7 @@ func ExportDir(dir string, w io.Writer, robot string, now time.Time) (ArchiveMan
 		return ArchiveManifest{}, err
 	}
 	defer lock.Close()
-	files, err := readModuleFiles(vfs.OS{}, dir)
+	files, err := readModuleFiles(vfs.OS{}, dir, DefaultMaxFileBytes)
 	if err != nil {
 		return ArchiveManifest{}, err
 	}
@@ -123,14 +123,14 @@ func ExportDir(dir string, w io.Writer, robot string, now time.Time) (ArchiveMan
 	return m, writeArchive(w, m, files)
 }
 
-func readModuleFiles(fsys vfs.FS, dir string) (map[string][]byte, error) {
+func readModuleFiles(fsys vfs.FS, dir string, limit int64) (map[string][]byte, error) {
 	paths, err := moduleFiles(fsys, dir)
 	if err != nil {
 		return nil, err
 	}
 	files := make(map[string][]byte, len(paths))
 	for k, p := range paths {
-		b, err := fsys.ReadFile(p)
+		b, err := fsys.ReadFile(p, limit)
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", p, err)
 		}
@@ -159,7 +159,7 @@ func (s *Store) snapshotFilesLocked(ctx context.Context) (map[string][]byte, err
 	if err := s.commitLocked(ctx, true); err != nil {
 		return nil, fmt.Errorf("flush before export: %w", err)
 	}
-	return readModuleFiles(s.fs, s.dir)
+	return readModuleFiles(s.fs, s.dir, s.maxFile)
 }
 
 // ErrInvalidArchive is wrapped by every error of ReadArchive.

@@ -50,11 +50,14 @@ func importDir(fsys vfs.FS, dir string, a *Archive, now time.Time) (ImportResult
 		return ImportResult{}, err
 	}
 	defer lock.Close()
-	current, err := readModuleFiles(fsys, dir)
+	current, err := readModuleFiles(fsys, dir, DefaultMaxFileBytes)
 	if err != nil {
 		return ImportResult{}, err
 	}
 	res := ImportResult{Imported: slices.Sorted(maps.Keys(a.Files))}
+	if !changes(current, a.Files) {
+		return res, nil // the same state: nothing to write, no rollback
+	}
 	if res.Rollback, err = writeRollback(fsys, dir, current, now); err != nil {
 		return res, err
 	}
@@ -80,9 +83,6 @@ func (s *Store) Import(ctx context.Context, a *Archive) (ImportResult, error) {
 		return ImportResult{}, err
 	}
 	var res ImportResult
-	if res.Rollback, err = writeRollback(s.fs, s.dir, before, s.now()); err != nil {
-		return res, err
-	}
 	type prepared struct {
 		e    *entry
 		data json.RawMessage
@@ -102,10 +102,29 @@ func (s *Store) Import(ctx context.Context, a *Archive) (ImportResult, error) {
 		}
 		ready = append(ready, prepared{e, data})
 	}
+	if !changes(before, a.Files) {
+		// Every module already holds what the archive has: nothing to
+		// restore or write, and no rollback archive of an unchanged state.
+		for _, p := range ready {
+			res.Imported = append(res.Imported, p.e.key)
+		}
+		s.log.Info("import changed nothing", zap.Strings("modules", res.Imported))
+		return res, nil
+	}
+	// The state before is kept before any module changes: a power cut
+	// after the first changed file still leaves the way back.
+	if res.Rollback, err = writeRollback(s.fs, s.dir, before, s.now()); err != nil {
+		return res, err
+	}
 	for i, p := range ready {
 		if err := restoreModule(p.e.mod, p.data); err != nil {
 			for _, q := range ready[:i] {
 				s.undoRestore(q.e, before[q.e.key])
+			}
+			// Nothing changed, so no rollback slot is spent on it.
+			if rmErr := s.fs.Remove(res.Rollback); rmErr == nil {
+				res.Rollback = ""
+				_ = s.fs.SyncDir(filepath.Join(s.dir, RollbackDir))
 			}
 			return res, fmt.Errorf("import module %q: %w; previous state restored, nothing written", p.e.key, err)
 		}
@@ -179,6 +198,9 @@ func writeRollback(fsys vfs.FS, dir string, files map[string][]byte, now time.Ti
 		return "", fmt.Errorf("write rollback archive: %w", err)
 	}
 	if err := w.sync(); err != nil {
+		return "", err
+	}
+	if err := dropDuplicateRollbacks(fsys, rdir, name, stateDigest(files)); err != nil {
 		return "", err
 	}
 	if err := rotate(fsys, rdir, "rollback-", rollbackKeep); err != nil {

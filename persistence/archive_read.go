@@ -86,9 +86,6 @@ func readTarGz(r io.Reader, lim Limits) (*Archive, error) {
 		if err := checkEntryName(name); err != nil {
 			return nil, invalid("entry %q: %v", name, err)
 		}
-		if h.Typeflag == tar.TypeDir && name == archiveModules {
-			continue
-		}
 		if h.Typeflag != tar.TypeReg {
 			return nil, invalid("entry %q is a %s; only regular files are allowed", name, typeName(h.Typeflag))
 		}
@@ -201,13 +198,23 @@ func typeName(t byte) string {
 func readRoSysExport(r io.Reader, lim Limits) (*Archive, error) {
 	b, err := io.ReadAll(io.LimitReader(r, lim.MaxTotal+1))
 	if err != nil {
-		return nil, invalid("read: %v", err)
+		return nil, fmt.Errorf("%w: read: %w", ErrInvalidArchive, err)
 	}
 	if int64(len(b)) > lim.MaxTotal {
 		return nil, invalid("more than %d bytes", lim.MaxTotal)
 	}
 	if t := bytes.TrimSpace(b); len(t) == 0 || t[0] != '{' {
 		return nil, invalid("neither a .tar.gz export nor a RoSys export.json (a JSON object)")
+	}
+	var head envelopeHead
+	if err := json.Unmarshal(b, &head); err != nil {
+		return nil, invalid("RoSys export.json: %v", err)
+	}
+	if f, ours := head.ours(); ours {
+		// A module file, a manifest or an archive manifest of ours (any
+		// version) is not a RoSys export: read as one, its fields would
+		// become modules named "format", "key" and "data".
+		return nil, invalid("a rosys-go file (format %q), not a .tar.gz export nor a RoSys export.json", f)
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(b, &obj); err != nil {
@@ -221,6 +228,11 @@ func readRoSysExport(r io.Reader, lim Limits) (*Archive, error) {
 		}
 		if string(obj[key]) == "null" {
 			return nil, invalid("RoSys export.json: module %q has no data", key)
+		}
+		if err := json.Unmarshal(obj[key], &head); err == nil {
+			if f, ours := head.ours(); ours {
+				return nil, invalid("RoSys export.json: module %q holds a rosys-go file (format %q), not RoSys data", key, f)
+			}
 		}
 		f, err := encodeFile(key, 1, now, obj[key])
 		if err != nil {

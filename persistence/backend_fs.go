@@ -60,7 +60,7 @@ func (f *Filesystem) Get(_ context.Context, name string) ([]byte, Version, error
 	if err != nil {
 		return nil, "", err
 	}
-	b, err := f.fs.ReadFile(p)
+	b, err := f.fs.ReadFile(p, MaxObjectBytes)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, "", fmt.Errorf("%s: %s: %w", f, name, ErrNotFound)
 	} else if err != nil {
@@ -79,7 +79,7 @@ func (f *Filesystem) Put(_ context.Context, name string, data []byte, cond Condi
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if cond.IfAbsent || cond.IfMatch != "" {
-		cur, err := f.fs.ReadFile(p)
+		cur, err := f.fs.ReadFile(p, MaxObjectBytes)
 		exists := err == nil
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return "", err
@@ -130,7 +130,7 @@ func (f *Filesystem) List(_ context.Context, prefix string) ([]ObjectInfo, error
 			if !strings.HasPrefix(name, prefix) || ValidateName(name) != nil {
 				continue
 			}
-			b, err := f.fs.ReadFile(p)
+			b, err := f.fs.ReadFile(p, MaxObjectBytes)
 			if err != nil {
 				return err
 			}

@@ -122,9 +122,16 @@ func (b *S3) Get(ctx context.Context, name string) ([]byte, Version, error) {
 		return nil, "", b.wrap(name, err)
 	}
 	defer out.Body.Close()
-	data, err := io.ReadAll(out.Body)
+	if out.ContentLength != nil && *out.ContentLength > MaxObjectBytes {
+		return nil, "", fmt.Errorf("%s: %s: %w: %d bytes, the limit is %d", b, name, ErrTooLarge, *out.ContentLength, MaxObjectBytes)
+	}
+	// Bounded even when the server sends no length or lies about it.
+	data, err := io.ReadAll(io.LimitReader(out.Body, MaxObjectBytes+1))
 	if err != nil {
 		return nil, "", b.wrap(name, err)
+	}
+	if int64(len(data)) > MaxObjectBytes {
+		return nil, "", fmt.Errorf("%s: %s: %w: more than %d bytes", b, name, ErrTooLarge, MaxObjectBytes)
 	}
 	if out.ContentLength != nil && int64(len(data)) != *out.ContentLength {
 		return nil, "", fmt.Errorf("%s: %s: truncated body (%d of %d bytes)", b, name, len(data), *out.ContentLength)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -22,6 +23,34 @@ type envelope struct {
 	SchemaVersion int             `json:"schema_version"`
 	SavedAt       time.Time       `json:"saved_at"`
 	Data          json.RawMessage `json:"data"`
+}
+
+// envelopeHead is what decides a file's kind: a plain RoSys data object,
+// or one of this package's files.
+type envelopeHead struct {
+	Format        json.RawMessage `json:"format"`
+	Key           json.RawMessage `json:"key"`
+	SchemaVersion json.RawMessage `json:"schema_version"`
+	Data          json.RawMessage `json:"data"`
+}
+
+// formatPrefix starts every format string this project writes (module
+// files, manifests, archives), whatever their version.
+const formatPrefix = "rosys-go"
+
+// ours reports whether a file that is not fileFormat was still written by
+// this project: its format names one of ours (any version), or it has the
+// envelope's shape (a string format beside key, schema_version and data),
+// which no RoSys data object is expected to have.
+func (h envelopeHead) ours() (string, bool) {
+	var f string
+	if len(h.Format) == 0 || json.Unmarshal(h.Format, &f) != nil {
+		return "", false // no format, or not a string: RoSys data
+	}
+	if strings.HasPrefix(f, formatPrefix) {
+		return f, true
+	}
+	return f, h.Key != nil && h.SchemaVersion != nil && h.Data != nil
 }
 
 // stored is a decoded module file.
@@ -105,13 +134,17 @@ func decodeFile(key string, b []byte) (stored, error) {
 	}
 	// Format is decoded as raw JSON so that a plain RoSys data object that
 	// happens to have a non-string "format" field still restores.
-	var head struct {
-		Format json.RawMessage `json:"format"`
-	}
+	var head envelopeHead
 	if err := json.Unmarshal(trimmed, &head); err != nil {
 		return stored{}, fmt.Errorf("parse JSON: %w", err)
 	}
 	if string(head.Format) != `"`+fileFormat+`"` {
+		if f, ours := head.ours(); ours {
+			// Ours, but a format or version this program does not know
+			// (a newer program wrote it): never guessed to be plain data,
+			// which would restore defaults and overwrite it.
+			return stored{}, fmt.Errorf("%w: format %q, this program reads %q", ErrUnknownFormat, f, fileFormat)
+		}
 		return stored{Data: json.RawMessage(trimmed), SchemaVersion: 1, Plain: true}, nil
 	}
 	var env envelope

@@ -16,6 +16,11 @@ var (
 	ErrNotRestored = errors.New("module not restored yet")
 	// ErrNewerSchema marks a file written by a newer program version.
 	ErrNewerSchema = errors.New("file has a newer schema version than this program knows")
+	// ErrUnknownFormat marks a file that is one of ours (its format names
+	// this project, or it has the envelope's shape) in a format or version
+	// this program does not know. Like ErrNewerSchema, it is kept aside
+	// unchanged, never read as something else and never overwritten.
+	ErrUnknownFormat = errors.New("file is in a format this program does not know")
 	// ErrLocked: another process holds the data directory.
 	ErrLocked = vfs.ErrLocked
 	// ErrReadOnly refuses changes to a store opened for replay.

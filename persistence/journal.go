@@ -102,6 +102,16 @@ func OpenJournal(cfg JournalConfig) (*Journal, error) {
 	if len(segs) > 0 {
 		last := segs[len(segs)-1]
 		cut, err := truncateTorn(cfg.FS, filepath.Join(cfg.Dir, last))
+		if unreadable(err) {
+			// Swapped for a FIFO or a link after it was listed, or grown
+			// beyond any segment: kept aside, never read.
+			aside, mvErr := moveAside(cfg.FS, filepath.Join(cfg.Dir, last), cfg.Now())
+			if mvErr != nil {
+				return nil, fmt.Errorf("journal: %w; cannot move it aside: %v", err, mvErr)
+			}
+			j.log.Error("journal: segment refused; moved aside", zap.Error(err), zap.String("moved_to", aside))
+			cut, err = 0, nil
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -170,7 +180,7 @@ func (j *Journal) dropHeaderless(path string) error {
 // how many bytes it removed, or -1 when not even the segment's header is
 // intact (the caller removes the segment then).
 func truncateTorn(fsys vfs.FS, path string) (int64, error) {
-	b, err := fsys.ReadFile(path)
+	b, err := fsys.ReadFile(path, maxSegmentBytes)
 	if err != nil {
 		return 0, err
 	}
@@ -412,7 +422,7 @@ func readJournal(ctx context.Context, fsys vfs.FS, dir string, fn func(JournalRe
 		return err
 	}
 	for i, s := range segs {
-		b, err := fsys.ReadFile(filepath.Join(dir, s))
+		b, err := fsys.ReadFile(filepath.Join(dir, s), maxSegmentBytes)
 		if err != nil {
 			return err
 		}

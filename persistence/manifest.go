@@ -54,6 +54,9 @@ func decodeManifest(b []byte) (Manifest, error) {
 		return m, err
 	}
 	if m.Format != manifestFormat {
+		if strings.HasPrefix(m.Format, formatPrefix) {
+			return m, fmt.Errorf("%w: manifest format %q, this program reads %q", ErrUnknownFormat, m.Format, manifestFormat)
+		}
 		return m, fmt.Errorf("format %q, want %q", m.Format, manifestFormat)
 	}
 	return m, nil

@@ -220,6 +220,13 @@ func (m *Mirror) newestManifest(ctx context.Context) (*Manifest, error) {
 			return nil, err
 		}
 		man, err := decodeManifest(b)
+		if errors.Is(err, ErrUnknownFormat) {
+			// A newer program committed here: building on an older
+			// manifest would write over its generations. Nothing is
+			// uploaded until a program that reads it runs.
+			m.blocked = fmt.Errorf("%s: %s: %w; not uploading over it", m.cfg.Metadata, name, err)
+			return nil, m.blocked
+		}
 		if err != nil {
 			m.log.Error("damaged manifest skipped", zap.String("manifest", name), zap.Error(err))
 			continue
@@ -332,7 +339,7 @@ func (m *Mirror) markDiffering(keys []string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, key := range keys {
-		b, err := m.fs.ReadFile(filepath.Join(m.dir, key+".json"))
+		b, err := m.fs.ReadFile(filepath.Join(m.dir, key+".json"), MaxObjectBytes)
 		if err != nil {
 			continue
 		}
@@ -449,7 +456,7 @@ func (m *Mirror) uploadSegments(ctx context.Context, all bool) error {
 		if m.remoteSegs[s] || (i == len(segs)-1 && !all) {
 			continue
 		}
-		b, err := m.fs.ReadFile(filepath.Join(m.dir, "journal", s))
+		b, err := m.fs.ReadFile(filepath.Join(m.dir, "journal", s), maxSegmentBytes)
 		if err != nil {
 			return err
 		}
@@ -484,7 +491,7 @@ func (m *Mirror) uploadLocked(ctx context.Context, clean bool) error {
 	changed := 0
 	for _, key := range slices.Sorted(maps.Keys(m.pending)) {
 		seqs[key] = m.pending[key]
-		b, err := m.fs.ReadFile(filepath.Join(m.dir, key+".json"))
+		b, err := m.fs.ReadFile(filepath.Join(m.dir, key+".json"), MaxObjectBytes)
 		if errors.Is(err, os.ErrNotExist) {
 			continue
 		} else if err != nil {

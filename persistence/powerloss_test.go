@@ -270,7 +270,7 @@ func TestPowerLossImport(t *testing.T) {
 	check := func(img *crashfs.FS) error {
 		imported := false
 		for _, k := range plKeys {
-			if b, err := img.ReadFile(filepath.Join("/robot/data", k+".json")); err == nil && bytes.Contains(b, []byte(`"gen":50`)) {
+			if b, err := img.ReadFile(filepath.Join("/robot/data", k+".json"), 1<<30); err == nil && bytes.Contains(b, []byte(`"gen":50`)) {
 				imported = true
 			}
 		}
@@ -319,7 +319,7 @@ func checkRollback(img *crashfs.FS) error {
 	if err != nil || len(entries) == 0 {
 		return fmt.Errorf("a module is imported but no rollback archive survived (%v)", err)
 	}
-	b, err := img.ReadFile(filepath.Join("/robot/data/rollback", entries[len(entries)-1].Name()))
+	b, err := img.ReadFile(filepath.Join("/robot/data/rollback", entries[len(entries)-1].Name()), 1<<30)
 	if err != nil {
 		return err
 	}

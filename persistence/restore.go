@@ -138,7 +138,7 @@ func (s *Store) use(e *entry, path string) error {
 
 // restoreFrom reads, decodes, migrates and restores one file.
 func (s *Store) restoreFrom(e *entry, path string) error {
-	b, err := s.fs.ReadFile(path)
+	b, err := s.fs.ReadFile(path, s.maxFile)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package persistence
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -33,6 +34,7 @@ type Store struct {
 	access  SnapshotAccess
 	mode    PersistenceMode
 	writers int
+	maxFile int64 // largest module file read
 }
 
 // entry is one registered module.
@@ -132,6 +134,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		access:  AccessFull,
 		mode:    ModePersisting,
 		writers: 4,
+		maxFile: DefaultMaxFileBytes,
 	}
 	for _, o := range opts {
 		o(s)
@@ -144,7 +147,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	if err := mkdirDurable(s.fs, dir); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	lock, err := s.fs.Lock(dir)
+	lock, err := s.lockDir()
 	if err != nil {
 		return nil, err
 	}
@@ -292,4 +295,21 @@ func (s *Store) snapshotEntries() []*entry {
 // persisted reports whether e is stored at all in this mode.
 func (s *Store) persisted(e *entry) bool {
 	return s.mode != ModeSelectivePersisting || e.selected
+}
+
+// lockDir takes the directory lock. Something other than a regular file
+// in place of .lock (a FIFO, a device, a link) is moved aside, and the
+// lock taken on a fresh file: it was never a lock another process held.
+func (s *Store) lockDir() (io.Closer, error) {
+	lock, err := s.fs.Lock(s.dir)
+	if err == nil || !errors.Is(err, ErrNotRegular) {
+		return lock, err
+	}
+	path := filepath.Join(s.dir, ".lock")
+	aside, mvErr := moveAside(s.fs, path, s.now())
+	if mvErr != nil {
+		return nil, fmt.Errorf("%w; cannot move it aside: %v", err, mvErr)
+	}
+	s.log.Error("lock file is not a regular file; moved aside", zap.Error(err), zap.String("moved_to", aside))
+	return s.fs.Lock(s.dir)
 }

@@ -14,7 +14,10 @@ import (
 // other's state). The kernel drops the lock when the process dies, even by
 // SIGKILL, so a crash never leaves the directory locked.
 func lockDir(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	// Only a regular file is a lock: a FIFO, device or symbolic link put
+	// there is refused without blocking (ErrNotRegular), so the caller can
+	// move it aside.
+	f, _, err := openRegular(path, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open lock file: %w", err)
 	}

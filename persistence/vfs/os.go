@@ -25,22 +25,24 @@ func (OS) CreateExclusive(name string) (File, error) {
 	return os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o644)
 }
 
-func (OS) ReadFile(name string) ([]byte, error)      { return os.ReadFile(name) }
-func (OS) ReadDir(dir string) ([]fs.DirEntry, error) { return os.ReadDir(dir) }
-func (OS) Lstat(name string) (fs.FileInfo, error)    { return os.Lstat(name) }
-func (OS) Rename(oldpath, newpath string) error      { return os.Rename(oldpath, newpath) }
-func (OS) Link(oldpath, newpath string) error        { return os.Link(oldpath, newpath) }
-func (OS) Remove(name string) error                  { return os.Remove(name) }
+func (OS) ReadFile(name string, limit int64) ([]byte, error) { return readRegular(name, limit) }
+func (OS) ReadDir(dir string) ([]fs.DirEntry, error)         { return os.ReadDir(dir) }
+func (OS) Lstat(name string) (fs.FileInfo, error)            { return os.Lstat(name) }
+func (OS) Rename(oldpath, newpath string) error              { return os.Rename(oldpath, newpath) }
+func (OS) Link(oldpath, newpath string) error                { return os.Link(oldpath, newpath) }
+func (OS) Remove(name string) error                          { return os.Remove(name) }
 
 func (OS) Truncate(name string, size int64) error {
-	if err := os.Truncate(name, size); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(name, os.O_RDWR, 0)
+	// Through the opened descriptor, so a symbolic link or a FIFO put in
+	// place of a segment is refused, not followed or waited on.
+	f, _, err := openRegular(name, os.O_RDWR, 0)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
+	if err := f.Truncate(size); err != nil {
+		return err
+	}
 	return f.Sync()
 }
 

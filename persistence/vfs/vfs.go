@@ -8,8 +8,18 @@
 package vfs
 
 import (
+	"errors"
 	"io"
 	"io/fs"
+)
+
+// Errors of ReadFile that callers branch on (wrapped in *fs.PathError).
+var (
+	// ErrNotRegular: the name is a symbolic link, FIFO, device, socket or
+	// directory, which the persistence layer never reads.
+	ErrNotRegular = errors.New("not a regular file")
+	// ErrTooLarge: the file is larger than the reader allows.
+	ErrTooLarge = errors.New("file larger than allowed")
 )
 
 // File is a file open for writing.
@@ -30,7 +40,12 @@ type FS interface {
 	// CreateExclusive creates a new file for appending; it fails if the
 	// name exists.
 	CreateExclusive(name string) (File, error)
-	ReadFile(name string) ([]byte, error)
+	// ReadFile reads a whole regular file of at most limit bytes. It
+	// never follows a symbolic link and never blocks on what is not a
+	// regular file (a FIFO, a device, a socket): those fail with
+	// ErrNotRegular, a larger file with ErrTooLarge, before any of it is
+	// held in memory.
+	ReadFile(name string, limit int64) ([]byte, error)
 	ReadDir(dir string) ([]fs.DirEntry, error)
 	Lstat(name string) (fs.FileInfo, error)
 	Rename(oldpath, newpath string) error

@@ -262,13 +262,17 @@ func (f *FS) lookupFile(op, p string) (*file, error) {
 	}
 }
 
-// ReadFile implements vfs.FS.
-func (f *FS) ReadFile(name string) ([]byte, error) {
+// ReadFile implements vfs.FS. The model holds only regular files and
+// directories, so the limit is the only check beyond existence.
+func (f *FS) ReadFile(name string, limit int64) ([]byte, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	nf, err := f.lookupFile("open", name)
 	if err != nil {
 		return nil, err
+	}
+	if int64(len(nf.data)) > limit {
+		return nil, perr("read", name, fmt.Errorf("%w: %d bytes, the limit is %d", vfs.ErrTooLarge, len(nf.data), limit))
 	}
 	return slices.Clone(nf.data), nil
 }

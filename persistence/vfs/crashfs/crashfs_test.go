@@ -26,7 +26,7 @@ func write(t *testing.T, f *FS, name, data string, sync bool) {
 }
 
 func read(f *FS, name string) string {
-	b, err := f.ReadFile(name)
+	b, err := f.ReadFile(name, 1<<30)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "<missing>"
 	} else if err != nil {
@@ -143,7 +143,7 @@ func TestOpsAreCountedAndReported(t *testing.T) {
 
 func TestErrors(t *testing.T) {
 	f := New()
-	if _, err := f.ReadFile("/nope"); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := f.ReadFile("/nope", 1<<30); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("read missing: %v", err)
 	}
 	write(t, f, "/a", "x", false)

@@ -131,11 +131,11 @@ func (f *FS) CreateExclusive(name string) (vfs.File, error) {
 	return f.wrap(f.inner.CreateExclusive(name))
 }
 
-func (f *FS) ReadFile(name string) ([]byte, error) {
+func (f *FS) ReadFile(name string, limit int64) ([]byte, error) {
 	if err := f.check(Read, name); err != nil {
 		return nil, err
 	}
-	return f.inner.ReadFile(name)
+	return f.inner.ReadFile(name, limit)
 }
 
 func (f *FS) ReadDir(dir string) ([]fs.DirEntry, error) {

@@ -1,0 +1,94 @@
+//go:build unix
+
+package vfs
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"syscall"
+)
+
+// safeOpenFlags open a name without following a symbolic link (O_NOFOLLOW
+// fails with ELOOP on one) and without blocking: opening a FIFO for
+// reading waits for a writer, forever, unless O_NONBLOCK is set.
+const safeOpenFlags = syscall.O_NOFOLLOW | syscall.O_NONBLOCK | syscall.O_CLOEXEC
+
+// openRegular opens name with flag plus safeOpenFlags and checks, on the
+// opened descriptor (no race with a rename in between), that it is a
+// regular file.
+func openRegular(name string, flag int, perm fs.FileMode) (*os.File, fs.FileInfo, error) {
+	f, err := os.OpenFile(name, flag|safeOpenFlags, perm)
+	if err != nil {
+		if errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.ENXIO) || errors.Is(err, syscall.EISDIR) {
+			// ELOOP: a symbolic link; ENXIO: a socket or a FIFO without
+			// a reader (write side); EISDIR: a directory.
+			return nil, nil, &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("%w (%v)", ErrNotRegular, unwrapPath(err))}
+		}
+		return nil, nil, err
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	if !info.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("%w (%s)", ErrNotRegular, kind(info.Mode()))}
+	}
+	return f, info, nil
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// kind names a file mode for error messages.
+func kind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "is a symbolic link"
+	case m&fs.ModeNamedPipe != 0:
+		return "is a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "is a socket"
+	case m&fs.ModeDevice != 0:
+		return "is a device"
+	case m.IsDir():
+		return "is a directory"
+	}
+	return "is a " + m.Type().String() + " file"
+}
+
+// readRegular reads name whole, refusing what is not a regular file and
+// anything over limit. The size is checked on the descriptor before the
+// read, and the read itself is bounded too (limit+1): a file that grows
+// while it is read, or lies about its size (/proc), is caught either way.
+func readRegular(name string, limit int64) ([]byte, error) {
+	f, info, err := openRegular(name, os.O_RDONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if info.Size() > limit {
+		return nil, tooLarge(name, info.Size(), limit)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, tooLarge(name, int64(len(b)), limit)
+	}
+	return b, nil
+}
+
+func tooLarge(name string, size, limit int64) error {
+	return &fs.PathError{Op: "read", Path: name, Err: fmt.Errorf("%w: %d bytes or more, the limit is %d", ErrTooLarge, size, limit)}
+}
