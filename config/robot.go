@@ -42,6 +42,9 @@ type Persistence struct {
 	SnapshotStorage *Backend `yaml:"snapshot_storage"`
 	// KeepGenerations is how many old commits recovery can fall back to.
 	KeepGenerations int `yaml:"keep_generations"`
+	// MaxFileBytes is the largest module file read at start-up (0: the
+	// default, 64 MiB); a larger one is moved aside unread.
+	MaxFileBytes int64 `yaml:"max_file_bytes"`
 	// Journal bounds the input journal (sources opt in, e.g.
 	// hardware.lizard.journal).
 	Journal *Journal `yaml:"journal"`
@@ -196,6 +199,9 @@ func (r *Robot) Validate() error {
 	}
 	if p.KeepGenerations < 0 {
 		errs = append(errs, errors.New("persistence.keep_generations: must not be negative"))
+	}
+	if p.MaxFileBytes < 0 {
+		errs = append(errs, errors.New("persistence.max_file_bytes: must not be negative"))
 	}
 	if s := r.BackupSchedule; s != nil {
 		if s.BackupCount < 0 {

@@ -56,6 +56,14 @@ func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalidArchive, fmt.Sprintf(format, args...))
 }
 
+// ErrArchiveTooLarge is wrapped, beside ErrInvalidArchive, by the errors
+// of an archive over Limits (the HTTP API answers 413 for it).
+var ErrArchiveTooLarge = errors.New("archive over the size limits")
+
+func tooLarge(format string, args ...any) error {
+	return fmt.Errorf("%w: %w: %s", ErrInvalidArchive, ErrArchiveTooLarge, fmt.Sprintf(format, args...))
+}
+
 func readTarGz(r io.Reader, lim Limits) (*Archive, error) {
 	gz, err := gzip.NewReader(r)
 	if err != nil {
@@ -75,12 +83,12 @@ func readTarGz(r io.Reader, lim Limits) (*Archive, error) {
 		}
 		if err != nil {
 			if lr.N <= 0 {
-				return nil, invalid("archive expands beyond %d bytes", budget)
+				return nil, tooLarge("archive expands beyond %d bytes", budget)
 			}
 			return nil, invalid("corrupt tar after %d entries: %v", n, err)
 		}
 		if n >= lim.MaxEntries {
-			return nil, invalid("more than %d entries", lim.MaxEntries)
+			return nil, tooLarge("more than %d entries", lim.MaxEntries)
 		}
 		name := h.Name
 		if err := checkEntryName(name); err != nil {
@@ -93,10 +101,10 @@ func readTarGz(r io.Reader, lim Limits) (*Archive, error) {
 			return nil, invalid("entry %q appears twice", name)
 		}
 		if h.Size > lim.MaxFile {
-			return nil, invalid("entry %q is %d bytes, more than the %d allowed", name, h.Size, lim.MaxFile)
+			return nil, tooLarge("entry %q is %d bytes, more than the %d allowed", name, h.Size, lim.MaxFile)
 		}
 		if total += h.Size; total > lim.MaxTotal {
-			return nil, invalid("files add up to more than %d bytes", lim.MaxTotal)
+			return nil, tooLarge("files add up to more than %d bytes", lim.MaxTotal)
 		}
 		b, err := io.ReadAll(io.LimitReader(tr, lim.MaxFile+1))
 		if err != nil || int64(len(b)) != h.Size {
@@ -201,7 +209,7 @@ func readRoSysExport(r io.Reader, lim Limits) (*Archive, error) {
 		return nil, fmt.Errorf("%w: read: %w", ErrInvalidArchive, err)
 	}
 	if int64(len(b)) > lim.MaxTotal {
-		return nil, invalid("more than %d bytes", lim.MaxTotal)
+		return nil, tooLarge("more than %d bytes", lim.MaxTotal)
 	}
 	if t := bytes.TrimSpace(b); len(t) == 0 || t[0] != '{' {
 		return nil, invalid("neither a .tar.gz export nor a RoSys export.json (a JSON object)")

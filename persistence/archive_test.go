@@ -172,7 +172,7 @@ func TestFailedImportChangesNothing(t *testing.T) {
 func TestImportRefusesNewerSchema(t *testing.T) {
 	src := t.TempDir()
 	s := persistencetest.Open(t, src)
-	mustRegisterRestore(t, s, "m", persistence.NewValue(5, persistence.WithSchema(3, nil)))
+	mustRegisterRestore(t, s, "m", persistence.NewValue(5, persistence.WithSchema[int](3, nil)))
 	var buf bytes.Buffer
 	if _, err := s.Export(context.Background(), &buf, "new"); err != nil {
 		t.Fatal(err)

@@ -62,6 +62,8 @@ type Config struct {
 	PersistenceMode     PersistenceMode
 	ContinueAfterReplay bool
 	KeepGenerations     int
+	// MaxFileBytes bounds one module file read (0: DefaultMaxFileBytes).
+	MaxFileBytes int64
 }
 
 // ConfigOption adjusts a Config made by SimpleConfig.
@@ -121,7 +123,7 @@ func OpenConfig(localDir, robot string, cfg Config, log *zap.Logger, opts ...Opt
 		}
 		opts = append(opts, WithMirror(m))
 	}
-	base := []Option{WithLogger(log), WithAccess(cfg.SnapshotAccess), WithMode(cfg.PersistenceMode)}
+	base := []Option{WithLogger(log), WithAccess(cfg.SnapshotAccess), WithMode(cfg.PersistenceMode), WithMaxFileBytes(cfg.MaxFileBytes)}
 	return Open(localDir, append(base, opts...)...)
 }
 

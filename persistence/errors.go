@@ -21,6 +21,8 @@ var (
 	// this program does not know. Like ErrNewerSchema, it is kept aside
 	// unchanged, never read as something else and never overwritten.
 	ErrUnknownFormat = errors.New("file is in a format this program does not know")
+	// ErrInvalidValue wraps the error of a Value's Validate check.
+	ErrInvalidValue = errors.New("invalid value")
 	// ErrLocked: another process holds the data directory.
 	ErrLocked = vfs.ErrLocked
 	// ErrReadOnly refuses changes to a store opened for replay.

@@ -23,7 +23,7 @@ func FuzzDecodeFile(f *testing.F) {
 		if err != nil {
 			return
 		}
-		v := NewValue(map[string]float64{"value": 1}, WithSchema(3, map[int]Migration{
+		v := NewValue(map[string]float64{"value": 1}, WithSchema[map[string]float64](3, map[int]Migration{
 			1: func(d json.RawMessage) (json.RawMessage, error) { return d, nil },
 			2: func(d json.RawMessage) (json.RawMessage, error) { return d, nil },
 		}))

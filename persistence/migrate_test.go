@@ -42,7 +42,7 @@ func TestMigrationsRunInOrder(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, "drive", `{"format":"rosys-go/1","key":"drive","schema_version":1,"data":{"speed_cm":150}}`)
 	s := persistencetest.Open(t, dir)
-	v := persistence.NewValue(v3{Unit: "default"}, persistence.WithSchema(3, migrations))
+	v := persistence.NewValue(v3{Unit: "default"}, persistence.WithSchema[v3](3, migrations))
 	mustRegisterRestore(t, s, "drive", v)
 	if got := v.Get(); got != (v3{Speed: 1.5, Unit: "m/s"}) {
 		t.Fatalf("migrated to %+v", got)
@@ -62,7 +62,7 @@ func TestMissingMigrationKeepsFileAside(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, "drive", `{"format":"rosys-go/1","key":"drive","schema_version":1,"data":{"speed_cm":150}}`)
 	s := persistencetest.Open(t, dir)
-	v := persistence.NewValue(v3{Unit: "default"}, persistence.WithSchema(2, nil))
+	v := persistence.NewValue(v3{Unit: "default"}, persistence.WithSchema[v3](2, nil))
 	mustRegisterRestore(t, s, "drive", v)
 	st, _ := s.ModuleStatus("drive")
 	if v.Get().Unit != "default" || !strings.Contains(st.RestoreError, "no migration from schema version 1 to 2") || len(st.MovedAside) != 1 {

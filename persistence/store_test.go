@@ -85,7 +85,7 @@ func TestRoundTripManyModules(t *testing.T) {
 func TestFileIsReadableEnvelope(t *testing.T) {
 	dir := t.TempDir()
 	s := persistencetest.Open(t, dir)
-	v := persistence.NewValue(map[string]float64{"value": 1}, persistence.WithSchema(3, nil))
+	v := persistence.NewValue(map[string]float64{"value": 1}, persistence.WithSchema[map[string]float64](3, nil))
 	mustRegisterRestore(t, s, "model", v)
 	v.Set(map[string]float64{"value": 7.5})
 	if err := s.BackupRequested(context.Background()); err != nil {

@@ -27,6 +27,7 @@ type Value[T any] struct {
 	deep       bool
 	version    int
 	migrations map[int]Migration
+	validate   []func(T) error
 	onChange   []func(T)
 }
 
@@ -34,36 +35,40 @@ type Value[T any] struct {
 type Migration func(data json.RawMessage) (json.RawMessage, error)
 
 // ValueOption configures a Value.
-type ValueOption func(*valueConfig)
-
-type valueConfig struct {
-	version    int
-	migrations map[int]Migration
-}
+type ValueOption[T any] func(*Value[T])
 
 // WithSchema declares the schema version the Value writes and the
 // migrations from older versions: migrations[n] turns version n into n+1.
-func WithSchema(version int, migrations map[int]Migration) ValueOption {
-	return func(c *valueConfig) {
-		c.version = version
-		c.migrations = migrations
+func WithSchema[T any](version int, migrations map[int]Migration) ValueOption[T] {
+	return func(v *Value[T]) {
+		v.version = version
+		v.migrations = migrations
 	}
 }
 
+// Validate adds a check that every state restored into the Value must
+// pass (from its file at start-up, an import, an API PUT): data that
+// fails is refused with fn's error and the value keeps what it had. At
+// start-up such a file is treated as damaged: kept aside, and the previous
+// generation or the defaults used. Set and Update are the program's own
+// changes and are not checked.
+func Validate[T any](fn func(T) error) ValueOption[T] {
+	return func(v *Value[T]) { v.validate = append(v.validate, fn) }
+}
+
 // NewValue returns a Value holding a copy of defaults.
-func NewValue[T any](defaults T, opts ...ValueOption) *Value[T] {
-	cfg := valueConfig{version: 1}
-	for _, o := range opts {
-		o(&cfg)
-	}
+func NewValue[T any](defaults T, opts ...ValueOption[T]) *Value[T] {
 	deep := needsDeepCopy(reflect.TypeFor[T]())
-	return &Value[T]{
-		v:          deepCopy(defaults, deep),
-		def:        deepCopy(defaults, deep),
-		deep:       deep,
-		version:    cfg.version,
-		migrations: cfg.migrations,
+	v := &Value[T]{
+		v:       deepCopy(defaults, deep),
+		def:     deepCopy(defaults, deep),
+		deep:    deep,
+		version: 1,
 	}
+	for _, o := range opts {
+		o(v)
+	}
+	return v
 }
 
 // Get returns a copy of the current value. For a T without maps, slices or
@@ -124,6 +129,11 @@ func (v *Value[T]) restore(data json.RawMessage, strict bool) error {
 	x, err := fromJSON(data, v.def, strict)
 	if err != nil {
 		return err
+	}
+	for _, check := range v.validate {
+		if err := check(x); err != nil {
+			return fmt.Errorf("%w: %w", ErrInvalidValue, err)
+		}
 	}
 	v.mu.Lock()
 	v.v = x

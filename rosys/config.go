@@ -17,6 +17,15 @@ const (
 	DefaultRealtimePrio    = 10
 )
 
+// backupIntervalText describes BackupInterval for the log: a negative
+// interval is how "commit at once" is spelled inside, not a duration.
+func (c Config) backupIntervalText() string {
+	if c.BackupInterval < 0 {
+		return "0s (commit at once)"
+	}
+	return c.BackupInterval.String()
+}
+
 // Config configures a Runtime. The zero value of every field means its
 // default.
 type Config struct {

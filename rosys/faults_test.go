@@ -38,8 +38,10 @@ func TestRobotKeepsRunningWhenTheDiskFails(t *testing.T) {
 	ticks := r.Status().Control.Ticks
 	r.Forward(3 * time.Second)
 	st := r.Status()
-	if st.Backup.Failures != 3 || !strings.Contains(st.Backup.LastError, "no space left on device") {
-		t.Fatalf("backup status %+v: want 3 failures naming ENOSPC", st.Backup)
+	// Cycles at 2 s, then retries after 100, 200, 400 and 800 ms (2.1,
+	// 2.3, 2.7, 3.5 s); the next, 1.6 s later, is past the window.
+	if st.Backup.Failures != 5 || !strings.Contains(st.Backup.LastError, "no space left on device") {
+		t.Fatalf("backup status %+v: want 5 failures naming ENOSPC", st.Backup)
 	}
 	if !strings.Contains(st.Persistence[0].LastError, "no space left on device") || !st.Persistence[0].Pending {
 		t.Fatalf("module status %+v", st.Persistence[0])

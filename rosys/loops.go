@@ -54,16 +54,31 @@ type backupStats struct {
 	lastErr  atomic.Pointer[string] // nil after a good cycle
 }
 
+// Backoff between retries of a failed commit.
+const (
+	retryFirst = 100 * time.Millisecond
+	retryMax   = 10 * time.Second
+)
+
 // backupLoop commits requested backups once per BackupInterval, or as soon
 // as a module asks when the interval is negative. It runs apart from the
 // control loop, so a slow disk delays only the next backup.
+//
+// A failed commit is retried after 100 ms, doubling to 10 s, whatever the
+// interval: with "commit at once" nothing else would ever wake the loop
+// for a change whose write failed (a full disk), and a power cut would
+// take that acknowledged change once space was freed.
 func (r *Runtime) backupLoop(ctx context.Context) {
 	timer := r.clock.NewTimer()
 	defer timer.Stop()
+	var retry time.Duration // 0 after a good cycle
 	for {
 		next, wake := r.clock.Now().Add(r.cfg.BackupInterval), (<-chan struct{})(nil)
 		if r.cfg.BackupInterval < 0 {
 			next, wake = r.clock.Now().Add(24*time.Hour), r.store.Requests()
+		}
+		if at := r.clock.Now().Add(retry); retry > 0 && at.Before(next) {
+			next = at
 		}
 		if timer.SleepUntil(ctx, next, wake) != nil {
 			return
@@ -73,8 +88,10 @@ func (r *Runtime) backupLoop(ctx context.Context) {
 			r.backup.failures.Add(1) // the store logged each module's error
 			msg := err.Error()
 			r.backup.lastErr.Store(&msg)
+			retry = min(max(2*retry, retryFirst), retryMax)
 		} else {
 			r.backup.lastErr.Store(nil)
+			retry = 0
 		}
 		r.backup.cycles.Add(1)
 		r.backup.lastDur.Store(int64(time.Since(start)))

@@ -72,7 +72,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 	r.setState(StateRunning)
 	close(r.ready)
 	r.log.Info("running", zap.String("robot", r.cfg.Name), zap.Duration("control_period", r.cfg.ControlPeriod),
-		zap.Duration("backup_interval", r.cfg.BackupInterval), zap.Int("modules", len(order)))
+		zap.String("backup_interval", r.cfg.backupIntervalText()), zap.Int("modules", len(order)))
 
 	<-ctx.Done()
 	return r.shutdownAll(started, stopControl, controlDone, stopLoops, loopsDone)
@@ -197,6 +197,11 @@ func (r *Runtime) bounded(ctx context.Context, what string, fn func(context.Cont
 	case err := <-done:
 		return err
 	case <-ctx.Done():
+		select {
+		case err := <-done: // finished as the deadline passed: not given up
+			return err
+		default:
+		}
 		return fmt.Errorf("%s: gave up: %w", what, ctx.Err())
 	}
 }

@@ -86,7 +86,7 @@ func (r *Runtime) Status() Status {
 		st.Repeaters = append(st.Repeaters, rs)
 	}
 	st.Backup = BackupStatus{
-		IntervalS:   r.cfg.BackupInterval.Seconds(),
+		IntervalS:   max(r.cfg.BackupInterval, 0).Seconds(), // 0: commit at once
 		Cycles:      r.backup.cycles.Load(),
 		Failures:    r.backup.failures.Load(),
 		LastCycleMS: float64(r.backup.lastDur.Load()) / 1e6,

@@ -2,13 +2,12 @@ package ui
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -33,7 +32,9 @@ type Server struct {
 	log      *zap.Logger
 	hardware func() any
 	mux      *http.ServeMux
+	listen   []net.IP // addresses this server listens on, for the Host check
 
+	imports   chan struct{} // one token per import that may run
 	closing   chan struct{}
 	closeOnce sync.Once
 }
@@ -47,6 +48,21 @@ type Option func(*Server)
 // "Authorization: Bearer <token>". Needed when listening beyond loopback.
 func WithToken(token string) Option { return func(s *Server) { s.token = token } }
 
+// WithListenAddr names the address the server listens on (host or
+// host:port), so that without a token a request naming it in its Host
+// header is served too, besides localhost and loopback addresses.
+func WithListenAddr(addr string) Option {
+	return func(s *Server) {
+		h := addr
+		if hh, _, err := net.SplitHostPort(addr); err == nil {
+			h = hh
+		}
+		if ip := net.ParseIP(strings.Trim(h, "[]")); ip != nil && !ip.IsUnspecified() {
+			s.listen = append(s.listen, ip)
+		}
+	}
+}
+
 // WithLogger sets the logger; the server names it "http".
 func WithLogger(l *zap.Logger) Option { return func(s *Server) { s.log = l } }
 
@@ -55,7 +71,8 @@ func WithHardware(fn func() any) Option { return func(s *Server) { s.hardware = 
 
 // NewServer serves the API of rt.
 func NewServer(rt *rosys.Runtime, opts ...Option) *Server {
-	s := &Server{rt: rt, store: rt.Store(), log: zap.NewNop(), mux: http.NewServeMux(), closing: make(chan struct{})}
+	s := &Server{rt: rt, store: rt.Store(), log: zap.NewNop(), mux: http.NewServeMux(), closing: make(chan struct{}),
+		imports: make(chan struct{}, 1)}
 	for _, o := range opts {
 		o(s)
 	}
@@ -70,40 +87,13 @@ func NewServer(rt *rosys.Runtime, opts ...Option) *Server {
 	return s
 }
 
-// ServeHTTP implements http.Handler: it checks the token and, for requests
-// that change state, that they come from this origin, before routing.
+// ServeHTTP implements http.Handler: it checks the token, the Host and,
+// for requests that change state, the Origin (see guard) before routing.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, "/api/") {
-		if s.token != "" && !s.authorized(r) {
-			writeError(w, http.StatusUnauthorized, errors.New("missing or wrong token: send Authorization: Bearer <token>"))
-			return
-		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead && !sameOrigin(r) {
-			writeError(w, http.StatusForbidden, fmt.Errorf("cross-origin request from %s refused", r.Header.Get("Origin")))
-			return
-		}
+	if !s.guard(w, r) {
+		return
 	}
 	s.mux.ServeHTTP(w, r)
-}
-
-func (s *Server) authorized(r *http.Request) bool {
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok {
-		got = r.URL.Query().Get("token") // for downloads started by a link
-	}
-	return subtle.ConstantTimeCompare([]byte(got), []byte(s.token)) == 1
-}
-
-// sameOrigin accepts requests without an Origin header (curl, scripts) and
-// those whose Origin is this host; browsers always send Origin on
-// cross-site writes, so a page elsewhere cannot steer the robot.
-func sameOrigin(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
-	u, err := url.Parse(origin)
-	return err == nil && u.Host == r.Host
 }
 
 type statusResponse struct {
@@ -198,6 +188,10 @@ func (s *Server) putModule(w http.ResponseWriter, r *http.Request) {
 		var v any
 		err := json.Unmarshal(body, &v)
 		writeError(w, http.StatusBadRequest, fmt.Errorf("body is not JSON: %w", err))
+		return
+	}
+	if err := checkBody(body); err != nil {
+		writeError(w, http.StatusBadRequest, err)
 		return
 	}
 	restore := mod.Restore

@@ -73,9 +73,16 @@ func TestTokenRequired(t *testing.T) {
 			}
 		}
 	}
-	req, _ := http.NewRequest("GET", srv.URL+"/api/status?token=s3cret", nil)
-	if code, _ := do(t, req); code != 200 {
-		t.Errorf("token as query parameter: %d", code)
+	// ?token= only where a browser cannot send a header.
+	for path, want := range map[string]int{"/api/status": 401, "/api/modules/model": 401, "/api/export": 200} {
+		req, _ := http.NewRequest("GET", srv.URL+path+"?token=s3cret", nil)
+		if code, _ := do(t, req); code != want {
+			t.Errorf("token as query parameter on %s: %d, want %d", path, code, want)
+		}
+	}
+	req, _ := http.NewRequest("PUT", srv.URL+"/api/modules/model?token=s3cret", strings.NewReader(`{"value": 3}`))
+	if code, _ := do(t, req); code != 401 {
+		t.Errorf("token as query parameter on a PUT: %d", code)
 	}
 	if m.Get().Value != 2 {
 		t.Fatalf("only the authorised PUT should have changed the value: %v", m.Get())

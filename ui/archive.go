@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"time"
 
 	"github.com/gorosys/rosys/persistence"
 	"go.uber.org/zap"
@@ -13,6 +15,11 @@ import (
 // MaxImportBytes bounds an uploaded archive (compressed); ReadArchive
 // bounds what it expands to.
 const MaxImportBytes = 64 << 20
+
+// transferTimeout bounds an export download or an import upload as a
+// whole: they may be larger than the server's ReadTimeout and WriteTimeout
+// allow for ordinary requests, but not endless.
+const transferTimeout = 2 * time.Minute
 
 // export flushes every module and sends the archive. It is built in memory
 // first, so a failure is a clean 500 instead of a truncated download.
@@ -27,6 +34,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, err)
 		return
 	}
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(transferTimeout))
 	name := fmt.Sprintf("%s-%s.tar.gz", s.rt.Name(), m.CreatedAt.Local().Format("2006-01-02-150405"))
 	w.Header().Set("Content-Type", "application/gzip")
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
@@ -36,20 +44,38 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 }
 
 // importArchive validates the uploaded archive completely, then imports
-// it into the running robot. Any problem: 400 naming the entry, nothing
-// changed.
+// it into the running robot. Any problem: 400 naming the entry (413 for
+// one over the limits), nothing changed. One import runs at a time; others
+// get 429 at once, before their body is read, so slow uploads cannot pile
+// up.
 func (s *Server) importArchive(w http.ResponseWriter, r *http.Request) {
 	if s.store == nil {
 		writeError(w, http.StatusNotFound, errors.New("this robot has no persistence"))
 		return
 	}
-	body := http.MaxBytesReader(w, r.Body, MaxImportBytes)
-	a, err := persistence.ReadArchive(body, persistence.DefaultLimits)
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		writeError(w, http.StatusRequestEntityTooLarge, fmt.Errorf("upload larger than %d bytes; nothing changed", MaxImportBytes))
+	if r.ContentLength > MaxImportBytes {
+		w.Header().Set("Connection", "close")
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Errorf("upload of %d bytes is larger than %d bytes; nothing changed", r.ContentLength, MaxImportBytes))
 		return
-	} else if err != nil {
+	}
+	select {
+	case s.imports <- struct{}{}:
+		defer func() { <-s.imports }()
+	default:
+		w.Header().Set("Retry-After", "5")
+		w.Header().Set("Connection", "close")
+		writeError(w, http.StatusTooManyRequests, errors.New("another import is running; try again when it has finished"))
+		return
+	}
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(transferTimeout))
+	body := &countingLimit{r: r.Body, left: MaxImportBytes}
+	a, err := persistence.ReadArchive(body, persistence.DefaultLimits)
+	switch {
+	case body.over || errors.Is(err, persistence.ErrArchiveTooLarge):
+		w.Header().Set("Connection", "close")
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Errorf("upload larger than %d bytes or expanding beyond the limits (%v); nothing changed", MaxImportBytes, err))
+		return
+	case err != nil:
 		writeError(w, http.StatusBadRequest, fmt.Errorf("%w; nothing changed", err))
 		return
 	}
@@ -60,3 +86,30 @@ func (s *Server) importArchive(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, res)
 }
+
+// countingLimit reads at most left bytes and remembers whether the body
+// had more: ReadArchive reports read errors as archive errors, so the
+// limit is known here whatever it wrapped them in.
+type countingLimit struct {
+	r    io.Reader
+	left int64
+	over bool
+}
+
+func (c *countingLimit) Read(p []byte) (int, error) {
+	if c.left < 0 {
+		return 0, errUploadTooLarge
+	}
+	if int64(len(p)) > c.left+1 {
+		p = p[:c.left+1]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	if c.left < 0 {
+		c.over = true
+		return n + int(c.left), errUploadTooLarge
+	}
+	return n, err
+}
+
+var errUploadTooLarge = errors.New("upload too large")

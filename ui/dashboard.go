@@ -51,6 +51,12 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, errStreaming)
 		return
 	}
+	// A stream outlives the server's ReadTimeout and WriteTimeout: the read
+	// deadline is lifted (an expired one would cancel the request, and a
+	// GET has no body to trickle), and each event gets its own write
+	// deadline, so a reader that stops reading is dropped, not waited on.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
@@ -70,6 +76,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				return
 			}
+			_ = rc.SetWriteDeadline(time.Now().Add(eventWriteTimeout))
 			if _, err := w.Write(append(append([]byte("data: "), b...), '\n', '\n')); err != nil {
 				return
 			}
@@ -84,6 +91,9 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 }
+
+// eventWriteTimeout bounds the write of one event to a dashboard.
+const eventWriteTimeout = 10 * time.Second
 
 // CloseStreams ends every event stream, so that http.Server.Shutdown does
 // not wait for open dashboards. Register it with RegisterOnShutdown.

@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/internal/demo"
@@ -95,6 +94,7 @@ func (a app) run(ctx context.Context, cfg *config.Robot, dataDir string, log *za
 		log.Info("replay finished; going live (continue_after_replay)")
 		return a.run(ctx, &live, dataDir, log)
 	}
+	softFiles := raiseFileLimit(log)
 	pcfg, err := persistenceConfig(cfg, dir)
 	if err != nil {
 		return err
@@ -163,8 +163,10 @@ func (a app) run(ctx context.Context, cfg *config.Robot, dataDir string, log *za
 		if err != nil {
 			return fmt.Errorf("http: %w", err)
 		}
-		api := ui.NewServer(rt, ui.WithToken(cfg.Token()), ui.WithLogger(log), ui.WithHardware(robot.Hardware))
-		srv = &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
+		ln = newLimitListener(ln, connLimit(softFiles), log.Named("http"))
+		api := ui.NewServer(rt, ui.WithToken(cfg.Token()), ui.WithLogger(log), ui.WithHardware(robot.Hardware),
+			ui.WithListenAddr(ln.Addr().String()))
+		srv = newHTTPServer(api)
 		srv.RegisterOnShutdown(api.CloseStreams)
 		// Serve only once modules are restored: a PUT before that would be
 		// overwritten by the restore.
@@ -180,7 +182,7 @@ func (a app) run(ctx context.Context, cfg *config.Robot, dataDir string, log *za
 			}
 		}()
 		// Stop taking changes before the final flush, so none comes after it.
-		rt.OnShutdown(func(ctx context.Context) { _ = srv.Shutdown(ctx) })
+		rt.OnShutdown(func(ctx context.Context) { shutdownHTTP(ctx, srv, log.Named("http")) })
 		defer srv.Close()
 	}
 	log.Info("starting", zap.String("robot", cfg.Name), zap.String("board", board.Name),

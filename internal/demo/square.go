@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"fmt"
 	"math"
 	"sync/atomic"
 	"time"
@@ -15,6 +16,27 @@ type SquareSettings struct {
 	Side      float64 `json:"side"`       // m
 	Speed     float64 `json:"speed"`      // m/s
 	TurnSpeed float64 `json:"turn_speed"` // rad/s
+}
+
+// Bounds of the square's settings: what a field robot can physically do.
+const (
+	maxSide      = 1000.0 // m
+	maxSpeed     = 5.0    // m/s
+	maxTurnSpeed = 10.0   // rad/s
+)
+
+// check refuses settings no robot can drive: a side or speed that is not
+// positive, beyond its bound, or not a number.
+func (c SquareSettings) check() error {
+	for _, f := range []struct {
+		name     string
+		v, limit float64
+	}{{"side", c.Side, maxSide}, {"speed", c.Speed, maxSpeed}, {"turn_speed", c.TurnSpeed, maxTurnSpeed}} {
+		if math.IsNaN(f.v) || f.v <= 0 || f.v > f.limit {
+			return fmt.Errorf("%s %v is out of range (0, %v]", f.name, f.v, f.limit)
+		}
+	}
+	return nil
 }
 
 // Square drives the robot around a square, on the control loop.
@@ -47,7 +69,8 @@ var phaseNames = [...]string{"driving", "turning", "stopped"}
 // NewSquare returns an enabled square of 1 m sides.
 func NewSquare(w hardware.Wheels, o hardware.Odometer, e hardware.EStop) *Square {
 	return &Square{
-		Settings: persistence.NewValue(SquareSettings{Enabled: true, Side: 1, Speed: 0.3, TurnSpeed: 0.6}),
+		Settings: persistence.NewValue(SquareSettings{Enabled: true, Side: 1, Speed: 0.3, TurnSpeed: 0.6},
+			persistence.Validate(SquareSettings.check)),
 		wheels:   w, odo: o, estop: e,
 	}
 }

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Bounds on HTTP clients, so that slow or many clients cannot take the
+// descriptors, memory or time that the robot needs.
+const (
+	httpReadHeaderTimeout = 10 * time.Second
+	// httpReadTimeout bounds reading a whole request, body included: a
+	// client trickling a body a byte at a time is cut off. Imports extend
+	// it for themselves (ui.transferTimeout), one at a time.
+	httpReadTimeout = 20 * time.Second
+	// httpWriteTimeout bounds a response; longer than a PUT ?sync=1 may
+	// wait for durability (30 s). Exports and event streams set their own.
+	httpWriteTimeout = 45 * time.Second
+	httpIdleTimeout  = 60 * time.Second
+	httpMaxHeader    = 64 << 10
+	// httpMaxConns caps open connections; fewer when the descriptor limit
+	// is low (see connLimit).
+	httpMaxConns = 128
+	// fdReserve descriptors are never given to HTTP clients: backups
+	// (up to 4 files at once, the directory, .prev links), the mirror,
+	// the journal, the daily archive and the final flush need them.
+	fdReserve = 64
+	// httpShutdownGrace is how long shutdown waits for requests in flight
+	// before it closes their connections: a slow client must not eat the
+	// time the drivers and the final flush are given.
+	httpShutdownGrace = 2 * time.Second
+)
+
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: httpReadHeaderTimeout,
+		ReadTimeout:       httpReadTimeout,
+		WriteTimeout:      httpWriteTimeout,
+		IdleTimeout:       httpIdleTimeout,
+		MaxHeaderBytes:    httpMaxHeader,
+	}
+}
+
+// shutdownHTTP stops taking requests, waits a little for those in flight,
+// then closes what is left (slow uploads, streams), all within ctx.
+func shutdownHTTP(ctx context.Context, srv *http.Server, log *zap.Logger) {
+	sctx, cancel := context.WithTimeout(ctx, httpShutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("http: requests still in flight at shutdown; their connections were closed", zap.Error(err))
+		_ = srv.Close()
+	}
+}
+
+// raiseFileLimit lifts the soft limit on open descriptors to the hard
+// limit (systemd's default soft limit is 1024, its hard limit far higher),
+// and returns the soft limit in force.
+func raiseFileLimit(log *zap.Logger) uint64 {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return 1024
+	}
+	if lim.Cur < lim.Max {
+		want := lim
+		want.Cur = lim.Max
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &want); err == nil {
+			lim.Cur = want.Cur
+		} else {
+			log.Warn("cannot raise the open-files limit", zap.Uint64("soft", lim.Cur), zap.Uint64("hard", lim.Max), zap.Error(err))
+		}
+	}
+	return lim.Cur
+}
+
+// connLimit is how many HTTP connections may be open: httpMaxConns, or
+// fewer so that fdReserve descriptors stay free beside those open now.
+func connLimit(soft uint64) int {
+	open := uint64(64) // a guess when /proc is missing
+	if fds, err := os.ReadDir("/proc/self/fd"); err == nil {
+		open = uint64(len(fds))
+	}
+	if soft <= open+fdReserve+2 {
+		return 2
+	}
+	return int(min(soft-open-fdReserve, httpMaxConns))
+}
+
+// limitListener accepts at most max connections at once. One more is
+// answered 503 and closed at once instead of being held: the client learns
+// why, and the descriptor is back in a moment.
+type limitListener struct {
+	net.Listener
+	slots chan struct{}
+	log   *zap.Logger
+	once  sync.Once
+}
+
+func newLimitListener(ln net.Listener, max int, log *zap.Logger) net.Listener {
+	return &limitListener{Listener: ln, slots: make(chan struct{}, max), log: log}
+}
+
+const busyResponse = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 5\r\nConnection: close\r\nContent-Length: 52\r\n\r\n{\"error\":\"too many connections; try again shortly\"}\n"
+
+func (l *limitListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		select {
+		case l.slots <- struct{}{}:
+			return &slotConn{Conn: c, release: func() { <-l.slots }}, nil
+		default:
+			l.once.Do(func() {
+				l.log.Warn("http: connection limit reached; refusing connections with 503", zap.Int("limit", cap(l.slots)))
+			})
+			_ = c.SetWriteDeadline(time.Now().Add(time.Second))
+			_, _ = c.Write([]byte(busyResponse))
+			_ = c.Close()
+		}
+	}
+}
+
+// slotConn gives its slot back once, when closed.
+type slotConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *slotConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.release)
+	return err
+}
