@@ -309,7 +309,16 @@ func TestHostileArchives(t *testing.T) {
 			return es
 		}()), "more than 8 entries"},
 		"not an archive": {[]byte("\x00\x01garbage"), "neither a .tar.gz"},
-		"truncated":      {build([]entry{{name: "manifest.json", body: man}, {name: "modules/model.json", body: good}})[:40], "invalid archive"},
+		// Issue 12: directory entries, even modules/, are refused; files of
+		// ours are never taken for a RoSys export.json.
+		"modules directory":           {build([]entry{{name: "manifest.json", body: man}, {name: "modules/", typ: tar.TypeDir}, {name: "modules/model.json", body: good}}), `"modules/" is a directory`},
+		"other directory":             {build([]entry{{name: "manifest.json", body: man}, {name: "modules/x/", typ: tar.TypeDir}}), `"modules/x/"`},
+		"module file as export":       {[]byte(good), `a rosys-go file (format "rosys-go/1")`},
+		"newer module file":           {[]byte(strings.Replace(good, "rosys-go/1", "rosys-go/2", 1)), `(format "rosys-go/2")`},
+		"manifest as export":          {[]byte(man), `(format "rosys-go-archive/1")`},
+		"envelope inside":             {[]byte(`{"model": ` + good + `}`), `module "model" holds a rosys-go file`},
+		"RoSys export over the limit": {[]byte(`{"model": {"v": "` + strings.Repeat("x", 1<<20) + `"}}`), "more than 1048576 bytes"},
+		"truncated":                   {build([]entry{{name: "manifest.json", body: man}, {name: "modules/model.json", body: good}})[:40], "invalid archive"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := persistence.ReadArchive(bytes.NewReader(tc.data), tight)
@@ -321,6 +330,11 @@ func TestHostileArchives(t *testing.T) {
 			}
 			if !errors.Is(err, persistence.ErrInvalidArchive) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one containing %q", err, tc.want)
+			}
+			// Only size limits are ErrArchiveTooLarge (HTTP 413).
+			tooBig := map[string]bool{"file too big": true, "gzip bomb": true, "too many entries": true, "RoSys export over the limit": true}
+			if errors.Is(err, persistence.ErrArchiveTooLarge) != tooBig[name] {
+				t.Fatalf("%v: ErrArchiveTooLarge is %v, want %v", err, !tooBig[name], tooBig[name])
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package persistence_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,11 +44,36 @@ var corruptCases = []struct {
 			t.Fatal(err)
 		}
 	}, wantErr: "is a directory"},
+	// Hostile files (issue 12): none may be opened for reading, block
+	// start-up, or be read into memory.
+	{name: "fifo", setup: mkfifo, wantErr: "not a regular file (is a named pipe)"},
+	{name: "symlink to /dev/zero", setup: symlinkTo("/dev/zero"), wantErr: "not a regular file"},
+	{name: "symlink loop", setup: symlinkLoop, wantErr: "not a regular file"},
+	{name: "dangling symlink", setup: symlinkTo("/nonexistent/x"), wantErr: "not a regular file"},
+	{name: "socket", setup: mksocket, wantErr: "not a regular file"},
+	{name: "zero device node", setup: mkZeroDevice, wantErr: "not a regular file (is a device)"},
+	{name: "sparse 4 GiB", setup: sparse(4 << 30), wantErr: "file larger than allowed"},
+	{name: "just over the limit", setup: sparse(persistence.DefaultMaxFileBytes + 1), wantErr: "file larger than allowed"},
+	// Files of ours in a format or version this program does not know
+	// are never read as plain RoSys data.
+	{name: "newer envelope format", content: `{"format":"rosys-go/2","key":"m","schema_version":1,"data":{"Speed":9}}`, wantErr: "format this program does not know"},
+	{name: "other rosys-go format", content: `{"format":"rosys-go-archive/1","files":[]}`, wantErr: "format this program does not know"},
+	{name: "envelope shape, foreign format", content: `{"format":"acme/1","key":"m","schema_version":1,"data":{"Speed":9}}`, wantErr: `format "acme/1"`},
+	{name: "envelope shape, empty format", content: `{"format":"","key":"m","schema_version":1,"data":{"Speed":9}}`, wantErr: "format this program does not know"},
+	{name: "fails validation", content: `{"format":"rosys-go/1","key":"m","schema_version":1,"data":{"Speed":-3}}`, wantErr: "invalid value: speed -3 is negative"},
+	{name: "plain fails validation", content: `{"Speed":-1}`, wantErr: "invalid value"},
 	{name: "unreadable", setup: func(t *testing.T, path string) {
 		if err := os.WriteFile(path, []byte(`{"Speed":5}`), 0o000); err != nil {
 			t.Fatal(err)
 		}
 	}, wantErr: "permission denied"},
+}
+
+func checkSettings(s settings) error {
+	if s.Speed < 0 {
+		return fmt.Errorf("speed %d is negative", s.Speed)
+	}
+	return nil
 }
 
 func TestCorruptFileFallsBackToDefaults(t *testing.T) { testCorrupt(t, false) }
@@ -70,7 +96,7 @@ func testCorrupt(t *testing.T, withPrev bool) {
 				}
 			}
 			s := persistencetest.Open(t, dir)
-			v := persistence.NewValue(defaultSettings)
+			v := persistence.NewValue(defaultSettings, persistence.Validate(checkSettings))
 			if err := s.Register("m", v); err != nil {
 				t.Fatal(err)
 			}

@@ -2,7 +2,10 @@ package persistence_test
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 
@@ -110,5 +113,53 @@ func TestValueConcurrentUse(t *testing.T) {
 	wg.Wait()
 	if len(v.Get().Tags) != 4 {
 		t.Fatal(v.Get())
+	}
+}
+
+func TestValueValidateRefusesRestoredData(t *testing.T) {
+	type speeds struct{ Max, Min float64 }
+	calls := 0
+	v := persistence.NewValue(speeds{Max: 1, Min: 0},
+		persistence.Validate(func(s speeds) error {
+			calls++
+			if s.Max <= 0 || s.Max > 5 {
+				return fmt.Errorf("max %v out of range (0, 5]", s.Max)
+			}
+			return nil
+		}),
+		persistence.Validate(func(s speeds) error {
+			if s.Min > s.Max {
+				return errors.New("min above max")
+			}
+			return nil
+		}),
+		persistence.WithSchema[speeds](1, nil))
+	changes := 0
+	v.OnChange(func(speeds) { changes++ })
+	for _, tc := range []struct {
+		data, want string
+	}{
+		{`{"Max": -1}`, "max -1 out of range"},
+		{`{"Max": 1e308}`, "max 1e+308 out of range"},
+		{`{"Max": 2, "Min": 3}`, "min above max"},
+	} {
+		for name, restore := range map[string]func(json.RawMessage) error{"Restore": v.Restore, "RestoreStrict": v.RestoreStrict} {
+			err := restore(json.RawMessage(tc.data))
+			if !errors.Is(err, persistence.ErrInvalidValue) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s(%s) = %v, want %q", name, tc.data, err, tc.want)
+			}
+		}
+	}
+	if got := v.Get(); got != (speeds{Max: 1}) || changes != 0 {
+		t.Fatalf("refused data changed the value: %+v, %d changes", got, changes)
+	}
+	if err := v.Restore(json.RawMessage(`{"Max": 4}`)); err != nil || v.Get().Max != 4 || changes != 1 {
+		t.Fatalf("valid data: %v %+v", err, v.Get())
+	}
+	// Set is the program's own change and is not checked.
+	before := calls
+	v.Set(speeds{Max: 100})
+	if calls != before || v.Get().Max != 100 {
+		t.Fatalf("Set was validated")
 	}
 }
