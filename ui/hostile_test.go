@@ -30,6 +30,16 @@ func TestHostileRequestsChangeNothing(t *testing.T) {
 		{"wrong token", "PUT", "/api/modules/model", `{"value": 9}`, "", "guess", 401},
 		{"cross-origin", "PUT", "/api/modules/model", `{"value": 9}`, "http://evil.example", "s3cret", 403},
 		{"import garbage", "POST", "/api/import", "not an archive", "", "s3cret", 400},
+		// Issue 12.
+		{"null body", "PUT", "/api/modules/model", `null`, "", "s3cret", 400},
+		{"null body with spaces", "PUT", "/api/modules/model", " \n null \t", "", "s3cret", 400},
+		{"duplicate key, last wins", "PUT", "/api/modules/model", `{"value": 1, "value": 9}`, "", "s3cret", 400},
+		{"duplicate key, first wins", "PUT", "/api/modules/model", `{"value": 9, "value": 1}`, "", "s3cret", 400},
+		{"nested duplicate key", "PUT", "/api/modules/model", `{"value": 1, "x": {"a": 1, "a": 2}}`, "", "s3cret", 400},
+		{"duplicate key in array", "PUT", "/api/modules/model", `{"value": 1, "x": [{"a": 1, "a": 2}]}`, "", "s3cret", 400},
+		{"deep nesting", "PUT", "/api/modules/model", strings.Repeat("[", 100) + strings.Repeat("]", 100), "", "s3cret", 400},
+		{"token in query on a PUT", "PUT", "/api/modules/model?token=s3cret", `{"value": 9}`, "", "", 401},
+		{"token in query on an import", "POST", "/api/import?token=s3cret", `{"model": {"value": 9}}`, "", "", 401},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req, _ := http.NewRequest(tc.method, srv.URL+tc.path, bytes.NewBufferString(tc.body))
