@@ -71,7 +71,7 @@ func NewSquare(w hardware.Wheels, o hardware.Odometer, e hardware.EStop) *Square
 	return &Square{
 		Settings: persistence.NewValue(SquareSettings{Enabled: true, Side: 1, Speed: 0.3, TurnSpeed: 0.6},
 			persistence.Validate(SquareSettings.check)),
-		wheels:   w, odo: o, estop: e,
+		wheels: w, odo: o, estop: e,
 	}
 }
 
