@@ -23,6 +23,7 @@ persistence:
   persistence_mode: persisting
   continue_after_replay: true
   keep_generations: 5
+  max_file_bytes: 1048576
   backend:
     filesystem: {path: ~/.rosys}
 backup_schedule: {time: "03:00", directory: ~/.rosys_backup, backup_count: 100}
@@ -41,7 +42,7 @@ func TestParseFull(t *testing.T) {
 	}
 	p := r.Persistence
 	if p.SnapshotInterval == nil || p.SnapshotInterval.D() != 0 || p.SnapshotAccess != "full" ||
-		p.PersistenceMode != "persisting" || !*p.ContinueAfterReplay || p.Backend.Filesystem.Path != "~/.rosys" || p.KeepGenerations != 5 {
+		p.PersistenceMode != "persisting" || !*p.ContinueAfterReplay || p.Backend.Filesystem.Path != "~/.rosys" || p.KeepGenerations != 5 || p.MaxFileBytes != 1<<20 {
 		t.Fatalf("persistence %+v", p)
 	}
 	if h, m := r.BackupSchedule.Time.HourMinute(); h != 3 || m != 0 || r.BackupSchedule.BackupCount != 100 {
@@ -72,24 +73,25 @@ func TestDefaults(t *testing.T) {
 func TestBadConfigsNameKeyAndLine(t *testing.T) {
 	t.Setenv("ROSYS_HTTP_TOKEN", "")
 	for name, tc := range map[string]struct{ yaml, want string }{
-		"unknown key":      {"name: x\ncontrol_perod: 10ms\n", "line 2: unknown key control_perod"},
-		"unknown nested":   {"persistence:\n  snapshot_intervall: 1s\n", "line 2: unknown key snapshot_intervall"},
-		"wrong type":       {"name: [1, 2]\n", "line 1: cannot unmarshal !!seq into string"},
-		"bare number":      {"control_period: 10\n", `line 1: "10" is not a duration with a unit`},
-		"negative":         {"control_period: -1s\n", "line 1: duration -1s is negative"},
-		"bad enum":         {"persistence:\n  snapshot_access: fulll\n", `line 2: snapshot_access "fulll" is not one of full, record, replay, offsets_only`},
-		"bad board":        {"board: rpi9\n", `line 1: board "rpi9" is not one of`},
-		"bad time":         {"backup_schedule: {time: \"25:00\"}\n", `line 1: "25:00" is not a time of day`},
-		"bad baud type":    {"hardware:\n  lizard: {baud: fast}\n", "line 2: cannot unmarshal !!str `fast` into int"},
-		"open http":        {"http: 0.0.0.0:8080\n", "set http_token"},
-		"bad http":         {"http: localhost\n", `http: "localhost" is not host:port`},
-		"two backends":     {"persistence:\n  backend: {filesystem: {path: /a}, s3: {bucket: b}}\n", "persistence.backend: name only one"},
-		"split and simple": {"persistence:\n  backend: {filesystem: {path: /a}}\n  metadata_storage: {filesystem: {path: /b}}\n  snapshot_storage: {filesystem: {path: /c}}\n", "either backend or"},
-		"half split":       {"persistence:\n  metadata_storage: {filesystem: {path: /b}}\n", "go together"},
-		"empty backend":    {"persistence:\n  backend: {}\n", "name filesystem or s3"},
-		"two documents":    {"name: a\n---\nname: b\n", "more than one YAML document"},
-		"not a mapping":    {"- a\n- b\n", "cannot unmarshal !!seq"},
-		"empty name":       {"name: \"\"\n", "name: must not be empty"},
+		"unknown key":       {"name: x\ncontrol_perod: 10ms\n", "line 2: unknown key control_perod"},
+		"unknown nested":    {"persistence:\n  snapshot_intervall: 1s\n", "line 2: unknown key snapshot_intervall"},
+		"wrong type":        {"name: [1, 2]\n", "line 1: cannot unmarshal !!seq into string"},
+		"bare number":       {"control_period: 10\n", `line 1: "10" is not a duration with a unit`},
+		"negative":          {"control_period: -1s\n", "line 1: duration -1s is negative"},
+		"bad enum":          {"persistence:\n  snapshot_access: fulll\n", `line 2: snapshot_access "fulll" is not one of full, record, replay, offsets_only`},
+		"bad board":         {"board: rpi9\n", `line 1: board "rpi9" is not one of`},
+		"bad time":          {"backup_schedule: {time: \"25:00\"}\n", `line 1: "25:00" is not a time of day`},
+		"bad baud type":     {"hardware:\n  lizard: {baud: fast}\n", "line 2: cannot unmarshal !!str `fast` into int"},
+		"open http":         {"http: 0.0.0.0:8080\n", "set http_token"},
+		"bad http":          {"http: localhost\n", `http: "localhost" is not host:port`},
+		"two backends":      {"persistence:\n  backend: {filesystem: {path: /a}, s3: {bucket: b}}\n", "persistence.backend: name only one"},
+		"split and simple":  {"persistence:\n  backend: {filesystem: {path: /a}}\n  metadata_storage: {filesystem: {path: /b}}\n  snapshot_storage: {filesystem: {path: /c}}\n", "either backend or"},
+		"half split":        {"persistence:\n  metadata_storage: {filesystem: {path: /b}}\n", "go together"},
+		"empty backend":     {"persistence:\n  backend: {}\n", "name filesystem or s3"},
+		"two documents":     {"name: a\n---\nname: b\n", "more than one YAML document"},
+		"not a mapping":     {"- a\n- b\n", "cannot unmarshal !!seq"},
+		"empty name":        {"name: \"\"\n", "name: must not be empty"},
+		"negative max file": {"persistence:\n  max_file_bytes: -1\n", "persistence.max_file_bytes: must not be negative"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := config.Parse([]byte(tc.yaml))
