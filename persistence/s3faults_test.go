@@ -2,6 +2,7 @@ package persistence_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -139,5 +140,26 @@ func TestS3CredentialsAndClockSkew(t *testing.T) {
 	d := startRobot(t, t.TempDir(), b, b, "host-c")
 	if v := d.model.Get()["value"]; v != 2 {
 		t.Fatalf("recovered %v after the skew, want 2", v)
+	}
+}
+
+// An object larger than MaxObjectBytes is refused before its body is read
+// (issue 12): a server announcing 4 GiB costs no memory and no time.
+func TestS3RefusesHugeObject(t *testing.T) {
+	srv := persistencetest.StartS3(t)
+	proxy := persistencetest.StartFaultProxy(t, srv.Endpoint)
+	b := s3ViaProxy(t, srv, proxy, 5*time.Second)
+	ctx := context.Background()
+	if _, err := b.Put(ctx, "manifests/000000000001.json", []byte(`{}`), persistence.Condition{}); err != nil {
+		t.Fatal(err)
+	}
+	proxy.Fault.Store(persistencetest.FaultHuge)
+	_, _, err := b.Get(ctx, "manifests/000000000001.json")
+	if !errors.Is(err, persistence.ErrTooLarge) || !strings.Contains(err.Error(), "4294967296 bytes") {
+		t.Fatalf("Get = %v, want ErrTooLarge", err)
+	}
+	proxy.Fault.Store(persistencetest.FaultNone)
+	if got, _, err := b.Get(ctx, "manifests/000000000001.json"); err != nil || string(got) != `{}` {
+		t.Fatalf("after the fault: %q %v", got, err)
 	}
 }

@@ -17,12 +17,19 @@ const (
 	Fault500      // every request answers 500 InternalError
 	FaultSlow     // every request waits Delay first
 	FaultTruncate // GET bodies stop half-way, the connection cut
+	// FaultHuge answers every GET with a body that announces HugeBytes
+	// and streams zeros until the client hangs up: an object grown by
+	// mistake, or a hostile server.
+	FaultHuge
 	// FaultSkew plays a server whose clock is Skew ahead of ours, as a
 	// robot without a real-time clock sees before NTP has set its own:
 	// requests signed more than 15 minutes off its time are refused with
 	// 403 RequestTimeTooSkewed, and its Date header tells its time.
 	FaultSkew
 )
+
+// HugeBytes is the size a FaultHuge body announces.
+const HugeBytes = 4 << 30
 
 // FaultProxy sits between a client and an S3 server on loopback and
 // injects faults into its answers, as a flaky network or an overloaded
@@ -73,6 +80,18 @@ func StartFaultProxy(t testing.TB, target string) *FaultProxy {
 				w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
 				w.WriteHeader(http.StatusForbidden)
 				_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the request time and the current time is too large.</Message></Error>`))
+				return
+			}
+		case FaultHuge:
+			if r.Method == http.MethodGet {
+				w.Header().Set("Content-Length", strconv.FormatInt(HugeBytes, 10))
+				w.Header().Set("ETag", `"huge"`)
+				zeros := make([]byte, 64<<10)
+				for n := int64(0); n < HugeBytes; n += int64(len(zeros)) {
+					if _, err := w.Write(zeros); err != nil {
+						return
+					}
+				}
 				return
 			}
 		case FaultTruncate:
