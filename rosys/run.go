@@ -188,6 +188,10 @@ func (r *Runtime) stopModules(parent context.Context, started []*module) {
 	}
 }
 
+// giveUpGrace is how long bounded still waits for a step after its
+// deadline passed.
+const giveUpGrace = 50 * time.Millisecond
+
 // bounded runs fn and gives up waiting when ctx is done: a Stop that
 // ignores its context must not hold up the final flush.
 func (r *Runtime) bounded(ctx context.Context, what string, fn func(context.Context) error) error {
@@ -197,10 +201,15 @@ func (r *Runtime) bounded(ctx context.Context, what string, fn func(context.Cont
 	case err := <-done:
 		return err
 	case <-ctx.Done():
+		// A step that gets its turn only as the deadline passes (an
+		// earlier one used the time) still gets giveUpGrace to finish: a
+		// Stop that returns at once is not reported as given up.
+		grace := time.NewTimer(giveUpGrace)
+		defer grace.Stop()
 		select {
-		case err := <-done: // finished as the deadline passed: not given up
+		case err := <-done:
 			return err
-		default:
+		case <-grace.C:
 		}
 		return fmt.Errorf("%s: gave up: %w", what, ctx.Err())
 	}
