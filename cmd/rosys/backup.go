@@ -133,6 +133,10 @@ func backupImport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "rosys backup import:", err)
 		return 1
 	}
+	if res.Rollback == "" {
+		fmt.Fprintf(stdout, "%s already holds this state (%d modules: %v); nothing changed\n", d, len(res.Imported), res.Imported)
+		return 0
+	}
 	fmt.Fprintf(stdout, "imported %d modules into %s: %v\nprevious state kept in %s\n", len(res.Imported), d, res.Imported, res.Rollback)
 	return 0
 }

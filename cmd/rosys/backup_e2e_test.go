@@ -53,6 +53,11 @@ func TestBackupExportImportOffline(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "rollback-") {
 		t.Fatalf("list: %d %s", code, out)
 	}
+	// The same archive again changes nothing and spends no rollback slot.
+	out, errs, code = rosysCmd(t, "backup", "import", "--data-dir", dst, archive)
+	if names, _ := filepath.Glob(filepath.Join(dst, "rollback", "*.tar.gz")); code != 0 || !strings.Contains(out, "already holds this state") || len(names) != 1 {
+		t.Fatalf("second import: %d %s %s, rollback archives %v", code, out, errs, names)
+	}
 	// A hostile file is refused and nothing changes.
 	evil := filepath.Join(t.TempDir(), "evil.json")
 	os.WriteFile(evil, []byte(`{"../../etc/passwd": {"x": 1}}`), 0o644)
