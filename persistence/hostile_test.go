@@ -335,3 +335,20 @@ func TestRollbackSlotsKeepDistinctStates(t *testing.T) {
 		t.Fatalf("states kept: %v", seen)
 	}
 }
+
+// A segment of a newer journal format in the middle of the journal is an
+// error naming it, not a guess.
+func TestReadJournalNamesNewerSegment(t *testing.T) {
+	dir := t.TempDir()
+	j, err := persistence.OpenJournal(persistence.JournalConfig{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Record("lizard", persistence.RecordInput, []byte("x"))
+	j.Close()
+	os.WriteFile(filepath.Join(dir, "0000000000000000.seg"), []byte("RJNL2\nnewer records"), 0o644)
+	err = persistence.ReadJournal(context.Background(), dir, func(persistence.JournalRecord) error { return nil })
+	if !errors.Is(err, persistence.ErrUnknownFormat) || !strings.Contains(err.Error(), "0000000000000000.seg") {
+		t.Fatalf("ReadJournal = %v", err)
+	}
+}

@@ -430,6 +430,10 @@ func readJournal(ctx context.Context, fsys vfs.FS, dir string, fn func(JournalRe
 			if i == len(segs)-1 && len(b) < len(segmentMagic) {
 				return nil
 			}
+			if bytes.HasPrefix(b, []byte("RJNL")) {
+				// Ours, from a newer program: named, never guessed at.
+				return fmt.Errorf("journal segment %s: %w: header %q, this program reads %q", s, ErrUnknownFormat, b[:min(len(b), len(segmentMagic))], segmentMagic)
+			}
 			return fmt.Errorf("journal segment %s: not a journal segment", s)
 		}
 		off := len(segmentMagic)

@@ -163,7 +163,8 @@ func (a app) run(ctx context.Context, cfg *config.Robot, dataDir string, log *za
 		if err != nil {
 			return fmt.Errorf("http: %w", err)
 		}
-		ln = newLimitListener(ln, connLimit(softFiles), log.Named("http"))
+		maxConns := connLimit(softFiles)
+		ln = newLimitListener(ln, maxConns, log.Named("http"))
 		api := ui.NewServer(rt, ui.WithToken(cfg.Token()), ui.WithLogger(log), ui.WithHardware(robot.Hardware),
 			ui.WithListenAddr(ln.Addr().String()))
 		srv = newHTTPServer(api)
@@ -176,7 +177,8 @@ func (a app) run(ctx context.Context, cfg *config.Robot, dataDir string, log *za
 			case <-rt.Stopped():
 				return
 			}
-			log.Info("http listening", zap.String("addr", ln.Addr().String()), zap.String("url", "http://"+ln.Addr().String()+"/"))
+			log.Info("http listening", zap.String("addr", ln.Addr().String()), zap.String("url", "http://"+ln.Addr().String()+"/"),
+				zap.Int("max_connections", maxConns), zap.Uint64("open_files_limit", softFiles))
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				log.Error("http server failed", zap.Error(err))
 			}
