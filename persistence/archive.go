@@ -11,11 +11,10 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
+	"github.com/gorosys/rosys/persistence/internal/modfile"
 	"github.com/gorosys/rosys/persistence/vfs"
 )
 
@@ -44,31 +43,13 @@ type ArchiveFile struct {
 	SchemaVersion int    `json:"schema_version"`
 }
 
-// moduleFiles lists the module files in dir: <key>.json with a valid key,
-// not the .prev, .corrupt-* or temporary files beside them.
-func moduleFiles(fsys vfs.FS, dir string) (map[string]string, error) {
-	entries, err := fsys.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]string{}
-	for _, e := range entries {
-		key, ok := strings.CutSuffix(e.Name(), ".json")
-		if !ok || !e.Type().IsRegular() || ValidateKey(key) != nil || strings.Contains(e.Name(), tmpMarker) {
-			continue
-		}
-		out[key] = filepath.Join(dir, e.Name())
-	}
-	return out, nil
-}
-
 // buildManifest describes files (key → content) for an archive.
 func buildManifest(files map[string][]byte, robot string, created time.Time) ArchiveManifest {
 	m := ArchiveManifest{Format: ArchiveFormat, Robot: robot, CreatedAt: created.UTC(), Files: []ArchiveFile{}}
 	for _, k := range slices.Sorted(maps.Keys(files)) {
 		sum := sha256.Sum256(files[k])
 		version := 1
-		if st, err := decodeFile(k, files[k]); err == nil {
+		if st, err := modfile.Decode(k, files[k]); err == nil {
 			version = st.SchemaVersion
 		}
 		m.Files = append(m.Files, ArchiveFile{Key: k, Path: archiveModules + k + ".json", Size: int64(len(files[k])),
@@ -115,28 +96,12 @@ func ExportDir(dir string, w io.Writer, robot string, now time.Time) (ArchiveMan
 		return ArchiveManifest{}, err
 	}
 	defer lock.Close()
-	files, err := readModuleFiles(vfs.OS{}, dir, DefaultMaxFileBytes)
+	files, err := modfile.ReadDir(vfs.OS{}, dir, DefaultMaxFileBytes)
 	if err != nil {
 		return ArchiveManifest{}, err
 	}
 	m := buildManifest(files, robot, now)
 	return m, writeArchive(w, m, files)
-}
-
-func readModuleFiles(fsys vfs.FS, dir string, limit int64) (map[string][]byte, error) {
-	paths, err := moduleFiles(fsys, dir)
-	if err != nil {
-		return nil, err
-	}
-	files := make(map[string][]byte, len(paths))
-	for k, p := range paths {
-		b, err := fsys.ReadFile(p, limit)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", p, err)
-		}
-		files[k] = b
-	}
-	return files, nil
 }
 
 // Export flushes every module and writes an archive of all module files
@@ -159,7 +124,7 @@ func (s *Store) snapshotFilesLocked(ctx context.Context) (map[string][]byte, err
 	if err := s.commitLocked(ctx, true); err != nil {
 		return nil, fmt.Errorf("flush before export: %w", err)
 	}
-	return readModuleFiles(s.fs, s.dir, s.maxFile)
+	return modfile.ReadDir(s.fs, s.dir, s.maxFile)
 }
 
 // ErrInvalidArchive is wrapped by every error of ReadArchive.

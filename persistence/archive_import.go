@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gorosys/rosys/persistence/internal/atomicfile"
+	"github.com/gorosys/rosys/persistence/internal/modfile"
 	"github.com/gorosys/rosys/persistence/vfs"
 	"go.uber.org/zap"
 )
@@ -42,7 +44,7 @@ func ImportDir(dir string, a *Archive, now time.Time) (ImportResult, error) {
 }
 
 func importDir(fsys vfs.FS, dir string, a *Archive, now time.Time) (ImportResult, error) {
-	if err := mkdirDurable(fsys, dir); err != nil {
+	if err := atomicfile.MkdirDurable(fsys, dir); err != nil {
 		return ImportResult{}, err
 	}
 	lock, err := fsys.Lock(dir)
@@ -50,7 +52,7 @@ func importDir(fsys vfs.FS, dir string, a *Archive, now time.Time) (ImportResult
 		return ImportResult{}, err
 	}
 	defer lock.Close()
-	current, err := readModuleFiles(fsys, dir, DefaultMaxFileBytes)
+	current, err := modfile.ReadDir(fsys, dir, DefaultMaxFileBytes)
 	if err != nil {
 		return ImportResult{}, err
 	}
@@ -61,7 +63,7 @@ func importDir(fsys vfs.FS, dir string, a *Archive, now time.Time) (ImportResult
 	if res.Rollback, err = writeRollback(fsys, dir, current, now); err != nil {
 		return res, err
 	}
-	return res, writeFiles(fsys, dir, a.Files)
+	return res, modfile.WriteDir(fsys, dir, a.Files)
 }
 
 // Import imports a into a running robot, under the store's write lock:
@@ -134,7 +136,7 @@ func (s *Store) Import(ctx context.Context, a *Archive) (ImportResult, error) {
 	if err := s.commitLocked(ctx, true); err != nil {
 		return res, fmt.Errorf("write imported state: %w", err)
 	}
-	if err := writeFiles(s.fs, s.dir, unknown); err != nil {
+	if err := modfile.WriteDir(s.fs, s.dir, unknown); err != nil {
 		return res, err
 	}
 	if s.mirror != nil && len(unknown) > 0 {
@@ -150,7 +152,7 @@ func (s *Store) Import(ctx context.Context, a *Archive) (ImportResult, error) {
 // migrated decodes a module file and migrates its data to the module's
 // schema version, without touching the module.
 func (s *Store) migrated(e *entry, file []byte) (json.RawMessage, error) {
-	st, err := decodeFile(e.key, file)
+	st, err := modfile.Decode(e.key, file)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +187,7 @@ func (s *Store) undoRestore(e *entry, file []byte) {
 // rollbackKeep archives.
 func writeRollback(fsys vfs.FS, dir string, files map[string][]byte, now time.Time) (string, error) {
 	rdir := filepath.Join(dir, RollbackDir)
-	if err := mkdirDurable(fsys, rdir); err != nil {
+	if err := atomicfile.MkdirDurable(fsys, rdir); err != nil {
 		return "", err
 	}
 	var buf bytes.Buffer
@@ -193,11 +195,11 @@ func writeRollback(fsys vfs.FS, dir string, files map[string][]byte, now time.Ti
 		return "", err
 	}
 	name := "rollback-" + now.UTC().Format("20060102T150405.000Z") + ".tar.gz"
-	w := dirWriter{fs: fsys, dir: rdir}
-	if err := w.write(name, buf.Bytes()); err != nil {
+	w := atomicfile.Writer{FS: fsys, Dir: rdir}
+	if err := w.Write(name, buf.Bytes()); err != nil {
 		return "", fmt.Errorf("write rollback archive: %w", err)
 	}
-	if err := w.sync(); err != nil {
+	if err := w.Sync(); err != nil {
 		return "", err
 	}
 	if err := dropDuplicateRollbacks(fsys, rdir, name, stateDigest(files)); err != nil {
@@ -207,20 +209,6 @@ func writeRollback(fsys vfs.FS, dir string, files map[string][]byte, now time.Ti
 		return "", err
 	}
 	return filepath.Join(rdir, name), nil
-}
-
-// writeFiles writes module files atomically, one directory fsync for all.
-func writeFiles(fsys vfs.FS, dir string, files map[string][]byte) error {
-	if len(files) == 0 {
-		return nil
-	}
-	w := dirWriter{fs: fsys, dir: dir, keepPrev: true}
-	for _, key := range slices.Sorted(maps.Keys(files)) {
-		if err := w.write(key+".json", files[key]); err != nil {
-			return fmt.Errorf("write module %q: %w", key, err)
-		}
-	}
-	return w.sync()
 }
 
 // rotate deletes the oldest files named <prefix>...tar.gz in dir beyond

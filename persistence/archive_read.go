@@ -16,6 +16,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gorosys/rosys/persistence/internal/modfile"
 )
 
 // Limits bound what ReadArchive accepts, so a hostile or broken upload
@@ -145,7 +147,7 @@ func readTarGz(r io.Reader, lim Limits) (*Archive, error) {
 		if int64(len(b)) != f.Size || hex.EncodeToString(sum[:]) != f.SHA256 {
 			return nil, invalid("entry %q does not match its checksum in the manifest", f.Path)
 		}
-		st, err := decodeFile(f.Key, b)
+		st, err := modfile.Decode(f.Key, b)
 		if err != nil {
 			return nil, invalid("entry %q: %v", f.Path, err)
 		}
@@ -214,11 +216,11 @@ func readRoSysExport(r io.Reader, lim Limits) (*Archive, error) {
 	if t := bytes.TrimSpace(b); len(t) == 0 || t[0] != '{' {
 		return nil, invalid("neither a .tar.gz export nor a RoSys export.json (a JSON object)")
 	}
-	var head envelopeHead
+	var head modfile.Head
 	if err := json.Unmarshal(b, &head); err != nil {
 		return nil, invalid("RoSys export.json: %v", err)
 	}
-	if f, ours := head.ours(); ours {
+	if f, ours := head.Ours(); ours {
 		// A module file, a manifest or an archive manifest of ours (any
 		// version) is not a RoSys export: read as one, its fields would
 		// become modules named "format", "key" and "data".
@@ -238,11 +240,11 @@ func readRoSysExport(r io.Reader, lim Limits) (*Archive, error) {
 			return nil, invalid("RoSys export.json: module %q has no data", key)
 		}
 		if err := json.Unmarshal(obj[key], &head); err == nil {
-			if f, ours := head.ours(); ours {
+			if f, ours := head.Ours(); ours {
 				return nil, invalid("RoSys export.json: module %q holds a rosys-go file (format %q), not RoSys data", key, f)
 			}
 		}
-		f, err := encodeFile(key, 1, now, obj[key])
+		f, err := modfile.Encode(key, 1, now, obj[key])
 		if err != nil {
 			return nil, invalid("RoSys export.json: module %q: %v", key, err)
 		}

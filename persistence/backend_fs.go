@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/gorosys/rosys/persistence/internal/atomicfile"
 	"github.com/gorosys/rosys/persistence/vfs"
 )
 
@@ -34,7 +35,7 @@ func NewFilesystemFS(fsys vfs.FS, root string) (*Filesystem, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := mkdirDurable(fsys, r); err != nil {
+	if err := atomicfile.MkdirDurable(fsys, r); err != nil {
 		return nil, fmt.Errorf("filesystem backend: %w", err)
 	}
 	return &Filesystem{root: r, fs: fsys}, nil
@@ -92,14 +93,14 @@ func (f *Filesystem) Put(_ context.Context, name string, data []byte, cond Condi
 		}
 	}
 	dir := filepath.Dir(p)
-	if err := mkdirDurable(f.fs, dir); err != nil {
+	if err := atomicfile.MkdirDurable(f.fs, dir); err != nil {
 		return "", err
 	}
-	w := dirWriter{fs: f.fs, dir: dir}
-	if err := w.write(filepath.Base(p), data); err != nil {
+	w := atomicfile.Writer{FS: f.fs, Dir: dir}
+	if err := w.Write(filepath.Base(p), data); err != nil {
 		return "", err
 	}
-	if err := w.sync(); err != nil {
+	if err := w.Sync(); err != nil {
 		return "", err
 	}
 	return contentVersion(data), nil
@@ -122,7 +123,7 @@ func (f *Filesystem) List(_ context.Context, prefix string) ([]ObjectInfo, error
 				}
 				continue
 			}
-			if !d.Type().IsRegular() || strings.Contains(d.Name(), tmpMarker) || d.Name() == ".lock" {
+			if !d.Type().IsRegular() || strings.Contains(d.Name(), atomicfile.TmpMarker) || d.Name() == ".lock" {
 				continue
 			}
 			rel, _ := filepath.Rel(f.root, p)

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"testing"
 	"time"
+
+	"github.com/gorosys/rosys/persistence/internal/modfile"
 )
 
 // FuzzDecodeFile: a module file in any state (including a RoSys file and
@@ -19,7 +21,7 @@ func FuzzDecodeFile(f *testing.F) {
 	f.Add([]byte(`[1,2]`))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		st, err := decodeFile("m", b)
+		st, err := modfile.Decode("m", b)
 		if err != nil {
 			return
 		}

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gorosys/rosys/persistence/internal/atomicfile"
 	"github.com/gorosys/rosys/persistence/vfs"
 	"go.uber.org/zap"
 )
@@ -90,7 +91,7 @@ func OpenJournal(cfg JournalConfig) (*Journal, error) {
 	if cfg.FS == nil {
 		cfg.FS = vfs.OS{}
 	}
-	if err := mkdirDurable(cfg.FS, cfg.Dir); err != nil {
+	if err := atomicfile.MkdirDurable(cfg.FS, cfg.Dir); err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
 	j := &Journal{cfg: cfg, log: cfg.Log.Named("journal"), queue: make(chan JournalRecord, cfg.Buffer),
@@ -105,7 +106,7 @@ func OpenJournal(cfg JournalConfig) (*Journal, error) {
 		if unreadable(err) {
 			// Swapped for a FIFO or a link after it was listed, or grown
 			// beyond any segment: kept aside, never read.
-			aside, mvErr := moveAside(cfg.FS, filepath.Join(cfg.Dir, last), cfg.Now())
+			aside, mvErr := atomicfile.MoveAside(cfg.FS, filepath.Join(cfg.Dir, last), cfg.Now())
 			if mvErr != nil {
 				return nil, fmt.Errorf("journal: %w; cannot move it aside: %v", err, mvErr)
 			}
@@ -168,7 +169,7 @@ func (j *Journal) dropHeaderless(path string) error {
 		j.log.Warn("journal: removed a segment cut off before its header (power cut at rotation?)", zap.String("segment", path))
 		return fsys.SyncDir(j.cfg.Dir)
 	}
-	aside, err := moveAside(fsys, path, j.cfg.Now())
+	aside, err := atomicfile.MoveAside(fsys, path, j.cfg.Now())
 	if err != nil {
 		return fmt.Errorf("journal: segment %s has no valid header and cannot be moved aside: %w", path, err)
 	}

@@ -3,6 +3,8 @@ package persistence
 import (
 	"errors"
 
+	"github.com/gorosys/rosys/persistence/internal/modfile"
+
 	"github.com/gorosys/rosys/persistence/vfs"
 )
 
@@ -13,7 +15,7 @@ import (
 const (
 	// DefaultMaxFileBytes bounds one module file (and its .prev); change
 	// it with WithMaxFileBytes (robot.yaml: persistence.max_file_bytes).
-	DefaultMaxFileBytes int64 = 64 << 20
+	DefaultMaxFileBytes = modfile.DefaultMaxBytes
 	// MaxObjectBytes bounds one object read from a backend (module
 	// objects, manifests, journal segments, leases), local or S3.
 	MaxObjectBytes int64 = 256 << 20

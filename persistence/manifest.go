@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/gorosys/rosys/persistence/internal/modfile"
 )
 
 // Manifest is one commit in metadata storage: which object holds each
@@ -54,7 +56,7 @@ func decodeManifest(b []byte) (Manifest, error) {
 		return m, err
 	}
 	if m.Format != manifestFormat {
-		if strings.HasPrefix(m.Format, formatPrefix) {
+		if strings.HasPrefix(m.Format, modfile.FormatPrefix) {
 			return m, fmt.Errorf("%w: manifest format %q, this program reads %q", ErrUnknownFormat, m.Format, manifestFormat)
 		}
 		return m, fmt.Errorf("format %q, want %q", m.Format, manifestFormat)

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gorosys/rosys/persistence/internal/atomicfile"
+	"github.com/gorosys/rosys/persistence/internal/modfile"
 	"github.com/gorosys/rosys/persistence/vfs"
 	"go.uber.org/zap"
 )
@@ -268,7 +270,7 @@ func (m *Mirror) recover(ctx context.Context, missing []string) []string {
 	}
 	names, _ := m.manifests(ctx)
 	var got []string
-	w := dirWriter{fs: m.fs, dir: m.dir}
+	w := atomicfile.Writer{FS: m.fs, Dir: m.dir}
 	for _, key := range missing {
 		data, gen, err := m.fetch(ctx, key, names)
 		if err != nil {
@@ -278,7 +280,7 @@ func (m *Mirror) recover(ctx context.Context, missing []string) []string {
 		if data == nil {
 			continue // the remote never had it
 		}
-		if err := w.write(key+".json", data); err != nil {
+		if err := w.Write(key+".json", data); err != nil {
 			m.log.Error("write recovered module", zap.String("module", key), zap.Error(err))
 			continue
 		}
@@ -286,7 +288,7 @@ func (m *Mirror) recover(ctx context.Context, missing []string) []string {
 		got = append(got, key)
 	}
 	if len(got) > 0 {
-		if err := w.sync(); err != nil {
+		if err := w.Sync(); err != nil {
 			m.log.Error("sync recovered modules", zap.Error(err))
 			return nil
 		}
@@ -320,7 +322,7 @@ func (m *Mirror) fetch(ctx context.Context, key string, names []string) ([]byte,
 			err = fmt.Errorf("%s fails its checksum", e.Object)
 		}
 		if err == nil {
-			_, err = decodeFile(key, data)
+			_, err = modfile.Decode(key, data)
 		}
 		if err != nil {
 			lastErr = err
@@ -501,7 +503,7 @@ func (m *Mirror) uploadLocked(ctx context.Context, clean bool) error {
 		if e, ok := next.Modules[key]; ok && e.SHA256 == sum {
 			continue
 		}
-		st, err := decodeFile(key, b)
+		st, err := modfile.Decode(key, b)
 		if err != nil {
 			return fmt.Errorf("local file of %q: %w", key, err)
 		}

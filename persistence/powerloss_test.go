@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorosys/rosys/persistence/internal/atomicfile"
+	"github.com/gorosys/rosys/persistence/internal/modfile"
 	"github.com/gorosys/rosys/persistence/vfs/crashfs"
 )
 
@@ -128,7 +130,7 @@ func checkRecovery(t *testing.T, img *crashfs.FS, a *allowed) error {
 	defer s.Close()
 	entries, _ := img.ReadDir("/robot/data")
 	for _, e := range entries {
-		if strings.Contains(e.Name(), tmpMarker) {
+		if strings.Contains(e.Name(), atomicfile.TmpMarker) {
 			return fmt.Errorf("temporary file %s survived Open", e.Name())
 		}
 	}
@@ -257,7 +259,7 @@ func TestPowerLossImport(t *testing.T) {
 		s.Close()
 		files := map[string][]byte{}
 		for _, k := range plKeys {
-			files[k], _ = encodeFile(k, 1, time.Unix(1700000000, 0), plValue(50))
+			files[k], _ = modfile.Encode(k, 1, time.Unix(1700000000, 0), plValue(50))
 		}
 		var buf bytes.Buffer
 		if err := writeArchive(&buf, buildManifest(files, "other", time.Unix(1700000000, 0)), files); err != nil {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/gorosys/rosys/persistence/internal/atomicfile"
+	"github.com/gorosys/rosys/persistence/internal/modfile"
 	"go.uber.org/zap"
 )
 
@@ -121,7 +123,7 @@ func (s *Store) use(e *entry, path string) error {
 		return err
 	}
 	log := s.log.With(zap.String("module", e.key), zap.String("path", path))
-	aside, mvErr := moveAside(s.fs, path, s.now())
+	aside, mvErr := atomicfile.MoveAside(s.fs, path, s.now())
 	e.stMu.Lock()
 	defer e.stMu.Unlock()
 	if mvErr != nil {
@@ -142,7 +144,7 @@ func (s *Store) restoreFrom(e *entry, path string) error {
 	if err != nil {
 		return err
 	}
-	st, err := decodeFile(e.key, b)
+	st, err := modfile.Decode(e.key, b)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gorosys/rosys/persistence/internal/modfile"
 	"github.com/gorosys/rosys/persistence/vfs"
 )
 
@@ -32,7 +33,7 @@ func stateDigest(files map[string][]byte) string {
 // fileContent is the part of a module file that is state: version and
 // compacted data for a file that decodes, the raw bytes otherwise.
 func fileContent(key string, file []byte) []byte {
-	st, err := decodeFile(key, file)
+	st, err := modfile.Decode(key, file)
 	if err != nil {
 		return file
 	}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gorosys/rosys/persistence/internal/atomicfile"
 	"github.com/gorosys/rosys/persistence/vfs"
 	"go.uber.org/zap"
 )
@@ -171,7 +172,7 @@ func (s *Schedule) Tick(ctx context.Context, now time.Time) time.Time {
 // take writes the archive for slot, then, and only then, deletes the
 // oldest beyond BackupCount: a failing backup never costs a good one.
 func (s *Schedule) take(ctx context.Context, slot time.Time) (string, error) {
-	if err := mkdirDurable(vfs.OS{}, s.cfg.Directory); err != nil {
+	if err := atomicfile.MkdirDurable(vfs.OS{}, s.cfg.Directory); err != nil {
 		return "", fmt.Errorf("backup directory: %w", err)
 	}
 	var buf bytes.Buffer
@@ -179,11 +180,11 @@ func (s *Schedule) take(ctx context.Context, slot time.Time) (string, error) {
 		return "", err
 	}
 	name := s.prefix() + slot.Format("2006-01-02") + ".tar.gz"
-	w := dirWriter{fs: vfs.OS{}, dir: s.cfg.Directory}
-	if err := w.write(name, buf.Bytes()); err != nil {
+	w := atomicfile.Writer{FS: vfs.OS{}, Dir: s.cfg.Directory}
+	if err := w.Write(name, buf.Bytes()); err != nil {
 		return "", err
 	}
-	if err := w.sync(); err != nil {
+	if err := w.Sync(); err != nil {
 		return "", err
 	}
 	if err := rotate(vfs.OS{}, s.cfg.Directory, s.prefix(), s.cfg.BackupCount); err != nil {

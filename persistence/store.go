@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gorosys/rosys/persistence/internal/atomicfile"
 	"github.com/gorosys/rosys/persistence/vfs"
 	"go.uber.org/zap"
 )
@@ -21,7 +22,7 @@ type Store struct {
 	log  *zap.Logger
 	now  func() time.Time
 	fs   vfs.FS
-	w    dirWriter
+	w    atomicfile.Writer
 	lock io.Closer
 
 	mu      sync.Mutex // guards entries and order
@@ -91,7 +92,7 @@ func WithWriters(n int) Option {
 // WithKeepPrevious sets whether each write keeps the file it replaces as
 // <key>.json.prev, the generation used when the current one is damaged.
 // The default is true.
-func WithKeepPrevious(keep bool) Option { return func(s *Store) { s.w.keepPrev = keep } }
+func WithKeepPrevious(keep bool) Option { return func(s *Store) { s.w.KeepPrev = keep } }
 
 // WithAccess sets how stored state is used (default AccessFull):
 // AccessRecord starts every module from its defaults and writes;
@@ -128,7 +129,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		log:     zap.NewNop(),
 		now:     time.Now,
 		fs:      vfs.OS{},
-		w:       dirWriter{dir: dir, keepPrev: true},
+		w:       atomicfile.Writer{Dir: dir, KeepPrev: true},
 		entries: map[string]*entry{},
 		wake:    make(chan struct{}, 1),
 		access:  AccessFull,
@@ -140,11 +141,11 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		o(s)
 	}
 	s.log = s.log.Named("persistence")
-	s.w.fs = s.fs
+	s.w.FS = s.fs
 	if s.mirror != nil {
 		s.mirror.attach(s.fs, dir)
 	}
-	if err := mkdirDurable(s.fs, dir); err != nil {
+	if err := atomicfile.MkdirDurable(s.fs, dir); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
 	lock, err := s.lockDir()
@@ -152,7 +153,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	s.lock = lock
-	if err := removeTemporaries(s.fs, dir); err != nil {
+	if err := atomicfile.RemoveTemporaries(s.fs, dir); err != nil {
 		lock.Close()
 		return nil, fmt.Errorf("remove temporary files in %s: %w", dir, err)
 	}
@@ -306,7 +307,7 @@ func (s *Store) lockDir() (io.Closer, error) {
 		return lock, err
 	}
 	path := filepath.Join(s.dir, ".lock")
-	aside, mvErr := moveAside(s.fs, path, s.now())
+	aside, mvErr := atomicfile.MoveAside(s.fs, path, s.now())
 	if mvErr != nil {
 		return nil, fmt.Errorf("%w; cannot move it aside: %v", err, mvErr)
 	}

@@ -1,4 +1,9 @@
-package persistence
+// Package atomicfile writes files so that a crash at any instant leaves
+// either the old or the new complete file: a temporary file in the same
+// directory, fsync, rename, and one fsync of the directory per batch. The
+// store, the journal, the archives and the filesystem backend all write
+// through it.
+package atomicfile
 
 import (
 	"errors"
@@ -11,13 +16,13 @@ import (
 	"github.com/gorosys/rosys/persistence/vfs"
 )
 
-// tmpMarker is part of every temporary file name. Such files are never the
+// TmpMarker is part of every temporary file name. Such files are never the
 // committed state of anything, so they are removed when a store opens.
-const tmpMarker = ".tmp-"
+const TmpMarker = ".tmp-"
 
-// dirWriter writes files atomically and durably into one directory.
+// Writer writes files atomically and durably into one directory.
 //
-// Crash reasoning for write, then sync:
+// Crash reasoning for Write, then Sync:
 //  1. The new content goes to a temporary file in the same directory (rename
 //     is only atomic within one file system) and is fsynced before it gets
 //     its final name: after a power cut a renamed file must never turn out
@@ -28,26 +33,26 @@ const tmpMarker = ".tmp-"
 //  3. rename(tmp, name) swaps the name atomically: a reader, or a restart
 //     after SIGKILL, sees the old or the new file, never a mix.
 //  4. Renames live in the directory, not in the file; until the directory is
-//     fsynced, a power cut may undo them (or lose a newly created name). sync
+//     fsynced, a power cut may undo them (or lose a newly created name). Sync
 //     does that once for a whole batch, and only after it returns is any file
 //     of the batch reported durable.
-type dirWriter struct {
-	fs       vfs.FS
-	dir      string
-	keepPrev bool
+type Writer struct {
+	FS       vfs.FS
+	Dir      string
+	KeepPrev bool
 }
 
-// write stores data under name. It is durable only after sync.
-func (w dirWriter) write(name string, data []byte) (err error) {
-	path := filepath.Join(w.dir, name)
-	f, err := w.fs.CreateTemp(w.dir, name+tmpMarker+"*")
+// Write stores data under name. It is durable only after Sync.
+func (w Writer) Write(name string, data []byte) (err error) {
+	path := filepath.Join(w.Dir, name)
+	f, err := w.FS.CreateTemp(w.Dir, name+TmpMarker+"*")
 	if err != nil {
 		return fmt.Errorf("create temporary file: %w", err)
 	}
 	tmp := f.Name()
 	defer func() {
 		if err != nil {
-			_ = w.fs.Remove(tmp) // never the committed state; a leftover is swept at open
+			_ = w.FS.Remove(tmp) // never the committed state; a leftover is swept at open
 		}
 	}()
 	if _, err := f.Write(data); err != nil {
@@ -61,10 +66,10 @@ func (w dirWriter) write(name string, data []byte) (err error) {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("close %s: %w", tmp, err)
 	}
-	if w.keepPrev {
+	if w.KeepPrev {
 		w.keepPrevious(path)
 	}
-	if err := w.fs.Rename(tmp, path); err != nil {
+	if err := w.FS.Rename(tmp, path); err != nil {
 		return fmt.Errorf("rename into place: %w", err)
 	}
 	return nil
@@ -73,25 +78,25 @@ func (w dirWriter) write(name string, data []byte) (err error) {
 // keepPrevious links the current file to <path>.prev. It is best effort: a
 // file system without hard links (FAT boot partitions) just keeps no
 // previous generation, and a missing current file has none to keep.
-func (w dirWriter) keepPrevious(path string) {
-	tmp := path + ".prev" + tmpMarker + "link"
-	_ = w.fs.Remove(tmp)
-	if err := w.fs.Link(path, tmp); err != nil {
+func (w Writer) keepPrevious(path string) {
+	tmp := path + ".prev" + TmpMarker + "link"
+	_ = w.FS.Remove(tmp)
+	if err := w.FS.Link(path, tmp); err != nil {
 		return
 	}
-	if err := w.fs.Rename(tmp, path+".prev"); err != nil {
-		_ = w.fs.Remove(tmp)
+	if err := w.FS.Rename(tmp, path+".prev"); err != nil {
+		_ = w.FS.Remove(tmp)
 	}
 }
 
-// sync makes every rename and creation in the directory durable.
-func (w dirWriter) sync() error { return w.fs.SyncDir(w.dir) }
+// Sync makes every rename and creation in the directory durable.
+func (w Writer) Sync() error { return w.FS.SyncDir(w.Dir) }
 
-// moveAside renames a file that cannot be used to <path>.corrupt-<time>,
+// MoveAside renames a file that cannot be used to <path>.corrupt-<time>,
 // adding -2, -3, ... rather than ever replacing an earlier one. It returns
 // the new path. The caller holds the directory lock, so no other process
 // races for the name.
-func moveAside(fsys vfs.FS, path string, now time.Time) (string, error) {
+func MoveAside(fsys vfs.FS, path string, now time.Time) (string, error) {
 	base := path + ".corrupt-" + now.UTC().Format("20060102T150405.000Z")
 	dst := base
 	for i := 2; ; i++ {
@@ -111,14 +116,14 @@ func moveAside(fsys vfs.FS, path string, now time.Time) (string, error) {
 	return dst, nil
 }
 
-// removeTemporaries deletes files left by writes that a crash interrupted.
-func removeTemporaries(fsys vfs.FS, dir string) error {
+// RemoveTemporaries deletes files left by writes that a crash interrupted.
+func RemoveTemporaries(fsys vfs.FS, dir string) error {
 	entries, err := fsys.ReadDir(dir)
 	if err != nil {
 		return err
 	}
 	for _, e := range entries {
-		if e.Type().IsRegular() && strings.Contains(e.Name(), tmpMarker) {
+		if e.Type().IsRegular() && strings.Contains(e.Name(), TmpMarker) {
 			if err := fsys.Remove(filepath.Join(dir, e.Name())); err != nil {
 				return err
 			}
@@ -127,21 +132,21 @@ func removeTemporaries(fsys vfs.FS, dir string) error {
 	return nil
 }
 
-// WriteFileAtomic writes data to path with the same guarantees as module
+// WriteFile writes data to path with the same guarantees as module
 // files: the old or the new complete file survives any crash.
-func WriteFileAtomic(path string, data []byte) error {
-	w := dirWriter{fs: vfs.OS{}, dir: filepath.Dir(path)}
-	if err := w.write(filepath.Base(path), data); err != nil {
+func WriteFile(path string, data []byte) error {
+	w := Writer{FS: vfs.OS{}, Dir: filepath.Dir(path)}
+	if err := w.Write(filepath.Base(path), data); err != nil {
 		return err
 	}
-	return w.sync()
+	return w.Sync()
 }
 
-// mkdirDurable creates dir and any missing parents, and fsyncs the parent
+// MkdirDurable creates dir and any missing parents, and fsyncs the parent
 // of each directory it created: a new directory is a name in its parent,
 // and until the parent is synced a power cut may take it, and everything
 // later written and synced inside it, away.
-func mkdirDurable(fsys vfs.FS, dir string) error {
+func MkdirDurable(fsys vfs.FS, dir string) error {
 	if info, err := fsys.Lstat(dir); err == nil {
 		if !info.IsDir() {
 			return &fs.PathError{Op: "mkdir", Path: dir, Err: errors.New("not a directory")}

@@ -1,4 +1,9 @@
-package persistence
+// Package modfile is the module file: the name a module's key gives it
+// (<key>.json, keys validated), the envelope its state is written in
+// (format, key, schema version, save time, data), and reading and writing
+// a directory of them. The store, archives and the mirror all read and
+// write module files through it, so the format lives in one place.
+package modfile
 
 import (
 	"bytes"
@@ -11,9 +16,9 @@ import (
 	"time"
 )
 
-// fileFormat marks a file written by this package. A JSON object without it
+// Format marks a file written by this package. A JSON object without it
 // is taken for a plain RoSys file, whose whole content is the data object.
-const fileFormat = "rosys-go/1"
+const Format = "rosys-go/1"
 
 // envelope is what a module file holds: readable JSON that names its key,
 // schema version and save time, so a person can inspect and copy it.
@@ -25,36 +30,36 @@ type envelope struct {
 	Data          json.RawMessage `json:"data"`
 }
 
-// envelopeHead is what decides a file's kind: a plain RoSys data object,
+// Head is what decides a file's kind: a plain RoSys data object,
 // or one of this package's files.
-type envelopeHead struct {
+type Head struct {
 	Format        json.RawMessage `json:"format"`
 	Key           json.RawMessage `json:"key"`
 	SchemaVersion json.RawMessage `json:"schema_version"`
 	Data          json.RawMessage `json:"data"`
 }
 
-// formatPrefix starts every format string this project writes (module
+// FormatPrefix starts every format string this project writes (module
 // files, manifests, archives), whatever their version.
-const formatPrefix = "rosys-go"
+const FormatPrefix = "rosys-go"
 
-// ours reports whether a file that is not fileFormat was still written by
+// Ours reports whether a file that is not Format was still written by
 // this project: its format names one of ours (any version), or it has the
 // envelope's shape (a string format beside key, schema_version and data),
 // which no RoSys data object is expected to have.
-func (h envelopeHead) ours() (string, bool) {
+func (h Head) Ours() (string, bool) {
 	var f string
 	if len(h.Format) == 0 || json.Unmarshal(h.Format, &f) != nil {
 		return "", false // no format, or not a string: RoSys data
 	}
-	if strings.HasPrefix(f, formatPrefix) {
+	if strings.HasPrefix(f, FormatPrefix) {
 		return f, true
 	}
 	return f, h.Key != nil && h.SchemaVersion != nil && h.Data != nil
 }
 
-// stored is a decoded module file.
-type stored struct {
+// Stored is a decoded module file.
+type Stored struct {
 	Data          json.RawMessage
 	SchemaVersion int
 	SavedAt       time.Time // zero for plain RoSys files
@@ -67,30 +72,30 @@ type stored struct {
 // eye; the envelope around it stays indented either way.
 const indentLimit = 16 << 10
 
-// encodeBuffers are reused across writes: a backup cycle of large modules
+// buffers are reused across writes: a backup cycle of large modules
 // otherwise allocates several times their size per cycle, and the garbage
 // collector's work competes with the control loop for the CPU.
-var encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// encodeFile renders the file for one module snapshot into a new slice.
-func encodeFile(key string, version int, savedAt time.Time, snapshot any) ([]byte, error) {
+// Encode renders the file for one module snapshot into a new slice.
+func Encode(key string, version int, savedAt time.Time, snapshot any) ([]byte, error) {
 	var out bytes.Buffer
-	if err := encodeFileTo(&out, key, version, savedAt, snapshot); err != nil {
+	if err := EncodeTo(&out, key, version, savedAt, snapshot); err != nil {
 		return nil, err
 	}
 	return out.Bytes(), nil
 }
 
-// encodeFileTo renders the file for one module snapshot into out. Data is
+// EncodeTo renders the file for one module snapshot into out. Data is
 // encoded first so that a value that cannot be encoded fails here, on the
 // backup goroutine, and never produces a partial file.
 //
 // For data up to indentLimit the output is what json.MarshalIndent of the
 // envelope gives (a test holds it to that), built in one pass over the
 // data instead of three.
-func encodeFileTo(out *bytes.Buffer, key string, version int, savedAt time.Time, snapshot any) error {
-	buf := encodeBuffers.Get().(*bytes.Buffer)
-	defer encodeBuffers.Put(buf)
+func EncodeTo(out *bytes.Buffer, key string, version int, savedAt time.Time, snapshot any) error {
+	buf := buffers.Get().(*bytes.Buffer)
+	defer buffers.Put(buf)
 	buf.Reset()
 	if err := json.NewEncoder(buf).Encode(snapshot); err != nil {
 		return fmt.Errorf("encode snapshot: %w", err)
@@ -105,7 +110,7 @@ func encodeFileTo(out *bytes.Buffer, key string, version int, savedAt time.Time,
 		return fmt.Errorf("encode file: %w", err)
 	}
 	out.Grow(len(data) + len(data)/8 + 160)
-	out.WriteString("{\n  \"format\": \"" + fileFormat + "\",\n  \"key\": ")
+	out.WriteString("{\n  \"format\": \"" + Format + "\",\n  \"key\": ")
 	out.Write(k)
 	out.WriteString(",\n  \"schema_version\": ")
 	out.WriteString(strconv.Itoa(version))
@@ -123,41 +128,48 @@ func encodeFileTo(out *bytes.Buffer, key string, version int, savedAt time.Time,
 	return nil
 }
 
-// decodeFile parses a module file written by this package or by RoSys.
-func decodeFile(key string, b []byte) (stored, error) {
+// Decode parses a module file written by this package or by RoSys.
+func Decode(key string, b []byte) (Stored, error) {
 	trimmed := bytes.TrimSpace(b)
 	if len(trimmed) == 0 {
-		return stored{}, errors.New("file is empty")
+		return Stored{}, errors.New("file is empty")
 	}
 	if trimmed[0] != '{' {
-		return stored{}, errors.New("file does not hold a JSON object")
+		return Stored{}, errors.New("file does not hold a JSON object")
 	}
 	// Format is decoded as raw JSON so that a plain RoSys data object that
 	// happens to have a non-string "format" field still restores.
-	var head envelopeHead
+	var head Head
 	if err := json.Unmarshal(trimmed, &head); err != nil {
-		return stored{}, fmt.Errorf("parse JSON: %w", err)
+		return Stored{}, fmt.Errorf("parse JSON: %w", err)
 	}
-	if string(head.Format) != `"`+fileFormat+`"` {
-		if f, ours := head.ours(); ours {
+	if string(head.Format) != `"`+Format+`"` {
+		if f, ours := head.Ours(); ours {
 			// Ours, but a format or version this program does not know
 			// (a newer program wrote it): never guessed to be plain data,
 			// which would restore defaults and overwrite it.
-			return stored{}, fmt.Errorf("%w: format %q, this program reads %q", ErrUnknownFormat, f, fileFormat)
+			return Stored{}, fmt.Errorf("%w: format %q, this program reads %q", ErrUnknownFormat, f, Format)
 		}
-		return stored{Data: json.RawMessage(trimmed), SchemaVersion: 1, Plain: true}, nil
+		return Stored{Data: json.RawMessage(trimmed), SchemaVersion: 1, Plain: true}, nil
 	}
 	var env envelope
 	if err := json.Unmarshal(trimmed, &env); err != nil {
-		return stored{}, fmt.Errorf("parse %s envelope: %w", fileFormat, err)
+		return Stored{}, fmt.Errorf("parse %s envelope: %w", Format, err)
 	}
 	switch {
 	case env.Key != key:
-		return stored{}, fmt.Errorf("file holds module %q, not %q", env.Key, key)
+		return Stored{}, fmt.Errorf("file holds module %q, not %q", env.Key, key)
 	case env.SchemaVersion < 1:
-		return stored{}, fmt.Errorf("schema_version %d is not a version (they start at 1)", env.SchemaVersion)
+		return Stored{}, fmt.Errorf("schema_version %d is not a version (they start at 1)", env.SchemaVersion)
 	case len(env.Data) == 0 || string(env.Data) == "null":
-		return stored{}, errors.New(`file has no "data"`)
+		return Stored{}, errors.New(`file has no "data"`)
 	}
-	return stored{Data: env.Data, SchemaVersion: env.SchemaVersion, SavedAt: env.SavedAt}, nil
+	return Stored{Data: env.Data, SchemaVersion: env.SchemaVersion, SavedAt: env.SavedAt}, nil
 }
+
+// GetBuffer takes a buffer from the pool EncodeTo uses; give it back with
+// PutBuffer.
+func GetBuffer() *bytes.Buffer { return buffers.Get().(*bytes.Buffer) }
+
+// PutBuffer returns a buffer taken with GetBuffer.
+func PutBuffer(b *bytes.Buffer) { buffers.Put(b) }

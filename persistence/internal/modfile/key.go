@@ -1,4 +1,4 @@
-package persistence
+package modfile
 
 import (
 	"fmt"

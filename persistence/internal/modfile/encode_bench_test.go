@@ -1,4 +1,4 @@
-package persistence
+package modfile
 
 import (
 	"strings"
@@ -14,7 +14,7 @@ func BenchmarkEncodeFile(b *testing.B) {
 	b.SetBytes(64 << 10)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := encodeFile("calibration", 1, at, snap); err != nil {
+		if _, err := Encode("calibration", 1, at, snap); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,4 +1,4 @@
-package persistence
+package modfile
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// encodeFile's one-pass output is byte for byte what MarshalIndent of the
+// Encode's one-pass output is byte for byte what MarshalIndent of the
 // envelope gives, for values of every JSON shape and keys needing escapes.
 func TestEncodeFileMatchesMarshalIndent(t *testing.T) {
 	at := time.Date(2026, 3, 4, 5, 6, 7, 89, time.FixedZone("x", 3600))
@@ -20,12 +20,12 @@ func TestEncodeFileMatchesMarshalIndent(t *testing.T) {
 		}{},
 	} {
 		for _, key := range []string{"m", "odometry.v2"} {
-			got, err := encodeFile(key, 3, at, v)
+			got, err := Encode(key, 3, at, v)
 			if err != nil {
 				t.Fatal(err)
 			}
 			data, _ := json.Marshal(v)
-			want, _ := json.MarshalIndent(envelope{Format: fileFormat, Key: key, SchemaVersion: 3, SavedAt: at.UTC(), Data: data}, "", "  ")
+			want, _ := json.MarshalIndent(envelope{Format: Format, Key: key, SchemaVersion: 3, SavedAt: at.UTC(), Data: data}, "", "  ")
 			want = append(want, '\n')
 			if !bytes.Equal(got, want) {
 				t.Fatalf("value %#v:\n%s\nwant\n%s", v, got, want)
@@ -38,14 +38,14 @@ func TestEncodeFileMatchesMarshalIndent(t *testing.T) {
 // reads back.
 func TestLargeDataIsCompact(t *testing.T) {
 	v := map[string]any{"text": strings.Repeat("x", indentLimit), "n": []int{1, 2}}
-	b, err := encodeFile("big", 1, time.Unix(0, 0), v)
+	b, err := Encode("big", 1, time.Unix(0, 0), v)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Contains(b, []byte(`"data": {"n":[1,2],"text":"xxx`)) || !bytes.HasPrefix(b, []byte("{\n  \"format\": ")) {
 		t.Fatalf("not compact data in an indented envelope: %.120s", b)
 	}
-	st, err := decodeFile("big", b)
+	st, err := Decode("big", b)
 	if err != nil {
 		t.Fatal(err)
 	}
