@@ -2,7 +2,6 @@ package persistence
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"testing"
 	"time"
@@ -36,21 +35,6 @@ func FuzzDecodeFile(f *testing.F) {
 			}
 		}
 		_ = v.Restore(data)
-	})
-}
-
-// FuzzReadJournal: a segment of any bytes never crashes the reader.
-func FuzzReadJournal(f *testing.F) {
-	good := append([]byte(segmentMagic), appendRecord(nil, JournalRecord{Kind: RecordInput, Source: "lizard", Data: []byte("core 1 2 3")})...)
-	f.Add(good)
-	f.Add(good[:len(good)-3])
-	f.Add([]byte(segmentMagic + "\x00\x00\x00\x00"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		dir := t.TempDir()
-		if err := WriteFileAtomic(dir+"/0000000000000001.seg", b); err != nil {
-			t.Fatal(err)
-		}
-		_ = ReadJournal(context.Background(), dir, func(JournalRecord) error { return nil })
 	})
 }
 

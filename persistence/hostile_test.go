@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/journal"
 	"github.com/gorosys/rosys/persistence/persistencetest"
 	"github.com/gorosys/rosys/persistence/vfs"
 	"github.com/gorosys/rosys/persistence/vfs/faultfs"
@@ -172,23 +173,23 @@ func TestHostileJournalSegments(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			j, err := persistence.OpenJournal(persistence.JournalConfig{Dir: dir})
+			j, err := journal.Open(journal.Config{Dir: dir})
 			if err != nil {
 				t.Fatal(err)
 			}
-			j.Record("lizard", persistence.RecordInput, []byte("kept"))
+			j.Record("lizard", journal.RecordInput, []byte("kept"))
 			j.Close()
 			hostile := filepath.Join(dir, "999999999999.seg")
 			tc.setup(t, hostile)
 			within(t, 10*time.Second, "open and read the journal", func() {
-				j2, err := persistence.OpenJournal(persistence.JournalConfig{Dir: dir})
+				j2, err := journal.Open(journal.Config{Dir: dir})
 				if err != nil {
 					t.Errorf("open: %v", err)
 					return
 				}
-				j2.Record("lizard", persistence.RecordInput, []byte("after"))
+				j2.Record("lizard", journal.RecordInput, []byte("after"))
 				j2.Close()
-				recs := readAll(t, dir)
+				recs := readJournal(t, dir)
 				if len(recs) != 2 || string(recs[0].Data) != "kept" || string(recs[1].Data) != "after" {
 					t.Errorf("records %v", recs)
 				}
@@ -340,14 +341,14 @@ func TestRollbackSlotsKeepDistinctStates(t *testing.T) {
 // error naming it, not a guess.
 func TestReadJournalNamesNewerSegment(t *testing.T) {
 	dir := t.TempDir()
-	j, err := persistence.OpenJournal(persistence.JournalConfig{Dir: dir})
+	j, err := journal.Open(journal.Config{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	j.Record("lizard", persistence.RecordInput, []byte("x"))
+	j.Record("lizard", journal.RecordInput, []byte("x"))
 	j.Close()
 	os.WriteFile(filepath.Join(dir, "0000000000000000.seg"), []byte("RJNL2\nnewer records"), 0o644)
-	err = persistence.ReadJournal(context.Background(), dir, func(persistence.JournalRecord) error { return nil })
+	err = journal.Read(context.Background(), dir, func(journal.Record) error { return nil })
 	if !errors.Is(err, persistence.ErrUnknownFormat) || !strings.Contains(err.Error(), "0000000000000000.seg") {
 		t.Fatalf("ReadJournal = %v", err)
 	}

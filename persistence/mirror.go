@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorosys/rosys/persistence/internal/atomicfile"
 	"github.com/gorosys/rosys/persistence/internal/modfile"
+	"github.com/gorosys/rosys/persistence/journal"
 	"github.com/gorosys/rosys/persistence/vfs"
 	"go.uber.org/zap"
 )
@@ -425,7 +426,7 @@ func (m *Mirror) sync(ctx context.Context, clean bool) error {
 // localSegments lists the journal segments in <dir>/journal; the newest is
 // still being written unless closed.
 func (m *Mirror) localSegments() []string {
-	segs, err := segments(m.fs, filepath.Join(m.dir, "journal"))
+	segs, err := journal.Segments(m.fs, filepath.Join(m.dir, "journal"))
 	if err != nil {
 		return nil
 	}
@@ -458,7 +459,7 @@ func (m *Mirror) uploadSegments(ctx context.Context, all bool) error {
 		if m.remoteSegs[s] || (i == len(segs)-1 && !all) {
 			continue
 		}
-		b, err := m.fs.ReadFile(filepath.Join(m.dir, "journal", s), maxSegmentBytes)
+		b, err := m.fs.ReadFile(filepath.Join(m.dir, "journal", s), journal.MaxSegmentBytes)
 		if err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/journal"
 	"github.com/gorosys/rosys/persistence/persistencetest"
 )
 
@@ -281,12 +282,12 @@ func TestMirrorUploadsJournalSegments(t *testing.T) {
 	meta, snap := persistence.NewMemory(), persistence.NewMemory()
 	dir := t.TempDir()
 	a := startRobot(t, dir, meta, snap, "host-a")
-	j, err := persistence.OpenJournal(persistence.JournalConfig{Dir: dir + "/journal", SegmentSize: 256, MaxBytes: 2048, OnRotate: a.mirror.SegmentClosed})
+	j, err := journal.Open(journal.Config{Dir: dir + "/journal", SegmentSize: 256, MaxBytes: 2048, OnRotate: a.mirror.SegmentClosed})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range 40 {
-		j.Record("lizard", persistence.RecordInput, []byte(strings.Repeat("x", 20)+string(rune('a'+i%26))))
+		j.Record("lizard", journal.RecordInput, []byte(strings.Repeat("x", 20)+string(rune('a'+i%26))))
 	}
 	j.Close()
 	if err := a.mirror.Sync(ctx); err != nil {

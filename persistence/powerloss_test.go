@@ -16,6 +16,7 @@ import (
 
 	"github.com/gorosys/rosys/persistence/internal/atomicfile"
 	"github.com/gorosys/rosys/persistence/internal/modfile"
+	"github.com/gorosys/rosys/persistence/journal"
 	"github.com/gorosys/rosys/persistence/vfs/crashfs"
 )
 
@@ -345,18 +346,18 @@ func TestPowerLossJournal(t *testing.T) {
 	const records = 40
 	var synced atomic.Int64
 	data := func(i int) []byte { return []byte(fmt.Sprintf("line %03d of telemetry", i)) }
-	cfg := func(fsys *crashfs.FS) JournalConfig {
-		return JournalConfig{Dir: "/robot/data/journal", FS: fsys, SegmentSize: 400, SyncEvery: time.Hour,
+	cfg := func(fsys *crashfs.FS) journal.Config {
+		return journal.Config{Dir: "/robot/data/journal", FS: fsys, SegmentSize: 400, SyncEvery: time.Hour,
 			Now: func() time.Time { return time.Unix(1700000000, 0) }}
 	}
 	check := func(img *crashfs.FS) error {
-		j, err := OpenJournal(cfg(img))
+		j, err := journal.Open(cfg(img))
 		if err != nil {
 			return fmt.Errorf("reopen: %w", err)
 		}
 		j.Close()
 		n := 0
-		err = readJournal(context.Background(), img, "/robot/data/journal", func(r JournalRecord) error {
+		err = journal.ReadFS(context.Background(), img, "/robot/data/journal", func(r journal.Record) error {
 			if !bytes.Equal(r.Data, data(n)) {
 				return fmt.Errorf("record %d is %q, want %q", n, r.Data, data(n))
 			}
@@ -372,12 +373,12 @@ func TestPowerLossJournal(t *testing.T) {
 		return nil
 	}
 	ops, images := powerLoss(t, nil, func(fsys *crashfs.FS) {
-		j, err := OpenJournal(cfg(fsys))
+		j, err := journal.Open(cfg(fsys))
 		if err != nil {
 			t.Fatal(err)
 		}
 		for i := range records {
-			j.Record("lizard", RecordInput, data(i))
+			j.Record("lizard", journal.RecordInput, data(i))
 			if i%5 == 4 {
 				if err := j.Sync(); err != nil {
 					t.Fatal(err)

@@ -1,14 +1,10 @@
-package persistence
+package journal
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"path/filepath"
-	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,8 +14,8 @@ import (
 	"go.uber.org/zap"
 )
 
-// JournalConfig configures an input journal.
-type JournalConfig struct {
+// Config configures an input journal.
+type Config struct {
 	Dir         string        // segments go here (the data directory's journal/)
 	SegmentSize int64         // rotate after this many bytes (default 4 MiB)
 	MaxBytes    int64         // drop the oldest segments beyond this (default 256 MiB)
@@ -45,9 +41,9 @@ type JournalConfig struct {
 // never blocks a driver: records go through a bounded queue to the
 // journal's writer goroutine, and a full queue drops (and counts) them.
 type Journal struct {
-	cfg     JournalConfig
+	cfg     Config
 	log     *zap.Logger
-	queue   chan JournalRecord
+	queue   chan Record
 	offsets sync.Map // source → *atomic.Uint64
 	tick    atomic.Uint64
 
@@ -64,9 +60,9 @@ type Journal struct {
 	lastErr   atomic.Pointer[string]
 }
 
-// OpenJournal opens the journal in cfg.Dir, truncating a torn tail left by
+// Open opens the journal in cfg.Dir, truncating a torn tail left by
 // a power cut mid-append, and starts a new segment.
-func OpenJournal(cfg JournalConfig) (*Journal, error) {
+func Open(cfg Config) (*Journal, error) {
 	if cfg.SegmentSize <= 0 {
 		cfg.SegmentSize = 4 << 20
 	}
@@ -94,9 +90,9 @@ func OpenJournal(cfg JournalConfig) (*Journal, error) {
 	if err := atomicfile.MkdirDurable(cfg.FS, cfg.Dir); err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
-	j := &Journal{cfg: cfg, log: cfg.Log.Named("journal"), queue: make(chan JournalRecord, cfg.Buffer),
+	j := &Journal{cfg: cfg, log: cfg.Log.Named("journal"), queue: make(chan Record, cfg.Buffer),
 		done: make(chan struct{}), stop: make(chan struct{}), syncReq: make(chan chan error)}
-	segs, err := segments(cfg.FS, cfg.Dir)
+	segs, err := Segments(cfg.FS, cfg.Dir)
 	if err != nil {
 		return nil, err
 	}
@@ -139,73 +135,6 @@ func OpenJournal(cfg JournalConfig) (*Journal, error) {
 	return j, nil
 }
 
-func segments(fsys vfs.FS, dir string) ([]string, error) {
-	entries, err := fsys.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	} else if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, e := range entries {
-		if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".seg") {
-			out = append(out, e.Name())
-		}
-	}
-	slices.Sort(out)
-	return out, nil
-}
-
-func (j *Journal) dropHeaderless(path string) error {
-	fsys := j.cfg.FS
-	info, err := fsys.Lstat(path)
-	if err != nil {
-		return err
-	}
-	if info.Size() <= int64(len(segmentMagic)) {
-		if err := fsys.Remove(path); err != nil {
-			return fmt.Errorf("journal: remove empty segment: %w", err)
-		}
-		j.log.Warn("journal: removed a segment cut off before its header (power cut at rotation?)", zap.String("segment", path))
-		return fsys.SyncDir(j.cfg.Dir)
-	}
-	aside, err := atomicfile.MoveAside(fsys, path, j.cfg.Now())
-	if err != nil {
-		return fmt.Errorf("journal: segment %s has no valid header and cannot be moved aside: %w", path, err)
-	}
-	j.log.Error("journal: segment has no valid header; moved aside", zap.String("segment", path), zap.String("moved_to", aside))
-	return nil
-}
-
-// truncateTorn cuts a segment after its last intact record and returns
-// how many bytes it removed, or -1 when not even the segment's header is
-// intact (the caller removes the segment then).
-func truncateTorn(fsys vfs.FS, path string) (int64, error) {
-	b, err := fsys.ReadFile(path, maxSegmentBytes)
-	if err != nil {
-		return 0, err
-	}
-	if !bytes.HasPrefix(b, []byte(segmentMagic)) {
-		return -1, nil
-	}
-	good := int64(len(segmentMagic))
-	for {
-		_, n, err := parseRecord(b[good:])
-		if err != nil {
-			break
-		}
-		good += int64(n)
-	}
-	cut := int64(len(b)) - good
-	if cut == 0 {
-		return 0, nil
-	}
-	if err := fsys.Truncate(path, good); err != nil {
-		return 0, fmt.Errorf("journal: truncate %s: %w", path, err)
-	}
-	return cut, nil
-}
-
 // Record queues something a driver received (kind RecordInput) or sent
 // (RecordCommand). data is copied. It never blocks.
 func (j *Journal) Record(source string, kind byte, data []byte) {
@@ -215,7 +144,7 @@ func (j *Journal) Record(source string, kind byte, data []byte) {
 // RecordAt is Record with the time the driver itself took (its receive
 // time), so that a replay computes exactly what the live run did.
 func (j *Journal) RecordAt(at time.Time, source string, kind byte, data []byte) {
-	r := JournalRecord{Time: at, Tick: j.tick.Load(), Kind: kind, Source: source}
+	r := Record{Time: at, Tick: j.tick.Load(), Kind: kind, Source: source}
 	off, _ := j.offsets.LoadOrStore(source, new(atomic.Uint64))
 	r.Offset = off.(*atomic.Uint64).Add(uint64(len(data))) - uint64(len(data))
 	if !j.cfg.OffsetsOnly {
@@ -233,7 +162,7 @@ func (j *Journal) RecordAt(at time.Time, source string, kind byte, data []byte) 
 func (j *Journal) Tick(n uint64) {
 	j.tick.Store(n)
 	select {
-	case j.queue <- JournalRecord{Time: j.cfg.Now(), Tick: n, Kind: RecordTick, Source: "tick"}:
+	case j.queue <- Record{Time: j.cfg.Now(), Tick: n, Kind: RecordTick, Source: "tick"}:
 	default:
 		j.dropped.Add(1)
 	}
@@ -352,32 +281,6 @@ func (j *Journal) rotate() error {
 	return j.enforceBounds()
 }
 
-func (j *Journal) enforceBounds() error {
-	segs, err := segments(j.cfg.FS, j.cfg.Dir)
-	if err != nil {
-		return err
-	}
-	var total int64
-	infos := make([]fs.FileInfo, len(segs))
-	for i, s := range segs {
-		if infos[i], err = j.cfg.FS.Lstat(filepath.Join(j.cfg.Dir, s)); err != nil {
-			return err
-		}
-		total += infos[i].Size()
-	}
-	now := j.cfg.Now()
-	for i := 0; i < len(segs)-1; i++ { // never the current one
-		if total <= j.cfg.MaxBytes && now.Sub(infos[i].ModTime()) <= j.cfg.MaxAge {
-			break
-		}
-		if err := j.cfg.FS.Remove(filepath.Join(j.cfg.Dir, segs[i])); err != nil {
-			return err
-		}
-		total -= infos[i].Size()
-	}
-	return nil
-}
-
 func (j *Journal) fail(err error) {
 	s := err.Error()
 	j.lastErr.Store(&s)
@@ -391,8 +294,8 @@ func (j *Journal) Close() error {
 	return nil
 }
 
-// JournalStatus is the journal's state for the API.
-type JournalStatus struct {
+// Status is the journal's state for the API.
+type Status struct {
 	Dir       string `json:"dir"`
 	Written   uint64 `json:"written"`
 	Dropped   uint64 `json:"dropped"`
@@ -401,59 +304,10 @@ type JournalStatus struct {
 }
 
 // Status reports the journal.
-func (j *Journal) Status() JournalStatus {
-	st := JournalStatus{Dir: j.cfg.Dir, Written: j.written.Load(), Dropped: j.dropped.Load(), Truncated: j.truncated}
+func (j *Journal) Status() Status {
+	st := Status{Dir: j.cfg.Dir, Written: j.written.Load(), Dropped: j.dropped.Load(), Truncated: j.truncated}
 	if e := j.lastErr.Load(); e != nil {
 		st.LastError = *e
 	}
 	return st
-}
-
-// ReadJournal calls fn for every record in dir, oldest first. A torn tail
-// in the newest segment ends the journal quietly (that is what a power cut
-// leaves); damage anywhere else is an error naming the segment and offset.
-// It never panics on garbage.
-func ReadJournal(ctx context.Context, dir string, fn func(JournalRecord) error) error {
-	return readJournal(ctx, vfs.OS{}, dir, fn)
-}
-
-func readJournal(ctx context.Context, fsys vfs.FS, dir string, fn func(JournalRecord) error) error {
-	segs, err := segments(fsys, dir)
-	if err != nil {
-		return err
-	}
-	for i, s := range segs {
-		b, err := fsys.ReadFile(filepath.Join(dir, s), maxSegmentBytes)
-		if err != nil {
-			return err
-		}
-		if !bytes.HasPrefix(b, []byte(segmentMagic)) {
-			if i == len(segs)-1 && len(b) < len(segmentMagic) {
-				return nil
-			}
-			if bytes.HasPrefix(b, []byte("RJNL")) {
-				// Ours, from a newer program: named, never guessed at.
-				return fmt.Errorf("journal segment %s: %w: header %q, this program reads %q", s, ErrUnknownFormat, b[:min(len(b), len(segmentMagic))], segmentMagic)
-			}
-			return fmt.Errorf("journal segment %s: not a journal segment", s)
-		}
-		off := len(segmentMagic)
-		for off < len(b) {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			r, n, err := parseRecord(b[off:])
-			if err != nil {
-				if i == len(segs)-1 {
-					return nil
-				}
-				return fmt.Errorf("journal segment %s: damaged at offset %d: %w", s, off, err)
-			}
-			if err := fn(r); err != nil {
-				return err
-			}
-			off += n
-		}
-	}
-	return nil
 }

@@ -1,4 +1,4 @@
-package persistence_test
+package journal_test
 
 import (
 	"context"
@@ -10,13 +10,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/journal"
 )
 
-func readAll(t *testing.T, dir string) []persistence.JournalRecord {
+func readAll(t *testing.T, dir string) []journal.Record {
 	t.Helper()
-	var out []persistence.JournalRecord
-	if err := persistence.ReadJournal(context.Background(), dir, func(r persistence.JournalRecord) error {
+	var out []journal.Record
+	if err := journal.Read(context.Background(), dir, func(r journal.Record) error {
 		out = append(out, r)
 		return nil
 	}); err != nil {
@@ -25,6 +25,8 @@ func readAll(t *testing.T, dir string) []persistence.JournalRecord {
 	return out
 }
 
+var t1 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
 func clockFrom(t0 time.Time) func() time.Time {
 	var n atomic.Int64 // the journal's writer reads the clock too
 	return func() time.Time { return t0.Add(time.Duration(n.Add(1)) * time.Millisecond) }
@@ -32,15 +34,15 @@ func clockFrom(t0 time.Time) func() time.Time {
 
 func TestJournalRoundTrip(t *testing.T) {
 	dir := t.TempDir()
-	j, err := persistence.OpenJournal(persistence.JournalConfig{Dir: dir, Now: clockFrom(t1), SegmentSize: 4 << 10})
+	j, err := journal.Open(journal.Config{Dir: dir, Now: clockFrom(t1), SegmentSize: 4 << 10})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range 300 {
 		j.Tick(uint64(i))
-		j.Record("lizard", persistence.RecordInput, []byte(fmt.Sprintf("core %d 0.300 0.000 false@00", i)))
+		j.Record("lizard", journal.RecordInput, []byte(fmt.Sprintf("core %d 0.300 0.000 false@00", i)))
 		if i%10 == 0 {
-			j.Record("lizard", persistence.RecordCommand, []byte("wheels.speed(0.300, 0.000)"))
+			j.Record("lizard", journal.RecordCommand, []byte("wheels.speed(0.300, 0.000)"))
 		}
 	}
 	j.Close()
@@ -64,7 +66,7 @@ func TestJournalRoundTrip(t *testing.T) {
 			offset += uint64(len(r.Data))
 		}
 	}
-	if r := recs[1]; r.Kind != persistence.RecordInput || r.Tick != 0 || string(r.Data) != "core 0 0.300 0.000 false@00" {
+	if r := recs[1]; r.Kind != journal.RecordInput || r.Tick != 0 || string(r.Data) != "core 0 0.300 0.000 false@00" {
 		t.Fatalf("%+v", r)
 	}
 	if st := j.Status(); st.Written != 630 || st.Dropped != 0 {
@@ -74,9 +76,9 @@ func TestJournalRoundTrip(t *testing.T) {
 
 func TestJournalOffsetsOnly(t *testing.T) {
 	dir := t.TempDir()
-	j, _ := persistence.OpenJournal(persistence.JournalConfig{Dir: dir, OffsetsOnly: true})
-	j.Record("lizard", persistence.RecordInput, []byte("12345"))
-	j.Record("lizard", persistence.RecordInput, []byte("678"))
+	j, _ := journal.Open(journal.Config{Dir: dir, OffsetsOnly: true})
+	j.Record("lizard", journal.RecordInput, []byte("12345"))
+	j.Record("lizard", journal.RecordInput, []byte("678"))
 	j.Close()
 	recs := readAll(t, dir)
 	if len(recs) != 2 || len(recs[0].Data) != 0 || recs[1].Offset != 5 {
@@ -86,9 +88,9 @@ func TestJournalOffsetsOnly(t *testing.T) {
 
 func TestJournalTornTail(t *testing.T) {
 	dir := t.TempDir()
-	j, _ := persistence.OpenJournal(persistence.JournalConfig{Dir: dir})
+	j, _ := journal.Open(journal.Config{Dir: dir})
 	for i := range 10 {
-		j.Record("lizard", persistence.RecordInput, []byte(fmt.Sprint("line ", i)))
+		j.Record("lizard", journal.RecordInput, []byte(fmt.Sprint("line ", i)))
 	}
 	j.Close()
 	segs, _ := filepath.Glob(filepath.Join(dir, "*.seg"))
@@ -101,14 +103,14 @@ func TestJournalTornTail(t *testing.T) {
 	if len(recs) != 9 || string(recs[8].Data) != "line 8" {
 		t.Fatalf("read %d records past a torn tail", len(recs))
 	}
-	j2, err := persistence.OpenJournal(persistence.JournalConfig{Dir: dir})
+	j2, err := journal.Open(journal.Config{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if j2.Status().Truncated == 0 {
 		t.Fatal("torn tail not truncated at open")
 	}
-	j2.Record("lizard", persistence.RecordInput, []byte("after"))
+	j2.Record("lizard", journal.RecordInput, []byte("after"))
 	j2.Close()
 	recs = readAll(t, dir)
 	if len(recs) != 10 || string(recs[9].Data) != "after" {
@@ -118,16 +120,16 @@ func TestJournalTornTail(t *testing.T) {
 
 func TestJournalDamageInsideIsAnError(t *testing.T) {
 	dir := t.TempDir()
-	j, _ := persistence.OpenJournal(persistence.JournalConfig{Dir: dir, SegmentSize: 200})
+	j, _ := journal.Open(journal.Config{Dir: dir, SegmentSize: 200})
 	for i := range 40 {
-		j.Record("lizard", persistence.RecordInput, []byte(fmt.Sprint("line ", i)))
+		j.Record("lizard", journal.RecordInput, []byte(fmt.Sprint("line ", i)))
 	}
 	j.Close()
 	segs, _ := filepath.Glob(filepath.Join(dir, "*.seg"))
 	b, _ := os.ReadFile(segs[0])
 	b[len(b)-3] ^= 0xff
 	os.WriteFile(segs[0], b, 0o644)
-	err := persistence.ReadJournal(context.Background(), dir, func(persistence.JournalRecord) error { return nil })
+	err := journal.Read(context.Background(), dir, func(journal.Record) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), filepath.Base(segs[0])) || !strings.Contains(err.Error(), "damaged at offset") {
 		t.Fatalf("%v", err)
 	}
@@ -135,9 +137,9 @@ func TestJournalDamageInsideIsAnError(t *testing.T) {
 
 func TestJournalSizeBound(t *testing.T) {
 	dir := t.TempDir()
-	j, _ := persistence.OpenJournal(persistence.JournalConfig{Dir: dir, SegmentSize: 1 << 10, MaxBytes: 4 << 10})
+	j, _ := journal.Open(journal.Config{Dir: dir, SegmentSize: 1 << 10, MaxBytes: 4 << 10})
 	for i := range 500 {
-		j.Record("lizard", persistence.RecordInput, []byte(fmt.Sprintf("core %06d 0.300 0.000 false@00", i)))
+		j.Record("lizard", journal.RecordInput, []byte(fmt.Sprintf("core %06d 0.300 0.000 false@00", i)))
 	}
 	j.Close()
 	var total int64
@@ -153,10 +155,10 @@ func TestJournalSizeBound(t *testing.T) {
 }
 
 func TestJournalRecordNeverBlocks(t *testing.T) {
-	j, _ := persistence.OpenJournal(persistence.JournalConfig{Dir: t.TempDir(), Buffer: 2})
+	j, _ := journal.Open(journal.Config{Dir: t.TempDir(), Buffer: 2})
 	j.Close() // the writer is gone: the queue fills and records are dropped
 	for range 10 {
-		j.Record("lizard", persistence.RecordInput, []byte("x"))
+		j.Record("lizard", journal.RecordInput, []byte("x"))
 	}
 	if d := j.Status().Dropped; d != 8 {
 		t.Fatalf("dropped %d", d)

@@ -1,4 +1,4 @@
-package persistence
+package journal
 
 import (
 	"encoding/binary"
@@ -32,8 +32,8 @@ const (
 	RecordTick    = 't' // a control tick marker
 )
 
-// JournalRecord is one journal entry.
-type JournalRecord struct {
+// Record is one journal entry.
+type Record struct {
 	Time   time.Time
 	Tick   uint64
 	Kind   byte
@@ -46,7 +46,7 @@ type JournalRecord struct {
 
 var errTorn = errors.New("torn or damaged record")
 
-func appendRecord(dst []byte, r JournalRecord) []byte {
+func appendRecord(dst []byte, r Record) []byte {
 	var p []byte
 	p = binary.AppendVarint(p, r.Time.UnixNano())
 	p = binary.AppendUvarint(p, r.Tick)
@@ -63,19 +63,19 @@ func appendRecord(dst []byte, r JournalRecord) []byte {
 
 // parseRecord decodes the record at the start of b and returns its size,
 // or errTorn when b does not start with a complete, intact record.
-func parseRecord(b []byte) (JournalRecord, int, error) {
+func parseRecord(b []byte) (Record, int, error) {
 	if len(b) < 8 {
-		return JournalRecord{}, 0, errTorn
+		return Record{}, 0, errTorn
 	}
 	n := binary.BigEndian.Uint32(b)
 	if n == 0 || n > maxRecordBytes || uint64(len(b)-8) < uint64(n) {
-		return JournalRecord{}, 0, errTorn
+		return Record{}, 0, errTorn
 	}
 	p := b[8 : 8+n]
 	if crc32.Checksum(p, crcTable) != binary.BigEndian.Uint32(b[4:]) {
-		return JournalRecord{}, 0, errTorn
+		return Record{}, 0, errTorn
 	}
-	var r JournalRecord
+	var r Record
 	t, k := binary.Varint(p)
 	if k <= 0 {
 		return r, 0, fmt.Errorf("%w: time", errTorn)
