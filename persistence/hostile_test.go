@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/backend"
 	"github.com/gorosys/rosys/persistence/journal"
 	"github.com/gorosys/rosys/persistence/persistencetest"
 	"github.com/gorosys/rosys/persistence/vfs"
@@ -202,7 +203,7 @@ func TestHostileJournalSegments(t *testing.T) {
 func TestFilesystemBackendRefusesHostileObjects(t *testing.T) {
 	ctx := context.Background()
 	root := t.TempDir()
-	fsb, err := persistence.NewFilesystem(root)
+	fsb, err := backend.NewFilesystem(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,9 +229,9 @@ func TestFilesystemBackendRefusesHostileObjects(t *testing.T) {
 // mirror never builds on an older generation over it.
 func TestMirrorStopsAtNewerManifest(t *testing.T) {
 	ctx := context.Background()
-	meta, snap := persistence.NewMemory(), persistence.NewMemory()
+	meta, snap := backend.NewMemory(), backend.NewMemory()
 	newer := []byte(`{"format":"rosys-go-manifest/2","generation":7,"modules":{}}`)
-	if _, err := meta.Put(ctx, "manifests/000000000007.json", newer, persistence.Condition{}); err != nil {
+	if _, err := meta.Put(ctx, "manifests/000000000007.json", newer, backend.Condition{}); err != nil {
 		t.Fatal(err)
 	}
 	r := startRobot(t, t.TempDir(), meta, snap, "host-a")

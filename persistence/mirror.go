@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gorosys/rosys/persistence/backend"
 	"github.com/gorosys/rosys/persistence/internal/atomicfile"
 	"github.com/gorosys/rosys/persistence/internal/modfile"
 	"github.com/gorosys/rosys/persistence/journal"
@@ -30,8 +31,8 @@ var ErrLeaseHeld = errors.New("persistence root is in use by another robot")
 
 // MirrorConfig configures a Mirror.
 type MirrorConfig struct {
-	Metadata  Backend // manifests and the lease
-	Snapshots Backend // module states
+	Metadata  backend.Backend // manifests and the lease
+	Snapshots backend.Backend // module states
 	Robot     string
 	// KeepGenerations is how many manifests (and the objects they name)
 	// stay for recovery to fall back on (default 5).
@@ -145,8 +146,8 @@ func (m *Mirror) connect(ctx context.Context) error {
 	mine, _ := json.Marshal(lease{Robot: m.cfg.Robot, Host: m.cfg.Host, BootID: m.cfg.BootID, AcquiredAt: m.cfg.Now().UTC()})
 	b, ver, err := m.cfg.Metadata.Get(ctx, leaseName)
 	switch {
-	case errors.Is(err, ErrNotFound):
-		_, err = m.cfg.Metadata.Put(ctx, leaseName, mine, Condition{IfAbsent: true})
+	case errors.Is(err, backend.ErrNotFound):
+		_, err = m.cfg.Metadata.Put(ctx, leaseName, mine, backend.Condition{IfAbsent: true})
 	case err == nil:
 		var other lease
 		_ = json.Unmarshal(b, &other)
@@ -156,9 +157,9 @@ func (m *Mirror) connect(ctx context.Context) error {
 			return m.blocked
 		}
 		// This robot, restarted: take the lease over.
-		_, err = m.cfg.Metadata.Put(ctx, leaseName, mine, Condition{IfMatch: ver})
+		_, err = m.cfg.Metadata.Put(ctx, leaseName, mine, backend.Condition{IfMatch: ver})
 	}
-	if errors.Is(err, ErrConflict) {
+	if errors.Is(err, backend.ErrConflict) {
 		m.blocked = fmt.Errorf("%w: %s: another robot took the lease at the same moment", ErrLeaseHeld, m.cfg.Metadata)
 		return m.blocked
 	} else if err != nil {
@@ -342,7 +343,7 @@ func (m *Mirror) markDiffering(keys []string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, key := range keys {
-		b, err := m.fs.ReadFile(filepath.Join(m.dir, key+".json"), MaxObjectBytes)
+		b, err := m.fs.ReadFile(filepath.Join(m.dir, key+".json"), backend.MaxObjectBytes)
 		if err != nil {
 			continue
 		}
@@ -463,7 +464,7 @@ func (m *Mirror) uploadSegments(ctx context.Context, all bool) error {
 		if err != nil {
 			return err
 		}
-		if _, err := m.cfg.Snapshots.Put(ctx, "journal/"+s, b, Condition{}); err != nil {
+		if _, err := m.cfg.Snapshots.Put(ctx, "journal/"+s, b, backend.Condition{}); err != nil {
 			return err
 		}
 		m.remoteSegs[s] = true
@@ -494,7 +495,7 @@ func (m *Mirror) uploadLocked(ctx context.Context, clean bool) error {
 	changed := 0
 	for _, key := range slices.Sorted(maps.Keys(m.pending)) {
 		seqs[key] = m.pending[key]
-		b, err := m.fs.ReadFile(filepath.Join(m.dir, key+".json"), MaxObjectBytes)
+		b, err := m.fs.ReadFile(filepath.Join(m.dir, key+".json"), backend.MaxObjectBytes)
 		if errors.Is(err, os.ErrNotExist) {
 			continue
 		} else if err != nil {
@@ -509,7 +510,7 @@ func (m *Mirror) uploadLocked(ctx context.Context, clean bool) error {
 			return fmt.Errorf("local file of %q: %w", key, err)
 		}
 		obj := objectName(key, gen)
-		if _, err := m.cfg.Snapshots.Put(ctx, obj, b, Condition{}); err != nil {
+		if _, err := m.cfg.Snapshots.Put(ctx, obj, b, backend.Condition{}); err != nil {
 			return err
 		}
 		next.Modules[key] = ManifestEntry{Object: obj, SchemaVersion: st.SchemaVersion, Size: int64(len(b)), SHA256: sum, SavedAt: st.SavedAt}
@@ -521,8 +522,8 @@ func (m *Mirror) uploadLocked(ctx context.Context, clean bool) error {
 		if err != nil {
 			return err
 		}
-		if _, err := m.cfg.Metadata.Put(ctx, manifestName(gen), mb, Condition{IfAbsent: true}); err != nil {
-			if errors.Is(err, ErrConflict) {
+		if _, err := m.cfg.Metadata.Put(ctx, manifestName(gen), mb, backend.Condition{IfAbsent: true}); err != nil {
+			if errors.Is(err, backend.ErrConflict) {
 				m.blocked = fmt.Errorf("%w: generation %d appeared on %s while this robot was writing it", ErrLeaseHeld, gen, m.cfg.Metadata)
 				return m.blocked
 			}

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/backend"
+	"github.com/gorosys/rosys/persistence/backend/s3"
 	"github.com/gorosys/rosys/persistence/journal"
 	"github.com/gorosys/rosys/persistence/persistencetest"
 )
@@ -24,7 +26,7 @@ type robot struct {
 	calib  *persistence.Value[calib]
 }
 
-func startRobot(t *testing.T, dir string, meta, snap persistence.Backend, host string) *robot {
+func startRobot(t *testing.T, dir string, meta, snap backend.Backend, host string) *robot {
 	t.Helper()
 	m, err := persistence.NewMirror(persistence.MirrorConfig{Metadata: meta, Snapshots: snap, Robot: "demo", Host: host, KeepGenerations: 3})
 	if err != nil {
@@ -51,7 +53,7 @@ func (r *robot) commit(t *testing.T) {
 	}
 }
 
-func manifestOf(t *testing.T, meta persistence.Backend, gen string) map[string]any {
+func manifestOf(t *testing.T, meta backend.Backend, gen string) map[string]any {
 	t.Helper()
 	b, _, err := meta.Get(context.Background(), "manifests/"+gen+".json")
 	if err != nil {
@@ -64,7 +66,7 @@ func manifestOf(t *testing.T, meta persistence.Backend, gen string) map[string]a
 
 func TestMirrorUploadsAndFreshDiskRecovers(t *testing.T) {
 	ctx := context.Background()
-	meta, snap := persistence.NewMemory(), persistence.NewMemory()
+	meta, snap := backend.NewMemory(), backend.NewMemory()
 	a := startRobot(t, t.TempDir(), meta, snap, "host-a")
 	a.model.Set(map[string]float64{"value": 7.5})
 	a.commit(t)
@@ -113,7 +115,7 @@ func TestMirrorUploadsAndFreshDiskRecovers(t *testing.T) {
 
 func TestMirrorFallsBackToAnOlderGeneration(t *testing.T) {
 	ctx := context.Background()
-	meta, snap := persistence.NewMemory(), persistence.NewMemory()
+	meta, snap := backend.NewMemory(), backend.NewMemory()
 	a := startRobot(t, t.TempDir(), meta, snap, "host-a")
 	for _, v := range []float64{2, 3} {
 		a.model.Set(map[string]float64{"value": v})
@@ -124,7 +126,7 @@ func TestMirrorFallsBackToAnOlderGeneration(t *testing.T) {
 	}
 	a.store.Close()
 	// Bit rot in the newest object.
-	_, _ = snap.Put(ctx, "snapshots/model/000000000002.json", []byte(`{"garbage`), persistence.Condition{})
+	_, _ = snap.Put(ctx, "snapshots/model/000000000002.json", []byte(`{"garbage`), backend.Condition{})
 	b := startRobot(t, t.TempDir(), meta, snap, "host-a")
 	if got := b.model.Get()["value"]; got != 2 {
 		t.Fatalf("recovered %v, want the older generation's 2", got)
@@ -132,7 +134,7 @@ func TestMirrorFallsBackToAnOlderGeneration(t *testing.T) {
 }
 
 func TestMirrorRefusesASecondRobot(t *testing.T) {
-	meta, snap := persistence.NewMemory(), persistence.NewMemory()
+	meta, snap := backend.NewMemory(), backend.NewMemory()
 	a := startRobot(t, t.TempDir(), meta, snap, "host-a")
 	a.commit(t)
 	b := startRobot(t, t.TempDir(), meta, snap, "host-b") // misconfigured: same root
@@ -158,7 +160,7 @@ func TestMirrorRefusesASecondRobot(t *testing.T) {
 
 func TestMirrorBacklogWhileDown(t *testing.T) {
 	ctx := context.Background()
-	mem := persistence.NewMemory()
+	mem := backend.NewMemory()
 	down := &persistencetest.Flaky{Backend: mem}
 	dir := t.TempDir()
 	a := startRobot(t, dir, down, down, "host-a")
@@ -198,7 +200,7 @@ func TestMirrorBacklogWhileDown(t *testing.T) {
 
 func TestMirrorKeepsGenerations(t *testing.T) {
 	ctx := context.Background()
-	meta, snap := persistence.NewMemory(), persistence.NewMemory()
+	meta, snap := backend.NewMemory(), backend.NewMemory()
 	a := startRobot(t, t.TempDir(), meta, snap, "host-a")
 	for v := 1.0; v <= 6; v++ {
 		a.model.Set(map[string]float64{"value": v})
@@ -235,7 +237,7 @@ func TestMirrorKeepsGenerations(t *testing.T) {
 func TestMirrorOnS3(t *testing.T) {
 	srv := persistencetest.StartS3(t)
 	ctx := context.Background()
-	s3b, err := persistence.NewS3("robots/demo", srv.Settings())
+	s3b, err := s3.New("robots/demo", srv.Settings())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +281,7 @@ func TestMirrorOnS3(t *testing.T) {
 
 func TestMirrorUploadsJournalSegments(t *testing.T) {
 	ctx := context.Background()
-	meta, snap := persistence.NewMemory(), persistence.NewMemory()
+	meta, snap := backend.NewMemory(), backend.NewMemory()
 	dir := t.TempDir()
 	a := startRobot(t, dir, meta, snap, "host-a")
 	j, err := journal.Open(journal.Config{Dir: dir + "/journal", SegmentSize: 256, MaxBytes: 2048, OnRotate: a.mirror.SegmentClosed})

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorosys/rosys/persistence/backend"
 	"github.com/gorosys/rosys/persistence/internal/atomicfile"
 	"github.com/gorosys/rosys/persistence/internal/modfile"
 	"github.com/gorosys/rosys/persistence/journal"
@@ -399,11 +400,11 @@ func TestPowerLossJournal(t *testing.T) {
 // filesystem backends under /remote.
 func plMirror(t *testing.T, fsys *crashfs.FS) *Mirror {
 	t.Helper()
-	meta, err := NewFilesystemFS(fsys, "/remote/meta")
+	meta, err := backend.NewFilesystemFS(fsys, "/remote/meta")
 	if err != nil {
 		t.Fatal(err)
 	}
-	snap, err := NewFilesystemFS(fsys, "/remote/snap")
+	snap, err := backend.NewFilesystemFS(fsys, "/remote/snap")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -422,8 +423,8 @@ func plMirror(t *testing.T, fsys *crashfs.FS) *Mirror {
 // uploaded or the one being uploaded.
 func checkRemote(t *testing.T, img *crashfs.FS, remote *allowed) error {
 	ctx := context.Background()
-	meta, _ := NewFilesystemFS(img, "/remote/meta")
-	snap, _ := NewFilesystemFS(img, "/remote/snap")
+	meta, _ := backend.NewFilesystemFS(img, "/remote/meta")
+	snap, _ := backend.NewFilesystemFS(img, "/remote/snap")
 	names, err := meta.List(ctx, "manifests/")
 	if err != nil {
 		return err

@@ -8,15 +8,17 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/backend"
+	"github.com/gorosys/rosys/persistence/backend/s3"
 	"github.com/gorosys/rosys/persistence/persistencetest"
 )
 
 // s3ViaProxy connects to versitygw through a fault proxy.
-func s3ViaProxy(t *testing.T, srv *persistencetest.S3Server, proxy *persistencetest.FaultProxy, timeout time.Duration) persistence.Backend {
+func s3ViaProxy(t *testing.T, srv *persistencetest.S3Server, proxy *persistencetest.FaultProxy, timeout time.Duration) backend.Backend {
 	st := srv.Settings()
 	st.Endpoint = proxy.Endpoint
 	st.Timeout = timeout
-	b, err := persistence.NewS3("robots/faults", st)
+	b, err := s3.New("robots/faults", st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +97,7 @@ func TestS3CredentialsAndClockSkew(t *testing.T) {
 
 	st := srv.Settings()
 	st.SecretKey = "not-the-secret"
-	wrong, err := persistence.NewS3("robots/creds", st)
+	wrong, err := s3.New("robots/creds", st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +152,7 @@ func TestS3RefusesHugeObject(t *testing.T) {
 	proxy := persistencetest.StartFaultProxy(t, srv.Endpoint)
 	b := s3ViaProxy(t, srv, proxy, 5*time.Second)
 	ctx := context.Background()
-	if _, err := b.Put(ctx, "manifests/000000000001.json", []byte(`{}`), persistence.Condition{}); err != nil {
+	if _, err := b.Put(ctx, "manifests/000000000001.json", []byte(`{}`), backend.Condition{}); err != nil {
 		t.Fatal(err)
 	}
 	proxy.Fault.Store(persistencetest.FaultHuge)

@@ -61,7 +61,7 @@ type ScheduleStatus struct {
 // that has one.
 func NewSchedule(store *Store, cfg ScheduleConfig) (*Schedule, error) {
 	if cfg.Directory == "" {
-		d, err := ExpandHome("~/.rosys_backup")
+		d, err := vfs.ExpandHome("~/.rosys_backup")
 		if err != nil {
 			return nil, err
 		}

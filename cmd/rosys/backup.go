@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/vfs"
 )
 
 func (a app) backupCommand(args []string, stdout, stderr io.Writer) int {
@@ -53,7 +54,7 @@ func dataDirFlag(fs *flag.FlagSet) *string {
 
 func resolveDir(flagDir string) (string, error) {
 	if flagDir != "" {
-		return persistence.ExpandHome(flagDir)
+		return vfs.ExpandHome(flagDir)
 	}
 	return persistence.DefaultDir()
 }
@@ -164,7 +165,7 @@ func backupList(args []string, stdout, stderr io.Writer) int {
 	if bdir == "" {
 		bdir = "~/.rosys_backup"
 	}
-	bdir, err := persistence.ExpandHome(bdir)
+	bdir, err := vfs.ExpandHome(bdir)
 	if err != nil {
 		fmt.Fprintln(stderr, "rosys backup list:", err)
 		return 1

@@ -1,4 +1,4 @@
-package persistence_test
+package s3_test
 
 import (
 	"context"
@@ -8,16 +8,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/backend"
+	"github.com/gorosys/rosys/persistence/backend/s3"
 	"github.com/gorosys/rosys/persistence/persistencetest"
 )
 
 func TestS3Backend(t *testing.T) {
 	srv := persistencetest.StartS3(t)
 	n := 0
-	persistencetest.TestBackend(t, func(t *testing.T) persistence.Backend {
+	persistencetest.TestBackend(t, func(t *testing.T) backend.Backend {
 		n++ // each test gets its own root in the bucket, so it starts empty
-		b, err := persistence.NewS3(fmt.Sprintf("robots/test-%d", n), srv.Settings())
+		b, err := s3.New(fmt.Sprintf("robots/test-%d", n), srv.Settings())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -29,8 +30,8 @@ func TestS3WrongCredentials(t *testing.T) {
 	srv := persistencetest.StartS3(t)
 	st := srv.Settings()
 	st.SecretKey = "wrong"
-	b, _ := persistence.NewS3("robots/demo", st)
-	_, err := b.Put(context.Background(), "x.json", []byte("1"), persistence.Condition{})
+	b, _ := s3.New("robots/demo", st)
+	_, err := b.Put(context.Background(), "x.json", []byte("1"), backend.Condition{})
 	if err == nil || !strings.Contains(err.Error(), srv.Endpoint) || !strings.Contains(err.Error(), "SignatureDoesNotMatch") {
 		t.Fatalf("%v", err)
 	}
@@ -38,16 +39,16 @@ func TestS3WrongCredentials(t *testing.T) {
 
 func TestS3ServerDownAndBack(t *testing.T) {
 	srv := persistencetest.StartS3(t)
-	b, _ := persistence.NewS3("robots/demo", srv.Settings())
+	b, _ := s3.New("robots/demo", srv.Settings())
 	ctx := context.Background()
-	if _, err := b.Put(ctx, "model.json", []byte(`{"value":1}`), persistence.Condition{}); err != nil {
+	if _, err := b.Put(ctx, "model.json", []byte(`{"value":1}`), backend.Condition{}); err != nil {
 		t.Fatal(err)
 	}
 	srv.Stop()
 	short, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	_, _, err := b.Get(short, "model.json")
-	if err == nil || errors.Is(err, persistence.ErrNotFound) || !strings.Contains(err.Error(), srv.Endpoint) {
+	if err == nil || errors.Is(err, backend.ErrNotFound) || !strings.Contains(err.Error(), srv.Endpoint) {
 		t.Fatalf("with the server down: %v", err)
 	}
 	srv.Start()

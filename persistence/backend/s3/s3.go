@@ -1,4 +1,8 @@
-package persistence
+// Package s3 is the S3 backend: objects under a root path in a bucket of
+// AWS S3 or an S3-compatible store (MinIO, versitygw, Garage), with S3's
+// conditional writes for the mirror's lease and manifests. It is the only
+// package that imports the AWS SDK.
+package s3
 
 import (
 	"bytes"
@@ -14,13 +18,15 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+	"github.com/gorosys/rosys/persistence/backend"
+	"github.com/gorosys/rosys/persistence/vfs"
 )
 
-// S3Settings connect to a bucket, as Pathway's AwsS3Settings.
-type S3Settings struct {
+// Settings connect to a bucket, as Pathway's AwsS3Settings.
+type Settings struct {
 	Bucket string
 	// Endpoint is host:port of an S3-compatible store (MinIO, versitygw,
 	// Garage); empty for AWS.
@@ -35,18 +41,18 @@ type S3Settings struct {
 	Timeout time.Duration
 }
 
-// S3 is a Backend under a root path in a bucket.
-type S3 struct {
-	client *s3.Client
+// Backend is a backend.Backend under a root path in a bucket.
+type Backend struct {
+	client *awss3.Client
 	bucket string
 	root   string
 	where  string
 }
 
-var _ Backend = (*S3)(nil)
+var _ backend.Backend = (*Backend)(nil)
 
-// NewS3 connects lazily: errors show on the first request.
-func NewS3(rootPath string, st S3Settings) (*S3, error) {
+// New connects lazily: errors show on the first request.
+func New(rootPath string, st Settings) (*Backend, error) {
 	if st.Bucket == "" {
 		return nil, errors.New("s3 backend: no bucket")
 	}
@@ -62,7 +68,7 @@ func NewS3(rootPath string, st S3Settings) (*S3, error) {
 	if st.Timeout <= 0 {
 		st.Timeout = 30 * time.Second
 	}
-	opts := s3.Options{
+	opts := awss3.Options{
 		Region:       st.Region,
 		Credentials:  aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(st.AccessKey, st.SecretKey, os.Getenv("AWS_SESSION_TOKEN"))),
 		UsePathStyle: st.PathStyle,
@@ -84,69 +90,69 @@ func NewS3(rootPath string, st S3Settings) (*S3, error) {
 	if root != "" {
 		where += "/" + root
 	}
-	return &S3{client: s3.New(opts), bucket: st.Bucket, root: root, where: where}, nil
+	return &Backend{client: awss3.New(opts), bucket: st.Bucket, root: root, where: where}, nil
 }
 
-func (b *S3) String() string { return b.where }
+func (b *Backend) String() string { return b.where }
 
 // Client is the underlying client (tests create buckets with it).
-func (b *S3) Client() *s3.Client { return b.client }
+func (b *Backend) Client() *awss3.Client { return b.client }
 
-func (b *S3) key(name string) (string, error) {
-	if err := ValidateName(name); err != nil {
+func (b *Backend) key(name string) (string, error) {
+	if err := backend.ValidateName(name); err != nil {
 		return "", err
 	}
 	return path.Join(b.root, name), nil
 }
 
-func (b *S3) wrap(name string, err error) error {
+func (b *Backend) wrap(name string, err error) error {
 	var nsk *types.NoSuchKey
 	var re *smithyhttp.ResponseError
 	switch {
 	case errors.As(err, &nsk), errors.As(err, &re) && re.HTTPStatusCode() == http.StatusNotFound:
-		return fmt.Errorf("%s: %s: %w", b, name, ErrNotFound)
+		return fmt.Errorf("%s: %s: %w", b, name, backend.ErrNotFound)
 	case errors.As(err, &re) && (re.HTTPStatusCode() == http.StatusPreconditionFailed || re.HTTPStatusCode() == http.StatusConflict):
-		return fmt.Errorf("%s: %s: %w", b, name, ErrConflict)
+		return fmt.Errorf("%s: %s: %w", b, name, backend.ErrConflict)
 	}
 	return fmt.Errorf("%s: %s: %w", b, name, err)
 }
 
-// Get implements Backend.
-func (b *S3) Get(ctx context.Context, name string) ([]byte, Version, error) {
+// Get implements backend.Backend.
+func (b *Backend) Get(ctx context.Context, name string) ([]byte, backend.Version, error) {
 	k, err := b.key(name)
 	if err != nil {
 		return nil, "", err
 	}
-	out, err := b.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &b.bucket, Key: &k})
+	out, err := b.client.GetObject(ctx, &awss3.GetObjectInput{Bucket: &b.bucket, Key: &k})
 	if err != nil {
 		return nil, "", b.wrap(name, err)
 	}
 	defer out.Body.Close()
-	if out.ContentLength != nil && *out.ContentLength > MaxObjectBytes {
-		return nil, "", fmt.Errorf("%s: %s: %w: %d bytes, the limit is %d", b, name, ErrTooLarge, *out.ContentLength, MaxObjectBytes)
+	if out.ContentLength != nil && *out.ContentLength > backend.MaxObjectBytes {
+		return nil, "", fmt.Errorf("%s: %s: %w: %d bytes, the limit is %d", b, name, vfs.ErrTooLarge, *out.ContentLength, backend.MaxObjectBytes)
 	}
 	// Bounded even when the server sends no length or lies about it.
-	data, err := io.ReadAll(io.LimitReader(out.Body, MaxObjectBytes+1))
+	data, err := io.ReadAll(io.LimitReader(out.Body, backend.MaxObjectBytes+1))
 	if err != nil {
 		return nil, "", b.wrap(name, err)
 	}
-	if int64(len(data)) > MaxObjectBytes {
-		return nil, "", fmt.Errorf("%s: %s: %w: more than %d bytes", b, name, ErrTooLarge, MaxObjectBytes)
+	if int64(len(data)) > backend.MaxObjectBytes {
+		return nil, "", fmt.Errorf("%s: %s: %w: more than %d bytes", b, name, vfs.ErrTooLarge, backend.MaxObjectBytes)
 	}
 	if out.ContentLength != nil && int64(len(data)) != *out.ContentLength {
 		return nil, "", fmt.Errorf("%s: %s: truncated body (%d of %d bytes)", b, name, len(data), *out.ContentLength)
 	}
-	return data, Version(aws.ToString(out.ETag)), nil
+	return data, backend.Version(aws.ToString(out.ETag)), nil
 }
 
-// Put implements Backend with S3 conditional writes (If-None-Match: * and
+// Put implements backend.Backend with S3 conditional writes (If-None-Match: * and
 // If-Match: <etag>).
-func (b *S3) Put(ctx context.Context, name string, data []byte, cond Condition) (Version, error) {
+func (b *Backend) Put(ctx context.Context, name string, data []byte, cond backend.Condition) (backend.Version, error) {
 	k, err := b.key(name)
 	if err != nil {
 		return "", err
 	}
-	in := &s3.PutObjectInput{Bucket: &b.bucket, Key: &k, Body: bytes.NewReader(data), ContentLength: aws.Int64(int64(len(data)))}
+	in := &awss3.PutObjectInput{Bucket: &b.bucket, Key: &k, Body: bytes.NewReader(data), ContentLength: aws.Int64(int64(len(data)))}
 	if cond.IfAbsent {
 		in.IfNoneMatch = aws.String("*")
 	}
@@ -157,17 +163,17 @@ func (b *S3) Put(ctx context.Context, name string, data []byte, cond Condition) 
 	if err != nil {
 		return "", b.wrap(name, err)
 	}
-	return Version(aws.ToString(out.ETag)), nil
+	return backend.Version(aws.ToString(out.ETag)), nil
 }
 
-// List implements Backend.
-func (b *S3) List(ctx context.Context, prefix string) ([]ObjectInfo, error) {
+// List implements backend.Backend.
+func (b *Backend) List(ctx context.Context, prefix string) ([]backend.ObjectInfo, error) {
 	full := prefix
 	if b.root != "" {
 		full = b.root + "/" + prefix
 	}
-	var out []ObjectInfo
-	p := s3.NewListObjectsV2Paginator(b.client, &s3.ListObjectsV2Input{Bucket: &b.bucket, Prefix: &full})
+	var out []backend.ObjectInfo
+	p := awss3.NewListObjectsV2Paginator(b.client, &awss3.ListObjectsV2Input{Bucket: &b.bucket, Prefix: &full})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
@@ -178,19 +184,19 @@ func (b *S3) List(ctx context.Context, prefix string) ([]ObjectInfo, error) {
 			if b.root == "" {
 				name = aws.ToString(o.Key)
 			}
-			out = append(out, ObjectInfo{Name: name, Size: aws.ToInt64(o.Size), Version: Version(aws.ToString(o.ETag))})
+			out = append(out, backend.ObjectInfo{Name: name, Size: aws.ToInt64(o.Size), Version: backend.Version(aws.ToString(o.ETag))})
 		}
 	}
 	return out, nil
 }
 
-// Delete implements Backend.
-func (b *S3) Delete(ctx context.Context, name string) error {
+// Delete implements backend.Backend.
+func (b *Backend) Delete(ctx context.Context, name string) error {
 	k, err := b.key(name)
 	if err != nil {
 		return err
 	}
-	if _, err := b.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &b.bucket, Key: &k}); err != nil {
+	if _, err := b.client.DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: &b.bucket, Key: &k}); err != nil {
 		return b.wrap(name, err)
 	}
 	return nil

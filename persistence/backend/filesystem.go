@@ -1,4 +1,4 @@
-package persistence
+package backend
 
 import (
 	"context"
@@ -31,7 +31,7 @@ func NewFilesystem(root string) (*Filesystem, error) { return NewFilesystemFS(vf
 
 // NewFilesystemFS is NewFilesystem on fsys (tests model power cuts with it).
 func NewFilesystemFS(fsys vfs.FS, root string) (*Filesystem, error) {
-	r, err := ExpandHome(root)
+	r, err := vfs.ExpandHome(root)
 	if err != nil {
 		return nil, err
 	}
@@ -40,6 +40,9 @@ func NewFilesystemFS(fsys vfs.FS, root string) (*Filesystem, error) {
 	}
 	return &Filesystem{root: r, fs: fsys}, nil
 }
+
+// Root is the directory of a filesystem backend.
+func (f *Filesystem) Root() string { return f.root }
 
 func (f *Filesystem) String() string { return "filesystem:" + f.root }
 

@@ -1,19 +1,20 @@
-package persistence
+package backend
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/gorosys/rosys/persistence/internal/modfile"
 )
 
 // Backend stores objects by name, as Pathway's persistence backends do:
 // the filesystem, S3, or memory for tests. Names are slash-separated paths
 // under the backend's root ("meta/000042.json", "snapshots/model/42.json").
 //
-// A Backend is the layer under the store's metadata and snapshot storage;
-// this package's Store still writes its directory directly (see #5 in the
-// tracker for the wiring).
+// A Backend is the layer under the mirror's metadata and snapshot storage;
+// the store itself writes its local directory directly.
 type Backend interface {
 	// Get returns the object and its version, or ErrNotFound.
 	Get(ctx context.Context, name string) ([]byte, Version, error)
@@ -53,6 +54,12 @@ var (
 	ErrConflict = errors.New("conditional write refused: the object changed")
 )
 
+// MaxObjectBytes bounds one object read from a backend (module objects,
+// manifests, journal segments, leases), local or S3: far above anything a
+// robot writes, it keeps a damaged, hostile or endless object from taking
+// the process's memory before it is even parsed.
+const MaxObjectBytes int64 = 256 << 20
+
 // ValidateName checks an object name: relative, slash-separated, each part
 // a valid key (so it is also a safe file name).
 func ValidateName(name string) error {
@@ -60,7 +67,7 @@ func ValidateName(name string) error {
 		return fmt.Errorf("object name %q: must be a relative path", name)
 	}
 	for _, part := range strings.Split(name, "/") {
-		if err := ValidateKey(part); err != nil {
+		if err := modfile.ValidateKey(part); err != nil {
 			return fmt.Errorf("object name %q: %w", name, err)
 		}
 	}
