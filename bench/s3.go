@@ -12,6 +12,7 @@ import (
 
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/mirror"
 	"github.com/gorosys/rosys/persistence/backend/s3"
 	"github.com/gorosys/rosys/persistence/persistencetest"
 )
@@ -82,7 +83,7 @@ func measureS3(ctx context.Context, root string, reps int) (s3Result, error) {
 	if err != nil {
 		return res, err
 	}
-	m, err := persistence.NewMirror(persistence.MirrorConfig{Metadata: b, Snapshots: b, Robot: "bench", RetryMin: time.Millisecond, RetryMax: time.Millisecond})
+	m, err := mirror.New(mirror.Config{Metadata: b, Snapshots: b, Robot: "bench", RetryMin: time.Millisecond, RetryMax: time.Millisecond})
 	if err != nil {
 		return res, err
 	}

@@ -140,7 +140,7 @@ func (s *Store) Import(ctx context.Context, a *Archive) (ImportResult, error) {
 		return res, err
 	}
 	if s.mirror != nil && len(unknown) > 0 {
-		s.mirror.notify(slices.Sorted(maps.Keys(unknown)))
+		s.mirror.Committed(slices.Sorted(maps.Keys(unknown)))
 	}
 	if len(res.Unknown) > 0 {
 		s.log.Warn("imported modules that this robot does not have; their files are kept", zap.Strings("keys", res.Unknown))

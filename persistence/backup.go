@@ -87,7 +87,7 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 		for i, w := range wrote {
 			keys[i] = w.e.key
 		}
-		s.mirror.notify(keys)
+		s.mirror.Committed(keys)
 	}
 	for _, w := range wrote {
 		w.e.saved.Store(w.gen)

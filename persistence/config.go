@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/persistence/backend"
+	"github.com/gorosys/rosys/persistence/mirror"
 	"go.uber.org/zap"
 )
 
@@ -114,7 +115,7 @@ func OpenConfig(localDir, robot string, cfg Config, log *zap.Logger, opts ...Opt
 		cfg.PersistenceMode = ModePersisting
 	}
 	if !isLocal(cfg.MetadataStorage, localDir) || !isLocal(cfg.SnapshotStorage, localDir) {
-		m, err := NewMirror(MirrorConfig{Metadata: cfg.MetadataStorage, Snapshots: cfg.SnapshotStorage, Robot: robot,
+		m, err := mirror.New(mirror.Config{Metadata: cfg.MetadataStorage, Snapshots: cfg.SnapshotStorage, Robot: robot,
 			KeepGenerations: cfg.KeepGenerations, Log: log})
 		if err != nil {
 			return nil, err

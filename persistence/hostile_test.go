@@ -1,7 +1,6 @@
 package persistence_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -223,34 +222,6 @@ func TestFilesystemBackendRefusesHostileObjects(t *testing.T) {
 			t.Errorf("List = %v", err)
 		}
 	})
-}
-
-// A manifest of a newer program in metadata storage stops uploads: the
-// mirror never builds on an older generation over it.
-func TestMirrorStopsAtNewerManifest(t *testing.T) {
-	ctx := context.Background()
-	meta, snap := backend.NewMemory(), backend.NewMemory()
-	newer := []byte(`{"format":"rosys-go-manifest/2","generation":7,"modules":{}}`)
-	if _, err := meta.Put(ctx, "manifests/000000000007.json", newer, backend.Condition{}); err != nil {
-		t.Fatal(err)
-	}
-	r := startRobot(t, t.TempDir(), meta, snap, "host-a")
-	r.model.Set(map[string]float64{"value": 2})
-	r.commit(t)
-	err := r.mirror.Sync(ctx)
-	if !errors.Is(err, persistence.ErrUnknownFormat) {
-		t.Fatalf("Sync = %v, want ErrUnknownFormat", err)
-	}
-	if st := r.mirror.Status(); !st.Blocked || !strings.Contains(st.LastError, "rosys-go-manifest/2") {
-		t.Fatalf("mirror status %+v", st)
-	}
-	list, _ := meta.List(ctx, "manifests/")
-	if len(list) != 1 {
-		t.Fatalf("manifests written beside the newer one: %v", list)
-	}
-	if b, _, _ := meta.Get(ctx, "manifests/000000000007.json"); !bytes.Equal(b, newer) {
-		t.Fatal("the newer manifest changed")
-	}
 }
 
 // Issue 12, class 8: failed imports and imports of the state already held

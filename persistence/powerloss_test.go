@@ -3,6 +3,9 @@ package persistence
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,6 +21,7 @@ import (
 	"github.com/gorosys/rosys/persistence/internal/atomicfile"
 	"github.com/gorosys/rosys/persistence/internal/modfile"
 	"github.com/gorosys/rosys/persistence/journal"
+	"github.com/gorosys/rosys/persistence/mirror"
 	"github.com/gorosys/rosys/persistence/vfs/crashfs"
 )
 
@@ -398,7 +402,7 @@ func TestPowerLossJournal(t *testing.T) {
 
 // plMirror opens the remote side of a crash image: manifests and objects on
 // filesystem backends under /remote.
-func plMirror(t *testing.T, fsys *crashfs.FS) *Mirror {
+func plMirror(t *testing.T, fsys *crashfs.FS) *mirror.Mirror {
 	t.Helper()
 	meta, err := backend.NewFilesystemFS(fsys, "/remote/meta")
 	if err != nil {
@@ -408,7 +412,7 @@ func plMirror(t *testing.T, fsys *crashfs.FS) *Mirror {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := NewMirror(MirrorConfig{Metadata: meta, Snapshots: snap, Robot: "pl", Host: "host-a", BootID: "boot",
+	m, err := mirror.New(mirror.Config{Metadata: meta, Snapshots: snap, Robot: "pl", Host: "host-a", BootID: "boot",
 		KeepGenerations: 2, RetryMin: time.Nanosecond, RetryMax: time.Nanosecond,
 		Now: func() time.Time { return time.Unix(1700000000, 0) }})
 	if err != nil {
@@ -434,8 +438,8 @@ func checkRemote(t *testing.T, img *crashfs.FS, remote *allowed) error {
 		if err != nil {
 			return err
 		}
-		man, err := decodeManifest(b)
-		if err != nil {
+		var man mirror.Manifest
+		if err := json.Unmarshal(b, &man); err != nil {
 			return fmt.Errorf("newest manifest %s: %w", names[len(names)-1].Name, err)
 		}
 		for k, e := range man.Modules {
@@ -443,7 +447,7 @@ func checkRemote(t *testing.T, img *crashfs.FS, remote *allowed) error {
 			if err != nil {
 				return fmt.Errorf("manifest %s names %s for %s: %w", names[len(names)-1].Name, e.Object, k, err)
 			}
-			if checksum(ob) != e.SHA256 {
+			if sum := sha256.Sum256(ob); hex.EncodeToString(sum[:]) != e.SHA256 {
 				return fmt.Errorf("object %s does not match its manifest's checksum", e.Object)
 			}
 		}

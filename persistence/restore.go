@@ -58,7 +58,7 @@ func (s *Store) Restore(ctx context.Context) error {
 				missing = append(missing, e.key)
 			}
 		}
-		for _, k := range s.mirror.recover(ctx, missing) {
+		for _, k := range s.mirror.Recover(ctx, missing) {
 			remote[k] = true
 		}
 	}
@@ -78,7 +78,7 @@ func (s *Store) Restore(ctx context.Context) error {
 		}
 	}
 	if s.mirror != nil && !s.ReadOnly() {
-		s.mirror.markDiffering(keys)
+		s.mirror.MarkDiffering(keys)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/persistence/internal/atomicfile"
+	"github.com/gorosys/rosys/persistence/mirror"
 	"github.com/gorosys/rosys/persistence/vfs"
 	"go.uber.org/zap"
 )
@@ -31,7 +32,7 @@ type Store struct {
 
 	writeMu sync.Mutex // serialises backup cycles and flushes; never taken by modules
 	wake    chan struct{}
-	mirror  *Mirror
+	mirror  *mirror.Mirror
 	access  SnapshotAccess
 	mode    PersistenceMode
 	writers int
@@ -116,10 +117,10 @@ func (s *Store) ReadOnly() bool { return s.access == AccessReplay }
 
 // WithMirror copies every commit to remote storage (see Mirror), and
 // recovers from it modules that have no local file at start.
-func WithMirror(m *Mirror) Option { return func(s *Store) { s.mirror = m } }
+func WithMirror(m *mirror.Mirror) Option { return func(s *Store) { s.mirror = m } }
 
 // Mirror is the store's mirror, or nil.
-func (s *Store) Mirror() *Mirror { return s.mirror }
+func (s *Store) Mirror() *mirror.Mirror { return s.mirror }
 
 // Open creates dir if needed, locks it against other processes and removes
 // temporary files that an interrupted write left behind.
@@ -143,7 +144,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	s.log = s.log.Named("persistence")
 	s.w.FS = s.fs
 	if s.mirror != nil {
-		s.mirror.attach(s.fs, dir)
+		s.mirror.Attach(s.fs, dir)
 	}
 	if err := atomicfile.MkdirDurable(s.fs, dir); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)

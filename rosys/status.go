@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/mirror"
 )
 
 // Status is a snapshot of the runtime for the API and the dashboard.
@@ -19,7 +20,7 @@ type Status struct {
 	Repeaters   []RepeaterStatus            `json:"repeaters"`
 	Persistence []persistence.ModuleStatus  `json:"persistence"`
 	Schedule    *persistence.ScheduleStatus `json:"schedule,omitempty"`
-	Mirror      *persistence.MirrorStatus   `json:"mirror,omitempty"`
+	Mirror      *mirror.Status   `json:"mirror,omitempty"`
 	Process     ProcessStats                `json:"process"`
 }
 

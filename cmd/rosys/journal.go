@@ -7,12 +7,13 @@ import (
 
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/mirror"
 	"github.com/gorosys/rosys/persistence/journal"
 	"go.uber.org/zap"
 )
 
 // openJournal opens <data>/journal when a source opts in.
-func openJournal(cfg *config.Robot, dir string, mirror *persistence.Mirror, log *zap.Logger) (*journal.Journal, error) {
+func openJournal(cfg *config.Robot, dir string, mirror *mirror.Mirror, log *zap.Logger) (*journal.Journal, error) {
 	lz, es := cfg.Hardware.Lizard, cfg.Hardware.EStop
 	if cfg.Board == "sim" || !(lz != nil && lz.Journal || es != nil && es.Journal) {
 		return nil, nil

@@ -1,4 +1,4 @@
-package persistence_test
+package mirror_test
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package persistence_test
+package mirror_test
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"github.com/gorosys/rosys/persistence/backend"
 	"github.com/gorosys/rosys/persistence/backend/s3"
 	"github.com/gorosys/rosys/persistence/journal"
+	"github.com/gorosys/rosys/persistence/mirror"
 	"github.com/gorosys/rosys/persistence/persistencetest"
 )
 
@@ -21,14 +22,19 @@ import (
 // meta and snap.
 type robot struct {
 	store  *persistence.Store
-	mirror *persistence.Mirror
+	mirror *mirror.Mirror
 	model  *persistence.Value[map[string]float64]
 	calib  *persistence.Value[calib]
 }
 
+type calib struct {
+	Gain   float64 `json:"gain"`
+	Offset float64 `json:"offset"`
+}
+
 func startRobot(t *testing.T, dir string, meta, snap backend.Backend, host string) *robot {
 	t.Helper()
-	m, err := persistence.NewMirror(persistence.MirrorConfig{Metadata: meta, Snapshots: snap, Robot: "demo", Host: host, KeepGenerations: 3})
+	m, err := mirror.New(mirror.Config{Metadata: meta, Snapshots: snap, Robot: "demo", Host: host, KeepGenerations: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +148,7 @@ func TestMirrorRefusesASecondRobot(t *testing.T) {
 	b.commit(t) // committed locally all the same
 	err := b.mirror.Sync(context.Background())
 	st := b.mirror.Status()
-	if !errors.Is(err, persistence.ErrLeaseHeld) || !st.Blocked || !strings.Contains(st.LastError, `robot "demo" on host "host-a"`) {
+	if !errors.Is(err, mirror.ErrLeaseHeld) || !st.Blocked || !strings.Contains(st.LastError, `robot "demo" on host "host-a"`) {
 		t.Fatalf("%v %+v", err, st)
 	}
 	if objs, _ := snap.List(context.Background(), "snapshots/"); len(objs) != 0 {
@@ -271,7 +277,7 @@ func TestMirrorOnS3(t *testing.T) {
 	c := startRobot(t, t.TempDir(), s3b, s3b, "host-c")
 	c.model.Set(map[string]float64{"value": 1})
 	c.commit(t)
-	if err := c.mirror.Sync(ctx); !errors.Is(err, persistence.ErrLeaseHeld) {
+	if err := c.mirror.Sync(ctx); !errors.Is(err, mirror.ErrLeaseHeld) {
 		t.Fatalf("second writer: %v", err)
 	}
 	if got, _, _ := s3b.Get(ctx, "manifests/000000000003.json"); got != nil {
@@ -313,5 +319,33 @@ func TestMirrorUploadsJournalSegments(t *testing.T) {
 	lb, _ := os.ReadFile(filepath.Join(dir, "journal", local[0].Name()))
 	if !bytes.Equal(b, lb) {
 		t.Fatal("remote segment differs")
+	}
+}
+
+// A manifest of a newer program in metadata storage stops uploads: the
+// mirror never builds on an older generation over it.
+func TestMirrorStopsAtNewerManifest(t *testing.T) {
+	ctx := context.Background()
+	meta, snap := backend.NewMemory(), backend.NewMemory()
+	newer := []byte(`{"format":"rosys-go-manifest/2","generation":7,"modules":{}}`)
+	if _, err := meta.Put(ctx, "manifests/000000000007.json", newer, backend.Condition{}); err != nil {
+		t.Fatal(err)
+	}
+	r := startRobot(t, t.TempDir(), meta, snap, "host-a")
+	r.model.Set(map[string]float64{"value": 2})
+	r.commit(t)
+	err := r.mirror.Sync(ctx)
+	if !errors.Is(err, persistence.ErrUnknownFormat) {
+		t.Fatalf("Sync = %v, want ErrUnknownFormat", err)
+	}
+	if st := r.mirror.Status(); !st.Blocked || !strings.Contains(st.LastError, "rosys-go-manifest/2") {
+		t.Fatalf("mirror status %+v", st)
+	}
+	list, _ := meta.List(ctx, "manifests/")
+	if len(list) != 1 {
+		t.Fatalf("manifests written beside the newer one: %v", list)
+	}
+	if b, _, _ := meta.Get(ctx, "manifests/000000000007.json"); !bytes.Equal(b, newer) {
+		t.Fatal("the newer manifest changed")
 	}
 }

@@ -1,4 +1,4 @@
-package persistence
+package mirror
 
 import (
 	"crypto/sha256"
@@ -57,7 +57,7 @@ func decodeManifest(b []byte) (Manifest, error) {
 	}
 	if m.Format != manifestFormat {
 		if strings.HasPrefix(m.Format, modfile.FormatPrefix) {
-			return m, fmt.Errorf("%w: manifest format %q, this program reads %q", ErrUnknownFormat, m.Format, manifestFormat)
+			return m, fmt.Errorf("%w: manifest format %q, this program reads %q", modfile.ErrUnknownFormat, m.Format, manifestFormat)
 		}
 		return m, fmt.Errorf("format %q, want %q", m.Format, manifestFormat)
 	}
