@@ -64,7 +64,7 @@ soak:
 # Fuzzing of every parser of untrusted input. fuzz-short runs in CI.
 FUZZ_TARGETS := ./drivers/lizard:FuzzParseLine ./drivers/lizard:FuzzLineReader ./drivers/lizard:FuzzCoreDecode \
   ./persistence:FuzzDecodeFile ./persistence/journal:FuzzJournalRecord ./persistence/journal:FuzzReadJournal \
-  ./persistence:FuzzReadArchive ./config:FuzzParse
+  ./persistence/archive:FuzzReadArchive ./config:FuzzParse
 FUZZTIME ?= 2m
 
 fuzz:

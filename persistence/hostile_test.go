@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/archive"
 	"github.com/gorosys/rosys/persistence/backend"
 	"github.com/gorosys/rosys/persistence/journal"
 	"github.com/gorosys/rosys/persistence/persistencetest"
@@ -236,16 +237,16 @@ func TestRollbackSlotsKeepDistinctStates(t *testing.T) {
 	if err := s.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	archive := func(obj string) *persistence.Archive {
+	read := func(obj string) *archive.Archive {
 		t.Helper()
-		ar, err := persistence.ReadArchive(strings.NewReader(obj), persistence.DefaultLimits)
+		ar, err := archive.Read(strings.NewReader(obj), archive.DefaultLimits)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return ar
 	}
 	slots := func() []string {
-		names, _ := filepath.Glob(filepath.Join(dir, persistence.RollbackDir, "rollback-*.tar.gz"))
+		names, _ := filepath.Glob(filepath.Join(dir, archive.RollbackDir, "rollback-*.tar.gz"))
 		return names
 	}
 	// Twelve failed imports of three kinds: refused by a module, a newer
@@ -260,7 +261,7 @@ func TestRollbackSlotsKeepDistinctStates(t *testing.T) {
 		case 2:
 			obj = `{"b": [1]}`
 		}
-		res, err := s.Import(ctx, archive(obj))
+		res, err := s.Import(ctx, read(obj))
 		if err == nil || res.Rollback != "" {
 			t.Fatalf("failed import %d: %v, rollback %q", i, err, res.Rollback)
 		}
@@ -269,7 +270,7 @@ func TestRollbackSlotsKeepDistinctStates(t *testing.T) {
 		t.Fatalf("%d rollback archives after failed imports", n)
 	}
 	// The same state again: nothing to roll back.
-	if res, err := s.Import(ctx, archive(`{"a": 1, "b": 2}`)); err != nil || res.Rollback != "" {
+	if res, err := s.Import(ctx, read(`{"a": 1, "b": 2}`)); err != nil || res.Rollback != "" {
 		t.Fatalf("unchanged import: %+v %v", res, err)
 	}
 	if len(slots()) != 0 {
@@ -277,7 +278,7 @@ func TestRollbackSlotsKeepDistinctStates(t *testing.T) {
 	}
 	// Back and forth between two states: two slots, one per state.
 	for i := range 6 {
-		res, err := s.Import(ctx, archive(fmt.Sprintf(`{"a": %d}`, 10+i%2)))
+		res, err := s.Import(ctx, read(fmt.Sprintf(`{"a": %d}`, 10+i%2)))
 		if err != nil || res.Rollback == "" {
 			t.Fatalf("import %d: %+v %v", i, res, err)
 		}
@@ -292,7 +293,7 @@ func TestRollbackSlotsKeepDistinctStates(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ar, err := persistence.ReadArchive(f, persistence.DefaultLimits)
+		ar, err := archive.Read(f, archive.DefaultLimits)
 		f.Close()
 		if err != nil {
 			t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorosys/rosys/persistence/archive"
 	"github.com/gorosys/rosys/persistence/backend"
 	"github.com/gorosys/rosys/persistence/internal/atomicfile"
 	"github.com/gorosys/rosys/persistence/internal/modfile"
@@ -249,7 +250,7 @@ func TestPowerLossBackupCycles(t *testing.T) {
 // is durable and readable.
 func TestPowerLossImport(t *testing.T) {
 	a := &allowed{durable: map[string]int{}}
-	var archive *Archive
+	var incoming *archive.Archive
 	prepare := func(fsys *crashfs.FS) {
 		s, vals, err := plStore(t, fsys)
 		if err != nil {
@@ -268,10 +269,10 @@ func TestPowerLossImport(t *testing.T) {
 			files[k], _ = modfile.Encode(k, 1, time.Unix(1700000000, 0), plValue(50))
 		}
 		var buf bytes.Buffer
-		if err := writeArchive(&buf, buildManifest(files, "other", time.Unix(1700000000, 0)), files); err != nil {
+		if err := archive.Write(&buf, archive.Describe(files, "other", time.Unix(1700000000, 0)), files); err != nil {
 			t.Fatal(err)
 		}
-		if archive, err = ReadArchive(&buf, DefaultLimits); err != nil {
+		if incoming, err = archive.Read(&buf, archive.DefaultLimits); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -295,11 +296,11 @@ func TestPowerLossImport(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer s.Close()
-		_, err = s.Import(context.Background(), archive)
+		_, err = s.Import(context.Background(), incoming)
 		return err
 	}
 	offline := func(fsys *crashfs.FS) error {
-		_, err := importDir(fsys, "/robot/data", archive, time.Unix(1700000000, 0))
+		_, err := archive.ImportDirFS(fsys, "/robot/data", incoming, time.Unix(1700000000, 0))
 		return err
 	}
 	for name, imp := range map[string]func(*crashfs.FS) error{"running": running, "offline": offline} {
@@ -331,7 +332,7 @@ func checkRollback(img *crashfs.FS) error {
 	if err != nil {
 		return err
 	}
-	ar, err := ReadArchive(bytes.NewReader(b), DefaultLimits)
+	ar, err := archive.Read(bytes.NewReader(b), archive.DefaultLimits)
 	if err != nil {
 		return fmt.Errorf("rollback archive: %w", err)
 	}

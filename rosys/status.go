@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/archive"
 	"github.com/gorosys/rosys/persistence/mirror"
 )
 
@@ -19,7 +20,7 @@ type Status struct {
 	Modules     []ModuleInfo                `json:"modules"`
 	Repeaters   []RepeaterStatus            `json:"repeaters"`
 	Persistence []persistence.ModuleStatus  `json:"persistence"`
-	Schedule    *persistence.ScheduleStatus `json:"schedule,omitempty"`
+	Schedule    *archive.ScheduleStatus `json:"schedule,omitempty"`
 	Mirror      *mirror.Status   `json:"mirror,omitempty"`
 	Process     ProcessStats                `json:"process"`
 }

@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/archive"
 	"go.uber.org/zap"
 )
 
@@ -69,9 +69,9 @@ func (s *Server) importArchive(w http.ResponseWriter, r *http.Request) {
 	}
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(transferTimeout))
 	body := &countingLimit{r: r.Body, left: MaxImportBytes}
-	a, err := persistence.ReadArchive(body, persistence.DefaultLimits)
+	a, err := archive.Read(body, archive.DefaultLimits)
 	switch {
-	case body.over || errors.Is(err, persistence.ErrArchiveTooLarge):
+	case body.over || errors.Is(err, archive.ErrTooLarge):
 		w.Header().Set("Connection", "close")
 		writeError(w, http.StatusRequestEntityTooLarge, fmt.Errorf("upload larger than %d bytes or expanding beyond the limits (%v); nothing changed", MaxImportBytes, err))
 		return

@@ -16,6 +16,7 @@ import (
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/internal/demo"
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/archive"
 	"github.com/gorosys/rosys/persistence/vfs"
 	"github.com/gorosys/rosys/rosys"
 	"github.com/gorosys/rosys/ui"
@@ -125,8 +126,9 @@ func (a app) run(ctx context.Context, cfg *config.Robot, dataDir string, log *za
 			return err
 		}
 		h, m := bs.Time.HourMinute()
-		if rc.Schedule, err = persistence.NewSchedule(store, persistence.ScheduleConfig{
+		if rc.Schedule, err = archive.NewSchedule(store, archive.ScheduleConfig{
 			Directory: dir, Hour: h, Minute: m, AtMidnight: h == 0 && m == 0, BackupCount: bs.BackupCount, Robot: cfg.Name,
+			Log: log.Named("persistence"), // as before the split: persistence.schedule
 		}); err != nil {
 			return err
 		}

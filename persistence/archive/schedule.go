@@ -1,9 +1,10 @@
-package persistence
+package archive
 
 import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/persistence/internal/atomicfile"
+	"github.com/gorosys/rosys/persistence/internal/modfile"
 	"github.com/gorosys/rosys/persistence/vfs"
 	"go.uber.org/zap"
 )
@@ -25,6 +27,13 @@ type ScheduleConfig struct {
 	Robot        string // names the archives: <robot>-YYYY-MM-DD.tar.gz
 	Location     *time.Location
 	RetryAfter   time.Duration // after a failure (default 10 min)
+	Log          *zap.Logger   // named "schedule" here (default: none)
+}
+
+// Exporter writes an export archive of a store's state as one consistent
+// snapshot; persistence.Store is one.
+type Exporter interface {
+	Export(ctx context.Context, w io.Writer, robot string) (Manifest, error)
 }
 
 // Schedule takes an export archive of the store every day at a set local
@@ -32,7 +41,7 @@ type ScheduleConfig struct {
 // its own: the runtime calls Tick on its clock, so tests run days of
 // schedule on virtual time.
 type Schedule struct {
-	store *Store
+	store Exporter
 	cfg   ScheduleConfig
 	log   *zap.Logger
 
@@ -59,7 +68,7 @@ type ScheduleStatus struct {
 // NewSchedule prepares the schedule; it finds the newest archive already
 // in the directory, so a restart does not take another backup for a day
 // that has one.
-func NewSchedule(store *Store, cfg ScheduleConfig) (*Schedule, error) {
+func NewSchedule(store Exporter, cfg ScheduleConfig) (*Schedule, error) {
 	if cfg.Directory == "" {
 		d, err := vfs.ExpandHome("~/.rosys_backup")
 		if err != nil {
@@ -79,7 +88,7 @@ func NewSchedule(store *Store, cfg ScheduleConfig) (*Schedule, error) {
 	if cfg.Robot == "" {
 		cfg.Robot = "robot"
 	}
-	if err := ValidateKey(cfg.Robot); err != nil {
+	if err := modfile.ValidateKey(cfg.Robot); err != nil {
 		return nil, fmt.Errorf("backup schedule: robot name names the archives: %w", err)
 	}
 	if cfg.Location == nil {
@@ -88,7 +97,10 @@ func NewSchedule(store *Store, cfg ScheduleConfig) (*Schedule, error) {
 	if cfg.RetryAfter <= 0 {
 		cfg.RetryAfter = 10 * time.Minute
 	}
-	s := &Schedule{store: store, cfg: cfg, log: store.log.Named("schedule")}
+	if cfg.Log == nil {
+		cfg.Log = zap.NewNop()
+	}
+	s := &Schedule{store: store, cfg: cfg, log: cfg.Log.Named("schedule")}
 	if names, err := s.archives(); err == nil && len(names) > 0 {
 		newest := names[len(names)-1]
 		if day, err := time.ParseInLocation("2006-01-02", s.dateOf(newest), cfg.Location); err == nil {
@@ -201,31 +213,4 @@ func (s *Schedule) Status() ScheduleStatus {
 		Directory: s.cfg.Directory, Time: fmt.Sprintf("%02d:%02d", s.cfg.Hour, s.cfg.Minute), BackupCount: s.cfg.BackupCount,
 		LastBackup: s.last, LastFile: s.lastFile, Next: s.next, LastError: s.lastErr, Failures: s.failures,
 	}
-}
-
-// ArchiveInfo describes an archive file for `rosys backup list`.
-type ArchiveInfo struct {
-	Path    string
-	Size    int64
-	ModTime time.Time
-}
-
-// ListArchives lists the .tar.gz files in dir, oldest name first.
-func ListArchives(dir string) ([]ArchiveInfo, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var out []ArchiveInfo
-	for _, e := range entries {
-		if !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ".tar.gz") {
-			continue
-		}
-		fi, err := e.Info()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ArchiveInfo{Path: filepath.Join(dir, e.Name()), Size: fi.Size(), ModTime: fi.ModTime()})
-	}
-	return out, nil
 }

@@ -1,4 +1,4 @@
-package persistence
+package archive
 
 import (
 	"archive/tar"
@@ -20,7 +20,7 @@ import (
 	"github.com/gorosys/rosys/persistence/internal/modfile"
 )
 
-// Limits bound what ReadArchive accepts, so a hostile or broken upload
+// Limits bound what Read accepts, so a hostile or broken upload
 // cannot exhaust memory (a gzip bomb) or disk.
 type Limits struct {
 	MaxTotal   int64 // all module files together, uncompressed
@@ -33,7 +33,7 @@ var DefaultLimits = Limits{MaxTotal: 64 << 20, MaxFile: 16 << 20, MaxEntries: 10
 
 // Archive is a validated archive, ready to import.
 type Archive struct {
-	Manifest ArchiveManifest
+	Manifest Manifest
 	// Files maps each key to its module file, as stored (RoSys data is
 	// wrapped in this package's file format).
 	Files map[string][]byte
@@ -41,11 +41,11 @@ type Archive struct {
 	RoSys bool
 }
 
-// ReadArchive reads and validates a whole archive before anything is
+// Read reads and validates a whole archive before anything is
 // imported: a .tar.gz written by Export, or a RoSys export.json (one JSON
 // object {key: data}). Every problem is an error wrapping
-// ErrInvalidArchive and naming the entry.
-func ReadArchive(r io.Reader, lim Limits) (*Archive, error) {
+// ErrInvalid and naming the entry.
+func Read(r io.Reader, lim Limits) (*Archive, error) {
 	br := bufio.NewReader(r)
 	head, _ := br.Peek(2)
 	if len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
@@ -55,15 +55,15 @@ func ReadArchive(r io.Reader, lim Limits) (*Archive, error) {
 }
 
 func invalid(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrInvalidArchive, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
 }
 
-// ErrArchiveTooLarge is wrapped, beside ErrInvalidArchive, by the errors
+// ErrTooLarge is wrapped, beside ErrInvalid, by the errors
 // of an archive over Limits (the HTTP API answers 413 for it).
-var ErrArchiveTooLarge = errors.New("archive over the size limits")
+var ErrTooLarge = errors.New("archive over the size limits")
 
 func tooLarge(format string, args ...any) error {
-	return fmt.Errorf("%w: %w: %s", ErrInvalidArchive, ErrArchiveTooLarge, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: %w: %s", ErrInvalid, ErrTooLarge, fmt.Sprintf(format, args...))
 }
 
 func readTarGz(r io.Reader, lim Limits) (*Archive, error) {
@@ -121,16 +121,16 @@ func readTarGz(r io.Reader, lim Limits) (*Archive, error) {
 	if !ok {
 		return nil, invalid("no %s", archiveManifest)
 	}
-	var m ArchiveManifest
+	var m Manifest
 	if err := json.Unmarshal(mb, &m); err != nil {
 		return nil, invalid("%s: %v", archiveManifest, err)
 	}
-	if m.Format != ArchiveFormat {
-		return nil, invalid("%s: format %q, want %q", archiveManifest, m.Format, ArchiveFormat)
+	if m.Format != Format {
+		return nil, invalid("%s: format %q, want %q", archiveManifest, m.Format, Format)
 	}
 	a := &Archive{Manifest: m, Files: map[string][]byte{}}
 	for _, f := range m.Files {
-		if err := ValidateKey(f.Key); err != nil {
+		if err := modfile.ValidateKey(f.Key); err != nil {
 			return nil, invalid("%s: %v", archiveManifest, err)
 		}
 		if f.Path != archiveModules+f.Key+".json" {
@@ -182,7 +182,7 @@ func checkEntryName(name string) error {
 	}
 	key, ok := strings.CutPrefix(name, archiveModules)
 	key, ok2 := strings.CutSuffix(key, ".json")
-	if !ok || !ok2 || ValidateKey(key) != nil {
+	if !ok || !ok2 || modfile.ValidateKey(key) != nil {
 		return errors.New("not manifest.json or modules/<key>.json")
 	}
 	return nil
@@ -208,7 +208,7 @@ func typeName(t byte) string {
 func readRoSysExport(r io.Reader, lim Limits) (*Archive, error) {
 	b, err := io.ReadAll(io.LimitReader(r, lim.MaxTotal+1))
 	if err != nil {
-		return nil, fmt.Errorf("%w: read: %w", ErrInvalidArchive, err)
+		return nil, fmt.Errorf("%w: read: %w", ErrInvalid, err)
 	}
 	if int64(len(b)) > lim.MaxTotal {
 		return nil, tooLarge("more than %d bytes", lim.MaxTotal)
@@ -233,7 +233,7 @@ func readRoSysExport(r io.Reader, lim Limits) (*Archive, error) {
 	a := &Archive{RoSys: true, Files: map[string][]byte{}}
 	now := time.Now()
 	for _, key := range slices.Sorted(maps.Keys(obj)) {
-		if err := ValidateKey(key); err != nil {
+		if err := modfile.ValidateKey(key); err != nil {
 			return nil, invalid("RoSys export.json: %v", err)
 		}
 		if string(obj[key]) == "null" {
@@ -250,6 +250,6 @@ func readRoSysExport(r io.Reader, lim Limits) (*Archive, error) {
 		}
 		a.Files[key] = f
 	}
-	a.Manifest = buildManifest(a.Files, "", now)
+	a.Manifest = Describe(a.Files, "", now)
 	return a, nil
 }

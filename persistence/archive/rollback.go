@@ -1,18 +1,56 @@
-package persistence
+package archive
 
 import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/gorosys/rosys/persistence/internal/atomicfile"
 	"github.com/gorosys/rosys/persistence/internal/modfile"
 	"github.com/gorosys/rosys/persistence/vfs"
 )
+
+// RollbackDir is the directory, inside the data directory, that keeps the
+// state from before each import; the newest rollbackKeep are kept.
+const (
+	RollbackDir  = "rollback"
+	rollbackKeep = 10
+)
+
+// WriteRollback archives files into <dir>/rollback and keeps the newest
+// rollbackKeep archives.
+func WriteRollback(fsys vfs.FS, dir string, files map[string][]byte, now time.Time) (string, error) {
+	rdir := filepath.Join(dir, RollbackDir)
+	if err := atomicfile.MkdirDurable(fsys, rdir); err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, Describe(files, "rollback", now), files); err != nil {
+		return "", err
+	}
+	name := "rollback-" + now.UTC().Format("20060102T150405.000Z") + ".tar.gz"
+	w := atomicfile.Writer{FS: fsys, Dir: rdir}
+	if err := w.Write(name, buf.Bytes()); err != nil {
+		return "", fmt.Errorf("write rollback archive: %w", err)
+	}
+	if err := w.Sync(); err != nil {
+		return "", err
+	}
+	if err := dropDuplicateRollbacks(fsys, rdir, name, stateDigest(files)); err != nil {
+		return "", err
+	}
+	if err := rotate(fsys, rdir, "rollback-", rollbackKeep); err != nil {
+		return "", err
+	}
+	return filepath.Join(rdir, name), nil
+}
 
 // stateDigest identifies a set of module files by what they hold: each
 // key with its schema version and compacted data, not the save time that
@@ -44,9 +82,9 @@ func fileContent(key string, file []byte) []byte {
 	return append([]byte{byte(st.SchemaVersion), byte(st.SchemaVersion >> 8)}, buf.Bytes()...)
 }
 
-// changes reports whether writing files over current would change any
+// Changes reports whether writing files over current would change any
 // module's state.
-func changes(current, files map[string][]byte) bool {
+func Changes(current, files map[string][]byte) bool {
 	for k, f := range files {
 		cur, ok := current[k]
 		if !ok || !bytes.Equal(fileContent(k, cur), fileContent(k, f)) {
@@ -74,7 +112,7 @@ func dropDuplicateRollbacks(fsys vfs.FS, rdir, keep, digest string) error {
 		if err != nil {
 			continue
 		}
-		a, err := ReadArchive(bytes.NewReader(b), DefaultLimits)
+		a, err := Read(bytes.NewReader(b), DefaultLimits)
 		if err != nil || stateDigest(a.Files) != digest {
 			continue
 		}
