@@ -46,19 +46,10 @@ func NewDriver(params *ParameterStore, pose PoseSource, out *Command, clock rosy
 // is paused the Arbiter ignores the command, so the robot waits on the
 // path and goes on from where it is when resumed.
 func (d *Driver) Follow(ctx context.Context, p Path) error {
-	pts, err := p.sampled()
+	f, err := d.begin(p)
 	if err != nil {
 		return err
 	}
-	f := &following{pts: pts, view: decimate(pts, 0.05), done: make(chan struct{})}
-	f.runEnd = f.nextRunEnd(0)
-	d.mu.Lock()
-	if d.run != nil {
-		d.finishLocked(ErrAborted)
-	}
-	d.run = f
-	d.mu.Unlock()
-
 	timer := d.clock.NewTimer()
 	defer timer.Stop()
 	for {
@@ -76,6 +67,29 @@ func (d *Driver) Follow(ctx context.Context, p Path) error {
 			return err
 		}
 	}
+}
+
+// SetPath starts following p without waiting (see Follow), replacing
+// the path being followed.
+func (d *Driver) SetPath(p Path) error {
+	_, err := d.begin(p)
+	return err
+}
+
+func (d *Driver) begin(p Path) (*following, error) {
+	pts, err := p.sampled()
+	if err != nil {
+		return nil, err
+	}
+	f := &following{pts: pts, view: decimate(pts, 0.05), done: make(chan struct{})}
+	f.runEnd = f.nextRunEnd(0)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.run != nil {
+		d.finishLocked(ErrAborted)
+	}
+	d.run = f
+	return f, nil
 }
 
 // DriveTo follows a straight line from the robot's position to target.
