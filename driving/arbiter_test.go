@@ -14,7 +14,7 @@ var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 type flag struct{ on atomic.Bool }
 
-func (f *flag) Active() bool { return f.on.Load() }
+func (f *flag) Active() bool  { return f.on.Load() }
 func (f *flag) Running() bool { return f.on.Load() }
 
 type rig struct {
