@@ -148,7 +148,7 @@ func (a app) run(ctx context.Context, cfg *config.Robot, dataDir string, log *za
 			return out
 		}
 	}
-	robot, err := demo.AddWith(rt, hw)
+	robot, err := demo.AddWith(rt, hw, demo.AutoResume(cfg.Automation.AutoResume))
 	if err != nil {
 		return err
 	}
@@ -163,7 +163,8 @@ func (a app) run(ctx context.Context, cfg *config.Robot, dataDir string, log *za
 		if err != nil {
 			return fmt.Errorf("http: %w", err)
 		}
-		api := ui.NewServer(rt, ui.WithToken(cfg.Token()), ui.WithLogger(log), ui.WithHardware(robot.Hardware))
+		api := ui.NewServer(rt, ui.WithToken(cfg.Token()), ui.WithLogger(log), ui.WithHardware(robot.Hardware),
+			ui.WithOperation(ui.Operation{Automator: robot.Automator, Steerer: robot.Steerer, SoftEStop: robot.SoftEStop, Driving: robot.Driving}))
 		srv = &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
 		srv.RegisterOnShutdown(api.CloseStreams)
 		// Serve only once modules are restored: a PUT before that would be

@@ -204,3 +204,15 @@ func (r *Robot) Hardware() any {
 	}
 	return st
 }
+
+// DrivingStatus is who drives the wheels and the path being followed.
+type DrivingStatus struct {
+	Arbiter driving.ArbiterStatus `json:"arbiter"`
+	Driver  driving.DriverStatus  `json:"driver"`
+	Pose    hardware.Pose         `json:"pose"`
+}
+
+// Driving reports the drive for the events stream and the dashboard's map.
+func (r *Robot) Driving() any {
+	return DrivingStatus{Arbiter: r.Arbiter.Status(), Driver: r.Driver.Status(), Pose: r.Odometer.Pose()}
+}
