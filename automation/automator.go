@@ -174,7 +174,7 @@ func (a *Automator) Pause(reason string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.rec.State != Running {
-		return fmt.Errorf("%w (it is %s)", ErrNotActive, a.rec.State)
+		return fmt.Errorf("%w (it is %s)", ErrNotRunning, a.rec.State)
 	}
 	if reason == "" {
 		reason = "paused"

@@ -22,7 +22,7 @@ type interlock struct {
 
 func newInterlock() *interlock { return &interlock{trips: make(chan struct{}, 1)} }
 
-func (i *interlock) Blocked() (string, bool) { return "bumper front", i.active.Load() }
+func (i *interlock) Blocked() (string, bool)  { return "bumper front", i.active.Load() }
 func (i *interlock) Tripped() <-chan struct{} { return i.trips }
 func (i *interlock) LastTrip() string         { return "bumper front" }
 func (i *interlock) trip() {

@@ -21,12 +21,13 @@ const (
 
 // Sentinel errors callers branch on (the API maps them to status codes).
 var (
-	ErrUnknown   = errors.New("no automation registered under that name")
-	ErrBusy      = errors.New("an automation is already running or paused")
-	ErrNotActive = errors.New("no automation is running or paused")
-	ErrNotPaused = errors.New("the automation is not paused")
-	ErrBlocked   = errors.New("a safety stop is active")
-	ErrShutdown  = errors.New("the automator is shutting down")
+	ErrUnknown    = errors.New("no automation registered under that name")
+	ErrBusy       = errors.New("an automation is already running or paused")
+	ErrNotActive  = errors.New("no automation is running or paused")
+	ErrNotPaused  = errors.New("the automation is not paused")
+	ErrNotRunning = errors.New("no automation is running")
+	ErrBlocked    = errors.New("a safety stop is active")
+	ErrShutdown   = errors.New("the automator is shutting down")
 )
 
 // Record is the persistent state, stored under the automator's key.
