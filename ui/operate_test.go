@@ -171,3 +171,7 @@ func TestOperatingNeedsTokenAndOrigin(t *testing.T) {
 		t.Fatal("a refused request changed something")
 	}
 }
+
+func ftoa(f float64) string { return fmt.Sprintf("%.3f", f) }
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
