@@ -242,7 +242,7 @@ func TestOperatingFromTheDashboard(t *testing.T) {
 		if robot.Params.Get().LinearSpeedLimit != 0.25 {
 			t.Fatalf("not saved: %+v", robot.Params.Get())
 		}
-		saveScreenshot(t, ctx, "dashboard.png")
+		saveScreenshot(t, ctx, "dashboard-editor.png")
 	})
 
 	if e := errs(); len(e) != 0 {
