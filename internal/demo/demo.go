@@ -7,6 +7,8 @@ package demo
 
 import (
 	"context"
+	"errors"
+	"time"
 
 	"github.com/gorosys/rosys/automation"
 	"github.com/gorosys/rosys/driving"
@@ -155,13 +157,39 @@ func AddWith(rt *rosys.Runtime, hw Hardware, opts ...Option) (*Robot, error) {
 	// A new robot drives its waypoints once, as a demo should; a robot
 	// that ran before comes back as it was (paused at its checkpoint,
 	// stopped, completed, or idle with the reason its state was unusable).
-	rt.OnStartup(func(context.Context) error {
-		if r.neverRan(store) {
-			return r.Automator.Start("waypoints")
+	rt.OnStartup(func(ctx context.Context) error {
+		if !r.neverRan(store) {
+			return nil
 		}
-		return nil
+		err := r.Automator.Start("waypoints")
+		if errors.Is(err, automation.ErrBlocked) {
+			// A controller reports its e-stop active until it talks:
+			// start once nothing stops the robot any more.
+			clock.Go(func() { r.startWhenClear(ctx, clock) })
+			return nil
+		}
+		return err
 	})
 	return r, nil
+}
+
+// startWhenClear tries to start the waypoints every 100 ms of the
+// runtime's clock until it starts, someone else starts or stops something,
+// or the robot shuts down.
+func (r *Robot) startWhenClear(ctx context.Context, clock rosys.Clock) {
+	timer := clock.NewTimer()
+	defer timer.Stop()
+	for {
+		if timer.SleepUntil(ctx, clock.Now().Add(100*time.Millisecond), nil) != nil {
+			return
+		}
+		if st := r.Automator.Status(); st.State != automation.Idle || st.Reason != "" {
+			return
+		}
+		if err := r.Automator.Start("waypoints"); !errors.Is(err, automation.ErrBlocked) {
+			return
+		}
+	}
 }
 
 func (r *Robot) neverRan(store *persistence.Store) bool {

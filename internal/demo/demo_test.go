@@ -216,3 +216,20 @@ func TestDamagedCheckpointIsKeptAsideAndReported(t *testing.T) {
 		t.Fatalf("moved with an unusable checkpoint: %+v", p)
 	}
 }
+
+func TestFirstRunWaitsForTheEStop(t *testing.T) {
+	r := rosystest.New(t, rosys.Config{})
+	robot, err := demo.Add(r.Runtime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	robot.SimEStop.Press() // as a controller that has not talked yet
+	r.Start()
+	r.Forward(2 * time.Second)
+	if st := robot.Automator.Status(); st.State != automation.Idle || robot.Odometer.Pose().X != 0 {
+		t.Fatalf("started with the e-stop pressed: %+v", st)
+	}
+	robot.SimEStop.Release()
+	r.ForwardUntil(func() bool { return state(robot) == automation.Running }, time.Second)
+	r.ForwardUntil(func() bool { return robot.Odometer.Pose().X > 0.2 }, 5*time.Second)
+}
