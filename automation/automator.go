@@ -37,6 +37,9 @@ type Interlock interface {
 	Tripped() <-chan struct{}
 	// LastTrip names the stop that became active last.
 	LastTrip() string
+	// TripCount counts the times a stop became active, so that a trip
+	// from before the automation ran does not pause it.
+	TripCount() uint64
 }
 
 // RestoreReporter tells why stored state could not be used (the store).
@@ -77,20 +80,21 @@ type Automator struct {
 	log *zap.Logger
 	mod *Module
 
-	mu       sync.Mutex
-	names    []string
-	fns      map[string]Func
-	rec      Record
-	gen      uint64 // identifies the current goroutine; bumped to disown it
-	alive    bool   // the goroutine of gen has not returned
-	cancel   context.CancelFunc
-	changed  chan struct{} // closed and replaced on every state change
-	base     context.Context
-	stopBase context.CancelFunc
-	started  bool
-	shutdown bool
-	running  atomic.Bool
-	events   hardware.Topic[Event]
+	mu        sync.Mutex
+	names     []string
+	fns       map[string]Func
+	rec       Record
+	gen       uint64 // identifies the current goroutine; bumped to disown it
+	alive     bool   // the goroutine of gen has not returned
+	cancel    context.CancelFunc
+	changed   chan struct{} // closed and replaced on every state change
+	base      context.Context
+	stopBase  context.CancelFunc
+	started   bool
+	shutdown  bool
+	tripsSeen uint64 // TripCount when the automation last started or resumed
+	running   atomic.Bool
+	events    hardware.Topic[Event]
 }
 
 // New returns an idle Automator; Register automations, then add Module()
@@ -163,6 +167,7 @@ func (a *Automator) Start(name string) error {
 		return fmt.Errorf("%w: %s", ErrBlocked, stop)
 	}
 	a.rec = Record{Name: name, State: Running, Updated: a.cfg.Clock.Now()}
+	a.sawTrips()
 	a.launch(nil)
 	a.changedLocked(EventStarted, "")
 	return nil
@@ -203,6 +208,7 @@ func (a *Automator) Resume() error {
 		return fmt.Errorf("%w: %s", ErrBlocked, stop)
 	}
 	a.rec.State, a.rec.Reason = Running, ""
+	a.sawTrips()
 	if !a.alive {
 		a.launch(a.rec.Checkpoint)
 	}
@@ -243,6 +249,25 @@ func (a *Automator) usable() error {
 		return errors.New("the automator has not started yet")
 	}
 	return nil
+}
+
+// sawTrips notes the trips so far: only later ones pause; a.mu held.
+func (a *Automator) sawTrips() {
+	if a.cfg.Interlock != nil {
+		a.tripsSeen = a.cfg.Interlock.TripCount()
+	}
+}
+
+// pauseOnTrip pauses a running automation if a stop tripped since it
+// started or resumed.
+func (a *Automator) pauseOnTrip(count uint64, name string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.rec.State != Running || count <= a.tripsSeen {
+		return
+	}
+	a.rec.State, a.rec.Reason = Paused, name
+	a.changedLocked(EventPaused, name)
 }
 
 func (a *Automator) blocked() (string, bool) {

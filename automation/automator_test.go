@@ -17,6 +17,7 @@ import (
 // interlock is a test stop source the automator watches.
 type interlock struct {
 	active atomic.Bool
+	n      atomic.Uint64
 	trips  chan struct{}
 }
 
@@ -25,8 +26,10 @@ func newInterlock() *interlock { return &interlock{trips: make(chan struct{}, 1)
 func (i *interlock) Blocked() (string, bool)  { return "bumper front", i.active.Load() }
 func (i *interlock) Tripped() <-chan struct{} { return i.trips }
 func (i *interlock) LastTrip() string         { return "bumper front" }
+func (i *interlock) TripCount() uint64        { return i.n.Load() }
 func (i *interlock) trip() {
 	i.active.Store(true)
+	i.n.Add(1)
 	i.trips <- struct{}{}
 }
 
@@ -235,5 +238,23 @@ func TestRestoreRefusesBadRecords(t *testing.T) {
 		if err := a.Module().Restore([]byte(body)); err == nil {
 			t.Errorf("%s accepted", body)
 		}
+	}
+}
+
+// A stop that tripped and cleared before the automation started does not
+// pause it when the watcher gets to it late.
+func TestStaleTripDoesNotPause(t *testing.T) {
+	var count atomic.Int32
+	g := newRig(t, func(a *automation.Automator) { _ = a.Register("steps", steps(3, &count)) })
+	g.il.active.Store(true)
+	g.il.n.Add(1)
+	g.il.active.Store(false)
+	if err := g.a.Start(""); err != nil {
+		t.Fatal(err)
+	}
+	g.il.trips <- struct{}{} // the late wake-up
+	g.r.Forward(500 * time.Millisecond)
+	if st := g.a.Status(); st.State != automation.Running {
+		t.Fatalf("paused by a stale trip: %+v", st)
 	}
 }

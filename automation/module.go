@@ -136,12 +136,12 @@ func (a *Automator) watchStops(ctx context.Context, il Interlock) {
 		if err := timer.SleepUntil(ctx, a.cfg.Clock.Now().Add(24*time.Hour), il.Tripped()); err != nil {
 			return
 		}
-		name := il.LastTrip()
+		count, name := il.TripCount(), il.LastTrip()
 		if n, ok := il.Blocked(); ok {
 			name = n
 		}
 		if name != "" {
-			a.PauseIfRunning(name)
+			a.pauseOnTrip(count, name)
 		}
 	}
 }

@@ -69,6 +69,7 @@ type Arbiter struct {
 	stepped  atomic.Bool
 	trips    chan struct{}
 	lastTrip atomic.Int32 // index+1 of the stop that tripped last
+	tripN    atomic.Uint64
 
 	source    atomic.Int32
 	linear    atomic.Uint64 // float64 bits of the last command
@@ -80,7 +81,10 @@ type Arbiter struct {
 // NewArbiter drives wheels with manual commands from steerer and
 // automation commands from the Arbiter's own cell (Automation()).
 func NewArbiter(wheels hardware.Wheels, params *ParameterStore, steerer *Steerer) *Arbiter {
-	return &Arbiter{wheels: wheels, params: params, steerer: steerer, trips: make(chan struct{}, 1)}
+	// sentZero starts true: wheels are at rest when the robot starts, and an
+	// idle robot sends nothing until something moves it (so a replay that
+	// starts at another tick than the recorded run sends the same commands).
+	return &Arbiter{wheels: wheels, params: params, steerer: steerer, trips: make(chan struct{}, 1), sentZero: true}
 }
 
 // AddStop adds a named safety stop ("estop", "soft estop", "bumper
@@ -118,6 +122,7 @@ func (a *Arbiter) Step(now time.Time, _ time.Duration) {
 		active := s.stop.Active()
 		if active && !s.active {
 			a.lastTrip.Store(int32(i + 1))
+			a.tripN.Add(1)
 			select { // wake whoever pauses the automation; never block
 			case a.trips <- struct{}{}:
 			default:
@@ -196,6 +201,9 @@ func (a *Arbiter) Blocked() (string, bool) {
 
 // Tripped delivers a value after a stop became active (coalesced).
 func (a *Arbiter) Tripped() <-chan struct{} { return a.trips }
+
+// TripCount counts the times a stop became active.
+func (a *Arbiter) TripCount() uint64 { return a.tripN.Load() }
 
 // LastTrip names the stop that became active last ("" if none ever did).
 func (a *Arbiter) LastTrip() string {
