@@ -31,6 +31,7 @@ type Server struct {
 	token    string
 	log      *zap.Logger
 	hardware func() any
+	op       Operation
 	mux      *http.ServeMux
 	listen   []net.IP // addresses this server listens on, for the Host check
 
@@ -83,6 +84,7 @@ func NewServer(rt *rosys.Runtime, opts ...Option) *Server {
 	s.mux.HandleFunc("PUT /api/modules/{key}", s.putModule)
 	s.mux.HandleFunc("GET /api/export", s.export)
 	s.mux.HandleFunc("POST /api/import", s.importArchive)
+	s.routeOperate()
 	s.routeDashboard()
 	return s
 }
