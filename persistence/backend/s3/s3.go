@@ -1,7 +1,3 @@
-// Package s3 is the S3 backend: objects under a root path in a bucket of
-// AWS S3 or an S3-compatible store (MinIO, versitygw, Garage), with S3's
-// conditional writes for the mirror's lease and manifests. It is the only
-// package that imports the AWS SDK.
 package s3
 
 import (
