@@ -12,8 +12,8 @@ import (
 
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/gorosys/rosys/persistence"
-	"github.com/gorosys/rosys/persistence/mirror"
 	"github.com/gorosys/rosys/persistence/backend/s3"
+	"github.com/gorosys/rosys/persistence/mirror"
 	"github.com/gorosys/rosys/persistence/persistencetest"
 )
 

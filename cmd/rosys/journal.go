@@ -7,8 +7,8 @@ import (
 
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/persistence"
-	"github.com/gorosys/rosys/persistence/mirror"
 	"github.com/gorosys/rosys/persistence/journal"
+	"github.com/gorosys/rosys/persistence/mirror"
 	"go.uber.org/zap"
 )
 
