@@ -10,7 +10,7 @@ import (
 
 // FuzzReadArchive: no upload crashes the importer or gets past it without
 // being a valid archive within the limits.
-func FuzzRead(f *testing.F) {
+func FuzzReadArchive(f *testing.F) {
 	files := map[string][]byte{"model": []byte(`{"format":"rosys-go/1","key":"model","schema_version":1,"data":{"value":1}}`)}
 	var buf bytes.Buffer
 	_ = Write(&buf, Describe(files, "x", fixedTime), files)

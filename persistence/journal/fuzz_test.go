@@ -28,7 +28,7 @@ func FuzzJournalRecord(f *testing.F) {
 }
 
 // FuzzReadJournal: a segment of any bytes never crashes the reader.
-func FuzzRead(f *testing.F) {
+func FuzzReadJournal(f *testing.F) {
 	good := append([]byte(segmentMagic), appendRecord(nil, Record{Kind: RecordInput, Source: "lizard", Data: []byte("core 1 2 3")})...)
 	f.Add(good)
 	f.Add(good[:len(good)-3])
