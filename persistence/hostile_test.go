@@ -323,6 +323,6 @@ func TestReadJournalNamesNewerSegment(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "0000000000000000.seg"), []byte("RJNL2\nnewer records"), 0o644)
 	err = journal.Read(context.Background(), dir, func(journal.Record) error { return nil })
 	if !errors.Is(err, persistence.ErrUnknownFormat) || !strings.Contains(err.Error(), "0000000000000000.seg") {
-		t.Fatalf("ReadJournal = %v", err)
+		t.Fatalf("journal.Read = %v", err)
 	}
 }

@@ -115,7 +115,7 @@ func Selected() RegisterOption { return func(e *entry) { e.selected = true } }
 // ReadOnly reports whether the store never writes (AccessReplay).
 func (s *Store) ReadOnly() bool { return s.access == AccessReplay }
 
-// WithMirror copies every commit to remote storage (see Mirror), and
+// WithMirror copies every commit to remote storage (see [mirror.Mirror]), and
 // recovers from it modules that have no local file at start.
 func WithMirror(m *mirror.Mirror) Option { return func(s *Store) { s.mirror = m } }
 

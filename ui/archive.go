@@ -12,7 +12,7 @@ import (
 	"go.uber.org/zap"
 )
 
-// MaxImportBytes bounds an uploaded archive (compressed); ReadArchive
+// MaxImportBytes bounds an uploaded archive (compressed); archive.Read
 // bounds what it expands to.
 const MaxImportBytes = 64 << 20
 
@@ -88,7 +88,7 @@ func (s *Server) importArchive(w http.ResponseWriter, r *http.Request) {
 }
 
 // countingLimit reads at most left bytes and remembers whether the body
-// had more: ReadArchive reports read errors as archive errors, so the
+// had more: archive.Read reports read errors as archive errors, so the
 // limit is known here whatever it wrapped them in.
 type countingLimit struct {
 	r    io.Reader

@@ -131,10 +131,10 @@ func TestHostileArchives(t *testing.T) {
 			if !errors.Is(err, archive.ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one containing %q", err, tc.want)
 			}
-			// Only size limits are ErrArchiveTooLarge (HTTP 413).
+			// Only size limits are ErrTooLarge (HTTP 413).
 			tooBig := map[string]bool{"file too big": true, "gzip bomb": true, "too many entries": true, "RoSys export over the limit": true}
 			if errors.Is(err, archive.ErrTooLarge) != tooBig[name] {
-				t.Fatalf("%v: ErrArchiveTooLarge is %v, want %v", err, !tooBig[name], tooBig[name])
+				t.Fatalf("%v: ErrTooLarge is %v, want %v", err, !tooBig[name], tooBig[name])
 			}
 		})
 	}

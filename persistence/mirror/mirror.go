@@ -97,7 +97,7 @@ func New(cfg Config) (*Mirror, error) {
 }
 
 // SegmentClosed wakes the mirror to upload a journal segment (pass it as
-// JournalConfig.OnRotate).
+// journal.Config.OnRotate).
 func (m *Mirror) SegmentClosed() { m.signal() }
 
 // Wake delivers a value when there is something new to upload.
