@@ -42,15 +42,18 @@
 // The store is the top of the storage layers; everything it uses sits in a
 // package of its own, and imports only point down:
 //
-//	persistence                 Store, Value, Config, modes, helpers, restore, backup, Export/Import on a running store
-//	├── archive                 export archives: format, Read/Write, ExportDir/ImportDir, rollback archives, List, the daily Schedule
-//	├── mirror                  copies commits to metadata and snapshot storage: lease, recovery, fetch, upload, garbage collection
-//	│   ├── journal             (the mirror uploads closed journal segments)
-//	│   └── backend             Backend interface, Filesystem, Memory (backend/s3: S3, the only user of the AWS SDK)
-//	├── journal                 the input journal: records, segments, reading
-//	├── internal/modfile        the module file: key validation, envelope, a directory of module files
-//	├── internal/atomicfile     atomic durable writes, moving damaged files aside
-//	└── vfs                     the file-system interface everything writes through
+//	persistence               Store, Value, Config, modes, helpers, restore, backup; Export/Import on a running store
+//	├── archive               export archives: format, Read/Write, ExportDir/ImportDir, rollback archives, List, Schedule
+//	├── mirror                copies commits to metadata and snapshot storage: lease, recovery, fetch, upload, gc
+//	│   ├── journal           the input journal: records, segments, reading (the mirror uploads closed segments)
+//	│   └── backend           Backend, Filesystem, Memory (Config names backends too); backend/s3 imports it
+//	├── internal/modfile      the module file: key validation, envelope, a directory of module files
+//	├── internal/atomicfile   atomic durable writes, moving damaged files aside
+//	└── vfs                   the file-system interface everything writes through
+//
+// Every package that writes files does so through internal/atomicfile, and
+// every one that reads or writes module files through internal/modfile.
+// The journal is opened by the program (cmd/rosys), not by the store.
 //
 // The package knows nothing of robots: the runtime in package rosys drives the
 // backup cycle on its own goroutine.
