@@ -3,6 +3,7 @@ package persistence
 import (
 	"os"
 
+	"github.com/gorosys/rosys/persistence/internal/atomicfile"
 	"github.com/gorosys/rosys/persistence/vfs"
 )
 
@@ -17,3 +18,7 @@ func DefaultDir() (string, error) {
 	}
 	return vfs.ExpandHome("~/.rosys")
 }
+
+// WriteFileAtomic writes data to path with the same guarantees as module
+// files: the old or the new complete file survives any crash.
+func WriteFileAtomic(path string, data []byte) error { return atomicfile.WriteFile(path, data) }

@@ -2,7 +2,6 @@ package persistence
 
 import (
 	"github.com/gorosys/rosys/persistence/internal/modfile"
-
 	"github.com/gorosys/rosys/persistence/vfs"
 )
 
