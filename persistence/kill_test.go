@@ -5,13 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/gorosys/rosys/internal/testexec"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/gorosys/rosys/internal/testexec"
 
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/persistencetest"
