@@ -14,6 +14,7 @@ import (
 
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/rosys"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 )
 
@@ -37,6 +38,8 @@ type Server struct {
 	imports   chan struct{} // one token per import that may run
 	closing   chan struct{}
 	closeOnce sync.Once
+
+	gatherer prometheus.Gatherer // served at /metrics when set (metrics.go)
 }
 
 var errStreaming = errors.New("streaming not supported")
@@ -84,6 +87,7 @@ func NewServer(rt *rosys.Runtime, opts ...Option) *Server {
 	s.mux.HandleFunc("GET /api/export", s.export)
 	s.mux.HandleFunc("POST /api/import", s.importArchive)
 	s.routeDashboard()
+	s.routeMetrics()
 	return s
 }
 

@@ -165,8 +165,12 @@ func (a app) run(ctx context.Context, cfg *config.Robot, dataDir string, log *za
 		}
 		maxConns := connLimit(softFiles)
 		ln = newLimitListener(ln, maxConns, log.Named("http"))
+		reg, err := metricsRegistry(rt, hw)
+		if err != nil {
+			return err
+		}
 		api := ui.NewServer(rt, ui.WithToken(cfg.Token()), ui.WithLogger(log), ui.WithHardware(robot.Hardware),
-			ui.WithListenAddr(ln.Addr().String()))
+			ui.WithListenAddr(ln.Addr().String()), ui.WithMetrics(reg))
 		srv = newHTTPServer(api)
 		srv.RegisterOnShutdown(api.CloseStreams)
 		// Serve only once modules are restored: a PUT before that would be
