@@ -290,3 +290,37 @@ func TestWithoutProcess(t *testing.T) {
 		}
 	}
 }
+
+// TestScrapeWhileTheLoopRuns scrapes a runtime on the real clock while its
+// control loop ticks at 1 kHz: under -race this checks that a scrape only
+// reads what the loop writes with atomics. A scrape reads the tick counter
+// before the histograms, so the histograms never hold fewer ticks.
+func TestScrapeWhileTheLoopRuns(t *testing.T) {
+	store := persistencetest.Open(t, t.TempDir())
+	rt := rosys.New(rosys.Config{ControlPeriod: time.Millisecond, DisableRealtime: true, Store: store, Notifier: rosystest.NoNotify{}})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- rt.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	<-rt.Ready()
+	url := serve(t, rt)
+	last := 0.0
+	for range 20 {
+		s := scrape(t, url)
+		ticks := s.counter(t, "rosys_control_ticks_total")
+		if ticks < last {
+			t.Fatalf("ticks went back from %v to %v", last, ticks)
+		}
+		for _, name := range []string{"rosys_control_period_error_seconds", "rosys_control_step_seconds"} {
+			if n := float64(s.histogram(t, name).GetSampleCount()); n < ticks {
+				t.Fatalf("%s holds %v ticks, the counter read before it %v", name, n, ticks)
+			}
+		}
+		last = ticks
+	}
+}
