@@ -24,6 +24,15 @@ type Robot struct {
 	Persistence     Persistence     `yaml:"persistence"`
 	BackupSchedule  *BackupSchedule `yaml:"backup_schedule"`
 	Hardware        Hardware        `yaml:"hardware"`
+	Automation      Automation      `yaml:"automation"`
+}
+
+// Automation configures the automator.
+type Automation struct {
+	// AutoResume resumes an automation that a restart interrupted. Off by
+	// default: after a crash or power cut the robot stays paused at its
+	// last checkpoint until someone resumes it.
+	AutoResume bool `yaml:"auto_resume"`
 }
 
 // Persistence follows Pathway's persistence Config; see the README for the
@@ -161,7 +170,7 @@ func cleanYAMLError(err error) error {
 	msg := err.Error()
 	msg = strings.TrimPrefix(msg, "yaml: unmarshal errors:\n  ")
 	msg = strings.ReplaceAll(msg, "\n  ", "; ")
-	for _, typ := range []string{"Robot", "Persistence", "Backend", "Filesystem", "S3", "BackupSchedule", "Hardware", "Lizard", "EStop"} {
+	for _, typ := range []string{"Robot", "Persistence", "Backend", "Filesystem", "S3", "BackupSchedule", "Hardware", "Lizard", "EStop", "Automation"} {
 		msg = strings.ReplaceAll(msg, " in type config."+typ, "")
 	}
 	msg = strings.ReplaceAll(msg, "field ", "unknown key ")

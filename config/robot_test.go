@@ -30,6 +30,7 @@ backup_schedule: {time: "03:00", directory: ~/.rosys_backup, backup_count: 100}
 hardware:
   lizard: {port: /dev/serial0, baud: 115200, core_fields: [wheels.linear_speed:3, estop.active]}
   estop: {pin: GPIO17, active_low: true, debounce: 20ms}
+automation: {auto_resume: true}
 `
 
 func TestParseFull(t *testing.T) {
@@ -54,6 +55,9 @@ func TestParseFull(t *testing.T) {
 	if e := r.Hardware.EStop; e.Pin != "GPIO17" || !e.ActiveLow || e.Debounce.D() != 20*time.Millisecond {
 		t.Fatalf("estop %+v", e)
 	}
+	if !r.Automation.AutoResume {
+		t.Fatal("automation.auto_resume")
+	}
 }
 
 func TestDefaults(t *testing.T) {
@@ -61,7 +65,7 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Name != "demo" || r.Board != "sim" || r.HTTPAddress() != "127.0.0.1:8080" || r.Persistence.SnapshotInterval != nil {
+	if r.Name != "demo" || r.Board != "sim" || r.HTTPAddress() != "127.0.0.1:8080" || r.Persistence.SnapshotInterval != nil || r.Automation.AutoResume {
 		t.Fatalf("%+v", r)
 	}
 	r, err = config.Parse([]byte("http: \"off\"\n"))
@@ -92,6 +96,8 @@ func TestBadConfigsNameKeyAndLine(t *testing.T) {
 		"not a mapping":     {"- a\n- b\n", "cannot unmarshal !!seq"},
 		"empty name":        {"name: \"\"\n", "name: must not be empty"},
 		"negative max file": {"persistence:\n  max_file_bytes: -1\n", "persistence.max_file_bytes: must not be negative"},
+		"automation key":    {"automation:\n  auto_resum: true\n", "line 2: unknown key auto_resum"},
+		"automation type":   {"automation: {auto_resume: sometimes}\n", "line 1: cannot unmarshal !!str `sometimes` into bool"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := config.Parse([]byte(tc.yaml))

@@ -32,6 +32,7 @@ type Server struct {
 	token    string
 	log      *zap.Logger
 	hardware func() any
+	op       Operation
 	mux      *http.ServeMux
 	listen   []net.IP // addresses this server listens on, for the Host check
 
@@ -86,6 +87,7 @@ func NewServer(rt *rosys.Runtime, opts ...Option) *Server {
 	s.mux.HandleFunc("PUT /api/modules/{key}", s.putModule)
 	s.mux.HandleFunc("GET /api/export", s.export)
 	s.mux.HandleFunc("POST /api/import", s.importArchive)
+	s.routeOperate()
 	s.routeDashboard()
 	s.routeMetrics()
 	return s

@@ -20,6 +20,8 @@ const eventsEvery = 200 * time.Millisecond
 type snapshot struct {
 	Status  statusResponse             `json:"status"`
 	Modules map[string]json.RawMessage `json:"modules"`
+	// Operate is the automation, steering, e-stop and path (WithOperation).
+	Operate *operateSnapshot `json:"operate,omitempty"`
 }
 
 func (s *Server) routeDashboard() {
@@ -30,7 +32,7 @@ func (s *Server) routeDashboard() {
 }
 
 func (s *Server) snapshot() snapshot {
-	snap := snapshot{Status: s.statusNow(), Modules: map[string]json.RawMessage{}}
+	snap := snapshot{Status: s.statusNow(), Modules: map[string]json.RawMessage{}, Operate: s.operateNow()}
 	if s.store != nil {
 		for _, key := range s.store.Keys() {
 			if m, err := s.moduleState(key); err == nil {

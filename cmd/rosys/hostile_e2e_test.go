@@ -91,8 +91,8 @@ func TestHostileDataDirRealBinary(t *testing.T) {
 		{"fifo as previous generation", "model.json.prev", fifo, "model", "named pipe"},
 		{"newer envelope format", "model.json", content(`{"format":"rosys-go/2","key":"model","schema_version":1,"data":{"value":9}}`), "model", "format this program does not know"},
 		{"envelope of an unknown format", "model.json", content(`{"format":"x/1","key":"model","schema_version":1,"data":{"value":9}}`), "model", "format this program does not know"},
-		{"settings out of range", "square_settings.json", content(`{"enabled":true,"side":-1,"speed":0.3,"turn_speed":0.6}`), "square_settings", "side -1 is out of range"},
-		{"absurd speed", "square_settings.json", content(`{"enabled":true,"side":1,"speed":1e308,"turn_speed":0.6}`), "square_settings", "speed 1e+308 is out of range"},
+		{"settings out of range", "driving_parameters.json", content(`{"linear_speed_limit":-1}`), "driving_parameters", "linear_speed_limit -1 is out of range"},
+		{"absurd speed", "driving_parameters.json", content(`{"linear_speed_limit":1e308}`), "driving_parameters", "linear_speed_limit 1e+308 is out of range"},
 		{"fifo as lock", ".lock", fifo, "", ""},
 		{"symlink to /dev/zero as lock", ".lock", link("/dev/zero"), "", ""},
 	} {
@@ -295,10 +295,11 @@ func TestImportAndPutRulesRealBinary(t *testing.T) {
 	}{
 		{"PUT", "/api/modules/model", `null`, 400, "null"},
 		{"PUT", "/api/modules/model", `{"value": 1, "value": 9}`, 400, `key "value" appears twice`},
-		{"PUT", "/api/modules/square_settings", `{"enabled": true, "side": -2, "speed": 0.3, "turn_speed": 0.6}`, 400, "side -2 is out of range"},
-		{"PUT", "/api/modules/square_settings", `{"enabled": true, "side": 1, "speed": 1e308, "turn_speed": 0.6}`, 400, "speed 1e+308 is out of range"},
-		{"PUT", "/api/modules/square_settings", `{"enabled": true, "side": 1, "speed": 0.3, "turn_speed": 0}`, 400, "turn_speed 0 is out of range"},
-		{"POST", "/api/import", `{"square_settings": {"side": -1}}`, 400, "side -1 is out of range"},
+		{"PUT", "/api/modules/driving_parameters", `{"linear_speed_limit": -2}`, 400, "linear_speed_limit -2 is out of range"},
+		{"PUT", "/api/modules/driving_parameters", `{"linear_speed_limit": 1e308}`, 400, "linear_speed_limit 1e+308 is out of range"},
+		{"PUT", "/api/modules/driving_parameters", `{"angular_speed_limit": 0}`, 400, "angular_speed_limit 0 is out of range"},
+		{"PUT", "/api/modules/waypoints", `{"points": [{"x": 1, "y": 1e300}]}`, 400, "points[0]"},
+		{"POST", "/api/import", `{"driving_parameters": {"linear_speed_limit": -1}}`, 400, "linear_speed_limit -1 is out of range"},
 		{"POST", "/api/import", `{"model": "not an object"}`, 400, "nothing"},
 		{"POST", "/api/import", `{"format":"rosys-go/1","key":"model","schema_version":1,"data":{"value":9}}`, 400, "a rosys-go file"},
 	} {
@@ -310,7 +311,7 @@ func TestImportAndPutRulesRealBinary(t *testing.T) {
 	// Twelve failed imports, then one of the state already held: no
 	// rollback archive. A real change: one.
 	for range 12 {
-		p.do("POST", "/api/import", `{"square_settings": {"side": -1}}`)
+		p.do("POST", "/api/import", `{"driving_parameters": {"linear_speed_limit": -1}}`)
 	}
 	_, cur := p.do("GET", "/api/modules/model", "")
 	if code, body := p.do("POST", "/api/import", `{"model": {"value": 1}}`); code != 200 || body["rollback"] != "" {

@@ -148,7 +148,7 @@ func (a app) run(ctx context.Context, cfg *config.Robot, dataDir string, log *za
 			return out
 		}
 	}
-	robot, err := demo.AddWith(rt, hw)
+	robot, err := demo.AddWith(rt, hw, demo.AutoResume(cfg.Automation.AutoResume))
 	if err != nil {
 		return err
 	}
@@ -170,7 +170,8 @@ func (a app) run(ctx context.Context, cfg *config.Robot, dataDir string, log *za
 			return err
 		}
 		api := ui.NewServer(rt, ui.WithToken(cfg.Token()), ui.WithLogger(log), ui.WithHardware(robot.Hardware),
-			ui.WithListenAddr(ln.Addr().String()), ui.WithMetrics(reg))
+			ui.WithListenAddr(ln.Addr().String()), ui.WithMetrics(reg),
+			ui.WithOperation(ui.Operation{Automator: robot.Automator, Steerer: robot.Steerer, SoftEStop: robot.SoftEStop, Driving: robot.Driving}))
 		srv = newHTTPServer(api)
 		srv.RegisterOnShutdown(api.CloseStreams)
 		// Serve only once modules are restored: a PUT before that would be

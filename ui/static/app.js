@@ -145,7 +145,11 @@ function render(s) {
 function connect() {
   const es = new EventSource(withToken('/api/events'));
   es.onopen = () => { $('conn').textContent = 'live'; };
-  es.onmessage = (e) => render(JSON.parse(e.data));
+  es.onmessage = (e) => {
+    const s = JSON.parse(e.data);
+    render(s);
+    if (typeof renderOperate === 'function') renderOperate(s); // operate.js
+  };
   es.onerror = () => { $('conn').textContent = 'reconnecting…'; };
 }
 connect();

@@ -1,0 +1,314 @@
+package driving
+
+import (
+	"context"
+	"errors"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/gorosys/rosys/hardware"
+	"github.com/gorosys/rosys/rosys"
+)
+
+// PoseSource gives the robot's pose: odometry now, a GNSS fusion later.
+type PoseSource interface {
+	Pose() hardware.Pose
+}
+
+// ErrAborted is returned by Follow when the path was aborted (Abort, or a
+// new Follow).
+var ErrAborted = errors.New("path aborted")
+
+// Driver follows paths with a carrot (pure-pursuit) controller on the
+// control loop: each tick it projects the robot onto the path, puts the
+// carrot CarrotDistance further along, and steers on the arc through the
+// carrot. It writes its command into a Command cell (the Arbiter's
+// automation cell), so it moves the wheels only while the automation runs.
+type Driver struct {
+	params *ParameterStore
+	pose   PoseSource
+	out    *Command
+	clock  rosys.Clock
+
+	mu  sync.Mutex // guards run; held by Step for microseconds, never during I/O
+	run *following
+}
+
+// NewDriver follows paths on pose, writing commands into out.
+func NewDriver(params *ParameterStore, pose PoseSource, out *Command, clock rosys.Clock) *Driver {
+	return &Driver{params: params, pose: pose, out: out, clock: clock}
+}
+
+// Follow drives along p and returns once the robot is at its end (nil),
+// the path was aborted (ErrAborted), or ctx is done (its error). It blocks
+// only its caller, sleeping on the runtime's clock. While the automation
+// is paused the Arbiter ignores the command, so the robot waits on the
+// path and goes on from where it is when resumed.
+func (d *Driver) Follow(ctx context.Context, p Path) error {
+	f, err := d.begin(p)
+	if err != nil {
+		return err
+	}
+	timer := d.clock.NewTimer()
+	defer timer.Stop()
+	for {
+		select {
+		case <-f.done:
+			return f.err
+		default:
+		}
+		if err := timer.SleepUntil(ctx, d.clock.Now().Add(time.Hour), f.done); err != nil {
+			d.mu.Lock()
+			if d.run == f {
+				d.finishLocked(err)
+			}
+			d.mu.Unlock()
+			return err
+		}
+	}
+}
+
+// SetPath starts following p without waiting (see Follow), replacing
+// the path being followed.
+func (d *Driver) SetPath(p Path) error {
+	_, err := d.begin(p)
+	return err
+}
+
+func (d *Driver) begin(p Path) (*following, error) {
+	pts, err := p.sampled()
+	if err != nil {
+		return nil, err
+	}
+	f := &following{pts: pts, view: decimate(pts, 0.05), done: make(chan struct{})}
+	f.runEnd = f.nextRunEnd(0)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.run != nil {
+		d.finishLocked(ErrAborted)
+	}
+	d.run = f
+	return f, nil
+}
+
+// DriveTo follows a straight line from the robot's position to target.
+func (d *Driver) DriveTo(ctx context.Context, target Point) error {
+	p := d.pose.Pose()
+	if math.Hypot(target.X-p.X, target.Y-p.Y) < d.params.Get().GoalTolerance {
+		return nil // already there
+	}
+	return d.Follow(ctx, Path{{Segment: Line{From: Point{p.X, p.Y}, To: target}}})
+}
+
+// Abort ends the path being followed; its Follow returns ErrAborted.
+func (d *Driver) Abort() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.run != nil {
+		d.finishLocked(ErrAborted)
+	}
+}
+
+func (d *Driver) finishLocked(err error) {
+	d.run.err = err
+	close(d.run.done)
+	d.run = nil
+	d.out.Set(0, 0)
+}
+
+// Step implements rosys.Stepper. It allocates nothing.
+func (d *Driver) Step(time.Time, time.Duration) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	f := d.run
+	if f == nil {
+		return
+	}
+	linear, angular, done := f.step(d.pose.Pose(), d.params.Get())
+	if done {
+		d.finishLocked(nil)
+		return
+	}
+	d.out.Set(linear, angular)
+}
+
+// DriverStatus is the Driver for the API and the dashboard's map.
+type DriverStatus struct {
+	Active bool `json:"active"`
+	// Path is the followed path, a point every 5 cm.
+	Path   []Point `json:"path,omitempty"`
+	Carrot *Point  `json:"carrot,omitempty"`
+	// CrossTrackError is the robot's distance from the path (m) now.
+	CrossTrackError float64 `json:"cross_track_error"`
+	// Remaining is the distance (m) along the path to its end.
+	Remaining float64 `json:"remaining"`
+}
+
+// Status reports the path being followed.
+func (d *Driver) Status() DriverStatus {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	f := d.run
+	if f == nil {
+		return DriverStatus{}
+	}
+	c := f.carrot
+	return DriverStatus{Active: true, Path: f.view, Carrot: &c, CrossTrackError: f.xte,
+		Remaining: f.pts[len(f.pts)-1].s - f.pts[f.idx].s}
+}
+
+// following is one path being followed; the control loop's own.
+type following struct {
+	pts      []sample
+	view     []Point
+	idx      int // the robot's projection onto the path
+	runEnd   int // the end of the stretch driven in one direction
+	aligning bool
+	carrot   Point
+	xte      float64
+	done     chan struct{}
+	err      error
+}
+
+// nextRunEnd is the last sample of the stretch starting at a that is
+// driven in a's direction: the end of the path, or a cusp.
+func (f *following) nextRunEnd(a int) int {
+	j := a + 1
+	for j < len(f.pts)-1 && f.pts[j].back == f.pts[a].back {
+		j++
+	}
+	return j
+}
+
+// searchAhead is how far beyond the carrot the projection may jump in one
+// tick: far enough for any speed, short enough that a path crossing itself
+// is not short-cut.
+const searchAhead = 1.0
+
+// step computes the command for pose p; done once the path's end is
+// reached.
+func (f *following) step(p hardware.Pose, prm Parameters) (linear, angular float64, done bool) {
+	back := f.pts[f.idx].back && prm.CanDriveBackwards
+	heading := p.Yaw
+	if back {
+		heading += math.Pi
+	}
+	ch, sh := math.Cos(heading), math.Sin(heading)
+	hx, hy := p.X+prm.CarrotOffset*ch, p.Y+prm.CarrotOffset*sh
+
+	// Project the hook onto the path, moving only forwards.
+	limit := f.pts[f.idx].s + prm.CarrotDistance + searchAhead
+	best, bestD := f.idx, dist2(f.pts[f.idx], hx, hy)
+	for j := f.idx + 1; j <= f.runEnd && f.pts[j].s <= limit; j++ {
+		if dd := dist2(f.pts[j], hx, hy); dd < bestD {
+			best, bestD = j, dd
+		}
+	}
+	f.idx = best
+	f.xte = f.distanceToPath(hx, hy)
+
+	end := f.pts[f.runEnd]
+	remaining := end.s - f.pts[f.idx].s
+	ex, ey := f.direction(f.runEnd)
+	along := (end.x-p.X)*ex + (end.y-p.Y)*ey // > 0 while the end is ahead
+	if math.Hypot(end.x-p.X, end.y-p.Y) < prm.GoalTolerance ||
+		(along <= 0 && remaining < prm.CarrotDistance+prm.GoalTolerance) {
+		if f.runEnd == len(f.pts)-1 {
+			return 0, 0, true
+		}
+		// A cusp: stop for a tick, then drive the next stretch.
+		f.idx, f.runEnd, f.aligning = f.runEnd, f.nextRunEnd(f.runEnd), false
+		return 0, 0, false
+	}
+
+	// The carrot: CarrotDistance along the path from the projection,
+	// continued straight beyond the end of the stretch.
+	target := f.pts[f.idx].s + prm.CarrotDistance
+	c := f.idx
+	for c < f.runEnd && f.pts[c].s < target {
+		c++
+	}
+	cx, cy := f.pts[c].x, f.pts[c].y
+	if over := target - f.pts[c].s; over > 0 {
+		cx, cy = cx+over*ex, cy+over*ey
+	} else if c > f.idx {
+		prev := f.pts[c-1]
+		if seg := f.pts[c].s - prev.s; seg > 0 {
+			u := (target - prev.s) / seg
+			cx, cy = prev.x+u*(cx-prev.x), prev.y+u*(cy-prev.y)
+		}
+	}
+	f.carrot = Point{cx, cy}
+
+	// The carrot in the frame of the direction of travel.
+	dx, dy := cx-p.X, cy-p.Y
+	lx, ly := ch*dx+sh*dy, -sh*dx+ch*dy
+	if prm.MinimumTurningRadius == 0 {
+		angleErr := math.Atan2(ly, lx)
+		if math.Abs(angleErr) > prm.TurnInPlaceAngle {
+			f.aligning = true
+		}
+		if f.aligning {
+			if math.Abs(angleErr) > prm.TurnInPlaceAngle/4 {
+				return 0, clamp(2*angleErr, prm.AngularSpeedLimit), false
+			}
+			f.aligning = false
+		}
+	}
+	k := 0.0 // curvature of the arc through the carrot
+	if l2 := lx*lx + ly*ly; l2 > 1e-12 {
+		k = 2 * ly / l2
+	}
+	if r := prm.MinimumTurningRadius; r > 0 {
+		k = clamp(k, 1/r)
+	}
+	v := prm.LinearSpeedLimit
+	if d := prm.ThrottleAtEndDistance; d > 0 && remaining < d {
+		v = math.Max(prm.ThrottleAtEndMinSpeed, v*remaining/d)
+	}
+	w := k * v
+	if math.Abs(w) > prm.AngularSpeedLimit {
+		v = prm.AngularSpeedLimit / math.Abs(k)
+		w = math.Copysign(prm.AngularSpeedLimit, k)
+	}
+	if back {
+		v = -v
+	}
+	return v, w, false
+}
+
+// direction is the unit direction of the path arriving at sample i.
+func (f *following) direction(i int) (float64, float64) {
+	if i == 0 {
+		i = 1
+	}
+	a, b := f.pts[i-1], f.pts[i]
+	l := math.Hypot(b.x-a.x, b.y-a.y)
+	if l == 0 {
+		return 1, 0
+	}
+	return (b.x - a.x) / l, (b.y - a.y) / l
+}
+
+// distanceToPath is the distance from (x, y) to the path's edges next to
+// the projection.
+func (f *following) distanceToPath(x, y float64) float64 {
+	d := math.Inf(1)
+	for i := max(f.idx-1, 0); i < min(f.idx+1, len(f.pts)-1); i++ {
+		d = math.Min(d, segDist(f.pts[i], f.pts[i+1], x, y))
+	}
+	return d
+}
+
+func dist2(s sample, x, y float64) float64 { return (s.x-x)*(s.x-x) + (s.y-y)*(s.y-y) }
+
+func segDist(a, b sample, x, y float64) float64 {
+	vx, vy := b.x-a.x, b.y-a.y
+	l2 := vx*vx + vy*vy
+	u := 0.0
+	if l2 > 0 {
+		u = math.Max(0, math.Min(1, ((x-a.x)*vx+(y-a.y)*vy)/l2))
+	}
+	return math.Hypot(a.x+u*vx-x, a.y+u*vy-y)
+}
