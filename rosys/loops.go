@@ -52,6 +52,11 @@ type backupStats struct {
 	failures atomic.Uint64
 	lastDur  atomic.Int64
 	lastErr  atomic.Pointer[string] // nil after a good cycle
+	// For /metrics (see metrics.go).
+	durations    Histogram
+	bytes        atomic.Uint64
+	lastBytes    atomic.Uint64
+	mirrorErrors atomic.Uint64
 }
 
 // Backoff between retries of a failed commit.
@@ -72,6 +77,7 @@ func (r *Runtime) backupLoop(ctx context.Context) {
 	timer := r.clock.NewTimer()
 	defer timer.Stop()
 	var retry time.Duration // 0 after a good cycle
+	saves := map[string]uint64{}
 	for {
 		next, wake := r.clock.Now().Add(r.cfg.BackupInterval), (<-chan struct{})(nil)
 		if r.cfg.BackupInterval < 0 {
@@ -94,7 +100,10 @@ func (r *Runtime) backupLoop(ctx context.Context) {
 			retry = 0
 		}
 		r.backup.cycles.Add(1)
-		r.backup.lastDur.Store(int64(time.Since(start)))
+		took := time.Since(start)
+		r.backup.lastDur.Store(int64(took))
+		r.backup.durations.Observe(took)
+		r.countWritten(saves)
 	}
 }
 
@@ -106,7 +115,9 @@ func (r *Runtime) mirrorLoop(ctx context.Context) {
 	timer := r.clock.NewTimer()
 	defer timer.Stop()
 	for {
-		_ = m.Sync(ctx) // logged and in the status
+		if err := m.Sync(ctx); err != nil && ctx.Err() == nil && !m.Status().Blocked {
+			r.backup.mirrorErrors.Add(1) // logged and in the status
+		}
 		next := m.NextTry()
 		if next.IsZero() {
 			next = r.clock.Now().Add(24 * time.Hour) // until a commit wakes us

@@ -20,12 +20,17 @@ type loopStats struct {
 	panics   atomic.Uint64
 	lateness [statsWindow]atomic.Int64 // ns between scheduled and actual start
 	step     [statsWindow]atomic.Int64 // ns spent in the steps
+	// Every tick, not just the window, for /metrics (see metrics.go).
+	periodErr Histogram
+	stepTime  Histogram
 }
 
 func (s *loopStats) record(lateness, step time.Duration) {
 	i := s.ticks.Load() % statsWindow
 	s.lateness[i].Store(int64(lateness))
 	s.step[i].Store(int64(step))
+	s.periodErr.Observe(lateness)
+	s.stepTime.Observe(step)
 	s.ticks.Add(1)
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/rosys"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 )
 
@@ -38,6 +39,8 @@ type Server struct {
 	imports   chan struct{} // one token per import that may run
 	closing   chan struct{}
 	closeOnce sync.Once
+
+	gatherer prometheus.Gatherer // served at /metrics when set (metrics.go)
 }
 
 var errStreaming = errors.New("streaming not supported")
@@ -86,6 +89,7 @@ func NewServer(rt *rosys.Runtime, opts ...Option) *Server {
 	s.mux.HandleFunc("POST /api/import", s.importArchive)
 	s.routeOperate()
 	s.routeDashboard()
+	s.routeMetrics()
 	return s
 }
 

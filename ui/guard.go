@@ -24,7 +24,7 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request) bool {
 			return false
 		}
 	}
-	if !strings.HasPrefix(r.URL.Path, "/api/") {
+	if !strings.HasPrefix(r.URL.Path, "/api/") && r.URL.Path != metricsPath {
 		return true // the dashboard's page and files hold no state
 	}
 	if s.token != "" && !s.authorized(r) {

@@ -168,8 +168,12 @@ func (a app) run(ctx context.Context, cfg *config.Robot, dataDir string, log *za
 		}
 		maxConns := connLimit(softFiles)
 		ln = newLimitListener(ln, maxConns, log.Named("http"))
+		reg, err := metricsRegistry(rt, hw)
+		if err != nil {
+			return err
+		}
 		api := ui.NewServer(rt, ui.WithToken(cfg.Token()), ui.WithLogger(log), ui.WithHardware(robot.Hardware),
-			ui.WithListenAddr(ln.Addr().String()),
+			ui.WithListenAddr(ln.Addr().String()), ui.WithMetrics(reg),
 			ui.WithOperation(ui.Operation{Automator: robot.Automator, Steerer: robot.Steerer, SoftEStop: robot.SoftEStop, Driving: robot.Driving}))
 		srv = newHTTPServer(api)
 		srv.RegisterOnShutdown(api.CloseStreams)

@@ -103,10 +103,13 @@ func (d *Driver) newLineState() *lineState { return &lineState{values: make([]fl
 func (d *Driver) reader(port io.Reader) error {
 	lr := NewLineReader(port)
 	st := d.newLineState()
-	defer func() { d.stats.overlong.Store(lr.Overlong) }()
+	// The line reader counts from zero; the driver's count spans sessions,
+	// so that it only grows, as a counter must (metrics).
+	base := d.stats.overlong.Load()
+	defer func() { d.stats.overlong.Store(base + lr.Overlong) }()
 	for {
 		line, err := lr.ReadLine()
-		d.stats.overlong.Store(lr.Overlong)
+		d.stats.overlong.Store(base + lr.Overlong)
 		if err != nil {
 			return err
 		}
