@@ -258,7 +258,7 @@ func TestMirrorMetrics(t *testing.T) {
 	if s.counter(t, "rosys_mirror_upload_errors_total") < errs {
 		t.Fatal("the upload error counter went back")
 	}
-	if got, now := s.gauge(t, "rosys_mirror_last_upload_timestamp_seconds"), float64(clock.Now().Unix()); got <= now-10 || got > now {
+	if got, now := s.gauge(t, "rosys_mirror_last_upload_timestamp_seconds"), float64(clock.Now().UnixNano())/1e9; got <= now-10 || got > now {
 		t.Fatalf("last upload at %v, now is %v", got, now)
 	}
 }
