@@ -87,6 +87,17 @@ func startDriver(t *testing.T, cfg gnss.Config) *gnss.Driver {
 	return d
 }
 
+// waitConnected returns once the driver has its port open.
+func waitConnected(t *testing.T, d *gnss.Driver) {
+	t.Helper()
+	conn, cancel := d.SubscribeConnection(8)
+	defer cancel()
+	if d.Status().Connected { // subscribed first: no event is missed
+		return
+	}
+	testwait.For(t, conn, "connected", func(c gnss.Connection) bool { return c.Connected })
+}
+
 // checkPose asserts a measurement places the robot at p.
 func checkPose(t *testing.T, g hardware.GNSS, p hardware.Pose) {
 	t.Helper()
@@ -136,9 +147,7 @@ func TestFirstFixIsTheReference(t *testing.T) {
 	d := startDriver(t, gnss.Config{Port: rx.TTY()})
 	updates, cancel := d.SubscribeGNSS(64)
 	defer cancel()
-	conn, cancelConn := d.SubscribeConnection(8)
-	defer cancelConn()
-	testwait.For(t, conn, "connected", func(c gnss.Connection) bool { return c.Connected })
+	waitConnected(t, d)
 
 	if err := rx.SendBurst(); err != nil {
 		t.Fatal(err)
@@ -167,9 +176,7 @@ func TestBadSentencesAreCountedAndDropped(t *testing.T) {
 	d := startDriver(t, gnss.Config{Port: rx.TTY(), Reference: &ref})
 	updates, cancel := d.SubscribeGNSS(64)
 	defer cancel()
-	conn, cancelConn := d.SubscribeConnection(8)
-	defer cancelConn()
-	testwait.For(t, conn, "connected", func(c gnss.Connection) bool { return c.Connected })
+	waitConnected(t, d)
 
 	good := string(gnss.AppendGGA(nil, "GN", gnss.GGA{HasTime: true, Lat: 48.1173, Lon: 11.5167, HasPosition: true, Quality: 1, Altitude: 1}))
 	for _, l := range []string{
@@ -203,9 +210,7 @@ func TestStaleness(t *testing.T) {
 	d := startDriver(t, gnss.Config{Port: rx.TTY(), Reference: &ref, Now: clk.now, StaleAfter: 2 * time.Second})
 	updates, cancel := d.SubscribeGNSS(64)
 	defer cancel()
-	conn, cancelConn := d.SubscribeConnection(8)
-	defer cancelConn()
-	testwait.For(t, conn, "connected", func(c gnss.Connection) bool { return c.Connected })
+	waitConnected(t, d)
 
 	if st := d.Status(); !st.Stale || st.Fix || st.AgeS != nil {
 		t.Fatalf("before any fix: %+v", st)

@@ -47,8 +47,8 @@ func StartGPSD(t testing.TB, device string) string {
 	ctl := filepath.Join(t.TempDir(), "gpsd.sock")
 	// -N foreground, -n open the device at once, -b read-only (no probe
 	// strings written to the receiver), -s fixes the speed instead of
-	// hunting through baud rates, -D 2 logs "listening on port".
-	cmd := exec.Command(bin, "-N", "-n", "-b", "-s", "115200", "-D", "2", "-S", strconv.Itoa(port), "-F", ctl, device)
+	// hunting through baud rates, -D 3 logs its start-up steps.
+	cmd := exec.Command(bin, "-N", "-n", "-b", "-s", "115200", "-D", "3", "-S", strconv.Itoa(port), "-F", ctl, device)
 	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent"}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWIPC, Pdeathsig: syscall.SIGKILL}
 	stderr, err := cmd.StderrPipe()
@@ -72,7 +72,9 @@ func StartGPSD(t testing.TB, device string) string {
 		ready := false
 		for sc.Scan() {
 			line := sc.Text()
-			t.Log(line)
+			if !ready || strings.Contains(line, ":WARN:") || strings.Contains(line, ":ERROR:") {
+				t.Log(line)
+			}
 			if !ready && strings.Contains(line, "startup at") {
 				ready = true
 				close(started)
