@@ -1,6 +1,11 @@
 package gnss
 
-import "math"
+import (
+	"math"
+	"time"
+
+	"github.com/gorosys/rosys/hardware"
+)
 
 // Status is the driver's state for /api/status (hardware.drivers.gnss).
 type Status struct {
@@ -51,21 +56,32 @@ type Reference struct {
 // Status reports the latest measurement, its age by the driver's clock,
 // and the counters.
 func (d *Driver) Status() Status {
-	g := d.latest.Latest()
-	now := d.cfg.Now()
+	st := StatusOf(d.latest.Latest(), d.cfg.Now(), d.cfg.StaleAfter)
+	st.Source, st.Connected = d.source, d.conn.Load()
+	st.Sentences, st.BadSentences, st.Ignored = d.good.Load(), d.bad.Load(), d.ignored.Load()
+	st.Overlong, st.Reconnects = d.overlong.Load(), d.reconnects.Load()
+	if r := d.ref.Load(); r != nil {
+		st.Reference = &Reference{Lat: r.ref.Lat, Lon: r.ref.Lon, Source: r.source}
+	}
+	if e := d.lastErr.Load(); e != nil {
+		st.LastError = *e
+	}
+	return st
+}
+
+// StatusOf reports a measurement of any hardware.GNSSReceiver (the
+// simulated one too) as Status does, judged at now.
+func StatusOf(g hardware.GNSS, now time.Time, staleAfter time.Duration) Status {
 	st := Status{
-		Source: d.source, Connected: d.conn.Load(),
 		Quality: g.Quality.String(), Satellites: g.Satellites, HDOP: g.HDOP,
 		Lat: g.Latitude, Lon: g.Longitude, LatStdDev: g.LatStdDev, LonStdDev: g.LonStdDev,
 		HeadingSource: g.HeadingSource.String(),
-		Stale:         true, StaleAfter: d.cfg.StaleAfter.Seconds(),
-		Sentences: d.good.Load(), BadSentences: d.bad.Load(), Ignored: d.ignored.Load(),
-		Overlong: d.overlong.Load(), Reconnects: d.reconnects.Load(),
+		Stale:         true, StaleAfter: staleAfter.Seconds(),
 	}
 	if age := g.Age(now); age >= 0 {
 		s := math.Round(age.Seconds()*1000) / 1000
 		st.AgeS = &s
-		st.Stale = age > d.cfg.StaleAfter
+		st.Stale = age > staleAfter
 	}
 	st.Fix = g.HasFix() && !st.Stale
 	if g.HasLocal {
@@ -79,12 +95,6 @@ func (d *Driver) Status() Status {
 	if g.HasHeading {
 		h := g.Heading
 		st.Heading = &h
-	}
-	if r := d.ref.Load(); r != nil {
-		st.Reference = &Reference{Lat: r.ref.Lat, Lon: r.ref.Lon, Source: r.source}
-	}
-	if e := d.lastErr.Load(); e != nil {
-		st.LastError = *e
 	}
 	return st
 }
