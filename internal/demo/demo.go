@@ -21,6 +21,7 @@ type Robot struct {
 	Wheels   hardware.Wheels
 	EStop    hardware.EStop
 	Odometer *sim.Odometer
+	GNSS     hardware.GNSSReceiver // nil without one
 	Square   *Square
 	Model    *persistence.Value[Model]
 	// SimWheels and SimEStop are set when the hardware is simulated.
@@ -34,6 +35,9 @@ type Robot struct {
 type Hardware struct {
 	Wheels hardware.Wheels
 	EStop  hardware.EStop
+	// GNSS is the GNSS receiver, if the robot has one (never simulated
+	// unless configured).
+	GNSS hardware.GNSSReceiver
 	// Drivers are added to the runtime first, under their names, so they
 	// start before and stop after the modules that use them.
 	Drivers []Driver
@@ -54,7 +58,7 @@ func Add(rt *rosys.Runtime) (*Robot, error) { return AddWith(rt, Hardware{}) }
 // odometer, the odometer before the automation, so each tick sees fresh
 // values.
 func AddWith(rt *rosys.Runtime, hw Hardware) (*Robot, error) {
-	r := &Robot{Model: persistence.NewValue(Model{Value: 1.0}), Wheels: hw.Wheels, EStop: hw.EStop, status: hw.Status}
+	r := &Robot{Model: persistence.NewValue(Model{Value: 1.0}), Wheels: hw.Wheels, EStop: hw.EStop, GNSS: hw.GNSS, status: hw.Status}
 	type mod struct {
 		name    string
 		v       any
