@@ -118,12 +118,10 @@ func (a *assembler) emit(now time.Time) {
 	case !a.courseAt.IsZero() && now.Sub(a.courseAt) <= a.staleAfter:
 		g.HasHeading, g.HeadingSource, g.Heading = true, hardware.HeadingCourse, a.course
 	}
+	newRef := false
 	if !a.ref.Valid() && g.HasFix() {
 		if ref, err := hardware.NewGeoReference(g.Latitude, g.Longitude); err == nil {
-			a.ref = ref
-			if a.onReference != nil {
-				a.onReference(ref)
-			}
+			a.ref, newRef = ref, true
 		}
 	}
 	g.HasLocal, g.X, g.Y, g.Yaw = false, 0, 0, 0
@@ -135,6 +133,11 @@ func (a *assembler) emit(now time.Time) {
 		}
 	}
 	a.publish(*g)
+	// After the publication: whoever learns of the reference finds the
+	// fix that made it.
+	if newRef && a.onReference != nil {
+		a.onReference(a.ref)
+	}
 }
 
 // resolveDay places a UTC time of day on the day nearest to base.
