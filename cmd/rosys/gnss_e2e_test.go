@@ -39,6 +39,9 @@ func TestGNSSEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := startRosys(t, "--config", cfg, "--data-dir", filepath.Join(dir, "data"))
+	// Logged right after the first fix is published (the rest of its
+	// burst, GST and HDT, may still be on the way: the driver's tests
+	// cover those).
 	p.waitLog("local frame reference taken from the first fix")
 
 	_, status := p.do("GET", "/api/status", "")
@@ -47,7 +50,7 @@ func TestGNSSEndToEnd(t *testing.T) {
 	lat, lon := ref.ToGeo(5, -2)
 	if g["source"] != "serial "+link || g["connected"] != true || g["fix"] != true || g["stale"] != false || g["quality"] != "rtk_fixed" ||
 		r["source"] != "first_fix" || !near(r["lat"].(float64), lat, 1e-8) || !near(r["lon"].(float64), lon, 1e-8) ||
-		!near(g["x"].(float64), 0, 1e-3) || !near(g["yaw"].(float64), 0.3, 1e-4) || g["heading_source"] != "true" || g["bad_sentences"] != 0.0 {
+		!near(g["x"].(float64), 0, 1e-3) || !near(g["y"].(float64), 0, 1e-3) || g["bad_sentences"] != 0.0 {
 		t.Fatalf("gnss status %v", g)
 	}
 	if code, _ := p.stop(syscall.SIGTERM); code != 0 {
