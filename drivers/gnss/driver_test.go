@@ -251,20 +251,27 @@ func TestStaleness(t *testing.T) {
 
 // A receiver without a fix sends empty fields: no position, never a fix.
 func TestNoFix(t *testing.T) {
-	rx := startReceiver(t, gnsstest.Config{Period: 20 * time.Millisecond})
+	rx := startReceiver(t, gnsstest.Config{Period: -1})
 	rx.SetQuality(hardware.QualityNone)
 	ref := field
 	d := startDriver(t, gnss.Config{Port: rx.TTY(), Reference: &ref})
 	updates, cancel := d.SubscribeGNSS(64)
 	defer cancel()
+	waitConnected(t, d)
+	if err := rx.SendBurst(); err != nil {
+		t.Fatal(err)
+	}
 	g := testwait.For(t, updates, "a measurement", func(hardware.GNSS) bool { return true })
-	if g.HasFix() || g.HasLocal || g.Quality != hardware.QualityNone {
+	if g.HasFix() || g.HasLocal || g.Quality != hardware.QualityNone || g.Received.IsZero() {
 		t.Fatalf("%+v", g)
 	}
-	if st := d.Status(); st.Fix || st.X != nil || st.Quality != "none" {
+	if st := d.Status(); st.Fix || st.X != nil || st.Quality != "none" || st.Stale {
 		t.Fatalf("%+v", st)
 	}
 	rx.SetQuality(hardware.QualityDGPS)
+	if err := rx.SendBurst(); err != nil {
+		t.Fatal(err)
+	}
 	testwait.For(t, updates, "a DGPS fix", func(g hardware.GNSS) bool { return g.HasLocal && g.Quality == hardware.QualityDGPS })
 }
 
