@@ -137,6 +137,10 @@ func TestSerialSource(t *testing.T) {
 		st.BadSentences != 0 || st.Reference == nil || st.Reference.Source != "config" || st.HeadingSource != "true" || st.X == nil || st.Heading == nil {
 		t.Fatalf("status %+v", st)
 	}
+	// The control loop reads the cell every tick: no allocation.
+	if n := testing.AllocsPerRun(100, func() { _, _ = d.Fresh(); _ = d.GNSS() }); n != 0 {
+		t.Fatalf("%v allocations per read", n)
+	}
 }
 
 // Without a configured reference the first fix is the origin.
