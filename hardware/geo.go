@@ -22,7 +22,7 @@ const (
 // at zero height, so the altitude never moves x and y. Accuracy: the plane
 // shortens a ground distance d by about d³/(6R²): 4 µm at 1 km, 4 mm at
 // 10 km. (RoSys projects on a sphere of 6371 km instead, which is off by
-// up to 0.5 % depending on latitude and direction.)
+// up to 0.6 % depending on latitude and direction.)
 //
 // North at a point east or west of the reference is not exactly the local
 // x axis (meridians converge towards the poles): headings are converted
