@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.uber.org/zap"
 )
@@ -11,6 +12,9 @@ import (
 // maxNMEALine bounds a line from the receiver; longer ones are counted and
 // skipped. Sentences themselves are bounded tighter by Parse.
 const maxNMEALine = 1024
+
+// badLogEvery rate-limits the warning about bad sentences.
+const badLogEvery = 10 * time.Second
 
 // serialSession opens the receiver's port and reads sentences until the
 // port fails (unplugged) or Stop closes it.
@@ -28,6 +32,7 @@ func (d *Driver) serialSession(ctx context.Context) error {
 	a := d.newAssembler()
 	lr := newLineReader(port, maxNMEALine)
 	var seen uint64
+	var lastWarn time.Time
 	for {
 		line, err := lr.readLine()
 		d.overlong.Add(lr.overlong - seen)
@@ -45,7 +50,13 @@ func (d *Driver) serialSession(ctx context.Context) error {
 			d.ignored.Add(1)
 		case err != nil:
 			d.bad.Add(1)
-			d.log.Debug("dropped sentence", zap.ByteString("line", line), zap.Error(err))
+			// Once, then at most every 10 s: a wrong baud rate makes every
+			// line bad, and the log should say so without flooding.
+			if lastWarn.IsZero() || recv.Sub(lastWarn) >= badLogEvery {
+				lastWarn = recv
+				d.log.Warn("dropping bad sentences (wrong baud rate? noise?)", zap.Uint64("bad_so_far", d.bad.Load()),
+					zap.ByteString("example", line[:min(len(line), 100)]), zap.Error(err))
+			}
 		default:
 			d.good.Add(1)
 			a.nmea(&s, recv)
