@@ -74,6 +74,12 @@ func (r GeoReference) ToGeo(x, y float64) (lat, lon float64) {
 		lat += deg((x - cx) / m)
 		lon -= deg((y - cy) / (n * math.Cos(rad(lat))))
 	}
+	// Across the antimeridian, back into [-180, 180].
+	if lon > 180 {
+		lon -= 360
+	} else if lon < -180 {
+		lon += 360
+	}
 	return lat, lon
 }
 

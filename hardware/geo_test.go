@@ -89,6 +89,19 @@ func TestToGeoRoundTrip(t *testing.T) {
 	}
 }
 
+// A field across the antimeridian: longitudes stay in [-180, 180] and
+// the frame is continuous.
+func TestAntimeridian(t *testing.T) {
+	r := mustRef(t, -17.5, 179.9995)
+	lat, lon := r.ToGeo(0, -200) // 200 m east: across 180°
+	if lon > -179.99 || lon < -180 {
+		t.Fatalf("lon %v", lon)
+	}
+	if x, y := r.ToLocal(lat, lon); math.Abs(x) > 1e-6 || math.Abs(y+200) > 1e-6 {
+		t.Fatalf("back to %v, %v", x, y)
+	}
+}
+
 // East of the reference in the north, true north leans west (+y): the
 // convergence is about Δlon·sin(lat).
 func TestConvergenceAndHeading(t *testing.T) {
