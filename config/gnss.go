@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"slices"
 	"strings"
@@ -12,7 +13,8 @@ import (
 // GNSS is a GNSS receiver, read either from its serial port (NMEA 0183) or
 // through gpsd: exactly one of Port and GPSD.
 //
-//	gnss: {port: /dev/ttyACM0, baud: 115200, reference: {lat: 48.1173, lon: 11.5167}, stale_after: 2s}
+//	gnss: {port: /dev/ttyACM0, baud: 115200, reference: {lat: 48.1173, lon: 11.5167}, stale_after: 2s,
+//	       antenna: {x: 0.3, y: 0, yaw: 1.5708}}
 //	gnss: {gpsd: 127.0.0.1:2947}
 type GNSS struct {
 	Port string `yaml:"port"`
@@ -22,6 +24,18 @@ type GNSS struct {
 	Reference *GeoPoint `yaml:"reference"`
 	// StaleAfter: an older measurement is stale (default 2s).
 	StaleAfter Duration `yaml:"stale_after"`
+	// Antenna is where the main antenna sits on the robot, as RoSys's
+	// antenna_pose; absent means at the robot's origin.
+	Antenna *Antenna `yaml:"antenna"`
+}
+
+// Antenna is the main antenna's pose in the robot's frame: x forward and y
+// left in metres, yaw (radians, counter-clockwise) from the robot's
+// forward direction to the baseline towards the auxiliary antenna.
+type Antenna struct {
+	X   float64 `yaml:"x"`
+	Y   float64 `yaml:"y"`
+	Yaw float64 `yaml:"yaw"`
 }
 
 // GeoPoint is a latitude and longitude in degrees.
@@ -34,7 +48,7 @@ type GeoPoint struct {
 // with their lines, since a custom unmarshaler's inner decode does not
 // refuse unknown keys by itself.
 func (g *GNSS) UnmarshalYAML(n *yaml.Node) error {
-	if err := knownKeys(n, "hardware.gnss", "port", "baud", "gpsd", "reference", "stale_after"); err != nil {
+	if err := knownKeys(n, "hardware.gnss", "port", "baud", "gpsd", "reference", "stale_after", "antenna"); err != nil {
 		return err
 	}
 	type plain GNSS
@@ -84,6 +98,32 @@ func (p *GeoPoint) UnmarshalYAML(n *yaml.Node) error {
 		return fmt.Errorf("line %d: %s.lon: %v is not in [-180, 180]", keyLine(n, "lon"), key, v.Lon)
 	}
 	*p = GeoPoint(v)
+	return nil
+}
+
+// UnmarshalYAML implements yaml.Unmarshaler. Bounds catch the usual slips:
+// centimetres for metres, degrees for radians.
+func (a *Antenna) UnmarshalYAML(n *yaml.Node) error {
+	const key = "hardware.gnss.antenna"
+	if err := knownKeys(n, key, "x", "y", "yaw"); err != nil {
+		return err
+	}
+	type plain Antenna
+	var v plain
+	if err := n.Decode(&v); err != nil {
+		return err
+	}
+	for _, c := range []struct {
+		name  string
+		v     float64
+		limit float64
+		unit  string
+	}{{"x", v.X, 10, "metres"}, {"y", v.Y, 10, "metres"}, {"yaw", v.Yaw, 2 * math.Pi, "radians"}} {
+		if !(math.Abs(c.v) <= c.limit) {
+			return fmt.Errorf("line %d: %s.%s: %v is beyond ±%.4g %s", keyLine(n, c.name), key, c.name, c.v, c.limit, c.unit)
+		}
+	}
+	*a = Antenna(v)
 	return nil
 }
 

@@ -18,8 +18,9 @@ func TestGNSSConfig(t *testing.T) {
 		g.Reference.Lat != 48.1173 || g.Reference.Lon != -11.5167 || g.StaleAfter.D() != 1500*time.Millisecond {
 		t.Fatalf("%+v", g)
 	}
-	r, err = config.Parse([]byte("hardware:\n  gnss: {gpsd: 127.0.0.1:2947}\n"))
-	if err != nil || r.Hardware.GNSS.GPSD != "127.0.0.1:2947" || r.Hardware.GNSS.Reference != nil {
+	r, err = config.Parse([]byte("hardware:\n  gnss: {gpsd: 127.0.0.1:2947, antenna: {x: 0.3, y: -0.1, yaw: 1.5708}}\n"))
+	if err != nil || r.Hardware.GNSS.GPSD != "127.0.0.1:2947" || r.Hardware.GNSS.Reference != nil ||
+		*r.Hardware.GNSS.Antenna != (config.Antenna{X: 0.3, Y: -0.1, Yaw: 1.5708}) {
 		t.Fatalf("%v %+v", err, r.Hardware.GNSS)
 	}
 	if r, err = config.Parse([]byte("name: x\n")); err != nil || r.Hardware.GNSS != nil {
@@ -42,6 +43,9 @@ func TestBadGNSSConfigsNameKeyAndLine(t *testing.T) {
 		"lon too big":    {"hardware:\n  gnss:\n    port: /dev/x\n    reference:\n      lat: 48\n      lon: 181\n", "line 6: hardware.gnss.reference.lon: 181 is not in [-180, 180]"},
 		"lat a word":     {"hardware:\n  gnss:\n    port: /dev/x\n    reference: {lat: north, lon: 1}\n", "line 4: cannot unmarshal !!str `north` into float64"},
 		"reference key":  {"hardware:\n  gnss:\n    port: /dev/x\n    reference: {lat: 1, lon: 1, alt: 3}\n", "line 4: unknown key alt in hardware.gnss.reference"},
+		"antenna in cm":  {"hardware:\n  gnss:\n    port: /dev/x\n    antenna: {x: 30, y: 0}\n", "line 4: hardware.gnss.antenna.x: 30 is beyond ±10 metres"},
+		"antenna in deg": {"hardware:\n  gnss:\n    port: /dev/x\n    antenna:\n      yaw: 90\n", "line 5: hardware.gnss.antenna.yaw: 90 is beyond ±6.283 radians"},
+		"antenna key":    {"hardware:\n  gnss:\n    port: /dev/x\n    antenna: {z: 1}\n", "line 4: unknown key z in hardware.gnss.antenna"},
 		"wrong key type": {"hardware:\n  gnss:\n    port: [a]\n", "line 3: cannot unmarshal !!seq into string"},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -51,7 +51,11 @@ func addGNSS(cfg *config.Robot, hw *demo.Hardware, log *zap.Logger) error {
 			return st
 		}
 	} else {
-		d, err := gnss.New(gnss.Config{Port: g.Port, Baud: g.Baud, GPSD: g.GPSD, Reference: ref, StaleAfter: staleAfter, Log: log})
+		gc := gnss.Config{Port: g.Port, Baud: g.Baud, GPSD: g.GPSD, Reference: ref, StaleAfter: staleAfter, Log: log}
+		if a := g.Antenna; a != nil {
+			gc.Antenna = hardware.Pose{X: a.X, Y: a.Y, Yaw: a.Yaw}
+		}
+		d, err := gnss.New(gc)
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package gnss
 
 import (
+	"math"
 	"time"
 
 	"github.com/gorosys/rosys/hardware"
@@ -28,6 +29,7 @@ type fixUpdate struct {
 type assembler struct {
 	staleAfter time.Duration
 	ref        hardware.GeoReference
+	antenna    hardware.Pose // the main antenna in the robot's frame
 	publish    func(hardware.GNSS)
 	// onReference is called once when the reference is taken from the
 	// first fix.
@@ -108,14 +110,20 @@ func (a *assembler) sky(satellites int, hdop float64, recv time.Time) {
 	}
 }
 
-// emit completes cur with heading and local pose and publishes it.
+// emit completes the current fix with heading and local pose, moves it
+// from the antenna to the robot, and publishes it. cur itself stays the
+// antenna's measurement, so a later emit for the same fix (GST, HDT
+// arriving) starts again from it.
 func (a *assembler) emit(now time.Time) {
-	g := &a.cur
-	g.HasHeading, g.HeadingSource, g.Heading = false, hardware.HeadingNone, 0
+	g := a.cur
 	switch {
 	case !a.trueHeadingAt.IsZero() && now.Sub(a.trueHeadingAt) <= a.staleAfter:
-		g.HasHeading, g.HeadingSource, g.Heading = true, hardware.HeadingTrue, a.trueHeading
+		// The receiver measures the direction from its main to its
+		// auxiliary antenna; the robot faces antenna.Yaw clockwise of it
+		// (compass degrees turn the other way round from yaw).
+		g.HasHeading, g.HeadingSource, g.Heading = true, hardware.HeadingTrue, compass(a.trueHeading+a.antenna.Yaw*180/math.Pi)
 	case !a.courseAt.IsZero() && now.Sub(a.courseAt) <= a.staleAfter:
+		// The direction of travel is the robot's, not the antennas'.
 		g.HasHeading, g.HeadingSource, g.Heading = true, hardware.HeadingCourse, a.course
 	}
 	newRef := false
@@ -124,20 +132,36 @@ func (a *assembler) emit(now time.Time) {
 			a.ref, newRef = ref, true
 		}
 	}
-	g.HasLocal, g.X, g.Y, g.Yaw = false, 0, 0, 0
 	if a.ref.Valid() && g.HasFix() {
 		g.X, g.Y = a.ref.ToLocal(g.Latitude, g.Longitude)
 		g.HasLocal = true
 		if g.HasHeading {
 			g.Yaw = a.ref.YawFromHeading(g.Latitude, g.Longitude, g.Heading)
+			if ox, oy := a.antenna.X, a.antenna.Y; ox != 0 || oy != 0 {
+				// The antenna sits at (ox, oy) in the robot's frame:
+				// the robot is that offset, turned by its yaw, behind it.
+				s, c := math.Sincos(g.Yaw)
+				g.X -= c*ox - s*oy
+				g.Y -= s*ox + c*oy
+				g.Latitude, g.Longitude = a.ref.ToGeo(g.X, g.Y)
+			}
 		}
 	}
-	a.publish(*g)
+	a.publish(g)
 	// After the publication: whoever learns of the reference finds the
 	// fix that made it.
 	if newRef && a.onReference != nil {
 		a.onReference(a.ref)
 	}
+}
+
+// compass maps degrees into [0, 360).
+func compass(h float64) float64 {
+	h = math.Mod(h, 360)
+	if h < 0 {
+		h += 360
+	}
+	return h
 }
 
 // resolveDay places a UTC time of day on the day nearest to base.

@@ -122,3 +122,37 @@ func TestResolveDay(t *testing.T) {
 		t.Fatalf("a host clock in another zone: %v", got)
 	}
 }
+
+// With the antennas off the robot's origin and turned, the published pose
+// is the robot's: RoSys's antenna_pose.
+func TestAntennaOffset(t *testing.T) {
+	var out []hardware.GNSS
+	a := newTestAssembler(&out)
+	a.antenna = hardware.Pose{X: 0.8, Y: -0.3, Yaw: math.Pi / 2} // auxiliary antenna to the left of the main one
+	robot := hardware.Pose{X: 10, Y: 5, Yaw: 0.6}
+	s, c := math.Sincos(robot.Yaw)
+	ax, ay := robot.X+c*0.8-s*(-0.3), robot.Y+s*0.8+c*(-0.3)
+	lat, lon := a.ref.ToGeo(ax, ay)
+	baseline := a.ref.HeadingFromYaw(lat, lon, robot.Yaw+math.Pi/2)
+	recv := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+	feed(t, a, recv, AppendGGA(nil, "GN", GGA{Time: 10 * time.Hour, HasTime: true, Lat: lat, Lon: lon, HasPosition: true, Quality: 4}))
+	if g := out[len(out)-1]; math.Abs(g.X-ax) > 1e-3 || math.Abs(g.Y-ay) > 1e-3 || g.HasHeading {
+		t.Fatalf("without a heading the position is the antenna's: %+v", g)
+	}
+	feed(t, a, recv, AppendHDT(nil, "GN", HDT{Heading: baseline, HasHeading: true}))
+	g := out[len(out)-1]
+	if math.Abs(g.X-10) > 1e-3 || math.Abs(g.Y-5) > 1e-3 || math.Abs(g.Yaw-0.6) > 1e-4 {
+		t.Fatalf("robot pose %v %v %v, want 10 5 0.6", g.X, g.Y, g.Yaw)
+	}
+	rlat, rlon := a.ref.ToGeo(10, 5)
+	if math.Abs(g.Latitude-rlat) > 1e-8 || math.Abs(g.Longitude-rlon) > 1e-8 ||
+		math.Abs(g.Heading-a.ref.HeadingFromYaw(rlat, rlon, 0.6)) > 1e-3 || g.HeadingSource != hardware.HeadingTrue {
+		t.Fatalf("robot's geo pose %+v", g)
+	}
+	// Another emit for the same fix (its GST) starts from the antenna's
+	// measurement again: the offset is not applied twice.
+	feed(t, a, recv, AppendGST(nil, "GN", GST{Time: 10 * time.Hour, HasTime: true, LatStd: 0.01}))
+	if g2 := out[len(out)-1]; math.Abs(g2.X-10) > 1e-3 || math.Abs(g2.Y-5) > 1e-3 || g2.LatStdDev != 0.01 {
+		t.Fatalf("after GST: %+v", g2)
+	}
+}

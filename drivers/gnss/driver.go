@@ -31,6 +31,13 @@ type Config struct {
 	GPSD string
 	// Reference is the local frame's origin; nil takes the first fix.
 	Reference *hardware.GeoReference
+	// Antenna is the main antenna's pose in the robot's frame (x forward,
+	// y left, metres; Yaw from the robot's forward direction to the
+	// baseline from the main to the auxiliary antenna, counter-clockwise,
+	// radians), as RoSys's antenna_pose. With a heading, measurements are
+	// moved from the antenna to the robot's origin; without one the
+	// position stays the antenna's.
+	Antenna hardware.Pose
 	// StaleAfter: a measurement older than this is stale (default 2 s).
 	StaleAfter time.Duration
 	// GPSDSilent is the longest gpsd may say nothing before the
@@ -206,7 +213,7 @@ func (d *Driver) Fresh() (hardware.GNSS, bool) {
 // newAssembler makes the merger for one session; the reference outlives
 // sessions.
 func (d *Driver) newAssembler() *assembler {
-	a := &assembler{staleAfter: d.cfg.StaleAfter, publish: d.latest.Publish}
+	a := &assembler{staleAfter: d.cfg.StaleAfter, antenna: d.cfg.Antenna, publish: d.latest.Publish}
 	if r := d.ref.Load(); r != nil {
 		a.ref = r.ref
 	}
