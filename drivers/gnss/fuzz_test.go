@@ -96,7 +96,7 @@ func FuzzNMEAStream(f *testing.F) {
 	f.Add([]byte("$GPHDT,1,T*0E\n\n\r\n$GPGGA,000000,0000.000,N,00000.000,E,4,1,1,1,M,1,M,,*7B\r\n"))
 	ref, _ := hardware.NewGeoReference(48, 11)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		a := &assembler{staleAfter: 2 * time.Second, ref: ref, publish: func(g hardware.GNSS) {
+		a := &assembler{staleAfter: 2 * time.Second, ref: ref, antenna: hardware.Pose{X: 0.5, Y: 0.2, Yaw: 1}, publish: func(g hardware.GNSS) {
 			for _, v := range []float64{g.Latitude, g.Longitude, g.X, g.Y, g.Yaw, g.Heading} {
 				if math.IsNaN(v) || math.IsInf(v, 0) {
 					t.Fatalf("published %+v", g)
