@@ -64,7 +64,8 @@ soak:
 # Fuzzing of every parser of untrusted input. fuzz-short runs in CI.
 FUZZ_TARGETS := ./drivers/lizard:FuzzParseLine ./drivers/lizard:FuzzLineReader ./drivers/lizard:FuzzCoreDecode \
   ./persistence:FuzzDecodeFile ./persistence/journal:FuzzJournalRecord ./persistence/journal:FuzzReadJournal \
-  ./persistence/archive:FuzzReadArchive ./config:FuzzParse
+  ./persistence/archive:FuzzReadArchive ./config:FuzzParse \
+  ./drivers/gnss:FuzzParseNMEA ./drivers/gnss:FuzzNMEAStream ./drivers/gnss:FuzzGPSDReport
 FUZZTIME ?= 2m
 
 fuzz:

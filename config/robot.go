@@ -100,6 +100,7 @@ type BackupSchedule struct {
 type Hardware struct {
 	Lizard *Lizard `yaml:"lizard"`
 	EStop  *EStop  `yaml:"estop"`
+	GNSS   *GNSS   `yaml:"gnss"` // see gnss.go
 }
 
 // Lizard is an ESP32 motor controller running the Lizard firmware.

@@ -21,6 +21,9 @@ import (
 
 func main() {
 	link := flag.String("link", "/tmp/rosys-lizard/ttyLIZARD0", "symlink to create for the controller's serial port")
+	gnssLink := flag.String("gnss-link", "", "also run a simulated GNSS receiver (NMEA) on a pty at this symlink")
+	gnssLat := flag.Float64("gnss-lat", 48.1173, "latitude of the simulated robot's start")
+	gnssLon := flag.Float64("gnss-lon", 11.5167, "longitude of the simulated robot's start")
 	flag.Parse()
 	if err := os.MkdirAll(filepath.Dir(*link), 0o755); err != nil {
 		fmt.Fprintln(os.Stderr, "lizardsim:", err)
@@ -32,8 +35,14 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Printf("simulated Lizard controller on %s\n", *link)
+	stopGNSS, err := startGNSS(*gnssLink, *gnssLat, *gnssLon, c.Wheels)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "lizardsim: gnss:", err)
+		os.Exit(1)
+	}
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	<-sigs
+	stopGNSS()
 	c.Close()
 }

@@ -34,10 +34,10 @@ func resolveBoard(cfg *config.Robot, log *zap.Logger) (boards.Profile, error) {
 func buildHardware(cfg *config.Robot, board boards.Profile, journal *journal.Journal, log *zap.Logger) (demo.Hardware, error) {
 	var hw demo.Hardware
 	if cfg.Board == "sim" {
-		if cfg.Hardware.Lizard != nil || cfg.Hardware.EStop != nil {
+		if cfg.Hardware.Lizard != nil || cfg.Hardware.EStop != nil || cfg.Hardware.GNSS != nil {
 			log.Info("board sim: hardware drivers in the config are simulated")
 		}
-		return hw, nil
+		return hw, addGNSS(cfg, &hw, log)
 	}
 	status := map[string]func() any{}
 	if l := cfg.Hardware.Lizard; l != nil {
@@ -96,5 +96,5 @@ func buildHardware(cfg *config.Robot, board boards.Profile, journal *journal.Jou
 			return out
 		}
 	}
-	return hw, nil
+	return hw, addGNSS(cfg, &hw, log)
 }

@@ -155,6 +155,7 @@ func (a app) run(ctx context.Context, cfg *config.Robot, dataDir string, log *za
 	if err != nil {
 		return err
 	}
+	followSimGNSS(hw, robot.Odometer)
 	if a.extraModules != nil {
 		if err := a.extraModules(rt); err != nil {
 			return err

@@ -28,6 +28,7 @@ type Robot struct {
 	Wheels    hardware.Wheels
 	EStop     hardware.EStop
 	Odometer  *sim.Odometer
+	GNSS      hardware.GNSSReceiver // nil without one
 	Model     *persistence.Value[Model]
 	Waypoints *persistence.Value[Waypoints]
 	// Operating the robot: see package driving and automation.
@@ -48,6 +49,9 @@ type Robot struct {
 type Hardware struct {
 	Wheels hardware.Wheels
 	EStop  hardware.EStop
+	// GNSS is the GNSS receiver, if the robot has one (never simulated
+	// unless configured).
+	GNSS hardware.GNSSReceiver
 	// Drivers are added to the runtime first, under their names, so they
 	// start before and stop after the modules that use them.
 	Drivers []Driver
@@ -83,7 +87,7 @@ func AddWith(rt *rosys.Runtime, hw Hardware, opts ...Option) (*Robot, error) {
 	}
 	r := &Robot{
 		Model: persistence.NewValue(Model{Value: 1.0}), Waypoints: persistence.NewValue(DefaultWaypoints(), persistence.Validate(Waypoints.Validate)),
-		Wheels: hw.Wheels, EStop: hw.EStop, status: hw.Status,
+		Wheels: hw.Wheels, EStop: hw.EStop, GNSS: hw.GNSS, status: hw.Status,
 		SoftEStop: &driving.SoftEStop{}, Params: driving.NewParameterStore(driving.DefaultParameters()),
 	}
 	type mod struct {

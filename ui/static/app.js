@@ -95,6 +95,14 @@ function render(s) {
     if (lz) rows.push(['controller', (lz.connected ? 'connected' : 'disconnected') + ', ' + (lz.ready ? 'ready' : 'not ready'), lz.ready ? 'good' : 'bad'],
       ['serial lines / bad', lz.lines + ' / ' + lz.bad_checksums]);
     else if (hw.simulated) rows.push(['controller', 'simulated']);
+    const gn = hw.drivers && hw.drivers.gnss;
+    if (gn) {
+      rows.push(['GNSS', (gn.fix ? gn.quality.replace('_', ' ') : (gn.age_s == null ? 'no data' : gn.stale ? 'stale' : 'no fix')) + ', ' + gn.satellites +
+        ' satellites, age ' + (gn.age_s == null ? '–' : fmt(gn.age_s, 1) + ' s'), gn.fix ? 'good' : 'bad'],
+        ['GNSS position', gn.x == null ? '–' : 'x ' + fmt(gn.x, 2) + ' m, y ' + fmt(gn.y, 2) + ' m' +
+          (gn.heading == null ? '' : ', heading ' + fmt((Math.round(gn.heading * 10) / 10) % 360, 1) + '° (' + gn.heading_source + ')')]);
+      if (gn.last_error && !gn.connected) rows.push(['GNSS error', gn.last_error, 'bad']);
+    }
     fill($('hardware'), rows);
   }
   const b = st.backup;

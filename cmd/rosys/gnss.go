@@ -1,0 +1,86 @@
+package main
+
+import (
+	"maps"
+	"time"
+
+	"github.com/gorosys/rosys/config"
+	"github.com/gorosys/rosys/drivers/gnss"
+	"github.com/gorosys/rosys/hardware"
+	"github.com/gorosys/rosys/hardware/sim"
+	"github.com/gorosys/rosys/internal/demo"
+	"go.uber.org/zap"
+)
+
+// addGNSS adds the GNSS receiver that robot.yaml's hardware.gnss names,
+// as a driver reported at hardware.drivers.gnss: the real one, or with
+// "board: sim" the simulated twin, which reports the demo's odometry
+// around the configured reference (followSimGNSS connects it). Without
+// hardware.gnss there is none.
+func addGNSS(cfg *config.Robot, hw *demo.Hardware, log *zap.Logger) error {
+	g := cfg.Hardware.GNSS
+	if g == nil {
+		return nil
+	}
+	var ref *hardware.GeoReference
+	if g.Reference != nil {
+		r, err := hardware.NewGeoReference(g.Reference.Lat, g.Reference.Lon)
+		if err != nil {
+			return err
+		}
+		ref = &r
+	}
+	staleAfter := g.StaleAfter.D()
+	if staleAfter <= 0 {
+		staleAfter = gnss.DefaultStaleAfter
+	}
+	var status func() any
+	if cfg.Board == "sim" {
+		sc := sim.GNSSConfig{}
+		if ref != nil {
+			sc.Reference = *ref
+		}
+		s := sim.NewGNSS(sc)
+		hw.GNSS = s
+		hw.Drivers = append(hw.Drivers, demo.Driver{Name: "gnss", V: s})
+		r := s.Reference()
+		status = func() any {
+			st := gnss.StatusOf(s.GNSS(), time.Now(), staleAfter)
+			st.Source, st.Connected = "sim", true
+			st.Reference = &gnss.Reference{Lat: r.Lat, Lon: r.Lon, Source: "config"}
+			return st
+		}
+	} else {
+		gc := gnss.Config{Port: g.Port, Baud: g.Baud, GPSD: g.GPSD, Reference: ref, StaleAfter: staleAfter, Log: log}
+		if a := g.Antenna; a != nil {
+			gc.Antenna = hardware.Pose{X: a.X, Y: a.Y, Yaw: a.Yaw}
+		}
+		d, err := gnss.New(gc)
+		if err != nil {
+			return err
+		}
+		hw.GNSS = d
+		hw.Drivers = append(hw.Drivers, demo.Driver{Name: "gnss", V: d})
+		status = func() any { return d.Status() }
+	}
+	prev := hw.Status
+	hw.Status = func() any {
+		out := map[string]any{}
+		if prev != nil {
+			if m, ok := prev().(map[string]any); ok {
+				maps.Copy(out, m)
+			}
+		}
+		out["gnss"] = status()
+		return out
+	}
+	return nil
+}
+
+// followSimGNSS points a simulated GNSS twin at the robot's odometry, which
+// exists only once the robot is built.
+func followSimGNSS(hw demo.Hardware, odometer hardware.Odometer) {
+	if s, ok := hw.GNSS.(*sim.GNSS); ok {
+		s.Follow(odometer)
+	}
+}
