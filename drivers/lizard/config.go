@@ -46,6 +46,17 @@ type Config struct {
 	// source (default "lizard").
 	Journal       Recorder
 	JournalSource string
+	// Modules are the hardware modules on the controller; the startup
+	// code and the core fields are generated from them. Without modules,
+	// CoreFields and the *Field names above describe a hand-written
+	// configuration.
+	Modules []Module
+	// Configure is what happens when the controller's startup checksum
+	// differs from the generated code's: "check" (default: report it and
+	// refuse to drive), "auto" (upload the code, then check) or "off".
+	Configure string
+	// Timeouts of an automatic configure (see ConfigureOptions).
+	ConfigureOptions ConfigureOptions
 	// Replay makes a driver that opens no port: recorded lines are fed to
 	// it with Feed, and the commands it would send are kept for
 	// comparison (Sent) instead of reaching any controller.
@@ -100,6 +111,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Configure == "" {
+		c.Configure = "check"
 	}
 	if c.JournalSource == "" {
 		c.JournalSource = "lizard"

@@ -1,6 +1,7 @@
 package lizard
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -53,10 +54,15 @@ func (d *Driver) connectLoop(ctx context.Context) {
 // until either fails.
 func (d *Driver) session(ctx context.Context, port io.ReadWriteCloser) error {
 	d.portMu.Lock()
-	d.port = port
-	d.portMu.Unlock()
-	d.conn.Store(true)
 	sctx, cancel := context.WithCancel(ctx)
+	d.port, d.sessCtx = port, sctx
+	d.portMu.Unlock()
+	d.startup.autoTried.Store(false)
+	if d.startup.mode != "off" {
+		d.startup.actual.Store(-1)
+		d.refuse.Or(refuseUnknown)
+	}
+	d.conn.Store(true)
 	writerDone := make(chan error, 1)
 	go func() { writerDone <- d.writer(sctx, port) }()
 
@@ -122,6 +128,11 @@ func (d *Driver) reader(port io.Reader) error {
 func (d *Driver) handleLine(st *lineState, line []byte, recv time.Time) {
 	payload, err := ParseLine(line)
 	if err != nil {
+		// Lizard prints "Ready." at boot without a checksum.
+		if bytes.HasSuffix(bytes.TrimSpace(line), []byte("Ready.")) {
+			d.restarted()
+			return
+		}
 		d.stats.badChecksum.Add(1)
 		d.log.Debug("dropped line", zap.ByteString("line", line), zap.Error(err))
 		return
@@ -130,6 +141,7 @@ func (d *Driver) handleLine(st *lineState, line []byte, recv time.Time) {
 	if !IsCore(payload) {
 		d.log.Info("controller says", zap.ByteString("line", payload))
 		d.messages.Publish(string(payload))
+		d.handleMessage(payload, recv)
 		return
 	}
 	millis, err := d.decoder.Decode(payload, st.values)
@@ -149,24 +161,24 @@ func (d *Driver) handleLine(st *lineState, line []byte, recv time.Time) {
 		return
 	}
 	at := st.clock.Map(millis, recv)
-	d.velocity.Publish(hardware.Velocity{Linear: st.values[d.linIdx], Angular: st.values[d.angIdx], Time: at})
-	if d.estIdx >= 0 {
-		if active := st.values[d.estIdx] != 0; active != d.estop.Latest() || !d.ready.Load() {
-			d.estop.Publish(active)
-		}
+	for _, m := range d.modules {
+		m.decode(st.values, at)
 	}
+	d.updateSafety()
 	if !d.ready.Load() {
 		d.setReady(true)
 		d.log.Info("controller ready")
 	}
 }
 
-// writer configures the controller's output, then sends speed commands,
-// queued commands and the heartbeat.
+// writer configures the controller's output and asks what it runs, then
+// sends speed commands, queued commands, modules' requests and the
+// heartbeat.
 func (d *Driver) writer(ctx context.Context, port io.Writer) error {
 	buf := make([]byte, 0, 256)
-	write := func(cmd string) error {
-		buf = AppendLine(buf[:0], cmd)
+	cmd := make([]byte, 0, 64)
+	writeBytes := func(c []byte) error {
+		buf = AppendLineBytes(buf[:0], c)
 		if _, err := port.Write(buf); err != nil {
 			return err
 		}
@@ -176,41 +188,78 @@ func (d *Driver) writer(ctx context.Context, port io.Writer) error {
 		}
 		return nil
 	}
+	write := func(c string) error { return writeBytes(append(cmd[:0], c...)) }
 	if err := write(OutputCommand(d.fields)); err != nil {
 		return err
+	}
+	if d.replay == nil {
+		if err := write("core.info()"); err != nil {
+			return err
+		}
+		if d.startup.mode != "off" {
+			d.startup.askedAt.Store(d.cfg.Now().UnixNano())
+			if err := write("core.startup_checksum()"); err != nil {
+				return err
+			}
+		}
 	}
 	heartbeat := time.NewTimer(d.cfg.KeepAlive)
 	defer heartbeat.Stop()
 	for {
+		beat := false
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-d.wake:
 		case <-heartbeat.C:
-			if err := write(d.cfg.KeepAliveCommand); err != nil {
-				return err
-			}
-			heartbeat.Reset(d.cfg.KeepAlive)
-			continue
+			beat = true
 		}
 		d.mu.Lock()
 		pending, speed := d.speedPending, d.speed
 		d.speedPending = false
 		d.mu.Unlock()
-		if pending {
-			if err := write(speedCommand(speed[0], speed[1])); err != nil {
+		sent := false
+		if pending && d.wheels != nil {
+			if err := writeBytes(d.wheels.speedCommand(cmd[:0], speed[0], speed[1])); err != nil {
 				return err
 			}
+			sent = true
 		}
 	drain:
 		for {
 			select {
-			case cmd := <-d.cmds:
-				if err := write(cmd); err != nil {
+			case c := <-d.cmds:
+				if err := write(c); err != nil {
 					return err
 				}
+				sent = true
 			default:
 				break drain
+			}
+		}
+		if d.replay == nil {
+			now := d.cfg.Now()
+			if d.ready.Load() && !d.startup.configuring.Load() {
+				for _, p := range d.pollers {
+					if c, ok := p.poll(now); ok {
+						if err := write(c); err != nil {
+							return err
+						}
+						sent = true
+					}
+				}
+			}
+			if d.refuse.Load()&refuseUnknown != 0 && now.Sub(time.Unix(0, d.startup.askedAt.Load())) >= reaskEvery {
+				d.startup.askedAt.Store(now.UnixNano())
+				if err := write("core.startup_checksum()"); err != nil {
+					return err
+				}
+				sent = true
+			}
+		}
+		if beat && !sent {
+			if err := write(d.cfg.KeepAliveCommand); err != nil {
+				return err
 			}
 		}
 		heartbeat.Reset(d.cfg.KeepAlive)
