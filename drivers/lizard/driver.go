@@ -170,7 +170,7 @@ func New(cfg Config) (*Driver, error) {
 	if cfg.Replay {
 		d.replay = &replayPort{closed: make(chan struct{})}
 		d.cfg.Open = func(string, int) (io.ReadWriteCloser, error) { return d.replay, nil }
-		d.cfg.Journal = nil // a replay records nothing
+		d.cfg.Journal = nil          // a replay records nothing
 		d.refuse.And(^refuseUnknown) // a replay has no controller to ask
 		d.startup.mode = "off"
 	}

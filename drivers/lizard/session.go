@@ -128,9 +128,14 @@ func (d *Driver) reader(port io.Reader) error {
 func (d *Driver) handleLine(st *lineState, line []byte, recv time.Time) {
 	payload, err := ParseLine(line)
 	if err != nil {
-		// Lizard prints "Ready." at boot without a checksum.
-		if bytes.HasSuffix(bytes.TrimSpace(line), []byte("Ready.")) {
+		// Lizard prints "Ready." at boot without a checksum, after an
+		// empty line.
+		t := bytes.TrimSpace(line)
+		if bytes.HasSuffix(t, []byte("Ready.")) {
 			d.restarted()
+			return
+		}
+		if len(t) == 0 {
 			return
 		}
 		d.stats.badChecksum.Add(1)
