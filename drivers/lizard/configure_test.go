@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorosys/rosys/drivers/lizard"
 	"github.com/gorosys/rosys/drivers/lizard/lizardtest"
+	"github.com/gorosys/rosys/internal/testwait"
 )
 
 func startController(t *testing.T, cfg lizardtest.Config) *lizardtest.Controller {
@@ -52,7 +53,8 @@ func TestConfigureUploadsAndChecks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := configure(t, link, code)
+	l := dial(t, link)
+	res, err := lizard.Configure(context.Background(), l, l.Replies(), code, quick)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,17 +68,11 @@ func TestConfigureUploadsAndChecks(t *testing.T) {
 		t.Fatalf("%d restarts", ctrl.Restarts.Load())
 	}
 	// "!?" prints what is stored.
-	l := dial(t, link)
 	if err := l.SendLine(context.Background(), "!?p0"); err != nil {
 		t.Fatal(err)
 	}
 	var got []string
-	for r := range l.Replies() {
-		got = append(got, r)
-		if len(got) == 2 {
-			break
-		}
-	}
+	testwait.For(t, l.Replies(), "two lines of startup code", func(r string) bool { got = append(got, r); return len(got) == 2 })
 	if got[0] != "p0_serial = Serial(16, 17, 115200, 1)" || got[1] != "p0 = Expander(p0_serial, 25, 14)" {
 		t.Fatalf("!? printed %q", got)
 	}

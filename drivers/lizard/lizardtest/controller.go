@@ -101,7 +101,7 @@ type Controller struct {
 	// read fast enough: whole lines, as a UART buffer overrun would lose.
 	Dropped atomic.Uint64
 	// Restarts counts core.restart() calls.
-	Restarts atomic.Uint64
+	Restarts  atomic.Uint64
 	plusLines atomic.Int64
 }
 
