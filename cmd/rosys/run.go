@@ -163,7 +163,8 @@ func (a app) run(ctx context.Context, cfg *config.Robot, dataDir string, log *za
 		if err != nil {
 			return fmt.Errorf("http: %w", err)
 		}
-		api := ui.NewServer(rt, ui.WithToken(cfg.Token()), ui.WithLogger(log), ui.WithHardware(robot.Hardware))
+		api := ui.NewServer(rt, ui.WithToken(cfg.Token()), ui.WithLogger(log), ui.WithHardware(robot.Hardware),
+			ui.WithLizard(ui.LizardExchange(hw.Exchange)))
 		srv = &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
 		srv.RegisterOnShutdown(api.CloseStreams)
 		// Serve only once modules are restored: a PUT before that would be
