@@ -221,7 +221,8 @@ func validateLizardModules(mods []LizardModule) error {
 	usePin := func(i int, ctrl, what string, pin, line int) {
 		key := fmt.Sprintf("%s/%d", ctrl, pin)
 		if prev, ok := pins[key]; ok {
-			errs = append(errs, fmt.Errorf("%s: %s: duplicate pin: GPIO %d is already used by %s (line %d)", where(i), what, pin, prev.what, prev.line))
+			errs = append(errs, fmt.Errorf("line %d: hardware.lizard.modules[%d] (%s %q): %s: duplicate pin: GPIO %d is already used by %s (line %d)",
+				line, i, mods[i].Type, mods[i].Name, what, pin, prev.what, prev.line))
 			return
 		}
 		pins[key] = pinUse{fmt.Sprintf("%s %q %s", mods[i].Type, mods[i].Name, what), line}

@@ -146,18 +146,26 @@ func (b *Battery) fail(msg string) {
 }
 
 func (b *Battery) status(now time.Time) any {
-	st := b.state.Latest()
-	out := map[string]any{"type": "battery", "stale": st.Stale(now, b.staleAfter()), "frames": b.frames.Load(), "bad_frames": b.bad.Load()}
-	if st.Time.IsZero() {
-		out["age_s"] = nil
-		out["percentage"], out["voltage"], out["current"], out["temperature"], out["charging"] = nil, nil, nil, nil, nil
-	} else {
-		out["age_s"] = now.Sub(st.Time).Seconds()
-		out["percentage"], out["voltage"], out["current"], out["temperature"], out["charging"] = st.Percentage, st.Voltage, st.Current, st.Temperature, st.Charging
-		out["time"] = st.Time
-	}
+	out := BatteryStatus(b.state.Latest(), now, b.staleAfter())
+	out["frames"], out["bad_frames"] = b.frames.Load(), b.bad.Load()
 	if e := b.lastBad.Load(); e != nil {
 		out["last_error"] = *e
 	}
+	return out
+}
+
+// BatteryStatus is a battery state as /api/status shows it: values are
+// null until the first report, and stale (with its age) when older than
+// staleAfter, so a silent BMS never looks fresh.
+func BatteryStatus(st hardware.BatteryState, now time.Time, staleAfter time.Duration) map[string]any {
+	out := map[string]any{"type": "battery", "stale": st.Stale(now, staleAfter)}
+	if st.Time.IsZero() {
+		out["age_s"] = nil
+		out["percentage"], out["voltage"], out["current"], out["temperature"], out["charging"] = nil, nil, nil, nil, nil
+		return out
+	}
+	out["age_s"] = now.Sub(st.Time).Seconds()
+	out["percentage"], out["voltage"], out["current"], out["temperature"], out["charging"] = st.Percentage, st.Voltage, st.Current, st.Temperature, st.Charging
+	out["time"] = st.Time
 	return out
 }

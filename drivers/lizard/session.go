@@ -150,6 +150,25 @@ func (d *Driver) handleLine(st *lineState, line []byte, recv time.Time) {
 		return
 	}
 	millis, err := d.decoder.Decode(payload, st.values)
+	if err != nil {
+		d.decodeFailed(st, err, recv)
+		return
+	}
+	at := st.clock.Map(millis, recv)
+
+	for _, m := range d.modules {
+		m.decode(st.values, at)
+	}
+	d.updateSafety()
+	if !d.ready.Load() {
+		d.setReady(true)
+		d.log.Info("controller ready")
+	}
+}
+
+// decodeFailed counts and reports a core message that could not be
+// decoded (kept off the hot path: errors.As makes its target escape).
+func (d *Driver) decodeFailed(st *lineState, err error, recv time.Time) {
 	var mm *MismatchError
 	if errors.As(err, &mm) {
 		d.stats.mismatches.Add(1)
@@ -160,20 +179,9 @@ func (d *Driver) handleLine(st *lineState, line []byte, recv time.Time) {
 			d.setErr(err)
 		}
 		return
-	} else if err != nil {
-		d.stats.decodeErrors.Add(1)
-		d.setErr(err)
-		return
 	}
-	at := st.clock.Map(millis, recv)
-	for _, m := range d.modules {
-		m.decode(st.values, at)
-	}
-	d.updateSafety()
-	if !d.ready.Load() {
-		d.setReady(true)
-		d.log.Info("controller ready")
-	}
+	d.stats.decodeErrors.Add(1)
+	d.setErr(err)
 }
 
 // writer configures the controller's output and asks what it runs, then
