@@ -74,7 +74,7 @@ soak:
 	ROSYS_SOAK=$(DURATION) $(GO) test -count=1 -timeout 0 -run 'TestSoak' -v ./cmd/rosys/
 
 # Fuzzing of every parser of untrusted input. fuzz-short runs in CI.
-FUZZ_TARGETS := ./drivers/lizard:FuzzParseLine ./drivers/lizard:FuzzLineReader ./drivers/lizard:FuzzCoreDecode \
+FUZZ_TARGETS := ./drivers/lizard:FuzzParseLine ./drivers/lizard:FuzzLineReader ./drivers/lizard:FuzzCoreDecode ./drivers/lizard:FuzzBMSFrame \
   ./persistence:FuzzDecodeFile ./persistence:FuzzJournalRecord ./persistence:FuzzReadJournal \
   ./persistence:FuzzReadArchive ./config:FuzzParse
 FUZZTIME ?= 2m
