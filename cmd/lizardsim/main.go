@@ -47,6 +47,8 @@ func main() {
 		os.Exit(1)
 	}
 	defer c.Close()
+	// Hook: a simulated GNSS receiver (NMEA sentences on a second pty,
+	// from the gnss simulation) can be started here beside the controller.
 	fmt.Printf("simulated Lizard controller on %s; type \"help\" for commands\n", *link)
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
