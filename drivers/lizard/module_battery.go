@@ -24,13 +24,12 @@ type Battery struct {
 	RequestInterval       time.Duration // default 5 s
 	StaleAfter            time.Duration // default 3 × RequestInterval
 
-	state    hardware.Topic[hardware.BatteryState]
-	frame    bmsFrame
-	lastAsk  time.Time
-	frames   atomic.Uint64
-	bad      atomic.Uint64
-	lastBad  atomic.Pointer[string]
-	clockNow func() time.Time
+	state   hardware.Topic[hardware.BatteryState]
+	frame   bmsFrame
+	lastAsk time.Time
+	frames  atomic.Uint64
+	bad     atomic.Uint64
+	lastBad atomic.Pointer[string]
 }
 
 // bmsRequest asks a JBD BMS for its basic information (register 0x03).
@@ -91,7 +90,7 @@ func (b *Battery) Code() []string {
 // core messages.
 func (b *Battery) Fields() []Field { return nil }
 
-func (b *Battery) bind(d *Driver, _ func(string) int) { b.clockNow = d.cfg.Now }
+func (b *Battery) bind(*Driver, func(string) int) {}
 
 func (b *Battery) decode([]float64, time.Time) {}
 
