@@ -126,6 +126,18 @@ func TestLizardRobotEndToEnd(t *testing.T) {
 	if code, _ := p.stop(syscall.SIGTERM); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
+
+	// Restarted, the robot finds its code on the controller and drives.
+	restarts := ctrl.Restarts.Load()
+	p = startRosys(t, "--config", cfg, "--data-dir", filepath.Join(dir, "data"))
+	testwait.For(t, cmds, "driving after a restart", drives)
+	st = p.hardware()["drivers"].(map[string]any)["lizard"].(map[string]any)["startup"].(map[string]any)
+	if st["match"] != true || ctrl.Restarts.Load() != restarts {
+		t.Fatalf("after a restart: startup %v, controller restarted %d times", st, ctrl.Restarts.Load()-restarts)
+	}
+	if code, _ := p.stop(syscall.SIGTERM); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
 }
 
 // TestLizardConfigureFailures: no Ready. names it and exits 1; a bad
