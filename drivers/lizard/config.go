@@ -35,6 +35,11 @@ type Config struct {
 	// when the host is really gone.
 	KeepAlive        time.Duration
 	KeepAliveCommand string
+	// TelemetryTimeout: when no core message arrived for this long (a
+	// controller that restarted, hung or lost its output), the driver
+	// counts it as not ready: drive refused, e-stops and bumpers active,
+	// until core messages flow again (default 500 ms).
+	TelemetryTimeout time.Duration
 	// Reconnect backoff after an unplug or a failed open.
 	ReconnectMin, ReconnectMax time.Duration
 	Log                        *zap.Logger
@@ -96,6 +101,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.KeepAliveCommand == "" {
 		c.KeepAliveCommand = DefaultKeepAliveCommand
+	}
+	if c.TelemetryTimeout <= 0 {
+		c.TelemetryTimeout = 500 * time.Millisecond
 	}
 	if c.ReconnectMin <= 0 {
 		c.ReconnectMin = 100 * time.Millisecond

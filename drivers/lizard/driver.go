@@ -69,6 +69,7 @@ type Driver struct {
 	ready    atomic.Bool
 	conn     atomic.Bool
 	refuse   atomic.Uint32
+	lastCore atomic.Int64 // unix nanos when the last core message arrived
 	version  atomic.Pointer[string]
 
 	mu           sync.Mutex // guards the speed slot only; held for a copy

@@ -267,3 +267,39 @@ func TestSilentBMSIsStale(t *testing.T) {
 		t.Fatalf("silent battery status %v", s)
 	}
 }
+
+// TestSilentControllerIsNotReady: a controller that restarts and never
+// comes back: "Ready." never arrives, core messages stop, and the driver
+// counts it as not ready (drive refused, e-stops active) instead of
+// trusting the last values.
+func TestSilentControllerIsNotReady(t *testing.T) {
+	mods := append(odriveWheels(), lizard.NewEStop("estop", []lizard.Pin{{Name: "front", GPIO: 34}}, true, ""))
+	r := newModRig(t, mods, "check", generated(t, mods), lizardtest.Config{NoReady: true})
+	r.waitStatus("startup known", func(s lizard.Status) bool { return len(s.Refusing) == 0 })
+	ready, cancel := r.d.SubscribeReady(4)
+	defer cancel()
+	if err := r.d.Send("core.restart()"); err != nil {
+		t.Fatal(err)
+	}
+	testwait.For(t, ready, "not ready", testwait.Equal(false))
+	if err := r.d.Drive(0.3, 0); !errors.Is(err, lizard.ErrNotReady) || !r.d.EStop().Active() {
+		t.Fatalf("drive %v, e-stop active %v", err, r.d.EStop().Active())
+	}
+	if st := r.d.Status(); !slices.Contains(st.Refusing, "controller not ready (no core messages since connecting)") {
+		t.Fatalf("refusing %q", st.Refusing)
+	}
+}
+
+// TestStartupAutoFails: auto mode on a controller that never comes back
+// from the restart: the failure is in the status, and nothing drives.
+func TestStartupAutoFails(t *testing.T) {
+	mods := odriveWheels()
+	r := newModRig(t, mods, "auto", append(generated(t, mods), "# old"), lizardtest.Config{NoReady: true})
+	st := r.waitStatus("configure failed", func(s lizard.Status) bool { return s.Startup.LastConfigure != "" })
+	if !strings.HasPrefix(st.Startup.LastConfigure, "failed: no Ready. after core.restart()") || st.Startup.Match {
+		t.Fatalf("startup %+v", st.Startup)
+	}
+	if err := r.d.Drive(0.3, 0); err == nil {
+		t.Fatal("drives after a failed configure")
+	}
+}

@@ -160,6 +160,7 @@ func (d *Driver) handleLine(st *lineState, line []byte, recv time.Time) {
 		m.decode(st.values, at)
 	}
 	d.updateSafety()
+	d.lastCore.Store(recv.UnixNano())
 	if !d.ready.Load() {
 		d.setReady(true)
 		d.log.Info("controller ready")
@@ -252,6 +253,12 @@ func (d *Driver) writer(ctx context.Context, port io.Writer) error {
 		}
 		if d.replay == nil {
 			now := d.cfg.Now()
+			if d.ready.Load() && now.Sub(time.Unix(0, d.lastCore.Load())) > d.cfg.TelemetryTimeout {
+				d.log.Warn("no core message from the controller; it counts as not ready (drive refused, e-stops and bumpers active) until they flow again",
+					zap.Duration("timeout", d.cfg.TelemetryTimeout))
+				d.velocity.Publish(hardware.Velocity{Time: now})
+				d.setReady(false)
+			}
 			if d.ready.Load() && !d.startup.configuring.Load() {
 				for _, p := range d.pollers {
 					if c, ok := p.poll(now); ok {

@@ -122,6 +122,7 @@ func (d *Driver) gotChecksum(v uint16) {
 // cut, or our own core.restart()), so what it runs is asked again.
 func (d *Driver) restarted() {
 	d.log.Info("controller restarted (Ready.)")
+	d.setReady(false) // what it reported before is gone; ready again with its next core message
 	d.messages.Publish("Ready.")
 	if d.startup.configuring.Load() {
 		return // the upload asks itself
