@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/drivers/lizard"
+	"go.bug.st/serial"
 	"go.uber.org/zap"
 )
 
@@ -143,7 +144,7 @@ func lizardConfigure(args []string, stdout, stderr io.Writer) int {
 	}
 	link, err := lizard.Dial(port, baud)
 	if err != nil {
-		return fail(1, fmt.Errorf("open %s: %w (a running rosys holds the port: stop it, or use POST /api/lizard/send)", port, err))
+		return fail(1, fmt.Errorf("open %s: %w%s", port, err, busyHint(err)))
 	}
 	defer link.Close()
 	fmt.Fprintf(stdout, "uploading %d lines of startup code (checksum %04x) to %s\n", len(code), code.Checksum(), port)
@@ -188,7 +189,7 @@ func lizardSend(args []string, stdout, stderr io.Writer) int {
 	}
 	link, err := lizard.Dial(port, baud)
 	if err != nil {
-		fmt.Fprintf(stderr, "rosys lizard send: open %s: %v (a running rosys holds the port: use POST /api/lizard/send)\n", port, err)
+		fmt.Fprintf(stderr, "rosys lizard send: open %s: %v%s\n", port, err, busyHint(err))
 		return 1
 	}
 	defer link.Close()
@@ -210,6 +211,15 @@ func lizardSend(args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 	}
+}
+
+// busyHint explains a busy port: rosys run holds it.
+func busyHint(err error) string {
+	var pe *serial.PortError
+	if errors.As(err, &pe) && pe.Code() == serial.PortBusy {
+		return " (is rosys run using it? stop it, or send through POST /api/lizard/send)"
+	}
+	return ""
 }
 
 func flagExit(err error) int {
