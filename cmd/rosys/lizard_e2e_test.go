@@ -142,7 +142,8 @@ func TestLizardRobotEndToEnd(t *testing.T) {
 	}
 }
 
-// TestLizardConfigureFailures: no Ready. names it and exits 1; a bad
+// TestLizardConfigureFailures: `lizard send` prints the replies; no
+// Ready. names it and exits 1; a bad
 // module type is a config error with its line, exit 2.
 func TestLizardConfigureFailures(t *testing.T) {
 	dir := t.TempDir()
@@ -154,7 +155,12 @@ func TestLizardConfigureFailures(t *testing.T) {
 	defer ctrl.Close()
 	cfg := filepath.Join(dir, "robot.yaml")
 	os.WriteFile(cfg, []byte(strings.Replace(brainYAML, "LINK", link, 1)), 0o644)
-	code, _, stderr := runCLI(t, "lizard", "configure", "--config", cfg, "--ready-timeout", "500ms")
+	// The console first, while the controller still answers.
+	code, out, stderr := runCLI(t, "lizard", "send", "--config", cfg, "--wait", "2s", "core.info()")
+	if code != 0 || !strings.Contains(out, "version: v0.9.9-sim\n") {
+		t.Fatalf("lizard send: exit %d\n%s%s", code, out, stderr)
+	}
+	code, _, stderr = runCLI(t, "lizard", "configure", "--config", cfg, "--ready-timeout", "500ms")
 	if code != 1 || !strings.Contains(stderr, "no Ready. after core.restart() within 500ms (old checksum 0000)") {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
