@@ -327,7 +327,7 @@ func validateLizardModules(mods []LizardModule) error {
 			if (m.Boot == nil) != (m.Enable == nil) {
 				errs = append(errs, fmt.Errorf("%s: boot and enable go together", where(i)))
 			}
-			if m.Boot != nil {
+			if m.Boot != nil && m.Enable != nil {
 				usePin(i, "", "boot", *m.Boot, m.Line)
 				usePin(i, "", "enable", *m.Enable, m.Line)
 			}

@@ -63,7 +63,7 @@ func lizardModules(mods []config.LizardModule) []lizard.Module {
 			out = append(out, &lizard.IMU{Object: m.Name, Expander: m.Expander})
 		case "expander":
 			e := &lizard.Expander{Object: m.Name, Serial: m.Serial, Boot: -1, Enable: -1}
-			if m.Boot != nil {
+			if m.Boot != nil && m.Enable != nil {
 				e.Boot, e.Enable = *m.Boot, *m.Enable
 			}
 			out = append(out, e)
