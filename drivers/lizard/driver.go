@@ -274,6 +274,13 @@ func (d *Driver) setSpeed(linear, angular float64) {
 	d.signal()
 }
 
+// dropSpeed forgets a speed not yet sent.
+func (d *Driver) dropSpeed() {
+	d.mu.Lock()
+	d.speedPending = false
+	d.mu.Unlock()
+}
+
 func (d *Driver) signal() {
 	select {
 	case d.wake <- struct{}{}:

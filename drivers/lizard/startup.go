@@ -123,6 +123,7 @@ func (d *Driver) gotChecksum(v uint16) {
 func (d *Driver) restarted() {
 	d.log.Info("controller restarted (Ready.)")
 	d.setReady(false) // what it reported before is gone; ready again with its next core message
+	d.dropSpeed()     // a speed meant for the controller before it restarted must not start it
 	d.messages.Publish("Ready.")
 	if d.startup.configuring.Load() {
 		return // the upload asks itself
