@@ -38,7 +38,8 @@ type Config struct {
 	// TelemetryTimeout: when no core message arrived for this long (a
 	// controller that restarted, hung or lost its output), the driver
 	// counts it as not ready: drive refused, e-stops and bumpers active,
-	// until core messages flow again (default 500 ms).
+	// until core messages flow again (default 1 s; Lizard sends one every
+	// 10 ms).
 	TelemetryTimeout time.Duration
 	// Reconnect backoff after an unplug or a failed open.
 	ReconnectMin, ReconnectMax time.Duration
@@ -103,7 +104,7 @@ func (c Config) withDefaults() Config {
 		c.KeepAliveCommand = DefaultKeepAliveCommand
 	}
 	if c.TelemetryTimeout <= 0 {
-		c.TelemetryTimeout = 500 * time.Millisecond
+		c.TelemetryTimeout = time.Second
 	}
 	if c.ReconnectMin <= 0 {
 		c.ReconnectMin = 100 * time.Millisecond

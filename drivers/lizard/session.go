@@ -258,7 +258,6 @@ func (d *Driver) writer(ctx context.Context, port io.Writer) error {
 					zap.Duration("timeout", d.cfg.TelemetryTimeout))
 				d.velocity.Publish(hardware.Velocity{Time: now})
 				d.setReady(false)
-				d.dropSpeed()
 			}
 			if d.ready.Load() && !d.startup.configuring.Load() {
 				for _, p := range d.pollers {
