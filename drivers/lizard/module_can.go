@@ -39,4 +39,3 @@ func (c *Can) decode([]float64, time.Time)    {}
 func (c *Can) status(time.Time) any {
 	return map[string]any{"type": "can", "rx_pin": c.RxPin, "tx_pin": c.TxPin}
 }
-

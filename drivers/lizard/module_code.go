@@ -28,4 +28,3 @@ func (c *CodeLines) decode([]float64, time.Time)    {}
 func (c *CodeLines) status(time.Time) any {
 	return map[string]any{"type": "code", "lines": len(c.Lines)}
 }
-
