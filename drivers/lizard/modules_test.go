@@ -314,3 +314,22 @@ func TestStartupAutoFails(t *testing.T) {
 		t.Fatal("drives after a failed configure")
 	}
 }
+
+// TestWheelsObjectName: the wheels object is named in robot.yaml; the
+// driver drives and reads it by that name.
+func TestWheelsObjectName(t *testing.T) {
+	mods := []lizard.Module{&lizard.Can{Object: "bus", RxPin: 32, TxPin: 33}, &lizard.Wheels{Object: "drive", Can: "bus", RightCanAddress: 256, MPerTick: 0.02, Width: 0.6}}
+	code := generated(t, mods)
+	if !slices.Contains(code, "drive = ODriveWheels(drive_left, drive_right)") || !slices.Contains(code, "drive_left.m_per_tick = 0.02") || !slices.Contains(code, "drive.width = 0.6") {
+		t.Fatalf("code %q", code)
+	}
+	r := newModRig(t, mods, "check", code, lizardtest.Config{})
+	r.waitStatus("startup known", func(s lizard.Status) bool { return len(s.Refusing) == 0 })
+	vel, cancel := r.d.SubscribeVelocity(1024)
+	defer cancel()
+	if err := r.d.Drive(0.4, 0); err != nil {
+		t.Fatal(err)
+	}
+	testwait.For(t, r.cmds, "the named speed command", testwait.Equal("drive.speed(0.400, 0.000)"))
+	testwait.For(t, vel, "the named object's speed", func(v hardware.Velocity) bool { return v.Linear == 0.4 })
+}
