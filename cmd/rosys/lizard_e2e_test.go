@@ -114,7 +114,8 @@ func TestLizardRobotEndToEnd(t *testing.T) {
 	// The battery and IMU are in the status; the console answers.
 	testwait.For(t, cmds, "a battery report", func(string) bool {
 		b := p.hardware()["drivers"].(map[string]any)["battery"].(map[string]any)
-		return b["stale"] == false && b["percentage"] == 80.0
+		pct, _ := b["percentage"].(float64) // 80 % at the start, draining slowly
+		return b["stale"] == false && pct > 70 && pct <= 80
 	})
 	if imu := p.hardware()["drivers"].(map[string]any)["imu"].(map[string]any); imu["yaw_deg"] == nil {
 		t.Fatalf("imu %v", imu)
