@@ -19,12 +19,24 @@ run: build
 	./bin/rosys run $(ARGS)
 
 # The robot with its real serial driver, against a simulated Lizard
-# controller on a pseudo-terminal.
+# controller on a pseudo-terminal: the controller is configured with
+# `rosys lizard configure`, then the robot runs; type "press bumper front"
+# or "release estop front" into lizardsim. Ports and paths differ from
+# `make run`'s, so both can run at once.
+LIZARD_LINK ?= /tmp/rosys-lizard/ttyLIZARD0
+DEMO_HTTP   ?= 127.0.0.1:8081
+DEMO_DATA   ?= /tmp/rosys-demo-serial
+DEMO_CONFIG ?= examples/lizard-robot.yaml
 demo-serial: build
 	$(GO) build -o bin/lizardsim ./cmd/lizardsim
-	./bin/lizardsim --link /tmp/rosys-lizard/ttyLIZARD0 & pid=$$!; \
-	  trap "kill $$pid" EXIT; \
-	  ./bin/rosys run --config examples/lizard-robot.yaml $(ARGS)
+	mkdir -p $(dir $(LIZARD_LINK)) $(DEMO_DATA)
+	sed 's#/tmp/rosys-lizard/ttyLIZARD0#$(LIZARD_LINK)#' $(DEMO_CONFIG) > $(DEMO_DATA)/robot.yaml
+	( until [ -e $(LIZARD_LINK) ]; do sleep 0.1; done; \
+	  ./bin/rosys lizard configure --config $(DEMO_DATA)/robot.yaml && \
+	  exec ./bin/rosys run --config $(DEMO_DATA)/robot.yaml --data-dir $(DEMO_DATA) --http $(DEMO_HTTP) $(ARGS) 2>$(DEMO_DATA)/rosys.log ) & pid=$$!; \
+	  trap "kill $$pid 2>/dev/null" EXIT; \
+	  echo "dashboard: http://$(DEMO_HTTP)/   robot log: $(DEMO_DATA)/rosys.log"; \
+	  ./bin/lizardsim --link $(LIZARD_LINK)
 
 test: lint test-unit
 
@@ -62,7 +74,7 @@ soak:
 	ROSYS_SOAK=$(DURATION) $(GO) test -count=1 -timeout 0 -run 'TestSoak' -v ./cmd/rosys/
 
 # Fuzzing of every parser of untrusted input. fuzz-short runs in CI.
-FUZZ_TARGETS := ./drivers/lizard:FuzzParseLine ./drivers/lizard:FuzzLineReader ./drivers/lizard:FuzzCoreDecode \
+FUZZ_TARGETS := ./drivers/lizard:FuzzParseLine ./drivers/lizard:FuzzLineReader ./drivers/lizard:FuzzCoreDecode ./drivers/lizard:FuzzBMSFrame \
   ./persistence:FuzzDecodeFile ./persistence/journal:FuzzJournalRecord ./persistence/journal:FuzzReadJournal \
   ./persistence/archive:FuzzReadArchive ./config:FuzzParse \
   ./drivers/gnss:FuzzParseNMEA ./drivers/gnss:FuzzNMEAStream ./drivers/gnss:FuzzGPSDReport

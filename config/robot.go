@@ -115,6 +115,12 @@ type Lizard struct {
 	// Journal records every line to and from the controller for replay
 	// (opt-in: about 4 KB/s at 100 Hz).
 	Journal bool `yaml:"journal"`
+	// Configure decides what happens when the controller's startup code
+	// differs from the generated one: check (default) | auto | off.
+	Configure LizardConfigure `yaml:"configure"`
+	// Modules are the hardware modules on the controller; the startup
+	// code and the core fields are generated from them.
+	Modules []LizardModule `yaml:"modules"`
 }
 
 // EStop is an emergency-stop input on a GPIO line: a kernel line name
@@ -220,6 +226,14 @@ func (r *Robot) Validate() error {
 	}
 	if l := r.Hardware.Lizard; l != nil && l.Baud < 0 {
 		errs = append(errs, errors.New("hardware.lizard.baud: must be positive"))
+	}
+	if l := r.Hardware.Lizard; l != nil && len(l.Modules) > 0 {
+		if len(l.CoreFields) > 0 {
+			errs = append(errs, errors.New("hardware.lizard.core_fields: generated from modules; leave it out when modules are given"))
+		}
+		if err := validateLizardModules(l.Modules); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
 }

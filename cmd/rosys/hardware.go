@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"strconv"
 
 	"github.com/gorosys/rosys/boards"
@@ -37,9 +38,13 @@ func buildHardware(cfg *config.Robot, board boards.Profile, journal *journal.Jou
 		if cfg.Hardware.Lizard != nil || cfg.Hardware.EStop != nil || cfg.Hardware.GNSS != nil {
 			log.Info("board sim: hardware drivers in the config are simulated")
 		}
+		if l := cfg.Hardware.Lizard; l != nil {
+			hw.Sim = simModules(l.Modules)
+		}
 		return hw, addGNSS(cfg, &hw, log)
 	}
 	status := map[string]func() any{}
+	var moduleStatus func() map[string]any
 	if l := cfg.Hardware.Lizard; l != nil {
 		port := l.Port
 		if port == "" {
@@ -51,6 +56,7 @@ func buildHardware(cfg *config.Robot, board boards.Profile, journal *journal.Jou
 		lc := lizard.Config{
 			Port: port, Baud: l.Baud, CoreFields: l.CoreFields,
 			KeepAlive: l.KeepAlive.D(), KeepAliveCommand: l.KeepAliveCommand, Log: log,
+			Modules: lizardModules(l.Modules), Configure: string(l.Configure),
 		}
 		if l.Journal && journal != nil {
 			lc.Journal = journal
@@ -60,8 +66,10 @@ func buildHardware(cfg *config.Robot, board boards.Profile, journal *journal.Jou
 			return hw, err
 		}
 		hw.Wheels, hw.EStop = d.Wheels(), d.EStop()
+		hw.Safety, hw.Exchange = d.SafetyInputs(), d.Exchange
 		hw.Drivers = append(hw.Drivers, demo.Driver{Name: "lizard", V: d})
 		status["lizard"] = func() any { return d.Status() }
+		moduleStatus = d.ModuleStatus
 	}
 	if e := cfg.Hardware.EStop; e != nil {
 		if err := gpio.Init(); err != nil {
@@ -90,6 +98,9 @@ func buildHardware(cfg *config.Robot, board boards.Profile, journal *journal.Jou
 	if len(status) > 0 {
 		hw.Status = func() any {
 			out := map[string]any{}
+			if moduleStatus != nil {
+				maps.Copy(out, moduleStatus()) // hardware.drivers.<module name>
+			}
 			for k, fn := range status {
 				out[k] = fn()
 			}

@@ -3,6 +3,7 @@
 //	rosys run [--config robot.yaml] [--data-dir DIR] [--http ADDR] [--sim]
 //	rosys backup export|import|list
 //	rosys replay --data-dir DIR [--speedrun|--realtime]
+//	rosys lizard code|configure|send [--config robot.yaml] [--port DEV]
 //	rosys boards
 //	rosys version
 //
@@ -41,6 +42,8 @@ func (a app) commands() []command {
 			"export, import (a .tar.gz or a RoSys export.json) or list archives, offline", a.backupCommand},
 		{"replay", "--data-dir DIR [--config robot.yaml] [--speedrun|--realtime]",
 			"replay a recorded run from its input journal and print the final pose and module states", a.replayCommand},
+		{"lizard", "code|configure|send [--config robot.yaml] [--port DEV] [LINE]",
+			"print the Lizard startup code robot.yaml generates, upload and check it, or send one command", a.lizardCommand},
 		{"boards", "[--root DIR] [--json]", "list board profiles and the board this machine is", a.boardsCommand},
 		{"version", "", "print the version", func(_ []string, out, _ io.Writer) int {
 			fmt.Fprintf(out, "rosys %s\n", version)

@@ -129,7 +129,7 @@ func replay(cfg *config.Robot, dir string, mode string, log *zap.Logger) (replay
 		case journal.RecordInput:
 			recs = append(recs, r)
 		case journal.RecordCommand:
-			if c := string(r.Data); strings.HasPrefix(c, "wheels.speed(") {
+			if c := string(r.Data); strings.HasPrefix(c, speedPrefix(cfg)) {
 				recorded = append(recorded, strings.SplitN(c, "@", 2)[0])
 			}
 		}
@@ -153,10 +153,12 @@ func replay(cfg *config.Robot, dir string, mode string, log *zap.Logger) (replay
 	}
 	defer store.Close()
 	var fields []string
+	var modules []lizard.Module
 	if cfg.Hardware.Lizard != nil {
 		fields = cfg.Hardware.Lizard.CoreFields
+		modules = lizardModules(cfg.Hardware.Lizard.Modules) // the fields the recorded core lines carry
 	}
-	drv, err := lizard.New(lizard.Config{Replay: true, CoreFields: fields, Log: log})
+	drv, err := lizard.New(lizard.Config{Replay: true, CoreFields: fields, Modules: modules, Log: log})
 	if err != nil {
 		return sum, err
 	}
@@ -222,13 +224,25 @@ func replay(cfg *config.Robot, dir string, mode string, log *zap.Logger) (replay
 	}
 	var sent []string
 	for _, c := range drv.Sent() {
-		if strings.HasPrefix(c, "wheels.speed(") {
+		if strings.HasPrefix(c, speedPrefix(cfg)) {
 			sent = append(sent, c)
 		}
 	}
 	sum.RecordedCommands, sum.SentCommands = len(recorded), len(sent)
 	sum.CommandsDiffer, sum.FirstDifference = compareCommands(recorded, sent)
 	return sum, nil
+}
+
+// speedPrefix starts the wheels' speed commands: "<wheels module>.speed(".
+func speedPrefix(cfg *config.Robot) string {
+	if l := cfg.Hardware.Lizard; l != nil {
+		for _, m := range l.Modules {
+			if m.Type == "wheels" {
+				return m.Name + ".speed("
+			}
+		}
+	}
+	return "wheels.speed("
 }
 
 // compareCommands compares the distinct successive commands (the driver

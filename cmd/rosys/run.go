@@ -174,7 +174,7 @@ func (a app) run(ctx context.Context, cfg *config.Robot, dataDir string, log *za
 			return err
 		}
 		api := ui.NewServer(rt, ui.WithToken(cfg.Token()), ui.WithLogger(log), ui.WithHardware(robot.Hardware),
-			ui.WithListenAddr(ln.Addr().String()), ui.WithMetrics(reg),
+			ui.WithListenAddr(ln.Addr().String()), ui.WithMetrics(reg), ui.WithLizard(ui.LizardExchange(hw.Exchange)),
 			ui.WithOperation(ui.Operation{Automator: robot.Automator, Steerer: robot.Steerer, SoftEStop: robot.SoftEStop, Driving: robot.Driving}))
 		srv = newHTTPServer(api)
 		srv.RegisterOnShutdown(api.CloseStreams)

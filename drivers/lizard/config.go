@@ -35,6 +35,12 @@ type Config struct {
 	// when the host is really gone.
 	KeepAlive        time.Duration
 	KeepAliveCommand string
+	// TelemetryTimeout: when no core message arrived for this long (a
+	// controller that restarted, hung or lost its output), the driver
+	// counts it as not ready: drive refused, e-stops and bumpers active,
+	// until core messages flow again (default 1 s; Lizard sends one every
+	// 10 ms).
+	TelemetryTimeout time.Duration
 	// Reconnect backoff after an unplug or a failed open.
 	ReconnectMin, ReconnectMax time.Duration
 	Log                        *zap.Logger
@@ -46,6 +52,17 @@ type Config struct {
 	// source (default "lizard").
 	Journal       Recorder
 	JournalSource string
+	// Modules are the hardware modules on the controller; the startup
+	// code and the core fields are generated from them. Without modules,
+	// CoreFields and the *Field names above describe a hand-written
+	// configuration.
+	Modules []Module
+	// Configure is what happens when the controller's startup checksum
+	// differs from the generated code's: "check" (default: report it and
+	// refuse to drive), "auto" (upload the code, then check) or "off".
+	Configure string
+	// Timeouts of an automatic configure (see ConfigureOptions).
+	ConfigureOptions ConfigureOptions
 	// Replay makes a driver that opens no port: recorded lines are fed to
 	// it with Feed, and the commands it would send are kept for
 	// comparison (Sent) instead of reaching any controller.
@@ -86,6 +103,9 @@ func (c Config) withDefaults() Config {
 	if c.KeepAliveCommand == "" {
 		c.KeepAliveCommand = DefaultKeepAliveCommand
 	}
+	if c.TelemetryTimeout <= 0 {
+		c.TelemetryTimeout = time.Second
+	}
 	if c.ReconnectMin <= 0 {
 		c.ReconnectMin = 100 * time.Millisecond
 	}
@@ -100,6 +120,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Configure == "" {
+		c.Configure = "check"
 	}
 	if c.JournalSource == "" {
 		c.JournalSource = "lizard"

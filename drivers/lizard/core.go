@@ -105,37 +105,70 @@ func (e *MismatchError) Error() string {
 func IsCore(payload []byte) bool { return bytes.HasPrefix(payload, []byte("core ")) }
 
 // Decode parses a core message into values (len(values) must be the
-// number of fields). Booleans decode to 1 and 0.
+// number of fields). Booleans decode to 1 and 0. It allocates nothing
+// unless the message is bad.
 func (d *CoreDecoder) Decode(payload []byte, values []float64) (millis int64, err error) {
-	words := bytes.Fields(payload)
-	if len(words) == 0 || string(words[0]) != "core" {
+	rest := payload
+	word, rest := nextWord(rest)
+	if string(word) != "core" {
 		return 0, fmt.Errorf("not a core message: %q", payload)
 	}
-	words = words[1:]
-	if len(words) != len(d.fields)+1 {
+	if n := countWords(rest); n != len(d.fields)+1 {
+		words := bytes.Fields(rest)
 		recv := make([]string, len(words))
 		for i, w := range words {
 			recv[i] = string(w)
 		}
 		return 0, &MismatchError{Expected: d.fields, Received: recv}
 	}
-	millis, err = strconv.ParseInt(string(words[0]), 10, 64)
+	word, rest = nextWord(rest)
+	millis, err = strconv.ParseInt(string(word), 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("core.millis %q is not an integer", words[0])
+		return 0, fmt.Errorf("core.millis %q is not an integer", word)
 	}
-	for i, w := range words[1:] {
-		switch string(w) {
+	for i := range d.fields {
+		word, rest = nextWord(rest)
+		switch string(word) {
 		case "true":
 			values[i] = 1
 		case "false":
 			values[i] = 0
 		default:
-			v, err := strconv.ParseFloat(string(w), 64)
+			v, err := strconv.ParseFloat(string(word), 64)
 			if err != nil {
-				return 0, fmt.Errorf("core field %s: %q is not a number", d.fields[i].Name, w)
+				return 0, fmt.Errorf("core field %s: %q is not a number", d.fields[i].Name, word)
 			}
 			values[i] = v
 		}
 	}
 	return millis, nil
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'
+}
+
+// nextWord splits off the first space-separated word of b.
+func nextWord(b []byte) (word, rest []byte) {
+	i := 0
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	j := i
+	for j < len(b) && !isSpace(b[j]) {
+		j++
+	}
+	return b[i:j], b[j:]
+}
+
+func countWords(b []byte) int {
+	n := 0
+	for len(b) > 0 {
+		var w []byte
+		w, b = nextWord(b)
+		if len(w) > 0 {
+			n++
+		}
+	}
+	return n
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -18,30 +17,60 @@ var (
 	ErrNotReady     = errors.New("lizard: controller not ready (no telemetry since connecting)")
 	ErrNotConnected = errors.New("lizard: controller not connected")
 	ErrQueueFull    = errors.New("lizard: command queue full")
+	// ErrSafetyStop: an e-stop or bumper is active, or its state is not
+	// reported; the wheels were stopped and refuse to drive.
+	ErrSafetyStop = errors.New("lizard: drive refused: an e-stop or bumper is active or not reported")
+	// ErrStartupMismatch: the controller runs other startup code than the
+	// one generated from robot.yaml (hardware.lizard.configure: check).
+	ErrStartupMismatch = errors.New("lizard: drive refused: the controller's startup code differs from robot.yaml's (run rosys lizard configure)")
+	// ErrStartupUnknown: the startup checksum has not been answered yet.
+	ErrStartupUnknown = errors.New("lizard: drive refused: startup checksum not known yet")
+	// ErrConfiguring: the startup code is being uploaded.
+	ErrConfiguring = errors.New("lizard: drive refused: configuring the controller")
+	ErrNoWheels    = errors.New("lizard: no wheels module configured")
+)
+
+// Reasons the wheels refuse to drive, as bits of Driver.refuse.
+const (
+	refuseSafety uint32 = 1 << iota
+	refuseMismatch
+	refuseUnknown
+	refuseConfiguring
 )
 
 // commandQueue bounds commands other than speed; speed commands never
 // queue up: the newest replaces the one not yet sent.
 const commandQueue = 32
 
-// Driver is a Lizard motor controller: the robot's wheels and its e-stop
-// (from a core field). Add it to the runtime: it implements Start, Stop and
-// SafeStop.
+// Driver is a Lizard microcontroller and the hardware modules on it:
+// wheels, e-stops, bumpers, battery, IMU, expander. Add it to the runtime:
+// it implements Start, Stop and SafeStop.
 type Driver struct {
 	cfg     Config
 	log     *zap.Logger
 	fields  []Field
 	decoder *CoreDecoder
-	linIdx  int
-	angIdx  int
-	estIdx  int
+
+	modules  []Module
+	wheels   *Wheels
+	inputs   []*inputModule
+	estops   []*EStop
+	bumpers  []*Bumper
+	handlers []lineHandler
+	pollers  []poller
+	expander []*Expander
+	code     Code // generated startup code; nil without modules
+	startup  startupState
 
 	velocity hardware.Topic[hardware.Velocity]
-	estop    hardware.Topic[bool]
+	estop    hardware.Topic[bool] // any e-stop, for EStop().SubscribeChanges
 	readyT   hardware.Topic[bool]
 	messages hardware.Topic[string]
 	ready    atomic.Bool
 	conn     atomic.Bool
+	refuse   atomic.Uint32
+	lastCore atomic.Int64 // unix nanos when the last core message arrived
+	version  atomic.Pointer[string]
 
 	mu           sync.Mutex // guards the speed slot only; held for a copy
 	speed        [2]float64
@@ -54,6 +83,7 @@ type Driver struct {
 	done    chan struct{}
 	portMu  sync.Mutex
 	port    io.ReadWriteCloser
+	sessCtx context.Context // the current connection's, for an automatic configure
 	lastErr atomic.Pointer[string]
 
 	replay      *replayPort // set in replay mode
@@ -75,23 +105,75 @@ func New(cfg Config) (*Driver, error) {
 	if cfg.Port == "" && !cfg.Replay {
 		return nil, errors.New("lizard: no serial port configured")
 	}
-	fields, err := ParseFields(cfg.CoreFields)
-	if err != nil {
-		return nil, fmt.Errorf("lizard: %w", err)
-	}
 	d := &Driver{
 		cfg: cfg, log: cfg.Log.Named("lizard").With(zap.String("port", cfg.Port)),
-		fields: fields, decoder: NewCoreDecoder(fields),
 		cmds: make(chan string, commandQueue), wake: make(chan struct{}, 1),
 	}
-	d.linIdx, d.angIdx, d.estIdx = d.decoder.Index(cfg.LinearField), d.decoder.Index(cfg.AngularField), d.decoder.Index(cfg.EStopField)
+	if len(cfg.Modules) > 0 {
+		code, fields, err := Generate(cfg.Modules)
+		if err != nil {
+			return nil, err
+		}
+		d.code, d.fields, d.modules = code, fields, cfg.Modules
+	} else {
+		// A hand-written configuration: core_fields as given, the wheels
+		// and e-stop read from the fields named in Config.
+		fields, err := ParseFields(cfg.CoreFields)
+		if err != nil {
+			return nil, fmt.Errorf("lizard: %w", err)
+		}
+		d.fields = fields
+		d.modules = []Module{
+			&Wheels{Driver: "custom", LinearField: cfg.LinearField, AngularField: cfg.AngularField},
+			NewEStop("estop", []Pin{{Field: cfg.EStopField}}, false, ""),
+		}
+		cfg.Configure = "off" // nothing generated to compare with
+	}
+	d.decoder = NewCoreDecoder(d.fields)
+	d.startup.mode = cfg.Configure
+	d.startup.actual.Store(-1)
+	d.startup.expected = d.code.Checksum()
+	for _, m := range d.modules {
+		m.bind(d, d.decoder.Index)
+		switch m := m.(type) {
+		case *Wheels:
+			d.wheels = m
+		case *EStop:
+			d.estops = append(d.estops, m)
+			d.inputs = append(d.inputs, &m.inputModule)
+		case *Bumper:
+			d.bumpers = append(d.bumpers, m)
+			d.inputs = append(d.inputs, &m.inputModule)
+		case *Expander:
+			d.expander = append(d.expander, m)
+		}
+		if h, ok := m.(lineHandler); ok {
+			d.handlers = append(d.handlers, h)
+		}
+		if p, ok := m.(poller); ok {
+			d.pollers = append(d.pollers, p)
+		}
+	}
+	if d.wheels != nil && (d.wheels.lin < 0 || d.wheels.ang < 0) {
+		lin, ang := d.wheels.fieldNames()
+		return nil, fmt.Errorf("lizard: core fields %v lack %s or %s", cfg.CoreFields, lin, ang)
+	}
+	for _, in := range d.inputs {
+		for _, p := range in.pins {
+			if p.idx < 0 {
+				d.refuse.Or(refuseSafety) // a stop nobody reports is active, for good
+			}
+		}
+	}
+	if d.startup.mode != "off" {
+		d.refuse.Or(refuseUnknown)
+	}
 	if cfg.Replay {
 		d.replay = &replayPort{closed: make(chan struct{})}
 		d.cfg.Open = func(string, int) (io.ReadWriteCloser, error) { return d.replay, nil }
-		d.cfg.Journal = nil // a replay records nothing
-	}
-	if d.linIdx < 0 || d.angIdx < 0 {
-		return nil, fmt.Errorf("lizard: core fields %v lack %s or %s", cfg.CoreFields, cfg.LinearField, cfg.AngularField)
+		d.cfg.Journal = nil          // a replay records nothing
+		d.refuse.And(^refuseUnknown) // a replay has no controller to ask
+		d.startup.mode = "off"
 	}
 	return d, nil
 }
@@ -100,6 +182,9 @@ func New(cfg Config) (*Driver, error) {
 // up (and keep its control loop running) even when its controller is
 // unplugged. Commands are refused until the controller is ready.
 func (d *Driver) Start(context.Context) error {
+	if r := d.Refusing(); len(r) > 0 {
+		d.log.Info("wheels refuse to drive until these clear", zap.Strings("refusing", r))
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	d.cancel, d.done = cancel, make(chan struct{})
 	go d.connectLoop(ctx)
@@ -111,7 +196,9 @@ func (d *Driver) Stop(ctx context.Context) error {
 	if d.cancel == nil {
 		return nil
 	}
-	d.sendNow(speedCommand(0, 0))
+	if d.wheels != nil {
+		d.sendNow(string(d.wheels.speedCommand(nil, 0, 0)))
+	}
 	d.cancel()
 	d.closePort()
 	select {
@@ -126,17 +213,58 @@ func (d *Driver) Stop(ctx context.Context) error {
 func (d *Driver) SafeStop() { d.setSpeed(0, 0) }
 
 // Drive implements hardware.Wheels. It never blocks or allocates: the
-// command replaces any speed not yet sent.
+// command replaces any speed not yet sent. A zero speed is always taken;
+// any other is refused while the controller is not ready, an e-stop or
+// bumper is active, or the startup code is wrong (see Refusing).
 func (d *Driver) Drive(linear, angular float64) error {
+	if d.wheels == nil {
+		return ErrNoWheels
+	}
+	if linear == 0 && angular == 0 {
+		return d.halt()
+	}
 	if !d.ready.Load() {
 		return ErrNotReady
 	}
-	d.setSpeed(linear, angular)
+	// The refusal is checked under the speed lock: the reader sets the
+	// bit before it takes the lock to write zero, so a speed is either
+	// refused or overwritten by that zero, never sent after it.
+	d.mu.Lock()
+	if r := d.refuse.Load(); r != 0 {
+		d.mu.Unlock()
+		return refuseError(r)
+	}
+	d.speed = [2]float64{linear, angular}
+	d.speedPending = true
+	d.mu.Unlock()
+	d.signal()
 	return nil
 }
 
-// Stop the wheels (zero speed); see also SafeStop.
-func (d *Driver) halt() error { return d.Drive(0, 0) }
+func refuseError(r uint32) error {
+	switch {
+	case r&refuseSafety != 0:
+		return ErrSafetyStop
+	case r&refuseConfiguring != 0:
+		return ErrConfiguring
+	case r&refuseMismatch != 0:
+		return ErrStartupMismatch
+	default:
+		return ErrStartupUnknown
+	}
+}
+
+// halt stops the wheels: a zero speed is taken whatever refuses other
+// speeds. Before the controller is ready nothing is sent (its wheels are
+// held by its own rules), as before modules existed, so a replay of a
+// recorded run sends the same commands.
+func (d *Driver) halt() error {
+	if !d.ready.Load() {
+		return ErrNotReady
+	}
+	d.setSpeed(0, 0)
+	return nil
+}
 
 func (d *Driver) setSpeed(linear, angular float64) {
 	d.mu.Lock()
@@ -144,6 +272,13 @@ func (d *Driver) setSpeed(linear, angular float64) {
 	d.speedPending = true
 	d.mu.Unlock()
 	d.signal()
+}
+
+// dropSpeed forgets a speed not yet sent.
+func (d *Driver) dropSpeed() {
+	d.mu.Lock()
+	d.speedPending = false
+	d.mu.Unlock()
 }
 
 func (d *Driver) signal() {
@@ -168,7 +303,8 @@ func (d *Driver) Send(cmd string) error {
 }
 
 // SubscribeMessages delivers every valid line from the controller that is
-// not a core message (Lizard's prints, errors and answers), in order.
+// not a core message (Lizard's prints, errors and answers), in order, and
+// "Ready." when it restarts.
 func (d *Driver) SubscribeMessages(buffer int) (<-chan string, func()) {
 	return d.messages.Subscribe(buffer)
 }
@@ -191,34 +327,24 @@ func (d *Driver) Connected() bool { return d.conn.Load() }
 // SubscribeReady delivers every change of Ready.
 func (d *Driver) SubscribeReady(buffer int) (<-chan bool, func()) { return d.readyT.Subscribe(buffer) }
 
-func speedCommand(linear, angular float64) string {
-	return "wheels.speed(" + strconv.FormatFloat(linear, 'f', 3, 64) + ", " + strconv.FormatFloat(angular, 'f', 3, 64) + ")"
-}
-
 // Wheels returns the driver as hardware.Wheels (with a Stop method that
-// does not shut the driver down).
-func (d *Driver) Wheels() hardware.Wheels { return wheelsView{d} }
+// does not shut the driver down), or nil without a wheels module.
+func (d *Driver) Wheels() hardware.Wheels {
+	if d.wheels == nil {
+		return nil
+	}
+	return wheelsView{d}
+}
 
 type wheelsView struct{ *Driver }
 
 func (w wheelsView) Stop() error { return w.halt() }
 
-// EStop is the controller's e-stop, from the configured core field. Until
-// the controller is ready its state is unknown and counts as active.
-func (d *Driver) EStop() hardware.EStop { return estopView{d} }
+// Modules are the configured modules, in robot.yaml's order.
+func (d *Driver) Modules() []Module { return d.modules }
 
-type estopView struct{ d *Driver }
-
-func (e estopView) Active() bool {
-	if !e.d.ready.Load() || e.d.estIdx < 0 {
-		return true
-	}
-	return e.d.estop.Latest()
-}
-
-func (e estopView) SubscribeChanges(buffer int) (<-chan bool, func()) {
-	return e.d.estop.Subscribe(buffer)
-}
+// Code is the generated startup code (nil without modules).
+func (d *Driver) Code() Code { return d.code }
 
 // Status is the driver's state for the API.
 type Status struct {
@@ -233,6 +359,14 @@ type Status struct {
 	Sent         uint64 `json:"sent"`
 	Reconnects   uint64 `json:"reconnects"`
 	LastError    string `json:"last_error,omitempty"`
+	// Firmware is what core.info() answered ("version: ..."), "" until then.
+	Firmware string `json:"firmware_version"`
+	// Refusing names every reason drive commands are refused now.
+	Refusing []string `json:"refusing"`
+	// Startup compares the controller's startup code with robot.yaml's.
+	Startup *StartupStatus `json:"startup,omitempty"`
+	// Fields are the core fields the driver reads.
+	Fields []string `json:"core_fields"`
 }
 
 // Status reports counters and state.
@@ -242,9 +376,16 @@ func (d *Driver) Status() Status {
 		Lines: d.stats.lines.Load(), BadChecksums: d.stats.badChecksum.Load(), Overlong: d.stats.overlong.Load(),
 		Mismatches: d.stats.mismatches.Load(), DecodeErrors: d.stats.decodeErrors.Load(),
 		Sent: d.stats.sent.Load(), Reconnects: d.stats.reconnects.Load(),
+		Refusing: d.Refusing(), Startup: d.startupStatus(),
 	}
 	if e := d.lastErr.Load(); e != nil {
 		st.LastError = *e
+	}
+	if v := d.version.Load(); v != nil {
+		st.Firmware = *v
+	}
+	for _, f := range d.fields {
+		st.Fields = append(st.Fields, f.String())
 	}
 	return st
 }

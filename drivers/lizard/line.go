@@ -32,6 +32,13 @@ func AppendLine(dst []byte, cmd string) []byte {
 	return append(dst, '@', hexDigits[cs>>4], hexDigits[cs&0xf], '\n')
 }
 
+// AppendLineBytes is AppendLine for a command in bytes.
+func AppendLineBytes(dst, cmd []byte) []byte {
+	cs := Checksum(cmd)
+	dst = append(dst, cmd...)
+	return append(dst, '@', hexDigits[cs>>4], hexDigits[cs&0xf], '\n')
+}
+
 // ParseLine checks a received line (without its line ending) and returns
 // its payload, the part before "@xx". Upper-case hex is accepted too.
 func ParseLine(line []byte) ([]byte, error) {

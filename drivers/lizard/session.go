@@ -1,6 +1,7 @@
 package lizard
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -53,10 +54,15 @@ func (d *Driver) connectLoop(ctx context.Context) {
 // until either fails.
 func (d *Driver) session(ctx context.Context, port io.ReadWriteCloser) error {
 	d.portMu.Lock()
-	d.port = port
-	d.portMu.Unlock()
-	d.conn.Store(true)
 	sctx, cancel := context.WithCancel(ctx)
+	d.port, d.sessCtx = port, sctx
+	d.portMu.Unlock()
+	d.startup.autoTried.Store(false)
+	if d.startup.mode != "off" {
+		d.startup.actual.Store(-1)
+		d.refuse.Or(refuseUnknown)
+	}
+	d.conn.Store(true)
 	writerDone := make(chan error, 1)
 	go func() { writerDone <- d.writer(sctx, port) }()
 
@@ -125,6 +131,16 @@ func (d *Driver) reader(port io.Reader) error {
 func (d *Driver) handleLine(st *lineState, line []byte, recv time.Time) {
 	payload, err := ParseLine(line)
 	if err != nil {
+		// Lizard prints "Ready." at boot without a checksum, after an
+		// empty line.
+		t := bytes.TrimSpace(line)
+		if bytes.HasSuffix(t, []byte("Ready.")) {
+			d.restarted()
+			return
+		}
+		if len(t) == 0 {
+			return
+		}
 		d.stats.badChecksum.Add(1)
 		d.log.Debug("dropped line", zap.ByteString("line", line), zap.Error(err))
 		return
@@ -133,9 +149,30 @@ func (d *Driver) handleLine(st *lineState, line []byte, recv time.Time) {
 	if !IsCore(payload) {
 		d.log.Info("controller says", zap.ByteString("line", payload))
 		d.messages.Publish(string(payload))
+		d.handleMessage(payload, recv)
 		return
 	}
 	millis, err := d.decoder.Decode(payload, st.values)
+	if err != nil {
+		d.decodeFailed(st, err, recv)
+		return
+	}
+	at := st.clock.Map(millis, recv)
+
+	for _, m := range d.modules {
+		m.decode(st.values, at)
+	}
+	d.updateSafety()
+	d.lastCore.Store(recv.UnixNano())
+	if !d.ready.Load() {
+		d.setReady(true)
+		d.log.Info("controller ready")
+	}
+}
+
+// decodeFailed counts and reports a core message that could not be
+// decoded (kept off the hot path: errors.As makes its target escape).
+func (d *Driver) decodeFailed(st *lineState, err error, recv time.Time) {
 	var mm *MismatchError
 	if errors.As(err, &mm) {
 		d.stats.mismatches.Add(1)
@@ -146,30 +183,19 @@ func (d *Driver) handleLine(st *lineState, line []byte, recv time.Time) {
 			d.setErr(err)
 		}
 		return
-	} else if err != nil {
-		d.stats.decodeErrors.Add(1)
-		d.setErr(err)
-		return
 	}
-	at := st.clock.Map(millis, recv)
-	d.velocity.Publish(hardware.Velocity{Linear: st.values[d.linIdx], Angular: st.values[d.angIdx], Time: at})
-	if d.estIdx >= 0 {
-		if active := st.values[d.estIdx] != 0; active != d.estop.Latest() || !d.ready.Load() {
-			d.estop.Publish(active)
-		}
-	}
-	if !d.ready.Load() {
-		d.setReady(true)
-		d.log.Info("controller ready")
-	}
+	d.stats.decodeErrors.Add(1)
+	d.setErr(err)
 }
 
-// writer configures the controller's output, then sends speed commands,
-// queued commands and the heartbeat.
+// writer configures the controller's output and asks what it runs, then
+// sends speed commands, queued commands, modules' requests and the
+// heartbeat.
 func (d *Driver) writer(ctx context.Context, port io.Writer) error {
 	buf := make([]byte, 0, 256)
-	write := func(cmd string) error {
-		buf = AppendLine(buf[:0], cmd)
+	cmd := make([]byte, 0, 64)
+	writeBytes := func(c []byte) error {
+		buf = AppendLineBytes(buf[:0], c)
 		if _, err := port.Write(buf); err != nil {
 			return err
 		}
@@ -179,41 +205,84 @@ func (d *Driver) writer(ctx context.Context, port io.Writer) error {
 		}
 		return nil
 	}
+	write := func(c string) error { return writeBytes(append(cmd[:0], c...)) }
 	if err := write(OutputCommand(d.fields)); err != nil {
 		return err
+	}
+	if d.replay == nil {
+		if err := write("core.info()"); err != nil {
+			return err
+		}
+		if d.startup.mode != "off" {
+			d.startup.askedAt.Store(d.cfg.Now().UnixNano())
+			if err := write("core.startup_checksum()"); err != nil {
+				return err
+			}
+		}
 	}
 	heartbeat := time.NewTimer(d.cfg.KeepAlive)
 	defer heartbeat.Stop()
 	for {
+		beat := false
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-d.wake:
 		case <-heartbeat.C:
-			if err := write(d.cfg.KeepAliveCommand); err != nil {
-				return err
-			}
-			heartbeat.Reset(d.cfg.KeepAlive)
-			continue
+			beat = true
 		}
 		d.mu.Lock()
 		pending, speed := d.speedPending, d.speed
 		d.speedPending = false
 		d.mu.Unlock()
-		if pending {
-			if err := write(speedCommand(speed[0], speed[1])); err != nil {
+		sent := false
+		if pending && d.wheels != nil {
+			if err := writeBytes(d.wheels.speedCommand(cmd[:0], speed[0], speed[1])); err != nil {
 				return err
 			}
+			sent = true
 		}
 	drain:
 		for {
 			select {
-			case cmd := <-d.cmds:
-				if err := write(cmd); err != nil {
+			case c := <-d.cmds:
+				if err := write(c); err != nil {
 					return err
 				}
+				sent = true
 			default:
 				break drain
+			}
+		}
+		if d.replay == nil {
+			now := d.cfg.Now()
+			if d.ready.Load() && now.Sub(time.Unix(0, d.lastCore.Load())) > d.cfg.TelemetryTimeout {
+				d.log.Warn("no core message from the controller; it counts as not ready (drive refused, e-stops and bumpers active) until they flow again",
+					zap.Duration("timeout", d.cfg.TelemetryTimeout))
+				d.velocity.Publish(hardware.Velocity{Time: now})
+				d.setReady(false)
+			}
+			if d.ready.Load() && !d.startup.configuring.Load() {
+				for _, p := range d.pollers {
+					if c, ok := p.poll(now); ok {
+						if err := write(c); err != nil {
+							return err
+						}
+						sent = true
+					}
+				}
+			}
+			if d.refuse.Load()&refuseUnknown != 0 && now.Sub(time.Unix(0, d.startup.askedAt.Load())) >= reaskEvery {
+				d.startup.askedAt.Store(now.UnixNano())
+				if err := write("core.startup_checksum()"); err != nil {
+					return err
+				}
+				sent = true
+			}
+		}
+		if beat && !sent {
+			if err := write(d.cfg.KeepAliveCommand); err != nil {
+				return err
 			}
 		}
 		heartbeat.Reset(d.cfg.KeepAlive)

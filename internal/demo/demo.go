@@ -8,6 +8,7 @@ package demo
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/gorosys/rosys/automation"
@@ -43,6 +44,7 @@ type Robot struct {
 	SimEStop  *sim.EStop
 
 	status func() any
+	sims   []SimModule
 }
 
 // Hardware is what the demo drives. Zero fields are simulated.
@@ -57,6 +59,14 @@ type Hardware struct {
 	Drivers []Driver
 	// Status reports the drivers for /api/status.
 	Status func() any
+	// Safety are e-stops and bumpers read by a driver: simulated wheels
+	// stop while any is active.
+	Safety []hardware.SafetyInput
+	// Sim are simulated twins of configured modules (board: sim).
+	Sim []SimModule
+	// Exchange sends one line to the motor controller and collects its
+	// replies (POST /api/lizard/send); nil without a controller.
+	Exchange func(ctx context.Context, line string, window time.Duration) ([]string, error)
 }
 
 // Driver is a module that talks to hardware.
@@ -106,12 +116,24 @@ func AddWith(rt *rosys.Runtime, hw Hardware, opts ...Option) (*Robot, error) {
 		r.SimEStop = &sim.EStop{}
 		r.EStop = r.SimEStop
 	}
+	safety := slices.Clone(hw.Safety)
+	for _, sm := range hw.Sim {
+		safety = append(safety, sm.Safety...)
+	}
 	if r.Wheels == nil {
 		r.SimWheels = sim.NewWheels(sim.WheelsConfig{LinearAccel: 1, AngularAccel: 3})
-		r.SimWheels.BlockWhen(r.EStop.Active)
+		r.SimWheels.BlockWhen(func() bool { return r.EStop.Active() || hardware.AnyActive(safety) })
 		r.Wheels = r.SimWheels
 		mods = append(mods, mod{"wheels", r.SimWheels, driverNames, false})
 		driverNames = append(driverNames, "wheels")
+	}
+	for _, sm := range hw.Sim {
+		if sm.Build != nil {
+			if v := sm.Build(r.Wheels); v != nil {
+				mods = append(mods, mod{"sim_" + sm.Name, v, driverNames, false})
+			}
+		}
+		r.sims = append(r.sims, sm)
 	}
 	clock := rt.Clock()
 	r.Odometer = sim.NewOdometer(r.Wheels)
@@ -134,6 +156,14 @@ func AddWith(rt *rosys.Runtime, hw Hardware, opts ...Option) (*Robot, error) {
 		stop driving.Stop
 	}{{"estop", r.EStop}, {"soft estop", r.SoftEStop}} {
 		if err := r.Arbiter.AddStop(s.name, s.stop); err != nil {
+			return nil, err
+		}
+	}
+	// Every e-stop pin and bumper on its own, so a press stops the wheels
+	// on the next tick whoever asks for speed, and pauses the automation
+	// with the input's name ("bumper front").
+	for _, in := range safety {
+		if err := r.Arbiter.AddStop(in.Kind()+" "+in.Name(), in); err != nil {
 			return nil, err
 		}
 	}
@@ -233,6 +263,9 @@ func (r *Robot) Hardware() any {
 	}
 	if r.status != nil {
 		st.Drivers = r.status()
+	}
+	if len(r.sims) > 0 {
+		st.Drivers = simStatus(st.Drivers, r.sims)
 	}
 	return st
 }

@@ -2,15 +2,22 @@
 // protocol on the master side of a real pseudo-terminal, so the driver
 // under test opens a real serial device (the pty's slave, through a stable
 // symlink) with the real go.bug.st/serial, exactly as on a robot.
+//
+// It stands in for Lizard well enough to configure it: it keeps the
+// startup code sent with "!-", "!+line" and "!." (and prints it on "!?"),
+// restarts on core.restart() with "Ready.", answers
+// core.startup_checksum(), core.info() and core.version(), and runs the
+// modules its startup code declares in simulation: Input pins for
+// e-stops and bumpers (Press/Release), ODriveWheels, a BMS behind a
+// Serial that drains, an Imu that follows the simulated motion, and
+// Expanders with proxies.
 package lizardtest
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,7 +39,8 @@ type Config struct {
 	Period time.Duration
 	// KeepAliveTimeout stops the motors when no valid line arrived for
 	// this long, as a robot's "when core.last_message_age > 500" rule
-	// does (default 500 ms).
+	// does (default 500 ms). It applies while the controller has no
+	// startup code; with startup code, only its rule stops them.
 	KeepAliveTimeout time.Duration
 	// LF ends lines in "\n" instead of Lizard's "\r\n".
 	LF     bool
@@ -40,18 +48,44 @@ type Config struct {
 	// Mute makes a controller that never sends telemetry (it ignores
 	// core.output), as one with a broken configuration would.
 	Mute bool
+	// Startup is the startup code already stored on the controller (as
+	// if configured before); it runs at Start.
+	Startup []string
+	// RestartDelay is how long core.restart() takes until "Ready."
+	// (default 50 ms; a real ESP32 takes about 2 s).
+	RestartDelay time.Duration
+	// NoReady makes a controller that never comes back from
+	// core.restart(): no "Ready.", no answers, no telemetry.
+	NoReady bool
+	// Garbage makes a controller that answers every line with noise (a
+	// wrong baud rate looks like this) and sends no valid line.
+	Garbage bool
+	// UnplugAfter pulls the cable (as Unplug) right after the controller
+	// received this many "!+" lines, once: an unplug during configure.
+	UnplugAfter int
+	// StartupLimit keeps at most this many startup lines, dropping the
+	// rest as a full flash would (0: no limit): a configure that cannot
+	// match.
+	StartupLimit int
+	// Firmware is what core.info() reports as the version (default
+	// "v0.9.9-sim").
+	Firmware string
+	// Battery is the simulated BMS's start state and drain; zero values
+	// take a 26.5 V battery losing 1 mV/s.
+	BatteryVoltage, BatteryDrainPerSecond float64
 }
 
 // Controller is a running simulated controller.
 type Controller struct {
 	cfg    Config
 	Wheels *sim.Wheels
-	EStop  *sim.EStop
+	// EStop is the e-stop of a controller without startup code (field
+	// estop.active); with startup code use Press and Release.
+	EStop *sim.EStop
 
 	mu       sync.Mutex
 	ptmx     *os.File
 	tty      *os.File
-	fields   []string
 	lastMsg  time.Time
 	start    time.Time
 	stop     chan struct{}
@@ -60,10 +94,15 @@ type Controller struct {
 	halted   atomic.Bool
 	out      chan []byte // lines to the driver, written whole by one goroutine
 
+	brain brain // guarded by mu
+
 	BadLines atomic.Uint64
 	// Dropped counts core messages dropped because the driver did not
 	// read fast enough: whole lines, as a UART buffer overrun would lose.
 	Dropped atomic.Uint64
+	// Restarts counts core.restart() calls.
+	Restarts  atomic.Uint64
+	plusLines atomic.Int64
 }
 
 // Start creates the pty and starts answering on it.
@@ -77,8 +116,17 @@ func Start(cfg Config) (*Controller, error) {
 	if cfg.KeepAliveTimeout <= 0 {
 		cfg.KeepAliveTimeout = 500 * time.Millisecond
 	}
+	if cfg.RestartDelay <= 0 {
+		cfg.RestartDelay = 50 * time.Millisecond
+	}
+	if cfg.Firmware == "" {
+		cfg.Firmware = "v0.9.9-sim"
+	}
 	c := &Controller{cfg: cfg, Wheels: sim.NewWheels(cfg.Wheels), EStop: &sim.EStop{}, start: time.Now()}
+	c.brain.init(c)
 	c.Wheels.BlockWhen(c.EStop.Active)
+	c.brain.saved = append([]string(nil), cfg.Startup...)
+	c.brain.boot(time.Now())
 	if err := c.plug(); err != nil {
 		return nil, err
 	}
@@ -86,20 +134,28 @@ func Start(cfg Config) (*Controller, error) {
 }
 
 // Unplug closes the pty, as pulling the USB cable does: the driver's reads
-// fail and the link dangles until Replug.
+// fail and the link dangles until Replug. The controller keeps running
+// (and keeps its startup code).
 func (c *Controller) Unplug() {
+	if c.disconnect() {
+		c.loops.Wait()
+	}
+}
+
+// disconnect closes the pty without waiting for the loops to end.
+func (c *Controller) disconnect() bool {
 	c.mu.Lock()
 	stop := c.stop
 	c.stop = nil
 	ptmx, tty := c.ptmx, c.tty
 	c.mu.Unlock()
 	if stop == nil {
-		return
+		return false
 	}
 	close(stop)
 	ptmx.Close()
 	tty.Close()
-	c.loops.Wait()
+	return true
 }
 
 // Replug creates a new pty and points the link at it.
@@ -112,6 +168,7 @@ func (c *Controller) Close() {
 }
 
 func (c *Controller) plug() error {
+	c.loops.Wait() // the loops of the last connection have ended
 	ptmx, tty, err := pty.Open()
 	if err != nil {
 		return fmt.Errorf("lizardtest: open pty: %w", err)
@@ -131,9 +188,9 @@ func (c *Controller) plug() error {
 		return err
 	}
 	stop := make(chan struct{})
-	out := make(chan []byte, 64)
+	out := make(chan []byte, 256)
 	c.mu.Lock()
-	c.ptmx, c.tty, c.stop, c.fields, c.out = ptmx, tty, stop, nil, out
+	c.ptmx, c.tty, c.stop, c.out = ptmx, tty, stop, out
 	c.lastMsg = time.Now()
 	c.mu.Unlock()
 	c.loops.Add(3)
@@ -189,6 +246,23 @@ func (c *Controller) Send(payload string) error {
 	return c.SendRaw(c.line(payload))
 }
 
+// trySend queues a line unless the queue is full (like a UART, a line
+// nobody reads is lost whole rather than blocking the controller).
+func (c *Controller) trySend(b []byte) bool {
+	c.mu.Lock()
+	out, stop := c.out, c.stop
+	c.mu.Unlock()
+	if stop == nil {
+		return false
+	}
+	select {
+	case out <- b:
+		return true
+	default:
+		return false
+	}
+}
+
 func (c *Controller) line(payload string) []byte {
 	b := lizard.AppendLine(nil, payload)
 	if !c.cfg.LF {
@@ -211,32 +285,19 @@ func (c *Controller) readLoop(ptmx *os.File, stop chan struct{}) {
 			continue
 		}
 		cmd := string(payload)
+		if strings.HasPrefix(cmd, "!+") && c.plusLines.Add(1) == int64(c.cfg.UnplugAfter) {
+			c.disconnect()
+			return
+		}
 		c.mu.Lock()
 		c.lastMsg = time.Now()
 		c.mu.Unlock()
-		c.handle(cmd)
+		if c.cfg.Garbage {
+			_ = c.SendRaw([]byte("\x13\xfe~?\x00garbage\xf7\r\n"))
+		} else {
+			c.handle(cmd)
+		}
 		c.received.Publish(cmd)
-	}
-}
-
-func (c *Controller) handle(cmd string) {
-	switch {
-	case strings.HasPrefix(cmd, `core.output("`) && strings.HasSuffix(cmd, `")`) && !c.cfg.Mute:
-		fields := strings.Fields(cmd[len(`core.output("`) : len(cmd)-2])
-		c.mu.Lock()
-		c.fields = fields
-		c.mu.Unlock()
-	case strings.HasPrefix(cmd, "wheels.speed(") && strings.HasSuffix(cmd, ")"):
-		args := strings.Split(cmd[len("wheels.speed("):len(cmd)-1], ",")
-		if len(args) != 2 {
-			return
-		}
-		lin, err1 := strconv.ParseFloat(strings.TrimSpace(args[0]), 64)
-		ang, err2 := strconv.ParseFloat(strings.TrimSpace(args[1]), 64)
-		if err1 == nil && err2 == nil {
-			c.halted.Store(false)
-			_ = c.Wheels.Drive(lin, ang)
-		}
 	}
 }
 
@@ -250,20 +311,18 @@ func (c *Controller) tickLoop(out chan<- []byte, stop chan struct{}) {
 			return
 		case now := <-t.C:
 			c.mu.Lock()
-			fields, last := c.fields, c.lastMsg
+			last := c.lastMsg
+			msg, lines := c.brain.tick(now, now.Sub(last))
 			c.mu.Unlock()
-			if now.Sub(last) > c.cfg.KeepAliveTimeout && !c.halted.Load() {
-				c.halted.Store(true)
-				_ = c.Wheels.Stop()
-			}
 			c.Wheels.Step(now, c.cfg.Period)
-			if fields == nil {
+			for _, l := range lines {
+				c.trySend(l)
+			}
+			if msg == "" {
 				continue
 			}
-			// Like a UART, a line nobody reads is lost (whole) rather
-			// than blocking the controller.
 			select {
-			case out <- c.line(c.coreMessage(now, fields)):
+			case out <- c.line(msg):
 			default:
 				c.Dropped.Add(1)
 			}
@@ -271,32 +330,8 @@ func (c *Controller) tickLoop(out chan<- []byte, stop chan struct{}) {
 	}
 }
 
-func (c *Controller) coreMessage(now time.Time, fields []string) string {
-	var b bytes.Buffer
-	b.WriteString("core")
-	v := c.Wheels.Velocity()
-	for _, spec := range fields {
-		name, prec, _ := strings.Cut(spec, ":")
-		p, err := strconv.Atoi(prec)
-		if err != nil {
-			p = 3
-		}
-		b.WriteByte(' ')
-		switch name {
-		case "core.millis":
-			b.WriteString(strconv.FormatInt(now.Sub(c.start).Milliseconds(), 10))
-		case "wheels.linear_speed":
-			b.WriteString(strconv.FormatFloat(v.Linear, 'f', p, 64))
-		case "wheels.angular_speed":
-			b.WriteString(strconv.FormatFloat(v.Angular, 'f', p, 64))
-		case "estop.active":
-			b.WriteString(strconv.FormatBool(c.EStop.Active()))
-		default:
-			b.WriteString("0")
-		}
-	}
-	return b.String()
-}
+// Link is the path the driver opens.
+func (c *Controller) Link() string { return c.cfg.Link }
 
 // TempLink returns a link path in dir for a Config.
 func TempLink(dir string) string { return filepath.Join(dir, "ttyLIZARD0") }
