@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gorosys/rosys/persistence/history"
 	"github.com/gorosys/rosys/persistence/internal/atomicfile"
 	"github.com/gorosys/rosys/persistence/mirror"
 	"github.com/gorosys/rosys/persistence/vfs"
@@ -37,6 +38,8 @@ type Store struct {
 	mode    PersistenceMode
 	writers int
 	maxFile int64 // largest module file read
+	hist    *history.History
+	histCfg *history.Config // set by WithHistory; the History is made at Open
 }
 
 // entry is one registered module.
@@ -50,6 +53,8 @@ type entry struct {
 	saved    atomic.Uint64 // generation of the last durable write
 	restored atomic.Bool
 	selected bool
+	// histBounds overrides the history bounds (WithModuleHistory).
+	histBounds *history.Bounds
 
 	stMu    sync.Mutex
 	st      ModuleStatus
@@ -143,6 +148,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	}
 	s.log = s.log.Named("persistence")
 	s.w.FS = s.fs
+	s.openHistory()
 	if s.mirror != nil {
 		s.mirror.Attach(s.fs, dir)
 	}
@@ -182,6 +188,14 @@ func (s *Store) Register(key string, p Persistable, opts ...RegisterOption) erro
 	e := &entry{key: key, mod: p, version: 1, savedCh: make(chan struct{})}
 	for _, o := range opts {
 		o(e)
+	}
+	if e.histBounds != nil {
+		if err := e.histBounds.Validate(); err != nil {
+			return fmt.Errorf("register %q: history: %w", key, err)
+		}
+		if s.hist != nil {
+			s.hist.SetBounds(key, *e.histBounds)
+		}
 	}
 	if v, ok := p.(Versioned); ok {
 		e.version = v.SchemaVersion()
