@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/persistence/backend"
+	"github.com/gorosys/rosys/persistence/history"
 	"github.com/gorosys/rosys/persistence/mirror"
 	"go.uber.org/zap"
 )
@@ -66,6 +67,8 @@ type Config struct {
 	KeepGenerations     int
 	// MaxFileBytes bounds one module file read (0: DefaultMaxFileBytes).
 	MaxFileBytes int64
+	// History, if set, keeps every committed version (WithHistory).
+	History *history.Config
 }
 
 // ConfigOption adjusts a Config made by SimpleConfig.
@@ -123,6 +126,9 @@ func OpenConfig(localDir, robot string, cfg Config, log *zap.Logger, opts ...Opt
 		opts = append(opts, WithMirror(m))
 	}
 	base := []Option{WithLogger(log), WithAccess(cfg.SnapshotAccess), WithMode(cfg.PersistenceMode), WithMaxFileBytes(cfg.MaxFileBytes)}
+	if cfg.History != nil {
+		base = append(base, WithHistory(*cfg.History))
+	}
 	return Open(localDir, append(base, opts...)...)
 }
 
