@@ -2,10 +2,13 @@ package persistence
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/gorosys/rosys/persistence/history"
+	"github.com/gorosys/rosys/persistence/internal/modfile"
 	"go.uber.org/zap"
 )
 
@@ -14,7 +17,11 @@ import (
 var ErrNoVersion = history.ErrNotFound
 
 // ErrNoHistory: the store keeps no history (WithHistory was not given).
-var ErrNoHistory = fmt.Errorf("this store keeps no history")
+var ErrNoHistory = errors.New("this store keeps no history")
+
+// ErrRefused: the module's Restore refused a version's data (its
+// validation changed since, say); nothing changed.
+var ErrRefused = errors.New("module refused the data")
 
 // WithHistory keeps every committed version of every module, within cfg's
 // bounds, under <dir>/history (see package history). A zero cfg.Default
@@ -98,7 +105,7 @@ func (s *Store) RestoreVersion(ctx context.Context, key string, sel history.Sele
 		return from, to, fmt.Errorf("module %q version %d: %w; nothing changed", key, from.Version, err)
 	}
 	if err := restoreModule(e.mod, data); err != nil {
-		return from, to, fmt.Errorf("module %q refused version %d: %w; nothing changed", key, from.Version, err)
+		return from, to, fmt.Errorf("%w: module %q, version %d: %w; nothing changed", ErrRefused, key, from.Version, err)
 	}
 	e.restored.Store(true)
 	e.requests.Add(1)
@@ -112,4 +119,28 @@ func (s *Store) RestoreVersion(ctx context.Context, key string, sel history.Sele
 	s.log.Info("restored a version from the history", zap.String("module", key),
 		zap.Uint64("from", from.Version), zap.Uint64("new_version", vs[len(vs)-1].Version))
 	return from, vs[len(vs)-1], nil
+}
+
+// VersionData returns the data of one kept version, as stored (not
+// migrated), for showing and comparing versions.
+func (s *Store) VersionData(key string, version uint64) (history.Version, json.RawMessage, error) {
+	if _, err := s.entry(key); err != nil {
+		return history.Version{}, nil, err
+	}
+	if s.hist == nil {
+		return history.Version{}, nil, ErrNoHistory
+	}
+	v, err := s.hist.Find(key, history.Selector{Version: version})
+	if err != nil {
+		return v, nil, err
+	}
+	b, err := s.hist.Read(key, v)
+	if err != nil {
+		return v, nil, err
+	}
+	st, err := modfile.Decode(key, b)
+	if err != nil {
+		return v, nil, fmt.Errorf("module %q version %d: %w", key, version, err)
+	}
+	return v, st.Data, nil
 }
