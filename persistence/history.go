@@ -48,8 +48,13 @@ func (s *Store) recordHistory(wrote []written, at time.Time) {
 	if s.hist == nil {
 		return
 	}
-	for _, w := range wrote {
-		_, err := s.hist.Record(w.e.key, s.Path(w.e.key), at, int64(w.size), w.sum)
+	cs := make([]history.Commit, len(wrote))
+	for i, w := range wrote {
+		cs[i] = history.Commit{Key: w.e.key, Path: s.Path(w.e.key), Size: int64(w.size), Sum: w.sum}
+	}
+	_, errs := s.hist.RecordBatch(at, cs)
+	for i, w := range wrote {
+		err := errs[i]
 		w.e.stMu.Lock()
 		if err != nil {
 			w.e.st.HistoryError = err.Error()

@@ -24,7 +24,9 @@ func ListHistoryDir(dir, key string) ([]history.Version, error) {
 		return nil, err
 	}
 	defer lock.Close()
-	return history.New(fsys, dir, history.Config{}, time.Now, DefaultMaxFileBytes).List(key)
+	h := history.New(fsys, dir, history.Config{}, time.Now, DefaultMaxFileBytes)
+	defer h.Close()
+	return h.List(key)
 }
 
 // RestoreVersionDir puts a module in a data directory that no robot is
@@ -44,6 +46,7 @@ func RestoreVersionDir(dir, key string, sel history.Selector, now time.Time, cfg
 	}
 	defer lock.Close()
 	h := history.New(fsys, dir, cfg, func() time.Time { return now }, DefaultMaxFileBytes)
+	defer h.Close()
 	if from, err = h.Find(key, sel); err != nil {
 		return from, to, err
 	}

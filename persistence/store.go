@@ -168,7 +168,12 @@ func Open(dir string, opts ...Option) (*Store, error) {
 }
 
 // Close releases the directory lock. It does not flush: call Flush first.
-func (s *Store) Close() error { return s.lock.Close() }
+func (s *Store) Close() error {
+	if s.hist != nil {
+		_ = s.hist.Close() // only an index, rebuilt from the files if lost
+	}
+	return s.lock.Close()
+}
 
 // Dir is the directory the store writes to.
 func (s *Store) Dir() string { return s.dir }

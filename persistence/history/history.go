@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gorosys/rosys/persistence/internal/atomicfile"
 	"github.com/gorosys/rosys/persistence/internal/modfile"
 	"github.com/gorosys/rosys/persistence/vfs"
 )
@@ -41,12 +40,19 @@ type Selector struct {
 type History struct {
 	fs      vfs.FS
 	dir     string
-	cfg     Config
 	now     func() time.Time
 	maxFile int64
 
-	mu    sync.Mutex
+	prime   sync.Once
+	primeMu sync.Mutex                  // guards primed and taken
+	primed  map[string]map[uint64]int64 // the directory as first listed, by key
+	taken   map[string]bool             // keys whose part of primed was used
+
+	mu    sync.Mutex // guards cfg.Modules, index, keys and dirty
+	cfg   Config
 	index map[string][]Version // loaded indexes, oldest first
+	keys  map[string]*sync.Mutex
+	dirty map[string]bool // keys whose index on disk is behind
 }
 
 // New opens the history of dataDir. Nothing is read until a key is used.
@@ -55,8 +61,8 @@ func New(fsys vfs.FS, dataDir string, cfg Config, now func() time.Time, maxFile 
 	if cfg.Default == (Bounds{}) {
 		cfg.Default = DefaultBounds
 	}
-	return &History{fs: fsys, dir: filepath.Join(dataDir, Dir), cfg: cfg, now: now,
-		maxFile: maxFile, index: map[string][]Version{}}
+	return &History{fs: fsys, dir: filepath.Join(dataDir, Dir), cfg: cfg, now: now, maxFile: maxFile,
+		index: map[string][]Version{}, keys: map[string]*sync.Mutex{}, dirty: map[string]bool{}}
 }
 
 // SetBounds sets one module's bounds (a Go option of its registration).
@@ -69,60 +75,33 @@ func (h *History) SetBounds(key string, b Bounds) {
 	h.cfg.Modules[key] = b
 }
 
-func (h *History) keyDir(key string) string { return filepath.Join(h.dir, key) }
-
-func versionName(n uint64) string { return fmt.Sprintf("%d.json", n) }
-
-// Record adds the committed module file at path, written at at, as the
-// module's newest version, and prunes what the bounds no longer allow.
-// The file must be durable already and never be rewritten in place (the
-// store's commits replace it by rename). size and sum describe its bytes.
-func (h *History) Record(key, path string, at time.Time, size int64, sum [32]byte) (Version, error) {
-	if err := modfile.ValidateKey(key); err != nil {
-		return Version{}, err
+// lockKey serialises the work on one key.
+func (h *History) lockKey(key string) func() {
+	h.mu.Lock()
+	m, ok := h.keys[key]
+	if !ok {
+		m = new(sync.Mutex)
+		h.keys[key] = m
 	}
+	h.mu.Unlock()
+	m.Lock()
+	return m.Unlock
+}
+
+func (h *History) setIndex(key string, vs []Version) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	vs, err := h.loadLocked(key)
-	if err != nil {
-		return Version{}, err
+	if vs == nil {
+		delete(h.index, key)
+		return
 	}
-	var next uint64 = 1
-	if len(vs) > 0 {
-		next = vs[len(vs)-1].Version + 1
-	}
-	kd := h.keyDir(key)
-	if err := atomicfile.MkdirDurable(h.fs, kd); err != nil {
-		return Version{}, fmt.Errorf("history of %q: %w", key, err)
-	}
-	name := versionName(next)
-	dst := filepath.Join(kd, name)
-	_ = h.fs.Remove(dst) // a leftover the index never listed; it is not a version
-	if err := h.fs.Link(path, dst); err != nil {
-		// No hard links here (FAT): copy, atomically and fsynced.
-		data, rerr := h.fs.ReadFile(path, h.maxFile)
-		if rerr != nil {
-			return Version{}, fmt.Errorf("history of %q: read committed file: %w", key, rerr)
-		}
-		if werr := (atomicfile.Writer{FS: h.fs, Dir: kd}).Write(name, data); werr != nil {
-			return Version{}, fmt.Errorf("history of %q: copy committed file: %w", key, werr)
-		}
-	}
-	v := Version{Version: next, SavedAt: at.UTC(), Size: size, SHA256: fmt.Sprintf("%x", sum)}
-	all := append(append([]Version(nil), vs...), v)
-	drop := h.cfg.bounds(key).prune(all, h.now())
-	kept := all[drop:]
-	// The index is a cache (see the package doc): written, not fsynced.
-	_ = h.writeIndex(kd, kept)
-	if err := h.fs.SyncDir(kd); err != nil {
-		delete(h.index, key) // reload from the files next time
-		return Version{}, fmt.Errorf("history of %q: fsync directory: %w", key, err)
-	}
-	for _, old := range all[:drop] {
-		_ = h.fs.Remove(filepath.Join(kd, versionName(old.Version))) // a survivor is pruned again
-	}
-	h.index[key] = kept
-	return v, nil
+	h.index[key] = vs
+}
+
+// path is the file of one version: history/<key>@<n>.json. '@' is in no
+// key, so the name parses back unambiguously.
+func (h *History) path(key string, n uint64) string {
+	return filepath.Join(h.dir, fmt.Sprintf("%s@%d.json", key, n))
 }
 
 // List returns the module's versions, oldest first.
@@ -130,8 +109,7 @@ func (h *History) List(key string) ([]Version, error) {
 	if err := modfile.ValidateKey(key); err != nil {
 		return nil, err
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.lockKey(key)()
 	vs, err := h.loadLocked(key)
 	return append([]Version(nil), vs...), err
 }
@@ -164,7 +142,7 @@ func (h *History) Read(key string, v Version) ([]byte, error) {
 	if err := modfile.ValidateKey(key); err != nil {
 		return nil, err
 	}
-	b, err := h.fs.ReadFile(filepath.Join(h.keyDir(key), versionName(v.Version)), h.maxFile)
+	b, err := h.fs.ReadFile(h.path(key, v.Version), h.maxFile)
 	if err != nil {
 		return nil, fmt.Errorf("module %q version %d: %w", key, v.Version, err)
 	}
@@ -172,4 +150,29 @@ func (h *History) Read(key string, v Version) ([]byte, error) {
 		return nil, fmt.Errorf("%w: module %q version %d does not match its checksum", ErrDamaged, key, v.Version)
 	}
 	return b, nil
+}
+
+// Close writes the index of every key recorded since it was loaded. It
+// is not needed for correctness (after a crash the files the index does
+// not list are read), only for a quick start.
+func (h *History) Close() error {
+	h.mu.Lock()
+	keys := make([]string, 0, len(h.dirty))
+	for k := range h.dirty {
+		keys = append(keys, k)
+	}
+	h.mu.Unlock()
+	var errs []error
+	for _, k := range keys {
+		unlock := h.lockKey(k)
+		h.mu.Lock()
+		vs := h.index[k]
+		delete(h.dirty, k)
+		h.mu.Unlock()
+		if vs != nil {
+			errs = append(errs, h.writeIndex(k, vs))
+		}
+		unlock()
+	}
+	return errors.Join(errs...)
 }

@@ -85,7 +85,7 @@ func TestRecordKeepsEveryVersionAndReadsThemBack(t *testing.T) {
 	}
 	// A hard link where the file system has them: no copy.
 	a, _ := os.Stat(filepath.Join(dir, "model.json"))
-	b, _ := os.Stat(filepath.Join(dir, history.Dir, "model", "4.json"))
+	b, _ := os.Stat(filepath.Join(dir, history.Dir, "model@4.json"))
 	if !os.SameFile(a, b) {
 		t.Error("the newest version is not a hard link of the committed file")
 	}
@@ -113,9 +113,13 @@ func TestPruneByCountAgeAndBytes(t *testing.T) {
 			if got := fmt.Sprint(versions(vs)); got != c.want {
 				t.Fatalf("kept %s, want %s", got, c.want)
 			}
-			// Pruned files are gone; a fresh History (after a restart) agrees.
-			entries, _ := os.ReadDir(filepath.Join(dir, history.Dir, "k"))
-			if len(entries) != len(vs)+1 { // + index.json
+			// Pruned files are gone; the index is written at Close; a
+			// fresh History (after a restart) agrees.
+			if err := h.Close(); err != nil {
+				t.Fatal(err)
+			}
+			entries, _ := os.ReadDir(filepath.Join(dir, history.Dir))
+			if len(entries) != len(vs)+1 { // + k@index.json
 				t.Errorf("%d files for %d versions", len(entries), len(vs))
 			}
 			vs2, _ := history.New(vfs.OS{}, dir, history.Config{Default: c.bounds}, func() time.Time { return now }, 1<<20).List("k")
@@ -152,20 +156,21 @@ func TestIndexRebuiltFromFiles(t *testing.T) {
 	for i := 1; i <= 3; i++ {
 		want = append(want, commit(t, h, dir, "k", i, t0.Add(time.Duration(i)*time.Second)))
 	}
-	kd := filepath.Join(dir, history.Dir, "k")
+	hd := filepath.Join(dir, history.Dir)
+	index := filepath.Join(hd, "k@index.json")
 	for _, damage := range []struct {
 		name string
 		do   func()
 		want string
 	}{
-		{"index missing", func() { os.Remove(filepath.Join(kd, history.IndexFile)) }, "[1 2 3]"},
-		{"index torn", func() { os.WriteFile(filepath.Join(kd, history.IndexFile), []byte(`{"key":"k","vers`), 0o644) }, "[1 2 3]"},
-		{"version file missing", func() { os.Remove(filepath.Join(kd, "2.json")) }, "[1 3]"},
+		{"index missing", func() { os.Remove(index) }, "[1 2 3]"},
+		{"index torn", func() { os.WriteFile(index, []byte(`{"key":"k","vers`), 0o644) }, "[1 2 3]"},
+		{"version file missing", func() { os.Remove(filepath.Join(hd, "k@2.json")) }, "[1 3]"},
 		{"torn version file not in the index", func() {
-			os.Remove(filepath.Join(kd, history.IndexFile))
-			os.WriteFile(filepath.Join(kd, "7.json"), []byte(`{"format":"rosys-go/mod`), 0o644)
+			os.Remove(index)
+			os.WriteFile(filepath.Join(hd, "k@7.json"), []byte(`{"format":"rosys-go/mod`), 0o644)
 		}, "[1 3]"},
-		{"a symlink is not a version", func() { os.Symlink(filepath.Join(kd, "1.json"), filepath.Join(kd, "8.json")) }, "[1 3]"},
+		{"a symlink is not a version", func() { os.Symlink(filepath.Join(hd, "k@1.json"), filepath.Join(hd, "k@8.json")) }, "[1 3]"},
 	} {
 		damage.do()
 		vs, err := open().List("k")
@@ -225,7 +230,7 @@ func TestReadRefusesADamagedVersion(t *testing.T) {
 	h := history.New(vfs.OS{}, dir, history.Config{}, func() time.Time { return t0 }, 1<<20)
 	v := commit(t, h, dir, "k", 1, t0)
 	commit(t, h, dir, "k", 2, t0) // model.json no longer shares v1's inode
-	path := filepath.Join(dir, history.Dir, "k", "1.json")
+	path := filepath.Join(dir, history.Dir, "k@1.json")
 	b, _ := os.ReadFile(path)
 	b[len(b)-3] ^= 1 // same size, other bytes
 	os.WriteFile(path, b, 0o644)

@@ -15,12 +15,12 @@ import (
 	"github.com/gorosys/rosys/persistence/internal/modfile"
 )
 
-// IndexFile is the cache of a key's versions, beside them.
-const IndexFile = "index.json"
+// indexSuffix names a key's index: history/<key>@index.json.
+const indexSuffix = "@index.json"
 
-// maxVersions bounds how many version files a key's directory may hold
-// before it is trusted (and so the index's size).
-const maxVersions = 100_000
+// maxFiles bounds how many entries the history directory may hold before
+// it is trusted (and so the size of every index).
+const maxFiles = 1_000_000
 
 type indexFile struct {
 	Key      string    `json:"key"`
@@ -29,62 +29,117 @@ type indexFile struct {
 
 func sha(b []byte) string { return fmt.Sprintf("%x", sha256.Sum256(b)) }
 
-// parseVersionName reads "<n>.json", refusing anything else (leading
-// zeros, temporaries, the index).
-func parseVersionName(name string) (uint64, bool) {
+// parseName reads "<key>@<n>.json", refusing anything else (leading
+// zeros, temporaries, indexes, names that are no key).
+func parseName(name string) (string, uint64, bool) {
 	s, ok := strings.CutSuffix(name, ".json")
 	if !ok {
-		return 0, false
+		return "", 0, false
 	}
-	n, err := strconv.ParseUint(s, 10, 64)
-	if err != nil || n == 0 || strconv.FormatUint(n, 10) != s {
-		return 0, false
+	at := strings.LastIndexByte(s, '@')
+	if at < 0 {
+		return "", 0, false
 	}
-	return n, true
+	key, num := s[:at], s[at+1:]
+	n, err := strconv.ParseUint(num, 10, 64)
+	if err != nil || n == 0 || strconv.FormatUint(n, 10) != num || modfile.ValidateKey(key) != nil {
+		return "", 0, false
+	}
+	return key, n, true
+}
+
+// listDir lists the version files of the directory by key, with their
+// sizes: regular files only, never following a link.
+func (h *History) listDir() (map[string]map[uint64]int64, error) {
+	entries, err := h.fs.ReadDir(h.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]map[uint64]int64{}, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	if len(entries) > maxFiles {
+		return nil, fmt.Errorf("history: %d files in %s, more than the %d allowed", len(entries), h.dir, maxFiles)
+	}
+	out := map[string]map[uint64]int64{}
+	for _, e := range entries {
+		key, n, ok := parseName(e.Name())
+		if !ok || !e.Type().IsRegular() {
+			continue
+		}
+		info, err := h.fs.Lstat(filepath.Join(h.dir, e.Name()))
+		if err != nil || !info.Mode().IsRegular() {
+			continue
+		}
+		if out[key] == nil {
+			out[key] = map[uint64]int64{}
+		}
+		out[key][n] = info.Size()
+	}
+	return out, nil
+}
+
+// files returns the key's version files. The directory is listed once
+// for all keys (a robot has many): a key's first load takes its part of
+// that listing; a key loaded again (after a failed fsync) lists afresh.
+func (h *History) files(key string) (map[uint64]int64, error) {
+	var err error
+	h.prime.Do(func() {
+		// Temporaries from writes a crash cut short; no write runs yet.
+		_ = atomicfile.RemoveTemporaries(h.fs, h.dir)
+		var l map[string]map[uint64]int64
+		l, err = h.listDir()
+		h.primeMu.Lock()
+		h.primed, h.taken = l, map[string]bool{}
+		h.primeMu.Unlock()
+	})
+	if err != nil {
+		return nil, err
+	}
+	h.primeMu.Lock()
+	if h.primed != nil && !h.taken[key] {
+		h.taken[key] = true
+		got := h.primed[key]
+		delete(h.primed, key)
+		h.primeMu.Unlock()
+		return got, nil
+	}
+	h.primeMu.Unlock()
+	l, err := h.listDir()
+	if err != nil {
+		return nil, err
+	}
+	return l[key], nil
 }
 
 // loadLocked returns the key's versions, loading and checking the index
-// against the files on first use.
+// against the files on first use. The caller holds the key's lock.
 func (h *History) loadLocked(key string) ([]Version, error) {
-	if vs, ok := h.index[key]; ok {
+	h.mu.Lock()
+	vs, ok := h.index[key]
+	h.mu.Unlock()
+	if ok {
 		return vs, nil
 	}
 	vs, err := h.scan(key)
 	if err != nil {
 		return nil, err
 	}
-	h.index[key] = vs
+	if vs == nil {
+		vs = []Version{}
+	}
+	h.setIndex(key, vs)
 	return vs, nil
 }
 
-// scan builds the key's versions from its directory, taking from the
-// index what still matches a file and reading the files it does not know.
+// scan builds the key's versions from its files, taking from the index
+// what still matches a file and reading the files it does not know.
 func (h *History) scan(key string) ([]Version, error) {
-	kd := h.keyDir(key)
-	_ = atomicfile.RemoveTemporaries(h.fs, kd) // index writes a crash cut short
-	entries, err := h.fs.ReadDir(kd)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	} else if err != nil {
-		return nil, fmt.Errorf("history of %q: %w", key, err)
-	}
-	if len(entries) > maxVersions {
-		return nil, fmt.Errorf("history of %q: %d files, more than the %d allowed", key, len(entries), maxVersions)
-	}
-	sizes := map[uint64]int64{}
-	for _, e := range entries {
-		n, ok := parseVersionName(e.Name())
-		if !ok || !e.Type().IsRegular() { // only regular files are versions
-			continue
-		}
-		info, err := h.fs.Lstat(filepath.Join(kd, e.Name()))
-		if err != nil || !info.Mode().IsRegular() {
-			continue
-		}
-		sizes[n] = info.Size()
+	sizes, err := h.files(key)
+	if err != nil {
+		return nil, err
 	}
 	known := map[uint64]Version{}
-	if b, err := h.fs.ReadFile(filepath.Join(kd, IndexFile), int64(maxVersions)*256); err == nil {
+	if b, err := h.fs.ReadFile(filepath.Join(h.dir, key+indexSuffix), int64(len(sizes)+1)*512); err == nil {
 		var idx indexFile
 		if json.Unmarshal(b, &idx) == nil && idx.Key == key {
 			for _, v := range idx.Versions {
@@ -95,7 +150,6 @@ func (h *History) scan(key string) ([]Version, error) {
 		}
 	}
 	vs := make([]Version, 0, len(sizes))
-	changed := len(known) != len(sizes)
 	for n := range sizes {
 		if v, ok := known[n]; ok {
 			vs = append(vs, v)
@@ -108,8 +162,8 @@ func (h *History) scan(key string) ([]Version, error) {
 		vs = append(vs, v)
 	}
 	slices.SortFunc(vs, func(a, b Version) int { return cmpUint(a.Version, b.Version) })
-	if changed {
-		_ = h.writeIndex(kd, vs)
+	if len(known) != len(sizes) {
+		_ = h.writeIndex(key, vs)
 	}
 	return vs, nil
 }
@@ -127,7 +181,7 @@ func cmpUint(a, b uint64) int {
 // readVersion describes a version file the index does not know: its time
 // is the save time in the file, else the file's modification time.
 func (h *History) readVersion(key string, n uint64) (Version, error) {
-	path := filepath.Join(h.keyDir(key), versionName(n))
+	path := h.path(key, n)
 	b, err := h.fs.ReadFile(path, h.maxFile)
 	if err != nil {
 		return Version{}, err
@@ -145,14 +199,20 @@ func (h *History) readVersion(key string, n uint64) (Version, error) {
 	return Version{Version: n, SavedAt: at.UTC(), Size: int64(len(b)), SHA256: sha(b)}, nil
 }
 
-// writeIndex replaces the index by rename, without fsync: a lost or torn
-// index is rebuilt from the files.
-func (h *History) writeIndex(kd string, vs []Version) error {
-	b, err := json.Marshal(indexFile{Key: filepath.Base(kd), Versions: vs})
+// writeIndex replaces a key's index by rename, without fsync: a lost or
+// torn index is rebuilt from the files.
+func (h *History) writeIndex(key string, vs []Version) error {
+	b, err := json.Marshal(indexFile{Key: key, Versions: vs})
 	if err != nil {
 		return err
 	}
-	f, err := h.fs.CreateTemp(kd, IndexFile+atomicfile.TmpMarker+"*")
+	if len(vs) == 0 {
+		if err := h.fs.Remove(filepath.Join(h.dir, key+indexSuffix)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	f, err := h.fs.CreateTemp(h.dir, key+indexSuffix+atomicfile.TmpMarker+"*")
 	if err != nil {
 		return err
 	}
@@ -166,7 +226,7 @@ func (h *History) writeIndex(kd string, vs []Version) error {
 		_ = h.fs.Remove(tmp)
 		return err
 	}
-	if err := h.fs.Rename(tmp, filepath.Join(kd, IndexFile)); err != nil {
+	if err := h.fs.Rename(tmp, filepath.Join(h.dir, key+indexSuffix)); err != nil {
 		_ = h.fs.Remove(tmp)
 		return err
 	}
