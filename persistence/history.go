@@ -38,6 +38,9 @@ func WithModuleHistory(b history.Bounds) RegisterOption {
 func (s *Store) openHistory() {
 	if s.histCfg != nil {
 		s.hist = history.New(s.fs, s.dir, *s.histCfg, s.now, s.maxFile)
+		if s.mirror != nil {
+			s.mirror.AttachHistory(s.hist)
+		}
 	}
 }
 
