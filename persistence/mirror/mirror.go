@@ -63,9 +63,10 @@ type Mirror struct {
 	nextTry      time.Time
 	recovered    map[string]uint64
 	wake         chan struct{}
-	remoteSegs   map[string]bool            // journal segments in snapshot storage
-	hist         History                    // the store's history, or nil (history.go)
-	remoteHist   map[string]map[uint64]bool // history versions in snapshot storage, by key
+	remoteSegs   map[string]bool // journal segments in snapshot storage
+
+	hist       History                    // the store's history, or nil (history.go)
+	remoteHist map[string]map[uint64]bool // history versions in snapshot storage, by key
 }
 
 // New prepares a mirror; it connects on first use.
