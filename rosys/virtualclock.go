@@ -40,6 +40,7 @@ type VirtualClock struct {
 
 	forwarding int           // Forward calls in progress
 	watching   bool          // the watcher goroutine runs (virtualwake.go)
+	selecting  bool          // the watcher may have received a wake-up
 	interrupt  chan struct{} // makes the watcher rebuild or stop its select
 }
 

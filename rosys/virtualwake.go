@@ -28,7 +28,8 @@ import "reflect"
 //     runs only while sleepers can be woken early and no Forward is in
 //     progress: Forward stops it first and waits until it has handed over
 //     anything it already received (pauseWatcher), so during Forward the
-//     polls are the only consumer. It exits when nobody is left to watch,
+//     polls are the only consumer (the watcher selects only while
+//     forwarding is 0, and checks that under c.mu). It exits when nobody is left to watch,
 //     so a finished test leaves no goroutine behind.
 //
 // Channel kinds: a buffered channel with a non-blocking send (Store.
@@ -88,10 +89,13 @@ func (c *VirtualClock) kickWatcher() {
 }
 
 // pauseWatcher, with c.mu held, marks a Forward in progress and waits
-// until the watcher has stopped, having delivered whatever it received.
+// until the watcher is out of its select, having delivered whatever it
+// received. A watcher that has not got that far will see forwarding when
+// it takes c.mu and exit without selecting, so it need not be waited for
+// (that saves a goroutine switch per Forward).
 func (c *VirtualClock) pauseWatcher() {
 	c.forwarding++
-	for c.watching {
+	for c.selecting {
 		c.kickWatcher()
 		c.settled.Wait()
 	}
@@ -128,9 +132,12 @@ func (c *VirtualClock) watch() {
 				targets = append(targets, target{w, false})
 			}
 		}
+		c.selecting = true
 		c.mu.Unlock()
 		chosen, _, _ := reflect.Select(cases)
 		c.mu.Lock()
+		c.selecting = false
+		c.settled.Broadcast()
 		if chosen == 0 {
 			continue // a new sleeper, or a Forward wants us gone
 		}
@@ -151,5 +158,4 @@ func (c *VirtualClock) watch() {
 		}
 	}
 	c.watching = false
-	c.settled.Broadcast()
 }
