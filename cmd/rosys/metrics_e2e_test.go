@@ -75,7 +75,13 @@ func TestMetricsEndToEnd(t *testing.T) {
 	if g0, g1 := value(before, "rosys_serial_lines_total", "result", "good"), value(after, "rosys_serial_lines_total", "result", "good"); g0 == 0 || g1 <= g0 {
 		t.Fatalf("good lines %v then %v", g0, g1)
 	}
+	// The two scrapes may fall between the same two ticks of the real
+	// control loop: scrape again until it has ticked (bounded).
 	t0, t1 := value(before, "rosys_control_ticks_total"), value(after, "rosys_control_ticks_total")
+	for deadline := time.Now().Add(10 * time.Second); t1 <= t0 && time.Now().Before(deadline); {
+		after = scrapeBinary(t, p, "scrape-me")
+		t1 = value(after, "rosys_control_ticks_total")
+	}
 	if t1 <= t0 || value(after, "rosys_control_step_seconds") < t1 {
 		t.Fatalf("ticks %v then %v; step histogram counts %v", t0, t1, value(after, "rosys_control_step_seconds"))
 	}

@@ -16,6 +16,8 @@ import (
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/internal/demo"
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/archive"
+	"github.com/gorosys/rosys/persistence/vfs"
 	"github.com/gorosys/rosys/rosys"
 	"github.com/gorosys/rosys/ui"
 	"go.uber.org/zap"
@@ -119,13 +121,14 @@ func (a app) run(ctx context.Context, cfg *config.Robot, dataDir string, log *za
 	}
 	rc := runtimeConfig(cfg, store, log)
 	if bs := cfg.BackupSchedule; bs != nil {
-		dir, err := persistence.ExpandHome(bs.Directory)
+		dir, err := vfs.ExpandHome(bs.Directory)
 		if err != nil {
 			return err
 		}
 		h, m := bs.Time.HourMinute()
-		if rc.Schedule, err = persistence.NewSchedule(store, persistence.ScheduleConfig{
+		if rc.Schedule, err = archive.NewSchedule(store, archive.ScheduleConfig{
 			Directory: dir, Hour: h, Minute: m, AtMidnight: h == 0 && m == 0, BackupCount: bs.BackupCount, Robot: cfg.Name,
+			Log: log.Named("persistence"), // as before the split: persistence.schedule
 		}); err != nil {
 			return err
 		}
@@ -242,10 +245,10 @@ func runtimeConfig(cfg *config.Robot, store *persistence.Store, log *zap.Logger)
 // $ROSYS_DATA_DIR, then ~/.rosys.
 func resolveDataDir(cfg *config.Robot, flagDir string) (string, error) {
 	if flagDir != "" {
-		return persistence.ExpandHome(flagDir)
+		return vfs.ExpandHome(flagDir)
 	}
 	if b := cfg.Persistence.Backend; b != nil && b.Filesystem != nil {
-		return persistence.ExpandHome(b.Filesystem.Path)
+		return vfs.ExpandHome(b.Filesystem.Path)
 	}
 	return persistence.DefaultDir()
 }

@@ -5,29 +5,31 @@ import (
 
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/backend"
+	"github.com/gorosys/rosys/persistence/backend/s3"
 )
 
 // persistenceConfig turns robot.yaml's persistence section into Pathway's
 // Config. Without backends, everything lives in the local data directory.
 func persistenceConfig(cfg *config.Robot, localDir string) (persistence.Config, error) {
 	p := cfg.Persistence
-	var meta, snap persistence.Backend
+	var meta, snap backend.Backend
 	var err error
 	switch {
 	case p.Backend != nil:
-		if meta, err = backend(p.Backend); err != nil {
+		if meta, err = openBackend(p.Backend); err != nil {
 			return persistence.Config{}, err
 		}
 		snap = meta
 	case p.MetadataStorage != nil:
-		if meta, err = backend(p.MetadataStorage); err != nil {
+		if meta, err = openBackend(p.MetadataStorage); err != nil {
 			return persistence.Config{}, err
 		}
-		if snap, err = backend(p.SnapshotStorage); err != nil {
+		if snap, err = openBackend(p.SnapshotStorage); err != nil {
 			return persistence.Config{}, err
 		}
 	default:
-		if meta, err = persistence.NewFilesystem(localDir); err != nil {
+		if meta, err = backend.NewFilesystem(localDir); err != nil {
 			return persistence.Config{}, err
 		}
 		snap = meta
@@ -50,13 +52,13 @@ func persistenceConfig(cfg *config.Robot, localDir string) (persistence.Config, 
 	return c, nil
 }
 
-func backend(b *config.Backend) (persistence.Backend, error) {
+func openBackend(b *config.Backend) (backend.Backend, error) {
 	switch {
 	case b.Filesystem != nil:
-		return persistence.NewFilesystem(b.Filesystem.Path)
+		return backend.NewFilesystem(b.Filesystem.Path)
 	case b.S3 != nil:
 		s := b.S3
-		return persistence.NewS3(s.RootPath, persistence.S3Settings{
+		return s3.New(s.RootPath, s3.Settings{
 			Bucket: s.Bucket, Endpoint: s.Endpoint, Region: s.Region, AccessKey: s.AccessKey, SecretKey: s.SecretKey,
 			TLS: s.TLS == nil || *s.TLS, PathStyle: s.PathStyle != nil && *s.PathStyle,
 		})
