@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/gorosys/rosys/internal/testexec"
 	"io"
 	"net/http"
 	"os"
@@ -16,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gorosys/rosys/internal/testexec"
 )
 
 var binary string // the real rosys binary, built once by TestMain

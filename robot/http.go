@@ -1,4 +1,4 @@
-package main
+package robot
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gorosys/rosys/ui"
 	"go.uber.org/zap"
 )
 
@@ -37,6 +38,21 @@ const (
 	// time the drivers and the final flush are given.
 	httpShutdownGrace = 2 * time.Second
 )
+
+// httpServer is the robot's HTTP API (package ui): status with the
+// hardware, modules, operating endpoints, the Lizard console, /metrics.
+func (r *Robot) httpServer() (*http.Server, error) {
+	reg, err := metricsRegistry(r.Runtime, r.hw)
+	if err != nil {
+		return nil, err
+	}
+	api := ui.NewServer(r.Runtime, ui.WithToken(r.Config.Token()), ui.WithLogger(r.log), ui.WithHardware(r.Hardware),
+		ui.WithListenAddr(r.Addr()), ui.WithMetrics(reg), ui.WithLizard(ui.LizardExchange(r.hw.Exchange)),
+		ui.WithOperation(ui.Operation{Automator: r.Automator, Steerer: r.Steerer, SoftEStop: r.SoftEStop, Driving: r.Driving}))
+	srv := newHTTPServer(api)
+	srv.RegisterOnShutdown(api.CloseStreams)
+	return srv, nil
+}
 
 func newHTTPServer(h http.Handler) *http.Server {
 	return &http.Server{
