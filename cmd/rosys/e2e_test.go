@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/gorosys/rosys/internal/testexec"
 	"io"
 	"net/http"
 	"os"
@@ -15,8 +16,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/gorosys/rosys/internal/testexec"
 )
 
 var binary string // the real rosys binary, built once by TestMain

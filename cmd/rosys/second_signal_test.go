@@ -3,11 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/gorosys/rosys/internal/testexec"
 	"os"
 	"syscall"
 	"testing"
-
-	"github.com/gorosys/rosys/internal/testexec"
 
 	"github.com/gorosys/rosys/rosys"
 )
