@@ -75,8 +75,8 @@ soak:
 
 # Fuzzing of every parser of untrusted input. fuzz-short runs in CI.
 FUZZ_TARGETS := ./drivers/lizard:FuzzParseLine ./drivers/lizard:FuzzLineReader ./drivers/lizard:FuzzCoreDecode ./drivers/lizard:FuzzBMSFrame \
-  ./persistence:FuzzDecodeFile ./persistence:FuzzJournalRecord ./persistence:FuzzReadJournal \
-  ./persistence:FuzzReadArchive ./config:FuzzParse \
+  ./persistence:FuzzDecodeFile ./persistence/journal:FuzzJournalRecord ./persistence/journal:FuzzReadJournal \
+  ./persistence/archive:FuzzReadArchive ./config:FuzzParse \
   ./drivers/gnss:FuzzParseNMEA ./drivers/gnss:FuzzNMEAStream ./drivers/gnss:FuzzGPSDReport
 FUZZTIME ?= 2m
 

@@ -10,8 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/backend/s3"
+	"github.com/gorosys/rosys/persistence/mirror"
 	"github.com/gorosys/rosys/persistence/persistencetest"
 )
 
@@ -38,8 +40,8 @@ func (v *server) stop() {
 	}
 }
 
-func (v *server) settings() persistence.S3Settings {
-	return persistence.S3Settings{Bucket: "fleet", Endpoint: v.addr, AccessKey: "bench", SecretKey: "bench-secret", PathStyle: true, Timeout: 5 * time.Second}
+func (v *server) settings() s3.Settings {
+	return s3.Settings{Bucket: "fleet", Endpoint: v.addr, AccessKey: "bench", SecretKey: "bench-secret", PathStyle: true, Timeout: 5 * time.Second}
 }
 
 type s3Result struct {
@@ -69,19 +71,19 @@ func measureS3(ctx context.Context, root string, reps int) (s3Result, error) {
 		return res, err
 	}
 	defer srv.stop()
-	admin, err := persistence.NewS3("", srv.settings())
+	admin, err := s3.New("", srv.settings())
 	if err != nil {
 		return res, err
 	}
 	bucket := "fleet"
-	if _, err := admin.Client().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket}); err != nil {
+	if _, err := admin.Client().CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: &bucket}); err != nil {
 		return res, err
 	}
-	b, err := persistence.NewS3("robots/bench", srv.settings())
+	b, err := s3.New("robots/bench", srv.settings())
 	if err != nil {
 		return res, err
 	}
-	m, err := persistence.NewMirror(persistence.MirrorConfig{Metadata: b, Snapshots: b, Robot: "bench", RetryMin: time.Millisecond, RetryMax: time.Millisecond})
+	m, err := mirror.New(mirror.Config{Metadata: b, Snapshots: b, Robot: "bench", RetryMin: time.Millisecond, RetryMax: time.Millisecond})
 	if err != nil {
 		return res, err
 	}
@@ -105,7 +107,7 @@ func measureS3(ctx context.Context, root string, reps int) (s3Result, error) {
 	}
 	raw := func(name string, data []byte) error {
 		key := "raw/" + name
-		_, err := admin.Client().PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: bytes.NewReader(data)})
+		_, err := admin.Client().PutObject(ctx, &awss3.PutObjectInput{Bucket: &bucket, Key: &key, Body: bytes.NewReader(data)})
 		return err
 	}
 	smallFile := make([]byte, 10<<10+120)

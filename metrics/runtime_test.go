@@ -12,6 +12,8 @@ import (
 
 	"github.com/gorosys/rosys/metrics"
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/backend"
+	"github.com/gorosys/rosys/persistence/mirror"
 	"github.com/gorosys/rosys/persistence/persistencetest"
 	"github.com/gorosys/rosys/rosys"
 	"github.com/gorosys/rosys/rosys/rosystest"
@@ -217,13 +219,13 @@ func TestFailedBackupIsCounted(t *testing.T) {
 
 func TestMirrorMetrics(t *testing.T) {
 	clock := rosystest.NewVirtualClock()
-	down := &persistencetest.Flaky{Backend: persistence.NewMemory()}
-	mirror, err := persistence.NewMirror(persistence.MirrorConfig{Metadata: down, Snapshots: down, Robot: "demo", Host: "a",
+	down := &persistencetest.Flaky{Backend: backend.NewMemory()}
+	mir, err := mirror.New(mirror.Config{Metadata: down, Snapshots: down, Robot: "demo", Host: "a",
 		Now: clock.Now, RetryMin: time.Second, RetryMax: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := persistencetest.Open(t, t.TempDir(), persistence.WithMirror(mirror), persistence.WithClock(clock.Now))
+	store := persistencetest.Open(t, t.TempDir(), persistence.WithMirror(mir), persistence.WithClock(clock.Now))
 	r, m := newRobot(t, rosys.Config{Clock: clock, Store: store, BackupInterval: 10 * time.Second})
 	down.Down.Store(true)
 	r.Start()
@@ -247,7 +249,7 @@ func TestMirrorMetrics(t *testing.T) {
 	errs++
 
 	down.Down.Store(false)
-	r.ForwardUntil(func() bool { return len(mirror.Status().Pending) == 0 }, 10*time.Second)
+	r.ForwardUntil(func() bool { return len(mir.Status().Pending) == 0 }, 10*time.Second)
 	s = scrape(t, url)
 	if s.gauge(t, "rosys_mirror_pending_modules") != 0 || s.gauge(t, "rosys_mirror_behind_seconds") != 0 ||
 		s.gauge(t, "rosys_mirror_consecutive_failures") != 0 || s.gauge(t, "rosys_mirror_generation") != 1 {
@@ -256,7 +258,7 @@ func TestMirrorMetrics(t *testing.T) {
 	if s.counter(t, "rosys_mirror_upload_errors_total") < errs {
 		t.Fatal("the upload error counter went back")
 	}
-	if got, now := s.gauge(t, "rosys_mirror_last_upload_timestamp_seconds"), float64(clock.Now().Unix()); got <= now-10 || got > now {
+	if got, now := s.gauge(t, "rosys_mirror_last_upload_timestamp_seconds"), float64(clock.Now().UnixNano())/1e9; got <= now-10 || got > now {
 		t.Fatalf("last upload at %v, now is %v", got, now)
 	}
 }

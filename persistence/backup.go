@@ -1,13 +1,13 @@
 package persistence
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"sync"
 	"time"
 
+	"github.com/gorosys/rosys/persistence/internal/modfile"
 	"go.uber.org/zap"
 )
 
@@ -75,7 +75,7 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 	}
 	// One directory fsync makes the whole batch durable; until it returns
 	// nothing of the batch counts as saved.
-	if err := s.w.sync(); err != nil {
+	if err := s.w.Sync(); err != nil {
 		for _, w := range wrote {
 			w.e.setError(err)
 		}
@@ -87,7 +87,7 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 		for i, w := range wrote {
 			keys[i] = w.e.key
 		}
-		s.mirror.notify(keys)
+		s.mirror.Committed(keys)
 	}
 	for _, w := range wrote {
 		w.e.saved.Store(w.gen)
@@ -152,13 +152,13 @@ func (s *Store) write(e *entry, at time.Time) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	out := encodeBuffers.Get().(*bytes.Buffer)
-	defer encodeBuffers.Put(out)
+	out := modfile.GetBuffer()
+	defer modfile.PutBuffer(out)
 	out.Reset()
-	if err := encodeFileTo(out, e.key, e.version, at, snap); err != nil {
+	if err := modfile.EncodeTo(out, e.key, e.version, at, snap); err != nil {
 		return 0, err
 	}
-	if err := s.w.write(e.key+".json", out.Bytes()); err != nil {
+	if err := s.w.Write(e.key+".json", out.Bytes()); err != nil {
 		return 0, err
 	}
 	return out.Len(), nil

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/gorosys/rosys/persistence/backend"
+	"github.com/gorosys/rosys/persistence/mirror"
 	"go.uber.org/zap"
 )
 
@@ -53,8 +55,8 @@ func PersistenceModes() []PersistenceMode {
 // (manifests, the lease) and snapshots (module states) live, how often
 // snapshots are committed, and how stored state is used.
 type Config struct {
-	MetadataStorage Backend
-	SnapshotStorage Backend
+	MetadataStorage backend.Backend
+	SnapshotStorage backend.Backend
 	// SnapshotInterval is the least time between two commits (the backup
 	// cycle); 0 commits as soon as a module asks, coalesced.
 	SnapshotInterval    time.Duration
@@ -88,17 +90,14 @@ func KeepGenerations(n int) ConfigOption { return func(c *Config) { c.KeepGenera
 
 // SimpleConfig uses one backend for metadata and snapshots, with RoSys'
 // 10 s backup cycle unless an option says otherwise.
-func SimpleConfig(backend Backend, opts ...ConfigOption) Config {
-	c := Config{MetadataStorage: backend, SnapshotStorage: backend, SnapshotInterval: 10 * time.Second,
+func SimpleConfig(b backend.Backend, opts ...ConfigOption) Config {
+	c := Config{MetadataStorage: b, SnapshotStorage: b, SnapshotInterval: 10 * time.Second,
 		SnapshotAccess: AccessFull, PersistenceMode: ModePersisting, ContinueAfterReplay: true}
 	for _, o := range opts {
 		o(&c)
 	}
 	return c
 }
-
-// Root is the directory of a filesystem backend.
-func (f *Filesystem) Root() string { return f.root }
 
 // OpenConfig opens a store in localDir for cfg. When both storages are the
 // filesystem at localDir itself (SimpleConfig(Filesystem(dir)), the
@@ -116,7 +115,7 @@ func OpenConfig(localDir, robot string, cfg Config, log *zap.Logger, opts ...Opt
 		cfg.PersistenceMode = ModePersisting
 	}
 	if !isLocal(cfg.MetadataStorage, localDir) || !isLocal(cfg.SnapshotStorage, localDir) {
-		m, err := NewMirror(MirrorConfig{Metadata: cfg.MetadataStorage, Snapshots: cfg.SnapshotStorage, Robot: robot,
+		m, err := mirror.New(mirror.Config{Metadata: cfg.MetadataStorage, Snapshots: cfg.SnapshotStorage, Robot: robot,
 			KeepGenerations: cfg.KeepGenerations, Log: log})
 		if err != nil {
 			return nil, err
@@ -127,12 +126,12 @@ func OpenConfig(localDir, robot string, cfg Config, log *zap.Logger, opts ...Opt
 	return Open(localDir, append(base, opts...)...)
 }
 
-func isLocal(b Backend, dir string) bool {
-	f, ok := b.(*Filesystem)
+func isLocal(b backend.Backend, dir string) bool {
+	f, ok := b.(*backend.Filesystem)
 	if !ok {
 		return false
 	}
-	a, err1 := filepath.Abs(f.root)
+	a, err1 := filepath.Abs(f.Root())
 	d, err2 := filepath.Abs(dir)
 	return err1 == nil && err2 == nil && a == d
 }

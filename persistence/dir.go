@@ -1,10 +1,10 @@
 package persistence
 
 import (
-	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
+
+	"github.com/gorosys/rosys/persistence/internal/atomicfile"
+	"github.com/gorosys/rosys/persistence/vfs"
 )
 
 // EnvDataDir names the environment variable that overrides the default
@@ -14,19 +14,11 @@ const EnvDataDir = "ROSYS_DATA_DIR"
 // DefaultDir is $ROSYS_DATA_DIR, or ~/.rosys as in RoSys.
 func DefaultDir() (string, error) {
 	if d := os.Getenv(EnvDataDir); d != "" {
-		return ExpandHome(d)
+		return vfs.ExpandHome(d)
 	}
-	return ExpandHome("~/.rosys")
+	return vfs.ExpandHome("~/.rosys")
 }
 
-// ExpandHome replaces a leading "~" with the user's home directory.
-func ExpandHome(path string) (string, error) {
-	if path != "~" && !strings.HasPrefix(path, "~/") {
-		return path, nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("expand %q: %w", path, err)
-	}
-	return filepath.Join(home, path[1:]), nil
-}
+// WriteFileAtomic writes data to path with the same guarantees as module
+// files: the old or the new complete file survives any crash.
+func WriteFileAtomic(path string, data []byte) error { return atomicfile.WriteFile(path, data) }

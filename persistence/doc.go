@@ -12,6 +12,49 @@
 // previous generation or to its defaults; start-up never fails because of one
 // bad file.
 //
+// # A backup request, from Value.Update to the directory fsync
+//
+//  1. [Value.Update] changes the value under the Value's own lock and, once
+//     the lock is released, calls [Tracker.RequestBackup]: the tracker's
+//     generation counter grows by one and the store's wake-up channel
+//     ([Store.Requests]) gets a value if it has none. Nothing blocks; the
+//     control loop may call it.
+//  2. The runtime's backup loop (package rosys) waits for that channel or its
+//     snapshot interval and calls [Store.BackupRequested].
+//  3. The store takes its write lock and, for every module whose generation
+//     differs from the one last made durable, reads the generation first and
+//     then asks the module for a snapshot (Value.Backup: a deep copy under a
+//     read lock). A request that arrives after that point leaves the module
+//     marked for the next cycle.
+//  4. Up to [WithWriters] goroutines encode the snapshots into module files
+//     (the envelope of internal/modfile) and write each one atomically
+//     (internal/atomicfile): a temporary file in the same directory, write,
+//     fsync, close, a hard link of the current file to <key>.json.prev,
+//     rename over <key>.json.
+//  5. One fsync of the directory makes every rename of the batch durable.
+//     Only then does each module count as saved: its status is updated,
+//     [Store.WaitDurable] returns, and a mirror, if any, is told which keys
+//     changed ([mirror.Mirror.Committed]) and uploads them on its own
+//     goroutine.
+//
+// # The packages below
+//
+// The store is the top of the storage layers; everything it uses sits in a
+// package of its own, and imports only point down:
+//
+//	persistence               Store, Value, Config, modes, helpers, restore, backup; Export/Import on a running store
+//	├── archive               export archives: format, Read/Write, ExportDir/ImportDir, rollback archives, List, Schedule
+//	├── mirror                copies commits to metadata and snapshot storage: lease, recovery, fetch, upload, gc
+//	│   ├── journal           the input journal: records, segments, reading (the mirror uploads closed segments)
+//	│   └── backend           Backend, Filesystem, Memory (Config names backends too); backend/s3 imports it
+//	├── internal/modfile      the module file: key validation, envelope, a directory of module files
+//	├── internal/atomicfile   atomic durable writes, moving damaged files aside
+//	└── vfs                   the file-system interface everything writes through
+//
+// Every package that writes files does so through internal/atomicfile, and
+// every one that reads or writes module files through internal/modfile.
+// The journal is opened by the program (cmd/rosys), not by the store.
+//
 // The package knows nothing of robots: the runtime in package rosys drives the
 // backup cycle on its own goroutine.
 package persistence

@@ -3,12 +3,13 @@ package persistence
 import (
 	"errors"
 
+	"github.com/gorosys/rosys/persistence/internal/modfile"
 	"github.com/gorosys/rosys/persistence/vfs"
 )
 
 // Sentinel errors that callers branch on; wrapped with details.
 var (
-	ErrInvalidKey   = errors.New("invalid module key")
+	ErrInvalidKey   = modfile.ErrInvalidKey
 	ErrDuplicateKey = errors.New("module key already registered")
 	ErrUnknownKey   = errors.New("no module registered under key")
 	// ErrNotRestored refuses to write a module that was never restored:
@@ -18,9 +19,10 @@ var (
 	ErrNewerSchema = errors.New("file has a newer schema version than this program knows")
 	// ErrUnknownFormat marks a file that is one of ours (its format names
 	// this project, or it has the envelope's shape) in a format or version
-	// this program does not know. Like ErrNewerSchema, it is kept aside
-	// unchanged, never read as something else and never overwritten.
-	ErrUnknownFormat = errors.New("file is in a format this program does not know")
+	// this program does not know: a module file, a manifest, a journal
+	// segment. Like ErrNewerSchema, it is kept aside unchanged, never read
+	// as something else and never overwritten.
+	ErrUnknownFormat = modfile.ErrUnknownFormat
 	// ErrInvalidValue wraps the error of a Value's Validate check.
 	ErrInvalidValue = errors.New("invalid value")
 	// ErrLocked: another process holds the data directory.

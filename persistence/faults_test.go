@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/journal"
 	"github.com/gorosys/rosys/persistence/vfs"
 	"github.com/gorosys/rosys/persistence/vfs/faultfs"
 )
@@ -157,13 +158,13 @@ func TestReadFaultAtRestoreKeepsTheFile(t *testing.T) {
 // once the disk works again.
 func TestJournalWriteFault(t *testing.T) {
 	ffs := faultfs.New(vfs.OS{})
-	j, err := persistence.OpenJournal(persistence.JournalConfig{Dir: t.TempDir(), FS: ffs, SyncEvery: time.Hour})
+	j, err := journal.Open(journal.Config{Dir: t.TempDir(), FS: ffs, SyncEvery: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer j.Close()
 	ffs.Fail(faultfs.Fsync, "", syscall.EIO)
-	j.Record("lizard", persistence.RecordInput, []byte("a"))
+	j.Record("lizard", journal.RecordInput, []byte("a"))
 	if err := j.Sync(); !errors.Is(err, syscall.EIO) {
 		t.Fatalf("Sync: %v, want EIO", err)
 	}
@@ -171,7 +172,7 @@ func TestJournalWriteFault(t *testing.T) {
 		t.Fatalf("status %+v", st)
 	}
 	ffs.Clear()
-	j.Record("lizard", persistence.RecordInput, []byte("b"))
+	j.Record("lizard", journal.RecordInput, []byte("b"))
 	if err := j.Sync(); err != nil {
 		t.Fatal(err)
 	}

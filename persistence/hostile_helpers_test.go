@@ -1,11 +1,14 @@
 package persistence_test
 
 import (
+	"context"
 	"net"
 	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"github.com/gorosys/rosys/persistence/journal"
 )
 
 // Makers of hostile things in a data directory, for the corrupt-file
@@ -70,4 +73,17 @@ func sparse(size int64) func(*testing.T, string) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// readJournal reads every record of the journal in dir.
+func readJournal(t *testing.T, dir string) []journal.Record {
+	t.Helper()
+	var out []journal.Record
+	if err := journal.Read(context.Background(), dir, func(r journal.Record) error {
+		out = append(out, r)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -1,7 +1,6 @@
 package persistence_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +13,9 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/archive"
+	"github.com/gorosys/rosys/persistence/backend"
+	"github.com/gorosys/rosys/persistence/journal"
 	"github.com/gorosys/rosys/persistence/persistencetest"
 	"github.com/gorosys/rosys/persistence/vfs"
 	"github.com/gorosys/rosys/persistence/vfs/faultfs"
@@ -172,23 +174,23 @@ func TestHostileJournalSegments(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			j, err := persistence.OpenJournal(persistence.JournalConfig{Dir: dir})
+			j, err := journal.Open(journal.Config{Dir: dir})
 			if err != nil {
 				t.Fatal(err)
 			}
-			j.Record("lizard", persistence.RecordInput, []byte("kept"))
+			j.Record("lizard", journal.RecordInput, []byte("kept"))
 			j.Close()
 			hostile := filepath.Join(dir, "999999999999.seg")
 			tc.setup(t, hostile)
 			within(t, 10*time.Second, "open and read the journal", func() {
-				j2, err := persistence.OpenJournal(persistence.JournalConfig{Dir: dir})
+				j2, err := journal.Open(journal.Config{Dir: dir})
 				if err != nil {
 					t.Errorf("open: %v", err)
 					return
 				}
-				j2.Record("lizard", persistence.RecordInput, []byte("after"))
+				j2.Record("lizard", journal.RecordInput, []byte("after"))
 				j2.Close()
-				recs := readAll(t, dir)
+				recs := readJournal(t, dir)
 				if len(recs) != 2 || string(recs[0].Data) != "kept" || string(recs[1].Data) != "after" {
 					t.Errorf("records %v", recs)
 				}
@@ -201,7 +203,7 @@ func TestHostileJournalSegments(t *testing.T) {
 func TestFilesystemBackendRefusesHostileObjects(t *testing.T) {
 	ctx := context.Background()
 	root := t.TempDir()
-	fsb, err := persistence.NewFilesystem(root)
+	fsb, err := backend.NewFilesystem(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,34 +225,6 @@ func TestFilesystemBackendRefusesHostileObjects(t *testing.T) {
 	})
 }
 
-// A manifest of a newer program in metadata storage stops uploads: the
-// mirror never builds on an older generation over it.
-func TestMirrorStopsAtNewerManifest(t *testing.T) {
-	ctx := context.Background()
-	meta, snap := persistence.NewMemory(), persistence.NewMemory()
-	newer := []byte(`{"format":"rosys-go-manifest/2","generation":7,"modules":{}}`)
-	if _, err := meta.Put(ctx, "manifests/000000000007.json", newer, persistence.Condition{}); err != nil {
-		t.Fatal(err)
-	}
-	r := startRobot(t, t.TempDir(), meta, snap, "host-a")
-	r.model.Set(map[string]float64{"value": 2})
-	r.commit(t)
-	err := r.mirror.Sync(ctx)
-	if !errors.Is(err, persistence.ErrUnknownFormat) {
-		t.Fatalf("Sync = %v, want ErrUnknownFormat", err)
-	}
-	if st := r.mirror.Status(); !st.Blocked || !strings.Contains(st.LastError, "rosys-go-manifest/2") {
-		t.Fatalf("mirror status %+v", st)
-	}
-	list, _ := meta.List(ctx, "manifests/")
-	if len(list) != 1 {
-		t.Fatalf("manifests written beside the newer one: %v", list)
-	}
-	if b, _, _ := meta.Get(ctx, "manifests/000000000007.json"); !bytes.Equal(b, newer) {
-		t.Fatal("the newer manifest changed")
-	}
-}
-
 // Issue 12, class 8: failed imports and imports of the state already held
 // leave no rollback archive; the slots keep distinct states.
 func TestRollbackSlotsKeepDistinctStates(t *testing.T) {
@@ -263,16 +237,16 @@ func TestRollbackSlotsKeepDistinctStates(t *testing.T) {
 	if err := s.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	archive := func(obj string) *persistence.Archive {
+	read := func(obj string) *archive.Archive {
 		t.Helper()
-		ar, err := persistence.ReadArchive(strings.NewReader(obj), persistence.DefaultLimits)
+		ar, err := archive.Read(strings.NewReader(obj), archive.DefaultLimits)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return ar
 	}
 	slots := func() []string {
-		names, _ := filepath.Glob(filepath.Join(dir, persistence.RollbackDir, "rollback-*.tar.gz"))
+		names, _ := filepath.Glob(filepath.Join(dir, archive.RollbackDir, "rollback-*.tar.gz"))
 		return names
 	}
 	// Twelve failed imports of three kinds: refused by a module, a newer
@@ -287,7 +261,7 @@ func TestRollbackSlotsKeepDistinctStates(t *testing.T) {
 		case 2:
 			obj = `{"b": [1]}`
 		}
-		res, err := s.Import(ctx, archive(obj))
+		res, err := s.Import(ctx, read(obj))
 		if err == nil || res.Rollback != "" {
 			t.Fatalf("failed import %d: %v, rollback %q", i, err, res.Rollback)
 		}
@@ -296,7 +270,7 @@ func TestRollbackSlotsKeepDistinctStates(t *testing.T) {
 		t.Fatalf("%d rollback archives after failed imports", n)
 	}
 	// The same state again: nothing to roll back.
-	if res, err := s.Import(ctx, archive(`{"a": 1, "b": 2}`)); err != nil || res.Rollback != "" {
+	if res, err := s.Import(ctx, read(`{"a": 1, "b": 2}`)); err != nil || res.Rollback != "" {
 		t.Fatalf("unchanged import: %+v %v", res, err)
 	}
 	if len(slots()) != 0 {
@@ -304,7 +278,7 @@ func TestRollbackSlotsKeepDistinctStates(t *testing.T) {
 	}
 	// Back and forth between two states: two slots, one per state.
 	for i := range 6 {
-		res, err := s.Import(ctx, archive(fmt.Sprintf(`{"a": %d}`, 10+i%2)))
+		res, err := s.Import(ctx, read(fmt.Sprintf(`{"a": %d}`, 10+i%2)))
 		if err != nil || res.Rollback == "" {
 			t.Fatalf("import %d: %+v %v", i, res, err)
 		}
@@ -319,7 +293,7 @@ func TestRollbackSlotsKeepDistinctStates(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ar, err := persistence.ReadArchive(f, persistence.DefaultLimits)
+		ar, err := archive.Read(f, archive.DefaultLimits)
 		f.Close()
 		if err != nil {
 			t.Fatal(err)
@@ -340,15 +314,15 @@ func TestRollbackSlotsKeepDistinctStates(t *testing.T) {
 // error naming it, not a guess.
 func TestReadJournalNamesNewerSegment(t *testing.T) {
 	dir := t.TempDir()
-	j, err := persistence.OpenJournal(persistence.JournalConfig{Dir: dir})
+	j, err := journal.Open(journal.Config{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	j.Record("lizard", persistence.RecordInput, []byte("x"))
+	j.Record("lizard", journal.RecordInput, []byte("x"))
 	j.Close()
 	os.WriteFile(filepath.Join(dir, "0000000000000000.seg"), []byte("RJNL2\nnewer records"), 0o644)
-	err = persistence.ReadJournal(context.Background(), dir, func(persistence.JournalRecord) error { return nil })
+	err = journal.Read(context.Background(), dir, func(journal.Record) error { return nil })
 	if !errors.Is(err, persistence.ErrUnknownFormat) || !strings.Contains(err.Error(), "0000000000000000.seg") {
-		t.Fatalf("ReadJournal = %v", err)
+		t.Fatalf("journal.Read = %v", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/archive"
 	"github.com/gorosys/rosys/persistence/persistencetest"
 )
 
@@ -60,7 +61,7 @@ func TestReplayAccessNeverWrites(t *testing.T) {
 	if err := s.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	a, _ := persistence.ReadArchive(bytes.NewReader([]byte(`{"model": {"value": 3}}`)), persistence.DefaultLimits)
+	a, _ := archive.Read(bytes.NewReader([]byte(`{"model": {"value": 3}}`)), archive.DefaultLimits)
 	if _, err := s.Import(ctx, a); !errors.Is(err, persistence.ErrReadOnly) {
 		t.Fatalf("import in replay mode: %v", err)
 	}

@@ -1,11 +1,9 @@
 package persistence
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorosys/rosys/persistence/internal/atomicfile"
 	"github.com/gorosys/rosys/persistence/vfs/crashfs"
 )
 
@@ -128,7 +127,7 @@ func checkRecovery(t *testing.T, img *crashfs.FS, a *allowed) error {
 	defer s.Close()
 	entries, _ := img.ReadDir("/robot/data")
 	for _, e := range entries {
-		if strings.Contains(e.Name(), tmpMarker) {
+		if strings.Contains(e.Name(), atomicfile.TmpMarker) {
 			return fmt.Errorf("temporary file %s survived Open", e.Name())
 		}
 	}
@@ -232,275 +231,5 @@ func TestPowerLossBackupCycles(t *testing.T) {
 	t.Logf("power cut after each of %d operations, %d disk images recovered and checked", ops, images)
 	if ops < 50 {
 		t.Fatalf("only %d operations were covered; the workload did not run", ops)
-	}
-}
-
-// TestPowerLossImport cuts power after every operation of an import into
-// a running store: each module is either as before or as imported, and as
-// soon as any module is imported the rollback archive of the state before
-// is durable and readable.
-func TestPowerLossImport(t *testing.T) {
-	a := &allowed{durable: map[string]int{}}
-	var archive *Archive
-	prepare := func(fsys *crashfs.FS) {
-		s, vals, err := plStore(t, fsys)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, k := range plKeys {
-			vals[k].Set(plValue(1))
-			a.durable[k] = 1
-		}
-		if err := s.Flush(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		s.Close()
-		files := map[string][]byte{}
-		for _, k := range plKeys {
-			files[k], _ = encodeFile(k, 1, time.Unix(1700000000, 0), plValue(50))
-		}
-		var buf bytes.Buffer
-		if err := writeArchive(&buf, buildManifest(files, "other", time.Unix(1700000000, 0)), files); err != nil {
-			t.Fatal(err)
-		}
-		if archive, err = ReadArchive(&buf, DefaultLimits); err != nil {
-			t.Fatal(err)
-		}
-	}
-	check := func(img *crashfs.FS) error {
-		imported := false
-		for _, k := range plKeys {
-			if b, err := img.ReadFile(filepath.Join("/robot/data", k+".json"), 1<<30); err == nil && bytes.Contains(b, []byte(`"gen":50`)) {
-				imported = true
-			}
-		}
-		if imported {
-			if err := checkRollback(img); err != nil {
-				return err
-			}
-		}
-		return checkRecovery(t, img, a)
-	}
-	running := func(fsys *crashfs.FS) error {
-		s, _, err := plStore(t, fsys)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		_, err = s.Import(context.Background(), archive)
-		return err
-	}
-	offline := func(fsys *crashfs.FS) error {
-		_, err := importDir(fsys, "/robot/data", archive, time.Unix(1700000000, 0))
-		return err
-	}
-	for name, imp := range map[string]func(*crashfs.FS) error{"running": running, "offline": offline} {
-		t.Run(name, func(t *testing.T) {
-			a.durable, a.attempt = map[string]int{}, nil
-			ops, images := powerLoss(t, prepare, func(fsys *crashfs.FS) {
-				a.set(map[string]int{"odometry": 50, "calibration": 50, "settings": 50})
-				if err := imp(fsys); err != nil {
-					t.Fatal(err)
-				}
-				a.commit()
-			}, check)
-			t.Logf("power cut after each of %d operations of an import, %d disk images checked", ops, images)
-			if ops < 20 {
-				t.Fatalf("only %d operations were covered", ops)
-			}
-		})
-	}
-}
-
-// checkRollback: the newest rollback archive exists, reads, and holds
-// generation 1 of every module.
-func checkRollback(img *crashfs.FS) error {
-	entries, err := img.ReadDir("/robot/data/rollback")
-	if err != nil || len(entries) == 0 {
-		return fmt.Errorf("a module is imported but no rollback archive survived (%v)", err)
-	}
-	b, err := img.ReadFile(filepath.Join("/robot/data/rollback", entries[len(entries)-1].Name()), 1<<30)
-	if err != nil {
-		return err
-	}
-	ar, err := ReadArchive(bytes.NewReader(b), DefaultLimits)
-	if err != nil {
-		return fmt.Errorf("rollback archive: %w", err)
-	}
-	for _, k := range plKeys {
-		if !bytes.Contains(ar.Files[k], []byte(`"gen":1`)) {
-			return fmt.Errorf("rollback archive lacks generation 1 of %s", k)
-		}
-	}
-	return nil
-}
-
-// TestPowerLossJournal cuts power after every operation of journal
-// appends, explicit syncs and segment rotations: the journal reopens
-// (cutting a torn tail), what it reads back is a prefix of what was
-// recorded, in order, and holds at least every record synced before.
-func TestPowerLossJournal(t *testing.T) {
-	const records = 40
-	var synced atomic.Int64
-	data := func(i int) []byte { return []byte(fmt.Sprintf("line %03d of telemetry", i)) }
-	cfg := func(fsys *crashfs.FS) JournalConfig {
-		return JournalConfig{Dir: "/robot/data/journal", FS: fsys, SegmentSize: 400, SyncEvery: time.Hour,
-			Now: func() time.Time { return time.Unix(1700000000, 0) }}
-	}
-	check := func(img *crashfs.FS) error {
-		j, err := OpenJournal(cfg(img))
-		if err != nil {
-			return fmt.Errorf("reopen: %w", err)
-		}
-		j.Close()
-		n := 0
-		err = readJournal(context.Background(), img, "/robot/data/journal", func(r JournalRecord) error {
-			if !bytes.Equal(r.Data, data(n)) {
-				return fmt.Errorf("record %d is %q, want %q", n, r.Data, data(n))
-			}
-			n++
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		if min := synced.Load(); int64(n) < min {
-			return fmt.Errorf("%d records read back, but %d were synced", n, min)
-		}
-		return nil
-	}
-	ops, images := powerLoss(t, nil, func(fsys *crashfs.FS) {
-		j, err := OpenJournal(cfg(fsys))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range records {
-			j.Record("lizard", RecordInput, data(i))
-			if i%5 == 4 {
-				if err := j.Sync(); err != nil {
-					t.Fatal(err)
-				}
-				synced.Store(int64(i + 1))
-			}
-		}
-		j.Close()
-		synced.Store(records)
-	}, check)
-	t.Logf("power cut after each of %d journal operations, %d disk images checked", ops, images)
-	if ops < records {
-		t.Fatalf("only %d operations were covered", ops)
-	}
-}
-
-// plMirror opens the remote side of a crash image: manifests and objects on
-// filesystem backends under /remote.
-func plMirror(t *testing.T, fsys *crashfs.FS) *Mirror {
-	t.Helper()
-	meta, err := NewFilesystemFS(fsys, "/remote/meta")
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap, err := NewFilesystemFS(fsys, "/remote/snap")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := NewMirror(MirrorConfig{Metadata: meta, Snapshots: snap, Robot: "pl", Host: "host-a", BootID: "boot",
-		KeepGenerations: 2, RetryMin: time.Nanosecond, RetryMax: time.Nanosecond,
-		Now: func() time.Time { return time.Unix(1700000000, 0) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-// checkRemote: the newest manifest parses and every object it names is
-// there with its checksum; and a robot on a fresh disk recovers, from the
-// remote side alone, for every module the last generation a finished sync
-// uploaded or the one being uploaded.
-func checkRemote(t *testing.T, img *crashfs.FS, remote *allowed) error {
-	ctx := context.Background()
-	meta, _ := NewFilesystemFS(img, "/remote/meta")
-	snap, _ := NewFilesystemFS(img, "/remote/snap")
-	names, err := meta.List(ctx, "manifests/")
-	if err != nil {
-		return err
-	}
-	if len(names) > 0 {
-		b, _, err := meta.Get(ctx, names[len(names)-1].Name)
-		if err != nil {
-			return err
-		}
-		man, err := decodeManifest(b)
-		if err != nil {
-			return fmt.Errorf("newest manifest %s: %w", names[len(names)-1].Name, err)
-		}
-		for k, e := range man.Modules {
-			ob, _, err := snap.Get(ctx, e.Object)
-			if err != nil {
-				return fmt.Errorf("manifest %s names %s for %s: %w", names[len(names)-1].Name, e.Object, k, err)
-			}
-			if checksum(ob) != e.SHA256 {
-				return fmt.Errorf("object %s does not match its manifest's checksum", e.Object)
-			}
-		}
-	}
-	s, vals, err := plStoreAt(t, img, "/fresh/data", WithMirror(plMirror(t, img)))
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	for _, k := range plKeys {
-		if ok, want := remote.ok(k, vals[k].Get().Gen); !ok {
-			return fmt.Errorf("fresh disk recovered %s at generation %d from remote storage, want one of %s", k, vals[k].Get().Gen, want)
-		}
-	}
-	return nil
-}
-
-// TestPowerLossMirror cuts power after every operation of backup cycles
-// whose commits are mirrored to filesystem backends on the same disk (the
-// "split" layout with a local metadata directory), old generations being
-// collected on the way.
-func TestPowerLossMirror(t *testing.T) {
-	local := &allowed{durable: map[string]int{}}
-	remote := &allowed{durable: map[string]int{}}
-	ops, images := powerLoss(t, nil, func(fsys *crashfs.FS) {
-		ctx := context.Background()
-		m := plMirror(t, fsys)
-		s, vals, err := plStoreAt(t, fsys, "/robot/data", WithMirror(m))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		for gen := 1; gen <= 5; gen++ {
-			keys := plKeys
-			if gen > 1 {
-				keys = plKeys[gen%3 : gen%3+1]
-			}
-			attempt := map[string]int{}
-			for _, k := range keys {
-				vals[k].Set(plValue(gen))
-				attempt[k] = gen
-			}
-			local.set(attempt)
-			if err := s.BackupRequested(ctx); err != nil {
-				t.Fatal(err)
-			}
-			local.commit()
-			remote.set(attempt)
-			if err := m.Sync(ctx); err != nil {
-				t.Fatal(err)
-			}
-			remote.commit()
-		}
-	}, func(img *crashfs.FS) error {
-		if err := checkRecovery(t, img, local); err != nil {
-			return err
-		}
-		return checkRemote(t, img, remote)
-	})
-	t.Logf("power cut after each of %d operations of mirrored backup cycles, %d disk images checked", ops, images)
-	if ops < 60 {
-		t.Fatalf("only %d operations were covered", ops)
 	}
 }

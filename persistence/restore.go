@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/gorosys/rosys/persistence/internal/atomicfile"
+	"github.com/gorosys/rosys/persistence/internal/modfile"
 	"go.uber.org/zap"
 )
 
@@ -56,7 +58,7 @@ func (s *Store) Restore(ctx context.Context) error {
 				missing = append(missing, e.key)
 			}
 		}
-		for _, k := range s.mirror.recover(ctx, missing) {
+		for _, k := range s.mirror.Recover(ctx, missing) {
 			remote[k] = true
 		}
 	}
@@ -76,7 +78,7 @@ func (s *Store) Restore(ctx context.Context) error {
 		}
 	}
 	if s.mirror != nil && !s.ReadOnly() {
-		s.mirror.markDiffering(keys)
+		s.mirror.MarkDiffering(keys)
 	}
 	return nil
 }
@@ -121,7 +123,7 @@ func (s *Store) use(e *entry, path string) error {
 		return err
 	}
 	log := s.log.With(zap.String("module", e.key), zap.String("path", path))
-	aside, mvErr := moveAside(s.fs, path, s.now())
+	aside, mvErr := atomicfile.MoveAside(s.fs, path, s.now())
 	e.stMu.Lock()
 	defer e.stMu.Unlock()
 	if mvErr != nil {
@@ -142,7 +144,7 @@ func (s *Store) restoreFrom(e *entry, path string) error {
 	if err != nil {
 		return err
 	}
-	st, err := decodeFile(e.key, b)
+	st, err := modfile.Decode(e.key, b)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gorosys/rosys/persistence/internal/atomicfile"
+	"github.com/gorosys/rosys/persistence/mirror"
 	"github.com/gorosys/rosys/persistence/vfs"
 	"go.uber.org/zap"
 )
@@ -21,7 +23,7 @@ type Store struct {
 	log  *zap.Logger
 	now  func() time.Time
 	fs   vfs.FS
-	w    dirWriter
+	w    atomicfile.Writer
 	lock io.Closer
 
 	mu      sync.Mutex // guards entries and order
@@ -30,7 +32,7 @@ type Store struct {
 
 	writeMu sync.Mutex // serialises backup cycles and flushes; never taken by modules
 	wake    chan struct{}
-	mirror  *Mirror
+	mirror  *mirror.Mirror
 	access  SnapshotAccess
 	mode    PersistenceMode
 	writers int
@@ -91,7 +93,7 @@ func WithWriters(n int) Option {
 // WithKeepPrevious sets whether each write keeps the file it replaces as
 // <key>.json.prev, the generation used when the current one is damaged.
 // The default is true.
-func WithKeepPrevious(keep bool) Option { return func(s *Store) { s.w.keepPrev = keep } }
+func WithKeepPrevious(keep bool) Option { return func(s *Store) { s.w.KeepPrev = keep } }
 
 // WithAccess sets how stored state is used (default AccessFull):
 // AccessRecord starts every module from its defaults and writes;
@@ -113,12 +115,12 @@ func Selected() RegisterOption { return func(e *entry) { e.selected = true } }
 // ReadOnly reports whether the store never writes (AccessReplay).
 func (s *Store) ReadOnly() bool { return s.access == AccessReplay }
 
-// WithMirror copies every commit to remote storage (see Mirror), and
+// WithMirror copies every commit to remote storage (see [mirror.Mirror]), and
 // recovers from it modules that have no local file at start.
-func WithMirror(m *Mirror) Option { return func(s *Store) { s.mirror = m } }
+func WithMirror(m *mirror.Mirror) Option { return func(s *Store) { s.mirror = m } }
 
 // Mirror is the store's mirror, or nil.
-func (s *Store) Mirror() *Mirror { return s.mirror }
+func (s *Store) Mirror() *mirror.Mirror { return s.mirror }
 
 // Open creates dir if needed, locks it against other processes and removes
 // temporary files that an interrupted write left behind.
@@ -128,7 +130,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		log:     zap.NewNop(),
 		now:     time.Now,
 		fs:      vfs.OS{},
-		w:       dirWriter{dir: dir, keepPrev: true},
+		w:       atomicfile.Writer{Dir: dir, KeepPrev: true},
 		entries: map[string]*entry{},
 		wake:    make(chan struct{}, 1),
 		access:  AccessFull,
@@ -140,11 +142,11 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		o(s)
 	}
 	s.log = s.log.Named("persistence")
-	s.w.fs = s.fs
+	s.w.FS = s.fs
 	if s.mirror != nil {
-		s.mirror.attach(s.fs, dir)
+		s.mirror.Attach(s.fs, dir)
 	}
-	if err := mkdirDurable(s.fs, dir); err != nil {
+	if err := atomicfile.MkdirDurable(s.fs, dir); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
 	lock, err := s.lockDir()
@@ -152,7 +154,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	s.lock = lock
-	if err := removeTemporaries(s.fs, dir); err != nil {
+	if err := atomicfile.RemoveTemporaries(s.fs, dir); err != nil {
 		lock.Close()
 		return nil, fmt.Errorf("remove temporary files in %s: %w", dir, err)
 	}
@@ -306,7 +308,7 @@ func (s *Store) lockDir() (io.Closer, error) {
 		return lock, err
 	}
 	path := filepath.Join(s.dir, ".lock")
-	aside, mvErr := moveAside(s.fs, path, s.now())
+	aside, mvErr := atomicfile.MoveAside(s.fs, path, s.now())
 	if mvErr != nil {
 		return nil, fmt.Errorf("%w; cannot move it aside: %v", err, mvErr)
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/drivers/gpio"
 	"github.com/gorosys/rosys/drivers/lizard"
-	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/journal"
 	"go.uber.org/zap"
 )
 
@@ -31,7 +31,7 @@ func ResolveBoard(cfg *config.Robot, log *zap.Logger) (boards.Profile, error) {
 // is simulated. "board: sim" (or --sim) simulates everything. With "auto"
 // on a machine that is no known board (a laptop with the controller on
 // USB), configured drivers still run; the board only supplies defaults.
-func buildHardware(cfg *config.Robot, board boards.Profile, journal *persistence.Journal, log *zap.Logger) (Hardware, error) {
+func buildHardware(cfg *config.Robot, board boards.Profile, journal *journal.Journal, log *zap.Logger) (Hardware, error) {
 	var hw Hardware
 	if cfg.Board == "sim" {
 		if cfg.Hardware.Lizard != nil || cfg.Hardware.EStop != nil || cfg.Hardware.GNSS != nil {

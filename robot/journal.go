@@ -7,16 +7,18 @@ import (
 
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/journal"
+	"github.com/gorosys/rosys/persistence/mirror"
 	"go.uber.org/zap"
 )
 
 // openJournal opens <data>/journal when a source opts in.
-func openJournal(cfg *config.Robot, dir string, mirror *persistence.Mirror, log *zap.Logger) (*persistence.Journal, error) {
+func openJournal(cfg *config.Robot, dir string, mirror *mirror.Mirror, log *zap.Logger) (*journal.Journal, error) {
 	lz, es := cfg.Hardware.Lizard, cfg.Hardware.EStop
 	if cfg.Board == "sim" || !(lz != nil && lz.Journal || es != nil && es.Journal) {
 		return nil, nil
 	}
-	jc := persistence.JournalConfig{Dir: filepath.Join(dir, "journal"), Log: log,
+	jc := journal.Config{Dir: filepath.Join(dir, "journal"), Log: log,
 		OffsetsOnly: persistence.SnapshotAccess(cfg.Persistence.SnapshotAccess) == persistence.AccessOffsetsOnly}
 	if mirror != nil {
 		jc.OnRotate = mirror.SegmentClosed // closed segments go to snapshot storage
@@ -24,13 +26,13 @@ func openJournal(cfg *config.Robot, dir string, mirror *persistence.Mirror, log 
 	if j := cfg.Persistence.Journal; j != nil {
 		jc.SegmentSize, jc.MaxBytes, jc.MaxAge = j.SegmentBytes, j.MaxBytes, j.MaxAge.D()
 	}
-	return persistence.OpenJournal(jc)
+	return journal.Open(jc)
 }
 
 // journalModule writes a tick marker every control tick and closes the
 // journal at shutdown.
 type journalModule struct {
-	j    *persistence.Journal
+	j    *journal.Journal
 	tick uint64
 }
 

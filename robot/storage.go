@@ -5,6 +5,10 @@ import (
 
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/archive"
+	"github.com/gorosys/rosys/persistence/backend"
+	"github.com/gorosys/rosys/persistence/backend/s3"
+	"github.com/gorosys/rosys/persistence/vfs"
 	"github.com/gorosys/rosys/rosys"
 	"go.uber.org/zap"
 )
@@ -13,23 +17,23 @@ import (
 // Config. Without backends, everything lives in the local data directory.
 func persistenceConfig(cfg *config.Robot, localDir string) (persistence.Config, error) {
 	p := cfg.Persistence
-	var meta, snap persistence.Backend
+	var meta, snap backend.Backend
 	var err error
 	switch {
 	case p.Backend != nil:
-		if meta, err = backend(p.Backend); err != nil {
+		if meta, err = openBackend(p.Backend); err != nil {
 			return persistence.Config{}, err
 		}
 		snap = meta
 	case p.MetadataStorage != nil:
-		if meta, err = backend(p.MetadataStorage); err != nil {
+		if meta, err = openBackend(p.MetadataStorage); err != nil {
 			return persistence.Config{}, err
 		}
-		if snap, err = backend(p.SnapshotStorage); err != nil {
+		if snap, err = openBackend(p.SnapshotStorage); err != nil {
 			return persistence.Config{}, err
 		}
 	default:
-		if meta, err = persistence.NewFilesystem(localDir); err != nil {
+		if meta, err = backend.NewFilesystem(localDir); err != nil {
 			return persistence.Config{}, err
 		}
 		snap = meta
@@ -52,13 +56,13 @@ func persistenceConfig(cfg *config.Robot, localDir string) (persistence.Config, 
 	return c, nil
 }
 
-func backend(b *config.Backend) (persistence.Backend, error) {
+func openBackend(b *config.Backend) (backend.Backend, error) {
 	switch {
 	case b.Filesystem != nil:
-		return persistence.NewFilesystem(b.Filesystem.Path)
+		return backend.NewFilesystem(b.Filesystem.Path)
 	case b.S3 != nil:
 		s := b.S3
-		return persistence.NewS3(s.RootPath, persistence.S3Settings{
+		return s3.New(s.RootPath, s3.Settings{
 			Bucket: s.Bucket, Endpoint: s.Endpoint, Region: s.Region, AccessKey: s.AccessKey, SecretKey: s.SecretKey,
 			TLS: s.TLS == nil || *s.TLS, PathStyle: s.PathStyle != nil && *s.PathStyle,
 		})
@@ -84,13 +88,14 @@ func runtimeConfig(cfg *config.Robot, store *persistence.Store, log *zap.Logger,
 		}
 	}
 	if bs := cfg.BackupSchedule; bs != nil {
-		dir, err := persistence.ExpandHome(bs.Directory)
+		dir, err := vfs.ExpandHome(bs.Directory)
 		if err != nil {
 			return rc, err
 		}
 		h, m := bs.Time.HourMinute()
-		if rc.Schedule, err = persistence.NewSchedule(store, persistence.ScheduleConfig{
+		if rc.Schedule, err = archive.NewSchedule(store, archive.ScheduleConfig{
 			Directory: dir, Hour: h, Minute: m, AtMidnight: h == 0 && m == 0, BackupCount: bs.BackupCount, Robot: cfg.Name,
+			Log: log.Named("persistence"), // as before the split: persistence.schedule
 		}); err != nil {
 			return rc, err
 		}
@@ -103,10 +108,10 @@ func runtimeConfig(cfg *config.Robot, store *persistence.Store, log *zap.Logger,
 // $ROSYS_DATA_DIR, then ~/.rosys.
 func DataDir(cfg *config.Robot, flagDir string) (string, error) {
 	if flagDir != "" {
-		return persistence.ExpandHome(flagDir)
+		return vfs.ExpandHome(flagDir)
 	}
 	if b := cfg.Persistence.Backend; b != nil && b.Filesystem != nil {
-		return persistence.ExpandHome(b.Filesystem.Path)
+		return vfs.ExpandHome(b.Filesystem.Path)
 	}
 	return persistence.DefaultDir()
 }

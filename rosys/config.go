@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/archive"
 	"go.uber.org/zap"
 )
 
@@ -48,7 +49,7 @@ type Config struct {
 	// Without one, adding such a module is an error.
 	Store *persistence.Store
 	// Schedule takes the daily backup archive; nil for none.
-	Schedule *persistence.Schedule
+	Schedule *archive.Schedule
 	Clock    Clock
 	Log      *zap.Logger
 	// Notifier receives systemd state changes; the default speaks

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/archive"
 	"github.com/gorosys/rosys/persistence/persistencetest"
 	"github.com/gorosys/rosys/rosys"
 	"github.com/gorosys/rosys/rosys/rosystest"
@@ -15,7 +16,7 @@ import (
 
 func archives(t *testing.T, dir string) []string {
 	t.Helper()
-	list, err := persistence.ListArchives(dir)
+	list, err := archive.List(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +34,7 @@ func scheduled(t *testing.T, start time.Time, backups string, keep int) (*rosyst
 	clock.Set(start)
 	dir := t.TempDir()
 	store := persistencetest.Open(t, dir, persistence.WithClock(clock.Now))
-	sched, err := persistence.NewSchedule(store, persistence.ScheduleConfig{
+	sched, err := archive.NewSchedule(store, archive.ScheduleConfig{
 		Directory: backups, Hour: 3, BackupCount: keep, Robot: "demo", Location: time.UTC, RetryAfter: time.Hour,
 	})
 	if err != nil {
@@ -70,7 +71,7 @@ func TestDailyBackupsRotate(t *testing.T) {
 	// The newest archive holds the state at its time.
 	f, _ := os.Open(filepath.Join(backups, "demo-2026-01-08.tar.gz"))
 	defer f.Close()
-	a, err := persistence.ReadArchive(f, persistence.DefaultLimits)
+	a, err := archive.Read(f, archive.DefaultLimits)
 	if err != nil || !strings.Contains(string(a.Files["model"]), `"data": 4`) {
 		t.Fatalf("%v %s", err, a.Files["model"])
 	}

@@ -5,22 +5,24 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/archive"
+	"github.com/gorosys/rosys/persistence/mirror"
 )
 
 // Status is a snapshot of the runtime for the API and the dashboard.
 type Status struct {
-	Name        string                      `json:"name"`
-	State       string                      `json:"state"`
-	StartedAt   time.Time                   `json:"started_at,omitzero"`
-	UptimeS     float64                     `json:"uptime_s"`
-	Control     LoopStats                   `json:"control"`
-	Backup      BackupStatus                `json:"backup"`
-	Modules     []ModuleInfo                `json:"modules"`
-	Repeaters   []RepeaterStatus            `json:"repeaters"`
-	Persistence []persistence.ModuleStatus  `json:"persistence"`
-	Schedule    *persistence.ScheduleStatus `json:"schedule,omitempty"`
-	Mirror      *persistence.MirrorStatus   `json:"mirror,omitempty"`
-	Process     ProcessStats                `json:"process"`
+	Name        string                     `json:"name"`
+	State       string                     `json:"state"`
+	StartedAt   time.Time                  `json:"started_at,omitzero"`
+	UptimeS     float64                    `json:"uptime_s"`
+	Control     LoopStats                  `json:"control"`
+	Backup      BackupStatus               `json:"backup"`
+	Modules     []ModuleInfo               `json:"modules"`
+	Repeaters   []RepeaterStatus           `json:"repeaters"`
+	Persistence []persistence.ModuleStatus `json:"persistence"`
+	Schedule    *archive.ScheduleStatus    `json:"schedule,omitempty"`
+	Mirror      *mirror.Status             `json:"mirror,omitempty"`
+	Process     ProcessStats               `json:"process"`
 }
 
 // BackupStatus describes the backup loop.

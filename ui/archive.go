@@ -8,11 +8,11 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/archive"
 	"go.uber.org/zap"
 )
 
-// MaxImportBytes bounds an uploaded archive (compressed); ReadArchive
+// MaxImportBytes bounds an uploaded archive (compressed); archive.Read
 // bounds what it expands to.
 const MaxImportBytes = 64 << 20
 
@@ -69,9 +69,9 @@ func (s *Server) importArchive(w http.ResponseWriter, r *http.Request) {
 	}
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(transferTimeout))
 	body := &countingLimit{r: r.Body, left: MaxImportBytes}
-	a, err := persistence.ReadArchive(body, persistence.DefaultLimits)
+	a, err := archive.Read(body, archive.DefaultLimits)
 	switch {
-	case body.over || errors.Is(err, persistence.ErrArchiveTooLarge):
+	case body.over || errors.Is(err, archive.ErrTooLarge):
 		w.Header().Set("Connection", "close")
 		writeError(w, http.StatusRequestEntityTooLarge, fmt.Errorf("upload larger than %d bytes or expanding beyond the limits (%v); nothing changed", MaxImportBytes, err))
 		return
@@ -88,7 +88,7 @@ func (s *Server) importArchive(w http.ResponseWriter, r *http.Request) {
 }
 
 // countingLimit reads at most left bytes and remembers whether the body
-// had more: ReadArchive reports read errors as archive errors, so the
+// had more: archive.Read reports read errors as archive errors, so the
 // limit is known here whatever it wrapped them in.
 type countingLimit struct {
 	r    io.Reader

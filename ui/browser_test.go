@@ -21,7 +21,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/gorosys/rosys/internal/demo"
-	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/archive"
 	"github.com/gorosys/rosys/rosys"
 	"github.com/gorosys/rosys/rosys/rosystest"
 	"github.com/gorosys/rosys/ui"
@@ -224,7 +224,7 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer f.Close()
-		a, err := persistence.ReadArchive(f, persistence.DefaultLimits)
+		a, err := archive.Read(f, archive.DefaultLimits)
 		if err != nil || !strings.Contains(string(a.Files["model"]), `"value": 8.5`) {
 			t.Fatalf("%v %s", err, a.Files["model"])
 		}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/archive"
 	"github.com/gorosys/rosys/rosys"
 	"github.com/gorosys/rosys/rosys/rosystest"
 	"github.com/gorosys/rosys/ui"
@@ -127,7 +128,7 @@ func TestImportOverLimitAnswers413Unread(t *testing.T) {
 // entry is 400 naming it.
 func TestImportArchiveLimitsAndDirectories(t *testing.T) {
 	srv, m, _ := newServer(t)
-	archive := func(entries ...*tar.Header) []byte {
+	tarball := func(entries ...*tar.Header) []byte {
 		var buf bytes.Buffer
 		gz := gzip.NewWriter(&buf)
 		tw := tar.NewWriter(gz)
@@ -146,9 +147,9 @@ func TestImportArchiveLimitsAndDirectories(t *testing.T) {
 		code int
 		want string
 	}{
-		"expands beyond the limit": {archive(&tar.Header{Name: "modules/model.json", Typeflag: tar.TypeReg, Size: persistence.DefaultLimits.MaxFile + 1, Mode: 0o644}), 413, "more than"},
-		"modules directory":        {archive(&tar.Header{Name: "modules/", Typeflag: tar.TypeDir, Mode: 0o755}), 400, `"modules/" is a directory`},
-		"nested directory":         {archive(&tar.Header{Name: "modules/x/", Typeflag: tar.TypeDir, Mode: 0o755}), 400, `modules/x/`},
+		"expands beyond the limit": {tarball(&tar.Header{Name: "modules/model.json", Typeflag: tar.TypeReg, Size: archive.DefaultLimits.MaxFile + 1, Mode: 0o644}), 413, "more than"},
+		"modules directory":        {tarball(&tar.Header{Name: "modules/", Typeflag: tar.TypeDir, Mode: 0o755}), 400, `"modules/" is a directory`},
+		"nested directory":         {tarball(&tar.Header{Name: "modules/x/", Typeflag: tar.TypeDir, Mode: 0o755}), 400, `modules/x/`},
 	} {
 		req, _ := http.NewRequest("POST", srv.URL+"/api/import", bytes.NewReader(tc.body))
 		code, body := do(t, req)

@@ -12,6 +12,8 @@ import (
 
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/archive"
+	"github.com/gorosys/rosys/persistence/vfs"
 )
 
 func (a app) backupCommand(args []string, stdout, stderr io.Writer) int {
@@ -53,7 +55,7 @@ func dataDirFlag(fs *flag.FlagSet) *string {
 
 func resolveDir(flagDir string) (string, error) {
 	if flagDir != "" {
-		return persistence.ExpandHome(flagDir)
+		return vfs.ExpandHome(flagDir)
 	}
 	return persistence.DefaultDir()
 }
@@ -77,7 +79,7 @@ func backupExport(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	var buf bytes.Buffer
-	m, err := persistence.ExportDir(d, &buf, *robot, time.Now())
+	m, err := archive.ExportDir(d, &buf, *robot, time.Now())
 	if errors.Is(err, persistence.ErrLocked) {
 		fmt.Fprintf(stderr, "rosys backup export: %v\nthe robot is running: download GET /api/export instead, or stop it\n", err)
 		return 1
@@ -120,12 +122,12 @@ func backupImport(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer f.Close()
-	a, err := persistence.ReadArchive(f, persistence.DefaultLimits)
+	a, err := archive.Read(f, archive.DefaultLimits)
 	if err != nil {
 		fmt.Fprintf(stderr, "rosys backup import: %s: %v\nnothing was changed\n", pos[0], err)
 		return 1
 	}
-	res, err := persistence.ImportDir(d, a, time.Now())
+	res, err := archive.ImportDir(d, a, time.Now())
 	if errors.Is(err, persistence.ErrLocked) {
 		fmt.Fprintf(stderr, "rosys backup import: %v\nthe robot is running: POST the file to /api/import instead, or stop it\n", err)
 		return 1
@@ -164,7 +166,7 @@ func backupList(args []string, stdout, stderr io.Writer) int {
 	if bdir == "" {
 		bdir = "~/.rosys_backup"
 	}
-	bdir, err := persistence.ExpandHome(bdir)
+	bdir, err := vfs.ExpandHome(bdir)
 	if err != nil {
 		fmt.Fprintln(stderr, "rosys backup list:", err)
 		return 1
@@ -177,9 +179,9 @@ func backupList(args []string, stdout, stderr io.Writer) int {
 	found := 0
 	for _, place := range []struct{ title, dir string }{
 		{"daily backups", bdir},
-		{"rollback archives (state before each import)", filepath.Join(d, persistence.RollbackDir)},
+		{"rollback archives (state before each import)", filepath.Join(d, archive.RollbackDir)},
 	} {
-		list, err := persistence.ListArchives(place.dir)
+		list, err := archive.List(place.dir)
 		if errors.Is(err, os.ErrNotExist) {
 			continue
 		} else if err != nil {
@@ -193,7 +195,7 @@ func backupList(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if found == 0 {
-		fmt.Fprintf(stdout, "no archives in %s or %s\n", bdir, filepath.Join(d, persistence.RollbackDir))
+		fmt.Fprintf(stdout, "no archives in %s or %s\n", bdir, filepath.Join(d, archive.RollbackDir))
 	}
 	return 0
 }

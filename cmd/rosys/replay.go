@@ -17,6 +17,7 @@ import (
 	"github.com/gorosys/rosys/hardware"
 	"github.com/gorosys/rosys/internal/demo"
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/journal"
 	"github.com/gorosys/rosys/robot"
 	"github.com/gorosys/rosys/rosys"
 	"go.uber.org/zap"
@@ -119,16 +120,16 @@ func (a app) goLive(ctx context.Context, cfg *config.Robot, dir string, log *zap
 func replay(cfg *config.Robot, dir string, mode string, log *zap.Logger) (replaySummary, error) {
 	realtime := mode == "realtime"
 	sum := replaySummary{Mode: mode, Modules: map[string]json.RawMessage{}}
-	var recs []persistence.JournalRecord
+	var recs []journal.Record
 	var recorded []string
-	err := persistence.ReadJournal(context.Background(), filepath.Join(dir, "journal"), func(r persistence.JournalRecord) error {
+	err := journal.Read(context.Background(), filepath.Join(dir, "journal"), func(r journal.Record) error {
 		if r.Source != "lizard" {
 			return nil
 		}
 		switch r.Kind {
-		case persistence.RecordInput:
+		case journal.RecordInput:
 			recs = append(recs, r)
-		case persistence.RecordCommand:
+		case journal.RecordCommand:
 			if c := string(r.Data); strings.HasPrefix(c, speedPrefix(cfg)) {
 				recorded = append(recorded, strings.SplitN(c, "@", 2)[0])
 			}

@@ -47,7 +47,7 @@ func NewEStop(p gpio.PinIO, activeLow bool, debounce time.Duration) (*EStop, err
 	return e, nil
 }
 
-// Recorder records what a driver receives (persistence.Journal).
+// Recorder records what a driver receives (journal.Journal).
 type Recorder interface {
 	RecordAt(at time.Time, source string, kind byte, data []byte)
 }

@@ -48,7 +48,7 @@ type Config struct {
 	Open func(path string, baud int) (io.ReadWriteCloser, error)
 	Now  func() time.Time
 	// Journal, when set, records every line received and sent, for
-	// replay (persistence.Journal satisfies it). JournalSource names the
+	// replay (journal.Journal satisfies it). JournalSource names the
 	// source (default "lizard").
 	Journal       Recorder
 	JournalSource string
@@ -70,7 +70,7 @@ type Config struct {
 }
 
 // Recorder records what a driver receives and sends, with the driver's own
-// time for it (persistence.Journal satisfies it).
+// time for it (journal.Journal satisfies it).
 type Recorder interface {
 	RecordAt(at time.Time, source string, kind byte, data []byte)
 }

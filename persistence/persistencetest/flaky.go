@@ -5,7 +5,7 @@ import (
 	"errors"
 	"sync/atomic"
 
-	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/backend"
 )
 
 // ErrDown is what a Flaky backend answers while down.
@@ -14,7 +14,7 @@ var ErrDown = errors.New("backend down (injected)")
 // Flaky wraps a Backend and fails every call while Down is set, as an
 // unreachable bucket does.
 type Flaky struct {
-	persistence.Backend
+	backend.Backend
 	Down  atomic.Bool
 	Calls atomic.Int64
 }
@@ -27,31 +27,31 @@ func (f *Flaky) check() error {
 	return nil
 }
 
-// Get implements persistence.Backend.
-func (f *Flaky) Get(ctx context.Context, name string) ([]byte, persistence.Version, error) {
+// Get implements backend.Backend.
+func (f *Flaky) Get(ctx context.Context, name string) ([]byte, backend.Version, error) {
 	if err := f.check(); err != nil {
 		return nil, "", err
 	}
 	return f.Backend.Get(ctx, name)
 }
 
-// Put implements persistence.Backend.
-func (f *Flaky) Put(ctx context.Context, name string, data []byte, c persistence.Condition) (persistence.Version, error) {
+// Put implements backend.Backend.
+func (f *Flaky) Put(ctx context.Context, name string, data []byte, c backend.Condition) (backend.Version, error) {
 	if err := f.check(); err != nil {
 		return "", err
 	}
 	return f.Backend.Put(ctx, name, data, c)
 }
 
-// List implements persistence.Backend.
-func (f *Flaky) List(ctx context.Context, prefix string) ([]persistence.ObjectInfo, error) {
+// List implements backend.Backend.
+func (f *Flaky) List(ctx context.Context, prefix string) ([]backend.ObjectInfo, error) {
 	if err := f.check(); err != nil {
 		return nil, err
 	}
 	return f.Backend.List(ctx, prefix)
 }
 
-// Delete implements persistence.Backend.
+// Delete implements backend.Backend.
 func (f *Flaky) Delete(ctx context.Context, name string) error {
 	if err := f.check(); err != nil {
 		return err

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/gorosys/rosys/persistence"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/gorosys/rosys/persistence/backend/s3"
 )
 
 // S3Server is a real S3 server (versitygw, `go install
@@ -65,19 +65,19 @@ func StartS3(t testing.TB) *S3Server {
 	l.Close()
 	s.Start()
 	t.Cleanup(s.Stop)
-	b, err := persistence.NewS3("", s.Settings())
+	b, err := s3.New("", s.Settings())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Client().CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: &s.Bucket}); err != nil {
+	if _, err := b.Client().CreateBucket(context.Background(), &awss3.CreateBucketInput{Bucket: &s.Bucket}); err != nil {
 		t.Fatalf("create bucket: %v", err)
 	}
 	return s
 }
 
 // Settings connect to the server's bucket.
-func (s *S3Server) Settings() persistence.S3Settings {
-	return persistence.S3Settings{Bucket: s.Bucket, Endpoint: s.Endpoint, AccessKey: s.AccessKey, SecretKey: s.SecretKey, PathStyle: true, Timeout: 10 * time.Second}
+func (s *S3Server) Settings() s3.Settings {
+	return s3.Settings{Bucket: s.Bucket, Endpoint: s.Endpoint, AccessKey: s.AccessKey, SecretKey: s.SecretKey, PathStyle: true, Timeout: 10 * time.Second}
 }
 
 // Start (re)starts the server on the same port and data; it returns once

@@ -1,0 +1,175 @@
+package atomicfile
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gorosys/rosys/persistence/vfs"
+)
+
+// TmpMarker is part of every temporary file name. Such files are never the
+// committed state of anything, so they are removed when a store opens.
+const TmpMarker = ".tmp-"
+
+// Writer writes files atomically and durably into one directory.
+//
+// Crash reasoning for Write, then Sync:
+//  1. The new content goes to a temporary file in the same directory (rename
+//     is only atomic within one file system) and is fsynced before it gets
+//     its final name: after a power cut a renamed file must never turn out
+//     empty or partial, which ext4 and others allow for data not yet synced.
+//  2. The current file is hard-linked to <name>.prev, so the previous good
+//     generation survives; the link goes through its own temporary name and
+//     a rename, so <name>.prev is itself always complete.
+//  3. rename(tmp, name) swaps the name atomically: a reader, or a restart
+//     after SIGKILL, sees the old or the new file, never a mix.
+//  4. Renames live in the directory, not in the file; until the directory is
+//     fsynced, a power cut may undo them (or lose a newly created name). Sync
+//     does that once for a whole batch, and only after it returns is any file
+//     of the batch reported durable.
+type Writer struct {
+	FS       vfs.FS
+	Dir      string
+	KeepPrev bool
+}
+
+// Write stores data under name. It is durable only after Sync.
+func (w Writer) Write(name string, data []byte) (err error) {
+	path := filepath.Join(w.Dir, name)
+	f, err := w.FS.CreateTemp(w.Dir, name+TmpMarker+"*")
+	if err != nil {
+		return fmt.Errorf("create temporary file: %w", err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			_ = w.FS.Remove(tmp) // never the committed state; a leftover is swept at open
+		}
+	}()
+	if _, err := f.Write(data); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("write %s: %w", tmp, err)
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("fsync %s: %w", tmp, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", tmp, err)
+	}
+	if w.KeepPrev {
+		w.keepPrevious(path)
+	}
+	if err := w.FS.Rename(tmp, path); err != nil {
+		return fmt.Errorf("rename into place: %w", err)
+	}
+	return nil
+}
+
+// keepPrevious links the current file to <path>.prev. It is best effort: a
+// file system without hard links (FAT boot partitions) just keeps no
+// previous generation, and a missing current file has none to keep.
+func (w Writer) keepPrevious(path string) {
+	tmp := path + ".prev" + TmpMarker + "link"
+	_ = w.FS.Remove(tmp)
+	if err := w.FS.Link(path, tmp); err != nil {
+		return
+	}
+	if err := w.FS.Rename(tmp, path+".prev"); err != nil {
+		_ = w.FS.Remove(tmp)
+	}
+}
+
+// Sync makes every rename and creation in the directory durable.
+func (w Writer) Sync() error { return w.FS.SyncDir(w.Dir) }
+
+// MoveAside renames a file that cannot be used to <path>.corrupt-<time>,
+// adding -2, -3, ... rather than ever replacing an earlier one. It returns
+// the new path. The caller holds the directory lock, so no other process
+// races for the name.
+func MoveAside(fsys vfs.FS, path string, now time.Time) (string, error) {
+	base := path + ".corrupt-" + now.UTC().Format("20060102T150405.000Z")
+	dst := base
+	for i := 2; ; i++ {
+		if _, err := fsys.Lstat(dst); errors.Is(err, fs.ErrNotExist) {
+			break
+		} else if err != nil {
+			return "", fmt.Errorf("check %s: %w", dst, err)
+		}
+		dst = fmt.Sprintf("%s-%d", base, i)
+	}
+	if err := fsys.Rename(path, dst); err != nil {
+		return "", fmt.Errorf("move aside: %w", err)
+	}
+	if err := fsys.SyncDir(filepath.Dir(path)); err != nil {
+		return dst, err
+	}
+	return dst, nil
+}
+
+// RemoveTemporaries deletes files left by writes that a crash interrupted.
+func RemoveTemporaries(fsys vfs.FS, dir string) error {
+	entries, err := fsys.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.Type().IsRegular() && strings.Contains(e.Name(), TmpMarker) {
+			if err := fsys.Remove(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// WriteFile writes data to path with the same guarantees as module
+// files: the old or the new complete file survives any crash.
+func WriteFile(path string, data []byte) error {
+	w := Writer{FS: vfs.OS{}, Dir: filepath.Dir(path)}
+	if err := w.Write(filepath.Base(path), data); err != nil {
+		return err
+	}
+	return w.Sync()
+}
+
+// MkdirDurable creates dir and any missing parents, and fsyncs the parent
+// of each directory it created: a new directory is a name in its parent,
+// and until the parent is synced a power cut may take it, and everything
+// later written and synced inside it, away.
+func MkdirDurable(fsys vfs.FS, dir string) error {
+	if info, err := fsys.Lstat(dir); err == nil {
+		if !info.IsDir() {
+			return &fs.PathError{Op: "mkdir", Path: dir, Err: errors.New("not a directory")}
+		}
+		return nil
+	}
+	var created []string
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := fsys.Lstat(d); err == nil {
+			break
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		created = append(created, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if len(created) == 0 {
+		return nil
+	}
+	if err := fsys.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, d := range created {
+		if err := fsys.SyncDir(filepath.Dir(d)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

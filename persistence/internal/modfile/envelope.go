@@ -1,0 +1,170 @@
+package modfile
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Format marks a file written by this package. A JSON object without it
+// is taken for a plain RoSys file, whose whole content is the data object.
+const Format = "rosys-go/1"
+
+// envelope is what a module file holds: readable JSON that names its key,
+// schema version and save time, so a person can inspect and copy it.
+type envelope struct {
+	Format        string          `json:"format"`
+	Key           string          `json:"key"`
+	SchemaVersion int             `json:"schema_version"`
+	SavedAt       time.Time       `json:"saved_at"`
+	Data          json.RawMessage `json:"data"`
+}
+
+// Head is what decides a file's kind: a plain RoSys data object,
+// or one of this package's files.
+type Head struct {
+	Format        json.RawMessage `json:"format"`
+	Key           json.RawMessage `json:"key"`
+	SchemaVersion json.RawMessage `json:"schema_version"`
+	Data          json.RawMessage `json:"data"`
+}
+
+// FormatPrefix starts every format string this project writes (module
+// files, manifests, archives), whatever their version.
+const FormatPrefix = "rosys-go"
+
+// Ours reports whether a file that is not Format was still written by
+// this project: its format names one of ours (any version), or it has the
+// envelope's shape (a string format beside key, schema_version and data),
+// which no RoSys data object is expected to have.
+func (h Head) Ours() (string, bool) {
+	var f string
+	if len(h.Format) == 0 || json.Unmarshal(h.Format, &f) != nil {
+		return "", false // no format, or not a string: RoSys data
+	}
+	if strings.HasPrefix(f, FormatPrefix) {
+		return f, true
+	}
+	return f, h.Key != nil && h.SchemaVersion != nil && h.Data != nil
+}
+
+// Stored is a decoded module file.
+type Stored struct {
+	Data          json.RawMessage
+	SchemaVersion int
+	SavedAt       time.Time // zero for plain RoSys files
+	Plain         bool
+}
+
+// indentLimit is the largest encoded snapshot whose data is indented.
+// Larger data is written compact: indenting is a second pass over every
+// byte (a third of the cost of a 64 KiB module) for text nobody reads by
+// eye; the envelope around it stays indented either way.
+const indentLimit = 16 << 10
+
+// buffers are reused across writes: a backup cycle of large modules
+// otherwise allocates several times their size per cycle, and the garbage
+// collector's work competes with the control loop for the CPU.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// Encode renders the file for one module snapshot into a new slice.
+func Encode(key string, version int, savedAt time.Time, snapshot any) ([]byte, error) {
+	var out bytes.Buffer
+	if err := EncodeTo(&out, key, version, savedAt, snapshot); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// EncodeTo renders the file for one module snapshot into out. Data is
+// encoded first so that a value that cannot be encoded fails here, on the
+// backup goroutine, and never produces a partial file.
+//
+// For data up to indentLimit the output is what json.MarshalIndent of the
+// envelope gives (a test holds it to that), built in one pass over the
+// data instead of three.
+func EncodeTo(out *bytes.Buffer, key string, version int, savedAt time.Time, snapshot any) error {
+	buf := buffers.Get().(*bytes.Buffer)
+	defer buffers.Put(buf)
+	buf.Reset()
+	if err := json.NewEncoder(buf).Encode(snapshot); err != nil {
+		return fmt.Errorf("encode snapshot: %w", err)
+	}
+	data := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	k, err := json.Marshal(key)
+	if err != nil {
+		return fmt.Errorf("encode file: %w", err)
+	}
+	at, err := savedAt.UTC().MarshalJSON()
+	if err != nil {
+		return fmt.Errorf("encode file: %w", err)
+	}
+	out.Grow(len(data) + len(data)/8 + 160)
+	out.WriteString("{\n  \"format\": \"" + Format + "\",\n  \"key\": ")
+	out.Write(k)
+	out.WriteString(",\n  \"schema_version\": ")
+	out.WriteString(strconv.Itoa(version))
+	out.WriteString(",\n  \"saved_at\": ")
+	out.Write(at)
+	out.WriteString(",\n  \"data\": ")
+	if len(data) <= indentLimit {
+		if err := json.Indent(out, data, "  ", "  "); err != nil {
+			return fmt.Errorf("encode file: %w", err)
+		}
+	} else {
+		out.Write(data)
+	}
+	out.WriteString("\n}\n")
+	return nil
+}
+
+// Decode parses a module file written by this package or by RoSys.
+func Decode(key string, b []byte) (Stored, error) {
+	trimmed := bytes.TrimSpace(b)
+	if len(trimmed) == 0 {
+		return Stored{}, errors.New("file is empty")
+	}
+	if trimmed[0] != '{' {
+		return Stored{}, errors.New("file does not hold a JSON object")
+	}
+	// Format is decoded as raw JSON so that a plain RoSys data object that
+	// happens to have a non-string "format" field still restores.
+	var head Head
+	if err := json.Unmarshal(trimmed, &head); err != nil {
+		return Stored{}, fmt.Errorf("parse JSON: %w", err)
+	}
+	if string(head.Format) != `"`+Format+`"` {
+		if f, ours := head.Ours(); ours {
+			// Ours, but a format or version this program does not know
+			// (a newer program wrote it): never guessed to be plain data,
+			// which would restore defaults and overwrite it.
+			return Stored{}, fmt.Errorf("%w: format %q, this program reads %q", ErrUnknownFormat, f, Format)
+		}
+		return Stored{Data: json.RawMessage(trimmed), SchemaVersion: 1, Plain: true}, nil
+	}
+	var env envelope
+	if err := json.Unmarshal(trimmed, &env); err != nil {
+		return Stored{}, fmt.Errorf("parse %s envelope: %w", Format, err)
+	}
+	switch {
+	case env.Key != key:
+		return Stored{}, fmt.Errorf("file holds module %q, not %q", env.Key, key)
+	case env.SchemaVersion < 1:
+		return Stored{}, fmt.Errorf("schema_version %d is not a version (they start at 1)", env.SchemaVersion)
+	case len(env.Data) == 0 || string(env.Data) == "null":
+		return Stored{}, errors.New(`file has no "data"`)
+	}
+	return Stored{Data: env.Data, SchemaVersion: env.SchemaVersion, SavedAt: env.SavedAt}, nil
+}
+
+// GetBuffer takes a buffer from the pool EncodeTo uses; give it back with
+// PutBuffer.
+func GetBuffer() *bytes.Buffer { return buffers.Get().(*bytes.Buffer) }
+
+// PutBuffer returns a buffer taken with GetBuffer.
+func PutBuffer(b *bytes.Buffer) { buffers.Put(b) }

@@ -1,0 +1,85 @@
+package mirror
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/gorosys/rosys/persistence/internal/modfile"
+)
+
+// Manifest is one commit in metadata storage: which object holds each
+// module's state at this generation. It is written after every object it
+// names, so a manifest that exists is complete.
+type Manifest struct {
+	Format     string    `json:"format"`
+	Generation uint64    `json:"generation"`
+	Robot      string    `json:"robot"`
+	Host       string    `json:"host"`
+	BootID     string    `json:"boot_id"`
+	CreatedAt  time.Time `json:"created_at"`
+	// CleanShutdown is set on the manifest written by a final flush: the
+	// run that wrote it stopped cleanly. A newest manifest without it
+	// means the robot lost power or crashed.
+	CleanShutdown bool                     `json:"clean_shutdown"`
+	Modules       map[string]ManifestEntry `json:"modules"`
+}
+
+// ManifestEntry locates one module's state.
+type ManifestEntry struct {
+	Object        string    `json:"object"`
+	SchemaVersion int       `json:"schema_version"`
+	Size          int64     `json:"size"`
+	SHA256        string    `json:"sha256"`
+	SavedAt       time.Time `json:"saved_at"`
+}
+
+const manifestFormat = "rosys-go-manifest/1"
+
+func manifestName(gen uint64) string { return fmt.Sprintf("manifests/%012d.json", gen) }
+func objectName(key string, gen uint64) string {
+	return fmt.Sprintf("snapshots/%s/%012d.json", key, gen)
+}
+
+func checksum(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+func decodeManifest(b []byte) (Manifest, error) {
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, err
+	}
+	if m.Format != manifestFormat {
+		if strings.HasPrefix(m.Format, modfile.FormatPrefix) {
+			return m, fmt.Errorf("%w: manifest format %q, this program reads %q", modfile.ErrUnknownFormat, m.Format, manifestFormat)
+		}
+		return m, fmt.Errorf("format %q, want %q", m.Format, manifestFormat)
+	}
+	return m, nil
+}
+
+// hostID names this machine in leases: /etc/machine-id, else the host name.
+func hostID() string {
+	if b, err := os.ReadFile("/etc/machine-id"); err == nil && len(strings.TrimSpace(string(b))) > 0 {
+		h, _ := os.Hostname()
+		return h + "/" + strings.TrimSpace(string(b))
+	}
+	h, _ := os.Hostname()
+	return h
+}
+
+// bootID identifies this run: the kernel's boot id and our process id.
+func bootID() string {
+	b, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	id := strings.TrimSpace(string(b))
+	if err != nil || id == "" {
+		id = fmt.Sprintf("unknown-%d", time.Now().UnixNano())
+	}
+	return fmt.Sprintf("%s/%d", id, os.Getpid())
+}
