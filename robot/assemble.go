@@ -10,6 +10,7 @@ import (
 	"github.com/gorosys/rosys/hardware"
 	"github.com/gorosys/rosys/hardware/sim"
 	"github.com/gorosys/rosys/rosys"
+	"go.uber.org/zap"
 )
 
 // Hardware is what a robot drives. Zero fields are simulated.
@@ -71,7 +72,7 @@ func Assemble(rt *rosys.Runtime, hw Hardware, opts ...Option) (*Robot, error) {
 		fn(&o)
 	}
 	r := &Robot{
-		Runtime: rt, Wheels: hw.Wheels, EStop: hw.EStop, GNSS: hw.GNSS, hw: hw,
+		Runtime: rt, Wheels: hw.Wheels, EStop: hw.EStop, GNSS: hw.GNSS, hw: hw, log: zap.NewNop(),
 		SoftEStop: &driving.SoftEStop{}, Params: driving.NewParameterStore(driving.DefaultParameters()),
 	}
 	type mod struct {
