@@ -169,3 +169,13 @@ func TestRestoreFollowsTheWriteRules(t *testing.T) {
 		t.Errorf("history without the token: %d", code)
 	}
 }
+
+func TestHistoryWithoutHistoryIsAConflict(t *testing.T) {
+	srv, m, _ := newServer(t) // a store without history
+	if code, body := hget(t, srv.URL+"/api/modules/model/history"); code != 409 || body["error"] == nil {
+		t.Fatalf("history: %d %v", code, body)
+	}
+	if code, _ := hpost(t, srv.URL+"/api/modules/model/restore", `{"version": 1}`); code != 409 || m.Get().Value != 1 {
+		t.Fatalf("restore: %d, module %v", code, m.Get())
+	}
+}

@@ -255,3 +255,53 @@ func TestBoundsValidate(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestKeysThatShareAPrefixStayApart(t *testing.T) {
+	dir := t.TempDir()
+	h := history.New(vfs.OS{}, dir, history.Config{}, func() time.Time { return t0 }, 1<<20)
+	commit(t, h, dir, "k", 1, t0)
+	commit(t, h, dir, "k.1", 1, t0)
+	commit(t, h, dir, "k.1", 2, t0)
+	h.Close()
+	h = history.New(vfs.OS{}, dir, history.Config{}, func() time.Time { return t0 }, 1<<20)
+	a, _ := h.List("k")
+	b, _ := h.List("k.1")
+	if len(a) != 1 || len(b) != 2 {
+		t.Fatalf("k has %d versions (want 1), k.1 has %d (want 2)", len(a), len(b))
+	}
+}
+
+// Put takes versions fetched from a bucket: only module files of the key,
+// within the read limit; a version already held is kept as it is.
+func TestPutRefusesWhatIsNoVersion(t *testing.T) {
+	dir := t.TempDir()
+	h := history.New(vfs.OS{}, dir, history.Config{}, func() time.Time { return t0 }, 4096)
+	good, _ := modfile.Encode("k", 1, t0, map[string]int{"n": 7})
+	other, _ := modfile.Encode("other", 1, t0, map[string]int{"n": 7})
+	big, _ := modfile.Encode("k", 1, t0, map[string]string{"s": string(make([]byte, 5000))})
+	for name, c := range map[string]struct {
+		n    uint64
+		data []byte
+	}{
+		"garbage": {1, []byte("\x00\x01 not json")}, "another module's file": {1, other},
+		"over the limit": {1, big}, "version 0": {0, good}, "a file of a newer format": {1, []byte(`{"format":"rosys-go/9","key":"k","schema_version":1,"data":{}}`)},
+	} {
+		if err := h.Put("k", c.n, c.data); err == nil {
+			t.Errorf("%s accepted", name)
+		}
+	}
+	if vs, _ := h.List("k"); len(vs) != 0 {
+		t.Fatalf("refused versions listed: %+v", vs)
+	}
+	if err := h.Put("k", 4, good); err != nil {
+		t.Fatal(err)
+	}
+	vs, _ := h.List("k")
+	if len(vs) != 1 || vs[0].Version != 4 || !vs[0].SavedAt.Equal(t0) {
+		t.Fatalf("after Put: %+v", vs)
+	}
+	// The next commit numbers on from it.
+	if v := commit(t, h, dir, "k", 8, t0.Add(time.Second)); v.Version != 5 {
+		t.Fatalf("next version %d, want 5", v.Version)
+	}
+}
