@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -101,7 +102,7 @@ func (h *History) setIndex(key string, vs []Version) {
 // path is the file of one version: history/<key>@<n>.json. '@' is in no
 // key, so the name parses back unambiguously.
 func (h *History) path(key string, n uint64) string {
-	return filepath.Join(h.dir, fmt.Sprintf("%s@%d.json", key, n))
+	return filepath.Join(h.dir, key+"@"+strconv.FormatUint(n, 10)+".json")
 }
 
 // List returns the module's versions, oldest first.

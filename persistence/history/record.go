@@ -1,6 +1,7 @@
 package history
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -80,8 +81,10 @@ func (h *History) RecordBatch(at time.Time, cs []Commit) ([]Version, []error) {
 			continue
 		}
 		linked = true
-		out[i] = Version{Version: next, SavedAt: at.UTC(), Size: c.Size, SHA256: fmt.Sprintf("%x", c.Sum)}
-		lists[i] = append(append([]Version(nil), vs...), out[i])
+		out[i] = Version{Version: next, SavedAt: at.UTC(), Size: c.Size, SHA256: hex.EncodeToString(c.Sum[:])}
+		// In place: the cached slice keeps its length, so nobody sees the
+		// new version until it is set below, and List hands out copies.
+		lists[i] = append(vs, out[i])
 	}
 	if !linked {
 		return out, errs
