@@ -54,6 +54,9 @@ type Persistence struct {
 	// MaxFileBytes is the largest module file read at start-up (0: the
 	// default, 64 MiB); a larger one is moved aside unread.
 	MaxFileBytes int64 `yaml:"max_file_bytes"`
+	// Format is how module files are written: rosys-go (default, the
+	// envelope) or rosys (the data object alone, as RoSys writes it).
+	Format FileFormat `yaml:"format"`
 	// Journal bounds the input journal (sources opt in, e.g.
 	// hardware.lizard.journal).
 	Journal *Journal `yaml:"journal"`

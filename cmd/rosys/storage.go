@@ -37,6 +37,7 @@ func persistenceConfig(cfg *config.Robot, localDir string) (persistence.Config, 
 	c := persistence.SimpleConfig(meta, persistence.KeepGenerations(p.KeepGenerations))
 	c.SnapshotStorage = snap
 	c.MaxFileBytes = p.MaxFileBytes
+	c.Format = persistence.FileFormat(p.Format)
 	if p.SnapshotInterval != nil {
 		c.SnapshotInterval = p.SnapshotInterval.D()
 	}
