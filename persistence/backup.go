@@ -101,7 +101,7 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 		w.e.st.Saves++
 		w.e.st.LastError = ""
 		if w.meta != nil {
-			w.e.gens = append([]generation{*w.meta}, w.e.gens...)[:min(len(w.e.gens)+1, sidecarKeep)]
+			w.e.gens = append([]generation{*w.meta}, w.e.gens...)[:min(len(w.e.gens)+1, modfile.SidecarKeep)]
 		}
 		close(w.e.savedCh) // wakes WaitDurable
 		w.e.savedCh = make(chan struct{})
@@ -200,10 +200,10 @@ func (s *Store) writeRoSysSidecar(j *writeJob, at time.Time) error {
 	if err != nil {
 		return err
 	}
-	if j.data, err = encodeRoSys(snap); err != nil {
+	if j.data, err = modfile.EncodePlain(snap); err != nil {
 		return err
 	}
-	g := generation{SHA256: fileSum(j.data), SchemaVersion: j.e.version, SavedAt: at.UTC(), Size: len(j.data)}
+	g := generation{SHA256: modfile.Sum(j.data), SchemaVersion: j.e.version, SavedAt: at.UTC(), Size: len(j.data)}
 	if err := s.writeSidecar(s.sideW, j.e, g); err != nil {
 		return err
 	}
