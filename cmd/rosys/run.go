@@ -126,10 +126,14 @@ func (a app) run(ctx context.Context, cfg *config.Robot, dataDir string, log *za
 			return err
 		}
 		h, m := bs.Time.HourMinute()
-		if rc.Schedule, err = archive.NewSchedule(store, archive.ScheduleConfig{
+		sc := archive.ScheduleConfig{
 			Directory: dir, Hour: h, Minute: m, AtMidnight: h == 0 && m == 0, BackupCount: bs.BackupCount, Robot: cfg.Name,
 			Log: log.Named("persistence"), // as before the split: persistence.schedule
-		}); err != nil {
+		}
+		if bs.Storage == config.BackupStorageBackend {
+			sc.Remote = pcfg.MetadataStorage // beside the manifests, where rosys fleet list looks
+		}
+		if rc.Schedule, err = archive.NewSchedule(store, sc); err != nil {
 			return err
 		}
 	}
