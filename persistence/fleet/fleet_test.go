@@ -63,7 +63,6 @@ func robot(t *testing.T, srv *persistencetest.S3Server, root, name string, value
 	return s
 }
 
-
 func TestFleetOnVersitygw(t *testing.T) {
 	srv := persistencetest.StartS3(t)
 	ctx := context.Background()
