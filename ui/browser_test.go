@@ -133,7 +133,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	changes := make(chan float64, 64)
-	robot.Model.OnChange(func(m demo.Model) { changes <- m.Value })
+	robot.Model.OnChange(func(m demo.Model) { changes <- float64(m.Value) })
 	r.Start()
 	r.Forward(2 * time.Second) // let the demo drive a little
 	api := ui.NewServer(r.Runtime, ui.WithHardware(robot.Hardware))
@@ -277,7 +277,7 @@ func TestDashboardSendsToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	changes := make(chan float64, 64)
-	robot.Model.OnChange(func(m demo.Model) { changes <- m.Value })
+	robot.Model.OnChange(func(m demo.Model) { changes <- float64(m.Value) })
 	r.Start()
 	api := ui.NewServer(r.Runtime, ui.WithToken("s3cret"), ui.WithHardware(robot.Hardware))
 	srv := httptest.NewServer(api)

@@ -122,3 +122,32 @@ print(data.get('value', 1.0), sorted(data)[:3] != ['data', 'format', 'key'])
 		t.Fatalf("bad format: %d %s", code, errs)
 	}
 }
+
+// A RoSys file with Python's NaN restores in the real binary; the API
+// shows and takes the strings; format rosys writes the tokens back.
+func TestNaNThroughTheAPI(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "model.json"), []byte(`{"value": NaN}`), 0o644)
+	cfg := filepath.Join(t.TempDir(), "robot.yaml")
+	os.WriteFile(cfg, []byte("name: demo\npersistence:\n  format: rosys\n"), 0o644)
+	p := startRosys(t, "--config", cfg, "--data-dir", dir)
+	_, body := p.do("GET", "/api/modules/model", "")
+	if v := body["data"].(map[string]any)["value"]; v != "NaN" {
+		t.Fatalf("API shows %v (%v)", v, body["status"])
+	}
+	if code, body := p.do("PUT", "/api/modules/model", `{"value": "-Infinity"}`); code != 200 {
+		t.Fatalf("%d %v", code, body)
+	}
+	if code, body := p.do("PUT", "/api/modules/model", `{"value": "nan"}`); code != 400 {
+		t.Fatalf("junk string: %d %v", code, body)
+	}
+	if code, _ := p.stop(syscall.SIGTERM); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "model.json")); string(b) != `{"value":-Infinity}` {
+		t.Fatalf("on disk %s", b)
+	}
+	if got := runPython(t, "import json,sys; print(json.load(open(sys.argv[1]))['value'])", filepath.Join(dir, "model.json")); got != "-inf" {
+		t.Fatalf("python3 reads %s", got)
+	}
+}
