@@ -10,7 +10,9 @@ import (
 	"testing"
 
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/backend"
 	"github.com/gorosys/rosys/persistence/persistencetest"
+	"go.uber.org/zap/zaptest"
 )
 
 // python3 is Debian's interpreter, RoSys' own reader of these files.
@@ -156,6 +158,52 @@ print('ok')
 		t.Fatalf("our own version-3 file migrated %d times", migrated)
 	}
 	if _, err := os.Stat(filepath.Join(dir, persistence.SidecarDir, "model.meta.json")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Format rosys with a mirror: the bucket keeps the schema version (the
+// object is the envelope the sidecar describes), and a fresh disk gets a
+// RoSys data file and its sidecar back, so nothing is migrated twice.
+func TestFormatRoSysMirrorKeepsVersions(t *testing.T) {
+	ctx := context.Background()
+	remote := backend.NewMemory()
+	open := func(dir string) (*persistence.Store, *persistence.Value[map[string]any], *int) {
+		cfg := persistence.SimpleConfig(remote)
+		cfg.Format = persistence.FormatRoSys
+		s, err := persistence.OpenConfig(dir, "demo", cfg, zaptest.NewLogger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		migrated := new(int)
+		v := persistence.NewValue(map[string]any{}, persistence.WithSchema[map[string]any](2, map[int]persistence.Migration{
+			1: func(d json.RawMessage) (json.RawMessage, error) { *migrated++; return d, nil },
+		}))
+		s.Register("model", v)
+		if err := s.Restore(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return s, v, migrated
+	}
+	s, v, _ := open(t.TempDir())
+	v.Set(map[string]any{"value": "Infinity"})
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Mirror().Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	fresh := t.TempDir()
+	s2, v2, migrated := open(fresh)
+	if *migrated != 0 || v2.Get()["value"] != "Infinity" || s2.Status()[0].RestoredFrom != persistence.FromRemote {
+		t.Fatalf("fresh disk: %v, %d migrations, %+v", v2.Get(), *migrated, s2.Status()[0])
+	}
+	if b, _ := os.ReadFile(filepath.Join(fresh, "model.json")); string(b) != `{"value":Infinity}` {
+		t.Fatalf("recovered file %s", b)
+	}
+	if _, err := os.Stat(filepath.Join(fresh, persistence.SidecarDir, "model.meta.json")); err != nil {
 		t.Fatal(err)
 	}
 }

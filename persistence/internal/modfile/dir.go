@@ -48,15 +48,15 @@ func ReadDir(fsys vfs.FS, dir string, limit int64) (map[string][]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", p, err)
 		}
-		files[k] = withVersion(fsys, dir, k, b)
+		files[k] = WithVersion(fsys, dir, k, b)
 	}
 	return files, nil
 }
 
-// withVersion turns a data file of format rosys that its sidecar names
+// WithVersion turns a data file of format rosys that its sidecar names
 // into this package's envelope, so an export or rollback archive keeps its
 // schema version and save time. Any other file is returned as it is.
-func withVersion(fsys vfs.FS, dir, key string, b []byte) []byte {
+func WithVersion(fsys vfs.FS, dir, key string, b []byte) []byte {
 	st, err := Decode(key, b)
 	if err != nil || !st.Plain {
 		return b
