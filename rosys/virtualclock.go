@@ -20,6 +20,13 @@ const settleTimeout = 30 * time.Second
 // called. Goroutines started with Go count as busy until they sleep on one
 // of the clock's timers; Forward wakes sleepers one at a time, in time
 // order, and waits for all to be asleep again before moving on.
+//
+// Early wake-ups (the wake channel of SleepUntil, or ctx) are not received
+// by the sleeping goroutine itself but by the clock, under c.mu, in the
+// same step that counts the goroutine busy again (see virtualwake.go).
+// Otherwise Forward could observe the gap between a send on wake and the
+// woken goroutine's bookkeeping, see every goroutine asleep and advance
+// time before the woken one reacted: a replay would then diverge.
 type VirtualClock struct {
 	mu      sync.Mutex
 	settled *sync.Cond
@@ -27,6 +34,14 @@ type VirtualClock struct {
 	busy    int
 	seq     uint64
 	waiters waiterHeap
+	// asleep holds the sleepers that can be woken early (non-nil wake or
+	// ctx.Done), in the order they went to sleep, so polls are ordered.
+	asleep []*waiter
+
+	forwarding int           // Forward calls in progress
+	watching   bool          // the watcher goroutine runs (virtualwake.go)
+	selecting  bool          // the watcher may have received a wake-up
+	interrupt  chan struct{} // makes the watcher rebuild or stop its select
 }
 
 var _ Clock = (*VirtualClock)(nil)
@@ -35,7 +50,7 @@ var _ Clock = (*VirtualClock)(nil)
 // through rosystest; `rosys replay --speedrun` runs a recorded field run on
 // it.
 func NewVirtualClock() *VirtualClock {
-	c := &VirtualClock{now: VirtualStart}
+	c := &VirtualClock{now: VirtualStart, interrupt: make(chan struct{}, 1)}
 	c.settled = sync.NewCond(&c.mu)
 	return c
 }
@@ -87,7 +102,8 @@ func (c *VirtualClock) Forward(d time.Duration) error {
 // came true.
 func (c *VirtualClock) ForwardUntil(cond func() bool, d time.Duration) error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.pauseWatcher()
+	defer c.resumeWatcher()
 	target := c.now.Add(d)
 	for {
 		if err := c.settle(); err != nil {
@@ -106,18 +122,32 @@ func (c *VirtualClock) ForwardUntil(cond func() bool, d time.Duration) error {
 			}
 			return nil
 		}
-		w := heap.Pop(&c.waiters).(*waiter)
+		w := c.waiters[0]
 		if w.at.After(c.now) {
 			c.now = w.at
 		}
-		w.popped = true
-		c.busy++
-		w.t.ch <- struct{}{}
+		c.wakeWaiter(w, nil)
 	}
 }
 
-// settle waits, with c.mu held, until every clock goroutine sleeps.
+// settle waits, with c.mu held, until every clock goroutine sleeps and no
+// sleeper has an early wake-up pending. Pending wake-ups are delivered one
+// at a time, in the order the sleepers went to sleep, each followed by a
+// full settle, so the woken goroutines' reactions (and whatever they wake
+// in turn) happen before time moves, in the same order on every run.
 func (c *VirtualClock) settle() error {
+	for {
+		if err := c.waitIdle(); err != nil {
+			return err
+		}
+		if !c.pollOne() {
+			return nil
+		}
+	}
+}
+
+// waitIdle waits, with c.mu held, until busy is 0.
+func (c *VirtualClock) waitIdle() error {
 	if c.busy == 0 {
 		return nil
 	}
@@ -142,56 +172,66 @@ type virtualTimer struct {
 	ch chan struct{}
 }
 
-// SleepUntil implements Timer.
+// SleepUntil implements Timer. The goroutine waits only for its tick: the
+// clock delivers it, with err set, when time reaches at (Forward) or when
+// wake or ctx.Done is ready (pollOne in settle, or the watcher while no
+// Forward runs), having counted the goroutine busy first.
 func (t *virtualTimer) SleepUntil(ctx context.Context, at time.Time, wake <-chan struct{}) error {
 	c := t.c
 	c.mu.Lock()
-	if !at.After(c.now) {
+	if err := ctx.Err(); err != nil || !at.After(c.now) {
 		c.mu.Unlock()
-		return ctx.Err()
+		return err
 	}
 	c.seq++
-	w := &waiter{at: at, seq: c.seq, t: t}
+	w := &waiter{at: at, seq: c.seq, t: t, wake: wake, done: ctx.Done(), ctx: ctx}
 	heap.Push(&c.waiters, w)
+	if w.early() {
+		c.asleep = append(c.asleep, w)
+		c.ensureWatcher()
+	}
 	c.busy--
 	c.settled.Broadcast()
 	c.mu.Unlock()
 
-	select {
-	case <-t.ch: // Forward counted us busy again
-		return nil
-	case <-wake:
-		t.cancel(w)
-		return nil
-	case <-ctx.Done():
-		t.cancel(w)
-		return ctx.Err()
-	}
+	<-t.ch
+	return w.err
 }
 
-// cancel takes w off the schedule after an early wake-up. If Forward popped
-// it in the meantime, its tick is consumed here instead.
-func (t *virtualTimer) cancel(w *waiter) {
-	c := t.c
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if w.popped {
-		<-t.ch
-		return
-	}
+// wakeWaiter, with c.mu held, takes w off the schedule, counts its
+// goroutine busy and hands it its tick with err as SleepUntil's result.
+// t.ch has room: a goroutine sleeps on one timer at a time and consumes
+// each tick before it can sleep again.
+func (c *VirtualClock) wakeWaiter(w *waiter, err error) {
 	heap.Remove(&c.waiters, w.index)
+	if w.early() {
+		for i, a := range c.asleep {
+			if a == w {
+				c.asleep = append(c.asleep[:i], c.asleep[i+1:]...)
+				break
+			}
+		}
+	}
+	w.err = err
 	c.busy++
+	w.t.ch <- struct{}{}
 }
 
 func (t *virtualTimer) Stop() {}
 
 type waiter struct {
-	at     time.Time
-	seq    uint64
-	t      *virtualTimer
-	index  int
-	popped bool
+	at    time.Time
+	seq   uint64
+	t     *virtualTimer
+	index int
+	wake  <-chan struct{}
+	done  <-chan struct{}
+	ctx   context.Context
+	err   error // SleepUntil's result, set before the tick is sent
 }
+
+// early reports whether w can be woken before its time.
+func (w *waiter) early() bool { return w.wake != nil || w.done != nil }
 
 type waiterHeap []*waiter
 
