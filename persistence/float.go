@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 )
 
 // Float is a float64 that keeps NaN and the infinities through JSON, which
@@ -61,7 +62,9 @@ func (f *Float) UnmarshalJSON(b []byte) error {
 		case negInfString:
 			*f = Float(math.Inf(-1))
 		default:
-			return fmt.Errorf("persistence.Float: %q is neither a number nor NaN, Infinity or -Infinity", s)
+			// The error encoding/json gives a float64 for a string, so
+			// the API's 400 reads the same for both.
+			return &json.UnmarshalTypeError{Value: fmt.Sprintf("string %q (a number, or NaN, Infinity, -Infinity)", s), Type: reflect.TypeFor[Float]()}
 		}
 		return nil
 	}
