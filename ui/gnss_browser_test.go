@@ -9,6 +9,7 @@ import (
 	"github.com/gorosys/rosys/drivers/gnss"
 	"github.com/gorosys/rosys/hardware/sim"
 	"github.com/gorosys/rosys/internal/demo"
+	assembly "github.com/gorosys/rosys/robot"
 	"github.com/gorosys/rosys/rosys"
 	"github.com/gorosys/rosys/rosys/rosystest"
 	"github.com/gorosys/rosys/ui"
@@ -19,7 +20,7 @@ import (
 func TestDashboardShowsGNSS(t *testing.T) {
 	r := rosystest.New(t, rosys.Config{Name: "demo"})
 	rx := sim.NewGNSS(sim.GNSSConfig{})
-	hw := demo.Hardware{GNSS: rx, Drivers: []demo.Driver{{Name: "gnss", V: rx}}}
+	hw := assembly.Hardware{GNSS: rx, Drivers: []assembly.Driver{{Name: "gnss", V: rx}}}
 	hw.Status = func() any {
 		st := gnss.StatusOf(rx.GNSS(), r.Clock.Now(), 2*time.Second)
 		st.Source, st.Connected = "sim", true

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/drivers/lizard"
+	"github.com/gorosys/rosys/robot"
 	"go.bug.st/serial"
 	"go.uber.org/zap"
 )
@@ -78,7 +79,7 @@ func generatedCode(cfg *config.Robot) (lizard.Code, error) {
 	if l == nil || len(l.Modules) == 0 {
 		return nil, errors.New("robot.yaml has no hardware.lizard.modules to generate startup code from")
 	}
-	code, _, err := lizard.Generate(lizardModules(l.Modules))
+	code, _, err := lizard.Generate(robot.LizardModules(l.Modules))
 	return code, err
 }
 
@@ -94,7 +95,7 @@ func (f lizardFlags) portOf(cfg *config.Robot) (string, int, error) {
 		}
 	}
 	if port == "" && cfg.Board != "sim" {
-		if b, err := resolveBoard(cfg, zap.NewNop()); err == nil {
+		if b, err := robot.ResolveBoard(cfg, zap.NewNop()); err == nil {
 			port = b.SerialPort
 		}
 	}

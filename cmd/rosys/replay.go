@@ -18,6 +18,7 @@ import (
 	"github.com/gorosys/rosys/internal/demo"
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/journal"
+	"github.com/gorosys/rosys/robot"
 	"github.com/gorosys/rosys/rosys"
 	"go.uber.org/zap"
 )
@@ -156,7 +157,7 @@ func replay(cfg *config.Robot, dir string, mode string, log *zap.Logger) (replay
 	var modules []lizard.Module
 	if cfg.Hardware.Lizard != nil {
 		fields = cfg.Hardware.Lizard.CoreFields
-		modules = lizardModules(cfg.Hardware.Lizard.Modules) // the fields the recorded core lines carry
+		modules = robot.LizardModules(cfg.Hardware.Lizard.Modules) // the fields the recorded core lines carry
 	}
 	drv, err := lizard.New(lizard.Config{Replay: true, CoreFields: fields, Modules: modules, Log: log})
 	if err != nil {
@@ -170,7 +171,7 @@ func replay(cfg *config.Robot, dir string, mode string, log *zap.Logger) (replay
 	}
 	rt := rosys.New(rosys.Config{Name: cfg.Name, ControlPeriod: cfg.ControlPeriod.D(), Store: store, Clock: clock,
 		Log: log, DisableRealtime: true, Notifier: noNotify{}, BackupInterval: time.Hour})
-	robot, err := demo.AddWith(rt, demo.Hardware{Wheels: drv.Wheels(), EStop: drv.EStop(), Drivers: []demo.Driver{{Name: "lizard", V: drv}}})
+	r, err := demo.AddWith(rt, robot.Hardware{Wheels: drv.Wheels(), EStop: drv.EStop(), Drivers: []robot.Driver{{Name: "lizard", V: drv}}})
 	if err != nil {
 		return sum, err
 	}
@@ -210,7 +211,7 @@ func replay(cfg *config.Robot, dir string, mode string, log *zap.Logger) (replay
 	}
 	sum.Records, sum.Inputs = len(recs)+len(recorded), len(recs)
 	sum.From, sum.To = recs[0].Time, recs[len(recs)-1].Time
-	sum.FinalPose = robot.Odometer.Pose()
+	sum.FinalPose = r.Odometer.Pose()
 	for _, k := range store.Keys() {
 		if m, ok := store.Module(k); ok {
 			sum.Modules[k], _ = json.Marshal(m.Backup())

@@ -6,9 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"maps"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -16,10 +13,7 @@ import (
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/internal/demo"
 	"github.com/gorosys/rosys/persistence"
-	"github.com/gorosys/rosys/persistence/archive"
-	"github.com/gorosys/rosys/persistence/vfs"
-	"github.com/gorosys/rosys/rosys"
-	"github.com/gorosys/rosys/ui"
+	"github.com/gorosys/rosys/robot"
 	"go.uber.org/zap"
 )
 
@@ -74,14 +68,15 @@ func (a app) runCommand(args []string, _, stderr io.Writer) int {
 	return 0
 }
 
-// run starts the robot described by cfg and runs it until SIGTERM or
-// SIGINT. A second signal exits at once.
+// run starts the robot described by cfg (package robot builds it, with
+// the demo's waypoints and model) and runs it until ctx ends. A robot.yaml
+// asking for a replay replays the journal first.
 func (a app) run(ctx context.Context, cfg *config.Robot, dataDir string, log *zap.Logger) error {
-	dir, err := resolveDataDir(cfg, dataDir)
-	if err != nil {
-		return err
-	}
-	if mode, ok := replayMode(cfg.Persistence.PersistenceMode); ok {
+	if mode, ok := robot.ReplayMode(cfg); ok {
+		dir, err := robot.DataDir(cfg, dataDir)
+		if err != nil {
+			return err
+		}
 		// robot.yaml asks for a replay of this data directory's journal.
 		sum, err := replay(cfg, dir, mode, log)
 		if err != nil {
@@ -96,114 +91,20 @@ func (a app) run(ctx context.Context, cfg *config.Robot, dataDir string, log *za
 		log.Info("replay finished; going live (continue_after_replay)")
 		return a.run(ctx, &live, dataDir, log)
 	}
-	softFiles := raiseFileLimit(log)
-	pcfg, err := persistenceConfig(cfg, dir)
+	r, err := robot.New(cfg, robot.Options{DataDir: dataDir, Log: log, Version: version})
 	if err != nil {
 		return err
 	}
-	store, err := persistence.OpenConfig(dir, cfg.Name, pcfg, log)
-	if err != nil {
+	defer r.Close() //nolint:errcheck // Run closes it; this is for the errors before Run
+	if _, err := demo.Install(r); err != nil {
 		return err
 	}
-	defer store.Close()
-
-	board, err := resolveBoard(cfg, log)
-	if err != nil {
-		return err
-	}
-	journal, err := openJournal(cfg, dir, store.Mirror(), log)
-	if err != nil {
-		return err
-	}
-	hw, err := buildHardware(cfg, board, journal, log)
-	if err != nil {
-		return err
-	}
-	rc := runtimeConfig(cfg, store, log)
-	if bs := cfg.BackupSchedule; bs != nil {
-		dir, err := vfs.ExpandHome(bs.Directory)
-		if err != nil {
-			return err
-		}
-		h, m := bs.Time.HourMinute()
-		sc := archive.ScheduleConfig{
-			Directory: dir, Hour: h, Minute: m, AtMidnight: h == 0 && m == 0, BackupCount: bs.BackupCount, Robot: cfg.Name,
-			Log: log.Named("persistence"), // as before the split: persistence.schedule
-		}
-		if bs.Storage == config.BackupStorageBackend {
-			sc.Remote = pcfg.MetadataStorage // beside the manifests, where rosys fleet list looks
-		}
-		if rc.Schedule, err = archive.NewSchedule(store, sc); err != nil {
-			return err
-		}
-	}
-	rt := rosys.New(rc)
-	if journal != nil {
-		// Added first, so it stops last: after the drivers that record.
-		if err := rt.Add("journal", &journalModule{j: journal}); err != nil {
-			return err
-		}
-		status := hw.Status
-		hw.Status = func() any {
-			out := map[string]any{}
-			if status != nil {
-				if m, ok := status().(map[string]any); ok {
-					maps.Copy(out, m)
-				}
-			}
-			out["journal"] = journal.Status()
-			return out
-		}
-	}
-	robot, err := demo.AddWith(rt, hw, demo.AutoResume(cfg.Automation.AutoResume))
-	if err != nil {
-		return err
-	}
-	followSimGNSS(hw, robot.Odometer)
 	if a.extraModules != nil {
-		if err := a.extraModules(rt); err != nil {
+		if err := a.extraModules(r.Runtime); err != nil {
 			return err
 		}
 	}
-	var srv *http.Server
-	if addr := cfg.HTTPAddress(); addr != "" {
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			return fmt.Errorf("http: %w", err)
-		}
-		maxConns := connLimit(softFiles)
-		ln = newLimitListener(ln, maxConns, log.Named("http"))
-		reg, err := metricsRegistry(rt, hw)
-		if err != nil {
-			return err
-		}
-		api := ui.NewServer(rt, ui.WithToken(cfg.Token()), ui.WithLogger(log), ui.WithHardware(robot.Hardware),
-			ui.WithListenAddr(ln.Addr().String()), ui.WithMetrics(reg), ui.WithLizard(ui.LizardExchange(hw.Exchange)),
-			ui.WithOperation(ui.Operation{Automator: robot.Automator, Steerer: robot.Steerer, SoftEStop: robot.SoftEStop, Driving: robot.Driving}))
-		srv = newHTTPServer(api)
-		srv.RegisterOnShutdown(api.CloseStreams)
-		// Serve only once modules are restored: a PUT before that would be
-		// overwritten by the restore.
-		go func() {
-			select {
-			case <-rt.Ready():
-			case <-rt.Stopped():
-				return
-			}
-			log.Info("http listening", zap.String("addr", ln.Addr().String()), zap.String("url", "http://"+ln.Addr().String()+"/"),
-				zap.Int("max_connections", maxConns), zap.Uint64("open_files_limit", softFiles))
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				log.Error("http server failed", zap.Error(err))
-			}
-		}()
-		// Stop taking changes before the final flush, so none comes after it.
-		rt.OnShutdown(func(ctx context.Context) { shutdownHTTP(ctx, srv, log.Named("http")) })
-		defer srv.Close()
-	}
-	log.Info("starting", zap.String("robot", cfg.Name), zap.String("board", board.Name),
-		zap.String("data_dir", dir), zap.String("version", version))
-
-	return rt.Run(ctx)
+	return r.Run(ctx)
 }
 
 // signalContext is cancelled by the first SIGTERM or SIGINT; a second one
@@ -226,46 +127,4 @@ func signalContext(log *zap.Logger) (context.Context, func()) {
 		os.Exit(128 + int(sig.(syscall.Signal)))
 	}()
 	return ctx, func() { signal.Stop(sigs); cancel() }
-}
-
-func runtimeConfig(cfg *config.Robot, store *persistence.Store, log *zap.Logger) rosys.Config {
-	rc := rosys.Config{
-		Name:            cfg.Name,
-		ControlPeriod:   cfg.ControlPeriod.D(),
-		ShutdownTimeout: cfg.ShutdownTimeout.D(),
-		Store:           store,
-		Log:             log,
-	}
-	if iv := cfg.Persistence.SnapshotInterval; iv != nil {
-		rc.BackupInterval = iv.D()
-		if rc.BackupInterval == 0 {
-			rc.BackupInterval = -1 // commit as soon as asked
-		}
-	}
-	return rc
-}
-
-// resolveDataDir: --data-dir, then the config's filesystem backend, then
-// $ROSYS_DATA_DIR, then ~/.rosys.
-func resolveDataDir(cfg *config.Robot, flagDir string) (string, error) {
-	if flagDir != "" {
-		return vfs.ExpandHome(flagDir)
-	}
-	if b := cfg.Persistence.Backend; b != nil && b.Filesystem != nil {
-		return vfs.ExpandHome(b.Filesystem.Path)
-	}
-	return persistence.DefaultDir()
-}
-
-// replayMode names the replay that persistence_mode asks for, if any.
-func replayMode(m config.PersistenceMode) (string, bool) {
-	switch persistence.PersistenceMode(m) {
-	case persistence.ModeSpeedrunReplay:
-		return "speedrun", true
-	case persistence.ModeRealtimeReplay:
-		return "realtime", true
-	case persistence.ModeBatch:
-		return "batch", true
-	}
-	return "", false
 }

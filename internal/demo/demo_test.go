@@ -13,6 +13,7 @@ import (
 	"github.com/gorosys/rosys/internal/demo"
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/persistencetest"
+	assembly "github.com/gorosys/rosys/robot"
 	"github.com/gorosys/rosys/rosys"
 	"github.com/gorosys/rosys/rosys/rosystest"
 )
@@ -186,7 +187,7 @@ func TestAutoResume(t *testing.T) {
 	r.Store().Close()
 	clock := rosystest.NewVirtualClock()
 	r2 := rosystest.New(t, rosys.Config{Clock: clock, Store: persistencetest.Open(t, r.Dir, persistence.WithClock(clock.Now))})
-	robot2, _ := demo.Add(r2.Runtime, demo.AutoResume(true))
+	robot2, _ := demo.Add(r2.Runtime, assembly.AutoResume(true))
 	r2.Start()
 	if st := robot2.Automator.Status(); st.State != automation.Running {
 		t.Fatalf("auto_resume: %+v", st)

@@ -9,6 +9,7 @@ import (
 	"github.com/gorosys/rosys/hardware"
 	"github.com/gorosys/rosys/hardware/sim"
 	"github.com/gorosys/rosys/internal/demo"
+	assembly "github.com/gorosys/rosys/robot"
 	"github.com/gorosys/rosys/rosys"
 	"github.com/gorosys/rosys/rosys/rosystest"
 )
@@ -23,7 +24,7 @@ func TestSimTwins(t *testing.T) {
 	bumper := sim.NewInputs("bumper", "front")
 	bat := sim.NewBattery(26.5, 0.01)
 	var imu *sim.IMU
-	hw := demo.Hardware{Sim: []demo.SimModule{
+	hw := assembly.Hardware{Sim: []assembly.SimModule{
 		{Name: "bumper", Safety: bumper.Inputs(), Status: func(time.Time) any { return bumper.Inputs()[0].Active() }},
 		{Name: "battery", Build: func(hardware.Wheels) any { return bat }, Status: func(time.Time) any { return bat.Battery().Percentage }},
 		{Name: "imu", Build: func(w hardware.Wheels) any { imu = sim.NewIMU(w); return imu }},
@@ -46,7 +47,7 @@ func TestSimTwins(t *testing.T) {
 	if v := robot.Wheels.Velocity(); v.Linear != 0 || v.Angular != 0 {
 		t.Fatalf("moving with the bumper pressed: %+v", v)
 	}
-	drivers := robot.Hardware().(demo.HardwareStatus).Drivers.(map[string]any)
+	drivers := robot.Hardware().(assembly.HardwareStatus).Drivers.(map[string]any)
 	if drivers["bumper"] != true || drivers["battery"] == nil {
 		t.Fatalf("status %v", drivers)
 	}

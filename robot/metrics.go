@@ -1,7 +1,6 @@
-package main
+package robot
 
 import (
-	"github.com/gorosys/rosys/internal/demo"
 	"github.com/gorosys/rosys/metrics"
 	"github.com/gorosys/rosys/rosys"
 	"github.com/prometheus/client_golang/prometheus"
@@ -10,7 +9,7 @@ import (
 // metricsRegistry is what GET /metrics serves: the runtime, every driver
 // that counts serial lines or times its sensors (found by their methods,
 // so a new driver needs no wiring here), and the Go process.
-func metricsRegistry(rt *rosys.Runtime, hw demo.Hardware) (*prometheus.Registry, error) {
+func metricsRegistry(rt *rosys.Runtime, hw Hardware) (*prometheus.Registry, error) {
 	opts := make([]metrics.Option, 0, len(hw.Drivers))
 	for _, d := range hw.Drivers {
 		opts = append(opts, metrics.WithDriver(d.Name, d.V))

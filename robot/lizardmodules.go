@@ -1,4 +1,4 @@
-package main
+package robot
 
 import (
 	"time"
@@ -11,9 +11,9 @@ import (
 // is silent this long (hardware.lizard.modules[].host_timeout; 0 = none).
 const defaultHostTimeout = time.Second
 
-// lizardModules turns robot.yaml's hardware.lizard.modules into driver
+// LizardModules turns robot.yaml's hardware.lizard.modules into driver
 // modules, applying RoSys's defaults. robot.yaml was validated on load.
-func lizardModules(mods []config.LizardModule) []lizard.Module {
+func LizardModules(mods []config.LizardModule) []lizard.Module {
 	out := make([]lizard.Module, 0, len(mods))
 	for i := range mods {
 		m := &mods[i]

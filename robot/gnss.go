@@ -1,23 +1,21 @@
-package main
+package robot
 
 import (
-	"maps"
 	"time"
 
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/drivers/gnss"
 	"github.com/gorosys/rosys/hardware"
 	"github.com/gorosys/rosys/hardware/sim"
-	"github.com/gorosys/rosys/internal/demo"
 	"go.uber.org/zap"
 )
 
 // addGNSS adds the GNSS receiver that robot.yaml's hardware.gnss names,
 // as a driver reported at hardware.drivers.gnss: the real one, or with
 // "board: sim" the simulated twin, which reports the demo's odometry
-// around the configured reference (followSimGNSS connects it). Without
+// around the configured reference (Assemble connects it). Without
 // hardware.gnss there is none.
-func addGNSS(cfg *config.Robot, hw *demo.Hardware, log *zap.Logger) error {
+func addGNSS(cfg *config.Robot, hw *Hardware, log *zap.Logger) error {
 	g := cfg.Hardware.GNSS
 	if g == nil {
 		return nil
@@ -42,7 +40,7 @@ func addGNSS(cfg *config.Robot, hw *demo.Hardware, log *zap.Logger) error {
 		}
 		s := sim.NewGNSS(sc)
 		hw.GNSS = s
-		hw.Drivers = append(hw.Drivers, demo.Driver{Name: "gnss", V: s})
+		hw.Drivers = append(hw.Drivers, Driver{Name: "gnss", V: s})
 		r := s.Reference()
 		status = func() any {
 			st := gnss.StatusOf(s.GNSS(), time.Now(), staleAfter)
@@ -60,27 +58,9 @@ func addGNSS(cfg *config.Robot, hw *demo.Hardware, log *zap.Logger) error {
 			return err
 		}
 		hw.GNSS = d
-		hw.Drivers = append(hw.Drivers, demo.Driver{Name: "gnss", V: d})
+		hw.Drivers = append(hw.Drivers, Driver{Name: "gnss", V: d})
 		status = func() any { return d.Status() }
 	}
-	prev := hw.Status
-	hw.Status = func() any {
-		out := map[string]any{}
-		if prev != nil {
-			if m, ok := prev().(map[string]any); ok {
-				maps.Copy(out, m)
-			}
-		}
-		out["gnss"] = status()
-		return out
-	}
+	hw.Status = withStatus(hw.Status, "gnss", status)
 	return nil
-}
-
-// followSimGNSS points a simulated GNSS twin at the robot's odometry, which
-// exists only once the robot is built.
-func followSimGNSS(hw demo.Hardware, odometer hardware.Odometer) {
-	if s, ok := hw.GNSS.(*sim.GNSS); ok {
-		s.Follow(odometer)
-	}
 }

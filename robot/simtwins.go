@@ -1,4 +1,4 @@
-package main
+package robot
 
 import (
 	"time"
@@ -7,14 +7,29 @@ import (
 	"github.com/gorosys/rosys/drivers/lizard"
 	"github.com/gorosys/rosys/hardware"
 	"github.com/gorosys/rosys/hardware/sim"
-	"github.com/gorosys/rosys/internal/demo"
 )
+
+// SimModule is a simulated twin of a configured hardware module (a
+// battery, an IMU, e-stops, bumpers) for a robot on simulated hardware:
+// it shows in /api/status under hardware.drivers.<Name> as the real
+// module would.
+type SimModule struct {
+	Name string
+	// Build makes the runtime module (a rosys Stepper) once the robot's
+	// wheels are known, so an IMU can follow them; nil adds none.
+	Build func(wheels hardware.Wheels) any
+	// Status is the module's state for /api/status.
+	Status func(now time.Time) any
+	// Safety are its e-stop or bumper inputs: the simulated wheels stop
+	// while any is active.
+	Safety []hardware.SafetyInput
+}
 
 // simModules are simulated twins of robot.yaml's Lizard modules, for
 // board: sim: the status shows the same battery, IMU, e-stops and bumpers
 // a real robot would.
-func simModules(mods []config.LizardModule) []demo.SimModule {
-	var out []demo.SimModule
+func simModules(mods []config.LizardModule) []SimModule {
+	var out []SimModule
 	for _, m := range mods {
 		switch m.Type {
 		case "estop", "bumper":
@@ -24,7 +39,7 @@ func simModules(mods []config.LizardModule) []demo.SimModule {
 			}
 			in := sim.NewInputs(m.Type, names...)
 			kind := m.Type
-			out = append(out, demo.SimModule{Name: m.Name, Safety: in.Inputs(), Status: func(time.Time) any {
+			out = append(out, SimModule{Name: m.Name, Safety: in.Inputs(), Status: func(time.Time) any {
 				return inputsStatus(kind, in.Inputs())
 			}})
 		case "battery":
@@ -36,11 +51,11 @@ func simModules(mods []config.LizardModule) []demo.SimModule {
 			if m.StaleAfter.D() > 0 {
 				stale = m.StaleAfter.D()
 			}
-			out = append(out, demo.SimModule{Name: m.Name, Build: func(hardware.Wheels) any { return b },
+			out = append(out, SimModule{Name: m.Name, Build: func(hardware.Wheels) any { return b },
 				Status: func(now time.Time) any { return lizard.BatteryStatus(b.Battery(), now, stale) }})
 		case "imu":
 			var imu *sim.IMU
-			out = append(out, demo.SimModule{Name: m.Name,
+			out = append(out, SimModule{Name: m.Name,
 				Build:  func(w hardware.Wheels) any { imu = sim.NewIMU(w); return imu },
 				Status: func(now time.Time) any { return lizard.IMUStatus(imu.IMU(), now) }})
 		}

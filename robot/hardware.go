@@ -1,4 +1,4 @@
-package main
+package robot
 
 import (
 	"fmt"
@@ -9,14 +9,13 @@ import (
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/drivers/gpio"
 	"github.com/gorosys/rosys/drivers/lizard"
-	"github.com/gorosys/rosys/internal/demo"
 	"github.com/gorosys/rosys/persistence/journal"
 	"go.uber.org/zap"
 )
 
-// resolveBoard turns robot.yaml's board into a profile; "auto" reads the
+// ResolveBoard turns robot.yaml's board into a profile; "auto" reads the
 // device tree.
-func resolveBoard(cfg *config.Robot, log *zap.Logger) (boards.Profile, error) {
+func ResolveBoard(cfg *config.Robot, log *zap.Logger) (boards.Profile, error) {
 	if cfg.Board != "auto" {
 		return boards.ByName(string(cfg.Board))
 	}
@@ -32,8 +31,8 @@ func resolveBoard(cfg *config.Robot, log *zap.Logger) (boards.Profile, error) {
 // is simulated. "board: sim" (or --sim) simulates everything. With "auto"
 // on a machine that is no known board (a laptop with the controller on
 // USB), configured drivers still run; the board only supplies defaults.
-func buildHardware(cfg *config.Robot, board boards.Profile, journal *journal.Journal, log *zap.Logger) (demo.Hardware, error) {
-	var hw demo.Hardware
+func buildHardware(cfg *config.Robot, board boards.Profile, journal *journal.Journal, log *zap.Logger) (Hardware, error) {
+	var hw Hardware
 	if cfg.Board == "sim" {
 		if cfg.Hardware.Lizard != nil || cfg.Hardware.EStop != nil || cfg.Hardware.GNSS != nil {
 			log.Info("board sim: hardware drivers in the config are simulated")
@@ -56,7 +55,7 @@ func buildHardware(cfg *config.Robot, board boards.Profile, journal *journal.Jou
 		lc := lizard.Config{
 			Port: port, Baud: l.Baud, CoreFields: l.CoreFields,
 			KeepAlive: l.KeepAlive.D(), KeepAliveCommand: l.KeepAliveCommand, Log: log,
-			Modules: lizardModules(l.Modules), Configure: string(l.Configure),
+			Modules: LizardModules(l.Modules), Configure: string(l.Configure),
 		}
 		if l.Journal && journal != nil {
 			lc.Journal = journal
@@ -67,7 +66,7 @@ func buildHardware(cfg *config.Robot, board boards.Profile, journal *journal.Jou
 		}
 		hw.Wheels, hw.EStop = d.Wheels(), d.EStop()
 		hw.Safety, hw.Exchange = d.SafetyInputs(), d.Exchange
-		hw.Drivers = append(hw.Drivers, demo.Driver{Name: "lizard", V: d})
+		hw.Drivers = append(hw.Drivers, Driver{Name: "lizard", V: d})
 		status["lizard"] = func() any { return d.Status() }
 		moduleStatus = d.ModuleStatus
 	}
@@ -93,7 +92,7 @@ func buildHardware(cfg *config.Robot, board boards.Profile, journal *journal.Jou
 			es.Journal(journal)
 		}
 		hw.EStop = es
-		hw.Drivers = append(hw.Drivers, demo.Driver{Name: "estop", V: es})
+		hw.Drivers = append(hw.Drivers, Driver{Name: "estop", V: es})
 	}
 	if len(status) > 0 {
 		hw.Status = func() any {
