@@ -66,6 +66,8 @@ type Config struct {
 	KeepGenerations     int
 	// MaxFileBytes bounds one module file read (0: DefaultMaxFileBytes).
 	MaxFileBytes int64
+	// Format is how module files are written (default FormatRoSysGo).
+	Format FileFormat
 }
 
 // ConfigOption adjusts a Config made by SimpleConfig.
@@ -122,7 +124,7 @@ func OpenConfig(localDir, robot string, cfg Config, log *zap.Logger, opts ...Opt
 		}
 		opts = append(opts, WithMirror(m))
 	}
-	base := []Option{WithLogger(log), WithAccess(cfg.SnapshotAccess), WithMode(cfg.PersistenceMode), WithMaxFileBytes(cfg.MaxFileBytes)}
+	base := []Option{WithLogger(log), WithAccess(cfg.SnapshotAccess), WithMode(cfg.PersistenceMode), WithMaxFileBytes(cfg.MaxFileBytes), WithFormat(cfg.Format)}
 	return Open(localDir, append(base, opts...)...)
 }
 
