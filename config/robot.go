@@ -54,6 +54,9 @@ type Persistence struct {
 	// MaxFileBytes is the largest module file read at start-up (0: the
 	// default, 64 MiB); a larger one is moved aside unread.
 	MaxFileBytes int64 `yaml:"max_file_bytes"`
+	// Format is how module files are written: rosys-go (default, the
+	// envelope) or rosys (the data object alone, as RoSys writes it).
+	Format FileFormat `yaml:"format"`
 	// Journal bounds the input journal (sources opt in, e.g.
 	// hardware.lizard.journal).
 	Journal *Journal `yaml:"journal"`
@@ -96,6 +99,26 @@ type BackupSchedule struct {
 	Time        ClockTime `yaml:"time"`
 	Directory   string    `yaml:"directory"`
 	BackupCount int       `yaml:"backup_count"`
+	// Storage is where archives go: local (default, Directory only) or
+	// backend (Directory and the persistence backend's backups/, rotated
+	// there by BackupCount too).
+	Storage BackupStorage `yaml:"storage"`
+}
+
+// BackupStorage is backup_schedule.storage.
+type BackupStorage string
+
+// The backup_schedule.storage values.
+const (
+	BackupStorageLocal   BackupStorage = "local"
+	BackupStorageBackend BackupStorage = "backend"
+)
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (b *BackupStorage) UnmarshalYAML(n *yaml.Node) error {
+	v, err := oneOf(n, "storage", []string{string(BackupStorageLocal), string(BackupStorageBackend)})
+	*b = BackupStorage(v)
+	return err
 }
 
 // Hardware names the real drivers; a sim board needs none.
@@ -224,6 +247,9 @@ func (r *Robot) Validate() error {
 	if s := r.BackupSchedule; s != nil {
 		if s.BackupCount < 0 {
 			errs = append(errs, errors.New("backup_schedule.backup_count: must not be negative"))
+		}
+		if s.Storage == BackupStorageBackend && p.Backend == nil && p.MetadataStorage == nil {
+			errs = append(errs, errors.New("backup_schedule.storage: backend needs persistence.backend (or metadata_storage) to send the archives to"))
 		}
 	}
 	if l := r.Hardware.Lizard; l != nil && l.Baud < 0 {

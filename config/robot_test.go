@@ -96,6 +96,10 @@ func TestBadConfigsNameKeyAndLine(t *testing.T) {
 		"not a mapping":     {"- a\n- b\n", "cannot unmarshal !!seq"},
 		"empty name":        {"name: \"\"\n", "name: must not be empty"},
 		"negative max file": {"persistence:\n  max_file_bytes: -1\n", "persistence.max_file_bytes: must not be negative"},
+		"bad format":        {"persistence:\n  format: rosys-py\n", `line 2: format "rosys-py" is not one of rosys-go, rosys`},
+		"format type":       {"persistence:\n  format: [rosys]\n", `line 2: format "" is not one of rosys-go, rosys`},
+		"bad storage":       {"backup_schedule:\n  storage: cloud\n", `line 2: storage "cloud" is not one of local, backend`},
+		"storage no remote": {"backup_schedule:\n  storage: backend\n", "backup_schedule.storage: backend needs persistence.backend"},
 		"automation key":    {"automation:\n  auto_resum: true\n", "line 2: unknown key auto_resum"},
 		"automation type":   {"automation: {auto_resume: sometimes}\n", "line 1: cannot unmarshal !!str `sometimes` into bool"},
 	} {
@@ -134,5 +138,17 @@ func TestExampleConfigsParse(t *testing.T) {
 		if _, err := config.Load(p); err != nil {
 			t.Errorf("%v", err)
 		}
+	}
+}
+
+func TestPersistenceFormat(t *testing.T) {
+	t.Setenv("ROSYS_HTTP_TOKEN", "")
+	r, err := config.Parse([]byte("persistence:\n  format: rosys\n"))
+	if err != nil || r.Persistence.Format != "rosys" {
+		t.Fatalf("%v %q", err, r.Persistence.Format)
+	}
+	r, err = config.Parse([]byte("name: a\n"))
+	if err != nil || r.Persistence.Format != "" {
+		t.Fatalf("default format: %v %q (empty means rosys-go)", err, r.Persistence.Format)
 	}
 }

@@ -107,3 +107,13 @@ func names[T ~string](values []T) []string {
 	}
 	return out
 }
+
+// FileFormat is persistence.FileFormat as robot.yaml spells it.
+type FileFormat persistence.FileFormat
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (f *FileFormat) UnmarshalYAML(n *yaml.Node) error {
+	v, err := oneOf(n, "format", names(persistence.FileFormats()))
+	*f = FileFormat(v)
+	return err
+}

@@ -27,7 +27,8 @@ type written struct {
 	e    *entry
 	gen  uint64
 	size int
-	sum  [32]byte // sha256 of the file, for the history
+	meta *generation // format rosys: what the sidecar now names first
+	sum  [32]byte    // sha256 of the file, for the history
 }
 
 func (s *Store) commit(ctx context.Context, all bool) error {
@@ -60,6 +61,9 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 		jobs = append(jobs, &writeJob{e: e, gen: gen})
 	}
 	s.writeAll(ctx, jobs, at)
+	if s.format == FormatRoSys {
+		s.renameRoSys(jobs)
+	}
 	for _, j := range jobs { // in registration order, whatever order they ran in
 		if j.err != nil {
 			err := fmt.Errorf("module %q: %w", j.e.key, j.err)
@@ -70,7 +74,10 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 			errs = append(errs, err)
 			continue
 		}
-		wrote = append(wrote, written{j.e, j.gen, j.size, j.sum})
+		if j.data != nil && s.hist != nil { // format rosys: the data file as written
+			j.sum = sha256.Sum256(j.data)
+		}
+		wrote = append(wrote, written{j.e, j.gen, j.size, j.meta, j.sum})
 	}
 	if len(wrote) == 0 {
 		return errors.Join(errs...)
@@ -98,6 +105,9 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 		w.e.st.Size = w.size
 		w.e.st.Saves++
 		w.e.st.LastError = ""
+		if w.meta != nil {
+			w.e.gens = append([]generation{*w.meta}, w.e.gens...)[:min(len(w.e.gens)+1, modfile.SidecarKeep)]
+		}
 		close(w.e.savedCh) // wakes WaitDurable
 		w.e.savedCh = make(chan struct{})
 		w.e.stMu.Unlock()
@@ -113,6 +123,8 @@ type writeJob struct {
 	size int
 	sum  [32]byte
 	err  error
+	data []byte      // format rosys: the data file, renamed in a second step
+	meta *generation // format rosys: its sidecar record
 }
 
 // writeAll runs the jobs on up to s.writers goroutines. Each write is
@@ -128,6 +140,10 @@ func (s *Store) writeAll(ctx context.Context, jobs []*writeJob, at time.Time) {
 		go func() {
 			defer wg.Done()
 			for j := range next {
+				if s.format == FormatRoSys {
+					j.err = s.writeRoSysSidecar(j, at)
+					continue
+				}
 				j.size, j.sum, j.err = s.write(j.e, at)
 			}
 		}()
@@ -179,4 +195,48 @@ func backupModule(p Persistable) (snap any, err error) {
 		}
 	}()
 	return p.Backup(), nil
+}
+
+// writeRoSysSidecar encodes one module in format rosys and writes its
+// sidecar; the data file follows in renameRoSys once every sidecar of the
+// batch is durable (see writeSidecar for the crash order).
+func (s *Store) writeRoSysSidecar(j *writeJob, at time.Time) error {
+	j.e.stMu.Lock()
+	blocked := j.e.blocked
+	j.e.stMu.Unlock()
+	if blocked != nil {
+		return blocked
+	}
+	snap, err := backupModule(j.e.mod)
+	if err != nil {
+		return err
+	}
+	if j.data, err = modfile.EncodePlain(snap); err != nil {
+		return err
+	}
+	g := generation{SHA256: modfile.Sum(j.data), SchemaVersion: j.e.version, SavedAt: at.UTC(), Size: len(j.data)}
+	if err := s.writeSidecar(s.sideW, j.e, g); err != nil {
+		return err
+	}
+	j.meta, j.size = &g, len(j.data)
+	return nil
+}
+
+// renameRoSys makes the batch's sidecars durable, then writes the data
+// files (durable with the caller's directory sync). Written one after
+// another: format rosys trades the parallel fsyncs for RoSys' layout.
+func (s *Store) renameRoSys(jobs []*writeJob) {
+	if err := s.sideW.Sync(); err != nil {
+		for _, j := range jobs {
+			if j.err == nil {
+				j.err = fmt.Errorf("sync sidecars: %w", err)
+			}
+		}
+		return
+	}
+	for _, j := range jobs {
+		if j.err == nil {
+			j.err = s.w.Write(j.e.key+".json", j.data)
+		}
+	}
 }

@@ -67,6 +67,8 @@ type Config struct {
 	KeepGenerations     int
 	// MaxFileBytes bounds one module file read (0: DefaultMaxFileBytes).
 	MaxFileBytes int64
+	// Format is how module files are written (default FormatRoSysGo).
+	Format FileFormat
 	// History, if set, keeps every committed version (WithHistory).
 	History *history.Config
 }
@@ -125,7 +127,7 @@ func OpenConfig(localDir, robot string, cfg Config, log *zap.Logger, opts ...Opt
 		}
 		opts = append(opts, WithMirror(m))
 	}
-	base := []Option{WithLogger(log), WithAccess(cfg.SnapshotAccess), WithMode(cfg.PersistenceMode), WithMaxFileBytes(cfg.MaxFileBytes)}
+	base := []Option{WithLogger(log), WithAccess(cfg.SnapshotAccess), WithMode(cfg.PersistenceMode), WithMaxFileBytes(cfg.MaxFileBytes), WithFormat(cfg.Format)}
 	if cfg.History != nil {
 		base = append(base, WithHistory(*cfg.History))
 	}

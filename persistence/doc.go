@@ -45,12 +45,13 @@
 // package of its own, and imports only point down:
 //
 //	persistence               Store, Value, Config, modes, helpers, restore, backup; Export/Import on a running store
-//	├── archive               export archives: format, Read/Write, ExportDir/ImportDir, rollback archives, List, Schedule
+//	├── fleet                 the robots sharing one bucket, from their manifests: List, Restore (imports mirror, archive)
+//	├── archive               export archives: format, Read/Write, ExportDir/ImportDir, rollback archives, List, Schedule; RoSys' export.json
 //	├── history               every committed version of every module, bounded; the store records after each durable commit
 //	├── mirror                copies commits to metadata and snapshot storage: lease, recovery, fetch, upload, gc
 //	│   ├── journal           the input journal: records, segments, reading (the mirror uploads closed segments)
 //	│   └── backend           Backend, Filesystem, Memory (Config names backends too); backend/s3 imports it
-//	├── internal/modfile      the module file: key validation, envelope, a directory of module files
+//	├── internal/modfile      the module file: key validation, envelope, format rosys and its sidecars, NaN tokens, a directory of module files
 //	├── internal/atomicfile   atomic durable writes, moving damaged files aside
 //	└── vfs                   the file-system interface everything writes through
 //

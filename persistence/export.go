@@ -31,3 +31,15 @@ func (s *Store) snapshotFilesLocked(ctx context.Context) (map[string][]byte, err
 	}
 	return modfile.ReadDir(s.fs, s.dir, s.maxFile)
 }
+
+// ExportRoSysJSON flushes every module and writes RoSys' export.json
+// (archive.WriteRoSysJSON) of all module files, as Export does.
+func (s *Store) ExportRoSysJSON(ctx context.Context, w io.Writer, robot string) (int, error) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	files, err := s.snapshotFilesLocked(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return len(files), archive.WriteRoSysJSON(w, files, robot, s.now())
+}

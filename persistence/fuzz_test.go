@@ -1,6 +1,7 @@
 package persistence
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 
@@ -17,10 +18,21 @@ func FuzzDecodeFile(f *testing.F) {
 	f.Add([]byte(`{"format": 3}`))
 	f.Add([]byte(`[1,2]`))
 	f.Add([]byte{})
+	f.Add([]byte(`{"value": NaN, "l": [Infinity, -Infinity], "NaN": "NaN"}`))
+	f.Add([]byte(`{"value": -Infinity}`))
+	f.Add([]byte(`{"value": "x\\"NaN", "y": Nan}`))
+	f.Add([]byte(`{"format":"rosys-go/1","key":"m","schema_version":1,"data":{"value":NaN}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		st, err := modfile.Decode("m", b)
 		if err != nil {
 			return
+		}
+		if st.Plain && json.Valid(st.Data) {
+			// What format rosys writes back reads as the same data.
+			again, err := modfile.Decode("m", modfile.NonFiniteToTokens(st.Data))
+			if err != nil || !bytes.Equal(again.Data, st.Data) {
+				t.Fatalf("written back as RoSys data, %s reads as %s (%v)", st.Data, again.Data, err)
+			}
 		}
 		v := NewValue(map[string]float64{"value": 1}, WithSchema[map[string]float64](3, map[int]Migration{
 			1: func(d json.RawMessage) (json.RawMessage, error) { return d, nil },

@@ -37,13 +37,16 @@ func (s *Store) Import(ctx context.Context, a *archive.Archive) (archive.ImportR
 		data json.RawMessage
 	}
 	var ready []prepared
+	var known []string
+	known, res.Unknown = archive.SplitKnown(a.Files, func(key string) bool { _, err := s.entry(key); return err == nil })
 	unknown := map[string][]byte{}
-	for _, key := range slices.Sorted(maps.Keys(a.Files)) {
+	for _, key := range res.Unknown {
+		unknown[key] = a.Files[key]
+	}
+	for _, key := range known {
 		e, err := s.entry(key)
 		if err != nil {
-			unknown[key] = a.Files[key]
-			res.Unknown = append(res.Unknown, key)
-			continue
+			return res, err
 		}
 		data, err := s.migrated(e, a.Files[key])
 		if err != nil {
@@ -83,7 +86,7 @@ func (s *Store) Import(ctx context.Context, a *archive.Archive) (archive.ImportR
 	if err := s.commitLocked(ctx, true); err != nil {
 		return res, fmt.Errorf("write imported state: %w", err)
 	}
-	if err := modfile.WriteDir(s.fs, s.dir, unknown); err != nil {
+	if err := s.writeUnknown(unknown); err != nil {
 		return res, err
 	}
 	if s.mirror != nil && len(unknown) > 0 {
@@ -128,4 +131,13 @@ func (s *Store) undoRestore(e *entry, file []byte) {
 		s.log.Error("could not put back a module's state after a failed import; the rollback archive has it",
 			zap.String("module", e.key), zap.Error(err))
 	}
+}
+
+// writeUnknown writes the files of keys no module is registered under,
+// in the store's format.
+func (s *Store) writeUnknown(files map[string][]byte) error {
+	if s.format == FormatRoSys {
+		return modfile.WriteDirPlain(s.fs, s.dir, files, s.now())
+	}
+	return modfile.WriteDir(s.fs, s.dir, files)
 }

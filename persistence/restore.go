@@ -93,6 +93,9 @@ func (s *Store) restoreEntry(e *entry) {
 	prev := main + ".prev"
 	from := FromDefaults
 	log := s.log.With(zap.String("module", e.key))
+	if s.format == FormatRoSys {
+		s.loadGenerations(e)
+	}
 	switch mainErr := s.use(e, main); {
 	case mainErr == nil:
 		from = FromFile
@@ -147,6 +150,13 @@ func (s *Store) restoreFrom(e *entry, path string) error {
 	st, err := modfile.Decode(e.key, b)
 	if err != nil {
 		return err
+	}
+	if st.Plain {
+		// Format rosys, or a file RoSys wrote: the sidecar, if it names
+		// this very file, knows its schema version.
+		if g, ok := s.plainVersion(e.key, b); ok {
+			st.SchemaVersion = g.SchemaVersion
+		}
 	}
 	data := st.Data
 	if st.SchemaVersion > e.version {

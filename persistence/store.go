@@ -38,6 +38,8 @@ type Store struct {
 	mode    PersistenceMode
 	writers int
 	maxFile int64 // largest module file read
+	format  FileFormat
+	sideW   atomicfile.Writer // format rosys: the sidecar directory
 	hist    *history.History
 	histCfg *history.Config // set by WithHistory; the History is made at Open
 }
@@ -62,6 +64,9 @@ type entry struct {
 	// blocked refuses writes: the file on disk could not be read and could
 	// not be moved aside either, so writing would destroy it.
 	blocked error
+	// gens are the generations the sidecar names (format rosys), newest
+	// first; guarded by stMu.
+	gens []generation
 }
 
 // generation grows with every backup request for the module.
@@ -142,12 +147,14 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		mode:    ModePersisting,
 		writers: 4,
 		maxFile: DefaultMaxFileBytes,
+		format:  FormatRoSysGo,
 	}
 	for _, o := range opts {
 		o(s)
 	}
 	s.log = s.log.Named("persistence")
 	s.w.FS = s.fs
+	s.sideW = atomicfile.Writer{FS: s.fs, Dir: filepath.Join(dir, SidecarDir)}
 	s.openHistory()
 	if s.mirror != nil {
 		s.mirror.Attach(s.fs, dir)
@@ -160,6 +167,16 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	s.lock = lock
+	if s.format == FormatRoSys && s.access != AccessReplay {
+		if err := atomicfile.MkdirDurable(s.fs, s.sideW.Dir); err != nil {
+			lock.Close()
+			return nil, fmt.Errorf("create sidecar directory: %w", err)
+		}
+		if err := atomicfile.RemoveTemporaries(s.fs, s.sideW.Dir); err != nil {
+			lock.Close()
+			return nil, fmt.Errorf("remove temporary files in %s: %w", s.sideW.Dir, err)
+		}
+	}
 	if err := atomicfile.RemoveTemporaries(s.fs, dir); err != nil {
 		lock.Close()
 		return nil, fmt.Errorf("remove temporary files in %s: %w", dir, err)

@@ -41,6 +41,7 @@ func persistenceConfig(cfg *config.Robot, localDir string) (persistence.Config, 
 	c := persistence.SimpleConfig(meta, persistence.KeepGenerations(p.KeepGenerations))
 	c.SnapshotStorage = snap
 	c.MaxFileBytes = p.MaxFileBytes
+	c.Format = persistence.FileFormat(p.Format)
 	c.History = p.History.Config()
 	if p.SnapshotInterval != nil {
 		c.SnapshotInterval = p.SnapshotInterval.D()
@@ -94,10 +95,22 @@ func runtimeConfig(cfg *config.Robot, store *persistence.Store, log *zap.Logger,
 			return rc, err
 		}
 		h, m := bs.Time.HourMinute()
-		if rc.Schedule, err = archive.NewSchedule(store, archive.ScheduleConfig{
+		sc := archive.ScheduleConfig{
 			Directory: dir, Hour: h, Minute: m, AtMidnight: h == 0 && m == 0, BackupCount: bs.BackupCount, Robot: cfg.Name,
 			Log: log.Named("persistence"), // as before the split: persistence.schedule
-		}); err != nil {
+		}
+		if bs.Storage == config.BackupStorageBackend {
+			// Beside the manifests, where rosys fleet list looks (config
+			// validation made sure there is a backend).
+			remote := cfg.Persistence.Backend
+			if remote == nil {
+				remote = cfg.Persistence.MetadataStorage
+			}
+			if sc.Remote, err = openBackend(remote); err != nil {
+				return rc, err
+			}
+		}
+		if rc.Schedule, err = archive.NewSchedule(store, sc); err != nil {
 			return rc, err
 		}
 	}

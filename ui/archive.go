@@ -28,6 +28,15 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, errors.New("this robot has no persistence"))
 		return
 	}
+	switch f := r.URL.Query().Get("format"); f {
+	case "", "tar.gz":
+	case "rosys-json":
+		s.exportRoSysJSON(w, r)
+		return
+	default:
+		writeError(w, http.StatusBadRequest, fmt.Errorf("format %q: use tar.gz (the default) or rosys-json", f))
+		return
+	}
 	var buf bytes.Buffer
 	m, err := s.store.Export(r.Context(), &buf, s.rt.Name())
 	if err != nil {
@@ -41,6 +50,22 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = w.Write(buf.Bytes())
 	s.log.Info("exported", zap.Int("modules", len(m.Files)), zap.String("file", name))
+}
+
+// exportRoSysJSON sends RoSys' export.json (GET /api/export?format=rosys-json).
+func (s *Server) exportRoSysJSON(w http.ResponseWriter, r *http.Request) {
+	var buf bytes.Buffer
+	n, err := s.store.ExportRoSysJSON(r.Context(), &buf, s.rt.Name())
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(transferTimeout))
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Disposition", `attachment; filename="export.json"`)
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(buf.Bytes())
+	s.log.Info("exported as RoSys export.json", zap.Int("modules", n))
 }
 
 // importArchive validates the uploaded archive completely, then imports

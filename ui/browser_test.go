@@ -133,7 +133,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	changes := make(chan float64, 64)
-	robot.Model.OnChange(func(m demo.Model) { changes <- m.Value })
+	robot.Model.OnChange(func(m demo.Model) { changes <- float64(m.Value) })
 	r.Start()
 	r.Forward(2 * time.Second) // let the demo drive a little
 	api := ui.NewServer(r.Runtime, ui.WithHardware(robot.Hardware))
@@ -208,6 +208,22 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("NaN from a RoSys file shows as text", func(t *testing.T) {
+		req, _ := http.NewRequest("PUT", srv.URL+"/api/modules/model", strings.NewReader(`{"value": "NaN"}`))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatal(err, resp)
+		}
+		resp.Body.Close()
+		if err := chromedp.Run(ctx, poll(`document.querySelector('#model-value').textContent === 'NaN'`)); err != nil {
+			t.Fatal(err)
+		}
+		robot.Model.Set(demo.Model{Value: 8.5}) // as the following steps expect
+		if err := chromedp.Run(ctx, poll(`document.querySelector('#model-value').textContent === '8.50'`)); err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	var exported string
 	t.Run("export downloads an archive", func(t *testing.T) {
 		if err := chromedp.Run(ctx, chromedp.Click("#export", chromedp.ByID)); err != nil {
@@ -277,7 +293,7 @@ func TestDashboardSendsToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	changes := make(chan float64, 64)
-	robot.Model.OnChange(func(m demo.Model) { changes <- m.Value })
+	robot.Model.OnChange(func(m demo.Model) { changes <- float64(m.Value) })
 	r.Start()
 	api := ui.NewServer(r.Runtime, ui.WithToken("s3cret"), ui.WithHardware(robot.Hardware))
 	srv := httptest.NewServer(api)

@@ -70,7 +70,12 @@ func backupExport(args []string, stdout, stderr io.Writer) int {
 	dir := dataDirFlag(fs)
 	out := fs.String("o", "", "archive to write (.tar.gz); - for standard output")
 	robot := fs.String("robot", "robot", "robot name recorded in the archive")
+	format := fs.String("format", "tar.gz", "tar.gz (this program's archive) or rosys-json (RoSys' export.json)")
 	if _, err := parseAnyOrder(fs, args); err != nil {
+		return 2
+	}
+	if *format != "tar.gz" && *format != "rosys-json" {
+		fmt.Fprintf(stderr, "rosys backup export: --format %q: use tar.gz or rosys-json\n", *format)
 		return 2
 	}
 	if *out == "" {
@@ -83,7 +88,14 @@ func backupExport(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	var buf bytes.Buffer
-	m, err := archive.ExportDir(d, &buf, *robot, time.Now())
+	var modules int
+	if *format == "rosys-json" {
+		modules, err = archive.ExportDirRoSysJSON(d, &buf, *robot, time.Now())
+	} else {
+		var m archive.Manifest
+		m, err = archive.ExportDir(d, &buf, *robot, time.Now())
+		modules = len(m.Files)
+	}
 	if errors.Is(err, persistence.ErrLocked) {
 		fmt.Fprintf(stderr, "rosys backup export: %v\nthe robot is running: download GET /api/export instead, or stop it\n", err)
 		return 1
@@ -99,7 +111,7 @@ func backupExport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "rosys backup export:", err)
 		return 1
 	}
-	fmt.Fprintf(stderr, "exported %d modules from %s to %s\n", len(m.Files), d, *out)
+	fmt.Fprintf(stderr, "exported %d modules from %s to %s\n", modules, d, *out)
 	return 0
 }
 
@@ -140,10 +152,12 @@ func backupImport(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if res.Rollback == "" {
-		fmt.Fprintf(stdout, "%s already holds this state (%d modules: %v); nothing changed\n", d, len(res.Imported), res.Imported)
+		fmt.Fprintf(stdout, "%s already holds this state (%d modules: %v); nothing changed\n", d, len(res.Imported)+len(res.Unknown), append(res.Imported, res.Unknown...))
 		return 0
 	}
-	fmt.Fprintf(stdout, "imported %d modules into %s: %v\nprevious state kept in %s\n", len(res.Imported), d, res.Imported, res.Rollback)
+	all := append(res.Imported, res.Unknown...)
+	fmt.Fprintf(stdout, "imported %d modules into %s: %v\nprevious state kept in %s\n", len(all), d, all, res.Rollback)
+	printUnknown(stdout, res.Unknown)
 	return 0
 }
 
@@ -194,7 +208,11 @@ func backupList(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "%s in %s:\n", place.title, place.dir)
 		for _, a := range list {
-			fmt.Fprintf(stdout, "  %-40s %10d bytes  %s\n", filepath.Base(a.Path), a.Size, a.ModTime.Format(time.DateTime))
+			kind := "rosys-go archive"
+			if a.RoSys {
+				kind = "RoSys daily backup (export.json)"
+			}
+			fmt.Fprintf(stdout, "  %-40s %10d bytes  %s  %s\n", filepath.Base(a.Path), a.Size, a.ModTime.Format(time.DateTime), kind)
 			found++
 		}
 	}
@@ -202,4 +220,12 @@ func backupList(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "no archives in %s or %s\n", bdir, filepath.Join(d, archive.RollbackDir))
 	}
 	return 0
+}
+
+// printUnknown reports the keys the data directory had no file for: they
+// are written all the same (the rule of archive.SplitKnown).
+func printUnknown(w io.Writer, unknown []string) {
+	if len(unknown) > 0 {
+		fmt.Fprintf(w, "%d modules new to this data directory, written all the same: %v\n", len(unknown), unknown)
+	}
 }

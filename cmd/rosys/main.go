@@ -4,6 +4,7 @@
 //	rosys backup export|import|list
 //	rosys replay --data-dir DIR [--speedrun|--realtime]
 //	rosys lizard code|configure|send [--config robot.yaml] [--port DEV]
+//	rosys fleet list|restore --config robot.yaml
 //	rosys boards
 //	rosys version
 //
@@ -38,12 +39,14 @@ func (a app) commands() []command {
 	return []command{
 		{"run", "[--config robot.yaml] [--data-dir DIR] [--http ADDR] [--sim] [--log-level LEVEL]",
 			"run the robot (without --config: the simulated demo robot)", a.runCommand},
-		{"backup", "export [--data-dir DIR] -o FILE | import [--data-dir DIR] FILE | list [--data-dir DIR] [--dir BACKUPS] | history [--data-dir DIR] KEY | restore [--data-dir DIR] KEY --version N|--at TIME",
+		{"backup", "export [--data-dir DIR] [--format tar.gz|rosys-json] -o FILE | import [--data-dir DIR] FILE | list [--data-dir DIR] [--dir BACKUPS] | history [--data-dir DIR] KEY | restore [--data-dir DIR] KEY --version N|--at TIME",
 			"export, import (a .tar.gz or a RoSys export.json) or list archives; list a module's versions or restore one, offline", a.backupCommand},
 		{"replay", "--data-dir DIR [--config robot.yaml] [--speedrun|--realtime]",
 			"replay a recorded run from its input journal and print the final pose and module states", a.replayCommand},
 		{"lizard", "code|configure|send [--config robot.yaml] [--port DEV] [LINE]",
 			"print the Lizard startup code robot.yaml generates, upload and check it, or send one command", a.lizardCommand},
+		{"fleet", "list --config robot.yaml [--json] | restore NAME --config robot.yaml --data-dir DIR [--generation N] [--force]",
+			"list the robots sharing robot.yaml's S3 bucket, or bring one's state onto a replacement board", a.fleetCommand},
 		{"boards", "[--root DIR] [--json]", "list board profiles and the board this machine is", a.boardsCommand},
 		{"version", "", "print the version", func(_ []string, out, _ io.Writer) int {
 			fmt.Fprintf(out, "rosys %s\n", version)

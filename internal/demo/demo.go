@@ -19,7 +19,7 @@ import (
 
 // Model is the reference's slider example: {"value": float}.
 type Model struct {
-	Value float64 `json:"value"`
+	Value persistence.Float `json:"value"` // NaN and infinities kept (RoSys files may hold them)
 }
 
 // Robot is a robot with the demo's modules.

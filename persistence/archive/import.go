@@ -1,8 +1,6 @@
 package archive
 
 import (
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/gorosys/rosys/persistence/internal/atomicfile"
@@ -12,9 +10,11 @@ import (
 
 // ImportResult says what an import did.
 type ImportResult struct {
-	// Imported modules were restored (running robot) or written (offline).
+	// Imported modules were restored (running robot) or written over an
+	// existing file (offline).
 	Imported []string `json:"imported"`
-	// Unknown keys have no module registered in the running robot. Their
+	// Unknown keys are not known to the robot (see SplitKnown): no module
+	// registered (online), no file in the data directory (offline). Their
 	// files are written anyway, so nothing is lost: a module registered
 	// under that key later restores them.
 	Unknown []string `json:"unknown,omitempty"`
@@ -43,12 +43,13 @@ func ImportDirFS(fsys vfs.FS, dir string, a *Archive, now time.Time) (ImportResu
 	if err != nil {
 		return ImportResult{}, err
 	}
-	res := ImportResult{Imported: slices.Sorted(maps.Keys(a.Files))}
+	var res ImportResult
+	res.Imported, res.Unknown = SplitKnown(a.Files, func(key string) bool { _, ok := current[key]; return ok })
 	if !Changes(current, a.Files) {
 		return res, nil // the same state: nothing to write, no rollback
 	}
 	if res.Rollback, err = WriteRollback(fsys, dir, current, now); err != nil {
 		return res, err
 	}
-	return res, modfile.WriteDir(fsys, dir, a.Files)
+	return res, modfile.WriteDirAs(fsys, dir, a.Files, now)
 }

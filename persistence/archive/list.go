@@ -15,9 +15,24 @@ type Info struct {
 	Path    string
 	Size    int64
 	ModTime time.Time
+	// RoSys is set for a daily backup of RoSys' BackupSchedule,
+	// YYYY-MM-DD.json (an export.json); Read and import take it as well.
+	RoSys bool
 }
 
-// List lists the .tar.gz files in dir, oldest name first.
+// IsRoSysDaily reports whether name is a daily backup of RoSys'
+// BackupSchedule: <YYYY-MM-DD>.json.
+func IsRoSysDaily(name string) bool {
+	day, ok := strings.CutSuffix(name, ".json")
+	if !ok {
+		return false
+	}
+	_, err := time.Parse(time.DateOnly, day)
+	return err == nil && len(day) == len(time.DateOnly)
+}
+
+// List lists the .tar.gz files and RoSys' daily backups in dir, sorted by
+// name.
 func List(dir string) ([]Info, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -25,14 +40,15 @@ func List(dir string) ([]Info, error) {
 	}
 	var out []Info
 	for _, e := range entries {
-		if !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ".tar.gz") {
+		rosys := IsRoSysDaily(e.Name())
+		if !e.Type().IsRegular() || !(rosys || strings.HasSuffix(e.Name(), ".tar.gz")) {
 			continue
 		}
 		fi, err := e.Info()
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Info{Path: filepath.Join(dir, e.Name()), Size: fi.Size(), ModTime: fi.ModTime()})
+		out = append(out, Info{Path: filepath.Join(dir, e.Name()), Size: fi.Size(), ModTime: fi.ModTime(), RoSys: rosys})
 	}
 	return out, nil
 }

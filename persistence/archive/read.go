@@ -216,6 +216,10 @@ func readRoSysExport(r io.Reader, lim Limits) (*Archive, error) {
 	if t := bytes.TrimSpace(b); len(t) == 0 || t[0] != '{' {
 		return nil, invalid("neither a .tar.gz export nor a RoSys export.json (a JSON object)")
 	}
+	// Python writes NaN and infinities as bare tokens (modfile's rule).
+	if b, err = modfile.NonFiniteToStrings(b); err != nil {
+		return nil, invalid("RoSys export.json: %v", err)
+	}
 	var head modfile.Head
 	if err := json.Unmarshal(b, &head); err != nil {
 		return nil, invalid("RoSys export.json: %v", err)
@@ -232,6 +236,7 @@ func readRoSysExport(r io.Reader, lim Limits) (*Archive, error) {
 	}
 	a := &Archive{RoSys: true, Files: map[string][]byte{}}
 	now := time.Now()
+	versions := rosysJSONVersions(obj)
 	for _, key := range slices.Sorted(maps.Keys(obj)) {
 		if err := modfile.ValidateKey(key); err != nil {
 			return nil, invalid("RoSys export.json: %v", err)
@@ -244,7 +249,11 @@ func readRoSysExport(r io.Reader, lim Limits) (*Archive, error) {
 				return nil, invalid("RoSys export.json: module %q holds a rosys-go file (format %q), not RoSys data", key, f)
 			}
 		}
-		f, err := modfile.Encode(key, 1, now, obj[key])
+		version := 1 // RoSys data has no schema version
+		if v, ok := versions[key]; ok && v >= 1 {
+			version = v
+		}
+		f, err := modfile.Encode(key, version, now, obj[key])
 		if err != nil {
 			return nil, invalid("RoSys export.json: module %q: %v", key, err)
 		}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gorosys/rosys/persistence/backend"
 	"github.com/gorosys/rosys/persistence/internal/atomicfile"
 	"github.com/gorosys/rosys/persistence/internal/modfile"
 	"github.com/gorosys/rosys/persistence/vfs"
@@ -28,6 +29,9 @@ type ScheduleConfig struct {
 	Location     *time.Location
 	RetryAfter   time.Duration // after a failure (default 10 min)
 	Log          *zap.Logger   // named "schedule" here (default: none)
+	// Remote, if set (robot.yaml backup_schedule.storage: backend), gets
+	// every archive too, as backups/<name>, rotated by BackupCount there.
+	Remote backend.Backend
 }
 
 // Exporter writes an export archive of a store's state as one consistent
@@ -201,6 +205,11 @@ func (s *Schedule) take(ctx context.Context, slot time.Time) (string, error) {
 	}
 	if err := rotate(vfs.OS{}, s.cfg.Directory, s.prefix(), s.cfg.BackupCount); err != nil {
 		return "", fmt.Errorf("rotate old backups: %w", err)
+	}
+	if s.cfg.Remote != nil {
+		if err := s.upload(ctx, name, buf.Bytes()); err != nil {
+			return "", err
+		}
 	}
 	return filepath.Join(s.cfg.Directory, name), nil
 }

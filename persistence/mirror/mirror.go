@@ -3,7 +3,6 @@ package mirror
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -120,7 +119,7 @@ func (m *Mirror) MarkDiffering(keys []string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, key := range keys {
-		b, err := m.fs.ReadFile(filepath.Join(m.dir, key+".json"), backend.MaxObjectBytes)
+		b, err := m.localFile(key)
 		if err != nil {
 			continue
 		}

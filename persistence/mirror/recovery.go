@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/persistence/internal/atomicfile"
+	"github.com/gorosys/rosys/persistence/internal/modfile"
 	"github.com/gorosys/rosys/persistence/vfs"
 	"go.uber.org/zap"
 )
@@ -47,6 +48,9 @@ func (m *Mirror) Recover(ctx context.Context, missing []string) []string {
 	names, _ := m.manifests(ctx)
 	var got []string
 	w := atomicfile.Writer{FS: m.fs, Dir: m.dir}
+	if modfile.IsRoSysDir(m.fs, m.dir) {
+		return m.recoverPlain(ctx, missing, names)
+	}
 	for _, key := range missing {
 		data, gen, err := m.fetch(ctx, key, names)
 		if err != nil {

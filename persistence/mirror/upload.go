@@ -88,7 +88,7 @@ func (m *Mirror) uploadLocked(ctx context.Context, clean bool) error {
 	changed := 0
 	for _, key := range slices.Sorted(maps.Keys(m.pending)) {
 		seqs[key] = m.pending[key]
-		b, err := m.fs.ReadFile(filepath.Join(m.dir, key+".json"), backend.MaxObjectBytes)
+		b, err := m.localFile(key)
 		if errors.Is(err, os.ErrNotExist) {
 			continue
 		} else if err != nil {

@@ -147,6 +147,11 @@ function render(s) {
       slider.value = model.value;
       $('model-value').textContent = fmt(model.value, 2);
     }
+  } else if (model && ['NaN', 'Infinity', '-Infinity'].includes(model.value)) {
+    // JSON has no such numbers: the API sends them as these strings (README,
+    // "Moving between RoSys and rosys-go"); shown as text, the slider can set a number.
+    slider.disabled = false;
+    if (!dragging && inFlight === 0) $('model-value').textContent = model.value;
   }
 }
 

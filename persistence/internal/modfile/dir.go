@@ -1,11 +1,13 @@
 package modfile
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gorosys/rosys/persistence/internal/atomicfile"
 	"github.com/gorosys/rosys/persistence/vfs"
@@ -46,9 +48,41 @@ func ReadDir(fsys vfs.FS, dir string, limit int64) (map[string][]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", p, err)
 		}
-		files[k] = b
+		files[k] = WithVersion(fsys, dir, k, b)
 	}
 	return files, nil
+}
+
+// WithVersion turns a data file of format rosys that its sidecar names
+// into this package's envelope, so an export or rollback archive keeps its
+// schema version and save time. Any other file is returned as it is.
+func WithVersion(fsys vfs.FS, dir, key string, b []byte) []byte {
+	st, err := Decode(key, b)
+	if err != nil || !st.Plain {
+		return b
+	}
+	sc, err := ReadSidecar(fsys, dir, key)
+	if err != nil {
+		return b
+	}
+	g, ok := sc.Find(b)
+	if !ok {
+		return b
+	}
+	env, err := Encode(key, g.SchemaVersion, g.SavedAt, json.RawMessage(st.Data))
+	if err != nil {
+		return b
+	}
+	return env
+}
+
+// WriteDirAs writes module files in the format dir is written in: format
+// rosys (WriteDirPlain) if it has the sidecar directory, else WriteDir.
+func WriteDirAs(fsys vfs.FS, dir string, files map[string][]byte, now time.Time) error {
+	if IsRoSysDir(fsys, dir) {
+		return WriteDirPlain(fsys, dir, files, now)
+	}
+	return WriteDir(fsys, dir, files)
 }
 
 // WriteDir writes module files atomically, one directory fsync for all.

@@ -132,10 +132,16 @@ func Decode(key string, b []byte) (Stored, error) {
 	if trimmed[0] != '{' {
 		return Stored{}, errors.New("file does not hold a JSON object")
 	}
+	// Python's json writes NaN, Infinity and -Infinity as bare tokens;
+	// they become strings here (see nonfinite.go for the rule).
+	trimmed, err := NonFiniteToStrings(trimmed)
+	if err != nil {
+		return Stored{}, fmt.Errorf("parse JSON: %w", err)
+	}
 	// Format is decoded as raw JSON so that a plain RoSys data object that
 	// happens to have a non-string "format" field still restores.
 	var head Head
-	if err := json.Unmarshal(trimmed, &head); err != nil {
+	if err = json.Unmarshal(trimmed, &head); err != nil {
 		return Stored{}, fmt.Errorf("parse JSON: %w", err)
 	}
 	if string(head.Format) != `"`+Format+`"` {

@@ -1,0 +1,184 @@
+package fleet_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/archive"
+	"github.com/gorosys/rosys/persistence/backend"
+	"github.com/gorosys/rosys/persistence/backend/s3"
+	"github.com/gorosys/rosys/persistence/fleet"
+	"github.com/gorosys/rosys/persistence/persistencetest"
+	"go.uber.org/zap/zaptest"
+)
+
+// robot runs a store with a mirror on root, sets model.value and commits
+// gens times; clean closes the mirror as a shutdown does.
+func robot(t *testing.T, srv *persistencetest.S3Server, root, name string, value float64, gens int, clean bool) *persistence.Store {
+	t.Helper()
+	ctx := context.Background()
+	b, err := s3.New(root, srv.Settings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := persistence.OpenConfig(t.TempDir(), name, persistence.SimpleConfig(b), zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	model := persistence.NewValue(map[string]float64{"value": 0})
+	cal := persistence.NewValue(map[string]float64{"gain": 1})
+	s.Register("model", model)
+	s.Register("calibration", cal)
+	if err := s.Restore(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for g := range gens {
+		model.Set(map[string]float64{"value": value + float64(g)})
+		if err := s.BackupRequested(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Mirror().Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	model.Set(map[string]float64{"value": value + float64(gens)})
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if clean {
+		if err := s.Mirror().Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+	} else if err := s.Mirror().Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestFleetOnVersitygw(t *testing.T) {
+	srv := persistencetest.StartS3(t)
+	ctx := context.Background()
+	robot(t, srv, "fleet/alpha", "alpha", 10, 2, true)
+	robot(t, srv, "fleet/beta", "beta", 20, 1, false)
+	robot(t, srv, "gamma", "gamma", 30, 1, true)
+	bucket, err := s3.New("", srv.Settings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// gamma's newest manifest is damaged.
+	gb, _ := s3.New("gamma", srv.Settings())
+	list, _ := gb.List(ctx, "manifests/")
+	newest := list[len(list)-1].Name
+	if _, err := gb.Put(ctx, "manifests/000000009999.json", []byte(`{"format": "rosys-go-manifest/1", "generation": `), backend.Condition{}); err != nil {
+		t.Fatal(err)
+	}
+	// alpha's daily backups go to the bucket too, rotated by backup_count.
+	ab, _ := s3.New("fleet/alpha", srv.Settings())
+	alphaStore := robot(t, srv, "fleet/alpha-spare", "alpha-spare", 1, 0, true)
+	sched, err := archive.NewSchedule(alphaStore, archive.ScheduleConfig{Directory: t.TempDir(), BackupCount: 2, Robot: "alpha", Remote: ab, Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for day := 1; day <= 3; day++ {
+		sched.Tick(ctx, time.Date(2026, 11, day, 4, 0, 0, 0, time.UTC))
+		if st := sched.Status(); st.LastError != "" {
+			t.Fatal(st.LastError)
+		}
+	}
+	backups, _ := ab.List(ctx, archive.RemoteBackupDir)
+	if len(backups) != 2 || backups[0].Name != "backups/alpha-2026-11-02.tar.gz" || backups[1].Name != "backups/alpha-2026-11-03.tar.gz" {
+		t.Fatalf("remote backups after 3 days with backup_count 2: %v", backups)
+	}
+
+	robots, err := fleet.List(ctx, bucket, fleet.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]fleet.Robot{}
+	for _, r := range robots {
+		byName[r.Name] = r
+	}
+	if len(robots) != 4 {
+		t.Fatalf("robots %+v", robots)
+	}
+	a, b, g := byName["alpha"], byName["beta"], byName["gamma"]
+	if a.Root != "fleet/alpha" || !a.CleanShutdown || a.Generation < 3 || a.Modules != 2 || a.LastDailyBackup != "alpha-2026-11-03.tar.gz" || a.Damaged != "" || a.Host == "" || a.LastCommit.IsZero() {
+		t.Fatalf("alpha %+v", a)
+	}
+	if b.Root != "fleet/beta" || b.CleanShutdown || b.Damaged != "" || b.LastDailyBackup != "" {
+		t.Fatalf("beta %+v", b)
+	}
+	if !strings.Contains(g.Damaged, "000000009999.json") || !strings.Contains(g.Damaged, "unexpected end of JSON") || g.Generation == 0 {
+		t.Fatalf("gamma should be damaged with the reason, and show its newest good generation: %+v (newest good %s)", g, newest)
+	}
+
+	// Restore alpha onto a replacement board.
+	dir := t.TempDir()
+	var calls int
+	res, err := fleet.Restore(ctx, bucket, a, fleet.RestoreOptions{Dir: dir, Now: time.Now(),
+		Progress: func(done, total int64, dm, tm int) { calls++ }}, fleet.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Generation != a.Generation || len(res.Modules) != 2 || calls != 2 {
+		t.Fatalf("%+v, %d progress calls", res, calls)
+	}
+	if v := storedValue(t, dir); v != 12 {
+		t.Fatalf("restored value %v, want alpha's last 12", v)
+	}
+	// Into a directory with module files: refused without force.
+	if _, err := fleet.Restore(ctx, bucket, byName["beta"], fleet.RestoreOptions{Dir: dir, Now: time.Now()}, fleet.DefaultLimits); !errors.Is(err, fleet.ErrNotEmpty) {
+		t.Fatalf("non-empty dir: %v", err)
+	}
+	if v := storedValue(t, dir); v != 12 {
+		t.Fatalf("refused restore changed the value to %v", v)
+	}
+	// An older generation, forced: the previous state becomes a rollback.
+	res, err = fleet.Restore(ctx, bucket, a, fleet.RestoreOptions{Dir: dir, Force: true, Generation: 1, Now: time.Now()}, fleet.DefaultLimits)
+	if err != nil || res.Rollback == "" {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if v := storedValue(t, dir); v != 10 {
+		t.Fatalf("generation 1 restored %v, want 10", v)
+	}
+	// A generation that does not exist: an error, nothing changes.
+	if _, err := fleet.Restore(ctx, bucket, a, fleet.RestoreOptions{Dir: dir, Force: true, Generation: 4242}, fleet.DefaultLimits); !errors.Is(err, fleet.ErrNoGeneration) {
+		t.Fatalf("missing generation: %v", err)
+	}
+	// A damaged object: refused, nothing written.
+	obj := "snapshots/model/000000000001.json"
+	if _, err := ab.Put(ctx, obj, []byte(`{"tampered": true}`), backend.Condition{}); err != nil {
+		t.Fatal(err)
+	}
+	fresh := t.TempDir()
+	if _, err := fleet.Restore(ctx, bucket, a, fleet.RestoreOptions{Dir: fresh, Generation: 1}, fleet.DefaultLimits); err == nil || !strings.Contains(err.Error(), "nothing written") {
+		t.Fatalf("tampered object: %v", err)
+	}
+	if names, _ := filepath.Glob(filepath.Join(fresh, "*.json")); len(names) != 0 {
+		t.Fatalf("files written after a failed restore: %v", names)
+	}
+	if _, err := fleet.Find(ctx, bucket, "delta", fleet.DefaultLimits); !errors.Is(err, fleet.ErrNoRobot) {
+		t.Fatalf("unknown robot: %v", err)
+	}
+}
+
+func storedValue(t *testing.T, dir string) float64 {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "model.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct{ Data struct{ Value float64 } }
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	return f.Data.Value
+}
