@@ -53,7 +53,7 @@ func (s *Store) recordHistory(wrote []written, at time.Time) {
 	}
 	cs := make([]history.Commit, len(wrote))
 	for i, w := range wrote {
-		cs[i] = history.Commit{Key: w.e.key, Path: s.Path(w.e.key), Size: int64(w.size), Sum: w.sum}
+		cs[i] = history.Commit{Key: w.e.key, Path: s.Path(w.e.key), Size: int64(w.size), Sum: w.sum, SchemaVersion: w.e.version}
 	}
 	_, errs := s.hist.RecordBatch(at, cs)
 	for i, w := range wrote {
@@ -108,7 +108,7 @@ func (s *Store) RestoreVersion(ctx context.Context, key string, sel history.Sele
 	if err != nil {
 		return from, to, err
 	}
-	data, err := s.migrated(e, b)
+	data, err := s.versionMigrated(e, from, b)
 	if err != nil {
 		return from, to, fmt.Errorf("module %q version %d: %w; nothing changed", key, from.Version, err)
 	}
@@ -151,4 +151,31 @@ func (s *Store) VersionData(key string, version uint64) (history.Version, json.R
 		return v, nil, fmt.Errorf("module %q version %d: %w", key, version, err)
 	}
 	return v, st.Data, nil
+}
+
+// versionMigrated decodes a kept version and migrates its data to the
+// module's schema version. A plain file (format rosys) does not carry its
+// schema version: the index's, else the sidecar's, else 1 (RoSys data).
+func (s *Store) versionMigrated(e *entry, v history.Version, b []byte) (json.RawMessage, error) {
+	st, err := modfile.Decode(e.key, b)
+	if err != nil {
+		return nil, err
+	}
+	if st.Plain {
+		if v.SchemaVersion > 0 {
+			st.SchemaVersion = v.SchemaVersion
+		} else if g, ok := s.plainVersion(e.key, b); ok {
+			st.SchemaVersion = g.SchemaVersion
+		}
+	}
+	if st.SchemaVersion > e.version {
+		return nil, fmt.Errorf("%w: version has schema %d, this program writes %d", ErrNewerSchema, st.SchemaVersion, e.version)
+	}
+	data := st.Data
+	for ver := st.SchemaVersion; ver < e.version; ver++ {
+		if data, err = e.mod.(Versioned).Migrate(ver, data); err != nil {
+			return nil, fmt.Errorf("migrate from schema version %d: %w", ver, err)
+		}
+	}
+	return data, nil
 }

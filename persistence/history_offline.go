@@ -58,6 +58,12 @@ func RestoreVersionDir(dir, key string, sel history.Selector, now time.Time, cfg
 	if err != nil {
 		return from, to, fmt.Errorf("module %q version %d: %w; nothing changed", key, from.Version, err)
 	}
+	if st.Plain && from.SchemaVersion > 1 {
+		// Format rosys: the data file does not say its schema version, and
+		// only the running store keeps the sidecar that would.
+		return from, to, fmt.Errorf("module %q version %d is plain data of schema version %d: restore it on the running robot (POST /api/modules/%s/restore); nothing changed",
+			key, from.Version, from.SchemaVersion, key)
+	}
 	out := b // a plain RoSys file is written back as it was
 	if !st.Plain {
 		if out, err = modfile.Encode(key, st.SchemaVersion, now, json.RawMessage(st.Data)); err != nil {

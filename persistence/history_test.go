@@ -2,6 +2,7 @@ package persistence_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -216,5 +217,54 @@ func TestOfflineRestoreOfAVersion(t *testing.T) {
 	vs, err := persistence.ListHistoryDir(dir, "odometry")
 	if err != nil || len(vs) != 3 {
 		t.Fatalf("history after offline restore: %v %v", vs, err)
+	}
+}
+
+// Format rosys writes plain data: the schema version lives in the sidecar
+// (three generations) and, for the history, in its index. Restoring an
+// old version of a schema-2 module must not migrate it as if it were 1,
+// also after a restart (the index written at Close).
+func TestHistoryOfFormatRoSysKeepsTheSchemaVersion(t *testing.T) {
+	dir := t.TempDir()
+	strict := map[int]persistence.Migration{1: func(d json.RawMessage) (json.RawMessage, error) {
+		var old struct {
+			Old *int `json:"old"`
+		}
+		if err := json.Unmarshal(d, &old); err != nil || old.Old == nil {
+			return nil, errors.New(`schema 1 data has "old"`)
+		}
+		return json.Marshal(gen{*old.Old})
+	}}
+	open := func() (*persistence.Store, *persistence.Value[gen]) {
+		s, err := persistence.Open(dir, persistence.WithFormat(persistence.FormatRoSys), persistence.WithHistory(history.Config{}),
+			persistence.WithClock(steppingClock(time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := persistence.NewValue(gen{}, persistence.WithSchema[gen](2, strict))
+		if err := s.Register("odometry", v); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Restore(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return s, v
+	}
+	s, v := open()
+	ctx := context.Background()
+	for i := 1; i <= 5; i++ { // more versions than the sidecar names
+		v.Set(gen{i})
+		if err := s.BackupRequested(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	s, v = open()
+	defer s.Close()
+	if _, _, err := s.RestoreVersion(ctx, "odometry", history.Selector{Version: 1}); err != nil {
+		t.Fatalf("restore version 1 of a schema-2 module in format rosys: %v", err)
+	}
+	if v.Get().Gen != 1 {
+		t.Fatalf("module holds %d", v.Get().Gen)
 	}
 }

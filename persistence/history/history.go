@@ -28,6 +28,10 @@ type Version struct {
 	SavedAt time.Time `json:"saved_at"`
 	Size    int64     `json:"size"`
 	SHA256  string    `json:"sha256"`
+	// SchemaVersion is the module's schema version of the data. A file of
+	// format rosys (plain data) does not say it, so the index does; 0:
+	// not known (a plain file found without an index entry).
+	SchemaVersion int `json:"schema_version,omitempty"`
 }
 
 // Selector picks a version: by number, or the newest at or before At.

@@ -196,7 +196,11 @@ func (h *History) readVersion(key string, n uint64) (Version, error) {
 			at = info.ModTime()
 		}
 	}
-	return Version{Version: n, SavedAt: at.UTC(), Size: int64(len(b)), SHA256: sha(b)}, nil
+	v := Version{Version: n, SavedAt: at.UTC(), Size: int64(len(b)), SHA256: sha(b)}
+	if !st.Plain {
+		v.SchemaVersion = st.SchemaVersion
+	}
+	return v, nil
 }
 
 // writeIndex replaces a key's index by rename, without fsync: a lost or

@@ -19,6 +19,8 @@ type Commit struct {
 	Path string   // the committed file; never rewritten in place
 	Size int64    // its size
 	Sum  [32]byte // its sha256
+	// SchemaVersion of the data (kept in the index for plain files).
+	SchemaVersion int
 }
 
 // Record adds one committed file as the module's newest version (see
@@ -81,7 +83,7 @@ func (h *History) RecordBatch(at time.Time, cs []Commit) ([]Version, []error) {
 			continue
 		}
 		linked = true
-		out[i] = Version{Version: next, SavedAt: at.UTC(), Size: c.Size, SHA256: hex.EncodeToString(c.Sum[:])}
+		out[i] = Version{Version: next, SavedAt: at.UTC(), Size: c.Size, SHA256: hex.EncodeToString(c.Sum[:]), SchemaVersion: c.SchemaVersion}
 		// In place: the cached slice keeps its length, so nobody sees the
 		// new version until it is set below, and List hands out copies.
 		lists[i] = append(vs, out[i])
