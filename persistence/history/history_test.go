@@ -181,6 +181,10 @@ func TestIndexRebuiltFromFiles(t *testing.T) {
 			t.Fatalf("%s: listed %s, want %s", damage.name, got, damage.want)
 		}
 		for _, v := range vs {
+			if v.SchemaVersion != 1 && v.SchemaVersion != 0 {
+				t.Errorf("%s: schema version %d, the envelope says 1", damage.name, v.SchemaVersion)
+			}
+			v.SchemaVersion = 0 // from the envelope when rebuilt; Record was not told
 			if v != want[v.Version-1] {
 				t.Errorf("%s: rebuilt %+v, recorded %+v", damage.name, v, want[v.Version-1])
 			}
