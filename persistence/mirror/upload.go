@@ -125,6 +125,9 @@ func (m *Mirror) uploadLocked(ctx context.Context, clean bool) error {
 		m.latest = &next
 		m.lastUpload = m.cfg.Now()
 	}
+	if err := m.syncHistoryLocked(ctx, slices.Sorted(maps.Keys(seqs))); err != nil {
+		return err // the keys stay pending: their history goes up next time
+	}
 	for key, s := range seqs {
 		if m.pending[key] == s {
 			delete(m.pending, key)
