@@ -42,6 +42,9 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 	if s.ReadOnly() {
 		return nil // replay: the stored state is only ever read
 	}
+	// The last cycle's history links its files by path: they must be
+	// linked before this cycle renames new files over them.
+	s.waitHistory()
 	at := s.now()
 	var wrote []written
 	var errs []error
@@ -112,7 +115,7 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 		w.e.savedCh = make(chan struct{})
 		w.e.stMu.Unlock()
 	}
-	s.recordHistory(wrote, at) // after the commit counts: never delays or fails it
+	s.recordHistoryAsync(wrote, at) // after the commit counts: never delays or fails it
 	s.log.Debug("backup written", zap.Int("modules", len(wrote)), zap.Bool("flush", all))
 	return errors.Join(errs...)
 }
