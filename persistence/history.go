@@ -2,6 +2,7 @@ package persistence
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -104,13 +105,31 @@ func (s *Store) recordHistory(wrote []written, at time.Time) {
 	if s.hist == nil {
 		return
 	}
-	cs := make([]history.Commit, len(wrote))
+	cs := make([]history.Commit, 0, len(wrote))
+	sumErrs := make([]error, len(wrote))
 	for i, w := range wrote {
-		cs[i] = history.Commit{Key: w.e.key, Path: s.Path(w.e.key), Size: int64(w.size), Sum: w.sum, SchemaVersion: w.e.version}
+		if !w.summed {
+			// Hashed here rather than as the file was written: off the
+			// durable path. Nothing renames over the file until this
+			// record ends, so the bytes read are the ones linked.
+			b, err := s.fs.ReadFile(s.Path(w.e.key), s.maxFile)
+			if err == nil && len(b) != w.size {
+				err = fmt.Errorf("committed file is %d bytes, %d were written", len(b), w.size)
+			}
+			if err != nil {
+				sumErrs[i] = fmt.Errorf("history of %q: read committed file: %w", w.e.key, err)
+				continue
+			}
+			w.sum = sha256.Sum256(b)
+		}
+		cs = append(cs, history.Commit{Key: w.e.key, Path: s.Path(w.e.key), Size: int64(w.size), Sum: w.sum, SchemaVersion: w.e.version})
 	}
-	_, errs := s.hist.RecordBatch(at, cs)
+	_, recErrs := s.hist.RecordBatch(at, cs)
 	for i, w := range wrote {
-		err := errs[i]
+		err := sumErrs[i]
+		if err == nil {
+			err, recErrs = recErrs[0], recErrs[1:]
+		}
 		w.e.stMu.Lock()
 		if err != nil {
 			w.e.st.HistoryError = err.Error()
