@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorosys/rosys/config"
@@ -175,6 +176,13 @@ func replay(cfg *config.Robot, dir string, mode string, log *zap.Logger) (replay
 	if err != nil {
 		return sum, err
 	}
+	// Counts the replay's control ticks: each recorded line is fed between
+	// the same two ticks as in the live run (its journal tick number).
+	ticks := &tickCounter{}
+	if err := rt.Add("replay_ticks", ticks); err != nil {
+		return sum, err
+	}
+	byTick := recs[len(recs)-1].Tick > 0 // journals of a robot with its journal module
 	ctx, cancel := context.WithCancel(context.Background())
 	result := make(chan error, 1)
 	go func() { result <- rt.Run(ctx) }()
@@ -190,6 +198,15 @@ func replay(cfg *config.Robot, dir string, mode string, log *zap.Logger) (replay
 			time.Sleep(time.Until(start.Add(r.Time.Sub(recs[0].Time)))) // the recorded pace
 		} else if mode == "batch" {
 			// all input at once: time moves only after the last record
+		} else if byTick {
+			// The live run's tick r.Tick had begun when the line was
+			// recorded, so tick r.Tick+1 was the first to see it: run
+			// ticks up to r.Tick, then feed.
+			want := r.Tick
+			if err := vc.ForwardUntil(func() bool { return ticks.n.Load() >= want }, time.Hour); err != nil {
+				cancel()
+				return sum, err
+			}
 		} else if d := r.Time.Sub(vc.Now()); d > 0 {
 			if err := vc.Forward(d); err != nil {
 				cancel()
@@ -260,6 +277,11 @@ func compareCommands(recorded, sent []string) (bool, string) {
 	}
 	return false, ""
 }
+
+// tickCounter counts control ticks.
+type tickCounter struct{ n atomic.Uint64 }
+
+func (c *tickCounter) Step(time.Time, time.Duration) { c.n.Add(1) }
 
 type noNotify struct{}
 
