@@ -123,7 +123,12 @@ func replay(cfg *config.Robot, dir string, mode string, log *zap.Logger) (replay
 	sum := replaySummary{Mode: mode, Modules: map[string]json.RawMessage{}}
 	var recs []journal.Record
 	var recorded []string
+	var lastTick uint64 // the live run's last control tick
 	err := journal.Read(context.Background(), filepath.Join(dir, "journal"), func(r journal.Record) error {
+		if r.Kind == journal.RecordTick {
+			lastTick = max(lastTick, r.Tick)
+			return nil
+		}
 		if r.Source != "lizard" {
 			return nil
 		}
@@ -215,6 +220,17 @@ func replay(cfg *config.Robot, dir string, mode string, log *zap.Logger) (replay
 		}
 		drv.Feed(r.Data, r.Time)
 	}
+	// The live run's control loop stopped after its last tick: what the
+	// replay's sends after that tick, on measurements the live run never
+	// ticked on, is not compared (only the stop at shutdown is).
+	compareUpTo := -1
+	if byTick && !realtime && mode != "batch" && lastTick > 0 {
+		if err := vc.ForwardUntil(func() bool { return ticks.n.Load() >= lastTick }, time.Hour); err != nil {
+			cancel()
+			return sum, err
+		}
+		compareUpTo = len(drv.Sent())
+	}
 	// Let the last measurements reach the odometer.
 	if mode == "batch" {
 		if d := recs[len(recs)-1].Time.Sub(vc.Now()); d > 0 {
@@ -236,12 +252,17 @@ func replay(cfg *config.Robot, dir string, mode string, log *zap.Logger) (replay
 	}
 	// Stop as the live run did (its last command was the safe stop),
 	// then compare what was sent.
+	beforeStop := len(drv.Sent())
 	cancel()
 	if err := <-result; err != nil {
 		return sum, err
 	}
+	all := drv.Sent()
+	if compareUpTo >= 0 {
+		all = append(all[:compareUpTo:compareUpTo], all[beforeStop:]...)
+	}
 	var sent []string
-	for _, c := range drv.Sent() {
+	for _, c := range all {
 		if strings.HasPrefix(c, speedPrefix(cfg)) {
 			sent = append(sent, c)
 		}
