@@ -129,7 +129,7 @@ func (b *bench) backup() error {
 		n/10, n, ms(c.selective), ms(c.selAll), ratio(c.selective, c.selAll))
 	b.goal("backup cycle vs raw durable writes", fmt.Sprintf("worst cell %.2f× (one writer at a time: %.2f×)", worst, worst1), "≤ 1.25×", worst <= 1.25)
 	b.goal("only modules that asked are written", fmt.Sprintf("10%% asking: %s of the all-asking time", ratio(c.selective, c.selAll)), "≈ 0.1×", float64(c.selective) < 0.3*float64(c.selAll))
-	return nil
+	return b.historyCost()
 }
 
 func (b *bench) process() error {

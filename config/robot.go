@@ -60,6 +60,8 @@ type Persistence struct {
 	// Journal bounds the input journal (sources opt in, e.g.
 	// hardware.lizard.journal).
 	Journal *Journal `yaml:"journal"`
+	// History keeps every committed version of every module (history.go).
+	History *History `yaml:"history"`
 }
 
 // Journal bounds the input journal.

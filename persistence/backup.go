@@ -2,6 +2,7 @@ package persistence
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"sync"
@@ -27,6 +28,7 @@ type written struct {
 	gen  uint64
 	size int
 	meta *generation // format rosys: what the sidecar now names first
+	sum  [32]byte    // sha256 of the file, for the history
 }
 
 func (s *Store) commit(ctx context.Context, all bool) error {
@@ -72,7 +74,10 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 			errs = append(errs, err)
 			continue
 		}
-		wrote = append(wrote, written{j.e, j.gen, j.size, j.meta})
+		if j.data != nil && s.hist != nil { // format rosys: the data file as written
+			j.sum = sha256.Sum256(j.data)
+		}
+		wrote = append(wrote, written{j.e, j.gen, j.size, j.meta, j.sum})
 	}
 	if len(wrote) == 0 {
 		return errors.Join(errs...)
@@ -107,6 +112,7 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 		w.e.savedCh = make(chan struct{})
 		w.e.stMu.Unlock()
 	}
+	s.recordHistory(wrote, at) // after the commit counts: never delays or fails it
 	s.log.Debug("backup written", zap.Int("modules", len(wrote)), zap.Bool("flush", all))
 	return errors.Join(errs...)
 }
@@ -115,6 +121,7 @@ type writeJob struct {
 	e    *entry
 	gen  uint64
 	size int
+	sum  [32]byte
 	err  error
 	data []byte      // format rosys: the data file, renamed in a second step
 	meta *generation // format rosys: its sidecar record
@@ -137,7 +144,7 @@ func (s *Store) writeAll(ctx context.Context, jobs []*writeJob, at time.Time) {
 					j.err = s.writeRoSysSidecar(j, at)
 					continue
 				}
-				j.size, j.err = s.write(j.e, at)
+				j.size, j.sum, j.err = s.write(j.e, at)
 			}
 		}()
 	}
@@ -154,27 +161,31 @@ func (s *Store) writeAll(ctx context.Context, jobs []*writeJob, at time.Time) {
 
 // write encodes and writes one module's snapshot. Only Backup runs module
 // code (under the module's lock); encoding and I/O happen here, after it.
-func (s *Store) write(e *entry, at time.Time) (int, error) {
+func (s *Store) write(e *entry, at time.Time) (int, [32]byte, error) {
+	var sum [32]byte
 	e.stMu.Lock()
 	blocked := e.blocked
 	e.stMu.Unlock()
 	if blocked != nil {
-		return 0, blocked
+		return 0, sum, blocked
 	}
 	snap, err := backupModule(e.mod)
 	if err != nil {
-		return 0, err
+		return 0, sum, err
 	}
 	out := modfile.GetBuffer()
 	defer modfile.PutBuffer(out)
 	out.Reset()
 	if err := modfile.EncodeTo(out, e.key, e.version, at, snap); err != nil {
-		return 0, err
+		return 0, sum, err
 	}
 	if err := s.w.Write(e.key+".json", out.Bytes()); err != nil {
-		return 0, err
+		return 0, sum, err
 	}
-	return out.Len(), nil
+	if s.hist != nil {
+		sum = sha256.Sum256(out.Bytes())
+	}
+	return out.Len(), sum, nil
 }
 
 func backupModule(p Persistable) (snap any, err error) {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/persistence/backend"
+	"github.com/gorosys/rosys/persistence/history"
 	"github.com/gorosys/rosys/persistence/mirror"
 	"go.uber.org/zap"
 )
@@ -68,6 +69,8 @@ type Config struct {
 	MaxFileBytes int64
 	// Format is how module files are written (default FormatRoSysGo).
 	Format FileFormat
+	// History, if set, keeps every committed version (WithHistory).
+	History *history.Config
 }
 
 // ConfigOption adjusts a Config made by SimpleConfig.
@@ -125,6 +128,9 @@ func OpenConfig(localDir, robot string, cfg Config, log *zap.Logger, opts ...Opt
 		opts = append(opts, WithMirror(m))
 	}
 	base := []Option{WithLogger(log), WithAccess(cfg.SnapshotAccess), WithMode(cfg.PersistenceMode), WithMaxFileBytes(cfg.MaxFileBytes), WithFormat(cfg.Format)}
+	if cfg.History != nil {
+		base = append(base, WithHistory(*cfg.History))
+	}
 	return Open(localDir, append(base, opts...)...)
 }
 

@@ -35,7 +35,9 @@
 //     Only then does each module count as saved: its status is updated,
 //     [Store.WaitDurable] returns, and a mirror, if any, is told which keys
 //     changed ([mirror.Mirror.Committed]) and uploads them on its own
-//     goroutine.
+//     goroutine. With [WithHistory], the batch is then recorded in the
+//     history (package history: hard links, one directory fsync), best
+//     effort: a failure there is only reported in the module's status.
 //
 // # The packages below
 //
@@ -45,6 +47,7 @@
 //	persistence               Store, Value, Config, modes, helpers, restore, backup; Export/Import on a running store
 //	├── fleet                 the robots sharing one bucket, from their manifests: List, Restore (imports mirror, archive)
 //	├── archive               export archives: format, Read/Write, ExportDir/ImportDir, rollback archives, List, Schedule; RoSys' export.json
+//	├── history               every committed version of every module, bounded; the store records after each durable commit
 //	├── mirror                copies commits to metadata and snapshot storage: lease, recovery, fetch, upload, gc
 //	│   ├── journal           the input journal: records, segments, reading (the mirror uploads closed segments)
 //	│   └── backend           Backend, Filesystem, Memory (Config names backends too); backend/s3 imports it

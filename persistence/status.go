@@ -22,6 +22,9 @@ type ModuleStatus struct {
 	Saves         uint64    `json:"saves"`
 	LastError     string    `json:"last_error,omitempty"`    // of the last write
 	RestoreError  string    `json:"restore_error,omitempty"` // of start-up
+	// HistoryError is why the last commit is not in the history (a
+	// full disk); the commit itself succeeded.
+	HistoryError string `json:"history_error,omitempty"`
 	// MovedAside lists files that could not be used and were kept aside.
 	MovedAside []string `json:"moved_aside,omitempty"`
 }

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gorosys/rosys/persistence/history"
 	"github.com/gorosys/rosys/persistence/internal/atomicfile"
 	"github.com/gorosys/rosys/persistence/mirror"
 	"github.com/gorosys/rosys/persistence/vfs"
@@ -39,6 +40,8 @@ type Store struct {
 	maxFile int64 // largest module file read
 	format  FileFormat
 	sideW   atomicfile.Writer // format rosys: the sidecar directory
+	hist    *history.History
+	histCfg *history.Config // set by WithHistory; the History is made at Open
 }
 
 // entry is one registered module.
@@ -52,6 +55,8 @@ type entry struct {
 	saved    atomic.Uint64 // generation of the last durable write
 	restored atomic.Bool
 	selected bool
+	// histBounds overrides the history bounds (WithModuleHistory).
+	histBounds *history.Bounds
 
 	stMu    sync.Mutex
 	st      ModuleStatus
@@ -150,6 +155,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	s.log = s.log.Named("persistence")
 	s.w.FS = s.fs
 	s.sideW = atomicfile.Writer{FS: s.fs, Dir: filepath.Join(dir, SidecarDir)}
+	s.openHistory()
 	if s.mirror != nil {
 		s.mirror.Attach(s.fs, dir)
 	}
@@ -179,7 +185,12 @@ func Open(dir string, opts ...Option) (*Store, error) {
 }
 
 // Close releases the directory lock. It does not flush: call Flush first.
-func (s *Store) Close() error { return s.lock.Close() }
+func (s *Store) Close() error {
+	if s.hist != nil {
+		_ = s.hist.Close() // only an index, rebuilt from the files if lost
+	}
+	return s.lock.Close()
+}
 
 // Dir is the directory the store writes to.
 func (s *Store) Dir() string { return s.dir }
@@ -199,6 +210,14 @@ func (s *Store) Register(key string, p Persistable, opts ...RegisterOption) erro
 	e := &entry{key: key, mod: p, version: 1, savedCh: make(chan struct{})}
 	for _, o := range opts {
 		o(e)
+	}
+	if e.histBounds != nil {
+		if err := e.histBounds.Validate(); err != nil {
+			return fmt.Errorf("register %q: history: %w", key, err)
+		}
+		if s.hist != nil {
+			s.hist.SetBounds(key, *e.histBounds)
+		}
 	}
 	if v, ok := p.(Versioned); ok {
 		e.version = v.SchemaVersion()

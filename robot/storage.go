@@ -42,6 +42,7 @@ func persistenceConfig(cfg *config.Robot, localDir string) (persistence.Config, 
 	c.SnapshotStorage = snap
 	c.MaxFileBytes = p.MaxFileBytes
 	c.Format = persistence.FileFormat(p.Format)
+	c.History = p.History.Config()
 	if p.SnapshotInterval != nil {
 		c.SnapshotInterval = p.SnapshotInterval.D()
 	}

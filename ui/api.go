@@ -90,6 +90,7 @@ func NewServer(rt *rosys.Runtime, opts ...Option) *Server {
 	s.routeOperate()
 	s.routeDashboard()
 	s.routeMetrics()
+	s.routeHistory()
 	return s
 }
 

@@ -18,7 +18,7 @@ import (
 
 func (a app) backupCommand(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: rosys backup export|import|list [flags]")
+		fmt.Fprintln(stderr, "usage: rosys backup export|import|list|history|restore [flags]")
 		return 2
 	}
 	switch args[0] {
@@ -28,8 +28,12 @@ func (a app) backupCommand(args []string, stdout, stderr io.Writer) int {
 		return backupImport(args[1:], stdout, stderr)
 	case "list":
 		return backupList(args[1:], stdout, stderr)
+	case "history":
+		return backupHistory(args[1:], stdout, stderr)
+	case "restore":
+		return backupRestore(args[1:], stdout, stderr)
 	}
-	fmt.Fprintf(stderr, "rosys backup: unknown subcommand %q (export, import, list)\n", args[0])
+	fmt.Fprintf(stderr, "rosys backup: unknown subcommand %q (export, import, list, history, restore)\n", args[0])
 	return 2
 }
 

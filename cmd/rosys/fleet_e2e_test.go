@@ -24,7 +24,7 @@ func TestFleetRealBinary(t *testing.T) {
          access_key: ` + srv.AccessKey + `, secret_key: ` + srv.SecretKey + `, tls: false, path_style: true}
 `
 	}
-	cfgs := map[string]string{}
+	cfgs, logs := map[string]string{}, map[string]string{}
 	for i, name := range []string{"alpha", "beta", "gamma"} {
 		cfg := filepath.Join(t.TempDir(), "robot.yaml")
 		yaml := "name: " + name + "\npersistence:\n  backend:\n" + s3yaml("robots/"+name)
@@ -43,6 +43,7 @@ func TestFleetRealBinary(t *testing.T) {
 		if code, _ := p.stop(syscall.SIGTERM); code != 0 {
 			t.Fatalf("%s exit %d:\n%s", name, code, p.log())
 		}
+		logs[name] = p.log()
 	}
 	gb, _ := s3.New("robots/gamma", srv.Settings())
 	if _, err := gb.Put(context.Background(), "manifests/000000099999.json", []byte("{garbage"), backend.Condition{}); err != nil {
@@ -62,7 +63,7 @@ func TestFleetRealBinary(t *testing.T) {
 		switch r["name"] {
 		case "alpha":
 			if damaged != "" || r["clean_shutdown"] != true || !strings.HasPrefix(r["last_daily_backup"].(string), "alpha-") {
-				t.Fatalf("alpha %v", r)
+				t.Fatalf("alpha %v\n%s", r, logs["alpha"])
 			}
 		case "beta":
 			if damaged != "" || r["clean_shutdown"] != true || r["generation"].(float64) < 1 {

@@ -63,6 +63,9 @@ type Mirror struct {
 	recovered    map[string]uint64
 	wake         chan struct{}
 	remoteSegs   map[string]bool // journal segments in snapshot storage
+
+	hist       History                    // the store's history, or nil (history.go)
+	remoteHist map[string]map[uint64]bool // history versions in snapshot storage, by key
 }
 
 // New prepares a mirror; it connects on first use.

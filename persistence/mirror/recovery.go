@@ -73,6 +73,7 @@ func (m *Mirror) Recover(ctx context.Context, missing []string) []string {
 			return nil
 		}
 		m.log.Info("recovered modules from remote storage", zap.Strings("modules", got), zap.String("from", m.cfg.Snapshots.String()))
+		m.recoverHistoryLocked(ctx, got)
 	}
 	return got
 }

@@ -74,6 +74,13 @@ func (m *Mirror) uploadSegments(ctx context.Context, all bool) error {
 }
 
 func (m *Mirror) uploadLocked(ctx context.Context, clean bool) error {
+	return m.uploadOnce(ctx, clean, false)
+}
+
+// uploadOnce uploads the pending modules and a manifest; retried says it
+// is already the retry after finding its own manifest (so it recurses at
+// most once).
+func (m *Mirror) uploadOnce(ctx context.Context, clean, retried bool) error {
 	gen := uint64(1)
 	next := Manifest{Format: manifestFormat, Robot: m.cfg.Robot, Host: m.cfg.Host, BootID: m.cfg.BootID,
 		CreatedAt: m.cfg.Now().UTC(), CleanShutdown: clean, Modules: map[string]ManifestEntry{}}
@@ -117,6 +124,19 @@ func (m *Mirror) uploadLocked(ctx context.Context, clean bool) error {
 		}
 		if _, err := m.cfg.Metadata.Put(ctx, manifestName(gen), mb, backend.Condition{IfAbsent: true}); err != nil {
 			if errors.Is(err, backend.ErrConflict) {
+				if mine, rerr := m.ownManifest(ctx, gen); rerr != nil {
+					return rerr
+				} else if mine != nil {
+					// An earlier attempt of this run wrote it but its
+					// answer was lost (a cancelled or timed-out PUT
+					// reaches the server all the same). Build on it: the
+					// next attempt writes generation gen+1.
+					m.latest = mine
+					if retried {
+						return fmt.Errorf("generation %d was written by an earlier attempt whose answer was lost; retrying as %d", gen, gen+1)
+					}
+					return m.uploadOnce(ctx, clean, true)
+				}
 				m.blocked = fmt.Errorf("%w: generation %d appeared on %s while this robot was writing it", ErrLeaseHeld, gen, m.cfg.Metadata)
 				return m.blocked
 			}
@@ -124,6 +144,9 @@ func (m *Mirror) uploadLocked(ctx context.Context, clean bool) error {
 		}
 		m.latest = &next
 		m.lastUpload = m.cfg.Now()
+	}
+	if err := m.syncHistoryLocked(ctx, slices.Sorted(maps.Keys(seqs))); err != nil {
+		return err // the keys stay pending: their history goes up next time
 	}
 	for key, s := range seqs {
 		if m.pending[key] == s {
@@ -148,4 +171,19 @@ func (m *Mirror) uploadLocked(ctx context.Context, clean bool) error {
 		}
 	}
 	return nil
+}
+
+// ownManifest reads manifest gen after a conditional write found it there:
+// it returns it when this run (same robot, host and boot) wrote it, nil
+// when someone else did.
+func (m *Mirror) ownManifest(ctx context.Context, gen uint64) (*Manifest, error) {
+	b, _, err := m.cfg.Metadata.Get(ctx, manifestName(gen))
+	if err != nil {
+		return nil, fmt.Errorf("read back %s: %w", manifestName(gen), err)
+	}
+	man, err := decodeManifest(b)
+	if err != nil || man.Generation != gen || man.Robot != m.cfg.Robot || man.Host != m.cfg.Host || man.BootID != m.cfg.BootID {
+		return nil, nil
+	}
+	return &man, nil
 }

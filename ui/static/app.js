@@ -131,7 +131,7 @@ function render(s) {
   $('modules').replaceChildren(...(st.persistence || []).map((m) => {
     const tr = document.createElement('tr');
     const cells = [m.key, when(m.last_saved), String(m.schema_version), m.size + ' B', m.pending ? 'yes' : 'no', m.restored_from || '–',
-      [m.last_error, m.restore_error].filter(Boolean).join('; ')];
+      [m.last_error, m.restore_error, m.history_error && 'history: ' + m.history_error].filter(Boolean).join('; ')];
     cells.forEach((text, i) => {
       const td = document.createElement('td'); td.textContent = text;
       if (i === 4 && m.pending) td.className = 'yes';

@@ -1,0 +1,181 @@
+package persistence
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gorosys/rosys/persistence/history"
+	"github.com/gorosys/rosys/persistence/internal/modfile"
+	"go.uber.org/zap"
+)
+
+// ErrNoVersion: the history has no such version, or none at or before the
+// time asked for (the HTTP API answers 404, the CLI exits 1).
+var ErrNoVersion = history.ErrNotFound
+
+// ErrNoHistory: the store keeps no history (WithHistory was not given).
+var ErrNoHistory = errors.New("this store keeps no history")
+
+// ErrRefused: the module's Restore refused a version's data (its
+// validation changed since, say); nothing changed.
+var ErrRefused = errors.New("module refused the data")
+
+// WithHistory keeps every committed version of every module, within cfg's
+// bounds, under <dir>/history (see package history). A zero cfg.Default
+// means history.DefaultBounds.
+func WithHistory(cfg history.Config) Option {
+	return func(s *Store) { s.histCfg = &cfg }
+}
+
+// WithModuleHistory sets one module's history bounds, over the store's.
+func WithModuleHistory(b history.Bounds) RegisterOption {
+	return func(e *entry) { e.histBounds = &b }
+}
+
+func (s *Store) openHistory() {
+	if s.histCfg != nil {
+		s.hist = history.New(s.fs, s.dir, *s.histCfg, s.now, s.maxFile)
+		if s.mirror != nil {
+			s.mirror.AttachHistory(s.hist)
+		}
+	}
+}
+
+// recordHistory adds the batch just made durable to the history. It is
+// best effort: a failure is logged and kept in the module's status, and
+// the commit stays what it is, durable and reported so.
+func (s *Store) recordHistory(wrote []written, at time.Time) {
+	if s.hist == nil {
+		return
+	}
+	cs := make([]history.Commit, len(wrote))
+	for i, w := range wrote {
+		cs[i] = history.Commit{Key: w.e.key, Path: s.Path(w.e.key), Size: int64(w.size), Sum: w.sum, SchemaVersion: w.e.version}
+	}
+	_, errs := s.hist.RecordBatch(at, cs)
+	for i, w := range wrote {
+		err := errs[i]
+		w.e.stMu.Lock()
+		if err != nil {
+			w.e.st.HistoryError = err.Error()
+		} else {
+			w.e.st.HistoryError = ""
+		}
+		w.e.stMu.Unlock()
+		if err != nil {
+			s.log.Warn("version not kept in the history", zap.String("module", w.e.key), zap.Error(err))
+		}
+	}
+}
+
+// History lists the kept versions of the module under key, oldest first.
+func (s *Store) History(key string) ([]history.Version, error) {
+	if _, err := s.entry(key); err != nil {
+		return nil, err
+	}
+	if s.hist == nil {
+		return nil, ErrNoHistory
+	}
+	return s.hist.List(key)
+}
+
+// RestoreVersion puts the module under key back to a kept version, through
+// its migrations and its own Restore (which may refuse the data), and
+// commits at once. The restored state is a new version, so a restore
+// loses nothing. A version that is not kept is ErrNoVersion, and then, as
+// with any error before the module's Restore accepted the data, nothing
+// changes. It returns the version restored and the new one.
+func (s *Store) RestoreVersion(ctx context.Context, key string, sel history.Selector) (from, to history.Version, err error) {
+	e, err := s.entry(key)
+	if err != nil {
+		return from, to, err
+	}
+	if s.ReadOnly() || !s.persisted(e) {
+		return from, to, fmt.Errorf("module %q: %w", key, ErrReadOnly)
+	}
+	if s.hist == nil {
+		return from, to, ErrNoHistory
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	if from, err = s.hist.Find(key, sel); err != nil {
+		return from, to, err
+	}
+	b, err := s.hist.Read(key, from)
+	if err != nil {
+		return from, to, err
+	}
+	data, err := s.versionMigrated(e, from, b)
+	if err != nil {
+		return from, to, fmt.Errorf("module %q version %d: %w; nothing changed", key, from.Version, err)
+	}
+	if err := restoreModule(e.mod, data); err != nil {
+		return from, to, fmt.Errorf("%w: module %q, version %d: %w; nothing changed", ErrRefused, key, from.Version, err)
+	}
+	e.restored.Store(true)
+	e.requests.Add(1)
+	if err := s.commitLocked(ctx, false); err != nil {
+		return from, to, fmt.Errorf("write restored state: %w", err)
+	}
+	vs, err := s.hist.List(key)
+	if err != nil || len(vs) == 0 {
+		return from, to, fmt.Errorf("restored version %d, but the history cannot list it: %v", from.Version, err)
+	}
+	s.log.Info("restored a version from the history", zap.String("module", key),
+		zap.Uint64("from", from.Version), zap.Uint64("new_version", vs[len(vs)-1].Version))
+	return from, vs[len(vs)-1], nil
+}
+
+// VersionData returns the data of one kept version, as stored (not
+// migrated), for showing and comparing versions.
+func (s *Store) VersionData(key string, version uint64) (history.Version, json.RawMessage, error) {
+	if _, err := s.entry(key); err != nil {
+		return history.Version{}, nil, err
+	}
+	if s.hist == nil {
+		return history.Version{}, nil, ErrNoHistory
+	}
+	v, err := s.hist.Find(key, history.Selector{Version: version})
+	if err != nil {
+		return v, nil, err
+	}
+	b, err := s.hist.Read(key, v)
+	if err != nil {
+		return v, nil, err
+	}
+	st, err := modfile.Decode(key, b)
+	if err != nil {
+		return v, nil, fmt.Errorf("module %q version %d: %w", key, version, err)
+	}
+	return v, st.Data, nil
+}
+
+// versionMigrated decodes a kept version and migrates its data to the
+// module's schema version. A plain file (format rosys) does not carry its
+// schema version: the index's, else the sidecar's, else 1 (RoSys data).
+func (s *Store) versionMigrated(e *entry, v history.Version, b []byte) (json.RawMessage, error) {
+	st, err := modfile.Decode(e.key, b)
+	if err != nil {
+		return nil, err
+	}
+	if st.Plain {
+		if v.SchemaVersion > 0 {
+			st.SchemaVersion = v.SchemaVersion
+		} else if g, ok := s.plainVersion(e.key, b); ok {
+			st.SchemaVersion = g.SchemaVersion
+		}
+	}
+	if st.SchemaVersion > e.version {
+		return nil, fmt.Errorf("%w: version has schema %d, this program writes %d", ErrNewerSchema, st.SchemaVersion, e.version)
+	}
+	data := st.Data
+	for ver := st.SchemaVersion; ver < e.version; ver++ {
+		if data, err = e.mod.(Versioned).Migrate(ver, data); err != nil {
+			return nil, fmt.Errorf("migrate from schema version %d: %w", ver, err)
+		}
+	}
+	return data, nil
+}

@@ -1,0 +1,85 @@
+package persistence
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/gorosys/rosys/persistence/history"
+	"github.com/gorosys/rosys/persistence/internal/atomicfile"
+	"github.com/gorosys/rosys/persistence/internal/modfile"
+	"github.com/gorosys/rosys/persistence/vfs"
+)
+
+// ListHistoryDir lists a module's kept versions in a data directory that no
+// robot is using: it takes the directory's lock (ErrLocked while a robot
+// runs; ask its API instead) because listing may repair the index.
+func ListHistoryDir(dir, key string) ([]history.Version, error) {
+	fsys := vfs.OS{}
+	lock, err := fsys.Lock(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Close()
+	h := history.New(fsys, dir, history.Config{}, time.Now, DefaultMaxFileBytes)
+	defer h.Close()
+	return h.List(key)
+}
+
+// RestoreVersionDir puts a module in a data directory that no robot is
+// using back to a kept version (rosys backup restore). The version's data
+// is written as the module's file, saved at now, keeping the file it
+// replaces as <key>.json.prev, and recorded as the newest version, so the
+// restore loses nothing. Schema migrations run when the robot next starts.
+// A version that is not kept is ErrNoVersion and nothing changes.
+func RestoreVersionDir(dir, key string, sel history.Selector, now time.Time, cfg history.Config) (from, to history.Version, err error) {
+	if err := ValidateKey(key); err != nil {
+		return from, to, err
+	}
+	fsys := vfs.OS{}
+	lock, err := fsys.Lock(dir)
+	if err != nil {
+		return from, to, err
+	}
+	defer lock.Close()
+	h := history.New(fsys, dir, cfg, func() time.Time { return now }, DefaultMaxFileBytes)
+	defer h.Close()
+	if from, err = h.Find(key, sel); err != nil {
+		return from, to, err
+	}
+	b, err := h.Read(key, from)
+	if err != nil {
+		return from, to, err
+	}
+	st, err := modfile.Decode(key, b)
+	if err != nil {
+		return from, to, fmt.Errorf("module %q version %d: %w; nothing changed", key, from.Version, err)
+	}
+	if st.Plain && from.SchemaVersion > 1 {
+		// Format rosys: the data file does not say its schema version, and
+		// only the running store keeps the sidecar that would.
+		return from, to, fmt.Errorf("module %q version %d is plain data of schema version %d: restore it on the running robot (POST /api/modules/%s/restore); nothing changed",
+			key, from.Version, from.SchemaVersion, key)
+	}
+	out := b // a plain RoSys file is written back as it was
+	if !st.Plain {
+		if out, err = modfile.Encode(key, st.SchemaVersion, now, json.RawMessage(st.Data)); err != nil {
+			return from, to, err
+		}
+	}
+	w := atomicfile.Writer{FS: fsys, Dir: dir, KeepPrev: true}
+	if err := w.Write(key+".json", out); err != nil {
+		return from, to, err
+	}
+	if err := w.Sync(); err != nil {
+		return from, to, err
+	}
+	to, err = h.Record(key, filepath.Join(dir, key+".json"), now, int64(len(out)), sha256.Sum256(out))
+	if err != nil {
+		return from, to, errors.Join(fmt.Errorf("restored version %d, but the restore is not in the history", from.Version), err)
+	}
+	return from, to, nil
+}
