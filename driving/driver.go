@@ -50,6 +50,11 @@ func (d *Driver) Follow(ctx context.Context, p Path) error {
 	if err != nil {
 		return err
 	}
+	return d.wait(ctx, f)
+}
+
+// wait blocks until f ends or ctx is done.
+func (d *Driver) wait(ctx context.Context, f *following) error {
 	timer := d.clock.NewTimer()
 	defer timer.Stop()
 	for {
@@ -83,22 +88,63 @@ func (d *Driver) begin(p Path) (*following, error) {
 	}
 	f := &following{pts: pts, view: decimate(pts, 0.05), done: make(chan struct{})}
 	f.runEnd = f.nextRunEnd(0)
+	d.start(f)
+	return f, nil
+}
+
+// start makes f the path being followed, aborting the previous one.
+func (d *Driver) start(f *following) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.run != nil {
 		d.finishLocked(ErrAborted)
 	}
 	d.run = f
-	return f, nil
 }
 
 // DriveTo follows a straight line from the robot's position to target.
+// The line starts where the robot is on the control tick that picks it up,
+// not where it was when DriveTo was called: when the calling goroutine
+// gets to run is a matter of scheduling, the tick is not, so a replay of a
+// recorded run drives the same line.
 func (d *Driver) DriveTo(ctx context.Context, target Point) error {
 	p := d.pose.Pose()
 	if math.Hypot(target.X-p.X, target.Y-p.Y) < d.params.Get().GoalTolerance {
 		return nil // already there
 	}
-	return d.Follow(ctx, Path{{Segment: Line{From: Point{p.X, p.Y}, To: target}}})
+	// Sampled from here for room and validation; resampled in place on
+	// the tick, with room for a robot that moved a little meanwhile.
+	line := Line{From: Point{p.X, p.Y}, To: target}
+	if _, err := (Path{{Segment: line}}).sampled(); err != nil {
+		return err
+	}
+	pts := make([]sample, 0, int((line.Length()+lineRoom)/Resolution)+2)
+	f := &following{pts: sampleLine(pts, line), lineTo: &target, done: make(chan struct{})}
+	f.view = decimate(f.pts, 0.05)
+	f.runEnd = f.nextRunEnd(0)
+	d.start(f)
+	return d.wait(ctx, f)
+}
+
+// lineRoom (m) is how much longer than when DriveTo was called a line may
+// become on its tick without allocating.
+const lineRoom = 1.0
+
+// sampleLine samples l into buf[:0] as Path.sampled does a one-line path;
+// it allocates only if buf is too small.
+func sampleLine(buf []sample, l Line) []sample {
+	n := max(1, int(math.Ceil(l.Length()/Resolution)))
+	out := buf[:0]
+	for k := 0; k <= n; k++ {
+		pt := l.At(float64(k) / float64(n))
+		s := 0.0
+		if len(out) > 0 {
+			last := out[len(out)-1]
+			s = last.s + math.Hypot(pt.X-last.x, pt.Y-last.y)
+		}
+		out = append(out, sample{x: pt.X, y: pt.Y, s: s})
+	}
+	return out
 }
 
 // Abort ends the path being followed; its Follow returns ErrAborted.
@@ -125,7 +171,13 @@ func (d *Driver) Step(time.Time, time.Duration) {
 	if f == nil {
 		return
 	}
-	linear, angular, done := f.step(d.pose.Pose(), d.params.Get())
+	pose := d.pose.Pose()
+	if f.lineTo != nil {
+		// DriveTo's line, from where the robot is on this tick.
+		f.pts = sampleLine(f.pts, Line{From: Point{pose.X, pose.Y}, To: *f.lineTo})
+		f.runEnd, f.lineTo, f.stale = f.nextRunEnd(0), nil, true
+	}
+	linear, angular, done := f.step(pose, d.params.Get())
 	if done {
 		d.finishLocked(nil)
 		return
@@ -153,6 +205,9 @@ func (d *Driver) Status() DriverStatus {
 	if f == nil {
 		return DriverStatus{}
 	}
+	if f.stale {
+		f.view, f.stale = decimate(f.pts, 0.05), false
+	}
 	c := f.carrot
 	return DriverStatus{Active: true, Path: f.view, Carrot: &c, CrossTrackError: f.xte,
 		Remaining: f.pts[len(f.pts)-1].s - f.pts[f.idx].s}
@@ -165,10 +220,13 @@ type following struct {
 	idx      int // the robot's projection onto the path
 	runEnd   int // the end of the stretch driven in one direction
 	aligning bool
-	carrot   Point
-	xte      float64
-	done     chan struct{}
-	err      error
+	// lineTo is DriveTo's target until the tick that starts its line.
+	lineTo *Point
+	stale  bool // view is not of pts (redrawn by Status)
+	carrot Point
+	xte    float64
+	done   chan struct{}
+	err    error
 }
 
 // nextRunEnd is the last sample of the stretch starting at a that is

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -253,5 +254,60 @@ func TestParametersValidated(t *testing.T) {
 	}
 	if err := ps.RestoreStrict([]byte(`{"linear_speed_limit": 0.5}`)); err != nil || ps.Get().LinearSpeedLimit != 0.5 || ps.Get().CarrotDistance != 0.3 {
 		t.Fatalf("%v %+v", err, ps.Get())
+	}
+}
+
+// settablePose is a pose that the test moves by hand.
+type settablePose struct {
+	mu sync.Mutex
+	p  hardware.Pose
+}
+
+func (s *settablePose) Pose() hardware.Pose {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.p
+}
+
+func (s *settablePose) set(p hardware.Pose) {
+	s.mu.Lock()
+	s.p = p
+	s.mu.Unlock()
+}
+
+// TestDriveToStartsOnTheTick: DriveTo's line starts where the robot is on
+// the control tick that picks it up, not where it was when the caller's
+// goroutine ran (which depends on scheduling, and a replay cannot
+// reproduce it).
+func TestDriveToStartsOnTheTick(t *testing.T) {
+	r := rosystest.New(t, rosys.Config{})
+	params := driving.NewParameterStore(driving.DefaultParameters())
+	pose := &settablePose{}
+	var out driving.Command
+	d := driving.NewDriver(params, pose, &out, r.Clock)
+	if err := r.Add("driver", d); err != nil {
+		t.Fatal(err)
+	}
+	r.Start()
+	result := make(chan error, 1)
+	r.Clock.Go(func() { result <- d.DriveTo(context.Background(), driving.Point{X: 1}) })
+	r.ForwardUntil(func() bool { return d.Status().Active }, time.Second)
+	// The robot moves before the next tick.
+	pose.set(hardware.Pose{X: 0.2, Y: 0.1})
+	r.Forward(20 * time.Millisecond)
+	st := d.Status()
+	if !st.Active || st.Path[0] != (driving.Point{X: 0.2, Y: 0.1}) || st.Path[len(st.Path)-1] != (driving.Point{X: 1}) {
+		t.Fatalf("path %v", st.Path)
+	}
+	if math.Abs(st.Remaining-math.Hypot(0.8, 0.1)) > 0.03 {
+		t.Fatalf("remaining %.3f", st.Remaining)
+	}
+	// Heading +x, the line goes right (-y) from (0.2, 0.1): turn right.
+	if _, w := out.Get(); w >= 0 {
+		t.Fatalf("angular %.3f, want a right turn towards the line from the tick's pose", w)
+	}
+	d.Abort()
+	if err := <-result; !errors.Is(err, driving.ErrAborted) {
+		t.Fatal(err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorosys/rosys/config"
@@ -122,7 +123,12 @@ func replay(cfg *config.Robot, dir string, mode string, log *zap.Logger) (replay
 	sum := replaySummary{Mode: mode, Modules: map[string]json.RawMessage{}}
 	var recs []journal.Record
 	var recorded []string
+	var lastTick uint64 // the live run's last control tick
 	err := journal.Read(context.Background(), filepath.Join(dir, "journal"), func(r journal.Record) error {
+		if r.Kind == journal.RecordTick {
+			lastTick = max(lastTick, r.Tick)
+			return nil
+		}
 		if r.Source != "lizard" {
 			return nil
 		}
@@ -175,6 +181,13 @@ func replay(cfg *config.Robot, dir string, mode string, log *zap.Logger) (replay
 	if err != nil {
 		return sum, err
 	}
+	// Counts the replay's control ticks: each recorded line is fed between
+	// the same two ticks as in the live run (its journal tick number).
+	ticks := &tickCounter{}
+	if err := rt.Add("replay_ticks", ticks); err != nil {
+		return sum, err
+	}
+	byTick := recs[len(recs)-1].Tick > 0 // journals of a robot with its journal module
 	ctx, cancel := context.WithCancel(context.Background())
 	result := make(chan error, 1)
 	go func() { result <- rt.Run(ctx) }()
@@ -190,6 +203,15 @@ func replay(cfg *config.Robot, dir string, mode string, log *zap.Logger) (replay
 			time.Sleep(time.Until(start.Add(r.Time.Sub(recs[0].Time)))) // the recorded pace
 		} else if mode == "batch" {
 			// all input at once: time moves only after the last record
+		} else if byTick {
+			// The live run's tick r.Tick had begun when the line was
+			// recorded, so tick r.Tick+1 was the first to see it: run
+			// ticks up to r.Tick, then feed.
+			want := r.Tick
+			if err := vc.ForwardUntil(func() bool { return ticks.n.Load() >= want }, time.Hour); err != nil {
+				cancel()
+				return sum, err
+			}
 		} else if d := r.Time.Sub(vc.Now()); d > 0 {
 			if err := vc.Forward(d); err != nil {
 				cancel()
@@ -197,6 +219,17 @@ func replay(cfg *config.Robot, dir string, mode string, log *zap.Logger) (replay
 			}
 		}
 		drv.Feed(r.Data, r.Time)
+	}
+	// The live run's control loop stopped after its last tick: what the
+	// replay's sends after that tick, on measurements the live run never
+	// ticked on, is not compared (only the stop at shutdown is).
+	compareUpTo := -1
+	if byTick && !realtime && mode != "batch" && lastTick > 0 {
+		if err := vc.ForwardUntil(func() bool { return ticks.n.Load() >= lastTick }, time.Hour); err != nil {
+			cancel()
+			return sum, err
+		}
+		compareUpTo = len(drv.Sent())
 	}
 	// Let the last measurements reach the odometer.
 	if mode == "batch" {
@@ -219,12 +252,17 @@ func replay(cfg *config.Robot, dir string, mode string, log *zap.Logger) (replay
 	}
 	// Stop as the live run did (its last command was the safe stop),
 	// then compare what was sent.
+	beforeStop := len(drv.Sent())
 	cancel()
 	if err := <-result; err != nil {
 		return sum, err
 	}
+	all := drv.Sent()
+	if compareUpTo >= 0 {
+		all = append(all[:compareUpTo:compareUpTo], all[beforeStop:]...)
+	}
 	var sent []string
-	for _, c := range drv.Sent() {
+	for _, c := range all {
 		if strings.HasPrefix(c, speedPrefix(cfg)) {
 			sent = append(sent, c)
 		}
@@ -260,6 +298,11 @@ func compareCommands(recorded, sent []string) (bool, string) {
 	}
 	return false, ""
 }
+
+// tickCounter counts control ticks.
+type tickCounter struct{ n atomic.Uint64 }
+
+func (c *tickCounter) Step(time.Time, time.Duration) { c.n.Add(1) }
 
 type noNotify struct{}
 

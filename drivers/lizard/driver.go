@@ -234,6 +234,11 @@ func (d *Driver) Drive(linear, angular float64) error {
 		d.mu.Unlock()
 		return refuseError(r)
 	}
+	if d.replay != nil {
+		d.mu.Unlock()
+		d.keepReplayed(linear, angular)
+		return nil
+	}
 	d.speed = [2]float64{linear, angular}
 	d.speedPending = true
 	d.mu.Unlock()
@@ -267,11 +272,22 @@ func (d *Driver) halt() error {
 }
 
 func (d *Driver) setSpeed(linear, angular float64) {
+	if d.replay != nil && d.wheels != nil {
+		d.keepReplayed(linear, angular)
+		return
+	}
 	d.mu.Lock()
 	d.speed = [2]float64{linear, angular}
 	d.speedPending = true
 	d.mu.Unlock()
 	d.signal()
+}
+
+// keepReplayed keeps, in a replay, a speed the control loop asks for, on
+// its tick, instead of handing it to the writer: the writer goroutine is
+// not on the virtual clock and would coalesce speeds at random.
+func (d *Driver) keepReplayed(linear, angular float64) {
+	d.replay.keepSpeed(linear, angular, func() string { return string(d.wheels.speedCommand(nil, linear, angular)) })
 }
 
 // dropSpeed forgets a speed not yet sent.

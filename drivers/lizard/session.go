@@ -120,10 +120,13 @@ func (d *Driver) reader(port io.Reader) error {
 			return err
 		}
 		recv := d.cfg.Now()
+		d.handleLine(st, line, recv)
+		// Recorded after it is handled: the journal's tick number is then
+		// never earlier than the tick whose steps could first see the
+		// line's measurements, and a replay feeds it before that tick.
 		if d.cfg.Journal != nil {
 			d.cfg.Journal.RecordAt(recv, d.cfg.JournalSource, RecordInput, line)
 		}
-		d.handleLine(st, line, recv)
 	}
 }
 
