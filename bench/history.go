@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,13 +14,42 @@ import (
 type historyCell struct {
 	n, size     int
 	without     time.Duration // median cycle, history off
-	with        time.Duration // median cycle, history on (pruning every cycle)
+	with        time.Duration // median time to durable (the cycle's return), history on (pruning every cycle)
+	withTotal   time.Duration // median cycle plus its history record (HistorySettled): all the work
 	versionsOut int           // versions kept per module at the end
+}
+
+// historyCycle times one cycle of a store with history: to its durable
+// point (BackupRequested returns, WaitDurable has woken), and to the end
+// of its history record, which runs after it (the total work, and what
+// the cycle cost before the history was taken off the durable path).
+func historyCycle(s *persistence.Store, vals []*persistence.Value[blob]) (durable, total time.Duration, err error) {
+	ctx := context.Background()
+	if err := s.HistorySettled(ctx); err != nil { // nothing of the last cycle left over
+		return 0, 0, err
+	}
+	for _, v := range vals {
+		v.RequestBackup()
+	}
+	start := time.Now()
+	if err := s.BackupRequested(ctx); err != nil {
+		return 0, 0, err
+	}
+	durable = time.Since(start)
+	err = s.HistorySettled(ctx)
+	return durable, time.Since(start), err
 }
 
 // historyKeep bounds the history by count, small enough that pruning
 // runs in most measured cycles, as on a robot that has run for a while.
 const historyKeep = 5
+
+// historyPause comes before every measured cycle, as a robot's backup
+// period does (seconds): back to back, a cycle's fsync can wait for the
+// file system's work left from the cycle before (the journal commit of
+// the last history record, ext4 discards of what it pruned), which is
+// no cost a robot pays.
+const historyPause = 300 * time.Millisecond
 
 // measureHistory times backup cycles of two stores side by side, one
 // without history and one with it, interleaved so that a noisy neighbour
@@ -48,11 +78,11 @@ func measureHistory(root string, n, size, reps int) (historyCell, error) {
 		if _, err := commitTime(off, offVals); err != nil {
 			return c, err
 		}
-		if _, err := commitTime(on, onVals); err != nil {
+		if _, _, err := historyCycle(on, onVals); err != nil {
 			return c, err
 		}
 	}
-	var without, with []time.Duration
+	var without, with, withTotal []time.Duration
 	for i := range reps {
 		// Alternate which goes first, too.
 		order := []bool{false, true}
@@ -60,22 +90,23 @@ func measureHistory(root string, n, size, reps int) (historyCell, error) {
 			order = []bool{true, false}
 		}
 		for _, h := range order {
-			s, vals := off, offVals
+			time.Sleep(historyPause)
 			if h {
-				s, vals = on, onVals
+				d, t, err := historyCycle(on, onVals)
+				if err != nil {
+					return c, err
+				}
+				with, withTotal = append(with, d), append(withTotal, t)
+				continue
 			}
-			d, err := commitTime(s, vals)
+			d, err := commitTime(off, offVals)
 			if err != nil {
 				return c, err
 			}
-			if h {
-				with = append(with, d)
-			} else {
-				without = append(without, d)
-			}
+			without = append(without, d)
 		}
 	}
-	c.without, c.with = median(without), median(with)
+	c.without, c.with, c.withTotal = median(without), median(with), median(withTotal)
 	vs, err := on.History("m00000")
 	if err != nil {
 		return c, err
@@ -93,9 +124,11 @@ func (b *bench) historyCost() error {
 	b.r.p("History (`persistence.history`, on by default): the same backup cycle with every committed version kept "+
 		"(a hard link of the committed file into `history/`, one fsync of that directory per cycle, pruning to %d versions "+
 		"so that every measured cycle also deletes one old version per module), against the cycle without history, in "+
-		"the same run, %d interleaved repetitions each (median).", historyKeep, reps)
+		"the same run, %d interleaved repetitions each (median). The history is recorded right after the commit is "+
+		"durable, off its path: *time to durable* is until the cycle returns (WaitDurable has woken then), *total work* "+
+		"until its history record is done too (what a cycle cost when the record was part of it).", historyKeep, reps)
 	var rows [][]string
-	worst := 0.0
+	worst, worstTotal := 0.0, 0.0
 	for _, cell := range []struct{ n, size int }{{10, 64 << 10}, {100, 1 << 10}, {100, 64 << 10}, {1000, 1 << 10}} {
 		if cell.n*cell.size > b.s.maxBytes || cell.n > b.s.maxN {
 			continue
@@ -108,12 +141,18 @@ func (b *bench) historyCost() error {
 			return fmt.Errorf("history kept %d versions, want %d", c.versionsOut, historyKeep)
 		}
 		worst = max(worst, float64(c.with)/float64(c.without))
-		rows = append(rows, []string{sizeName(c.size), fmt.Sprint(c.n), ms(c.without), ms(c.with), ratio(c.with, c.without)})
+		worstTotal = max(worstTotal, float64(c.withTotal)/float64(c.without))
+		rows = append(rows, []string{sizeName(c.size), fmt.Sprint(c.n), ms(c.without), ms(c.with), ms(c.withTotal),
+			ratio(c.with, c.without), ratio(c.withTotal, c.without)})
 	}
-	b.r.table([]string{"S", "N", "cycle without history", "cycle with history", "with / without"}, rows)
+	b.r.table([]string{"S", "N", "cycle without history", "with history: time to durable", "with history: total work",
+		"durable with / without", "total with / without"}, rows)
 	b.r.p("A commit of one module is about six file-system operations and an fsync (temporary file, write, fsync, `.prev` " +
 		"link and rename, rename); the history adds two metadata operations per module (the link in, and the unlink of " +
-		"the version pruned) and one directory fsync per cycle, so small modules, whose cycle is all metadata, pay most.")
-	b.goal("history costs the backup cycle little", fmt.Sprintf("worst cell %.2f× the cycle without history", worst), "≤ 1.5×", worst <= 1.5)
+		"the version pruned) and one directory fsync per cycle, so small modules, whose cycle is all metadata, pay most " +
+		"in total work; the robot waits for none of it (the next cycle waits for the record only if it starts before " +
+		"the record ended, which at a backup period of seconds it does not).")
+	b.goal("history costs the backup cycle little", fmt.Sprintf("worst cell: time to durable %.2f×, total work %.2f× the cycle without history",
+		worst, worstTotal), "time to durable ≤ 1.1×", worst <= 1.1)
 	return nil
 }

@@ -31,7 +31,7 @@ func main() {
 	quick := flag.Bool("quick", false, "short runs (under 2 minutes) for development")
 	out := flag.String("out", ".", "directory for RESULTS.md and the plots")
 	gobench := flag.String("gobench", "", "go test -bench output to summarise")
-	only := flag.String("only", "", "comma-separated sections to run (loop,backup,process,serial,s3); default all")
+	only := flag.String("only", "", "comma-separated sections to run (loop,backup,process,serial,s3; history: only the history part of backup); default all")
 	flag.Parse()
 	s := settings{quick: *quick, loopDur: 30 * time.Second, reps: 3, maxBytes: 256 << 20, maxN: 10000, demoDur: 60 * time.Second, rtts: 500}
 	if s.quick {
@@ -65,6 +65,9 @@ func main() {
 	}
 	if run("backup") {
 		b.section("2. Backup cost", b.backup)
+	}
+	if sections["history"] && !run("backup") {
+		b.section("2. Backup cost: history only", b.historyCost)
 	}
 	if run("process") {
 		b.section("3–5. Shutdown, start-up and footprint", b.process)

@@ -24,11 +24,12 @@ func (s *Store) BackupRequested(ctx context.Context) error { return s.commit(ctx
 func (s *Store) Flush(ctx context.Context) error { return s.commit(ctx, true) }
 
 type written struct {
-	e    *entry
-	gen  uint64
-	size int
-	meta *generation // format rosys: what the sidecar now names first
-	sum  [32]byte    // sha256 of the file, for the history
+	e      *entry
+	gen    uint64
+	size   int
+	meta   *generation // format rosys: what the sidecar now names first
+	sum    [32]byte    // sha256 of the file, for the history (format rosys; else taken by recordHistory)
+	summed bool
 }
 
 func (s *Store) commit(ctx context.Context, all bool) error {
@@ -42,6 +43,9 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 	if s.ReadOnly() {
 		return nil // replay: the stored state is only ever read
 	}
+	// The last cycle's history links its files by path: they must be
+	// linked before this cycle renames new files over them.
+	s.waitHistory()
 	at := s.now()
 	var wrote []written
 	var errs []error
@@ -74,10 +78,11 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 			errs = append(errs, err)
 			continue
 		}
-		if j.data != nil && s.hist != nil { // format rosys: the data file as written
-			j.sum = sha256.Sum256(j.data)
+		summed := false
+		if j.data != nil && s.hist != nil { // format rosys: the data file as written, in memory anyway
+			j.sum, summed = sha256.Sum256(j.data), true
 		}
-		wrote = append(wrote, written{j.e, j.gen, j.size, j.meta, j.sum})
+		wrote = append(wrote, written{j.e, j.gen, j.size, j.meta, j.sum, summed})
 	}
 	if len(wrote) == 0 {
 		return errors.Join(errs...)
@@ -112,7 +117,7 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 		w.e.savedCh = make(chan struct{})
 		w.e.stMu.Unlock()
 	}
-	s.recordHistory(wrote, at) // after the commit counts: never delays or fails it
+	s.recordHistoryAsync(wrote, at) // after the commit counts: never delays or fails it
 	s.log.Debug("backup written", zap.Int("modules", len(wrote)), zap.Bool("flush", all))
 	return errors.Join(errs...)
 }
@@ -182,9 +187,8 @@ func (s *Store) write(e *entry, at time.Time) (int, [32]byte, error) {
 	if err := s.w.Write(e.key+".json", out.Bytes()); err != nil {
 		return 0, sum, err
 	}
-	if s.hist != nil {
-		sum = sha256.Sum256(out.Bytes())
-	}
+	// The history's checksum is taken from the file after the commit,
+	// off the durable path (recordHistory).
 	return out.Len(), sum, nil
 }
 

@@ -2,6 +2,7 @@ package persistence
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,6 +45,59 @@ func (s *Store) openHistory() {
 	}
 }
 
+// recordHistoryAsync records the batch on a goroutine of its own, so
+// that the cycle returns at its durable point (WaitDurable woke before
+// already) and the history's links, pruning and directory fsync overlap
+// the time until the next cycle. The next cycle, Close and every reader
+// of the history wait for it first (waitHistory), so nobody sees a
+// history behind a commit it knows of, and no file is renamed over
+// before its link is made. The caller holds writeMu.
+func (s *Store) recordHistoryAsync(wrote []written, at time.Time) {
+	if s.hist == nil {
+		return
+	}
+	done := make(chan struct{})
+	s.histMu.Lock()
+	s.histDone = done
+	s.histMu.Unlock()
+	go func() {
+		defer close(done)
+		s.recordHistory(wrote, at)
+	}()
+}
+
+// waitHistory waits until the last cycle's history record is finished.
+// It has no context: a record is local file-system work (a link and an
+// unlink per module, one fsync), bounded like the commit it follows.
+func (s *Store) waitHistory() {
+	s.histMu.Lock()
+	done := s.histDone
+	s.histMu.Unlock()
+	if done != nil {
+		<-done
+	}
+}
+
+// HistorySettled waits until the versions of every cycle that returned
+// are recorded in the history (or failed to be: see ModuleStatus's
+// HistoryError), or ctx ends. A cycle returns, and WaitDurable wakes, as
+// soon as its commit is durable; the history follows right after, off
+// that path. History, VersionData and RestoreVersion wait by themselves.
+func (s *Store) HistorySettled(ctx context.Context) error {
+	s.histMu.Lock()
+	done := s.histDone
+	s.histMu.Unlock()
+	if done == nil {
+		return nil
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // recordHistory adds the batch just made durable to the history. It is
 // best effort: a failure is logged and kept in the module's status, and
 // the commit stays what it is, durable and reported so.
@@ -51,13 +105,31 @@ func (s *Store) recordHistory(wrote []written, at time.Time) {
 	if s.hist == nil {
 		return
 	}
-	cs := make([]history.Commit, len(wrote))
+	cs := make([]history.Commit, 0, len(wrote))
+	sumErrs := make([]error, len(wrote))
 	for i, w := range wrote {
-		cs[i] = history.Commit{Key: w.e.key, Path: s.Path(w.e.key), Size: int64(w.size), Sum: w.sum, SchemaVersion: w.e.version}
+		if !w.summed {
+			// Hashed here rather than as the file was written: off the
+			// durable path. Nothing renames over the file until this
+			// record ends, so the bytes read are the ones linked.
+			b, err := s.fs.ReadFile(s.Path(w.e.key), s.maxFile)
+			if err == nil && len(b) != w.size {
+				err = fmt.Errorf("committed file is %d bytes, %d were written", len(b), w.size)
+			}
+			if err != nil {
+				sumErrs[i] = fmt.Errorf("history of %q: read committed file: %w", w.e.key, err)
+				continue
+			}
+			w.sum = sha256.Sum256(b)
+		}
+		cs = append(cs, history.Commit{Key: w.e.key, Path: s.Path(w.e.key), Size: int64(w.size), Sum: w.sum, SchemaVersion: w.e.version})
 	}
-	_, errs := s.hist.RecordBatch(at, cs)
+	_, recErrs := s.hist.RecordBatch(at, cs)
 	for i, w := range wrote {
-		err := errs[i]
+		err := sumErrs[i]
+		if err == nil {
+			err, recErrs = recErrs[0], recErrs[1:]
+		}
 		w.e.stMu.Lock()
 		if err != nil {
 			w.e.st.HistoryError = err.Error()
@@ -79,6 +151,7 @@ func (s *Store) History(key string) ([]history.Version, error) {
 	if s.hist == nil {
 		return nil, ErrNoHistory
 	}
+	s.waitHistory()
 	return s.hist.List(key)
 }
 
@@ -101,6 +174,7 @@ func (s *Store) RestoreVersion(ctx context.Context, key string, sel history.Sele
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	s.waitHistory()
 	if from, err = s.hist.Find(key, sel); err != nil {
 		return from, to, err
 	}
@@ -120,6 +194,7 @@ func (s *Store) RestoreVersion(ctx context.Context, key string, sel history.Sele
 	if err := s.commitLocked(ctx, false); err != nil {
 		return from, to, fmt.Errorf("write restored state: %w", err)
 	}
+	s.waitHistory()
 	vs, err := s.hist.List(key)
 	if err != nil || len(vs) == 0 {
 		return from, to, fmt.Errorf("restored version %d, but the history cannot list it: %v", from.Version, err)
@@ -138,6 +213,7 @@ func (s *Store) VersionData(key string, version uint64) (history.Version, json.R
 	if s.hist == nil {
 		return history.Version{}, nil, ErrNoHistory
 	}
+	s.waitHistory()
 	v, err := s.hist.Find(key, history.Selector{Version: version})
 	if err != nil {
 		return v, nil, err

@@ -139,6 +139,9 @@ func TestHistoryFaultNeverFailsTheCommit(t *testing.T) {
 				if err := s.WaitDurable(wctx, "odometry"); err != nil {
 					t.Fatal(err)
 				}
+				if err := s.HistorySettled(wctx); err != nil {
+					t.Fatal(err)
+				}
 				if ffs.Hits() == 0 {
 					t.Fatal("the fault was never hit")
 				}
@@ -159,6 +162,9 @@ func TestHistoryFaultNeverFailsTheCommit(t *testing.T) {
 				ffs.Clear()
 				v.Set(gen{3})
 				if err := s.BackupRequested(ctx); err != nil {
+					t.Fatal(err)
+				}
+				if err := s.HistorySettled(wctx); err != nil {
 					t.Fatal(err)
 				}
 				st, _ = s.ModuleStatus("odometry")

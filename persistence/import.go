@@ -27,6 +27,7 @@ func (s *Store) Import(ctx context.Context, a *archive.Archive) (archive.ImportR
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	s.waitHistory() // the last cycle's links name the files this may replace
 	before, err := s.snapshotFilesLocked(ctx)
 	if err != nil {
 		return archive.ImportResult{}, err

@@ -134,6 +134,11 @@ func TestPowerLossBackupCyclesWithHistory(t *testing.T) {
 				t.Fatal(err)
 			}
 			a.commit()
+			// The history is recorded after the cycle returned; a version
+			// counts as recorded once that is done without error.
+			if err := s.HistorySettled(ctx); err != nil {
+				t.Fatal(err)
+			}
 			h.mu.Lock()
 			for k, g := range attempt {
 				if st, _ := s.ModuleStatus(k); st.HistoryError == "" {

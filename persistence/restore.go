@@ -27,6 +27,7 @@ import (
 func (s *Store) Restore(ctx context.Context) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	s.waitHistory() // the last cycle's links name the files this may replace
 	var todo []*entry
 	for _, e := range s.snapshotEntries() {
 		if e.restored.Load() {

@@ -42,6 +42,10 @@ type Store struct {
 	sideW   atomicfile.Writer // format rosys: the sidecar directory
 	hist    *history.History
 	histCfg *history.Config // set by WithHistory; the History is made at Open
+	// histMu guards histDone: closed when the last cycle's history record
+	// (run after the cycle returned, see recordHistoryAsync) is finished.
+	histMu   sync.Mutex
+	histDone chan struct{}
 }
 
 // entry is one registered module.
@@ -186,6 +190,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 
 // Close releases the directory lock. It does not flush: call Flush first.
 func (s *Store) Close() error {
+	s.waitHistory()
 	if s.hist != nil {
 		_ = s.hist.Close() // only an index, rebuilt from the files if lost
 	}
