@@ -166,7 +166,7 @@ func shutdown(robot, root string, modules, size, reps int) (term, raw time.Durat
 		fileBytes = int(info.Size())
 		rawDir := filepath.Join(data, "raw")
 		os.Mkdir(rawDir, 0o755)
-		r, err := rawDurable(rawDir, modules, []byte(strings.Repeat("x", fileBytes)))
+		r, err := rawDurable(rawDir, modules, []byte(strings.Repeat("x", fileBytes)), storeWriters)
 		if err != nil {
 			return 0, 0, 0, err
 		}
