@@ -75,8 +75,15 @@ func (w dirWriter) write(name string, data []byte) (err error) {
 // previous generation, and a missing current file has none to keep.
 func (w dirWriter) keepPrevious(path string) {
 	tmp := path + ".prev" + tmpMarker + "link"
-	_ = w.fs.Remove(tmp)
-	if err := w.fs.Link(path, tmp); err != nil {
+	// The temporary name only exists after a crash (Open sweeps it), so it
+	// is removed only when the link finds it: os.Remove of a missing name
+	// costs two failed system calls (unlink, then rmdir), on every write.
+	err := w.fs.Link(path, tmp)
+	if errors.Is(err, fs.ErrExist) {
+		_ = w.fs.Remove(tmp)
+		err = w.fs.Link(path, tmp)
+	}
+	if err != nil {
 		return
 	}
 	if err := w.fs.Rename(tmp, path+".prev"); err != nil {
