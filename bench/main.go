@@ -31,7 +31,7 @@ func main() {
 	quick := flag.Bool("quick", false, "short runs (under 2 minutes) for development")
 	out := flag.String("out", ".", "directory for RESULTS.md and the plots")
 	gobench := flag.String("gobench", "", "go test -bench output to summarise")
-	only := flag.String("only", "", "comma-separated sections to run (loop,backup,process,serial,s3); default all")
+	only := flag.String("only", "", "comma-separated sections to run (loop,backup,process,serial,s3,scale); default all")
 	flag.Parse()
 	s := settings{quick: *quick, loopDur: 30 * time.Second, reps: 3, maxBytes: 256 << 20, maxN: 10000, demoDur: 60 * time.Second, rtts: 500}
 	if s.quick {
@@ -75,6 +75,9 @@ func main() {
 	if run("s3") {
 		b.section("7. S3 mirror", b.s3)
 	}
+	if run("scale") {
+		b.section("8. Scale curves", b.scale)
+	}
 	if *gobench != "" {
 		b.section("Go benchmarks of the hot paths", func() error { return b.goBench(*gobench) })
 	}
@@ -110,6 +113,8 @@ type bench struct {
 func (b *bench) section(title string, fn func() error) {
 	fmt.Fprintf(os.Stderr, "bench: %s\n", title)
 	b.r.h2(title)
+	start := time.Now()
+	defer func() { fmt.Fprintf(os.Stderr, "bench: %s took %s\n", title, time.Since(start).Round(time.Second)) }()
 	if err := fn(); err != nil {
 		b.failed = true
 		b.r.p("**Failed:** %v", err)
