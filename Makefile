@@ -82,10 +82,13 @@ fuzz-short:
 # Benchmarks (bench/README in bench/main.go): Go benchmarks with enough
 # -count for benchstat, then the system benchmarks against their same-run
 # baselines, written to bench/RESULTS.md and bench/*.png.
+# BENCH_ARGS passes options to the harness, e.g. BENCH_ARGS='-only loop,scale'
+# or BENCH_ARGS='-note "other work shared the machine"'.
 BENCH_COUNT ?= 6
+BENCH_ARGS  ?=
 bench: bench-deps
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./... > bench/go-bench.txt
-	cd bench && $(GO) run . -out . -gobench go-bench.txt
+	cd bench && $(GO) run . -out . -gobench go-bench.txt $(BENCH_ARGS)
 
 # Short runs of everything (under 2 minutes), for development; written to
 # bench/quick/ so they never replace the published results.
