@@ -45,7 +45,7 @@ func runStandin(ctx context.Context, dir string, run standinRun, d time.Duration
 		return res, err
 	}
 	if _, err := os.Stat(pythonPath); err != nil {
-		return res, fmt.Errorf("Debian's python3 is missing (apt-get install python3; make bench installs it): %w", err)
+		return res, fmt.Errorf("%s is missing (Debian package python3; make bench installs it): %w", pythonPath, err)
 	}
 	link := lizardtest.TempLink(dir)
 	ctrl, err := lizardtest.Start(lizardtest.Config{Link: link, Period: 10 * time.Millisecond})
