@@ -36,7 +36,7 @@ func main() {
 	flag.Parse()
 	s := settings{quick: *quick, loopDur: 30 * time.Second, reps: 3, maxBytes: 256 << 20, maxN: 10000, demoDur: 60 * time.Second, rtts: 500}
 	if s.quick {
-		s = settings{quick: true, loopDur: 3 * time.Second, reps: 1, maxBytes: 8 << 20, maxN: 1000, demoDur: 8 * time.Second, rtts: 50}
+		s = settings{quick: true, loopDur: 2 * time.Second, reps: 1, maxBytes: 8 << 20, maxN: 1000, demoDur: 8 * time.Second, rtts: 50}
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		fail(err)
