@@ -32,11 +32,15 @@ func main() {
 	out := flag.String("out", ".", "directory for RESULTS.md and the plots")
 	gobench := flag.String("gobench", "", "go test -bench output to summarise")
 	note := flag.String("note", "", "a remark on the run for the report's header (e.g. that other work shared the machine)")
+	loopDur := flag.Duration("loopdur", 0, "length of each control-loop run (default 30s, 2s with -quick)")
 	only := flag.String("only", "", "comma-separated sections to run (loop,backup,process,serial,s3,scale); default all")
 	flag.Parse()
 	s := settings{quick: *quick, loopDur: 30 * time.Second, reps: 3, maxBytes: 256 << 20, maxN: 10000, demoDur: 60 * time.Second, rtts: 500}
 	if s.quick {
 		s = settings{quick: true, loopDur: 2 * time.Second, reps: 1, maxBytes: 8 << 20, maxN: 1000, demoDur: 8 * time.Second, rtts: 50}
+	}
+	if *loopDur > 0 {
+		s.loopDur = *loopDur
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		fail(err)
