@@ -94,14 +94,70 @@ func encodeFileTo(out *bytes.Buffer, key string, version int, savedAt time.Time,
 	return nil
 }
 
+// ownPrefix is how every file encodeFileTo writes begins, and dataMarker
+// what comes before its data, the last field.
+const (
+	ownPrefix  = "{\n  \"format\": \"" + fileFormat + "\",\n"
+	dataMarker = ",\n  \"data\": "
+)
+
 // decodeFile parses a module file written by this package or by RoSys.
+// Files as this package writes them take a faster path (decodeOwnFile);
+// anything else, and any file the fast path has a doubt about, is parsed
+// by decodeFileSlow, so both give the same result for every input (a
+// fuzz target holds them to it).
+func decodeFile(key string, b []byte) (stored, error) {
+	if st, ok := decodeOwnFile(key, bytes.TrimSpace(b)); ok {
+		return st, nil
+	}
+	return decodeFileSlow(key, b)
+}
+
+// decodeOwnFile parses a file laid out as encodeFileTo writes it with one
+// pass over its data (json.Valid) instead of two: the small header before
+// the data is decoded on its own. A literal newline cannot occur inside a
+// JSON string, so the first dataMarker is the data field's. It reports
+// false, and the caller falls back, for any other layout and for every
+// file that does not restore (the slow path then names the error).
+func decodeOwnFile(key string, b []byte) (stored, bool) {
+	if !bytes.HasPrefix(b, []byte(ownPrefix)) || b[len(b)-1] != '}' {
+		return stored{}, false
+	}
+	i := bytes.Index(b, []byte(dataMarker))
+	if i < 0 {
+		return stored{}, false
+	}
+	data := bytes.Trim(b[i+len(dataMarker):len(b)-1], " \t\r\n") // JSON's whitespace only
+	if !json.Valid(data) {
+		return stored{}, false
+	}
+	head := append(b[:i:i], '}') // a copy: the capacity ends at i
+	var raw rawEnvelope
+	if err := json.Unmarshal(head, &raw); err != nil || raw.Data != nil {
+		return stored{}, false
+	}
+	raw.Data = data
+	st, err := raw.stored(key)
+	return st, err == nil
+}
+
+// rawEnvelope is a file's top-level fields, each as raw JSON.
+type rawEnvelope struct {
+	Format        json.RawMessage `json:"format"`
+	Key           json.RawMessage `json:"key"`
+	SchemaVersion json.RawMessage `json:"schema_version"`
+	SavedAt       json.RawMessage `json:"saved_at"`
+	Data          json.RawMessage `json:"data"`
+}
+
+// decodeFileSlow parses any module file.
 //
 // One json.Unmarshal captures every envelope field as raw JSON (which
 // accepts any value, so a plain RoSys data object with a "format" or "key"
 // field of its own still parses), and only the small fields are decoded
 // again: restoring reads each file's bytes twice (validate, then decode)
 // instead of four times, the larger part of start-up with many modules.
-func decodeFile(key string, b []byte) (stored, error) {
+func decodeFileSlow(key string, b []byte) (stored, error) {
 	trimmed := bytes.TrimSpace(b)
 	if len(trimmed) == 0 {
 		return stored{}, errors.New("file is empty")
@@ -109,18 +165,20 @@ func decodeFile(key string, b []byte) (stored, error) {
 	if trimmed[0] != '{' {
 		return stored{}, errors.New("file does not hold a JSON object")
 	}
-	var raw struct {
-		Format        json.RawMessage `json:"format"`
-		Key           json.RawMessage `json:"key"`
-		SchemaVersion json.RawMessage `json:"schema_version"`
-		SavedAt       json.RawMessage `json:"saved_at"`
-		Data          json.RawMessage `json:"data"`
-	}
+	var raw rawEnvelope
 	if err := json.Unmarshal(trimmed, &raw); err != nil {
 		return stored{}, fmt.Errorf("parse JSON: %w", err)
 	}
 	if string(raw.Format) != `"`+fileFormat+`"` {
 		return stored{Data: json.RawMessage(trimmed), SchemaVersion: 1, Plain: true}, nil
+	}
+	return raw.stored(key)
+}
+
+// stored checks and decodes the envelope of a rosys-go file.
+func (raw rawEnvelope) stored(key string) (stored, error) {
+	if string(raw.Format) != `"`+fileFormat+`"` {
+		return stored{}, fmt.Errorf("format %s is not %q", raw.Format, fileFormat)
 	}
 	var env envelope
 	for _, f := range []struct {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 )
@@ -18,8 +19,23 @@ func FuzzDecodeFile(f *testing.F) {
 	f.Add([]byte(`{"format": 3}`))
 	f.Add([]byte(`[1,2]`))
 	f.Add([]byte{})
+	at := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
+	for _, v := range []any{map[string]float64{"value": 2}, []int{1, 2}, "s", strings.Repeat("x", 20<<10)} {
+		b, err := encodeFile("m", 2, at, v)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		st, err := decodeFile("m", b)
+		// The fast path for files as this package writes them must agree
+		// with the general parser on every input.
+		slow, slowErr := decodeFileSlow("m", b)
+		if (err == nil) != (slowErr == nil) || (err != nil && err.Error() != slowErr.Error()) ||
+			!bytes.Equal(st.Data, slow.Data) || st.SchemaVersion != slow.SchemaVersion || !st.SavedAt.Equal(slow.SavedAt) || st.Plain != slow.Plain {
+			t.Fatalf("decodeFile = %+v, %v; decodeFileSlow = %+v, %v", st, err, slow, slowErr)
+		}
 		if err != nil {
 			return
 		}
