@@ -164,12 +164,12 @@ func (b *bench) serial() error {
 		{"raw pty echo", us(r.P50), us(r.P99), us(r.Max)},
 		{"ratio", ratio(d.P50, r.P50), ratio(d.P99, r.P99), ""},
 	})
-	return b.endToEnd()
+	return b.endToEnd(r)
 }
 
 // endToEnd reports the latency from the controller's telemetry to the
 // control step and from the step's command to the controller.
-func (b *bench) endToEnd() error {
+func (b *bench) endToEnd(echo dist) error {
 	var rows [][]string
 	for _, period := range []time.Duration{10 * time.Millisecond, time.Millisecond} {
 		e, err := endToEnd(b.ctx, mustTemp(b.root), period, b.s.loopDur/2)
@@ -203,7 +203,8 @@ func (b *bench) endToEnd() error {
 		"for the next tick, so about half a period is its floor at p50 and one period at p99; the driver part shows the serial path alone. "+
 		"Baseline: a line of the same length written to one side of a raw pty pair and read on the other, every 10 ms, in the same run. "+
 		"The driver coalesces speed commands (a new one replaces one not yet written), so at 1 kHz not every command is sent.", b.s.loopDur/2)
-	b.r.table([]string{"rate", "path", "samples", "p50", "p99", "max", "p50 / p99 in periods", "p50 / p99 vs raw pty"}, rows)
+	rows = append(rows, []string{"–", "raw pty echo, round trip (the table above, same run)", fmt.Sprint(echo.N), us(echo.P50), us(echo.P99), us(echo.Max), "–", "–"})
+	b.r.table([]string{"rate", "path", "samples", "p50", "p99", "max", "p50 / p99 in periods", "p50 / p99 vs raw pty one way"}, rows)
 	return nil
 }
 
