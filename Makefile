@@ -8,7 +8,7 @@ VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 
 LDFLAGS     := -s -w -X main.version=$(VERSION)
 ARGS        ?=
 
-.PHONY: all build run demo-serial test test-unit test-arm64 test-crash soak lint tools bench bench-quick fuzz fuzz-short cross clean
+.PHONY: all build run demo-serial test test-unit test-arm64 test-crash soak lint tools bench bench-quick bench-deps fuzz fuzz-short cross clean
 
 all: build
 
@@ -75,7 +75,7 @@ soak:
 
 # Fuzzing of every parser of untrusted input. fuzz-short runs in CI.
 FUZZ_TARGETS := ./drivers/lizard:FuzzParseLine ./drivers/lizard:FuzzLineReader ./drivers/lizard:FuzzCoreDecode ./drivers/lizard:FuzzBMSFrame \
-  ./persistence:FuzzDecodeFile ./persistence/journal:FuzzJournalRecord ./persistence/journal:FuzzReadJournal \
+  ./persistence:FuzzDecodeFile ./persistence/internal/modfile:FuzzDecodeFastPath ./persistence/journal:FuzzJournalRecord ./persistence/journal:FuzzReadJournal \
   ./persistence/archive:FuzzReadArchive ./config:FuzzParse \
   ./drivers/gnss:FuzzParseNMEA ./drivers/gnss:FuzzNMEAStream ./drivers/gnss:FuzzGPSDReport
 FUZZTIME ?= 2m
@@ -95,17 +95,29 @@ fuzz-short:
 # Benchmarks (bench/README in bench/main.go): Go benchmarks with enough
 # -count for benchstat, then the system benchmarks against their same-run
 # baselines, written to bench/RESULTS.md and bench/*.png.
+# BENCH_ARGS passes options to the harness, e.g. BENCH_ARGS='-only loop,scale'
+# or BENCH_ARGS='-note "other work shared the machine"'.
 BENCH_COUNT ?= 6
-bench:
+BENCH_ARGS  ?=
+bench: bench-deps
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./... > bench/go-bench.txt
-	cd bench && $(GO) run . -out . -gobench go-bench.txt
+	cd bench && $(GO) run . -out . -gobench go-bench.txt $(BENCH_ARGS)
 
 # Short runs of everything (under 2 minutes), for development; written to
 # bench/quick/ so they never replace the published results.
-bench-quick:
+bench-quick: bench-deps
 	mkdir -p bench/quick
 	$(GO) test -run '^$$' -bench 'Tick|EncodeFile|Checksum|LineDecode|ValueUpdate' -benchmem -benchtime 2000x ./... > bench/quick/go-bench.txt
 	cd bench && $(GO) run . -quick -out quick -gobench quick/go-bench.txt
+
+# The control-loop baselines need cyclictest (Debian's rt-tests) and
+# Debian's python3 (for bench/rosys_standin.py); installed when missing.
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
+bench-deps:
+	@command -v cyclictest >/dev/null || { echo "installing rt-tests (cyclictest)"; \
+	  $(APT_INSTALL) rt-tests || { apt-get update -qq && $(APT_INSTALL) rt-tests; }; }
+	@[ -x /usr/bin/python3 ] || { echo "installing python3"; \
+	  $(APT_INSTALL) python3 || { apt-get update -qq && $(APT_INSTALL) python3; }; }
 
 # Static binaries for the boards: no cgo, so they run on any arm64/armv7
 # Linux without a matching libc.

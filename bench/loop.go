@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gorosys/rosys/drivers/lizard"
@@ -65,6 +66,17 @@ func startLoad(ctx context.Context, dir string, modules int) (*load, error) {
 	return l, nil
 }
 
+// registerAndRestore registers the load's modules with its store, for a
+// loop that runs without the runtime (which does this itself).
+func (l *load) registerAndRestore(ctx context.Context) error {
+	for i, v := range l.vals {
+		if err := l.store.Register(fmt.Sprintf("m%03d", i), v); err != nil {
+			return err
+		}
+	}
+	return l.store.Restore(ctx)
+}
+
 // backupLoop commits every 100 ms, as the runtime's backup loop does; the
 // bare-ticker baseline runs it since it has no runtime.
 func (l *load) backupLoop(ctx context.Context) {
@@ -99,11 +111,15 @@ func (l *load) close() {
 
 // recorder is a control-loop step that notes when it ran.
 type recorder struct {
-	ts []time.Time
-	n  atomic.Int64
+	ts  []time.Time
+	n   atomic.Int64
+	tid atomic.Int64 // the control loop's OS thread, for its CPU time
 }
 
 func (r *recorder) Step(time.Time, time.Duration) {
+	if r.tid.Load() == 0 {
+		r.tid.Store(int64(syscall.Gettid()))
+	}
 	if i := r.n.Load(); int(i) < len(r.ts) {
 		r.ts[i] = time.Now()
 		r.n.Store(i + 1)
@@ -137,6 +153,10 @@ type loopResult struct {
 	overruns uint64 // the runtime's own count
 	errs     []time.Duration
 	env      envDelta
+	realtime bool // the runtime's status: SCHED_FIFO granted
+	// CPU time per tick of the loop's thread and of the whole process
+	// (zero where not measured).
+	loopCPU, procCPU time.Duration
 }
 
 // envDelta is what else happened during a run: garbage collections in
@@ -166,6 +186,26 @@ func (m envMark) since() envDelta {
 		d.stealShare = float64(now.steal-m.steal) / float64(t)
 	}
 	return d
+}
+
+// threadCPU is the CPU time of one of this process's threads, from the
+// scheduler's nanosecond account (utime/stime in /proc are in 10 ms ticks,
+// too coarse for a thread that runs microseconds per tick).
+func threadCPU(tid int) time.Duration {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/self/task/%d/schedstat", tid))
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	ns, _ := strconv.ParseInt(f[0], 10, 64)
+	return time.Duration(ns)
+}
+
+// processCPU is the user and system time of the whole process.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // cpuSteal reads the steal and total jiffies of all CPUs from /proc/stat.
@@ -220,7 +260,14 @@ func runRuntime(ctx context.Context, dir string, period, d time.Duration, withLo
 		return loopResult{}, err
 	}
 	env := markEnv()
+	for rec.tid.Load() == 0 && ctx.Err() == nil {
+		time.Sleep(time.Millisecond) // the first tick names the loop's thread; not part of the window
+	}
+	tid := int(rec.tid.Load())
+	n0, thread0, proc0 := rec.n.Load(), threadCPU(tid), processCPU()
 	time.Sleep(d) // the measurement window: wall time is what is measured
+	ticks := time.Duration(max(rec.n.Load()-n0, 1))
+	loopCPU, procCPU := (threadCPU(tid)-thread0)/ticks, (processCPU()-proc0)/ticks
 	st := r.Status()
 	envd := env.since()
 	cancel()
@@ -232,7 +279,8 @@ func runRuntime(ctx context.Context, dir string, period, d time.Duration, withLo
 		name = "rosys runtime + load"
 	}
 	errs, missed := periodErrors(rec.samples(), period)
-	return loopResult{name: name, period: period, dist: summarise(errs), missed: missed, overruns: st.Control.Overruns, errs: errs, env: envd}, nil
+	return loopResult{name: name, period: period, dist: summarise(errs), missed: missed, overruns: st.Control.Overruns, errs: errs, env: envd,
+		realtime: st.Control.Realtime, loopCPU: loopCPU, procCPU: procCPU}, nil
 }
 
 // runTicker is the baseline: a bare time.Ticker loop on a goroutine, with
@@ -243,12 +291,7 @@ func runTicker(ctx context.Context, dir string, period, d time.Duration) (loopRe
 		return loopResult{}, err
 	}
 	defer l.close()
-	for i, v := range l.vals {
-		if err := l.store.Register(fmt.Sprintf("m%03d", i), v); err != nil {
-			return loopResult{}, err
-		}
-	}
-	if err := l.store.Restore(ctx); err != nil {
+	if err := l.registerAndRestore(ctx); err != nil {
 		return loopResult{}, err
 	}
 	l.backupLoop(ctx)

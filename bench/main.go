@@ -31,11 +31,16 @@ func main() {
 	quick := flag.Bool("quick", false, "short runs (under 2 minutes) for development")
 	out := flag.String("out", ".", "directory for RESULTS.md and the plots")
 	gobench := flag.String("gobench", "", "go test -bench output to summarise")
-	only := flag.String("only", "", "comma-separated sections to run (loop,backup,process,serial,s3; history: only the history part of backup); default all")
+	note := flag.String("note", "", "a remark on the run for the report's header (e.g. that other work shared the machine)")
+	loopDur := flag.Duration("loopdur", 0, "length of each control-loop run (default 30s, 2s with -quick)")
+	only := flag.String("only", "", "comma-separated sections to run (loop,backup,process,serial,s3,scale; history: only the history part of backup); default all")
 	flag.Parse()
 	s := settings{quick: *quick, loopDur: 30 * time.Second, reps: 3, maxBytes: 256 << 20, maxN: 10000, demoDur: 60 * time.Second, rtts: 500}
 	if s.quick {
-		s = settings{quick: true, loopDur: 3 * time.Second, reps: 1, maxBytes: 8 << 20, maxN: 1000, demoDur: 8 * time.Second, rtts: 50}
+		s = settings{quick: true, loopDur: 2 * time.Second, reps: 1, maxBytes: 8 << 20, maxN: 1000, demoDur: 8 * time.Second, rtts: 50}
+	}
+	if *loopDur > 0 {
+		s.loopDur = *loopDur
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		fail(err)
@@ -57,7 +62,7 @@ func main() {
 	run := func(name string) bool { return len(sections) == 0 || sections[name] }
 
 	ctx := context.Background()
-	b := &bench{s: s, out: *out, root: root, ctx: ctx}
+	b := &bench{s: s, out: *out, root: root, ctx: ctx, note: *note}
 	begin := time.Now()
 	b.header()
 	if run("loop") {
@@ -77,6 +82,9 @@ func main() {
 	}
 	if run("s3") {
 		b.section("7. S3 mirror", b.s3)
+	}
+	if run("scale") {
+		b.section("8. Scale curves", b.scale)
 	}
 	if *gobench != "" {
 		b.section("Go benchmarks of the hot paths", func() error { return b.goBench(*gobench) })
@@ -103,6 +111,7 @@ func fail(err error) {
 type bench struct {
 	s         settings
 	out, root string
+	note      string
 	ctx       context.Context
 	head, r   report
 	goals     [][]string
@@ -113,6 +122,8 @@ type bench struct {
 func (b *bench) section(title string, fn func() error) {
 	fmt.Fprintf(os.Stderr, "bench: %s\n", title)
 	b.r.h2(title)
+	start := time.Now()
+	defer func() { fmt.Fprintf(os.Stderr, "bench: %s took %s\n", title, time.Since(start).Round(time.Second)) }()
 	if err := fn(); err != nil {
 		b.failed = true
 		b.r.p("**Failed:** %v", err)
@@ -138,6 +149,9 @@ func (b *bench) header() {
 	b.head.line("# rosys-go benchmark results")
 	b.head.line("")
 	b.head.p("Written by `make bench` (bench/main.go); do not edit by hand. Mode: %s.", mode)
+	if b.note != "" {
+		b.head.p("**Note on this run:** %s", b.note)
+	}
 	b.head.table([]string{"machine", ""}, [][]string{
 		{"date", time.Now().UTC().Format("2006-01-02 15:04 UTC")},
 		{"CPU", cpuModel()},
@@ -208,10 +222,57 @@ func (b *bench) findings() {
 	b.r.line("  until the scheduler's 10 ms preemption tick. Fix: the loop sleeps in raw nanosleeps that keep its P, and Run raises")
 	b.r.line("  GOMAXPROCS by one (`rosys.Config.SharedP` opts out).")
 	b.r.line("- **Backups of 64 KiB–1 MiB modules at 1.6–2.0× raw**. CPU profile of BenchmarkEncodeFile: json.MarshalIndent")
-	b.r.line("  re-validated and re-indented the data (two scanner passes, 50 % of the time) and allocated ~5× the module")
-	b.r.line("  (memclr and GC another 30 %). Fix: one pass into pooled buffers, data above 16 KiB written compact (64 KiB:")
+	b.r.line("  re-validated and re-indented the data (two scanner passes, 50 %% of the time) and allocated ~5× the module")
+	b.r.line("  (memclr and GC another 30 %%). Fix: one pass into pooled buffers, data above 16 KiB written compact (64 KiB:")
 	b.r.line("  497 → 90 µs), and up to 4 files written at once.")
 	b.r.line("- **S3 upload of one changed module at 35.6 ms** (10.7× one PUT): generation collection (list, read the kept")
 	b.r.line("  manifests, list objects, deletes) ran after every upload. Fix: once per KeepGenerations uploads.")
+	b.r.line("")
+	b.r.line("Issue #17 (baselines raised to cyclictest, a RoSys stand-in, 4 raw writers; scale curves):")
+	b.r.line("")
+	b.r.line("- **Start-up with 10 000 modules of 1 KiB: 1.4–2.3 s** (and 1000 × 10 KiB: 0.30–0.56 s), measured with bench/benchrobot")
+	b.r.line("  on the shared machine. Profile (perf, pprof): the runtime's start order scanned all modules for the earliest ready one")
+	b.r.line("  per module and Add scanned all names for a duplicate, both O(N²) (map lookups were the hottest symbol); then")
+	b.r.line("  each file was parsed four times (envelope header, envelope, then the module's Decoder scan and decode, after copying")
+	b.r.line("  into the Decoder's buffer), all on one goroutine. Fixes: start order by a min-heap of ready modules, a name set in")
+	b.r.line("  Add; Restore reads and decodes main files ahead on up to 4 goroutines (from 2 modules on; module code still runs")
+	b.r.line("  one at a time in registration order); one json pass for the envelope; FromJSON decodes in place. Same files,")
+	b.r.line("  same machine, runs interleaved: 10 000 × 1 KiB 1.4–2.3 s → 0.41–0.90 s; 1000 × 10 KiB 0.30–0.56 s → 0.19–0.23 s.")
+	b.r.line("  What is left is JSON decoding (about half, the module's own decode the larger part, and it stays sequential) and")
+	b.r.line("  open/read/close of each file (a fifth).")
+	b.r.line("- **Start-up with 10 modules of 10 MiB: 2.5 s**, four passes of encoding/json's scanner over every byte (~200 MB/s")
+	b.r.line("  each) on one goroutine. Files laid out as rosys-go writes them are now parsed with one pass over the data (json.Valid;")
+	b.r.line("  the header is decoded on its own; a fuzz target holds this path to the general parser's results), and read-ahead")
+	b.r.line("  starts at two modules: restore of 10 × 10 MiB 2.0 s → 0.8–1.1 s in-process. The module's own decode (validate, then")
+	b.r.line("  decode and unquote) is the rest.")
+	b.r.line("- **Backup cycle at 1.3–1.6× the raw durable write with 4 writers** in the first runs of the new baseline. perf: the")
+	b.r.line("  time went to ext4's inode allocation in `openat(O_CREAT)`, `recently_deleted()`: every durable write creates an")
+	b.r.line("  inode and frees one, and ext4 skips inodes freed in the last seconds one inode-table read at a time, so a directory")
+	b.r.line("  whose block group earlier cycles churned pays more per file. The store's and the baseline's directories were in")
+	b.r.line("  different groups; the raw files now go into the store's own directory (same group, same churn), and the ratio")
+	b.r.line("  dropped to 1.04–1.10× (15 interleaved runs). Also fixed: keeping `.prev` removed a temporary link name before")
+	b.r.line("  every write (`os.Remove` of a missing name is two failed system calls, unlink then rmdir); it is now removed only")
+	b.r.line("  when a crash left it. What the store still does beyond the baseline: encoding, and the `.prev` hard link and")
+	b.r.line("  rename (two more directory operations per file).")
+	b.r.line("- **Scale: the backup cycle is I/O-bound and linear** from 1000 to 10 000 small modules (~450 µs per 1 KiB module")
+	b.r.line("  on this disk, fsync-bound; perf shows virtio notifications and ext4 directory and journal work, no hot spot of ours).")
+	b.r.line("  What bends first is start-up with large state: around 1 GiB it is JSON-bound (encoding/json's scanner, ~125 MB/s")
+	b.r.line("  over the passes that remain: validate and decode in the module), 25–40× the raw read, and its cost per module")
+	b.r.line("  grows (1.3× from 100 to 1000 modules of 1 MiB) as the heap reaches 2.6 GB and the collector works harder. RSS is")
+	b.r.line("  ≈ 2.6× the state there because bench/benchrobot's modules keep their (equally large) defaults besides the value;")
+	b.r.line("  real modules' defaults are small.")
+	b.r.line("- **Open: the loaded 1 kHz loop still misses ticks that cyclictest does not.** With garbage collection off")
+	b.r.line("  (GOGC=off) the loaded runtime still missed ~25 ticks in 3 s with maxima of 4–10 ms. `perf sched timehist` of the")
+	b.r.line("  loop's thread at 1 kHz under the backup load shows why: at each long interval (up to 58 ms) the thread left")
+	b.r.line("  its nanosleep for `futex_wait` from `runtime.stoplockedm` ← `schedule` ← `goschedImpl` ← `newstack`, i.e. Go's")
+	b.r.line("  sysmon preempted the loop goroutine (it never blocks as far as the scheduler can see, so after 10 ms it counts")
+	b.r.line("  as running too long), the goroutine went to the global run queue, and its SCHED_FIFO thread slept until some")
+	b.r.line("  ordinary-priority thread with a P picked it up and handed it back, which under CPU load took tens of ms; once")
+	b.r.line("  woken, the thread ran within 15–30 µs. GC stop-the-world takes the same path. Yielding on purpose in the")
+	b.r.line("  tick's slack (`runtime.Gosched`) goes through the same hand-back, and was inconclusive. Sleeping in ordinary")
+	b.r.line("  system calls instead (the P is then retaken, and on waking reacquired on the loop's own thread if one is idle)")
+	b.r.line("  gave fewer stalls over 5 ms in three interleaved 8 s runs at 1 kHz (5, 5, 0 against 27, 4, 15) but more")
+	b.r.line("  1.5–2 ms overshoots, at a load average of 11 on 2 vCPUs: not conclusive, not changed. Fixing it for good needs")
+	b.r.line("  the loop off Go's preemption (no public API) or the hand-back off ordinary-priority threads.")
 	b.r.line("")
 }

@@ -57,19 +57,30 @@ func startProc(bin string, args ...string) (*proc, error) {
 
 // await waits for a line and returns the time since the process started.
 func (p *proc) await(line string) (time.Duration, error) {
+	_, d, err := p.awaitMatch(line, func(l string) bool { return l == line })
+	return d, err
+}
+
+// awaitPrefix waits for a line that starts with prefix and returns it.
+func (p *proc) awaitPrefix(prefix string) (string, error) {
+	l, _, err := p.awaitMatch(prefix+"…", func(l string) bool { return strings.HasPrefix(l, prefix) })
+	return l, err
+}
+
+func (p *proc) awaitMatch(line string, match func(string) bool) (string, time.Duration, error) {
 	timeout := time.After(2 * time.Minute)
 	for {
 		select {
 		case l, ok := <-p.lines:
 			if !ok {
-				return 0, fmt.Errorf("%s exited before printing %s", p.cmd.Path, line)
+				return "", 0, fmt.Errorf("%s exited before printing %s", p.cmd.Path, line)
 			}
-			if l == line {
-				return time.Since(p.start), nil
+			if match(l) {
+				return l, time.Since(p.start), nil
 			}
 		case <-timeout:
 			p.cmd.Process.Kill()
-			return 0, fmt.Errorf("%s did not print %s", p.cmd.Path, line)
+			return "", 0, fmt.Errorf("%s did not print %s", p.cmd.Path, line)
 		}
 	}
 }
@@ -166,7 +177,7 @@ func shutdown(robot, root string, modules, size, reps int) (term, raw time.Durat
 		fileBytes = int(info.Size())
 		rawDir := filepath.Join(data, "raw")
 		os.Mkdir(rawDir, 0o755)
-		r, err := rawDurable(rawDir, modules, []byte(strings.Repeat("x", fileBytes)))
+		r, err := rawDurable(rawDir, modules, []byte(strings.Repeat("x", fileBytes)), storeWriters)
 		if err != nil {
 			return 0, 0, 0, err
 		}

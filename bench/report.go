@@ -11,6 +11,7 @@ type report struct {
 }
 
 func (r *report) h2(s string)                  { fmt.Fprintf(&r.b, "\n## %s\n\n", s) }
+func (r *report) h3(s string)                  { fmt.Fprintf(&r.b, "### %s\n\n", s) }
 func (r *report) p(format string, a ...any)    { fmt.Fprintf(&r.b, format+"\n\n", a...) }
 func (r *report) line(format string, a ...any) { fmt.Fprintf(&r.b, format+"\n", a...) }
 

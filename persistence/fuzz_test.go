@@ -3,7 +3,9 @@ package persistence
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorosys/rosys/persistence/internal/modfile"
 )
@@ -22,6 +24,14 @@ func FuzzDecodeFile(f *testing.F) {
 	f.Add([]byte(`{"value": -Infinity}`))
 	f.Add([]byte(`{"value": "x\\"NaN", "y": Nan}`))
 	f.Add([]byte(`{"format":"rosys-go/1","key":"m","schema_version":1,"data":{"value":NaN}}`))
+	at := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
+	for _, v := range []any{map[string]float64{"value": 2}, []int{1, 2}, "s", strings.Repeat("x", 20<<10)} {
+		b, err := modfile.Encode("m", 2, at, v)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		st, err := modfile.Decode("m", b)
 		if err != nil {

@@ -79,3 +79,15 @@ func TestReplaceStruct(t *testing.T) {
 		t.Fatalf("failed decode changed the struct: %+v", p)
 	}
 }
+
+func TestFromJSONRefusesTrailingData(t *testing.T) {
+	for _, in := range []string{`{"X":2} {"X":3}`, `{"X":2} x`, `{"X":2`, ``} {
+		if p, err := persistence.FromJSON(json.RawMessage(in), newPoint()); err == nil {
+			t.Errorf("FromJSON(%q) = %+v, want an error", in, p)
+		}
+	}
+	p, err := persistence.FromJSON(json.RawMessage(" {\"X\":2}\n "), newPoint())
+	if err != nil || p.X != 2 {
+		t.Fatalf("surrounding space: %+v %v", p, err)
+	}
+}

@@ -64,11 +64,14 @@ func (s *Store) Restore(ctx context.Context) error {
 		}
 	}
 	var keys []string
-	for _, e := range todo {
+	pre := s.prefetch(todo)
+	defer pre.stop()
+	for i, e := range todo {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		s.restoreEntry(e)
+		s.restoreEntry(e, pre.get(i))
+		pre.release(i)
 		keys = append(keys, e.key)
 		if remote[e.key] {
 			e.stMu.Lock()
@@ -89,7 +92,9 @@ func (s *Store) exists(path string) bool {
 	return err == nil
 }
 
-func (s *Store) restoreEntry(e *entry) {
+// restoreEntry restores e from its main file, read and decoded ahead as
+// pre, or from its previous generation, or leaves its defaults.
+func (s *Store) restoreEntry(e *entry, pre *prefetched) {
 	main := s.Path(e.key)
 	prev := main + ".prev"
 	from := FromDefaults
@@ -97,10 +102,10 @@ func (s *Store) restoreEntry(e *entry) {
 	if s.format == FormatRoSys {
 		s.loadGenerations(e)
 	}
-	switch mainErr := s.use(e, main); {
+	switch mainErr := s.use(e, main, pre); {
 	case mainErr == nil:
 		from = FromFile
-	case s.use(e, prev) == nil:
+	case s.use(e, prev, nil) == nil:
 		from = FromPrevious
 		log.Warn("restored the previous generation", zap.String("path", prev))
 	case errors.Is(mainErr, fs.ErrNotExist):
@@ -118,11 +123,12 @@ func (s *Store) restoreEntry(e *entry) {
 	e.restored.Store(true)
 }
 
-// use restores e from path. A file that exists but cannot be used is moved
-// aside; if even that fails, writes to the module are blocked so the file is
+// use restores e from path, or from pre (path read and decoded already)
+// if it is not nil. A file that exists but cannot be used is moved aside;
+// if even that fails, writes to the module are blocked so the file is
 // never replaced.
-func (s *Store) use(e *entry, path string) error {
-	err := s.restoreFrom(e, path)
+func (s *Store) use(e *entry, path string, pre *prefetched) error {
+	err := s.restoreFrom(e, path, pre)
 	if err == nil || errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
@@ -142,13 +148,28 @@ func (s *Store) use(e *entry, path string) error {
 	return err
 }
 
-// restoreFrom reads, decodes, migrates and restores one file.
-func (s *Store) restoreFrom(e *entry, path string) error {
+// readStored reads and decodes one module file. Restore runs it on
+// several goroutines at once (prefetch): it must not touch the module.
+func (s *Store) readStored(key, path string) ([]byte, modfile.Stored, error) {
 	b, err := s.fs.ReadFile(path, s.maxFile)
 	if err != nil {
-		return err
+		return nil, modfile.Stored{}, err
 	}
-	st, err := modfile.Decode(e.key, b)
+	st, err := modfile.Decode(key, b)
+	return b, st, err
+}
+
+// restoreFrom reads and decodes one file (unless pre holds it read and
+// decoded), migrates it and restores the module from it.
+func (s *Store) restoreFrom(e *entry, path string, pre *prefetched) error {
+	var b []byte
+	var st modfile.Stored
+	var err error
+	if pre != nil {
+		b, st, err = pre.b, pre.st, pre.err
+	} else {
+		b, st, err = s.readStored(e.key, path)
+	}
 	if err != nil {
 		return err
 	}

@@ -35,6 +35,7 @@ type Runtime struct {
 
 	mu        sync.Mutex // guards mods and hooks until Run; state always
 	mods      []*module
+	names     map[string]bool // of mods: Add's duplicate check without a scan
 	startup   []func(context.Context) error
 	shutdown  []func(context.Context)
 	repeaters []*repeater
@@ -68,6 +69,7 @@ func New(cfg Config) *Runtime {
 		log:     cfg.Log.Named("rosys"),
 		store:   cfg.Store,
 		state:   StateCreated,
+		names:   map[string]bool{},
 		ready:   make(chan struct{}),
 		stopped: make(chan struct{}),
 	}
@@ -127,10 +129,8 @@ func (r *Runtime) Add(name string, m any, opts ...AddOption) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, other := range r.mods {
-		if other.name == name {
-			return fmt.Errorf("add %q: a module with that name was already added", name)
-		}
+	if r.names[name] {
+		return fmt.Errorf("add %q: a module with that name was already added", name)
 	}
 	if isPersistable {
 		if r.store == nil {
@@ -145,6 +145,7 @@ func (r *Runtime) Add(name string, m any, opts ...AddOption) error {
 		}
 	}
 	r.mods = append(r.mods, mod)
+	r.names[name] = true
 	return nil
 }
 

@@ -75,8 +75,15 @@ func (w Writer) Write(name string, data []byte) (err error) {
 // previous generation, and a missing current file has none to keep.
 func (w Writer) keepPrevious(path string) {
 	tmp := path + ".prev" + TmpMarker + "link"
-	_ = w.FS.Remove(tmp)
-	if err := w.FS.Link(path, tmp); err != nil {
+	// The temporary name only exists after a crash (Open sweeps it), so it
+	// is removed only when the link finds it: os.Remove of a missing name
+	// costs two failed system calls (unlink, then rmdir), on every write.
+	err := w.FS.Link(path, tmp)
+	if errors.Is(err, fs.ErrExist) {
+		_ = w.FS.Remove(tmp)
+		err = w.FS.Link(path, tmp)
+	}
+	if err != nil {
 		return
 	}
 	if err := w.FS.Rename(tmp, path+".prev"); err != nil {

@@ -125,6 +125,55 @@ func EncodeTo(out *bytes.Buffer, key string, version int, savedAt time.Time, sna
 
 // Decode parses a module file written by this package or by RoSys.
 func Decode(key string, b []byte) (Stored, error) {
+	if st, ok := decodeOwn(key, bytes.TrimSpace(b)); ok {
+		return st, nil
+	}
+	return decodeSlow(key, b)
+}
+
+// ownPrefix is how every file EncodeTo writes begins, and dataMarker what
+// comes before its data, the last field.
+const (
+	ownPrefix  = "{\n  \"format\": \"" + Format + "\",\n"
+	dataMarker = ",\n  \"data\": "
+)
+
+// decodeOwn parses a file laid out as EncodeTo writes it with one pass over
+// its data (json.Valid) instead of three (the non-finite scan, the head,
+// the envelope): only the small header before the data is decoded. A
+// literal newline cannot occur inside a JSON string, so the first
+// dataMarker is the data field's. It reports false, and Decode falls back
+// to decodeSlow, for any other layout and for every file that does not
+// restore cleanly (bare NaN tokens make the data invalid JSON, so they
+// take the slow path too); the slow path then names the error. A fuzz
+// target holds the two to the same result on every input.
+func decodeOwn(key string, b []byte) (Stored, bool) {
+	if !bytes.HasPrefix(b, []byte(ownPrefix)) || b[len(b)-1] != '}' {
+		return Stored{}, false
+	}
+	i := bytes.Index(b, []byte(dataMarker))
+	if i < 0 {
+		return Stored{}, false
+	}
+	data := bytes.Trim(b[i+len(dataMarker):len(b)-1], " \t\r\n") // JSON's whitespace only
+	if len(data) == 0 || string(data) == "null" || !json.Valid(data) {
+		return Stored{}, false
+	}
+	head := append(b[:i:i], '}') // a copy: the capacity ends at i
+	var env envelope
+	var raw Head
+	if json.Unmarshal(head, &raw) != nil || raw.Data != nil || json.Unmarshal(head, &env) != nil {
+		return Stored{}, false
+	}
+	if env.Format != Format || env.Key != key || env.SchemaVersion < 1 {
+		return Stored{}, false
+	}
+	return Stored{Data: data, SchemaVersion: env.SchemaVersion, SavedAt: env.SavedAt}, true
+}
+
+// decodeSlow parses any module file: ours, ours of an unknown format, or a
+// plain RoSys data object (with Python's non-finite tokens).
+func decodeSlow(key string, b []byte) (Stored, error) {
 	trimmed := bytes.TrimSpace(b)
 	if len(trimmed) == 0 {
 		return Stored{}, errors.New("file is empty")
