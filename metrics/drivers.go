@@ -70,7 +70,11 @@ func (c *driverCollector) Collect(ch chan<- prometheus.Metric) {
 		times := d.sensors()
 		for _, name := range slices.Sorted(maps.Keys(times)) {
 			if at := times[name]; !at.IsZero() {
-				ch <- prometheus.MustNewConstMetric(c.age, prometheus.GaugeValue, now.Sub(at).Seconds(), d.name, name)
+				// A measurement's time is the controller's clock mapped to
+				// the host's, which can run a fraction of a millisecond
+				// ahead of the scrape: an age is never below zero.
+				age := max(now.Sub(at), 0)
+				ch <- prometheus.MustNewConstMetric(c.age, prometheus.GaugeValue, age.Seconds(), d.name, name)
 			}
 		}
 	}

@@ -123,3 +123,17 @@ func TestLineCountsFunctionAndDuplicates(t *testing.T) {
 		t.Fatalf("a driver registered twice: %v", err)
 	}
 }
+
+// A measurement time mapped from the controller's clock can be a little
+// ahead of the scrape: its age shows as 0, never below.
+func TestSensorAgeNeverNegative(t *testing.T) {
+	r := rosystest.New(t, rosys.Config{})
+	clock := r.Clock.Now
+	url := serve(t, r.Runtime, metrics.WithSensorClock(clock),
+		metrics.WithSensorTimes("lizard", func() map[string]time.Time {
+			return map[string]time.Time{"core": clock().Add(900 * time.Microsecond)}
+		}))
+	if got := scrape(t, url).gauge(t, "rosys_sensor_age_seconds", "driver", "lizard", "sensor", "core"); got != 0 {
+		t.Fatalf("sensor age %v s, want 0", got)
+	}
+}
