@@ -18,10 +18,31 @@ import (
 // soon as any module is imported the rollback archive of the state before
 // is durable and readable.
 func TestPowerLossImport(t *testing.T) {
+	powerLossImport(t, importUnderPowerLoss{
+		open: plStore, version: 1, label: "",
+		checkRollback: checkRollback, checkRecovery: checkRecovery,
+	})
+}
+
+// importUnderPowerLoss is what differs between the formats of the data
+// directory in powerLossImport.
+type importUnderPowerLoss struct {
+	open          func(*testing.T, *crashfs.FS) (*Store, map[string]*Value[plPayload], error)
+	version       int // the schema version of the imported files
+	label         string
+	checkRollback func(img *crashfs.FS) error
+	checkRecovery func(t *testing.T, img *crashfs.FS, a *allowed) error
+}
+
+// powerLossImport imports an archive of generation 50 over generation 1,
+// into a running store and offline, and cuts power after every operation:
+// every module is as before or as imported, and once one is imported the
+// rollback archive is readable (c.checkRollback).
+func powerLossImport(t *testing.T, c importUnderPowerLoss) {
 	a := &allowed{durable: map[string]int{}}
 	var incoming *archive.Archive
 	prepare := func(fsys *crashfs.FS) {
-		s, vals, err := plStore(t, fsys)
+		s, vals, err := c.open(t, fsys)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -35,7 +56,7 @@ func TestPowerLossImport(t *testing.T) {
 		s.Close()
 		files := map[string][]byte{}
 		for _, k := range plKeys {
-			files[k], _ = modfile.Encode(k, 1, time.Unix(1700000000, 0), plValue(50))
+			files[k], _ = modfile.Encode(k, c.version, time.Unix(1700000000, 0), plValue(50))
 		}
 		var buf bytes.Buffer
 		if err := archive.Write(&buf, archive.Describe(files, "other", time.Unix(1700000000, 0)), files); err != nil {
@@ -46,21 +67,18 @@ func TestPowerLossImport(t *testing.T) {
 		}
 	}
 	check := func(img *crashfs.FS) error {
-		imported := false
 		for _, k := range plKeys {
 			if b, err := img.ReadFile(filepath.Join("/robot/data", k+".json"), 1<<30); err == nil && bytes.Contains(b, []byte(`"gen":50`)) {
-				imported = true
+				if err := c.checkRollback(img); err != nil {
+					return err
+				}
+				break
 			}
 		}
-		if imported {
-			if err := checkRollback(img); err != nil {
-				return err
-			}
-		}
-		return checkRecovery(t, img, a)
+		return c.checkRecovery(t, img, a)
 	}
 	running := func(fsys *crashfs.FS) error {
-		s, _, err := plStore(t, fsys)
+		s, _, err := c.open(t, fsys)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,7 +100,7 @@ func TestPowerLossImport(t *testing.T) {
 				}
 				a.commit()
 			}, check)
-			t.Logf("power cut after each of %d operations of an import, %d disk images checked", ops, images)
+			t.Logf("%spower cut after each of %d operations of an import, %d disk images checked", c.label, ops, images)
 			if ops < 20 {
 				t.Fatalf("only %d operations were covered", ops)
 			}
@@ -90,20 +108,29 @@ func TestPowerLossImport(t *testing.T) {
 	}
 }
 
-// checkRollback: the newest rollback archive exists, reads, and holds
-// generation 1 of every module.
-func checkRollback(img *crashfs.FS) error {
+// newestRollback reads the newest rollback archive of the image.
+func newestRollback(img *crashfs.FS) (*archive.Archive, error) {
 	entries, err := img.ReadDir("/robot/data/rollback")
 	if err != nil || len(entries) == 0 {
-		return fmt.Errorf("a module is imported but no rollback archive survived (%v)", err)
+		return nil, fmt.Errorf("a module is imported but no rollback archive survived (%v)", err)
 	}
 	b, err := img.ReadFile(filepath.Join("/robot/data/rollback", entries[len(entries)-1].Name()), 1<<30)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ar, err := archive.Read(bytes.NewReader(b), archive.DefaultLimits)
 	if err != nil {
-		return fmt.Errorf("rollback archive: %w", err)
+		return nil, fmt.Errorf("rollback archive: %w", err)
+	}
+	return ar, nil
+}
+
+// checkRollback: the newest rollback archive exists, reads, and holds
+// generation 1 of every module.
+func checkRollback(img *crashfs.FS) error {
+	ar, err := newestRollback(img)
+	if err != nil {
+		return err
 	}
 	for _, k := range plKeys {
 		if !bytes.Contains(ar.Files[k], []byte(`"gen":1`)) {
