@@ -91,17 +91,16 @@ func (h *History) RecordBatch(at time.Time, cs []Commit) ([]Version, []error) {
 	if !linked {
 		return out, errs
 	}
-	if err := h.fs.SyncDir(h.dir); err != nil {
-		err = fmt.Errorf("history: fsync %s: %w", h.dir, err)
-		for i, c := range cs {
-			if errs[i] == nil {
-				errs[i] = err
-				h.setIndex(c.Key, nil) // rescan the files next time
-			}
-		}
-		return out, errs
-	}
+	// Pruned before the directory fsync, so that the unlinks (and the
+	// freeing of the pruned files' blocks, with the discards a file
+	// system mounted with -o discard issues at its journal commit) are
+	// made durable by this fsync, off the commit's path. Left after it,
+	// they would wait in the journal for the next commit's first fsync
+	// and lengthen the next cycle. A crash before the fsync may keep the
+	// unlinks and lose the new links: the versions lost then are only
+	// ones the bounds had dropped and the one not yet recorded.
 	now := h.now()
+	keep := make([][]Version, len(cs))
 	for i, c := range cs {
 		if errs[i] != nil {
 			continue
@@ -113,7 +112,23 @@ func (h *History) RecordBatch(at time.Time, cs []Commit) ([]Version, []error) {
 		for _, old := range lists[i][:drop] {
 			_ = h.fs.Remove(h.path(c.Key, old.Version)) // a survivor of a crash is pruned again
 		}
-		h.setIndex(c.Key, lists[i][drop:])
+		keep[i] = lists[i][drop:]
+	}
+	if err := h.fs.SyncDir(h.dir); err != nil {
+		err = fmt.Errorf("history: fsync %s: %w", h.dir, err)
+		for i, c := range cs {
+			if errs[i] == nil {
+				errs[i] = err
+				h.setIndex(c.Key, nil) // rescan the files next time
+			}
+		}
+		return out, errs
+	}
+	for i, c := range cs {
+		if errs[i] != nil {
+			continue
+		}
+		h.setIndex(c.Key, keep[i])
 		h.mu.Lock()
 		h.dirty[c.Key] = true // the index on disk is written at Close
 		h.mu.Unlock()
