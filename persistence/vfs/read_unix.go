@@ -79,9 +79,24 @@ func readRegular(name string, limit int64) ([]byte, error) {
 	if info.Size() > limit {
 		return nil, tooLarge(name, info.Size(), limit)
 	}
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
+	// Sized from the descriptor (one read and the EOF for a file that
+	// does not change), not grown from 512 bytes by io.ReadAll: module
+	// files are read on every history record, and the doublings were most
+	// of that record's allocation.
+	b := make([]byte, 0, info.Size()+1)
+	r := io.LimitReader(f, limit+1)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // it grew since the fstat
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	if int64(len(b)) > limit {
 		return nil, tooLarge(name, int64(len(b)), limit)
