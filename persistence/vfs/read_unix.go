@@ -107,3 +107,22 @@ func readRegular(name string, limit int64) ([]byte, error) {
 func tooLarge(name string, size, limit int64) error {
 	return &fs.PathError{Op: "read", Path: name, Err: fmt.Errorf("%w: %d bytes or more, the limit is %d", ErrTooLarge, size, limit)}
 }
+
+// OpenOverwrite opens an existing regular file for writing from its
+// start, without truncating it: writing over blocks the file has already
+// costs the file system no allocation, and no freeing (and no discard,
+// on a file system mounted with -o discard) of the old ones. A file with
+// more than one name is refused (ErrShared): writing into it would change
+// the other names' bytes too.
+func (OS) OpenOverwrite(name string) (OverwriteFile, error) {
+	f, info, err := openRegular(name, os.O_WRONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	st, ok := info.Sys().(*syscall.Stat_t)
+	if !ok || st.Nlink != 1 {
+		f.Close()
+		return nil, &fs.PathError{Op: "open", Path: name, Err: ErrShared}
+	}
+	return f, nil
+}
