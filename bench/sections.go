@@ -23,7 +23,8 @@ func (b *bench) backup() error {
 		"of the same size (envelope included) written with the minimal durable sequence (temporary file, write, fsync, close, "+
 		"rename; one directory fsync for the batch), no encoding, by %d goroutines at once as the store's %d writers (`persistence.WithWriters`, default %d), "+
 		"and by one, as the store with `WithWriters(1)`. Naive is what RoSys does today: encode and "+
-		"write in place, no fsync (what a power cut tears). Median of %d interleaved repetitions (7 for cells of up to 1000 modules and 8 MiB); cells above %s are skipped.",
+		"write in place, no fsync (what a power cut tears); its files are flushed after it is timed, so that its data does not go to disk "+
+		"during the next measurement (ext4 starts writing back a file rewritten in place when it is closed). Median of %d interleaved repetitions (7 for cells of up to 1000 modules and 8 MiB); cells above %s are skipped.",
 		storeWriters, storeWriters, storeWriters, b.s.reps, sizeName(b.s.maxBytes))
 	var cells []backupCell
 	var rows [][]string
