@@ -56,7 +56,8 @@ func (b *bench) backup() error {
 		}
 	}
 	b.r.table([]string{"S", "N", "store (4 writers)", "raw durable, 4 writers", "store / raw", "store, 1 writer", "raw durable, 1 writer", "1 writer / raw", "naive (no fsync)", "store throughput", "store per module"}, rows)
-	b.r.p("What the store does beyond the raw sequence: encoding (the envelope and the JSON of the data) and keeping the replaced " +
+	b.r.p("What the store does beyond the raw sequence: encoding (the envelope and the JSON of the data; files of 256 KiB and more are " +
+		"encoded ahead of the writers, by a stage of their own) and keeping the replaced " +
 		"file as `<key>.json.prev` (a hard link under a temporary name and a rename: two more directory operations per file, in the same " +
 		"directory fsync). Concurrent fsyncs share ext4 journal commits, which is why 4 writers beat one by far for small files.")
 	if err := backupPlot(filepath.Join(b.out, "backup.png"), cells); err != nil {
