@@ -154,3 +154,12 @@ func chooseManifest(ctx context.Context, b Bucket, root string, gen uint64, lim 
 	}
 	return mirror.Manifest{}, fmt.Errorf("%w: no readable manifest under %s: %v", ErrNoGeneration, root, lastErr)
 }
+
+// TakeOver hands the robot's lease to host, the replacement board that a
+// Restore filled (mirror.HandOverLease): its mirror then mirrors to the
+// robot's root, where it would be refused while the lease names the old
+// board. Only once the old board is gone for good: two boards mirroring
+// to one root would overwrite each other's generations.
+func TakeOver(ctx context.Context, b Bucket, r Robot, host string, now time.Time) (mirror.LeaseHolder, error) {
+	return mirror.HandOverLease(ctx, b, join(r.Root, mirror.LeaseName), host, now)
+}
