@@ -258,3 +258,68 @@ func TestTakeOverOnVersitygw(t *testing.T) {
 		t.Fatalf("a broken lease was overwritten: %s", b)
 	}
 }
+
+// A robot that splits metadata and snapshot storage: its manifests say
+// where the states are, and a fleet restore fetches them from there; one
+// whose snapshots are not in the bucket is refused with where they are.
+func TestRestoreSplitStorage(t *testing.T) {
+	srv := persistencetest.StartS3(t)
+	ctx := context.Background()
+	bucket, _ := s3.New("", srv.Settings())
+	meta, _ := s3.New("split/meta", srv.Settings())
+	snaps, _ := s3.New("split/states", srv.Settings())
+	local, err := backend.NewFilesystem(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta2, _ := s3.New("split/meta2", srv.Settings())
+	for _, c := range []struct {
+		name        string
+		meta, snaps backend.Backend
+	}{{"split", meta, snaps}, {"local-states", meta2, local}} {
+		cfg := persistence.SimpleConfig(c.meta)
+		cfg.SnapshotStorage = c.snaps
+		s, err := persistence.OpenConfig(t.TempDir(), c.name, cfg, zaptest.NewLogger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		model := persistence.NewValue(map[string]float64{"value": 0})
+		s.Register("model", model)
+		if err := s.Restore(ctx); err != nil {
+			t.Fatal(err)
+		}
+		model.Set(map[string]float64{"value": 7})
+		if err := s.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Mirror().Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+	}
+	if objs, _ := meta.List(ctx, "snapshots/"); len(objs) != 0 {
+		t.Fatalf("states under the metadata root: %v", objs)
+	}
+	r, err := fleet.Find(ctx, bucket, "split", fleet.DefaultLimits)
+	if err != nil || r.Root != "split/meta" {
+		t.Fatalf("%+v %v", r, err)
+	}
+	dir := t.TempDir()
+	if _, err := fleet.Restore(ctx, bucket, r, fleet.RestoreOptions{Dir: dir, Now: time.Now()}, fleet.DefaultLimits); err != nil {
+		t.Fatal(err)
+	}
+	if v := storedValue(t, dir); v != 7 {
+		t.Fatalf("restored %v", v)
+	}
+	r2, err := fleet.Find(ctx, bucket, "local-states", fleet.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := t.TempDir()
+	if _, err := fleet.Restore(ctx, bucket, r2, fleet.RestoreOptions{Dir: fresh, Now: time.Now()}, fleet.DefaultLimits); !errors.Is(err, fleet.ErrElsewhere) || !strings.Contains(err.Error(), local.String()) {
+		t.Fatalf("states outside the bucket: %v", err)
+	}
+	if names, _ := filepath.Glob(filepath.Join(fresh, "*.json")); len(names) != 0 {
+		t.Fatalf("files written: %v", names)
+	}
+}
