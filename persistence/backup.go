@@ -136,7 +136,8 @@ type writeJob struct {
 }
 
 // encodeAheadMin is the size of file, as last written, from which a
-// module is encoded ahead of the writers. Below it the writer encodes the
+// module is encoded ahead of the writers (a module not yet written since
+// start-up counts as small). Below it the writer encodes the
 // module itself: encoding then takes less than the hand-off between
 // goroutines can cost (a goroutine woken while both Ps sit in fsyncs waits
 // for the scheduler to take one back), and a cycle of ten 1 KiB or 64 KiB
