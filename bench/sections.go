@@ -178,15 +178,17 @@ func (b *bench) endToEnd(echo dist) error {
 		}
 		hz := fmt.Sprintf("%d Hz", time.Second/period)
 		per := func(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d)/float64(period)) }
+		row := func(path string, x dist) []string {
+			return []string{hz, path, fmt.Sprint(x.N), us(x.P50), us(x.P99), us(x.Max),
+				per(x.P50) + " / " + per(x.P99), ratio(x.P50, e.rawOneWay.P50) + " / " + ratio(x.P99, e.rawOneWay.P99)}
+		}
 		rows = append(rows,
-			[]string{hz, "telemetry line written → control step sees the value", fmt.Sprint(e.toStep.N), us(e.toStep.P50), us(e.toStep.P99), us(e.toStep.Max),
-				per(e.toStep.P50) + " / " + per(e.toStep.P99), ratio(e.toStep.P50, e.rawOneWay.P50) + " / " + ratio(e.toStep.P99, e.rawOneWay.P99)},
-			[]string{hz, "… of which: line written → driver publishes the value", fmt.Sprint(e.toDriver.N), us(e.toDriver.P50), us(e.toDriver.P99), us(e.toDriver.Max),
-				per(e.toDriver.P50) + " / " + per(e.toDriver.P99), ratio(e.toDriver.P50, e.rawOneWay.P50) + " / " + ratio(e.toDriver.P99, e.rawOneWay.P99)},
-			[]string{hz, "command issued by the step → bytes read by the controller", fmt.Sprint(e.toCtrl.N), us(e.toCtrl.P50), us(e.toCtrl.P99), us(e.toCtrl.Max),
-				per(e.toCtrl.P50) + " / " + per(e.toCtrl.P99), ratio(e.toCtrl.P50, e.rawOneWay.P50) + " / " + ratio(e.toCtrl.P99, e.rawOneWay.P99)},
-			[]string{hz, "raw pty, one way (baseline)", fmt.Sprint(e.rawOneWay.N), us(e.rawOneWay.P50), us(e.rawOneWay.P99), us(e.rawOneWay.Max),
-				per(e.rawOneWay.P50) + " / " + per(e.rawOneWay.P99), "1.00× / 1.00×"})
+			row("telemetry line written → control step sees the value", e.toStep),
+			row("… of which: line written → driver has decoded and published it", e.toDriver),
+			row("line written → a subscriber goroutine receives it (SubscribeVelocity)", e.toSubscriber),
+			row("command issued by the step → driver wrote it to the port", e.toPort),
+			row("command issued by the step → bytes read by the controller", e.toCtrl),
+			row("raw pty, one way (baseline)", e.rawOneWay))
 		if period == 10*time.Millisecond {
 			b.goal("telemetry → control step, 100 Hz",
 				fmt.Sprintf("p50 %s, p99 %s (%s / %s of the period; serial part p99 %s, raw pty %s)", us(e.toStep.P50), us(e.toStep.P99),
@@ -199,7 +201,11 @@ func (b *bench) endToEnd(echo dist) error {
 	b.r.p("**End to end**, for %s per rate: the simulated controller (muted, so it sends nothing of its own) is made to write a core "+
 		"line every 5–15 ms (random, so that its phase to the loop's ticks varies) whose linear speed is a sequence number; the control step (the runtime's loop, no backup load) notes the first tick at "+
 		"which the driver's velocity shows a new value, and commands a new sequence-numbered speed every tick, noting when; the controller's "+
-		"side notes when each command line has been read and parsed. Samples are matched by value. The telemetry → step latency includes waiting "+
+		"side notes when each command line has been read off the pty (on its reading goroutine, before it acts on it). The driver's own points "+
+		"are timed through its journal hook, on its reader and writer goroutines, right after the line was decoded and published and right after "+
+		"the command was written; the subscriber row is a goroutine woken by SubscribeVelocity, what an application's consumer sees. "+
+		"(Until #17 these points were timed by benchmark goroutines woken through channels, whose own wake-up, up to the runtime's 10 ms sysmon "+
+		"tick, was counted as the driver's.) Samples are matched by value. The telemetry → step latency includes waiting "+
 		"for the next tick, so about half a period is its floor at p50 and one period at p99; the driver part shows the serial path alone. "+
 		"Baseline: a line of the same length written to one side of a raw pty pair and read on the other, every 10 ms, in the same run. "+
 		"The driver coalesces speed commands (a new one replaces one not yet written), so at 1 kHz not every command is sent.", b.s.loopDur/2)

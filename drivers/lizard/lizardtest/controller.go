@@ -70,6 +70,11 @@ type Config struct {
 	// Firmware is what core.info() reports as the version (default
 	// "v0.9.9-sim").
 	Firmware string
+	// Observe, when set, is called with every valid command line the
+	// moment it has been read off the pty, on the reading goroutine (it
+	// must not block): for latency measurements, which Received's
+	// subscriber goroutine would add its own wake-up to.
+	Observe func(cmd string, at time.Time)
 	// Battery is the simulated BMS's start state and drain; zero values
 	// take a 26.5 V battery losing 1 mV/s.
 	BatteryVoltage, BatteryDrainPerSecond float64
@@ -279,12 +284,16 @@ func (c *Controller) readLoop(ptmx *os.File, stop chan struct{}) {
 		if err != nil {
 			return
 		}
+		at := time.Now()
 		payload, err := lizard.ParseLine(line)
 		if err != nil {
 			c.BadLines.Add(1) // Lizard ignores lines with a wrong checksum
 			continue
 		}
 		cmd := string(payload)
+		if c.cfg.Observe != nil {
+			c.cfg.Observe(cmd, at)
+		}
 		if strings.HasPrefix(cmd, "!+") && c.plusLines.Add(1) == int64(c.cfg.UnplugAfter) {
 			c.disconnect()
 			return
