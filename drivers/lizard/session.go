@@ -112,7 +112,7 @@ func (d *Driver) newLineState() *lineState { return &lineState{values: make([]fl
 // reader decodes lines until the port fails. Bad lines are counted and
 // dropped; they never end the session.
 func (d *Driver) reader(port io.Reader) error {
-	lr := NewLineReader(port)
+	lr := NewLineReader(yieldingReader{port})
 	st := d.newLineState()
 	// The line reader counts from zero; the driver's count spans sessions,
 	// so that it only grows, as a counter must (metrics).
