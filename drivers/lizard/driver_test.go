@@ -3,6 +3,7 @@ package lizard_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"github.com/gorosys/rosys/internal/testwait"
 	"strings"
 	"testing"
@@ -224,4 +225,24 @@ func TestSilentHostStopsMotors(t *testing.T) {
 	if !ctrl.Halted() {
 		t.Fatal("stopped, but not by the keep-alive rule")
 	}
+}
+
+// TestDriveOnALiveLinkAllocatesNothing: Drive on a connected driver, what
+// the control step calls every tick, allocates nothing (handing the speed
+// to the writer included), and the newest speed reaches the controller.
+func TestDriveOnALiveLinkAllocatesNothing(t *testing.T) {
+	r := newRig(t, lizardtest.Config{})
+	cmds, cancel := r.ctrl.Received(1024)
+	defer cancel()
+	i := 0
+	allocs := testing.AllocsPerRun(100, func() {
+		i++
+		if err := r.d.Drive(float64(i)/1000, 0); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("%.1f allocations per Drive", allocs)
+	}
+	waitString(t, cmds, fmt.Sprintf("wheels.speed(%.3f, 0.000)", float64(i)/1000))
 }
