@@ -2,9 +2,11 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"runtime/trace"
 	"strconv"
 	"strings"
 	"sync"
@@ -64,6 +66,9 @@ func (s *e2eStep) Step(now time.Time, _ time.Duration) {
 	}
 	v := seqValue(s.k)
 	t := time.Now()
+	if trace.IsEnabled() { // bench -trace: mark the hand-off
+		trace.Log(context.Background(), "e2e", "drive")
+	}
 	if s.drv.Drive(v, 0) == nil {
 		s.sent.add(v, t)
 		s.k++
@@ -94,18 +99,33 @@ func (r *driverStamps) RecordAt(_ time.Time, _ string, kind byte, data []byte) {
 	}
 	switch kind {
 	case lizard.RecordInput:
-		if f := strings.Fields(string(payload)); len(f) >= 3 && f[0] == "core" {
-			if v, err := strconv.ParseFloat(f[2], 64); err == nil {
-				r.handled.add(v, t)
-			}
+		if v, ok := coreSpeedOf(data); ok {
+			r.handled.add(v, t)
 		}
 	case lizard.RecordCommand:
 		if v, ok := speedOf(string(payload)); ok {
+			if trace.IsEnabled() {
+				trace.Log(context.Background(), "e2e", "written")
+			}
 			r.mu.Lock()
 			r.written.add(v, t)
 			r.mu.Unlock()
 		}
 	}
+}
+
+// coreSpeedOf is the linear speed of a checksummed core line.
+func coreSpeedOf(line []byte) (float64, bool) {
+	payload, err := lizard.ParseLine(bytes.TrimRight(line, "\r\n"))
+	if err != nil {
+		return 0, false
+	}
+	f := strings.Fields(string(payload))
+	if len(f) < 3 || f[0] != "core" {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(f[2], 64)
+	return v, err == nil
 }
 
 // speedOf is the linear speed of a wheels.speed command.
@@ -134,11 +154,17 @@ func endToEnd(ctx context.Context, dir string, period, d time.Duration) (e2eResu
 	injected, subscribed, received := newStamps(lines), newStamps(lines), newStamps(n)
 	ds := &driverStamps{handled: newStamps(lines), written: newStamps(n)}
 	link := lizardtest.TempLink(dir)
-	ctrl, err := lizardtest.Start(lizardtest.Config{Link: link, Mute: true, Observe: func(cmd string, at time.Time) {
-		if v, ok := speedOf(cmd); ok {
-			received.add(v, at)
-		}
-	}})
+	ctrl, err := lizardtest.Start(lizardtest.Config{Link: link, Mute: true,
+		Observe: func(cmd string, at time.Time) {
+			if v, ok := speedOf(cmd); ok {
+				received.add(v, at)
+			}
+		},
+		ObserveSent: func(line []byte, at time.Time) {
+			if v, ok := coreSpeedOf(line); ok {
+				injected.add(v, at)
+			}
+		}})
 	if err != nil {
 		return res, err
 	}
@@ -184,10 +210,8 @@ func endToEnd(ctx context.Context, dir string, period, d time.Duration) (e2eResu
 				return
 			case now := <-t.C:
 				t.Reset(5*time.Millisecond + time.Duration(rng.Int64N(int64(10*time.Millisecond))))
-				v := seqValue(k)
-				line := fmt.Sprintf("core %d %.3f 0.000 false", now.Sub(start).Milliseconds(), v)
-				injected.add(v, time.Now())
-				if ctrl.Send(line) != nil {
+				line := fmt.Sprintf("core %d %.3f 0.000 false", now.Sub(start).Milliseconds(), seqValue(k))
+				if ctrl.Send(line) != nil { // timed by ObserveSent as it is written
 					return
 				}
 			}

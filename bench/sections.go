@@ -199,7 +199,8 @@ func (b *bench) endToEnd(echo dist) error {
 		}
 	}
 	b.r.p("**End to end**, for %s per rate: the simulated controller (muted, so it sends nothing of its own) is made to write a core "+
-		"line every 5–15 ms (random, so that its phase to the loop's ticks varies) whose linear speed is a sequence number; the control step (the runtime's loop, no backup load) notes the first tick at "+
+		"line every 5–15 ms (random, so that its phase to the loop's ticks varies) whose linear speed is a sequence number, timed by its "+
+		"writing goroutine right before write(2), as the baseline is; the control step (the runtime's loop, no backup load) notes the first tick at "+
 		"which the driver's velocity shows a new value, and commands a new sequence-numbered speed every tick, noting when; the controller's "+
 		"side notes when each command line has been read off the pty (on its reading goroutine, before it acts on it). The driver's own points "+
 		"are timed through its journal hook, on its reader and writer goroutines, right after the line was decoded and published and right after "+
