@@ -234,13 +234,17 @@ func (b *bench) serialFindings() {
 		"waits on an eventfd in the network poller and the step (and reader) signal it with one non-blocking write(2) (no " +
 		"allocation, no lock); the reader yields (runtime.Gosched) before each blocking read; the simulator's pty master is " +
 		"put into the poller; and the figures above are timed where things happen (driver journal hook, the controller's " +
-		"Observe hooks) rather than by benchmark goroutines whose own wake-up was counted. Measured when fixed, interleaved " +
-		"runs of the old and new code (6 s per rate, load 3.5–4 from other work on the 2 vCPUs): step → controller at " +
-		"100 Hz p50 204 → 98 µs, p99 2.8 → 1.6 ms (raw pty p99 in the same runs 1.0–1.8 ms); step → port write p50 140 → 49 µs; " +
-		"line → subscriber p99 5.2 → 1.0 ms. With every thread of the benchmark at SCHED_FIFO 1 (`chrt -f 1`, which takes " +
-		"the other processes' CPU load out), step → controller at 100 Hz p99 8.5 → 1.1 ms. What remains under load is the " +
-		"kernel waking ordinary-priority threads (the raw pty's own p99 is as high), and the driver path has two such " +
-		"wake-ups (writer, controller) where the baseline has one.")
+		"Observe hooks) rather than by benchmark goroutines whose own wake-up was counted. Measured when fixed: 6 interleaved " +
+		"runs each of the old and the new code, both timed the new way, 6 s per rate, load 3.2–3.9 from other work on the 2 vCPUs " +
+		"(medians over runs): step → controller at 100 Hz p50 194 → 78 µs, p99 4.4 → 1.3 ms (raw pty p99 in the same runs " +
+		"1.2–1.7 ms), max 6.6 → 3.2 ms; step → port write p50 130 → 42 µs, p99 4.3 → 0.8 ms; line → subscriber p99 5.4 → " +
+		"1.0 ms; at 1 kHz step → controller p99 1.5 → 1.0 ms. With every thread of the benchmark at SCHED_FIFO 1 (`chrt -f 1`, " +
+		"which takes the other processes' CPU load out; 4 runs each): step → controller at 100 Hz p99 7.2 ms → 750 µs " +
+		"(282–812 µs over the runs; raw pty p99 medians 750–860 µs), max 8.1 → 2.4 ms; line → subscriber p99 10.4 ms → 660 µs. " +
+		"What remains under load is the kernel waking ordinary-priority threads (the raw pty's own p99 is as high), and the " +
+		"driver path has two such wake-ups (writer, controller) where the baseline has one. Not changed, for the robot: the " +
+		"reader still holds a P while it waits in select(2) (go.bug.st/serial offers no poller-based read), so with the " +
+		"control loop's that is two of a 2-core board's three; everything else shares the third.")
 }
 
 func (b *bench) s3() error {
