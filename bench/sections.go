@@ -238,7 +238,8 @@ func (b *bench) serialFindings() {
 		"runs each of the old and the new code, both timed the new way, 6 s per rate, load 3.2–3.9 from other work on the 2 vCPUs " +
 		"(medians over runs): step → controller at 100 Hz p50 194 → 78 µs, p99 4.4 → 1.3 ms (raw pty p99 in the same runs " +
 		"1.2–1.7 ms), max 6.6 → 3.2 ms; step → port write p50 130 → 42 µs, p99 4.3 → 0.8 ms; line → subscriber p99 5.4 → " +
-		"1.0 ms; at 1 kHz step → controller p99 1.5 → 1.0 ms. With every thread of the benchmark at SCHED_FIFO 1 (`chrt -f 1`, " +
+		"1.0 ms; at 1 kHz step → controller p99 1.5 → 1.0 ms. Again after main's absolute-clock control loop was merged " +
+		"(5 interleaved runs, load 4.4): 100 Hz step → controller p50 206 → 85 µs, p99 3.2 → 1.3 ms, max 4.8 → 1.6 ms. With every thread of the benchmark at SCHED_FIFO 1 (`chrt -f 1`, " +
 		"which takes the other processes' CPU load out; 4 runs each): step → controller at 100 Hz p99 7.2 ms → 750 µs " +
 		"(282–812 µs over the runs; raw pty p99 medians 750–860 µs), max 8.1 → 2.4 ms; line → subscriber p99 10.4 ms → 660 µs. " +
 		"What remains under load is the kernel waking ordinary-priority threads (the raw pty's own p99 is as high), and the " +

@@ -190,6 +190,7 @@ func (d *Driver) Start(context.Context) error {
 		return err
 	}
 	d.wake.Store(w)
+	w.signal() // a speed set before Start (SafeStop) is looked at on the first pass
 	ctx, cancel := context.WithCancel(context.Background())
 	d.cancel, d.done = cancel, make(chan struct{})
 	go d.connectLoop(ctx, w)
