@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/trace"
 	"strings"
 	"time"
 )
@@ -34,6 +35,7 @@ func main() {
 	note := flag.String("note", "", "a remark on the run for the report's header (e.g. that other work shared the machine)")
 	loopDur := flag.Duration("loopdur", 0, "length of each control-loop run (default 30s, 2s with -quick)")
 	only := flag.String("only", "", "comma-separated sections to run (loop,backup,process,serial,s3,scale; history: only the history part of backup); default all")
+	traceOut := flag.String("trace", "", "write a runtime/trace of the whole run to this file (for `go tool trace`)")
 	flag.Parse()
 	s := settings{quick: *quick, loopDur: 30 * time.Second, reps: 3, maxBytes: 256 << 20, maxN: 10000, demoDur: 60 * time.Second, rtts: 500}
 	if s.quick {
@@ -61,6 +63,13 @@ func main() {
 	}
 	run := func(name string) bool { return len(sections) == 0 || sections[name] }
 
+	if *traceOut != "" {
+		stop, err := startTrace(*traceOut)
+		if err != nil {
+			fail(err)
+		}
+		defer stop()
+	}
 	ctx := context.Background()
 	b := &bench{s: s, out: *out, root: root, ctx: ctx, note: *note}
 	begin := time.Now()
@@ -99,6 +108,21 @@ func main() {
 	if b.failed {
 		os.Exit(1)
 	}
+}
+
+// startTrace writes a runtime/trace to path until the returned function
+// is called: where a latency tail comes from (a goroutine runnable but not
+// running, a syscall, the garbage collector) shows in `go tool trace`.
+func startTrace(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := trace.Start(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { trace.Stop(); f.Close() }, nil
 }
 
 func fail(err error) {
