@@ -107,6 +107,7 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 	}
 	for _, w := range wrote {
 		w.e.saved.Store(w.gen)
+		w.e.fileSize.Store(int64(w.size))
 		w.e.stMu.Lock()
 		w.e.st.LastSaved = at
 		w.e.st.Size = w.size
@@ -135,9 +136,9 @@ type writeJob struct {
 	meta  *generation // format rosys: its sidecar record
 }
 
-// encodeAheadMin is the size of file, as last written, from which a
-// module is encoded ahead of the writers (a module not yet written since
-// start-up counts as small). Below it the writer encodes the
+// encodeAheadMin is the size of file, as last read or written, from which
+// a module is encoded ahead of the writers (a module restored from no
+// file counts as small). Below it the writer encodes the
 // module itself: encoding then takes less than the hand-off between
 // goroutines can cost (a goroutine woken while both Ps sit in fsyncs waits
 // for the scheduler to take one back), and a cycle of ten 1 KiB or 64 KiB
@@ -159,9 +160,7 @@ func (s *Store) writeAll(ctx context.Context, jobs []*writeJob, at time.Time) {
 	}
 	large := 0
 	for _, j := range jobs {
-		j.e.stMu.Lock()
-		j.ahead = j.e.st.Size >= encodeAheadMin
-		j.e.stMu.Unlock()
+		j.ahead = j.e.fileSize.Load() >= encodeAheadMin
 		if j.ahead {
 			large++
 		}

@@ -58,6 +58,9 @@ type entry struct {
 	requests atomic.Uint64 // requests made through Store.RequestBackup
 	saved    atomic.Uint64 // generation of the last durable write
 	restored atomic.Bool
+	// fileSize is the size of the module's file as last read (Restore) or
+	// written: from encodeAheadMin on, the next write is encoded ahead.
+	fileSize atomic.Int64
 	selected bool
 	// histBounds overrides the history bounds (WithModuleHistory).
 	histBounds *history.Bounds
