@@ -23,7 +23,8 @@ func (b *bench) backup() error {
 		"of the same size (envelope included) written with the minimal durable sequence (temporary file, write, fsync, close, "+
 		"rename; one directory fsync for the batch), no encoding, by %d goroutines at once as the store's %d writers (`persistence.WithWriters`, default %d), "+
 		"and by one, as the store with `WithWriters(1)`. Naive is what RoSys does today: encode and "+
-		"write in place, no fsync (what a power cut tears). Median of %d interleaved repetitions (7 for cells of up to 1000 modules and 8 MiB); cells above %s are skipped.",
+		"write in place, no fsync (what a power cut tears); its files are flushed after it is timed, so that its data does not go to disk "+
+		"during the next measurement (ext4 starts writing back a file rewritten in place when it is closed). Median of %d interleaved repetitions (7 for cells of up to 1000 modules and 8 MiB); cells above %s are skipped.",
 		storeWriters, storeWriters, storeWriters, b.s.reps, sizeName(b.s.maxBytes))
 	var cells []backupCell
 	var rows [][]string
@@ -55,7 +56,8 @@ func (b *bench) backup() error {
 		}
 	}
 	b.r.table([]string{"S", "N", "store (4 writers)", "raw durable, 4 writers", "store / raw", "store, 1 writer", "raw durable, 1 writer", "1 writer / raw", "naive (no fsync)", "store throughput", "store per module"}, rows)
-	b.r.p("What the store does beyond the raw sequence: encoding (the envelope and the JSON of the data) and keeping the replaced " +
+	b.r.p("What the store does beyond the raw sequence: encoding (the envelope and the JSON of the data; files of 256 KiB and more are " +
+		"encoded ahead of the writers, by a stage of their own) and keeping the replaced " +
 		"file as `<key>.json.prev` (a hard link under a temporary name and a rename: two more directory operations per file, in the same " +
 		"directory fsync). Concurrent fsyncs share ext4 journal commits, which is why 4 writers beat one by far for small files.")
 	if err := backupPlot(filepath.Join(b.out, "backup.png"), cells); err != nil {
