@@ -69,6 +69,9 @@ type namedStepper struct {
 }
 
 func (r *Runtime) tryRealtime() {
+	if err := setTimerSlack(); err != nil {
+		r.log.Debug("control loop keeps the default timer slack", zap.Error(err))
+	}
 	if r.cfg.DisableRealtime {
 		r.rtNote.Store(ptr("disabled by configuration"))
 		return
