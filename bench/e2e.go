@@ -2,9 +2,11 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"runtime/trace"
 	"strconv"
 	"strings"
 	"sync"
@@ -64,6 +66,9 @@ func (s *e2eStep) Step(now time.Time, _ time.Duration) {
 	}
 	v := seqValue(s.k)
 	t := time.Now()
+	if trace.IsEnabled() { // bench -trace: mark the hand-off
+		trace.Log(context.Background(), "e2e", "drive")
+	}
 	if s.drv.Drive(v, 0) == nil {
 		s.sent.add(v, t)
 		s.k++
@@ -71,25 +76,100 @@ func (s *e2eStep) Step(now time.Time, _ time.Duration) {
 }
 
 type e2eResult struct {
-	toStep, toDriver, toCtrl, rawOneWay dist
-	lines, commands                     int
-	period                              time.Duration
+	toStep, toDriver, toSubscriber, toPort, toCtrl, rawOneWay dist
+	lines, commands                                           int
+	period                                                    time.Duration
+}
+
+// driverStamps is the driver's journal hook (lizard.Recorder): it is
+// called on the driver's own goroutines right after the reader has
+// decoded and published a line, and right after the writer has written a
+// command to the port, so it times those moments without a goroutine of
+// ours in between.
+type driverStamps struct {
+	mu               sync.Mutex // the writer, and Stop's last zero speed
+	handled, written *stamps
+}
+
+func (r *driverStamps) RecordAt(_ time.Time, _ string, kind byte, data []byte) {
+	t := time.Now()
+	payload, err := lizard.ParseLine(data)
+	if err != nil {
+		return
+	}
+	switch kind {
+	case lizard.RecordInput:
+		if v, ok := coreSpeedOf(data); ok {
+			r.handled.add(v, t)
+		}
+	case lizard.RecordCommand:
+		if v, ok := speedOf(string(payload)); ok {
+			if trace.IsEnabled() {
+				trace.Log(context.Background(), "e2e", "written")
+			}
+			r.mu.Lock()
+			r.written.add(v, t)
+			r.mu.Unlock()
+		}
+	}
+}
+
+// coreSpeedOf is the linear speed of a checksummed core line.
+func coreSpeedOf(line []byte) (float64, bool) {
+	payload, err := lizard.ParseLine(bytes.TrimRight(line, "\r\n"))
+	if err != nil {
+		return 0, false
+	}
+	f := strings.Fields(string(payload))
+	if len(f) < 3 || f[0] != "core" {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(f[2], 64)
+	return v, err == nil
+}
+
+// speedOf is the linear speed of a wheels.speed command.
+func speedOf(cmd string) (float64, bool) {
+	a, ok := strings.CutPrefix(cmd, "wheels.speed(")
+	if !ok {
+		return 0, false
+	}
+	lin, _, _ := strings.Cut(a, ",")
+	v, err := strconv.ParseFloat(lin, 64)
+	return v, err == nil
 }
 
 // endToEnd runs the control loop at period for d with the Lizard driver
 // and a simulated controller that sends no telemetry of its own (Mute):
-// the benchmark makes it send a core line every 10 ms whose speed is a
+// the benchmark makes it send a core line every 5–15 ms whose speed is a
 // sequence number, and matches what the step sees and what the
-// controller receives to what was sent.
+// controller receives to what was sent. Intermediate points are timed on
+// the goroutine where they happen (the driver's journal hook, the
+// controller's Observe hook): a goroutine of the benchmark's own, woken by
+// a channel, would add its own wake-up to the figure.
 func endToEnd(ctx context.Context, dir string, period, d time.Duration) (e2eResult, error) {
 	res := e2eResult{period: period}
+	n := int(d/period) + 100
+	lines := int(d/(5*time.Millisecond)) + 100
+	injected, subscribed, received := newStamps(lines), newStamps(lines), newStamps(n)
+	ds := &driverStamps{handled: newStamps(lines), written: newStamps(n)}
 	link := lizardtest.TempLink(dir)
-	ctrl, err := lizardtest.Start(lizardtest.Config{Link: link, Mute: true})
+	ctrl, err := lizardtest.Start(lizardtest.Config{Link: link, Mute: true,
+		Observe: func(cmd string, at time.Time) {
+			if v, ok := speedOf(cmd); ok {
+				received.add(v, at)
+			}
+		},
+		ObserveSent: func(line []byte, at time.Time) {
+			if v, ok := coreSpeedOf(line); ok {
+				injected.add(v, at)
+			}
+		}})
 	if err != nil {
 		return res, err
 	}
 	defer ctrl.Close()
-	drv, err := lizard.New(lizard.Config{Port: link, Log: zap.NewNop()})
+	drv, err := lizard.New(lizard.Config{Port: link, Log: zap.NewNop(), Journal: ds})
 	if err != nil {
 		return res, err
 	}
@@ -97,44 +177,22 @@ func endToEnd(ctx context.Context, dir string, period, d time.Duration) (e2eResu
 		return res, err
 	}
 	defer drv.Stop(context.Background())
-	n := int(d/period) + 100
-	lines := int(d/(10*time.Millisecond)) + 100
 	step := &e2eStep{drv: drv, seen: newStamps(lines), sent: newStamps(n)}
-	injected, published, received := newStamps(lines), newStamps(lines), newStamps(n)
 
 	var wg sync.WaitGroup
 	ctx, cancel := context.WithCancel(ctx)
 	defer func() { cancel(); wg.Wait() }()
 	vel, stopVel := drv.SubscribeVelocity(256)
 	defer stopVel()
-	recv, stopRecv := ctrl.Received(256)
-	defer stopRecv()
-	wg.Add(3)
-	go func() { // the driver publishing a decoded value
+	wg.Add(2)
+	go func() { // a subscriber of the driver's velocity
 		defer wg.Done()
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case v := <-vel:
-				published.add(v.Linear, time.Now())
-			}
-		}
-	}()
-	go func() { // the controller's side receiving a command
-		defer wg.Done()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case c := <-recv:
-				t := time.Now()
-				if a, ok := strings.CutPrefix(c, "wheels.speed("); ok {
-					lin, _, _ := strings.Cut(a, ",")
-					if v, err := strconv.ParseFloat(lin, 64); err == nil {
-						received.add(v, t)
-					}
-				}
+				subscribed.add(v.Linear, time.Now())
 			}
 		}
 	}()
@@ -152,10 +210,8 @@ func endToEnd(ctx context.Context, dir string, period, d time.Duration) (e2eResu
 				return
 			case now := <-t.C:
 				t.Reset(5*time.Millisecond + time.Duration(rng.Int64N(int64(10*time.Millisecond))))
-				v := seqValue(k)
-				line := fmt.Sprintf("core %d %.3f 0.000 false", now.Sub(start).Milliseconds(), v)
-				injected.add(v, time.Now())
-				if ctrl.Send(line) != nil {
+				line := fmt.Sprintf("core %d %.3f 0.000 false", now.Sub(start).Milliseconds(), seqValue(k))
+				if ctrl.Send(line) != nil { // timed by ObserveSent as it is written
 					return
 				}
 			}
@@ -175,8 +231,13 @@ func endToEnd(ctx context.Context, dir string, period, d time.Duration) (e2eResu
 	}
 	cancel()
 	wg.Wait()
+	ds.mu.Lock()
+	written := append([]stamp(nil), ds.written.all()...)
+	ds.mu.Unlock()
 	res.toStep = summarise(match(injected.all(), step.seen.all()))
-	res.toDriver = summarise(match(injected.all(), published.all()))
+	res.toDriver = summarise(match(injected.all(), ds.handled.all()))
+	res.toSubscriber = summarise(match(injected.all(), subscribed.all()))
+	res.toPort = summarise(match(step.sent.all(), written))
 	res.toCtrl = summarise(match(step.sent.all(), received.all()))
 	res.lines, res.commands = len(injected.all()), len(step.sent.all())
 	if res.toStep.N == 0 || res.toCtrl.N == 0 {

@@ -116,12 +116,12 @@ type recorder struct {
 	tid atomic.Int64 // the control loop's OS thread, for its CPU time
 }
 
-func (r *recorder) Step(time.Time, time.Duration) {
+func (r *recorder) Step(now time.Time, _ time.Duration) {
 	if r.tid.Load() == 0 {
 		r.tid.Store(int64(syscall.Gettid()))
 	}
 	if i := r.n.Load(); int(i) < len(r.ts) {
-		r.ts[i] = time.Now()
+		r.ts[i] = now
 		r.n.Store(i + 1)
 	}
 }

@@ -12,9 +12,9 @@ import (
 // against cyclictest (the floor a C program reaches on this kernel) and,
 // at 100 Hz, against a RoSys-style asyncio loop.
 func (b *bench) loop() error {
-	b.r.p("The runtime's control loop (locked OS thread, SCHED_FIFO when permitted, sleeping in raw nanosleeps that keep its P) "+
+	b.r.p("The runtime's control loop (locked OS thread, SCHED_FIFO when permitted, sleeping in raw absolute clock_nanosleeps that keep its P) "+
 		"against a bare `time.Ticker` loop on a goroutine and against `cyclictest` (C, `clock_nanosleep` on an absolute grid), each for %s per rate, "+
-		"recording the wall time of every tick. "+
+		"recording the time of every tick: for the runtime the tick's time as it hands it to every step (read right after its sleep returns, before any step runs, as cyclictest reads its clock right after clock_nanosleep); for the bare loop the time the ticker's value is received. "+
 		"Load in all three: 100 modules of 64 KiB re-requested every 100 ms and committed every 100 ms (the runtime's backup loop, "+
 		"or a goroutine for the baselines; ~64 MB/s of encoded, fsynced writes), and the Lizard driver exchanging 100 Hz telemetry "+
 		"with the simulated controller over a real pty. For cyclictest the load runs in this process while cyclictest runs as its own. "+

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/trace"
 	"strings"
 	"time"
 )
@@ -34,6 +35,7 @@ func main() {
 	note := flag.String("note", "", "a remark on the run for the report's header (e.g. that other work shared the machine)")
 	loopDur := flag.Duration("loopdur", 0, "length of each control-loop run (default 30s, 2s with -quick)")
 	only := flag.String("only", "", "comma-separated sections to run (loop,backup,process,serial,s3,scale; history: only the history part of backup); default all")
+	traceOut := flag.String("trace", "", "write a runtime/trace of the whole run to this file (for `go tool trace`)")
 	flag.Parse()
 	s := settings{quick: *quick, loopDur: 30 * time.Second, reps: 3, maxBytes: 256 << 20, maxN: 10000, demoDur: 60 * time.Second, rtts: 500}
 	if s.quick {
@@ -61,6 +63,13 @@ func main() {
 	}
 	run := func(name string) bool { return len(sections) == 0 || sections[name] }
 
+	if *traceOut != "" {
+		stop, err := startTrace(*traceOut)
+		if err != nil {
+			fail(err)
+		}
+		defer stop()
+	}
 	ctx := context.Background()
 	b := &bench{s: s, out: *out, root: root, ctx: ctx, note: *note}
 	begin := time.Now()
@@ -99,6 +108,21 @@ func main() {
 	if b.failed {
 		os.Exit(1)
 	}
+}
+
+// startTrace writes a runtime/trace to path until the returned function
+// is called: where a latency tail comes from (a goroutine runnable but not
+// running, a syscall, the garbage collector) shows in `go tool trace`.
+func startTrace(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := trace.Start(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { trace.Stop(); f.Close() }, nil
 }
 
 func fail(err error) {
@@ -254,6 +278,21 @@ func (b *bench) findings() {
 	b.r.line("  every write (`os.Remove` of a missing name is two failed system calls, unlink then rmdir); it is now removed only")
 	b.r.line("  when a crash left it. What the store still does beyond the baseline: encoding, and the `.prev` hard link and")
 	b.r.line("  rename (two more directory operations per file).")
+	b.r.line("- **Backup of 1 MiB modules at 1.5–1.6× the raw durable write** (4 writers; one writer 1.6–1.85×) after the fixes")
+	b.r.line("  above. CPU per cycle (getrusage): 10 × 1 MiB takes 15.8 ms of CPU in the store against 4.9 ms in the raw sequence,")
+	b.r.line("  and the store's wall time equals its CPU time: it is CPU-bound on the share of the 2 cores it gets. pprof of")
+	b.r.line("  BenchmarkBackup10x1MiB: 59 %% of the store's CPU is encoding/json's string escaping (appendString, ~0.93 ms per")
+	b.r.line("  MiB), 35 %% the system calls both sides make, 6 %% copying. Each writer encoded its file and only then wrote it, so")
+	b.r.line("  the disk idled while it encoded. Fixes: files of 256 KiB and more (as last written) are encoded by a stage of")
+	b.r.line("  their own ahead of the writers (at most as many encoders as writers and GOMAXPROCS; smaller files are still")
+	b.r.line("  encoded by their writer, where the extra hand-off between goroutines cost more than it hid); the data is encoded")
+	b.r.line("  straight into the file's buffer (one copy of the module less). The naive cycle's files are now flushed after it")
+	b.r.line("  is timed: ext4 wrote them back (auto_da_alloc) during the store's next measurement, which followed it (100 × 1 MiB:")
+	b.r.line("  ~1.3× → ~1.0× with that alone, 3 interleaved runs). Old and new store alternated on the shared machine (load 4–6),")
+	b.r.line("  medians of 3–5 runs: 1 MiB with one writer 1.6–1.85× → 1.2–1.3×; with 4 writers 1.54× → 1.37× (10) and 1.55× →")
+	b.r.line("  1.21× (100) in one set, no gain under heavier load in another (1.50× → 1.56×, 1.24× → 1.34×); cells up to 64 KiB")
+	b.r.line("  unchanged within the noise (0.99–1.17×). Not met at 1 MiB: encoding JSON at ~1 GB/s a core is as slow as this")
+	b.r.line("  disk, so the cell reaches 1.1× only where a core is free to encode while the disk writes.")
 	b.r.line("- **Scale: the backup cycle is I/O-bound and linear** from 1000 to 10 000 small modules (~450 µs per 1 KiB module")
 	b.r.line("  on this disk, fsync-bound; perf shows virtio notifications and ext4 directory and journal work, no hot spot of ours).")
 	b.r.line("  What bends first is start-up with large state: around 1 GiB it is JSON-bound (encoding/json's scanner, ~125 MB/s")

@@ -26,11 +26,12 @@
 //     then asks the module for a snapshot (Value.Backup: a deep copy under a
 //     read lock). A request that arrives after that point leaves the module
 //     marked for the next cycle.
-//  4. Up to [WithWriters] goroutines encode the snapshots into module files
-//     (the envelope of internal/modfile) and write each one atomically
-//     (internal/atomicfile): a temporary file in the same directory, write,
-//     fsync, close, a hard link of the current file to <key>.json.prev,
-//     rename over <key>.json.
+//  4. Encoders (as many as [WithWriters] and at most GOMAXPROCS) take the
+//     snapshots and encode them into module files (the envelope of
+//     internal/modfile), ahead of up to [WithWriters] goroutines that write
+//     each one atomically (internal/atomicfile): a temporary file in the
+//     same directory, write, fsync, close, a hard link of the current file
+//     to <key>.json.prev, rename over <key>.json.
 //  5. One fsync of the directory makes every rename of the batch durable.
 //     Only then does each module count as saved: its status is updated,
 //     [Store.WaitDurable] returns, and a mirror, if any, is told which keys

@@ -195,6 +195,7 @@ func (s *Store) restoreFrom(e *entry, path string, pre *prefetched) error {
 	if err := restoreModule(e.mod, data); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
+	e.fileSize.Store(int64(len(b)))
 	if st.SchemaVersion < e.version {
 		s.log.Info("migrated stored state", zap.String("module", e.key),
 			zap.Int("from", st.SchemaVersion), zap.Int("to", e.version))

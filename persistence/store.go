@@ -58,6 +58,9 @@ type entry struct {
 	requests atomic.Uint64 // requests made through Store.RequestBackup
 	saved    atomic.Uint64 // generation of the last durable write
 	restored atomic.Bool
+	// fileSize is the size of the module's file as last read (Restore) or
+	// written: from encodeAheadMin on, the next write is encoded ahead.
+	fileSize atomic.Int64
 	selected bool
 	// histBounds overrides the history bounds (WithModuleHistory).
 	histBounds *history.Bounds
@@ -97,9 +100,11 @@ func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = no
 func WithFS(fsys vfs.FS) Option { return func(s *Store) { s.fs = fsys } }
 
 // WithWriters sets how many module files a backup cycle writes at once
-// (default 4; 1 writes them one after another). The batch is durable, and
-// reported so, only after all of them and the directory are synced,
-// whatever the number.
+// (default 4; 1 writes them one after another). Files are encoded ahead
+// of the writers, by as many goroutines again (at most GOMAXPROCS), so up
+// to twice n encoded files are in memory during a cycle. The batch is
+// durable, and reported so, only after all of them and the directory are
+// synced, whatever the number.
 func WithWriters(n int) Option {
 	return func(s *Store) { s.writers = max(n, 1) }
 }

@@ -56,28 +56,6 @@ type realTimer struct{ t *time.Timer }
 // The window is not interruptible, so cancellation may wait up to 2 ms.
 const preciseWindow = 2 * time.Millisecond
 
-// pinnedChunk bounds one raw sleep of SleepPinned: cancellation is noticed
-// within it.
-const pinnedChunk = 5 * time.Millisecond
-
-// SleepPinned sleeps until t in raw nanosleeps of at most pinnedChunk,
-// checking ctx between them, without giving up the goroutine's P (see
-// sleepHoldingP). Only the control loop sleeps so (controlTimer): it costs
-// the loop a P for as long as it runs, which Run gives back by raising
-// GOMAXPROCS.
-func (r *realTimer) SleepPinned(ctx context.Context, t time.Time) error {
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		d := time.Until(t)
-		if d <= 0 {
-			return nil
-		}
-		sleepHoldingP(min(d, pinnedChunk))
-	}
-}
-
 // SleepUntil implements Timer: a cancellable Go timer for all but the last
 // preciseWindow, then a precise sleep. Since Go 1.23, Reset on a stopped
 // or fired timer never delivers a stale value, so no draining is needed.

@@ -69,6 +69,9 @@ type namedStepper struct {
 }
 
 func (r *Runtime) tryRealtime() {
+	if err := setTimerSlack(); err != nil {
+		r.log.Debug("control loop keeps the default timer slack", zap.Error(err))
+	}
 	if r.cfg.DisableRealtime {
 		r.rtNote.Store(ptr("disabled by configuration"))
 		return
@@ -85,20 +88,12 @@ func (r *Runtime) tryRealtime() {
 
 func ptr[T any](v T) *T { return &v }
 
-// pinnedTimer is the control loop's timer when it keeps its P while it
-// sleeps (see Config.SharedP): every sleep is a SleepPinned.
-type pinnedTimer struct{ *realTimer }
-
-func (p pinnedTimer) SleepUntil(ctx context.Context, t time.Time, _ <-chan struct{}) error {
-	return p.SleepPinned(ctx, t)
-}
-
 // controlTimer is the timer the control loop sleeps on, decided once per
 // run: pinned on the real clock unless Config.SharedP.
 func (r *Runtime) controlTimer() Timer {
 	t := r.clock.NewTimer()
 	if rt, ok := t.(*realTimer); ok && !r.cfg.SharedP {
-		return pinnedTimer{rt}
+		return newPinnedTimer(rt)
 	}
 	return t
 }

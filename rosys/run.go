@@ -59,7 +59,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 	controlCtx, stopControl := context.WithCancel(context.Background())
 	controlDone := make(chan struct{})
 	timer := r.controlTimer()
-	if _, ok := timer.(pinnedTimer); ok {
+	if _, ok := timer.(*pinnedTimer); ok {
 		// The control loop keeps one P to itself (see Config.SharedP).
 		addProcs(1)
 		defer addProcs(-1)

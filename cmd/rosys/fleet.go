@@ -17,6 +17,7 @@ import (
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/persistence/backend/s3"
 	"github.com/gorosys/rosys/persistence/fleet"
+	"github.com/gorosys/rosys/persistence/mirror"
 	"github.com/gorosys/rosys/persistence/vfs"
 )
 
@@ -126,12 +127,13 @@ func fleetRestore(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	dir := fs.String("data-dir", "", "data directory of the replacement board (required)")
 	gen := fs.Uint64("generation", 0, "generation to restore (default: the newest)")
 	force := fs.Bool("force", false, "restore into a data directory that holds module files (their state is kept as a rollback archive)")
+	takeOver := fs.Bool("take-over", false, "hand the robot's lease to this machine (run it on the replacement board, once the old one is gone for good)")
 	pos, err := parseAnyOrder(fs, args)
 	if err != nil {
 		return 2
 	}
 	if len(pos) != 1 || *dir == "" {
-		fmt.Fprintln(stderr, "usage: rosys fleet restore NAME --config robot.yaml --data-dir DIR [--generation N] [--force]")
+		fmt.Fprintln(stderr, "usage: rosys fleet restore NAME --config robot.yaml --data-dir DIR [--generation N] [--force] [--take-over]")
 		return 2
 	}
 	d, err := vfs.ExpandHome(*dir)
@@ -161,8 +163,24 @@ func fleetRestore(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if res.Rollback != "" {
 		fmt.Fprintf(stdout, "previous state kept in %s\n", res.Rollback)
 	}
-	if r.Host != "" {
-		fmt.Fprintf(stdout, "the lease in %s still names host %s: once the old board is gone for good, delete %s/lease.json so the new board can mirror there\n", r.Root, r.Host, r.Root)
+	if !*takeOver {
+		if r.Host != "" {
+			fmt.Fprintf(stdout, "the lease in %s still names host %s: once the old board is gone for good, run this again on the new board with --take-over (or delete %s/lease.json) so it can mirror there\n", r.Root, r.Host, r.Root)
+		}
+		return 0
+	}
+	host := mirror.HostID()
+	from, err := fleet.TakeOver(ctx, bucket, r, host, time.Now())
+	switch {
+	case errors.Is(err, mirror.ErrNoLease):
+		fmt.Fprintf(stdout, "%s holds no lease: the new board takes it when it starts\n", r.Root)
+	case err != nil:
+		fmt.Fprintf(stderr, "rosys fleet restore: the state is restored, but the lease was not handed over: %v\n", err)
+		return 1
+	case from.Host == host:
+		fmt.Fprintf(stdout, "the lease in %s already names this machine (%s)\n", r.Root, host)
+	default:
+		fmt.Fprintf(stdout, "the lease in %s now names this machine (%s) instead of %s: start rosys here with robot name %q and root_path %q\n", r.Root, host, from.Host, from.Robot, r.Root)
 	}
 	return 0
 }

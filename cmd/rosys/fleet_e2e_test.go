@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorosys/rosys/persistence/backend"
 	"github.com/gorosys/rosys/persistence/backend/s3"
+	"github.com/gorosys/rosys/persistence/mirror"
 	"github.com/gorosys/rosys/persistence/persistencetest"
 )
 
@@ -89,6 +90,17 @@ func TestFleetRealBinary(t *testing.T) {
 	}
 	if v := storedValue(t, fresh); v != 1.5 {
 		t.Fatalf("restored %v", v)
+	}
+	// The old board is gone: its lease names another machine; --take-over
+	// hands it to this one.
+	ab, _ := s3.New("robots/alpha", srv.Settings())
+	ab.Put(context.Background(), mirror.LeaseName, []byte(`{"robot": "alpha", "host": "old-board/77", "acquired_at": "2026-11-01T00:00:00Z"}`), backend.Condition{})
+	out, errs, code = rosysCmd(t, "fleet", "restore", "alpha", "--config", cfgs["beta"], "--data-dir", t.TempDir(), "--take-over")
+	if code != 0 || !strings.Contains(out, "now names this machine") || !strings.Contains(out, "instead of old-board/77") {
+		t.Fatalf("take-over: %d %s %s", code, out, errs)
+	}
+	if b, _, _ := ab.Get(context.Background(), mirror.LeaseName); !strings.Contains(string(b), mirror.HostID()) {
+		t.Fatalf("lease after the take-over: %s", b)
 	}
 	_, errs, code = rosysCmd(t, "fleet", "restore", "beta", "--config", cfgs["beta"], "--data-dir", fresh)
 	if code != 1 || !strings.Contains(errs, "not empty") || storedValue(t, fresh) != 1.5 {

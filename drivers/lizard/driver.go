@@ -76,7 +76,7 @@ type Driver struct {
 	speed        [2]float64
 	speedPending bool
 	cmds         chan string
-	wake         chan struct{}
+	wake         atomic.Pointer[wakeup] // set while started
 
 	stats   counters
 	cancel  context.CancelFunc
@@ -107,7 +107,7 @@ func New(cfg Config) (*Driver, error) {
 	}
 	d := &Driver{
 		cfg: cfg, log: cfg.Log.Named("lizard").With(zap.String("port", cfg.Port)),
-		cmds: make(chan string, commandQueue), wake: make(chan struct{}, 1),
+		cmds: make(chan string, commandQueue),
 	}
 	if len(cfg.Modules) > 0 {
 		code, fields, err := Generate(cfg.Modules)
@@ -185,9 +185,15 @@ func (d *Driver) Start(context.Context) error {
 	if r := d.Refusing(); len(r) > 0 {
 		d.log.Info("wheels refuse to drive until these clear", zap.Strings("refusing", r))
 	}
+	w, err := newWakeup()
+	if err != nil {
+		return err
+	}
+	d.wake.Store(w)
+	w.signal() // a speed set before Start (SafeStop) is looked at on the first pass
 	ctx, cancel := context.WithCancel(context.Background())
 	d.cancel, d.done = cancel, make(chan struct{})
-	go d.connectLoop(ctx)
+	go d.connectLoop(ctx, w)
 	return nil
 }
 
@@ -297,10 +303,10 @@ func (d *Driver) dropSpeed() {
 	d.mu.Unlock()
 }
 
+// signal wakes the writer; it never blocks or allocates (see wakeup).
 func (d *Driver) signal() {
-	select {
-	case d.wake <- struct{}{}:
-	default:
+	if w := d.wake.Load(); w != nil {
+		w.signal()
 	}
 }
 

@@ -3,6 +3,7 @@ package lizard_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"github.com/gorosys/rosys/internal/testwait"
 	"strings"
 	"testing"
@@ -223,5 +224,58 @@ func TestSilentHostStopsMotors(t *testing.T) {
 	waitVelocity(t, vel, "motors stopped by the keep-alive rule", func(v hardware.Velocity) bool { return v.Linear == 0 })
 	if !ctrl.Halted() {
 		t.Fatal("stopped, but not by the keep-alive rule")
+	}
+}
+
+// TestDriveOnALiveLinkAllocatesNothing: Drive on a connected driver, what
+// the control step calls every tick, allocates nothing (handing the speed
+// to the writer included), and the newest speed reaches the controller.
+func TestDriveOnALiveLinkAllocatesNothing(t *testing.T) {
+	r := newRig(t, lizardtest.Config{})
+	cmds, cancel := r.ctrl.Received(1024)
+	defer cancel()
+	i := 0
+	allocs := testing.AllocsPerRun(100, func() {
+		i++
+		if err := r.d.Drive(float64(i)/1000, 0); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("%.1f allocations per Drive", allocs)
+	}
+	waitString(t, cmds, fmt.Sprintf("wheels.speed(%.3f, 0.000)", float64(i)/1000))
+}
+
+// TestControllerObserveHooks: the simulated controller reports each
+// command line as it reads it and each line as it writes it, with the
+// time, on its own goroutines (what bench/e2e.go times with).
+func TestControllerObserveHooks(t *testing.T) {
+	type seen struct {
+		s  string
+		at time.Time
+	}
+	read, wrote := make(chan seen, 4096), make(chan seen, 4096)
+	before := time.Now()
+	r := newRig(t, lizardtest.Config{
+		Observe: func(cmd string, at time.Time) {
+			select {
+			case read <- seen{cmd, at}:
+			default:
+			}
+		},
+		ObserveSent: func(line []byte, at time.Time) {
+			select {
+			case wrote <- seen{string(line), at}:
+			default:
+			}
+		}})
+	if err := r.d.Drive(0.25, 0); err != nil {
+		t.Fatal(err)
+	}
+	c := testwait.For(t, read, "the speed command read", func(s seen) bool { return s.s == "wheels.speed(0.250, 0.000)" })
+	l := testwait.For(t, wrote, "a core line written", func(s seen) bool { return strings.HasPrefix(s.s, "core ") })
+	if c.at.Before(before) || l.at.Before(before) || !strings.HasSuffix(l.s, "\r\n") {
+		t.Fatalf("command %+v, line %+v (started %v)", c, l, before)
 	}
 }

@@ -17,8 +17,12 @@ const mismatchLogEvery = 10 * time.Second
 
 // connectLoop opens the port, runs a session until the port fails, and
 // reopens it with exponential backoff, until Stop.
-func (d *Driver) connectLoop(ctx context.Context) {
+func (d *Driver) connectLoop(ctx context.Context, w *wakeup) {
 	defer close(d.done)
+	defer func() {
+		d.wake.CompareAndSwap(w, nil)
+		w.close()
+	}()
 	backoff := d.cfg.ReconnectMin
 	failing := false
 	for ctx.Err() == nil {
@@ -37,7 +41,7 @@ func (d *Driver) connectLoop(ctx context.Context) {
 		}
 		failing, backoff = false, d.cfg.ReconnectMin
 		d.log.Info("controller port open")
-		err = d.session(ctx, port)
+		err = d.session(ctx, port, w)
 		if ctx.Err() != nil {
 			return
 		}
@@ -52,7 +56,7 @@ func (d *Driver) connectLoop(ctx context.Context) {
 
 // session runs the reader on this goroutine and the writer on another
 // until either fails.
-func (d *Driver) session(ctx context.Context, port io.ReadWriteCloser) error {
+func (d *Driver) session(ctx context.Context, port io.ReadWriteCloser, w *wakeup) error {
 	d.portMu.Lock()
 	sctx, cancel := context.WithCancel(ctx)
 	d.port, d.sessCtx = port, sctx
@@ -64,11 +68,12 @@ func (d *Driver) session(ctx context.Context, port io.ReadWriteCloser) error {
 	}
 	d.conn.Store(true)
 	writerDone := make(chan error, 1)
-	go func() { writerDone <- d.writer(sctx, port) }()
+	go func() { writerDone <- d.writer(sctx, port, w) }()
 
 	err := d.reader(port)
 
 	cancel()
+	w.signal()    // the writer notices the cancel when it wakes
 	d.closePort() // unblocks the writer if it is stuck in Write
 	werr := <-writerDone
 	// With the link gone the controller's motors stop on its own rules;
@@ -107,7 +112,7 @@ func (d *Driver) newLineState() *lineState { return &lineState{values: make([]fl
 // reader decodes lines until the port fails. Bad lines are counted and
 // dropped; they never end the session.
 func (d *Driver) reader(port io.Reader) error {
-	lr := NewLineReader(port)
+	lr := NewLineReader(yieldingReader{port})
 	st := d.newLineState()
 	// The line reader counts from zero; the driver's count spans sessions,
 	// so that it only grows, as a counter must (metrics).
@@ -194,7 +199,7 @@ func (d *Driver) decodeFailed(st *lineState, err error, recv time.Time) {
 // writer configures the controller's output and asks what it runs, then
 // sends speed commands, queued commands, modules' requests and the
 // heartbeat.
-func (d *Driver) writer(ctx context.Context, port io.Writer) error {
+func (d *Driver) writer(ctx context.Context, port io.Writer, w *wakeup) error {
 	buf := make([]byte, 0, 256)
 	cmd := make([]byte, 0, 64)
 	writeBytes := func(c []byte) error {
@@ -223,17 +228,15 @@ func (d *Driver) writer(ctx context.Context, port io.Writer) error {
 			}
 		}
 	}
-	heartbeat := time.NewTimer(d.cfg.KeepAlive)
-	defer heartbeat.Stop()
 	for {
-		beat := false
-		select {
-		case <-ctx.Done():
+		woken, err := w.wait(d.cfg.KeepAlive)
+		if ctx.Err() != nil {
 			return nil
-		case <-d.wake:
-		case <-heartbeat.C:
-			beat = true
 		}
+		if err != nil {
+			return err
+		}
+		beat := !woken
 		d.mu.Lock()
 		pending, speed := d.speedPending, d.speed
 		d.speedPending = false
@@ -288,7 +291,6 @@ func (d *Driver) writer(ctx context.Context, port io.Writer) error {
 				return err
 			}
 		}
-		heartbeat.Reset(d.cfg.KeepAlive)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/gorosys/rosys/persistence/backend"
 	"github.com/gorosys/rosys/persistence/backend/s3"
 	"github.com/gorosys/rosys/persistence/fleet"
+	"github.com/gorosys/rosys/persistence/mirror"
 	"github.com/gorosys/rosys/persistence/persistencetest"
 	"go.uber.org/zap/zaptest"
 )
@@ -181,4 +182,144 @@ func storedValue(t *testing.T, dir string) float64 {
 		t.Fatal(err)
 	}
 	return f.Data.Value
+}
+
+// A replacement board is refused the root while the lease names the old
+// board; TakeOver hands the lease to it, and its mirror then uploads.
+func TestTakeOverOnVersitygw(t *testing.T) {
+	srv := persistencetest.StartS3(t)
+	ctx := context.Background()
+	robot(t, srv, "fleet/alpha", "alpha", 10, 1, true)
+	bucket, _ := s3.New("", srv.Settings())
+	ab, _ := s3.New("fleet/alpha", srv.Settings())
+	// The old board: the lease names another machine.
+	old := `{"robot": "alpha", "host": "old-board/0123", "boot_id": "x", "acquired_at": "2026-11-01T00:00:00Z"}`
+	if _, err := ab.Put(ctx, mirror.LeaseName, []byte(old), backend.Condition{}); err != nil {
+		t.Fatal(err)
+	}
+	model := persistence.NewValue(map[string]float64{"value": 0})
+	newBoard := func() *persistence.Store {
+		s, err := persistence.OpenConfig(t.TempDir(), "alpha", persistence.SimpleConfig(ab), zaptest.NewLogger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		s.Register("model", model)
+		return s
+	}
+	s := newBoard()
+	if err := s.Restore(ctx); err != nil && !errors.Is(err, mirror.ErrLeaseHeld) {
+		t.Fatal(err)
+	}
+	if err := s.Mirror().Sync(ctx); !errors.Is(err, mirror.ErrLeaseHeld) || !strings.Contains(err.Error(), "old-board/0123") {
+		t.Fatalf("new board before the take-over: %v", err)
+	}
+	s.Close()
+
+	robots, _ := fleet.List(ctx, bucket, fleet.DefaultLimits)
+	from, err := fleet.TakeOver(ctx, bucket, robots[0], mirror.HostID(), time.Now())
+	if err != nil || from.Host != "old-board/0123" || from.Robot != "alpha" {
+		t.Fatalf("take-over: %+v %v", from, err)
+	}
+	gen := robots[0].Generation
+	s = newBoard()
+	if err := s.Restore(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if v := model.Get()["value"]; v != 11 {
+		t.Fatalf("the new board recovered %v, want alpha's last 11", v)
+	}
+	model.Set(map[string]float64{"value": 42})
+	if err := s.BackupRequested(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Mirror().Sync(ctx); err != nil {
+		t.Fatalf("new board after the take-over: %v", err)
+	}
+	if st := s.Mirror().Status(); st.Blocked || st.Generation <= gen {
+		t.Fatalf("mirror after the take-over: %+v (old generation %d)", st, gen)
+	}
+	// Again: the lease already names this machine.
+	if from, err := fleet.TakeOver(ctx, bucket, robots[0], mirror.HostID(), time.Now()); err != nil || from.Host != mirror.HostID() {
+		t.Fatalf("second take-over: %+v %v", from, err)
+	}
+	// No lease, or one that does not read.
+	if err := ab.Delete(ctx, mirror.LeaseName); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fleet.TakeOver(ctx, bucket, robots[0], "h", time.Now()); !errors.Is(err, mirror.ErrNoLease) {
+		t.Fatalf("no lease: %v", err)
+	}
+	ab.Put(ctx, mirror.LeaseName, []byte("{broken"), backend.Condition{})
+	if _, err := fleet.TakeOver(ctx, bucket, robots[0], "h", time.Now()); err == nil || !strings.Contains(err.Error(), "does not read") {
+		t.Fatalf("broken lease: %v", err)
+	}
+	if b, _, _ := ab.Get(ctx, mirror.LeaseName); string(b) != "{broken" {
+		t.Fatalf("a broken lease was overwritten: %s", b)
+	}
+}
+
+// A robot that splits metadata and snapshot storage: its manifests say
+// where the states are, and a fleet restore fetches them from there; one
+// whose snapshots are not in the bucket is refused with where they are.
+func TestRestoreSplitStorage(t *testing.T) {
+	srv := persistencetest.StartS3(t)
+	ctx := context.Background()
+	bucket, _ := s3.New("", srv.Settings())
+	meta, _ := s3.New("split/meta", srv.Settings())
+	snaps, _ := s3.New("split/states", srv.Settings())
+	local, err := backend.NewFilesystem(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta2, _ := s3.New("split/meta2", srv.Settings())
+	for _, c := range []struct {
+		name        string
+		meta, snaps backend.Backend
+	}{{"split", meta, snaps}, {"local-states", meta2, local}} {
+		cfg := persistence.SimpleConfig(c.meta)
+		cfg.SnapshotStorage = c.snaps
+		s, err := persistence.OpenConfig(t.TempDir(), c.name, cfg, zaptest.NewLogger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		model := persistence.NewValue(map[string]float64{"value": 0})
+		s.Register("model", model)
+		if err := s.Restore(ctx); err != nil {
+			t.Fatal(err)
+		}
+		model.Set(map[string]float64{"value": 7})
+		if err := s.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Mirror().Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+	}
+	if objs, _ := meta.List(ctx, "snapshots/"); len(objs) != 0 {
+		t.Fatalf("states under the metadata root: %v", objs)
+	}
+	r, err := fleet.Find(ctx, bucket, "split", fleet.DefaultLimits)
+	if err != nil || r.Root != "split/meta" {
+		t.Fatalf("%+v %v", r, err)
+	}
+	dir := t.TempDir()
+	if _, err := fleet.Restore(ctx, bucket, r, fleet.RestoreOptions{Dir: dir, Now: time.Now()}, fleet.DefaultLimits); err != nil {
+		t.Fatal(err)
+	}
+	if v := storedValue(t, dir); v != 7 {
+		t.Fatalf("restored %v", v)
+	}
+	r2, err := fleet.Find(ctx, bucket, "local-states", fleet.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := t.TempDir()
+	if _, err := fleet.Restore(ctx, bucket, r2, fleet.RestoreOptions{Dir: fresh, Now: time.Now()}, fleet.DefaultLimits); !errors.Is(err, fleet.ErrElsewhere) || !strings.Contains(err.Error(), local.String()) {
+		t.Fatalf("states outside the bucket: %v", err)
+	}
+	if names, _ := filepath.Glob(filepath.Join(fresh, "*.json")); len(names) != 0 {
+		t.Fatalf("files written: %v", names)
+	}
 }

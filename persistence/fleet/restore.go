@@ -23,6 +23,8 @@ var (
 	ErrNoGeneration = errors.New("no such generation")
 	// ErrNotEmpty: the data directory holds module files (use Force).
 	ErrNotEmpty = errors.New("data directory is not empty")
+	// ErrElsewhere: the robot's snapshot storage is not in this bucket.
+	ErrElsewhere = errors.New("snapshots outside this bucket")
 )
 
 // RestoreOptions choose what Restore brings and where.
@@ -90,6 +92,10 @@ func Restore(ctx context.Context, b Bucket, r Robot, opt RestoreOptions, lim Lim
 	if paths, err := modfile.Paths(vfs.OS{}, opt.Dir); err == nil && len(paths) > 0 && !opt.Force {
 		return res, fmt.Errorf("%w: %s holds %d module files; use --force (their state is kept as a rollback archive)", ErrNotEmpty, opt.Dir, len(paths))
 	}
+	objRoot, err := objectsRoot(b, r, man)
+	if err != nil {
+		return res, err
+	}
 	var total int64
 	for _, e := range man.Modules {
 		total += e.Size
@@ -104,7 +110,7 @@ func Restore(ctx context.Context, b Bucket, r Robot, opt RestoreOptions, lim Lim
 			return res, err
 		}
 		e := man.Modules[key]
-		data, _, err := b.Get(ctx, join(r.Root, e.Object))
+		data, _, err := b.Get(ctx, join(objRoot, e.Object))
 		if err != nil {
 			return res, fmt.Errorf("module %q: %w; nothing written", key, err)
 		}
@@ -153,4 +159,31 @@ func chooseManifest(ctx context.Context, b Bucket, root string, gen uint64, lim 
 		return mirror.Manifest{}, fmt.Errorf("%w: generation %d of %s is not in the bucket (or its manifest is damaged: %v)", ErrNoGeneration, gen, root, lastErr)
 	}
 	return mirror.Manifest{}, fmt.Errorf("%w: no readable manifest under %s: %v", ErrNoGeneration, root, lastErr)
+}
+
+// TakeOver hands the robot's lease to host, the replacement board that a
+// Restore filled (mirror.HandOverLease): its mirror then mirrors to the
+// robot's root, where it would be refused while the lease names the old
+// board. Only once the old board is gone for good: two boards mirroring
+// to one root would overwrite each other's generations.
+func TakeOver(ctx context.Context, b Bucket, r Robot, host string, now time.Time) (mirror.LeaseHolder, error) {
+	return mirror.HandOverLease(ctx, b, join(r.Root, mirror.LeaseName), host, now)
+}
+
+// objectsRoot is the root a manifest's objects are under: the robot's own,
+// or its snapshot storage's when the robot splits metadata and snapshot
+// storage, which must then be in the same bucket.
+func objectsRoot(b Bucket, r Robot, man mirror.Manifest) (string, error) {
+	loc := man.Snapshots
+	if loc == nil {
+		return r.Root, nil
+	}
+	type located interface{ Location() (bucket, root string) }
+	if l, ok := b.(located); ok && loc.Bucket != "" {
+		if bucket, _ := l.Location(); bucket == loc.Bucket {
+			return loc.Root, nil
+		}
+	}
+	return "", fmt.Errorf("%w: generation %d of %s keeps its module states in %s (snapshot_storage), outside %s; nothing written",
+		ErrElsewhere, man.Generation, r.Root, loc.Where, b)
 }

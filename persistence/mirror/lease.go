@@ -41,7 +41,7 @@ func (m *Mirror) connect(ctx context.Context) error {
 		var other lease
 		_ = json.Unmarshal(b, &other)
 		if other.Host != m.cfg.Host || other.Robot != m.cfg.Robot {
-			m.blocked = fmt.Errorf("%w: %s is used by robot %q on host %q since %s; two robots must not share a root (check the robot's name and root_path); if that robot is gone for good, delete %s there",
+			m.blocked = fmt.Errorf("%w: %s is used by robot %q on host %q since %s; two robots must not share a root (check the robot's name and root_path); if that robot is gone for good, hand the lease over with `rosys fleet restore --take-over` on this machine (or delete %s there)",
 				ErrLeaseHeld, m.cfg.Metadata, other.Robot, other.Host, other.AcquiredAt.Format(time.RFC3339), leaseName)
 			return m.blocked
 		}

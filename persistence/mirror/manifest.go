@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gorosys/rosys/persistence/backend"
 	"github.com/gorosys/rosys/persistence/internal/modfile"
 )
 
@@ -27,6 +28,37 @@ type Manifest struct {
 	// means the robot lost power or crashed.
 	CleanShutdown bool                     `json:"clean_shutdown"`
 	Modules       map[string]ManifestEntry `json:"modules"`
+	// Snapshots says where the objects are when snapshot storage is not
+	// metadata storage (the split config), so that a fleet restore, which
+	// finds robots by their manifests, finds their states too. Nil: under
+	// the manifest's own root.
+	Snapshots *Location `json:"snapshots,omitempty"`
+}
+
+// Location is a storage's place: its bucket and root path when it is in
+// S3, and how it names itself in any case.
+type Location struct {
+	Bucket string `json:"bucket,omitempty"`
+	Root   string `json:"root,omitempty"`
+	Where  string `json:"where"`
+}
+
+// located is a backend that knows its place in a bucket (s3.Backend).
+type located interface {
+	Location() (bucket, root string)
+}
+
+// snapshotsLocation is where a manifest says the snapshots are: nil when
+// both storages are one.
+func snapshotsLocation(meta, snaps backend.Backend) *Location {
+	if meta == snaps || meta.String() == snaps.String() {
+		return nil
+	}
+	loc := &Location{Where: snaps.String()}
+	if l, ok := snaps.(located); ok {
+		loc.Bucket, loc.Root = l.Location()
+	}
+	return loc
 }
 
 // ManifestEntry locates one module's state.

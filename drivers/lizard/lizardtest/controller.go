@@ -21,6 +21,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/creack/pty"
@@ -70,6 +71,15 @@ type Config struct {
 	// Firmware is what core.info() reports as the version (default
 	// "v0.9.9-sim").
 	Firmware string
+	// Observe, when set, is called with every valid command line the
+	// moment it has been read off the pty, on the reading goroutine (it
+	// must not block): for latency measurements, which Received's
+	// subscriber goroutine would add its own wake-up to.
+	Observe func(cmd string, at time.Time)
+	// ObserveSent, when set, is called with every line (bytes as sent,
+	// ending included) right before it is written to the pty, on the
+	// writing goroutine (it must not block or keep the slice).
+	ObserveSent func(line []byte, at time.Time)
 	// Battery is the simulated BMS's start state and drain; zero values
 	// take a 26.5 V battery losing 1 mV/s.
 	BatteryVoltage, BatteryDrainPerSecond float64
@@ -173,6 +183,10 @@ func (c *Controller) plug() error {
 	if err != nil {
 		return fmt.Errorf("lizardtest: open pty: %w", err)
 	}
+	if ptmx, err = pollable(ptmx); err != nil {
+		tty.Close()
+		return fmt.Errorf("lizardtest: pty: %w", err)
+	}
 	// No echo, no line editing: bytes pass as on a UART.
 	if _, err := term.MakeRaw(int(tty.Fd())); err != nil {
 		ptmx.Close()
@@ -200,6 +214,38 @@ func (c *Controller) plug() error {
 	return nil
 }
 
+// pollable returns f's descriptor as a file in Go's network poller, and
+// closes f. creack/pty leaves the master in blocking mode (its ioctls go
+// through File.Fd), so the controller's reads would block in read(2) and
+// hold one of the process's Ps (Go scheduler slots) while waiting: a real
+// controller is another chip, not a thread of the robot's process, and
+// with the control loop's P and the driver's reader holding the others,
+// nothing was left to poll the network but the runtime's 10 ms sysmon
+// (#17: that was the tail of "command → controller" at 100 Hz).
+func pollable(f *os.File) (*os.File, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	nfd := -1
+	cerr := rc.Control(func(fd uintptr) {
+		if nfd, err = syscall.Dup(int(fd)); err == nil {
+			syscall.CloseOnExec(nfd)
+			err = syscall.SetNonblock(nfd, true)
+		}
+	})
+	name := f.Name()
+	f.Close()
+	if err = errors.Join(cerr, err); err != nil {
+		if nfd >= 0 {
+			syscall.Close(nfd)
+		}
+		return nil, err
+	}
+	return os.NewFile(uintptr(nfd), name), nil
+}
+
 // writeLoop is the only writer of the pty, so lines never interleave or
 // break in the middle.
 func (c *Controller) writeLoop(ptmx *os.File, out <-chan []byte, stop <-chan struct{}) {
@@ -209,6 +255,9 @@ func (c *Controller) writeLoop(ptmx *os.File, out <-chan []byte, stop <-chan str
 		case <-stop:
 			return
 		case b := <-out:
+			if c.cfg.ObserveSent != nil {
+				c.cfg.ObserveSent(b, time.Now())
+			}
 			if _, err := ptmx.Write(b); err != nil {
 				return
 			}
@@ -279,12 +328,16 @@ func (c *Controller) readLoop(ptmx *os.File, stop chan struct{}) {
 		if err != nil {
 			return
 		}
+		at := time.Now()
 		payload, err := lizard.ParseLine(line)
 		if err != nil {
 			c.BadLines.Add(1) // Lizard ignores lines with a wrong checksum
 			continue
 		}
 		cmd := string(payload)
+		if c.cfg.Observe != nil {
+			c.cfg.Observe(cmd, at)
+		}
 		if strings.HasPrefix(cmd, "!+") && c.plusLines.Add(1) == int64(c.cfg.UnplugAfter) {
 			c.disconnect()
 			return

@@ -91,6 +91,9 @@ func New(rootPath string, st Settings) (*Backend, error) {
 
 func (b *Backend) String() string { return b.where }
 
+// Location is the backend's bucket and root path.
+func (b *Backend) Location() (bucket, root string) { return b.bucket, b.root }
+
 // Client is the underlying client (tests create buckets with it).
 func (b *Backend) Client() *awss3.Client { return b.client }
 

@@ -81,21 +81,16 @@ func Encode(key string, version int, savedAt time.Time, snapshot any) ([]byte, e
 	return out.Bytes(), nil
 }
 
-// EncodeTo renders the file for one module snapshot into out. Data is
-// encoded first so that a value that cannot be encoded fails here, on the
-// backup goroutine, and never produces a partial file.
+// EncodeTo appends the file for one module snapshot to out. A value that
+// cannot be encoded fails here, on the backup goroutine, and leaves out as
+// it was: a file is only ever written from a complete encoding.
 //
-// For data up to indentLimit the output is what json.MarshalIndent of the
-// envelope gives (a test holds it to that), built in one pass over the
-// data instead of three.
+// The data is encoded straight into out, after the envelope's head, so a
+// large module is copied once (from encoding/json's buffer into out), not
+// twice. For data up to indentLimit the output is what json.MarshalIndent
+// of the envelope gives (a test holds it to that), built in one pass over
+// the data instead of three.
 func EncodeTo(out *bytes.Buffer, key string, version int, savedAt time.Time, snapshot any) error {
-	buf := buffers.Get().(*bytes.Buffer)
-	defer buffers.Put(buf)
-	buf.Reset()
-	if err := json.NewEncoder(buf).Encode(snapshot); err != nil {
-		return fmt.Errorf("encode snapshot: %w", err)
-	}
-	data := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	k, err := json.Marshal(key)
 	if err != nil {
 		return fmt.Errorf("encode file: %w", err)
@@ -104,7 +99,7 @@ func EncodeTo(out *bytes.Buffer, key string, version int, savedAt time.Time, sna
 	if err != nil {
 		return fmt.Errorf("encode file: %w", err)
 	}
-	out.Grow(len(data) + len(data)/8 + 160)
+	start := out.Len()
 	out.WriteString("{\n  \"format\": \"" + Format + "\",\n  \"key\": ")
 	out.Write(k)
 	out.WriteString(",\n  \"schema_version\": ")
@@ -112,12 +107,22 @@ func EncodeTo(out *bytes.Buffer, key string, version int, savedAt time.Time, sna
 	out.WriteString(",\n  \"saved_at\": ")
 	out.Write(at)
 	out.WriteString(",\n  \"data\": ")
-	if len(data) <= indentLimit {
-		if err := json.Indent(out, data, "  ", "  "); err != nil {
+	head := out.Len()
+	if err := json.NewEncoder(out).Encode(snapshot); err != nil {
+		out.Truncate(start)
+		return fmt.Errorf("encode snapshot: %w", err)
+	}
+	out.Truncate(out.Len() - 1) // the Encoder's newline
+	if n := out.Len() - head; n <= indentLimit {
+		buf := buffers.Get().(*bytes.Buffer)
+		defer buffers.Put(buf)
+		buf.Reset()
+		buf.Write(out.Bytes()[head:])
+		out.Truncate(head)
+		if err := json.Indent(out, buf.Bytes(), "  ", "  "); err != nil {
+			out.Truncate(start)
 			return fmt.Errorf("encode file: %w", err)
 		}
-	} else {
-		out.Write(data)
 	}
 	out.WriteString("\n}\n")
 	return nil
