@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/persistence/history"
+	"github.com/gorosys/rosys/persistence/internal/atomicfile"
 	"github.com/gorosys/rosys/persistence/internal/modfile"
 	"go.uber.org/zap"
 )
@@ -39,6 +40,7 @@ func WithModuleHistory(b history.Bounds) RegisterOption {
 func (s *Store) openHistory() {
 	if s.histCfg != nil {
 		s.hist = history.New(s.fs, s.dir, *s.histCfg, s.now, s.maxFile)
+		s.w.Recycle = atomicfile.CanRecycle(s.fs) // the history hands its pruned versions back
 		if s.mirror != nil {
 			s.mirror.AttachHistory(s.hist)
 		}
@@ -122,7 +124,11 @@ func (s *Store) recordHistory(wrote []written, at time.Time) {
 			}
 			w.sum = sha256.Sum256(b)
 		}
-		cs = append(cs, history.Commit{Key: w.e.key, Path: s.Path(w.e.key), Size: int64(w.size), Sum: w.sum, SchemaVersion: w.e.version})
+		c := history.Commit{Key: w.e.key, Path: s.Path(w.e.key), Size: int64(w.size), Sum: w.sum, SchemaVersion: w.e.version}
+		if s.w.Recycle {
+			c.Recycle = atomicfile.RecyclePath(s.dir, w.e.key+".json")
+		}
+		cs = append(cs, c)
 	}
 	_, recErrs := s.hist.RecordBatch(at, cs)
 	for i, w := range wrote {

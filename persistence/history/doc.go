@@ -19,6 +19,15 @@
 // fsynced write. Either way the directory is fsynced before the
 // version is listed as recorded.
 //
+// Pruning happens before that fsync, so it is made durable by it and
+// leaves nothing for the next commit's fsyncs. The newest version a
+// record prunes of a module is not deleted but renamed to the path the
+// caller names (Commit.Recycle: the store's next write of that module
+// file writes over it): deleting frees blocks, and a file system mounted
+// with -o discard discards every freed block, which the fsyncs after it
+// wait for. If the fsync fails the recycled file is removed, since its
+// name may still be in the history on the disk.
+//
 // The index is a cache, never the truth: it is written at Close (and after
 // a load that had to repair it) with an atomic rename but no fsync, and
 // every load checks it against the directory. Not writing it on every

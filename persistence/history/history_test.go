@@ -15,6 +15,7 @@ import (
 	"github.com/gorosys/rosys/persistence/internal/atomicfile"
 	"github.com/gorosys/rosys/persistence/internal/modfile"
 	"github.com/gorosys/rosys/persistence/vfs"
+	"github.com/gorosys/rosys/persistence/vfs/faultfs"
 )
 
 var t0 = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
@@ -307,5 +308,52 @@ func TestPutRefusesWhatIsNoVersion(t *testing.T) {
 	// The next commit numbers on from it.
 	if v := commit(t, h, dir, "k", 8, t0.Add(time.Second)); v.Version != 5 {
 		t.Fatalf("next version %d, want 5", v.Version)
+	}
+}
+
+// A pruned version handed back for recycling leaves the history like a
+// deleted one; when the history's directory fsync fails, its name may
+// still be in the history on the disk, so the recycled file is removed
+// and nothing writes over it.
+func TestPrunedVersionRecycledOnlyAfterADurableRecord(t *testing.T) {
+	dir := t.TempDir()
+	ffs := faultfs.New(vfs.OS{})
+	h := history.New(ffs, dir, history.Config{Default: history.Bounds{Keep: 2, MaxAge: time.Hour, MaxBytes: 1 << 20}},
+		func() time.Time { return t0 }, 1<<20)
+	recycle := atomicfile.RecyclePath(dir, "k.json")
+	rec := func(n int) error {
+		b, _ := modfile.Encode("k", 1, t0, map[string]int{"n": n})
+		w := atomicfile.Writer{FS: vfs.OS{}, Dir: dir, KeepPrev: true}
+		if err := w.Write("k.json", b); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		_, errs := h.RecordBatch(t0, []history.Commit{{Key: "k", Path: filepath.Join(dir, "k.json"), Size: int64(len(b)), Sum: sha256.Sum256(b), Recycle: recycle}})
+		return errs[0]
+	}
+	for n := 1; n <= 3; n++ {
+		if err := rec(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := os.ReadFile(recycle)
+	if err != nil {
+		t.Fatalf("version 1, pruned, not handed back: %v", err)
+	}
+	var got struct{ N int }
+	if st, err := modfile.Decode("k", b); err != nil || json.Unmarshal(st.Data, &got) != nil || got.N != 1 {
+		t.Fatalf("recycled file holds %s (%v), want version 1", b, err)
+	}
+	if _, err := os.Lstat(filepath.Join(dir, history.Dir, "k@1.json")); !os.IsNotExist(err) {
+		t.Fatalf("version 1 still in the history: %v", err)
+	}
+	ffs.Fail(faultfs.DirSync, history.Dir, errors.New("EIO"))
+	if err := rec(4); err == nil {
+		t.Fatal("a failed directory fsync was not reported")
+	}
+	if _, err := os.Lstat(recycle); !os.IsNotExist(err) {
+		t.Fatalf("recycled file left after a failed record: %v", err)
 	}
 }

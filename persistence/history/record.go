@@ -21,6 +21,12 @@ type Commit struct {
 	Sum  [32]byte // its sha256
 	// SchemaVersion of the data (kept in the index for plain files).
 	SchemaVersion int
+	// Recycle, if set, is where one pruned version of the key goes,
+	// instead of being deleted, for the next commit of the key to write
+	// over (atomicfile.RecyclePath): deleting a file frees its blocks,
+	// and on a file system mounted with -o discard every freed block is
+	// discarded, which the next commit's fsyncs wait for.
+	Recycle string
 }
 
 // Record adds one committed file as the module's newest version (see
@@ -91,17 +97,17 @@ func (h *History) RecordBatch(at time.Time, cs []Commit) ([]Version, []error) {
 	if !linked {
 		return out, errs
 	}
-	if err := h.fs.SyncDir(h.dir); err != nil {
-		err = fmt.Errorf("history: fsync %s: %w", h.dir, err)
-		for i, c := range cs {
-			if errs[i] == nil {
-				errs[i] = err
-				h.setIndex(c.Key, nil) // rescan the files next time
-			}
-		}
-		return out, errs
-	}
+	// Pruned before the directory fsync, so that the unlinks (and the
+	// freeing of the pruned files' blocks, with the discards a file
+	// system mounted with -o discard issues at its journal commit) are
+	// made durable by this fsync, off the commit's path. Left after it,
+	// they would wait in the journal for the next commit's first fsync
+	// and lengthen the next cycle. A crash before the fsync may keep the
+	// unlinks and lose the new links: the versions lost then are only
+	// ones the bounds had dropped and the one not yet recorded.
 	now := h.now()
+	keep := make([][]Version, len(cs))
+	recycled := make([]bool, len(cs))
 	for i, c := range cs {
 		if errs[i] != nil {
 			continue
@@ -110,10 +116,39 @@ func (h *History) RecordBatch(at time.Time, cs []Commit) ([]Version, []error) {
 		bounds := h.cfg.bounds(c.Key)
 		h.mu.Unlock()
 		drop := bounds.prune(lists[i], now)
-		for _, old := range lists[i][:drop] {
-			_ = h.fs.Remove(h.path(c.Key, old.Version)) // a survivor of a crash is pruned again
+		for j, old := range lists[i][:drop] {
+			p := h.path(c.Key, old.Version)
+			// The newest pruned one is recycled: likely the size of
+			// the next commit's file. Renamed out of the history, it
+			// is gone from it as durably as a deleted one (this fsync).
+			if j == drop-1 && c.Recycle != "" && h.fs.Rename(p, c.Recycle) == nil {
+				recycled[i] = true
+				continue
+			}
+			_ = h.fs.Remove(p) // a survivor of a crash is pruned again
 		}
-		h.setIndex(c.Key, lists[i][drop:])
+		keep[i] = lists[i][drop:]
+	}
+	if err := h.fs.SyncDir(h.dir); err != nil {
+		err = fmt.Errorf("history: fsync %s: %w", h.dir, err)
+		for i, c := range cs {
+			if recycled[i] {
+				// Its name may still be in the history on the disk: never
+				// to be written over, then.
+				_ = h.fs.Remove(c.Recycle)
+			}
+			if errs[i] == nil {
+				errs[i] = err
+				h.setIndex(c.Key, nil) // rescan the files next time
+			}
+		}
+		return out, errs
+	}
+	for i, c := range cs {
+		if errs[i] != nil {
+			continue
+		}
+		h.setIndex(c.Key, keep[i])
 		h.mu.Lock()
 		h.dirty[c.Key] = true // the index on disk is written at Close
 		h.mu.Unlock()

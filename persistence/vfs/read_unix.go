@@ -79,9 +79,24 @@ func readRegular(name string, limit int64) ([]byte, error) {
 	if info.Size() > limit {
 		return nil, tooLarge(name, info.Size(), limit)
 	}
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
+	// Sized from the descriptor (one read and the EOF for a file that
+	// does not change), not grown from 512 bytes by io.ReadAll: module
+	// files are read on every history record, and the doublings were most
+	// of that record's allocation.
+	b := make([]byte, 0, info.Size()+1)
+	r := io.LimitReader(f, limit+1)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // it grew since the fstat
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	if int64(len(b)) > limit {
 		return nil, tooLarge(name, int64(len(b)), limit)
@@ -91,4 +106,23 @@ func readRegular(name string, limit int64) ([]byte, error) {
 
 func tooLarge(name string, size, limit int64) error {
 	return &fs.PathError{Op: "read", Path: name, Err: fmt.Errorf("%w: %d bytes or more, the limit is %d", ErrTooLarge, size, limit)}
+}
+
+// OpenOverwrite opens an existing regular file for writing from its
+// start, without truncating it: writing over blocks the file has already
+// costs the file system no allocation, and no freeing (and no discard,
+// on a file system mounted with -o discard) of the old ones. A file with
+// more than one name is refused (ErrShared): writing into it would change
+// the other names' bytes too.
+func (OS) OpenOverwrite(name string) (OverwriteFile, error) {
+	f, info, err := openRegular(name, os.O_WRONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	st, ok := info.Sys().(*syscall.Stat_t)
+	if !ok || st.Nlink != 1 {
+		f.Close()
+		return nil, &fs.PathError{Op: "open", Path: name, Err: ErrShared}
+	}
+	return f, nil
 }

@@ -59,3 +59,12 @@ type FS interface {
 	// process out of a data directory.
 	Lock(dir string) (io.Closer, error)
 }
+
+// OverwriteFile is a file opened for writing over its old bytes.
+type OverwriteFile interface {
+	File
+	Truncate(size int64) error
+}
+
+// ErrShared: a file to be written over has other names (hard links).
+var ErrShared = errors.New("file has more than one name")

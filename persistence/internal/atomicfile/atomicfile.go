@@ -35,12 +35,37 @@ type Writer struct {
 	FS       vfs.FS
 	Dir      string
 	KeepPrev bool
+	// Recycle writes over the file at RecyclePath(Dir, name), when there
+	// is one, instead of a new temporary file (see RecyclePath).
+	Recycle bool
+}
+
+// RecyclePath is where a file no longer needed (a version the history
+// pruned) may be put for the next Write of name to write over. It is a
+// temporary name: never the committed state of anything, swept at open
+// like any other. A file system mounted with -o discard (as many SSD and
+// virtual disks are) discards every freed block, and that costs the
+// fsyncs that come after it; a file written over frees nothing and
+// allocates nothing while its size stays the same.
+func RecyclePath(dir, name string) string { return filepath.Join(dir, name+TmpMarker+"recycled") }
+
+// overwriter is a file system that can write over an existing file
+// (vfs.OS); others always get a new temporary file.
+type overwriter interface {
+	OpenOverwrite(name string) (vfs.OverwriteFile, error)
+}
+
+// CanRecycle says whether a Writer on fsys can write over a recycled
+// file; where it cannot, nothing should be put at RecyclePath.
+func CanRecycle(fsys vfs.FS) bool {
+	_, ok := fsys.(overwriter)
+	return ok
 }
 
 // Write stores data under name. It is durable only after Sync.
 func (w Writer) Write(name string, data []byte) (err error) {
 	path := filepath.Join(w.Dir, name)
-	f, err := w.FS.CreateTemp(w.Dir, name+TmpMarker+"*")
+	f, err := w.temporary(name, len(data))
 	if err != nil {
 		return fmt.Errorf("create temporary file: %w", err)
 	}
@@ -68,6 +93,28 @@ func (w Writer) Write(name string, data []byte) (err error) {
 		return fmt.Errorf("rename into place: %w", err)
 	}
 	return nil
+}
+
+// temporary opens the file Write writes data into before it is renamed
+// into place: the recycled file of name if there is one it may write
+// over, cut to size, else a new file.
+func (w Writer) temporary(name string, size int) (vfs.File, error) {
+	if o, ok := w.FS.(overwriter); ok && w.Recycle {
+		rp := RecyclePath(w.Dir, name)
+		f, err := o.OpenOverwrite(rp)
+		if err == nil {
+			if err = f.Truncate(int64(size)); err == nil {
+				return f, nil
+			}
+			_ = f.Close()
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			// Shared with another name, or not a regular file: never
+			// written over; the name goes, whatever else it is.
+			_ = w.FS.Remove(rp)
+		}
+	}
+	return w.FS.CreateTemp(w.Dir, name+TmpMarker+"*")
 }
 
 // keepPrevious links the current file to <path>.prev. It is best effort: a

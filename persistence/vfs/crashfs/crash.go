@@ -105,6 +105,11 @@ func (c *crasher) file(f *file) *file {
 				junk[i] = byte(c.rng.UintN(256))
 			}
 			data = append(slices.Clone(f.durable), junk...)
+		} else if !bytes.Equal(f.data, f.durable) {
+			// Written over since its fsync: torn, the new bytes up to
+			// some point and the old ones after it.
+			cut := c.rng.IntN(len(f.data) + 1)
+			data = append(slices.Clone(f.data[:cut]), f.durable[min(cut, len(f.durable)):]...)
 		}
 	}
 	nf := &file{data: slices.Clone(data), durable: slices.Clone(data), mtime: f.mtime}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io/fs"
 	"testing"
+
+	"github.com/gorosys/rosys/persistence/vfs"
 )
 
 func write(t *testing.T, f *FS, name, data string, sync bool) {
@@ -169,5 +171,66 @@ func TestErrors(t *testing.T) {
 	l.Close()
 	if _, err := f.Lock("/"); err != nil {
 		t.Errorf("lock after unlock: %v", err)
+	}
+}
+
+// A file written over (OpenOverwrite) keeps its old bytes until its
+// fsync: a power cut leaves old, new or a torn mix by policy. A file
+// with two names is never opened to be written over.
+func TestOverwriteModel(t *testing.T) {
+	f := New()
+	if err := f.MkdirAll("/d", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SyncDir("/"); err != nil {
+		t.Fatal(err)
+	}
+	write(t, f, "/d/a", "old-old-old", true)
+	write(t, f, "/d/b", "shared", true)
+	if err := f.Link("/d/b", "/d/b2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SyncDir("/d"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.OpenOverwrite("/d/b"); !errors.Is(err, vfs.ErrShared) {
+		t.Fatalf("a file with two names opened to be written over: %v", err)
+	}
+	h, err := f.OpenOverwrite("/d/a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Truncate(3); err != nil {
+		t.Fatal(err)
+	}
+	h.Write([]byte("NEW"))
+	h.Write([]byte("!!"))
+	if got := read(f, "/d/a"); got != "NEW!!" {
+		t.Fatalf("seen %q", got)
+	}
+	if got := read(f.Crash(LoseUnsynced, 1), "/d/a"); got != "old-old-old" {
+		t.Fatalf("lose-unsynced: %q", got)
+	}
+	if got := read(f.Crash(KeepAll, 1), "/d/a"); got != "NEW!!" {
+		t.Fatalf("keep-all: %q", got)
+	}
+	allowed := map[string]bool{}
+	for cut := range len("NEW!!") + 1 {
+		allowed["NEW!!"[:cut]+"old-old-old"[cut:]] = true
+	}
+	seen := map[string]bool{}
+	for seed := range uint64(40) {
+		got := read(f.Crash(GarbageTail, seed), "/d/a")
+		if !allowed[got] {
+			t.Fatalf("garbage-tail left %q, no cut of the new bytes over the old", got)
+		}
+		seen[got] = true
+	}
+	if len(seen) < 3 {
+		t.Fatalf("garbage-tail tore the write only %d ways in 40 cuts: %v", len(seen), seen)
+	}
+	h.Sync()
+	if got := read(f.Crash(LoseUnsynced, 1), "/d/a"); got != "NEW!!" {
+		t.Fatalf("after fsync: %q", got)
 	}
 }

@@ -10,12 +10,15 @@ import (
 	"github.com/gorosys/rosys/persistence/vfs"
 )
 
-// handle is an open file; writes append.
+// handle is an open file; writes append, or, on a file opened to be
+// written over (OpenOverwrite), go at the offset, from 0.
 type handle struct {
-	fs     *FS
-	name   string
-	f      *file
-	closed bool
+	fs        *FS
+	name      string
+	f         *file
+	closed    bool
+	overwrite bool
+	off       int
 }
 
 func (h *handle) Name() string { return h.name }
@@ -26,10 +29,67 @@ func (h *handle) Write(p []byte) (int, error) {
 	if h.closed {
 		return 0, perr("write", h.name, fs.ErrClosed)
 	}
-	h.f.data = append(h.f.data, p...)
+	if h.overwrite {
+		if end := h.off + len(p); end > len(h.f.data) {
+			h.f.data = append(h.f.data, make([]byte, end-len(h.f.data))...)
+		}
+		h.off += copy(h.f.data[h.off:], p)
+	} else {
+		h.f.data = append(h.f.data, p...)
+	}
 	h.f.mtime = h.fs.Now()
 	h.fs.done("write", h.name)
 	return len(p), nil
+}
+
+// Truncate cuts or extends the open file, without syncing it (unlike
+// FS.Truncate, which is vfs.FS's durable truncate).
+func (h *handle) Truncate(size int64) error {
+	h.fs.mu.Lock()
+	defer h.fs.mu.Unlock()
+	if h.closed {
+		return perr("truncate", h.name, fs.ErrClosed)
+	}
+	if size < int64(len(h.f.data)) {
+		h.f.data = slices.Clone(h.f.data[:size])
+	} else {
+		h.f.data = append(h.f.data, make([]byte, int(size)-len(h.f.data))...)
+	}
+	h.f.mtime = h.fs.Now()
+	h.fs.done("truncate", h.name)
+	return nil
+}
+
+// OpenOverwrite opens a file with one name to be written over from its
+// start, as vfs.OS does. Until its fsync a power cut leaves the old
+// bytes, the new ones, or (GarbageTail, Random) a torn mix of both.
+func (f *FS) OpenOverwrite(p string) (vfs.OverwriteFile, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	nf, err := f.lookupFile("open", p)
+	if err != nil {
+		return nil, err
+	}
+	if links(f.root, nf) != 1 {
+		return nil, perr("open", p, vfs.ErrShared)
+	}
+	return &handle{fs: f, name: p, f: nf, overwrite: true}, nil
+}
+
+// links counts the names of a file, as processes see them.
+func links(d *dirNode, nf *file) int {
+	n := 0
+	for _, e := range d.entries {
+		switch e := e.(type) {
+		case *file:
+			if e == nf {
+				n++
+			}
+		case *dirNode:
+			n += links(e, nf)
+		}
+	}
+	return n
 }
 
 func (h *handle) Sync() error {
