@@ -2,6 +2,7 @@ package rosys
 
 import (
 	"context"
+	"runtime"
 	"time"
 )
 
@@ -9,35 +10,48 @@ import (
 // sleeps (see Config.SharedP and sleepHoldingP).
 //
 // Keeping the P has a price the scheduler sets: a goroutine that has not
-// been through the scheduler for 10 ms is preempted by the runtime's
-// monitor thread (sysmon), and a preempted goroutine that is locked to its
-// thread comes back only after another thread has picked it from the run
-// queue and handed it a P. That hand-over takes tens of microseconds on a
-// quiet machine, but milliseconds when other processes keep every core
-// busy, as the other thread is not real-time. Yielding on purpose in the
-// slack after a step was tried: the hand-overs became more frequent and
-// the loop stalled more under such load, not less.
+// been through the scheduler for 10 ms counts as running too long, and
+// the runtime's monitor thread (sysmon) preempts it. A preempted goroutine
+// that is locked to its thread comes back only after another thread has
+// taken its P, picked it from the run queue and handed both back: two
+// cross-CPU wake-ups, 100–200 µs on an idle virtual machine, milliseconds
+// when other processes keep the cores busy (that other thread is not
+// real-time). The request comes at a random moment, so now and then it
+// lands just before a tick and makes that tick late: at 1 kHz often
+// enough to set the p99. So the timer goes through the scheduler on its
+// own (runtime.Gosched) at least every yieldEvery, always at least
+// yieldMargin before the next tick, which keeps the monitor from ever
+// finding it running for 10 ms: the hand-back then happens in slack time.
 type pinnedTimer struct {
 	*realTimer
 	// monoBase and timeBase are one instant on CLOCK_MONOTONIC and on Go's
 	// clock: deadlines are converted once, and slept to absolutely.
-	monoBase int64
-	timeBase time.Time
+	monoBase  int64
+	timeBase  time.Time
+	lastYield int64 // CLOCK_MONOTONIC of the last Gosched
 }
 
 const (
 	// pinnedChunk bounds one raw sleep: cancellation is noticed within it.
 	pinnedChunk = 5 * time.Millisecond
+	// yieldEvery is below the runtime's 10 ms preemption limit
+	// (forcePreemptNS), with room for a late tick.
+	yieldEvery = 8 * time.Millisecond
+	// yieldMargin is the least time left before a tick for a yield: room
+	// for the hand-back on a loaded machine. A loop whose step leaves less
+	// than this never yields, and is preempted by the monitor as before.
+	yieldMargin = 500 * time.Microsecond
 )
 
 func newPinnedTimer(rt *realTimer) *pinnedTimer {
 	mono := monoNow()
-	return &pinnedTimer{realTimer: rt, monoBase: mono, timeBase: time.Now()}
+	return &pinnedTimer{realTimer: rt, monoBase: mono, timeBase: time.Now(), lastYield: mono}
 }
 
 // SleepUntil implements Timer: it sleeps until t in raw absolute sleeps
 // of at most pinnedChunk, checking ctx between them, without giving up the
-// goroutine's P. wake is ignored: only the control loop sleeps so.
+// goroutine's P, and yields when one is due. wake is ignored: only the
+// control loop sleeps so.
 func (p *pinnedTimer) SleepUntil(ctx context.Context, t time.Time, _ <-chan struct{}) error {
 	deadline := p.monoBase + int64(t.Sub(p.timeBase))
 	for {
@@ -48,6 +62,11 @@ func (p *pinnedTimer) SleepUntil(ctx context.Context, t time.Time, _ <-chan stru
 		left := deadline - now
 		if left <= 0 {
 			return nil
+		}
+		if left >= int64(yieldMargin) && now-p.lastYield >= int64(yieldEvery) {
+			p.lastYield = now
+			runtime.Gosched()
+			continue
 		}
 		sleepHoldingP(min(deadline, now+int64(pinnedChunk)))
 	}
