@@ -72,6 +72,9 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 	}
 	for _, j := range jobs { // in registration order, whatever order they ran in
 		if j.err != nil {
+			// Its directory operations may not become durable: its spare
+			// files must not be written over (atomicfile.ForgetRecycled).
+			s.w.ForgetRecycled(j.e.key + ".json")
 			err := fmt.Errorf("module %q: %w", j.e.key, j.err)
 			if ctx.Err() == nil || !errors.Is(j.err, ctx.Err()) {
 				j.e.setError(err)
@@ -94,6 +97,7 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 	if err := s.w.Sync(); err != nil {
 		for _, w := range wrote {
 			w.e.setError(err)
+			s.w.ForgetRecycled(w.e.key + ".json")
 		}
 		s.log.Error("backup failed", zap.Error(err))
 		return errors.Join(append(errs, err)...)

@@ -38,6 +38,11 @@ type Writer struct {
 	// Recycle writes over the file at RecyclePath(Dir, name), when there
 	// is one, instead of a new temporary file (see RecyclePath).
 	Recycle bool
+	// RecyclePrev keeps the generation that a new .prev replaces, instead
+	// of freeing it, for the next Write of the name to write over (see
+	// keepPrevious). Only where nothing else links .prev (no history), and
+	// only on a file system that can write over a file (CanRecycle).
+	RecyclePrev bool
 }
 
 // RecyclePath is where a file no longer needed (a version the history
@@ -48,6 +53,11 @@ type Writer struct {
 // fsyncs that come after it; a file written over frees nothing and
 // allocates nothing while its size stays the same.
 func RecyclePath(dir, name string) string { return filepath.Join(dir, name+TmpMarker+"recycled") }
+
+// prevSlot is RecyclePrev's second recycle name. Write writes into one
+// slot while keepPrevious puts the replaced generation into the other, so
+// the two alternate: the slot written into is freed by the final rename.
+func prevSlot(dir, name string) string { return filepath.Join(dir, name+TmpMarker+"recycled-prev") }
 
 // overwriter is a file system that can write over an existing file
 // (vfs.OS); others always get a new temporary file.
@@ -65,7 +75,7 @@ func CanRecycle(fsys vfs.FS) bool {
 // Write stores data under name. It is durable only after Sync.
 func (w Writer) Write(name string, data []byte) (err error) {
 	path := filepath.Join(w.Dir, name)
-	f, err := w.temporary(name, len(data))
+	f, slot, err := w.temporary(name, len(data))
 	if err != nil {
 		return fmt.Errorf("create temporary file: %w", err)
 	}
@@ -87,7 +97,14 @@ func (w Writer) Write(name string, data []byte) (err error) {
 		return fmt.Errorf("close %s: %w", tmp, err)
 	}
 	if w.KeepPrev {
-		w.keepPrevious(path)
+		free := ""
+		if w.RecyclePrev && CanRecycle(w.FS) {
+			free = RecyclePath(w.Dir, name)
+			if slot == free {
+				free = prevSlot(w.Dir, name)
+			}
+		}
+		w.keepPrevious(path, free)
 	}
 	if err := w.FS.Rename(tmp, path); err != nil {
 		return fmt.Errorf("rename into place: %w", err)
@@ -96,31 +113,47 @@ func (w Writer) Write(name string, data []byte) (err error) {
 }
 
 // temporary opens the file Write writes data into before it is renamed
-// into place: the recycled file of name if there is one it may write
-// over, cut to size, else a new file.
-func (w Writer) temporary(name string, size int) (vfs.File, error) {
-	if o, ok := w.FS.(overwriter); ok && w.Recycle {
-		rp := RecyclePath(w.Dir, name)
-		f, err := o.OpenOverwrite(rp)
-		if err == nil {
-			if err = f.Truncate(int64(size)); err == nil {
-				return f, nil
-			}
-			_ = f.Close()
+// into place: a recycled file of name if there is one it may write over,
+// cut to size, else a new file. slot is the recycle name it opened, if any.
+func (w Writer) temporary(name string, size int) (f vfs.File, slot string, err error) {
+	if o, ok := w.FS.(overwriter); ok && (w.Recycle || w.RecyclePrev) {
+		slots := []string{RecyclePath(w.Dir, name)}
+		if w.RecyclePrev {
+			slots = append(slots, prevSlot(w.Dir, name))
 		}
-		if !errors.Is(err, fs.ErrNotExist) {
-			// Shared with another name, or not a regular file: never
-			// written over; the name goes, whatever else it is.
-			_ = w.FS.Remove(rp)
+		for _, rp := range slots {
+			f, err := o.OpenOverwrite(rp)
+			if err == nil {
+				if err = f.Truncate(int64(size)); err == nil {
+					return f, rp, nil
+				}
+				_ = f.Close()
+			}
+			if !errors.Is(err, fs.ErrNotExist) {
+				// Shared with another name, or not a regular file: never
+				// written over; the name goes, whatever else it is.
+				_ = w.FS.Remove(rp)
+			}
 		}
 	}
-	return w.FS.CreateTemp(w.Dir, name+TmpMarker+"*")
+	f, err = w.FS.CreateTemp(w.Dir, name+TmpMarker+"*")
+	return f, "", err
 }
 
 // keepPrevious links the current file to <path>.prev. It is best effort: a
 // file system without hard links (FAT boot partitions) just keeps no
 // previous generation, and a missing current file has none to keep.
-func (w Writer) keepPrevious(path string) {
+//
+// With free set (RecyclePrev), the generation .prev named is first given
+// that second, temporary name, so that replacing .prev does not free it
+// (on a file system mounted with -o discard, freeing costs the fsyncs
+// after it) and the next Write writes over it. Every name stays complete
+// at every step: .prev is replaced by one rename, as without free, and
+// the old generation merely keeps a temporary name too, which a crash
+// leaves to the sweep at open. A generation is written over only once
+// the directory fsync that gave it the temporary name as its only name
+// succeeded; a failed Sync removes the slots (ForgetRecycled).
+func (w Writer) keepPrevious(path, free string) {
 	tmp := path + ".prev" + TmpMarker + "link"
 	// The temporary name only exists after a crash (Open sweeps it), so it
 	// is removed only when the link finds it: os.Remove of a missing name
@@ -133,8 +166,22 @@ func (w Writer) keepPrevious(path string) {
 	if err != nil {
 		return
 	}
+	if free != "" {
+		// Missing .prev (the first write) or a slot still taken: the old
+		// generation is freed as without recycling.
+		_ = w.FS.Link(path+".prev", free)
+	}
 	if err := w.FS.Rename(tmp, path+".prev"); err != nil {
 		_ = w.FS.Remove(tmp)
+	}
+}
+
+// ForgetRecycled removes name's recycle slots. After a Sync that failed,
+// the directory on disk may still give a slot's file the name it had
+// before (.prev, a history version): it must not be written over then.
+func (w Writer) ForgetRecycled(name string) {
+	for _, rp := range []string{RecyclePath(w.Dir, name), prevSlot(w.Dir, name)} {
+		_ = w.FS.Remove(rp)
 	}
 }
 

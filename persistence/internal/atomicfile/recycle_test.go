@@ -74,3 +74,31 @@ func TestRecycledFileIsWrittenOverOnlyWhenItIsItsOwn(t *testing.T) {
 		t.Fatal("the recycled file was not used")
 	}
 }
+
+// After a failed Sync the directory on disk may still give a spare file
+// an earlier name: ForgetRecycled removes every spare of the name, so the
+// next Write makes a new file instead of writing over it.
+func TestForgetRecycledRemovesBothSpares(t *testing.T) {
+	dir := t.TempDir()
+	w := Writer{FS: vfs.OS{}, Dir: dir, KeepPrev: true, RecyclePrev: true}
+	for i := range 4 {
+		if err := w.Write("k.json", []byte{byte('a' + i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	spares, _ := filepath.Glob(filepath.Join(dir, "k.json.tmp-recycled*"))
+	if len(spares) != 1 {
+		t.Fatalf("spares after 4 writes: %v", spares)
+	}
+	os.WriteFile(prevSlot(dir, "k.json"), []byte("x"), 0o644)
+	os.WriteFile(RecyclePath(dir, "k.json"), []byte("y"), 0o644)
+	w.ForgetRecycled("k.json")
+	if spares, _ := filepath.Glob(filepath.Join(dir, "k.json.tmp-recycled*")); len(spares) != 0 {
+		t.Fatalf("spares left: %v", spares)
+	}
+	for name, want := range map[string]string{"k.json": "d", "k.json.prev": "c"} {
+		if b, _ := os.ReadFile(filepath.Join(dir, name)); string(b) != want {
+			t.Fatalf("%s holds %q, want %q", name, b, want)
+		}
+	}
+}
