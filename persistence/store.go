@@ -191,7 +191,11 @@ func Open(dir string, opts ...Option) (*Store, error) {
 			return nil, fmt.Errorf("remove temporary files in %s: %w", s.sideW.Dir, err)
 		}
 	}
-	if err := atomicfile.RemoveTemporaries(s.fs, dir); err != nil {
+	sweep := atomicfile.RemoveTemporaries
+	if s.w.RecyclePrev {
+		sweep = atomicfile.KeepSpares // written over by the first cycle instead of freed
+	}
+	if err := sweep(s.fs, dir); err != nil {
 		lock.Close()
 		return nil, fmt.Errorf("remove temporary files in %s: %w", dir, err)
 	}

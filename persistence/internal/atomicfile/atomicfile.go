@@ -214,18 +214,48 @@ func MoveAside(fsys vfs.FS, path string, now time.Time) (string, error) {
 
 // RemoveTemporaries deletes files left by writes that a crash interrupted.
 func RemoveTemporaries(fsys vfs.FS, dir string) error {
-	entries, err := fsys.ReadDir(dir)
-	if err != nil {
+	_, err := removeTemporaries(fsys, dir, false)
+	return err
+}
+
+// KeepSpares deletes what RemoveTemporaries does except the spare files
+// kept for writing over (RecyclePrev's and the history's), and then
+// fsyncs dir if it kept any. Deleting them would free their blocks at
+// every start (10 000 modules: 10 000 discards, most of a second on a
+// disk mounted with -o discard), and reusing them is safe once the
+// directory as it is now is durable: a spare is written over only while
+// it has no other name (OpenOverwrite), and after the fsync no power cut
+// can give it back an earlier one.
+func KeepSpares(fsys vfs.FS, dir string) error {
+	kept, err := removeTemporaries(fsys, dir, true)
+	if err != nil || kept == 0 {
 		return err
 	}
+	return fsys.SyncDir(dir)
+}
+
+func isSpare(name string) bool {
+	return strings.HasSuffix(name, TmpMarker+"recycled") || strings.HasSuffix(name, TmpMarker+"recycled-prev")
+}
+
+func removeTemporaries(fsys vfs.FS, dir string, keepSpares bool) (kept int, err error) {
+	entries, err := fsys.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
 	for _, e := range entries {
-		if e.Type().IsRegular() && strings.Contains(e.Name(), TmpMarker) {
-			if err := fsys.Remove(filepath.Join(dir, e.Name())); err != nil {
-				return err
-			}
+		if !e.Type().IsRegular() || !strings.Contains(e.Name(), TmpMarker) {
+			continue
+		}
+		if keepSpares && isSpare(e.Name()) {
+			kept++
+			continue
+		}
+		if err := fsys.Remove(filepath.Join(dir, e.Name())); err != nil {
+			return kept, err
 		}
 	}
-	return nil
+	return kept, nil
 }
 
 // WriteFile writes data to path with the same guarantees as module
