@@ -149,15 +149,15 @@ func (b *bench) historyCost() error {
 	}
 	b.r.table([]string{"S", "N", "cycle without history", "with history: time to durable", "with history: total work",
 		"durable with / without", "total with / without"}, rows)
-	b.r.p("A commit of one module is about six file-system operations and an fsync (temporary file, write, fsync, `.prev` " +
-		"link and rename, rename). Without history the rename over `.prev` deletes the generation before it: its blocks " +
-		"are freed, and a file system mounted with `-o discard` (this machine's, and many SSD and virtual disks) discards " +
-		"them, work the cycle's fsyncs wait for. With history that file is still a version, and the version pruned is not " +
-		"deleted either: the record renames it out of `history/` to the module's recycle name, and the next commit writes " +
-		"its file over it (same size: no block freed, none allocated). So the cycle with history frees nothing and can be " +
-		"faster than the one without; its cost is the record (a link, a rename, a read of the file for its checksum per " +
-		"module, one directory fsync), off the durable path. Before the recycling the pruned versions were deleted, and " +
-		"their discards landed on the next cycle's fsyncs: 1.6–1.8× to durable at 100 modules.")
+	b.r.p("A commit of one module is about six file-system operations and an fsync (temporary file, write, fsync, `.prev`" +
+		" link and rename, rename). Freeing a file's blocks on a file system mounted with `-o discard` (this machine's," +
+		" and many SSD and virtual disks) discards them, work the cycle's fsyncs wait for, so neither cycle frees any: " +
+		"without history the generation a new `.prev` replaces is kept as a spare and the next commit writes its file o" +
+		"ver it; with history that generation is still a version, and the version pruned is renamed out of `history/` t" +
+		"o the module's recycle name and written over by the next commit (same size: no block freed, none allocated). T" +
+		"he history's cost is its record (a link, a rename, a read of the file for its checksum per module, one directo" +
+		"ry fsync), off the durable path. Before the recycling the pruned versions were deleted, and their discards lan" +
+		"ded on the next cycle's fsyncs: 1.6–1.8× to durable at 100 modules.")
 	b.goal("history costs the backup cycle little", fmt.Sprintf("worst cell: time to durable %.2f×, total work %.2f× the cycle without history",
 		worst, worstTotal), "time to durable ≤ 1.1×", worst <= 1.1)
 	return nil
