@@ -129,8 +129,7 @@ func checkRecovery(t *testing.T, img *crashfs.FS, a *allowed) error {
 	for _, e := range entries {
 		// Spares kept for writing over survive on purpose (KeepSpares);
 		// they are written over only while they have no other name.
-		spare := strings.HasSuffix(e.Name(), atomicfile.TmpMarker+"recycled") || strings.HasSuffix(e.Name(), atomicfile.TmpMarker+"recycled-prev")
-		if strings.Contains(e.Name(), atomicfile.TmpMarker) && !spare {
+		if strings.Contains(e.Name(), atomicfile.TmpMarker) && !atomicfile.IsSpare(e.Name()) {
 			return fmt.Errorf("temporary file %s survived Open", e.Name())
 		}
 	}

@@ -178,8 +178,7 @@ func objectsRoot(b Bucket, r Robot, man mirror.Manifest) (string, error) {
 	if loc == nil {
 		return r.Root, nil
 	}
-	type located interface{ Location() (bucket, root string) }
-	if l, ok := b.(located); ok && loc.Bucket != "" {
+	if l, ok := b.(mirror.Located); ok && loc.Bucket != "" {
 		if bucket, _ := l.Location(); bucket == loc.Bucket {
 			return loc.Root, nil
 		}

@@ -1,6 +1,7 @@
 package history
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -161,21 +162,11 @@ func (h *History) scan(key string) ([]Version, error) {
 		}
 		vs = append(vs, v)
 	}
-	slices.SortFunc(vs, func(a, b Version) int { return cmpUint(a.Version, b.Version) })
+	slices.SortFunc(vs, func(a, b Version) int { return cmp.Compare(a.Version, b.Version) })
 	if len(known) != len(sizes) {
 		_ = h.writeIndex(key, vs)
 	}
 	return vs, nil
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // readVersion describes a version file the index does not know: its time

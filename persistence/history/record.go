@@ -1,6 +1,7 @@
 package history
 
 import (
+	"cmp"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -54,7 +55,7 @@ func (h *History) RecordBatch(at time.Time, cs []Commit) ([]Version, []error) {
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortFunc(order, func(a, b int) int { return cmpString(cs[a].Key, cs[b].Key) })
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(cs[a].Key, cs[b].Key) })
 	for i, j := range order {
 		if i > 0 && cs[order[i-1]].Key == cs[j].Key {
 			errs[j] = fmt.Errorf("history of %q: recorded twice in one batch", cs[j].Key)
@@ -186,14 +187,4 @@ func fill(errs []error, err error) []error {
 		}
 	}
 	return errs
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -43,8 +43,8 @@ type Location struct {
 	Where  string `json:"where"`
 }
 
-// located is a backend that knows its place in a bucket (s3.Backend).
-type located interface {
+// Located is a backend that knows its place in a bucket (s3.Backend).
+type Located interface {
 	Location() (bucket, root string)
 }
 
@@ -55,7 +55,7 @@ func snapshotsLocation(meta, snaps backend.Backend) *Location {
 		return nil
 	}
 	loc := &Location{Where: snaps.String()}
-	if l, ok := snaps.(located); ok {
+	if l, ok := snaps.(Located); ok {
 		loc.Bucket, loc.Root = l.Location()
 	}
 	return loc

@@ -64,6 +64,7 @@ type Mirror struct {
 	wake         chan struct{}
 	remoteSegs   map[string]bool // journal segments in snapshot storage
 
+	snapLoc    *Location                  // what each manifest says of snapshot storage (fixed by Config)
 	hist       History                    // the store's history, or nil (history.go)
 	remoteHist map[string]map[uint64]bool // history versions in snapshot storage, by key
 }
@@ -95,7 +96,7 @@ func New(cfg Config) (*Mirror, error) {
 		cfg.Log = zap.NewNop()
 	}
 	return &Mirror{cfg: cfg, log: cfg.Log.Named("mirror"), pending: map[string]uint64{}, recovered: map[string]uint64{},
-		wake: make(chan struct{}, 1)}, nil
+		wake: make(chan struct{}, 1), snapLoc: snapshotsLocation(cfg.Metadata, cfg.Snapshots)}, nil
 }
 
 // SegmentClosed wakes the mirror to upload a journal segment (pass it as

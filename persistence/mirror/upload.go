@@ -84,7 +84,7 @@ func (m *Mirror) uploadOnce(ctx context.Context, clean, retried bool) error {
 	gen := uint64(1)
 	next := Manifest{Format: manifestFormat, Robot: m.cfg.Robot, Host: m.cfg.Host, BootID: m.cfg.BootID,
 		CreatedAt: m.cfg.Now().UTC(), CleanShutdown: clean, Modules: map[string]ManifestEntry{},
-		Snapshots: snapshotsLocation(m.cfg.Metadata, m.cfg.Snapshots)}
+		Snapshots: m.snapLoc}
 	if m.latest != nil {
 		gen = m.latest.Generation + 1
 		for k, e := range m.latest.Modules {

@@ -234,7 +234,9 @@ func KeepSpares(fsys vfs.FS, dir string) error {
 	return fsys.SyncDir(dir)
 }
 
-func isSpare(name string) bool {
+// IsSpare says whether a file name in a directory is a spare kept for
+// writing over (RecyclePath, or RecyclePrev's second name).
+func IsSpare(name string) bool {
 	return strings.HasSuffix(name, TmpMarker+"recycled") || strings.HasSuffix(name, TmpMarker+"recycled-prev")
 }
 
@@ -247,7 +249,7 @@ func removeTemporaries(fsys vfs.FS, dir string, keepSpares bool) (kept int, err 
 		if !e.Type().IsRegular() || !strings.Contains(e.Name(), TmpMarker) {
 			continue
 		}
-		if keepSpares && isSpare(e.Name()) {
+		if keepSpares && IsSpare(e.Name()) {
 			kept++
 			continue
 		}
