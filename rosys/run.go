@@ -229,4 +229,3 @@ func (r *Runtime) notify(state string) {
 		r.log.Warn("sd_notify failed", zap.String("state", state), zap.Error(err))
 	}
 }
-
