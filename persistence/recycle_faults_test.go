@@ -1,0 +1,253 @@
+package persistence_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/vfs"
+	"github.com/gorosys/rosys/persistence/vfs/faultfs"
+)
+
+// recycleRig is a store without history on faultfs over the real file
+// system, so that it keeps the generation each new .prev replaces as a
+// spare and writes the next commit over it.
+type recycleRig struct {
+	t    *testing.T
+	dir  string
+	ffs  *faultfs.FS
+	s    *persistence.Store
+	v    *persistence.Value[gen]
+	path string
+}
+
+func newRecycleRig(t *testing.T) *recycleRig {
+	t.Helper()
+	r := &recycleRig{t: t, dir: t.TempDir(), ffs: faultfs.New(vfs.OS{})}
+	s, err := persistence.Open(r.dir, persistence.WithFS(r.ffs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	r.s, r.v = s, persistence.NewValue(gen{})
+	if err := s.Register("odometry", r.v); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Restore(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r.path = s.Path("odometry")
+	return r
+}
+
+// spares maps the inode of each spare of the module to its name.
+func (r *recycleRig) spares() map[uint64]string {
+	m := map[uint64]string{}
+	names, _ := filepath.Glob(r.path + ".tmp-recycled*")
+	for _, n := range names {
+		m[inode(r.t, n)] = n
+	}
+	return m
+}
+
+// commit sets gen and runs a backup cycle; it reports whether the file
+// the cycle committed is a spare written over.
+func (r *recycleRig) commit(g int) (recycled bool, err error) {
+	before := r.spares()
+	// Held open through the cycle: a spare removed instead of written
+	// over must not lend its freed inode number to the new file.
+	for _, n := range before {
+		if f, err := os.Open(n); err == nil {
+			defer f.Close()
+		}
+	}
+	r.v.Set(gen{g})
+	err = r.s.BackupRequested(context.Background())
+	if info, serr := os.Lstat(r.path); serr == nil {
+		_, recycled = before[info.Sys().(*syscall.Stat_t).Ino]
+	}
+	return recycled, err
+}
+
+// held is a committed generation's file, kept open by descriptor: it
+// shows the file's bytes whatever names it has or loses (a power cut may
+// give it back the name it had on disk), and keeps its inode from being
+// reused, so it is the file itself that is checked.
+type held struct {
+	name string
+	f    *os.File
+	want []byte
+}
+
+func (r *recycleRig) hold(name string) held {
+	r.t.Helper()
+	f, err := os.Open(name)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.t.Cleanup(func() { f.Close() })
+	b, err := io.ReadAll(f)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return held{name, f, b}
+}
+
+// intact fails unless the held file still holds the bytes it held.
+func (h held) intact(t *testing.T, when string) {
+	t.Helper()
+	b := make([]byte, len(h.want)+1)
+	n, err := h.f.ReadAt(b, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		t.Fatal(err)
+	}
+	if string(b[:n]) != string(h.want) {
+		t.Fatalf("%s: the generation committed as %s was written over: %q, was %q", when, filepath.Base(h.name), b[:n], h.want)
+	}
+}
+
+// A fault on each step of a commit that writes over a spare: into the
+// spare's open, Truncate, write, fsync and close, and the directory fsync
+// after it. The cycle fails naming the error, or (open, Truncate: the
+// spare is dropped, the write goes to a new file) succeeds; either way
+// the module's file holds the last committed generation or the new one
+// if the cycle said so, its .prev a whole earlier one, a restart
+// restores the file's value, no generation committed before the fault
+// is written over until a directory fsync has made its new names
+// durable, and the next cycles succeed and recycle again.
+func TestRecyclingFaultsLoseNothing(t *testing.T) {
+	for _, op := range faultfs.OverwriteOps {
+		if op == faultfs.Rename {
+			continue // the same renames as without recycling: TestWriteFaultsAreReportedAndRetried
+		}
+		for _, errno := range []syscall.Errno{syscall.ENOSPC, syscall.EIO} {
+			t.Run(string(op)+"/"+errno.Error(), func(t *testing.T) {
+				r := newRecycleRig(t)
+				// Three commits: the third keeps generation 1 as a spare.
+				for g := 1; g <= 3; g++ {
+					if _, err := r.commit(g); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if n := len(r.spares()); n != 1 {
+					t.Fatalf("%d spares after three commits, want 1", n)
+				}
+				file, prev := r.hold(r.path), r.hold(r.path+".prev")
+
+				match := "odometry"
+				if op == faultfs.DirSync {
+					match = "" // the directory has no module in its name
+				}
+				r.ffs.Fail(op, match, errno)
+				recycled, err := r.commit(4)
+				if r.ffs.Hits() == 0 {
+					t.Fatal("the fault was never hit")
+				}
+				r.ffs.Clear()
+				st, _ := r.s.ModuleStatus("odometry")
+				want, wantPrev := 3, 2 // what the file and .prev hold after the cycle
+				switch op {
+				case faultfs.Open, faultfs.Truncate:
+					// The spare cannot be written over: it goes, and the
+					// commit takes a new file.
+					if err != nil {
+						t.Fatalf("commit after a failed %s of the spare: %v", op, err)
+					}
+					if recycled {
+						t.Fatalf("the commit wrote over a spare whose %s failed", op)
+					}
+					if st.Pending || st.LastError != "" {
+						t.Fatalf("status %+v after a commit that succeeded", st)
+					}
+					want, wantPrev = 4, 3
+				case faultfs.DirSync:
+					// Written over the spare and renamed into place; not
+					// known durable.
+					if !errors.Is(err, errno) || !recycled {
+						t.Fatalf("commit error %v, recycled %v: want %v after writing over the spare", err, recycled, errno)
+					}
+					want, wantPrev = 4, 3
+				default:
+					if !errors.Is(err, errno) {
+						t.Fatalf("commit error %v, want %v", err, errno)
+					}
+				}
+				if err != nil && (!st.Pending || !strings.Contains(st.LastError, errno.Error())) {
+					t.Fatalf("status %+v: want the error %q and the change pending", st, errno.Error())
+				}
+				if got := storedGen(t, r.path); got != want {
+					t.Fatalf("file holds %d after a failed %s, want %d", got, op, want)
+				}
+				if got := storedGen(t, r.path+".prev"); got != wantPrev {
+					t.Fatalf(".prev holds %d after a failed %s, want %d", got, op, wantPrev)
+				}
+				// A failed cycle leaves no spare: after a failed directory
+				// fsync the disk may still name one .prev (ForgetRecycled);
+				// after a failed write the spare was half written.
+				if n := len(r.spares()); err != nil && n != 0 {
+					t.Fatalf("%d spares left after a failed cycle", n)
+				}
+				entries, _ := os.ReadDir(r.dir)
+				for _, e := range entries {
+					if strings.Contains(e.Name(), ".tmp-") && !strings.Contains(e.Name(), ".tmp-recycled") {
+						t.Fatalf("temporary file %s left behind", e.Name())
+					}
+				}
+				file.intact(t, "after the fault")
+				prev.intact(t, "after the fault")
+
+				// The disk works again: the next cycle commits 5 without
+				// touching what was committed before the fault (it may
+				// still be what the disk names), and the one after writes
+				// over a spare again.
+				if _, rerr := r.commit(5); rerr != nil {
+					t.Fatalf("retry: %v", rerr)
+				}
+				file.intact(t, "after the retry")
+				if err != nil {
+					// After a commit that succeeded, the generation its
+					// .prev replaced is a spare that is durably nothing
+					// else, and the retry wrote over it.
+					prev.intact(t, "after the retry")
+				}
+				if got := storedGen(t, r.path); got != 5 {
+					t.Fatalf("after the retry the file holds %d", got)
+				}
+				if got := storedGen(t, r.path+".prev"); got != want {
+					t.Fatalf("after the retry .prev holds %d, want %d", got, want)
+				}
+				if st, _ := r.s.ModuleStatus("odometry"); st.Pending || st.LastError != "" {
+					t.Fatalf("after the retry: %+v", st)
+				}
+				recycled, err = r.commit(6)
+				if err != nil || !recycled {
+					t.Fatalf("the cycle after the retry: error %v, wrote over a spare %v", err, recycled)
+				}
+				if storedGen(t, r.path) != 6 || storedGen(t, r.path+".prev") != 5 {
+					t.Fatalf("file %d, .prev %d, want 6 and 5", storedGen(t, r.path), storedGen(t, r.path+".prev"))
+				}
+
+				// A restart restores the last commit.
+				r.s.Close()
+				s2, err := persistence.Open(r.dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer s2.Close()
+				v2 := persistence.NewValue(gen{})
+				if err := s2.Register("odometry", v2); err != nil {
+					t.Fatal(err)
+				}
+				if err := s2.Restore(context.Background()); err != nil || v2.Get().Gen != 6 {
+					t.Fatalf("restored %+v, %v", v2.Get(), err)
+				}
+			})
+		}
+	}
+}
