@@ -3,10 +3,13 @@ package persistence_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 
@@ -27,9 +30,9 @@ type recycleRig struct {
 	path string
 }
 
-func newRecycleRig(t *testing.T) *recycleRig {
+func newRecycleRig(t *testing.T, inner vfs.FS) *recycleRig {
 	t.Helper()
-	r := &recycleRig{t: t, dir: t.TempDir(), ffs: faultfs.New(vfs.OS{})}
+	r := &recycleRig{t: t, dir: t.TempDir(), ffs: faultfs.New(inner)}
 	s, err := persistence.Open(r.dir, persistence.WithFS(r.ffs))
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +131,7 @@ func TestRecyclingFaultsLoseNothing(t *testing.T) {
 		}
 		for _, errno := range []syscall.Errno{syscall.ENOSPC, syscall.EIO} {
 			t.Run(string(op)+"/"+errno.Error(), func(t *testing.T) {
-				r := newRecycleRig(t)
+				r := newRecycleRig(t, vfs.OS{})
 				// Three commits: the third keeps generation 1 as a spare.
 				for g := 1; g <= 3; g++ {
 					if _, err := r.commit(g); err != nil {
@@ -249,5 +252,125 @@ func TestRecyclingFaultsLoseNothing(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// overwriteLog is the real file system, recording what a fault rule
+// cannot show: which files were written over (by inode) and when the
+// directory fsyncs that succeeded came.
+type overwriteLog struct {
+	vfs.OS
+	mu     sync.Mutex
+	events []string
+}
+
+func (l *overwriteLog) add(e string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.events = append(l.events, e)
+}
+
+func (l *overwriteLog) since(n int) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.events[n:])
+}
+
+func (l *overwriteLog) len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.events)
+}
+
+func (l *overwriteLog) SyncDir(dir string) error {
+	err := l.OS.SyncDir(dir)
+	if err == nil {
+		l.add("sync")
+	}
+	return err
+}
+
+func (l *overwriteLog) OpenOverwrite(name string) (vfs.OverwriteFile, error) {
+	f, err := l.OS.OpenOverwrite(name)
+	if err == nil {
+		if info, serr := f.(*os.File).Stat(); serr == nil {
+			l.add(fmt.Sprint("overwrite ", info.Sys().(*syscall.Stat_t).Ino))
+		}
+	}
+	return f, err
+}
+
+func (h held) ino(t *testing.T) string {
+	t.Helper()
+	info, err := h.f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprint(info.Sys().(*syscall.Stat_t).Ino)
+}
+
+// A failing disk fails more than one operation: after a failed directory
+// fsync the spares' removal (ForgetRecycled) fails too, and the spare the
+// cycle made of the old .prev keeps its name. The disk may still name
+// that file .prev, so no later cycle may write over it before a
+// directory fsync has made the spare its only name; while that fsync
+// fails, nothing is written at all.
+func TestSpareKeptByAFailedRemoveIsNotWrittenOver(t *testing.T) {
+	rec := &overwriteLog{}
+	r := newRecycleRig(t, rec)
+	for g := 1; g <= 3; g++ {
+		if _, err := r.commit(g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prev := r.hold(r.path + ".prev") // generation 2
+	r.ffs.Fail(faultfs.DirSync, "", syscall.EIO)
+	r.ffs.Fail(faultfs.Remove, "", syscall.EIO)
+	if _, err := r.commit(4); !errors.Is(err, syscall.EIO) {
+		t.Fatalf("commit error %v, want EIO", err)
+	}
+	if len(r.spares()) == 0 {
+		t.Fatal("no spare left: the fault did not keep one")
+	}
+	mark := rec.len()
+
+	// The directory fsync still fails: nothing is written.
+	r.ffs.Clear()
+	r.ffs.Fail(faultfs.DirSync, "", syscall.EIO)
+	if _, err := r.commit(5); !errors.Is(err, syscall.EIO) {
+		t.Fatalf("commit while the directory fsync fails: %v, want EIO", err)
+	}
+	if st, _ := r.s.ModuleStatus("odometry"); !st.Pending || !strings.Contains(st.LastError, "input/output error") {
+		t.Fatalf("status %+v: want the error and the change pending", st)
+	}
+	prev.intact(t, "while the directory fsync fails")
+	if storedGen(t, r.path) != 4 || storedGen(t, r.path+".prev") != 3 {
+		t.Fatalf("file %d, .prev %d, want 4 and 3", storedGen(t, r.path), storedGen(t, r.path+".prev"))
+	}
+
+	// The disk works again: generation 2's file may be written over, but
+	// only after a directory fsync.
+	r.ffs.Clear()
+	if _, err := r.commit(6); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if storedGen(t, r.path) != 6 || storedGen(t, r.path+".prev") != 4 {
+		t.Fatalf("file %d, .prev %d, want 6 and 4", storedGen(t, r.path), storedGen(t, r.path+".prev"))
+	}
+	synced := false
+	for _, e := range rec.since(mark) {
+		if e == "sync" {
+			synced = true
+		}
+		if e == "overwrite "+prev.ino(t) && !synced {
+			t.Fatalf("generation 2's file, perhaps still .prev on the disk, written over before a directory fsync: %v", rec.since(mark))
+		}
+	}
+	// Spares are written over again.
+	if recycled, err := r.commit(7); err != nil || !recycled {
+		t.Fatalf("the cycle after the retry: error %v, wrote over a spare %v", err, recycled)
+	}
+	if storedGen(t, r.path) != 7 || storedGen(t, r.path+".prev") != 6 {
+		t.Fatalf("file %d, .prev %d, want 7 and 6", storedGen(t, r.path), storedGen(t, r.path+".prev"))
 	}
 }

@@ -192,10 +192,18 @@ func (w Writer) keepPrevious(path, free string) {
 // ForgetRecycled removes name's recycle slots. After a Sync that failed,
 // the directory on disk may still give a slot's file the name it had
 // before (.prev, a history version): it must not be written over then.
-func (w Writer) ForgetRecycled(name string) {
+// The error says that a slot could not be removed (a missing one is no
+// error): the caller must then not let a Write of the directory write
+// over a spare until a Sync has succeeded (see KeepSpares: after it, no
+// power cut can give a spare back an earlier name).
+func (w Writer) ForgetRecycled(name string) error {
+	var errs []error
 	for _, rp := range []string{RecyclePath(w.Dir, name), prevSlot(w.Dir, name)} {
-		_ = w.FS.Remove(rp)
+		if err := w.FS.Remove(rp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
 	}
+	return errors.Join(errs...)
 }
 
 // Sync makes every rename and creation in the directory durable.
