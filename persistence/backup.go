@@ -6,10 +6,13 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io/fs"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
 
+	"github.com/gorosys/rosys/persistence/history"
 	"github.com/gorosys/rosys/persistence/internal/modfile"
 	"go.uber.org/zap"
 )
@@ -68,10 +71,11 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 	}
 	if len(jobs) > 0 && s.sparesInDoubt.Load() {
 		// A spare a failed cycle could not remove may still be .prev or a
-		// history version on the disk. Once the directory as it is now is
-		// durable it is nothing but a spare (as at open, KeepSpares); until
-		// then nothing is written, so nothing is written over it.
-		if err := s.w.Sync(); err != nil {
+		// history version on the disk. Once the directories as they are
+		// now are durable it is nothing but a spare (as at open,
+		// KeepSpares); until then nothing is written, so nothing is
+		// written over it.
+		if err := s.syncSparesInDoubt(); err != nil {
 			err = fmt.Errorf("fsync %s before writing over spares a failed cycle left: %w", s.dir, err)
 			for _, j := range jobs {
 				j.e.setError(err)
@@ -142,6 +146,23 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 	s.recordHistoryAsync(wrote, at) // after the commit counts: never delays or fails it
 	s.log.Debug("backup written", zap.Int("modules", len(wrote)), zap.Bool("flush", all))
 	return errors.Join(errs...)
+}
+
+// syncSparesInDoubt fsyncs every directory where a spare may still have
+// an earlier name: the data directory (.prev) and the history's (a
+// pruned version it handed back).
+func (s *Store) syncSparesInDoubt() error {
+	if err := s.w.Sync(); err != nil {
+		return err
+	}
+	if s.hist == nil {
+		return nil
+	}
+	err := s.fs.SyncDir(filepath.Join(s.dir, history.Dir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // no history recorded yet: nothing handed back from it
+	}
+	return err
 }
 
 // forgetRecycled removes key's spares after its writes may not have

@@ -2,6 +2,7 @@ package persistence_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,8 +13,10 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/history"
 	"github.com/gorosys/rosys/persistence/vfs"
 	"github.com/gorosys/rosys/persistence/vfs/faultfs"
 )
@@ -23,6 +26,7 @@ import (
 // spare and writes the next commit over it.
 type recycleRig struct {
 	t    *testing.T
+	hist bool // with history: a cycle ends when its record does
 	dir  string
 	ffs  *faultfs.FS
 	s    *persistence.Store
@@ -30,10 +34,10 @@ type recycleRig struct {
 	path string
 }
 
-func newRecycleRig(t *testing.T, inner vfs.FS) *recycleRig {
+func newRecycleRig(t *testing.T, inner vfs.FS, opts ...persistence.Option) *recycleRig {
 	t.Helper()
-	r := &recycleRig{t: t, dir: t.TempDir(), ffs: faultfs.New(inner)}
-	s, err := persistence.Open(r.dir, persistence.WithFS(r.ffs))
+	r := &recycleRig{t: t, dir: t.TempDir(), ffs: faultfs.New(inner), hist: len(opts) > 0}
+	s, err := persistence.Open(r.dir, append([]persistence.Option{persistence.WithFS(r.ffs)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,6 +76,11 @@ func (r *recycleRig) commit(g int) (recycled bool, err error) {
 	}
 	r.v.Set(gen{g})
 	err = r.s.BackupRequested(context.Background())
+	if r.hist {
+		if herr := r.s.HistorySettled(context.Background()); herr != nil {
+			r.t.Fatal(herr)
+		}
+	}
 	if info, serr := os.Lstat(r.path); serr == nil {
 		_, recycled = before[info.Sys().(*syscall.Stat_t).Ino]
 	}
@@ -285,7 +294,7 @@ func (l *overwriteLog) len() int {
 func (l *overwriteLog) SyncDir(dir string) error {
 	err := l.OS.SyncDir(dir)
 	if err == nil {
-		l.add("sync")
+		l.add("sync " + dir)
 	}
 	return err
 }
@@ -359,7 +368,7 @@ func TestSpareKeptByAFailedRemoveIsNotWrittenOver(t *testing.T) {
 	}
 	synced := false
 	for _, e := range rec.since(mark) {
-		if e == "sync" {
+		if e == "sync "+r.dir {
 			synced = true
 		}
 		if e == "overwrite "+prev.ino(t) && !synced {
@@ -372,5 +381,157 @@ func TestSpareKeptByAFailedRemoveIsNotWrittenOver(t *testing.T) {
 	}
 	if storedGen(t, r.path) != 7 || storedGen(t, r.path+".prev") != 6 {
 		t.Fatalf("file %d, .prev %d, want 7 and 6", storedGen(t, r.path), storedGen(t, r.path+".prev"))
+	}
+}
+
+// versions checks that the history lists the generations want, oldest
+// first, each version's file holding its own.
+func (r *recycleRig) versions(when string, want ...int) {
+	r.t.Helper()
+	vs, err := r.s.History("odometry")
+	if err != nil || len(vs) != len(want) {
+		r.t.Fatalf("%s: history %v, %v; want generations %v", when, vs, err, want)
+	}
+	for j, ver := range vs {
+		_, data, err := r.s.VersionData("odometry", ver.Version)
+		if err != nil {
+			r.t.Fatalf("%s: version %d: %v", when, ver.Version, err)
+		}
+		var g gen
+		if json.Unmarshal(data, &g) != nil || g.Gen != want[j] {
+			r.t.Fatalf("%s: version %d holds %s, want generation %d", when, ver.Version, data, want[j])
+		}
+	}
+}
+
+// With history on, the commit writes over the version the history
+// pruned and handed back. A fault on each step of that write: the
+// module's file and .prev hold what they should, every listed version
+// still holds its generation, the retry commits and is recorded, and
+// the cycle after writes over a pruned version again.
+func TestHistoryRecyclingFaultsLoseNothing(t *testing.T) {
+	bounds := history.Bounds{Keep: 3, MaxAge: time.Hour, MaxBytes: 1 << 20}
+	for _, op := range faultfs.OverwriteOps {
+		if op == faultfs.Rename {
+			continue
+		}
+		for _, errno := range []syscall.Errno{syscall.ENOSPC, syscall.EIO} {
+			t.Run(string(op)+"/"+errno.Error(), func(t *testing.T) {
+				r := newRecycleRig(t, vfs.OS{}, persistence.WithHistory(history.Config{Default: bounds}))
+				for g := 1; g <= 4; g++ {
+					if _, err := r.commit(g); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if len(r.spares()) != 1 {
+					t.Fatal("no pruned version handed back after four commits")
+				}
+				match := "odometry"
+				if op == faultfs.DirSync {
+					// The data directory's fsync (a commit that fails it is
+					// not recorded, so the history's is never reached).
+					match = r.dir
+				}
+				r.ffs.Fail(op, match, errno)
+				recycled, err := r.commit(5)
+				if r.ffs.Hits() == 0 {
+					t.Fatal("the fault was never hit")
+				}
+				r.ffs.Clear()
+				want := 4
+				switch op {
+				case faultfs.Open, faultfs.Truncate:
+					if err != nil || recycled {
+						t.Fatalf("commit after a failed %s of the pruned version: %v, wrote over it %v", op, err, recycled)
+					}
+					want = 5
+				case faultfs.DirSync:
+					if !errors.Is(err, errno) || !recycled {
+						t.Fatalf("commit error %v, recycled %v", err, recycled)
+					}
+					want = 5
+				default:
+					if !errors.Is(err, errno) {
+						t.Fatalf("commit error %v, want %v", err, errno)
+					}
+				}
+				if got := storedGen(t, r.path); got != want {
+					t.Fatalf("file holds %d, want %d", got, want)
+				}
+				if got := storedGen(t, r.path+".prev"); got != want-1 {
+					t.Fatalf(".prev holds %d, want %d", got, want-1)
+				}
+				// Recorded: every commit that succeeded, and nothing else.
+				recorded := []int{2, 3, 4}
+				if err == nil {
+					recorded = []int{3, 4, 5}
+				}
+				r.versions("after the fault", recorded...)
+				if _, err := r.commit(6); err != nil {
+					t.Fatalf("retry: %v", err)
+				}
+				if storedGen(t, r.path) != 6 || storedGen(t, r.path+".prev") != want {
+					t.Fatalf("after the retry: file %d, .prev %d", storedGen(t, r.path), storedGen(t, r.path+".prev"))
+				}
+				recorded = append(recorded[1:], 6)
+				r.versions("after the retry", recorded...)
+				if recycled, err := r.commit(7); err != nil || !recycled {
+					t.Fatalf("the cycle after the retry: error %v, wrote over a pruned version %v", err, recycled)
+				}
+				r.versions("after the next cycle", append(recorded[1:], 7)...)
+			})
+		}
+	}
+}
+
+// The history's directory fsync fails and so does its removal of the
+// version it had handed back: the disk may still list that file in the
+// history, so the next commit writes over it only after the history's
+// directory has been fsynced.
+func TestHandedBackVersionKeptByAFailedRemoveIsNotWrittenOver(t *testing.T) {
+	rec := &overwriteLog{}
+	bounds := history.Bounds{Keep: 3, MaxAge: time.Hour, MaxBytes: 1 << 20}
+	r := newRecycleRig(t, rec, persistence.WithHistory(history.Config{Default: bounds}))
+	for g := 1; g <= 4; g++ {
+		if _, err := r.commit(g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	histDir := filepath.Join(r.dir, history.Dir)
+	r.ffs.Fail(faultfs.DirSync, histDir, syscall.EIO)
+	r.ffs.Fail(faultfs.Remove, "", syscall.EIO)
+	if _, err := r.commit(5); err != nil {
+		t.Fatalf("a history fault failed the commit: %v", err)
+	}
+	if st, _ := r.s.ModuleStatus("odometry"); st.HistoryError == "" {
+		t.Fatal("no history error: the fault was not hit")
+	}
+	var handed string
+	for ino := range r.spares() {
+		handed = fmt.Sprint(ino)
+	}
+	if handed == "" {
+		t.Fatal("the handed-back version was removed: the fault did not keep it")
+	}
+	mark := rec.len()
+	r.ffs.Clear()
+	if _, err := r.commit(6); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	synced := false
+	for _, e := range rec.since(mark) {
+		if e == "sync "+histDir {
+			synced = true
+		}
+		if e == "overwrite "+handed && !synced {
+			t.Fatalf("a version the disk may still list in the history written over before the history's directory fsync: %v", rec.since(mark))
+		}
+	}
+	if storedGen(t, r.path) != 6 || storedGen(t, r.path+".prev") != 5 {
+		t.Fatalf("file %d, .prev %d, want 6 and 5", storedGen(t, r.path), storedGen(t, r.path+".prev"))
+	}
+	r.versions("after the retry", 4, 5, 6)
+	if recycled, err := r.commit(7); err != nil || !recycled {
+		t.Fatalf("the cycle after the retry: error %v, wrote over a pruned version %v", err, recycled)
 	}
 }
