@@ -23,6 +23,7 @@ type backupCell struct {
 	store, raw, naive time.Duration
 	raw4              time.Duration // rawDurable with the store's 4 writers
 	raw4enc           time.Duration // the same, each writer JSON-encoding its module first
+	raw4over          time.Duration // rawDurable with 4 writers, each file written over a spare
 	store1            time.Duration // WithWriters(1)
 	selective, selAll time.Duration // 10 % of modules asking, and all
 	selectiveMeasured bool
@@ -69,7 +70,7 @@ func commitTime(s *persistence.Store, vals []*persistence.Value[blob]) (time.Dur
 // directory for the batch (what the store promises, with nothing else),
 // on the given number of goroutines at once, as the store's writers.
 func rawDurable(dir string, n int, data []byte, writers int) (time.Duration, error) {
-	return rawDurableFunc(dir, n, func(int) ([]byte, error) { return data, nil }, writers)
+	return rawDurableFunc(dir, n, func(int) ([]byte, error) { return data, nil }, writers, rawWrite)
 }
 
 // rawDurableEncoded is rawDurable with each writer encoding its module's
@@ -77,10 +78,10 @@ func rawDurable(dir string, n int, data []byte, writers int) (time.Duration, err
 // so that store / this is what the store's machinery beyond the encoding
 // itself costs.
 func rawDurableEncoded(dir string, vals []*persistence.Value[blob], writers int) (time.Duration, error) {
-	return rawDurableFunc(dir, len(vals), func(i int) ([]byte, error) { return json.Marshal(vals[i].Get()) }, writers)
+	return rawDurableFunc(dir, len(vals), func(i int) ([]byte, error) { return json.Marshal(vals[i].Get()) }, writers, rawWrite)
 }
 
-func rawDurableFunc(dir string, n int, data func(i int) ([]byte, error), writers int) (time.Duration, error) {
+func rawDurableFunc(dir string, n int, data func(i int) ([]byte, error), writers int, write func(dir string, i int, b []byte) error) (time.Duration, error) {
 	start := time.Now()
 	next := make(chan int)
 	errs := make(chan error, writers)
@@ -92,7 +93,7 @@ func rawDurableFunc(dir string, n int, data func(i int) ([]byte, error), writers
 			for i := range next {
 				b, err := data(i)
 				if err == nil {
-					err = rawWrite(dir, i, b)
+					err = write(dir, i, b)
 				}
 				if err != nil {
 					errs <- err
@@ -120,6 +121,66 @@ func rawDurableFunc(dir string, n int, data func(i int) ([]byte, error), writers
 	defer d.Close()
 	err = d.Sync()
 	return time.Since(start), err
+}
+
+// overwriter is the raw sequence as the store writes when it keeps no
+// history: each file is written over a spare of its own (a file already
+// allocated, so nothing is allocated and nothing freed: on a file system
+// mounted with -o discard every freed block is discarded before the next
+// journal commit), and the generation the rename replaces becomes the
+// next spare through a hard link. The two spare names alternate.
+type overwriter struct {
+	dir string
+	n   int
+	gen int
+}
+
+func (o *overwriter) spare(i, gen int) string {
+	return filepath.Join(o.dir, fmt.Sprintf("o%05d.spare%d", i, gen%2))
+}
+
+func (o *overwriter) target(i int) string { return filepath.Join(o.dir, fmt.Sprintf("o%05d.json", i)) }
+
+// newOverwriter creates the files and their first spares with data.
+func newOverwriter(dir string, n int, data []byte) (*overwriter, error) {
+	o := &overwriter{dir: dir, n: n}
+	for i := range n {
+		for _, p := range []string{o.target(i), o.spare(i, 0)} {
+			if err := os.WriteFile(p, data, 0o644); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return o, nil
+}
+
+// cycle writes every file once with data, on writers goroutines, and
+// syncs the directory.
+func (o *overwriter) cycle(data []byte, writers int) (time.Duration, error) {
+	gen := o.gen
+	o.gen++
+	return rawDurableFunc(o.dir, o.n, func(int) ([]byte, error) { return data, nil }, writers, func(_ string, i int, b []byte) error {
+		spare, next := o.spare(i, gen), o.spare(i, gen+1)
+		f, err := os.OpenFile(spare, os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		if _, err := f.Write(b); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+		if err := os.Link(o.target(i), next); err != nil {
+			return err
+		}
+		return os.Rename(spare, o.target(i))
+	})
 }
 
 func rawWrite(dir string, i int, data []byte) error {
@@ -217,7 +278,14 @@ func measureBackup(root string, n, size, reps int, selective bool) (backupCell, 
 			return c, err
 		}
 	}
-	var st, st1, rw, rw4, rw4e, nv, sel, all []time.Duration
+	over, err := newOverwriter(rawDir, n, data)
+	if err != nil {
+		return c, err
+	}
+	if _, err := over.cycle(data, storeWriters); err != nil {
+		return c, err
+	}
+	var st, st1, rw, rw4, rw4e, rw4o, nv, sel, all []time.Duration
 	for range reps {
 		// Interleaved, so a noisy neighbour hits both alike.
 		d, err := commitTime(s, vals)
@@ -241,6 +309,10 @@ func measureBackup(root string, n, size, reps int, selective bool) (backupCell, 
 			return c, err
 		}
 		rw4e = append(rw4e, d)
+		if d, err = over.cycle(data, storeWriters); err != nil {
+			return c, err
+		}
+		rw4o = append(rw4o, d)
 		if d, err = naive(naiveDir, vals); err != nil {
 			return c, err
 		}
@@ -256,7 +328,7 @@ func measureBackup(root string, n, size, reps int, selective bool) (backupCell, 
 			all = append(all, d)
 		}
 	}
-	c.store, c.store1, c.raw, c.raw4, c.raw4enc, c.naive = median(st), median(st1), median(rw), median(rw4), median(rw4e), median(nv)
+	c.store, c.store1, c.raw, c.raw4, c.raw4enc, c.raw4over, c.naive = median(st), median(st1), median(rw), median(rw4), median(rw4e), median(rw4o), median(nv)
 	if selective {
 		c.selective, c.selAll, c.selectiveMeasured = median(sel), median(all), true
 	}

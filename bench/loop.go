@@ -145,11 +145,33 @@ func periodErrors(ts []time.Time, period time.Duration) (errs []time.Duration, m
 	return errs, missed
 }
 
+// missedInGC counts the missed ticks (as periodErrors does) whose late
+// interval held one of the garbage collector's stop-the-world pauses.
+func missedInGC(ts []time.Time, period time.Duration, stops [][2]int64) int {
+	n := 0
+	for i := 1; i < len(ts); i++ {
+		d := ts[i].Sub(ts[i-1])
+		k := int((d + period/2) / period)
+		if k < 2 {
+			continue
+		}
+		from, to := ts[i-1].UnixNano(), ts[i].UnixNano()
+		for _, s := range stops {
+			if s[0] < to && s[1] > from {
+				n += k - 1
+				break
+			}
+		}
+	}
+	return n
+}
+
 type loopResult struct {
 	name     string
 	period   time.Duration
 	dist     dist
 	missed   int
+	inGC     int    // of missed: in an interval that held a GC stop-the-world
 	overruns uint64 // the runtime's own count
 	errs     []time.Duration
 	env      envDelta
@@ -165,6 +187,9 @@ type envDelta struct {
 	gcs        uint32
 	gcPause    time.Duration
 	stealShare float64 // of all CPU time
+	// gcStops are the garbage collector's stop-the-world pauses in the
+	// run (wall clock, Unix ns: start, end), for missedInGC.
+	gcStops [][2]int64
 }
 
 type envMark struct {
@@ -182,6 +207,12 @@ func markEnv() envMark {
 func (m envMark) since() envDelta {
 	now := markEnv()
 	d := envDelta{gcs: now.ms.NumGC - m.ms.NumGC, gcPause: time.Duration(now.ms.PauseTotalNs - m.ms.PauseTotalNs)}
+	// MemStats keeps the last 256 cycles' pauses in circular buffers.
+	for k := max(m.ms.NumGC+1, now.ms.NumGC-255); k <= now.ms.NumGC && k > m.ms.NumGC; k++ {
+		i := (k + 255) % 256
+		end := int64(now.ms.PauseEnd[i])
+		d.gcStops = append(d.gcStops, [2]int64{end - int64(now.ms.PauseNs[i]), end})
+	}
 	if t := now.total - m.total; t > 0 {
 		d.stealShare = float64(now.steal-m.steal) / float64(t)
 	}
@@ -279,7 +310,7 @@ func runRuntime(ctx context.Context, dir string, period, d time.Duration, withLo
 		name = "rosys runtime + load"
 	}
 	errs, missed := periodErrors(rec.samples(), period)
-	return loopResult{name: name, period: period, dist: summarise(errs), missed: missed, overruns: st.Control.Overruns, errs: errs, env: envd,
+	return loopResult{name: name, period: period, dist: summarise(errs), missed: missed, inGC: missedInGC(rec.samples(), period, envd.gcStops), overruns: st.Control.Overruns, errs: errs, env: envd,
 		realtime: st.Control.Realtime, loopCPU: loopCPU, procCPU: procCPU}, nil
 }
 

@@ -28,8 +28,8 @@ func (b *bench) backup() error {
 		storeWriters, storeWriters, storeWriters, b.s.reps, sizeName(b.s.maxBytes))
 	var cells []backupCell
 	var rows [][]string
-	worst, worst1, worstEnc := 0.0, 0.0, 0.0
-	worstCell := ""
+	worst, worst1, worstEnc, worstOver := 0.0, 0.0, 0.0, 0.0
+	worstCell, worstOverCell := "", ""
 	for _, size := range []int{1 << 10, 64 << 10, 1 << 20} {
 		for _, n := range []int{10, 100, 1000, 10000} {
 			if n*size > b.s.maxBytes || n > b.s.maxN {
@@ -51,19 +51,27 @@ func (b *bench) backup() error {
 			}
 			worst1 = max(worst1, float64(c.store1)/float64(c.raw))
 			worstEnc = max(worstEnc, float64(c.store)/float64(c.raw4enc))
+			if r := float64(c.store) / float64(c.raw4over); r > worstOver {
+				worstOver, worstOverCell = r, fmt.Sprintf("%d × %s", n, sizeName(size))
+			}
 			mbps := float64(n*c.fileBytes) / c.store.Seconds() / 1e6
-			rows = append(rows, []string{sizeName(size), fmt.Sprint(n), ms(c.store), ms(c.raw4), "**" + ratio(c.store, c.raw4) + "**", ms(c.raw4enc), ratio(c.store, c.raw4enc), ms(c.store1), ms(c.raw), ratio(c.store1, c.raw), ms(c.naive),
+			rows = append(rows, []string{sizeName(size), fmt.Sprint(n), ms(c.store), ms(c.raw4), "**" + ratio(c.store, c.raw4) + "**", ms(c.raw4enc), ratio(c.store, c.raw4enc), ms(c.raw4over), ratio(c.store, c.raw4over), ms(c.store1), ms(c.raw), ratio(c.store1, c.raw), ms(c.naive),
 				fmt.Sprintf("%.0f MB/s", mbps), fmt.Sprintf("%.0f µs", float64(c.store)/float64(n)/1e3)})
 		}
 	}
-	b.r.table([]string{"S", "N", "store (4 writers)", "raw durable, 4 writers", "store / raw", "raw durable + encoding, 4 writers", "store / raw + encoding", "store, 1 writer", "raw durable, 1 writer", "1 writer / raw", "naive (no fsync)", "store throughput", "store per module"}, rows)
+	b.r.table([]string{"S", "N", "store (4 writers)", "raw durable, 4 writers", "store / raw", "raw durable + encoding, 4 writers", "store / raw + encoding", "raw durable over spare files, 4 writers", "store / raw over spares", "store, 1 writer", "raw durable, 1 writer", "1 writer / raw", "naive (no fsync)", "store throughput", "store per module"}, rows)
 	b.r.p("What the store does beyond the raw sequence: encoding (the envelope and the JSON of the data; files of 256 KiB and more are " +
 		"encoded ahead of the writers, by a stage of their own) and keeping the replaced " +
 		"file as `<key>.json.prev` (a hard link under a temporary name and a rename: two more directory operations per file, in the same " +
 		"directory fsync). Concurrent fsyncs share ext4 journal commits, which is why 4 writers beat one by far for small files. " +
 		"*Raw durable + encoding* is the raw sequence with each writer first encoding its module's value with `json.Marshal` (no envelope, " +
 		"no checksum, no `.prev`): the floor for anything that stores a Go value as JSON, so *store / raw + encoding* is what the store's own " +
-		"machinery costs beyond the encoding.")
+		"machinery costs beyond the encoding. *Raw durable over spare files* is the raw sequence as the store itself writes when it keeps no " +
+		"history: each file written over a spare file of its own that is already allocated (open, write, fsync, close), the current file " +
+		"hard-linked to become the next spare, then the rename; nothing is allocated and nothing freed, and on this disk, mounted with " +
+		"`-o discard`, a freed block is discarded before the next journal commit. It is the fastest durable write found here, and what " +
+		"the store's own recycling wins against the textbook sequence above; *store / raw over spares* is the store's full cost, " +
+		"encoding and `.prev` included, against it.")
 	if err := backupPlot(filepath.Join(b.out, "backup.png"), cells); err != nil {
 		return err
 	}
@@ -80,7 +88,7 @@ func (b *bench) backup() error {
 	}
 	b.r.p("Only modules that asked are written: with %d of %d modules asking, a cycle takes %s against %s for all of them (%s; 0.10× would be exactly proportional).",
 		n/10, n, ms(c.selective), ms(c.selAll), ratio(c.selective, c.selAll))
-	b.goal("backup cycle vs raw durable writes, both 4 writers", fmt.Sprintf("worst cell %.2f× (%s); one writer each: %.2f×; against raw durable writes that also JSON-encode: worst %.2f×", worst, worstCell, worst1, worstEnc), "≤ 1.1× every cell", worst <= 1.1)
+	b.goal("backup cycle vs raw durable writes, both 4 writers", fmt.Sprintf("worst cell %.2f× (%s); one writer each: %.2f×; against raw durable writes that also JSON-encode: worst %.2f×; against raw writes over spare files (no encoding, no .prev): worst %.2f× (%s)", worst, worstCell, worst1, worstEnc, worstOver, worstOverCell), "≤ 1.1× every cell", worst <= 1.1)
 	b.goal("only modules that asked are written", fmt.Sprintf("10%% asking: %s of the all-asking time", ratio(c.selective, c.selAll)), "≈ 0.1×", float64(c.selective) < 0.3*float64(c.selAll))
 	return b.historyCost()
 }

@@ -31,7 +31,10 @@
 //     internal/modfile), ahead of up to [WithWriters] goroutines that write
 //     each one atomically (internal/atomicfile): a temporary file in the
 //     same directory, write, fsync, close, a hard link of the current file
-//     to <key>.json.prev, rename over <key>.json.
+//     to <key>.json.prev, rename over <key>.json. While such a store is
+//     open, GOMAXPROCS is one higher (one for all stores): a writer in
+//     fsync keeps its P for a while, and the encoders need the CPU it
+//     leaves idle.
 //  5. One fsync of the directory makes every rename of the batch durable.
 //     Only then does each module count as saved: its status is updated,
 //     [Store.WaitDurable] returns, and a mirror, if any, is told which keys

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gorosys/rosys/internal/procs"
 	"github.com/gorosys/rosys/persistence/history"
 	"github.com/gorosys/rosys/persistence/internal/atomicfile"
 	"github.com/gorosys/rosys/persistence/mirror"
@@ -52,7 +53,19 @@ type Store struct {
 	// go over it before the directory has been fsynced (see commitLocked).
 	// Set by the history's goroutine too, read under writeMu.
 	sparesInDoubt atomic.Bool
+	// releaseP gives back the writers' P (see writersP); nil if none held.
+	releaseP func()
 }
+
+// writersP is one more P than the program would have, held while any
+// store that writes files is open. A writer in write(2) or fsync(2) keeps
+// its P until Go's sysmon takes it back, and sysmon checks only every
+// 20 µs to 10 ms (longer the quieter the program was before): during
+// that time the encoders, which need the CPU the writer is not using,
+// have one P fewer. Measured on 2 cores: a cycle of 10 modules of 1 MiB
+// 12.8 ms with 2 Ps, 10.3 ms with 3 (raw durable writes: 10.3 ms), and
+// 100 of 1 KiB twice as fast. One P for all stores: they share the CPUs.
+var writersP procs.Shared
 
 // entry is one registered module.
 type entry struct {
@@ -205,11 +218,17 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		lock.Close()
 		return nil, fmt.Errorf("remove temporary files in %s: %w", dir, err)
 	}
+	if _, real := s.fs.(vfs.OS); real && s.access != AccessReplay {
+		s.releaseP = writersP.Hold()
+	}
 	return s, nil
 }
 
 // Close releases the directory lock. It does not flush: call Flush first.
 func (s *Store) Close() error {
+	if s.releaseP != nil {
+		s.releaseP()
+	}
 	s.waitHistory()
 	if s.hist != nil {
 		_ = s.hist.Close() // only an index, rebuilt from the files if lost

@@ -3,11 +3,10 @@ package rosys
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"slices"
-	"sync"
 	"time"
 
+	"github.com/gorosys/rosys/internal/procs"
 	"go.uber.org/zap"
 )
 
@@ -61,8 +60,8 @@ func (r *Runtime) Run(ctx context.Context) error {
 	timer := r.controlTimer()
 	if _, ok := timer.(*pinnedTimer); ok {
 		// The control loop keeps one P to itself (see Config.SharedP).
-		addProcs(1)
-		defer addProcs(-1)
+		procs.Add(1) // runtimes that run at once (tests do) each add their own
+		defer procs.Add(-1)
 	}
 	r.clock.Go(func() { r.controlLoop(controlCtx, controlDone, timer) })
 	loopsCtx, stopLoops := context.WithCancel(context.Background())
@@ -231,12 +230,3 @@ func (r *Runtime) notify(state string) {
 	}
 }
 
-var procsMu sync.Mutex
-
-// addProcs changes GOMAXPROCS by n. Relative, under a lock, so runtimes
-// that run at the same time (tests do) each add and take back their own.
-func addProcs(n int) {
-	procsMu.Lock()
-	defer procsMu.Unlock()
-	runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + n)
-}

@@ -28,7 +28,6 @@ func (OS) CreateExclusive(name string) (File, error) {
 func (OS) ReadFile(name string, limit int64) ([]byte, error) { return readRegular(name, limit) }
 func (OS) ReadDir(dir string) ([]fs.DirEntry, error)         { return os.ReadDir(dir) }
 func (OS) Lstat(name string) (fs.FileInfo, error)            { return os.Lstat(name) }
-func (OS) Rename(oldpath, newpath string) error              { return os.Rename(oldpath, newpath) }
 func (OS) Link(oldpath, newpath string) error                { return os.Link(oldpath, newpath) }
 func (OS) Remove(name string) error                          { return os.Remove(name) }
 
