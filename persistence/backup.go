@@ -6,10 +6,13 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io/fs"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
 
+	"github.com/gorosys/rosys/persistence/history"
 	"github.com/gorosys/rosys/persistence/internal/modfile"
 	"go.uber.org/zap"
 )
@@ -66,6 +69,22 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 		}
 		jobs = append(jobs, &writeJob{e: e, gen: gen})
 	}
+	if len(jobs) > 0 && s.sparesInDoubt.Load() {
+		// A spare a failed cycle could not remove may still be .prev or a
+		// history version on the disk. Once the directories as they are
+		// now are durable it is nothing but a spare (as at open,
+		// KeepSpares); until then nothing is written, so nothing is
+		// written over it.
+		if err := s.syncSparesInDoubt(); err != nil {
+			err = fmt.Errorf("fsync %s before writing over spares a failed cycle left: %w", s.dir, err)
+			for _, j := range jobs {
+				j.e.setError(err)
+			}
+			s.log.Error("backup failed", zap.Error(err))
+			return errors.Join(append(errs, err)...)
+		}
+		s.sparesInDoubt.Store(false)
+	}
 	s.writeAll(ctx, jobs, at)
 	if s.format == FormatRoSys {
 		s.renameRoSys(jobs)
@@ -74,7 +93,7 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 		if j.err != nil {
 			// Its directory operations may not become durable: its spare
 			// files must not be written over (atomicfile.ForgetRecycled).
-			s.w.ForgetRecycled(j.e.key + ".json")
+			s.forgetRecycled(j.e.key)
 			err := fmt.Errorf("module %q: %w", j.e.key, j.err)
 			if ctx.Err() == nil || !errors.Is(j.err, ctx.Err()) {
 				j.e.setError(err)
@@ -97,7 +116,7 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 	if err := s.w.Sync(); err != nil {
 		for _, w := range wrote {
 			w.e.setError(err)
-			s.w.ForgetRecycled(w.e.key + ".json")
+			s.forgetRecycled(w.e.key)
 		}
 		s.log.Error("backup failed", zap.Error(err))
 		return errors.Join(append(errs, err)...)
@@ -127,6 +146,33 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 	s.recordHistoryAsync(wrote, at) // after the commit counts: never delays or fails it
 	s.log.Debug("backup written", zap.Int("modules", len(wrote)), zap.Bool("flush", all))
 	return errors.Join(errs...)
+}
+
+// syncSparesInDoubt fsyncs every directory where a spare may still have
+// an earlier name: the data directory (.prev) and the history's (a
+// pruned version it handed back).
+func (s *Store) syncSparesInDoubt() error {
+	if err := s.w.Sync(); err != nil {
+		return err
+	}
+	if s.hist == nil {
+		return nil
+	}
+	err := s.fs.SyncDir(filepath.Join(s.dir, history.Dir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // no history recorded yet: nothing handed back from it
+	}
+	return err
+}
+
+// forgetRecycled removes key's spares after its writes may not have
+// become durable (atomicfile.ForgetRecycled); one that stays puts the
+// spares in doubt until a directory fsync succeeds.
+func (s *Store) forgetRecycled(key string) {
+	if err := s.w.ForgetRecycled(key + ".json"); err != nil {
+		s.sparesInDoubt.Store(true)
+		s.log.Warn("spare file not removed after a failed commit", zap.String("module", key), zap.Error(err))
+	}
 }
 
 type writeJob struct {

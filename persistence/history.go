@@ -145,6 +145,14 @@ func (s *Store) recordHistory(wrote []written, at time.Time) {
 		w.e.stMu.Unlock()
 		if err != nil {
 			s.log.Warn("version not kept in the history", zap.String("module", w.e.key), zap.Error(err))
+			if s.w.Recycle {
+				// After a failed fsync of the history's directory the
+				// history removes the version it handed back, which the
+				// disk may still list; if that removal failed too, the
+				// next cycle must fsync before writing over it. Removing
+				// a spare after any other failure costs one reuse.
+				s.forgetRecycled(w.e.key)
+			}
 		}
 	}
 }

@@ -47,6 +47,12 @@ type Store struct {
 	// (run after the cycle returned, see recordHistoryAsync) is finished.
 	histMu   sync.Mutex
 	histDone chan struct{}
+	// sparesInDoubt: a failed directory fsync left a spare that could not
+	// be removed (atomicfile.ForgetRecycled failed). The disk may still
+	// give it an earlier name (.prev, a history version), so no write may
+	// go over it before the directory has been fsynced (see commitLocked).
+	// Set by the history's goroutine too, read under writeMu.
+	sparesInDoubt atomic.Bool
 	// releaseP gives back the writers' P (see writersP); nil if none held.
 	releaseP func()
 }

@@ -60,16 +60,29 @@ func RecyclePath(dir, name string) string { return filepath.Join(dir, name+TmpMa
 func prevSlot(dir, name string) string { return filepath.Join(dir, name+TmpMarker+"recycled-prev") }
 
 // overwriter is a file system that can write over an existing file
-// (vfs.OS); others always get a new temporary file.
+// (vfs.OS, crashfs); others always get a new temporary file.
 type overwriter interface {
 	OpenOverwrite(name string) (vfs.OverwriteFile, error)
 }
 
 // CanRecycle says whether a Writer on fsys can write over a recycled
-// file; where it cannot, nothing should be put at RecyclePath.
+// file; where it cannot, nothing should be put at RecyclePath. A wrapper
+// (faultfs) has OpenOverwrite whatever it wraps and says with
+// CanOverwrite whether what it wraps can.
 func CanRecycle(fsys vfs.FS) bool {
-	_, ok := fsys.(overwriter)
+	_, ok := overwriterOf(fsys)
 	return ok
+}
+
+func overwriterOf(fsys vfs.FS) (overwriter, bool) {
+	o, ok := fsys.(overwriter)
+	if !ok {
+		return nil, false
+	}
+	if c, ok := fsys.(interface{ CanOverwrite() bool }); ok && !c.CanOverwrite() {
+		return nil, false
+	}
+	return o, true
 }
 
 // Write stores data under name. It is durable only after Sync.
@@ -116,7 +129,7 @@ func (w Writer) Write(name string, data []byte) (err error) {
 // into place: a recycled file of name if there is one it may write over,
 // cut to size, else a new file. slot is the recycle name it opened, if any.
 func (w Writer) temporary(name string, size int) (f vfs.File, slot string, err error) {
-	if o, ok := w.FS.(overwriter); ok && (w.Recycle || w.RecyclePrev) {
+	if o, ok := overwriterOf(w.FS); ok && (w.Recycle || w.RecyclePrev) {
 		slots := []string{RecyclePath(w.Dir, name)}
 		if w.RecyclePrev {
 			slots = append(slots, prevSlot(w.Dir, name))
@@ -179,10 +192,18 @@ func (w Writer) keepPrevious(path, free string) {
 // ForgetRecycled removes name's recycle slots. After a Sync that failed,
 // the directory on disk may still give a slot's file the name it had
 // before (.prev, a history version): it must not be written over then.
-func (w Writer) ForgetRecycled(name string) {
+// The error says that a slot could not be removed (a missing one is no
+// error): the caller must then not let a Write of the directory write
+// over a spare until a Sync has succeeded (see KeepSpares: after it, no
+// power cut can give a spare back an earlier name).
+func (w Writer) ForgetRecycled(name string) error {
+	var errs []error
 	for _, rp := range []string{RecyclePath(w.Dir, name), prevSlot(w.Dir, name)} {
-		_ = w.FS.Remove(rp)
+		if err := w.FS.Remove(rp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
 	}
+	return errors.Join(errs...)
 }
 
 // Sync makes every rename and creation in the directory durable.

@@ -4,6 +4,7 @@
 package faultfs
 
 import (
+	"errors"
 	"io"
 	"io/fs"
 	"strings"
@@ -18,18 +19,37 @@ type Op string
 // The operations, as the store performs them.
 const (
 	Create  Op = "create" // CreateTemp, CreateExclusive
-	Write   Op = "write"
-	Fsync   Op = "fsync" // File.Sync
+	Write   Op = "write"  // File.Write; FS.Truncate (a durable write of the size)
+	Fsync   Op = "fsync"  // File.Sync
 	Rename  Op = "rename"
 	DirSync Op = "dirsync"
 	Link    Op = "link"
 	Remove  Op = "remove"
 	Mkdir   Op = "mkdir"
 	Read    Op = "read" // ReadFile, ReadDir
+	// Open is OpenOverwrite: opening an existing file (a recycled spare)
+	// to write over it. It has its own name, not Create's: a write into a
+	// spare creates nothing, so a Create rule lets it through, as a full
+	// disk lets a write over blocks a file already has through.
+	Open Op = "open"
+	// Truncate is the Truncate of a file OpenOverwrite opened (cutting a
+	// spare to the new size before it is written over), and FS.Truncate,
+	// which Write rules fail too, as they did before this name existed.
+	// A Write rule does not fail a spare's Truncate: a fault on the
+	// write into a spare must reach that write.
+	Truncate Op = "truncate"
+	// Close is File.Close, of every file this FS opened. The file is
+	// closed underneath anyway (as close(2) frees the descriptor even when
+	// it reports an error); only the error is injected.
+	Close Op = "close"
 )
 
 // Ops lists the operations a write path goes through, in order.
 var Ops = []Op{Create, Write, Fsync, Rename, DirSync}
+
+// OverwriteOps lists the operations a write into a recycled spare goes
+// through, in order (OpenOverwrite instead of CreateTemp, then Truncate).
+var OverwriteOps = []Op{Open, Truncate, Write, Fsync, Close, Rename, DirSync}
 
 type rule struct {
 	op    Op
@@ -103,6 +123,64 @@ func (h file) Sync() error {
 	return h.File.Sync()
 }
 
+func (h file) Close() error {
+	err := h.File.Close()
+	if ferr := h.fs.check(Close, h.Name()); ferr != nil {
+		return ferr
+	}
+	return err
+}
+
+// overwriteFile is a file OpenOverwrite opened: file's faults, and
+// Truncate's.
+type overwriteFile struct {
+	file
+	trunc func(size int64) error
+}
+
+func (h overwriteFile) Truncate(size int64) error {
+	if err := h.fs.check(Truncate, h.Name()); err != nil {
+		return err
+	}
+	return h.trunc(size)
+}
+
+// overwriter is a file system that can write over an existing file
+// (vfs.OS, crashfs), as atomicfile looks for it.
+type overwriter interface {
+	OpenOverwrite(name string) (vfs.OverwriteFile, error)
+}
+
+// CanOverwrite says whether the wrapped FS can write over an existing
+// file, that is whether OpenOverwrite can ever succeed. FS has the method
+// OpenOverwrite whatever it wraps; atomicfile.CanRecycle asks this, so
+// that a store on faultfs recycles exactly when it would on the wrapped
+// FS alone.
+func (f *FS) CanOverwrite() bool {
+	_, ok := f.inner.(overwriter)
+	return ok
+}
+
+// OpenOverwrite opens name, an existing file, to be written over, through
+// the wrapped FS; the file's Write, Truncate, Sync and Close fail as the
+// rules say. Where the wrapped FS cannot write over a file it fails with
+// errors.ErrUnsupported (CanOverwrite is false, and atomicfile never
+// calls it then).
+func (f *FS) OpenOverwrite(name string) (vfs.OverwriteFile, error) {
+	o, ok := f.inner.(overwriter)
+	if !ok {
+		return nil, &fs.PathError{Op: string(Open), Path: name, Err: errors.ErrUnsupported}
+	}
+	if err := f.check(Open, name); err != nil {
+		return nil, err
+	}
+	h, err := o.OpenOverwrite(name)
+	if err != nil {
+		return nil, err
+	}
+	return overwriteFile{file{h, f}, h.Truncate}, nil
+}
+
 func (f *FS) wrap(h vfs.File, err error) (vfs.File, error) {
 	if err != nil {
 		return nil, err
@@ -169,6 +247,9 @@ func (f *FS) Remove(name string) error {
 }
 
 func (f *FS) Truncate(name string, size int64) error {
+	if err := f.check(Truncate, name); err != nil {
+		return err
+	}
 	if err := f.check(Write, name); err != nil {
 		return err
 	}
