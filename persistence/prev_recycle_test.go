@@ -72,15 +72,7 @@ func TestReplacedPrevIsWrittenOver(t *testing.T) {
 	os.WriteFile(path+".tmp-123", []byte("torn"), 0o644)
 	s.Close()
 	spare := spares()
-	s2, err := persistence.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
-	v2 := persistence.NewValue(gen{})
-	if err := s2.Register("odometry", v2); err != nil {
-		t.Fatal(err)
-	}
+	s2, v2 := reopenOdometry(t, dir)
 	if err := s2.Restore(ctx); err != nil || v2.Get().Gen != 8 {
 		t.Fatalf("restored %+v, %v", v2.Get(), err)
 	}
@@ -97,4 +89,21 @@ func TestReplacedPrevIsWrittenOver(t *testing.T) {
 	if _, ok := spare[inode(t, path)]; !ok || storedGen(t, path) != 9 || storedGen(t, path+".prev") != 8 {
 		t.Fatalf("after the restart: spare not written over, or file %d / .prev %d", storedGen(t, path), storedGen(t, path+".prev"))
 	}
+}
+
+// reopenOdometry opens dir again (as a restart does) with the "odometry"
+// module registered, not yet restored; the store is closed at the end of
+// the test.
+func reopenOdometry(t *testing.T, dir string) (*persistence.Store, *persistence.Value[gen]) {
+	t.Helper()
+	s, err := persistence.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	v := persistence.NewValue(gen{})
+	if err := s.Register("odometry", v); err != nil {
+		t.Fatal(err)
+	}
+	return s, v
 }

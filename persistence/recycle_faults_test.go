@@ -247,15 +247,7 @@ func TestRecyclingFaultsLoseNothing(t *testing.T) {
 
 				// A restart restores the last commit.
 				r.s.Close()
-				s2, err := persistence.Open(r.dir)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer s2.Close()
-				v2 := persistence.NewValue(gen{})
-				if err := s2.Register("odometry", v2); err != nil {
-					t.Fatal(err)
-				}
+				s2, v2 := reopenOdometry(t, r.dir)
 				if err := s2.Restore(context.Background()); err != nil || v2.Get().Gen != 6 {
 					t.Fatalf("restored %+v, %v", v2.Get(), err)
 				}
