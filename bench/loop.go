@@ -207,16 +207,25 @@ func markEnv() envMark {
 func (m envMark) since() envDelta {
 	now := markEnv()
 	d := envDelta{gcs: now.ms.NumGC - m.ms.NumGC, gcPause: time.Duration(now.ms.PauseTotalNs - m.ms.PauseTotalNs)}
-	// MemStats keeps the last 256 cycles' pauses in circular buffers.
-	for k := max(m.ms.NumGC+1, now.ms.NumGC-255); k <= now.ms.NumGC && k > m.ms.NumGC; k++ {
-		i := (k + 255) % 256
-		end := int64(now.ms.PauseEnd[i])
-		d.gcStops = append(d.gcStops, [2]int64{end - int64(now.ms.PauseNs[i]), end})
-	}
+	d.gcStops = gcStopsBetween(&m.ms, &now.ms)
 	if t := now.total - m.total; t > 0 {
 		d.stealShare = float64(now.steal-m.steal) / float64(t)
 	}
 	return d
+}
+
+// gcStopsBetween lists the stop-the-world pauses of the collections
+// after before and up to now. MemStats keeps the last 256 cycles' pauses
+// in circular buffers.
+func gcStopsBetween(before, now *runtime.MemStats) (stops [][2]int64) {
+	// In int: NumGC is a uint32, and NumGC-255 before the 255th
+	// collection would wrap round and skip every pause.
+	for k := max(int(before.NumGC)+1, int(now.NumGC)-255); k <= int(now.NumGC); k++ {
+		i := (k + 255) % 256
+		end := int64(now.PauseEnd[i])
+		stops = append(stops, [2]int64{end - int64(now.PauseNs[i]), end})
+	}
+	return stops
 }
 
 // threadCPU is the CPU time of one of this process's threads, from the

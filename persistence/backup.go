@@ -69,13 +69,14 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 		}
 		jobs = append(jobs, &writeJob{e: e, gen: gen})
 	}
+	recycle := s.w.Recycle
 	if len(jobs) > 0 && s.sparesInDoubt.Load() {
 		// A spare a failed cycle could not remove may still be .prev or a
 		// history version on the disk. Once the directories as they are
 		// now are durable it is nothing but a spare (as at open,
-		// KeepSpares); until then nothing is written, so nothing is
-		// written over it.
-		if err := s.syncSparesInDoubt(); err != nil {
+		// KeepSpares); until then nothing is written over it.
+		if err := s.w.Sync(); err != nil {
+			// The commit's own directory: its fsync would fail too.
 			err = fmt.Errorf("fsync %s before writing over spares a failed cycle left: %w", s.dir, err)
 			for _, j := range jobs {
 				j.e.setError(err)
@@ -83,12 +84,22 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 			s.log.Error("backup failed", zap.Error(err))
 			return errors.Join(append(errs, err)...)
 		}
-		s.sparesInDoubt.Store(false)
+		if err := s.syncHistoryDir(); err != nil {
+			// The history is best effort and never fails a commit: this
+			// cycle writes new files instead of over the pruned versions
+			// the history handed back, and the spares stay in doubt.
+			s.log.Warn("history directory not fsynced: writing no spare over", zap.Error(err))
+			s.w.Recycle = false
+		} else {
+			s.sparesInDoubt.Store(false)
+		}
 	}
 	s.writeAll(ctx, jobs, at)
 	if s.format == FormatRoSys {
 		s.renameRoSys(jobs)
 	}
+	// Set back before the history's goroutine reads it.
+	s.w.Recycle = recycle
 	for _, j := range jobs { // in registration order, whatever order they ran in
 		if j.err != nil {
 			// Its directory operations may not become durable: its spare
@@ -148,13 +159,10 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 	return errors.Join(errs...)
 }
 
-// syncSparesInDoubt fsyncs every directory where a spare may still have
-// an earlier name: the data directory (.prev) and the history's (a
-// pruned version it handed back).
-func (s *Store) syncSparesInDoubt() error {
-	if err := s.w.Sync(); err != nil {
-		return err
-	}
+// syncHistoryDir fsyncs the other directory where a spare may still
+// have an earlier name besides the data directory (.prev): the
+// history's (a pruned version it handed back).
+func (s *Store) syncHistoryDir() error {
 	if s.hist == nil {
 		return nil
 	}

@@ -527,3 +527,59 @@ func TestHandedBackVersionKeptByAFailedRemoveIsNotWrittenOver(t *testing.T) {
 		t.Fatalf("the cycle after the retry: error %v, wrote over a pruned version %v", err, recycled)
 	}
 }
+
+// The history is best effort: a history directory whose fsync keeps
+// failing, after its removal of a handed-back version failed too, must
+// not stop the commits of the module files. They go to new files
+// instead, and the version in doubt is not written over.
+func TestHistoryDirFsyncFailingDoesNotStopCommits(t *testing.T) {
+	rec := &overwriteLog{}
+	bounds := history.Bounds{Keep: 3, MaxAge: time.Hour, MaxBytes: 1 << 20}
+	r := newRecycleRig(t, rec, persistence.WithHistory(history.Config{Default: bounds}))
+	for g := 1; g <= 4; g++ {
+		if _, err := r.commit(g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	histDir := filepath.Join(r.dir, history.Dir)
+	r.ffs.Fail(faultfs.DirSync, histDir, syscall.EIO)
+	r.ffs.Fail(faultfs.Remove, "", syscall.EIO)
+	if _, err := r.commit(5); err != nil {
+		t.Fatalf("a history fault failed the commit: %v", err)
+	}
+	var handed string
+	for ino := range r.spares() {
+		handed = fmt.Sprint(ino)
+	}
+	if handed == "" {
+		t.Fatal("the handed-back version was removed: the fault did not keep it")
+	}
+	mark := rec.len()
+	r.ffs.Clear()
+	r.ffs.Fail(faultfs.DirSync, histDir, syscall.EIO) // still failing
+	for g := 6; g <= 7; g++ {
+		recycled, err := r.commit(g)
+		if err != nil {
+			t.Fatalf("commit %d while only the history's directory fsync fails: %v", g, err)
+		}
+		if recycled {
+			t.Fatalf("commit %d wrote over a spare while the history's directory fsync fails", g)
+		}
+		if storedGen(t, r.path) != g || storedGen(t, r.path+".prev") != g-1 {
+			t.Fatalf("file %d, .prev %d, want %d and %d", storedGen(t, r.path), storedGen(t, r.path+".prev"), g, g-1)
+		}
+	}
+	for _, e := range rec.since(mark) {
+		if e == "overwrite "+handed {
+			t.Fatalf("a version the disk may still list in the history written over before the history's directory fsync: %v", rec.since(mark))
+		}
+	}
+	// The disk works again: spares are written over again.
+	r.ffs.Clear()
+	if _, err := r.commit(8); err != nil {
+		t.Fatal(err)
+	}
+	if recycled, err := r.commit(9); err != nil || !recycled {
+		t.Fatalf("once the history's directory fsync works: error %v, wrote over a pruned version %v", err, recycled)
+	}
+}
