@@ -42,6 +42,7 @@ test: lint test-unit
 
 test-unit:
 	$(GO) test -race -count=1 ./...
+	cd bench && $(GO) test -count=1 ./...
 
 # The whole suite compiled for linux/arm64 and run under qemu user-mode
 # emulation (Debian's qemu-user-static), as on a Raspberry Pi or Jetson.

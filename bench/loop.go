@@ -145,10 +145,19 @@ func periodErrors(ts []time.Time, period time.Duration) (errs []time.Duration, m
 	return errs, missed
 }
 
+// gcLead is how far before a collection's final stop-the-world pause
+// missedInGC also looks. MemStats keeps, per collection, only the end of
+// that pause and the total of both pauses; the first one (sweep
+// termination) came at the collection's start, a mark phase earlier,
+// which for this benchmark's heap of a few tens of MB on 2 cores is a
+// few milliseconds.
+const gcLead = 20 * time.Millisecond
+
 // missedInGC counts the missed ticks (as periodErrors does) whose late
-// interval held one of the garbage collector's stop-the-world pauses.
-func missedInGC(ts []time.Time, period time.Duration, stops [][2]int64) int {
-	n := 0
+// interval overlapped a collection: its final stop-the-world pause
+// (inFinal), or the gcLead before that pause's end (inLead, which holds
+// the first pause of any collection shorter than gcLead).
+func missedInGC(ts []time.Time, period time.Duration, stops [][2]int64) (inFinal, inLead int) {
 	for i := 1; i < len(ts); i++ {
 		d := ts[i].Sub(ts[i-1])
 		k := int((d + period/2) / period)
@@ -156,14 +165,19 @@ func missedInGC(ts []time.Time, period time.Duration, stops [][2]int64) int {
 			continue
 		}
 		from, to := ts[i-1].UnixNano(), ts[i].UnixNano()
+		final, lead := false, false
 		for _, s := range stops {
-			if s[0] < to && s[1] > from {
-				n += k - 1
-				break
-			}
+			final = final || (s[0] < to && s[1] > from)
+			lead = lead || (s[1]-int64(gcLead) < to && s[1] > from)
+		}
+		if final {
+			inFinal += k - 1
+		}
+		if lead {
+			inLead += k - 1
 		}
 	}
-	return n
+	return inFinal, inLead
 }
 
 type loopResult struct {
@@ -171,7 +185,9 @@ type loopResult struct {
 	period   time.Duration
 	dist     dist
 	missed   int
-	inGC     int    // of missed: in an interval that held a GC stop-the-world
+	inGC     int // of missed: in an interval that held a GC's final stop-the-world
+	nearGC   int // of missed: in an interval within gcLead before a GC's final pause ended
+	window   time.Duration
 	overruns uint64 // the runtime's own count
 	errs     []time.Duration
 	env      envDelta
@@ -319,7 +335,8 @@ func runRuntime(ctx context.Context, dir string, period, d time.Duration, withLo
 		name = "rosys runtime + load"
 	}
 	errs, missed := periodErrors(rec.samples(), period)
-	return loopResult{name: name, period: period, dist: summarise(errs), missed: missed, inGC: missedInGC(rec.samples(), period, envd.gcStops), overruns: st.Control.Overruns, errs: errs, env: envd,
+	inGC, nearGC := missedInGC(rec.samples(), period, envd.gcStops)
+	return loopResult{name: name, period: period, dist: summarise(errs), missed: missed, inGC: inGC, nearGC: nearGC, window: d, overruns: st.Control.Overruns, errs: errs, env: envd,
 		realtime: st.Control.Realtime, loopCPU: loopCPU, procCPU: procCPU}, nil
 }
 

@@ -68,14 +68,15 @@ func (b *bench) loop() error {
 		if rl.missed > rn.missed {
 			b.r.p("At %s the runtime missed %d ticks under load against %d without (bare ticker under the same load: %d, cyclictest: %d). "+
 				"The loop holds its own P and runs SCHED_FIFO; inside the process what still stops it is a stop-the-world "+
-				"(garbage collection during the loaded run: %d cycles, %s in total; %d of the missed ticks fell in a tick interval that held one "+
-				"of its stop-the-world pauses) and Go's preemption of a goroutine that ran 10 ms without blocking, which the loop avoids by "+
+				"(garbage collection during the loaded run: %d cycles, %s in total; %d of the missed ticks fell in a tick interval that overlapped "+
+				"a collection's final stop-the-world pause, %d in one that overlapped the %s before it ended, where its first pause also lies; "+
+				"by chance alone about %.1f %% of intervals would) and Go's preemption of a goroutine that ran 10 ms without blocking, which the loop avoids by "+
 				"yielding in its slack but not when a step leaves under 500 µs: a preempted locked goroutine waits for an ordinary-priority "+
 				"thread to hand it back (see the Findings at the end). Below the process, "+
 				"block-I/O completions and softirqs for ~64 MB/s of fsynced writes run before any user thread, SCHED_FIFO or not, and "+
 				"this guest's two vCPUs are shared with other guests (steal reported during the loaded run: %.1f %%, idle run %.1f %%; "+
 				"some hypervisors do not report it). At 1 kHz a 2 ms hiccup is already a missed tick.",
-				hz, rl.missed, rn.missed, tk.missed, ct.missed, rl.env.gcs, us(rl.env.gcPause), rl.inGC, 100*rl.env.stealShare, 100*rn.env.stealShare)
+				hz, rl.missed, rn.missed, tk.missed, ct.missed, rl.env.gcs, us(rl.env.gcPause), rl.inGC, rl.nearGC, gcLead, 100*min(1, float64(rl.env.gcs)*float64(gcLead+period)/float64(max(rl.window, 1))), 100*rl.env.stealShare, 100*rn.env.stealShare)
 			if ct.missed < rl.missed {
 				b.r.p("cyclictest, in its own process under the same load, missed fewer (%d), so not all of it is below the process.", ct.missed)
 			}

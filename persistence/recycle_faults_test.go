@@ -583,3 +583,53 @@ func TestHistoryDirFsyncFailingDoesNotStopCommits(t *testing.T) {
 		t.Fatalf("once the history's directory fsync works: error %v, wrote over a pruned version %v", err, recycled)
 	}
 }
+
+// A spare kept at open may be a history version that an earlier run, with
+// history on, handed back and could not remove: on the disk history/ may
+// still list it. Before a store without history keeps spares to write
+// over, history/ is fsynced too; when that fails the spares are removed
+// instead, and the store opens all the same.
+func TestOpenKeepsSparesOnlyOnceHistoryDirIsDurable(t *testing.T) {
+	r := newRecycleRig(t, vfs.OS{})
+	for g := 1; g <= 3; g++ {
+		if _, err := r.commit(g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	spares := len(r.spares())
+	if spares == 0 {
+		t.Fatal("no spare after three commits")
+	}
+	if err := os.Mkdir(filepath.Join(r.dir, history.Dir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r.s.Close()
+
+	reopen := func(ffs *faultfs.FS) {
+		t.Helper()
+		s, err := persistence.Open(r.dir, persistence.WithFS(ffs))
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		v := persistence.NewValue(gen{})
+		if err := s.Register("odometry", v); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Restore(context.Background()); err != nil || v.Get().Gen != 3 {
+			t.Fatalf("restored %+v, %v", v.Get(), err)
+		}
+		s.Close()
+	}
+	// history/ fsyncs: the spares stay.
+	reopen(faultfs.New(vfs.OS{}))
+	if got := len(r.spares()); got != spares {
+		t.Fatalf("%d spares after an open whose fsyncs worked, want %d kept", got, spares)
+	}
+	// history/ cannot be fsynced: the spares go.
+	ffs := faultfs.New(vfs.OS{})
+	ffs.Fail(faultfs.DirSync, string(filepath.Separator)+history.Dir, syscall.EIO)
+	reopen(ffs)
+	if got := len(r.spares()); got != 0 {
+		t.Fatalf("%d spares kept although history/ could not be fsynced", got)
+	}
+}

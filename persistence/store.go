@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -217,6 +218,20 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	if err := sweep(s.fs, dir); err != nil {
 		lock.Close()
 		return nil, fmt.Errorf("remove temporary files in %s: %w", dir, err)
+	}
+	if s.w.RecyclePrev {
+		// A spare kept may be a version an earlier run with history handed
+		// back and could not remove after a failed fsync of history/: on
+		// the disk it may still be listed there. KeepSpares made the data
+		// directory durable; history/ must be too before it is written over.
+		// If that fsync fails the spares go, as without recycling.
+		if err := s.fs.SyncDir(filepath.Join(dir, history.Dir)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			s.log.Warn("spare files removed: the history directory could not be fsynced", zap.Error(err))
+			if err := atomicfile.RemoveTemporaries(s.fs, dir); err != nil {
+				lock.Close()
+				return nil, fmt.Errorf("remove temporary files in %s: %w", dir, err)
+			}
+		}
 	}
 	if _, real := s.fs.(vfs.OS); real && s.access != AccessReplay {
 		s.releaseP = writersP.Hold()
