@@ -336,9 +336,5 @@ func (b *bench) findings() {
 	b.r.line("  directory operations per file. goccy/go-json encodes the same 1 MiB string 4× faster with identical output for")
 	b.r.line("  these values, but its tracker lists divergences from encoding/json (maps with interface keys encoded where")
 	b.r.line("  encoding/json refuses, panics on some types), so it was not put under the store's files.")
-	b.r.line("- **Missed 1 kHz ticks are not the garbage collector's.** The loop section now counts missed ticks whose interval")
-	b.r.line("  held a GC stop-the-world (MemStats.PauseEnd): 0 of 18, 0 of 88 and 0 of 6 in this session's three full runs, with")
-	b.r.line("  8–9 collections in each loaded run. In the run with 88, cyclictest missed 60 under the same load: stalls below")
-	b.r.line("  the process, on this VM.")
 	b.r.line("")
 }
