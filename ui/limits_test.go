@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -163,46 +164,53 @@ func TestImportArchiveLimitsAndDirectories(t *testing.T) {
 }
 
 // One import at a time: while a slow upload runs, a second is refused
-// with 429 at once, and the first still completes.
+// with 429 at once, and the first still completes. The first upload is
+// written by hand with "Expect: 100-continue": the server answers 100
+// only once its handler reads the body, i.e. holds the import slot, so the
+// second is sent after that and not before (sent before, it could take
+// the slot itself and the first got the 429: a flaky test on a loaded
+// machine).
 func TestOneImportAtATime(t *testing.T) {
 	srv, m, _ := newServer(t)
-	pr, pw := io.Pipe()
-	first := make(chan int, 1)
-	go func() {
-		req, _ := http.NewRequest("POST", srv.URL+"/api/import", pr)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			first <- 0
-			return
-		}
-		resp.Body.Close()
-		first <- resp.StatusCode
-	}()
-	// The first upload has begun once the server has its first bytes;
-	// the second then finds the import slot taken.
-	if _, err := pw.Write([]byte(`{"model": `)); err != nil {
+	u, err := url.Parse(srv.URL)
+	if err != nil {
 		t.Fatal(err)
 	}
-	var code int
-	var body map[string]any
-	// The first request may not have reached the handler yet: a count of
-	// tries ran out on a loaded CI machine, so the bound is time.
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
-		req, _ := http.NewRequest("POST", srv.URL+"/api/import", strings.NewReader(`{"model": {"value": 5}}`))
-		if code, body = do(t, req); code == 429 {
-			break
-		}
-		if code != 200 {
-			t.Fatalf("second import: %d %v", code, body)
-		}
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer conn.Close()
+	chunk := func(s string) string { return fmt.Sprintf("%x\r\n%s\r\n", len(s), s) }
+	if _, err := fmt.Fprintf(conn, "POST /api/import HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"+
+		"Transfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n", u.Host); err != nil {
+		t.Fatal(err)
+	}
+	replies := bufio.NewReader(conn)
+	cont, err := http.ReadResponse(replies, nil)
+	if err != nil || cont.StatusCode != http.StatusContinue {
+		t.Fatalf("first import: want 100 Continue once its handler reads, got %v, %v", cont, err)
+	}
+	if _, err := fmt.Fprint(conn, chunk(`{"model": `)); err != nil {
+		t.Fatal(err)
+	}
+
+	req, _ := http.NewRequest("POST", srv.URL+"/api/import", strings.NewReader(`{"model": {"value": 5}}`))
+	code, body := do(t, req)
 	if code != 429 || !strings.Contains(fmt.Sprint(body["error"]), "another import is running") {
 		t.Fatalf("second import: %d %v", code, body)
 	}
-	pw.Write([]byte(`{"value": 3}}`))
-	pw.Close()
-	if c := <-first; c != 200 || m.Get().Value != 3 {
-		t.Fatalf("first import: %d, value %v", c, m.Get())
+
+	if _, err := fmt.Fprint(conn, chunk(`{"value": 3}}`)+"0\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(replies, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || m.Get().Value != 3 {
+		t.Fatalf("first import: %d, value %v", resp.StatusCode, m.Get())
 	}
 }
 
