@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/persistence/history"
+	"github.com/gorosys/rosys/persistence/internal/atomicfile"
 	"github.com/gorosys/rosys/persistence/internal/modfile"
+	"github.com/gorosys/rosys/persistence/vfs"
 	"go.uber.org/zap"
 )
 
@@ -69,7 +71,7 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 		}
 		jobs = append(jobs, &writeJob{e: e, gen: gen})
 	}
-	recycle := s.w.Recycle
+	w := s.w // this cycle's writer
 	if len(jobs) > 0 && s.sparesInDoubt.Load() {
 		// A spare a failed cycle could not remove may still be .prev or a
 		// history version on the disk. Once the directories as they are
@@ -89,17 +91,15 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 			// cycle writes new files instead of over the pruned versions
 			// the history handed back, and the spares stay in doubt.
 			s.log.Warn("history directory not fsynced: writing no spare over", zap.Error(err))
-			s.w.Recycle = false
+			w.Recycle = false
 		} else {
 			s.sparesInDoubt.Store(false)
 		}
 	}
-	s.writeAll(ctx, jobs, at)
+	s.writeAll(ctx, w, jobs, at)
 	if s.format == FormatRoSys {
-		s.renameRoSys(jobs)
+		s.renameRoSys(w, jobs)
 	}
-	// Set back before the history's goroutine reads it.
-	s.w.Recycle = recycle
 	for _, j := range jobs { // in registration order, whatever order they ran in
 		if j.err != nil {
 			// Its directory operations may not become durable: its spare
@@ -166,9 +166,15 @@ func (s *Store) syncHistoryDir() error {
 	if s.hist == nil {
 		return nil
 	}
-	err := s.fs.SyncDir(filepath.Join(s.dir, history.Dir))
+	return syncHistoryDir(s.fs, s.dir)
+}
+
+// syncHistoryDir fsyncs dir's history directory, if there is one (no
+// history recorded yet: nothing handed back from it).
+func syncHistoryDir(fsys vfs.FS, dir string) error {
+	err := fsys.SyncDir(filepath.Join(dir, history.Dir))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil // no history recorded yet: nothing handed back from it
+		return nil
 	}
 	return err
 }
@@ -211,7 +217,7 @@ const encodeAheadMin = 256 << 10
 // already encoded instead of encoding it while the disk idles (for 1 MiB
 // modules encoding takes about as long as the write). Jobs that did not
 // start before ctx ended fail with its error.
-func (s *Store) writeAll(ctx context.Context, jobs []*writeJob, at time.Time) {
+func (s *Store) writeAll(ctx context.Context, w atomicfile.Writer, jobs []*writeJob, at time.Time) {
 	if s.format == FormatRoSys {
 		s.runJobs(ctx, jobs, s.writers, func(j *writeJob) { j.err = s.writeRoSysSidecar(j, at) })
 		return
@@ -237,7 +243,7 @@ func (s *Store) writeAll(ctx context.Context, jobs []*writeJob, at time.Time) {
 						continue
 					}
 				}
-				r.j.err = s.w.Write(r.j.e.key+".json", r.out.Bytes())
+				r.j.err = w.Write(r.j.e.key+".json", r.out.Bytes())
 				r.j.size = r.out.Len()
 				modfile.PutBuffer(r.out)
 			}
@@ -361,7 +367,7 @@ func (s *Store) writeRoSysSidecar(j *writeJob, at time.Time) error {
 // renameRoSys makes the batch's sidecars durable, then writes the data
 // files (durable with the caller's directory sync). Written one after
 // another: format rosys trades the parallel fsyncs for RoSys' layout.
-func (s *Store) renameRoSys(jobs []*writeJob) {
+func (s *Store) renameRoSys(w atomicfile.Writer, jobs []*writeJob) {
 	if err := s.sideW.Sync(); err != nil {
 		for _, j := range jobs {
 			if j.err == nil {
@@ -372,7 +378,7 @@ func (s *Store) renameRoSys(jobs []*writeJob) {
 	}
 	for _, j := range jobs {
 		if j.err == nil {
-			j.err = s.w.Write(j.e.key+".json", j.data)
+			j.err = w.Write(j.e.key+".json", j.data)
 		}
 	}
 }

@@ -94,9 +94,9 @@ func TestReplacedPrevIsWrittenOver(t *testing.T) {
 // reopenOdometry opens dir again (as a restart does) with the "odometry"
 // module registered, not yet restored; the store is closed at the end of
 // the test.
-func reopenOdometry(t *testing.T, dir string) (*persistence.Store, *persistence.Value[gen]) {
+func reopenOdometry(t *testing.T, dir string, opts ...persistence.Option) (*persistence.Store, *persistence.Value[gen]) {
 	t.Helper()
-	s, err := persistence.Open(dir)
+	s, err := persistence.Open(dir, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -476,20 +476,23 @@ func TestHistoryRecyclingFaultsLoseNothing(t *testing.T) {
 	}
 }
 
-// The history's directory fsync fails and so does its removal of the
-// version it had handed back: the disk may still list that file in the
-// history, so the next commit writes over it only after the history's
-// directory has been fsynced.
-func TestHandedBackVersionKeptByAFailedRemoveIsNotWrittenOver(t *testing.T) {
-	rec := &overwriteLog{}
+// handedBackInDoubt commits four generations with history on (3 kept),
+// then a fifth whose history directory fsync fails and whose removals
+// fail too, so the version the history handed back for reuse stays with
+// a name the disk may not have made durable. It returns the rig, its
+// log of overwrites and fsyncs, the history directory and the inode of
+// that version.
+func handedBackInDoubt(t *testing.T) (r *recycleRig, rec *overwriteLog, histDir, handed string) {
+	t.Helper()
+	rec = &overwriteLog{}
 	bounds := history.Bounds{Keep: 3, MaxAge: time.Hour, MaxBytes: 1 << 20}
-	r := newRecycleRig(t, rec, persistence.WithHistory(history.Config{Default: bounds}))
+	r = newRecycleRig(t, rec, persistence.WithHistory(history.Config{Default: bounds}))
 	for g := 1; g <= 4; g++ {
 		if _, err := r.commit(g); err != nil {
 			t.Fatal(err)
 		}
 	}
-	histDir := filepath.Join(r.dir, history.Dir)
+	histDir = filepath.Join(r.dir, history.Dir)
 	r.ffs.Fail(faultfs.DirSync, histDir, syscall.EIO)
 	r.ffs.Fail(faultfs.Remove, "", syscall.EIO)
 	if _, err := r.commit(5); err != nil {
@@ -498,13 +501,21 @@ func TestHandedBackVersionKeptByAFailedRemoveIsNotWrittenOver(t *testing.T) {
 	if st, _ := r.s.ModuleStatus("odometry"); st.HistoryError == "" {
 		t.Fatal("no history error: the fault was not hit")
 	}
-	var handed string
 	for ino := range r.spares() {
 		handed = fmt.Sprint(ino)
 	}
 	if handed == "" {
 		t.Fatal("the handed-back version was removed: the fault did not keep it")
 	}
+	return r, rec, histDir, handed
+}
+
+// The history's directory fsync fails and so does its removal of the
+// version it had handed back: the disk may still list that file in the
+// history, so the next commit writes over it only after the history's
+// directory has been fsynced.
+func TestHandedBackVersionKeptByAFailedRemoveIsNotWrittenOver(t *testing.T) {
+	r, rec, histDir, handed := handedBackInDoubt(t)
 	mark := rec.len()
 	r.ffs.Clear()
 	if _, err := r.commit(6); err != nil {
@@ -533,27 +544,7 @@ func TestHandedBackVersionKeptByAFailedRemoveIsNotWrittenOver(t *testing.T) {
 // not stop the commits of the module files. They go to new files
 // instead, and the version in doubt is not written over.
 func TestHistoryDirFsyncFailingDoesNotStopCommits(t *testing.T) {
-	rec := &overwriteLog{}
-	bounds := history.Bounds{Keep: 3, MaxAge: time.Hour, MaxBytes: 1 << 20}
-	r := newRecycleRig(t, rec, persistence.WithHistory(history.Config{Default: bounds}))
-	for g := 1; g <= 4; g++ {
-		if _, err := r.commit(g); err != nil {
-			t.Fatal(err)
-		}
-	}
-	histDir := filepath.Join(r.dir, history.Dir)
-	r.ffs.Fail(faultfs.DirSync, histDir, syscall.EIO)
-	r.ffs.Fail(faultfs.Remove, "", syscall.EIO)
-	if _, err := r.commit(5); err != nil {
-		t.Fatalf("a history fault failed the commit: %v", err)
-	}
-	var handed string
-	for ino := range r.spares() {
-		handed = fmt.Sprint(ino)
-	}
-	if handed == "" {
-		t.Fatal("the handed-back version was removed: the fault did not keep it")
-	}
+	r, rec, histDir, handed := handedBackInDoubt(t)
 	mark := rec.len()
 	r.ffs.Clear()
 	r.ffs.Fail(faultfs.DirSync, histDir, syscall.EIO) // still failing
@@ -607,14 +598,7 @@ func TestOpenKeepsSparesOnlyOnceHistoryDirIsDurable(t *testing.T) {
 
 	reopen := func(ffs *faultfs.FS) {
 		t.Helper()
-		s, err := persistence.Open(r.dir, persistence.WithFS(ffs))
-		if err != nil {
-			t.Fatalf("open: %v", err)
-		}
-		v := persistence.NewValue(gen{})
-		if err := s.Register("odometry", v); err != nil {
-			t.Fatal(err)
-		}
+		s, v := reopenOdometry(t, r.dir, persistence.WithFS(ffs))
 		if err := s.Restore(context.Background()); err != nil || v.Get().Gen != 3 {
 			t.Fatalf("restored %+v, %v", v.Get(), err)
 		}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -225,7 +224,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		// the disk it may still be listed there. KeepSpares made the data
 		// directory durable; history/ must be too before it is written over.
 		// If that fsync fails the spares go, as without recycling.
-		if err := s.fs.SyncDir(filepath.Join(dir, history.Dir)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := syncHistoryDir(s.fs, dir); err != nil {
 			s.log.Warn("spare files removed: the history directory could not be fsynced", zap.Error(err))
 			if err := atomicfile.RemoveTemporaries(s.fs, dir); err != nil {
 				lock.Close()
