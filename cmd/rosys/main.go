@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/gorosys/rosys/rosys"
 )
@@ -33,6 +34,9 @@ type command struct {
 // to the real command.
 type app struct {
 	extraModules func(*rosys.Runtime) error
+	// signalWindow replaces the 2 s in which a repeated stop signal is
+	// ignored (tests; 0: signalWindow).
+	signalWindow time.Duration
 }
 
 func (a app) commands() []command {
