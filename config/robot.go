@@ -159,10 +159,20 @@ type EStop struct {
 	Journal   bool     `yaml:"journal"` // record changes in the input journal
 }
 
+// DefaultHTTP is the API's listen address when neither robot.yaml, nor
+// --http, nor ROSYS_HTTP names one.
+const DefaultHTTP = "127.0.0.1:8080"
+
 // Default is the simulated demo robot that `rosys run` starts without a
-// configuration file.
+// configuration file. Its listen address is $ROSYS_HTTP when set, so a
+// robot.yaml without an http key takes it too (as the data directory
+// takes $ROSYS_DATA_DIR): flag, then robot.yaml, then the environment.
 func Default() *Robot {
-	return &Robot{Name: "demo", Board: "sim", HTTP: "127.0.0.1:8080"}
+	addr := os.Getenv("ROSYS_HTTP")
+	if addr == "" {
+		addr = DefaultHTTP
+	}
+	return &Robot{Name: "demo", Board: "sim", HTTP: addr}
 }
 
 // MaxConfigBytes bounds robot.yaml: a real one is a few KiB, and the file
@@ -273,9 +283,9 @@ func (r *Robot) Validate() error {
 	if r.HTTP != "off" {
 		host, _, err := net.SplitHostPort(r.HTTP)
 		if err != nil {
-			errs = append(errs, keyErr("http", `%q is not host:port or "off"`, r.HTTP))
+			errs = append(errs, keyErr("http", `%q is not host:port or "off"%s`, r.HTTP, fromEnv("ROSYS_HTTP", r.HTTP)))
 		} else if !isLoopback(host) && r.Token() == "" {
-			errs = append(errs, keyErr("http", "%s is reachable from other machines; set http_token (or ROSYS_HTTP_TOKEN)", r.HTTP))
+			errs = append(errs, keyErr("http", "%s%s is reachable from other machines; set http_token (or ROSYS_HTTP_TOKEN)", r.HTTP, fromEnv("ROSYS_HTTP", r.HTTP)))
 		}
 	}
 	p := r.Persistence
@@ -360,6 +370,15 @@ func (b *Backend) validate() error {
 		return errors.New("s3.bucket: must not be empty")
 	}
 	return nil
+}
+
+// fromEnv notes that value came from the environment variable name, when
+// it is what that variable holds.
+func fromEnv(name, value string) string {
+	if value != "" && os.Getenv(name) == value {
+		return " (from " + name + ")"
+	}
+	return ""
 }
 
 func isLoopback(host string) bool {

@@ -152,3 +152,28 @@ func TestPersistenceFormat(t *testing.T) {
 		t.Fatalf("default format: %v %q (empty means rosys-go)", err, r.Persistence.Format)
 	}
 }
+
+// ROSYS_HTTP moves the demo robot, and a robot.yaml without an http key;
+// robot.yaml's own http key wins, as its data directory wins over
+// ROSYS_DATA_DIR.
+func TestListenAddressFromEnvironment(t *testing.T) {
+	t.Setenv("ROSYS_HTTP_TOKEN", "")
+	t.Setenv("ROSYS_HTTP", "127.0.0.1:9191")
+	if r, err := config.Parse(nil); err != nil || r.HTTPAddress() != "127.0.0.1:9191" {
+		t.Fatalf("demo robot: %v %q", err, r.HTTPAddress())
+	}
+	if r, err := config.Parse([]byte("name: a\n")); err != nil || r.HTTPAddress() != "127.0.0.1:9191" {
+		t.Fatalf("robot.yaml without http: %v %q", err, r.HTTPAddress())
+	}
+	if r, err := config.Parse([]byte("http: 127.0.0.1:7000\n")); err != nil || r.HTTPAddress() != "127.0.0.1:7000" {
+		t.Fatalf("robot.yaml with http: %v %q", err, r.HTTPAddress())
+	}
+	t.Setenv("ROSYS_HTTP", "0.0.0.0:8080")
+	if _, err := config.Parse(nil); err == nil || !strings.Contains(err.Error(), "(from ROSYS_HTTP)") {
+		t.Fatalf("an open address from ROSYS_HTTP without a token: %v", err)
+	}
+	t.Setenv("ROSYS_HTTP", "nonsense")
+	if _, err := config.Parse(nil); err == nil || !strings.Contains(err.Error(), `"nonsense" is not host:port or "off" (from ROSYS_HTTP)`) {
+		t.Fatalf("a bad ROSYS_HTTP: %v", err)
+	}
+}
