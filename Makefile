@@ -30,6 +30,9 @@ run: build
 # `make run`'s and every other example's (a test holds them apart), so they can
 # all run at once.
 #
+# The example's data directory becomes DEMO_DATA in the copy (with --data-dir
+# beside a different backend path, that path would be a mirror of it).
+#
 # Ctrl-C reaches the whole process group, the robot included: the trap then
 # only waits for it to finish its final flush (a second signal at once used
 # to skip that flush; the robot now ignores one within 2 s, but a script
@@ -44,7 +47,8 @@ DEMO_CONFIG ?= examples/lizard-robot.yaml
 demo-serial: build
 	$(GO) build -o bin/lizardsim ./cmd/lizardsim
 	mkdir -p $(dir $(LIZARD_LINK)) $(DEMO_DATA)
-	sed 's#/tmp/rosys-lizard/ttyLIZARD0#$(LIZARD_LINK)#' $(DEMO_CONFIG) > $(DEMO_DATA)/robot.yaml
+	sed -e 's#/tmp/rosys-lizard/ttyLIZARD0#$(LIZARD_LINK)#' -e 's#{path: ~/.rosys-examples/lizard}#{path: $(DEMO_DATA)}#' \
+	  $(DEMO_CONFIG) > $(DEMO_DATA)/robot.yaml
 	rm -f $(DEMO_DATA)/.stopping
 	( until [ -e $(LIZARD_LINK) ] || [ -e $(DEMO_DATA)/.stopping ]; do sleep 0.1; done; \
 	  [ ! -e $(DEMO_DATA)/.stopping ] && ./bin/rosys lizard configure --config $(DEMO_DATA)/robot.yaml && \

@@ -69,6 +69,16 @@ func TestExamplesRunSideBySide(t *testing.T) {
 		t.Fatalf("%s names no Lizard port for make demo-serial to replace", demoConfig)
 	}
 	serial.ports[0] = vars["LIZARD_LINK"] // sed replaces the example's port with LIZARD_LINK
+	// And its data directory with DEMO_DATA: with --data-dir beside another
+	// backend path, that path would become a mirror of the data.
+	if b := r.Persistence.Backend; b != nil && b.Filesystem != nil {
+		if sed := "s#{path: " + b.Filesystem.Path + "}#{path: $(DEMO_DATA)}#"; !strings.Contains(string(makefile), sed) {
+			t.Errorf("Makefile: demo-serial does not replace %s's data directory (want %q)", demoConfig, sed)
+		}
+		if raw, _ := os.ReadFile("../" + demoConfig); !strings.Contains(string(raw), "{path: "+b.Filesystem.Path+"}") {
+			t.Errorf("%s: write the backend as filesystem: {path: %s}, which demo-serial's sed replaces", demoConfig, b.Filesystem.Path)
+		}
+	}
 	instances = append(instances, serial)
 	if !strings.Contains(string(readme), "make demo-serial") {
 		t.Error("README.md does not mention make demo-serial")

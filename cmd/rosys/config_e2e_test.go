@@ -27,8 +27,8 @@ func TestHostileConfigsRealBinary(t *testing.T) {
 	f.Close()
 	for _, tc := range []struct {
 		name, yaml, path string
-		env            []string
-		want           string
+		env              []string
+		want             string
 	}{
 		{name: "control period 1ns", yaml: "name: demo\ncontrol_period: 1ns\n", want: "line 2: control_period: 1ns is out of range"},
 		{name: "control period 100000h", yaml: "name: demo\ncontrol_period: 100000h\n", want: "line 2: control_period: 100000h is out of range"},
