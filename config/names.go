@@ -22,23 +22,28 @@ var reservedKeyParts = []string{".tmp-", ".prev", ".corrupt-", ".rosys-go", ".."
 // can never name a module of this robot's store either way, so refusing
 // it loses nothing and keeps a path like "../../etc" out of everything
 // that later joins keys into file names.
-func checkModuleKey(key string) error {
+func checkModuleKey(key string) error { return checkName("module key", key) }
+
+// checkName holds a name that becomes part of file or object names (a
+// module key; the robot's name, which names its daily archives and its
+// manifests) to the module key rule; what says which name it is.
+func checkName(what, key string) error {
 	if key == "" {
-		return fmt.Errorf("module key is empty")
+		return fmt.Errorf("%s is empty", what)
 	}
 	if len(key) > maxModuleKeyLen {
-		return fmt.Errorf("module key %.20q… is longer than %d bytes", key, maxModuleKeyLen)
+		return fmt.Errorf("%s %.20q… is longer than %d bytes", what, key, maxModuleKeyLen)
 	}
 	for i := 0; i < len(key); i++ {
 		c := key[i]
 		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
 		if !letter && (i == 0 || c != '.' && c != '-') {
-			return fmt.Errorf("module key %q has %q at %d; keys are A-Z a-z 0-9 _ . - and start with a letter, digit or _", key, c, i)
+			return fmt.Errorf("%s %q has %q at %d; use A-Z a-z 0-9 _ . -, starting with a letter, digit or _", what, key, c, i)
 		}
 	}
 	for _, r := range reservedKeyParts {
 		if strings.Contains(key, r) {
-			return fmt.Errorf("module key %q holds %q, which the store reserves for its own files", key, r)
+			return fmt.Errorf("%s %q holds %q, which the store reserves for its own files", what, key, r)
 		}
 	}
 	return nil

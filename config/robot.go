@@ -272,6 +272,9 @@ func (r *Robot) Validate() error {
 	var errs []error
 	if r.Name == "" {
 		errs = append(errs, keyErr("name", "must not be empty"))
+	} else if err := checkName("robot name", r.Name); err != nil {
+		// The name names the daily archives and the manifests.
+		errs = append(errs, keyErr("name", "%v", err))
 	}
 	if err := checkToken(r.HTTPToken); err != nil {
 		errs = append(errs, keyErr("http_token", "%v", err))
@@ -305,9 +308,15 @@ func (r *Robot) Validate() error {
 			}
 		}
 	}
-	if j := p.Journal; j != nil && j.MaxBytes != 0 && j.MaxBytes < j.SegmentBytes {
-		errs = append(errs, keyErr("persistence.journal.max_bytes", "%s is less than segment_bytes %s: not even one segment would be kept",
-			formatBytes(int64(j.MaxBytes)), formatBytes(int64(j.SegmentBytes))))
+	if j := p.Journal; j != nil && j.MaxBytes != 0 {
+		segment := j.SegmentBytes
+		if segment == 0 {
+			segment = defaultSegmentBytes
+		}
+		if j.MaxBytes < segment {
+			errs = append(errs, keyErr("persistence.journal.max_bytes", "%s is less than segment_bytes %s: not even one segment would be kept",
+				formatBytes(int64(j.MaxBytes)), formatBytes(int64(segment))))
+		}
 	}
 	if s := r.BackupSchedule; s != nil {
 		if s.Storage == BackupStorageBackend && p.Backend == nil && p.MetadataStorage == nil {
@@ -353,6 +362,10 @@ func checkKeepAlive(l *Lizard) []error {
 // defaultKeepAlive is the Lizard driver's keep-alive when robot.yaml
 // gives none.
 const defaultKeepAlive = 100 * time.Millisecond
+
+// defaultSegmentBytes is the journal's segment size when robot.yaml gives
+// none (package journal's default).
+const defaultSegmentBytes = 4 << 20
 
 // defaultHostTimeout is the wheels' host_timeout when robot.yaml gives
 // none (package robot applies it).
