@@ -57,7 +57,7 @@ var bounds = []bound{
 	{key: "control_period", kind: kindDuration, min: 1 * ms, max: 100 * ms, def: "10ms",
 		why: "1 kHz is the fastest rate the loop is measured at; slower than 10 Hz, steering, the deadman and the soft e-stop act too late"},
 	{key: "shutdown_timeout", kind: kindDuration, min: 1 * sec, max: 300 * sec, def: "10s",
-		why: "the final flush needs time; keep it below systemd's TimeoutStopSec"},
+		why: "the final flush needs time; keep it below systemd's TimeoutStopSec (30s in deploy/rosys.service)"},
 	{key: "persistence.snapshot_interval", kind: kindDuration, min: 10 * ms, max: 24 * 3600 * sec, def: "10s", zero: "commit at once",
 		why: "a shorter cycle only spins; a longer one risks a day of changes"},
 	{key: "persistence.keep_generations", kind: kindInt, min: 1, max: 1000, def: "5",
