@@ -7,6 +7,11 @@ STATICCHECK_VERSION := v0.8.2
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS     := -s -w -X main.version=$(VERSION)
 ARGS        ?=
+# make run HTTP=127.0.0.1:9090 DATA_DIR=/tmp/robot2 CONFIG=examples/demo.yaml;
+# empty: robot.yaml's, then $ROSYS_HTTP / $ROSYS_DATA_DIR, then 127.0.0.1:8080 / ~/.rosys.
+HTTP        ?=
+DATA_DIR    ?=
+CONFIG      ?=
 
 .PHONY: all build run demo-serial test test-unit test-arm64 test-crash soak lint tools bench bench-quick bench-deps fuzz fuzz-short cross clean
 
@@ -16,13 +21,25 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/rosys ./cmd/rosys
 
 run: build
-	./bin/rosys run $(ARGS)
+	./bin/rosys run $(if $(CONFIG),--config $(CONFIG)) $(if $(HTTP),--http $(HTTP)) $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(ARGS)
 
 # The robot with its real serial driver, against a simulated Lizard
 # controller on a pseudo-terminal: the controller is configured with
 # `rosys lizard configure`, then the robot runs; type "press bumper front"
 # or "release estop front" into lizardsim. Ports and paths differ from
-# `make run`'s, so both can run at once.
+# `make run`'s and every other example's (a test holds them apart), so they can
+# all run at once.
+#
+# The example's data directory becomes DEMO_DATA in the copy (with --data-dir
+# beside a different backend path, that path would be a mirror of it).
+#
+# Ctrl-C reaches the whole process group, the robot included: the trap then
+# only waits for it to finish its final flush (a second signal at once used
+# to skip that flush; the robot now ignores one within 2 s, but a script
+# should not rely on that). A Ctrl-C before the robot runs (while the
+# controller is configured) leaves a .stopping mark so it is never started.
+# Only when lizardsim ends by itself does the trap stop the robot, with one
+# SIGTERM.
 LIZARD_LINK ?= /tmp/rosys-lizard/ttyLIZARD0
 DEMO_HTTP   ?= 127.0.0.1:8081
 DEMO_DATA   ?= /tmp/rosys-demo-serial
@@ -30,11 +47,16 @@ DEMO_CONFIG ?= examples/lizard-robot.yaml
 demo-serial: build
 	$(GO) build -o bin/lizardsim ./cmd/lizardsim
 	mkdir -p $(dir $(LIZARD_LINK)) $(DEMO_DATA)
-	sed 's#/tmp/rosys-lizard/ttyLIZARD0#$(LIZARD_LINK)#' $(DEMO_CONFIG) > $(DEMO_DATA)/robot.yaml
-	( until [ -e $(LIZARD_LINK) ]; do sleep 0.1; done; \
-	  ./bin/rosys lizard configure --config $(DEMO_DATA)/robot.yaml && \
+	sed -e 's#/tmp/rosys-lizard/ttyLIZARD0#$(LIZARD_LINK)#' -e 's#{path: ~/.rosys-examples/lizard}#{path: $(DEMO_DATA)}#' \
+	  $(DEMO_CONFIG) > $(DEMO_DATA)/robot.yaml
+	rm -f $(DEMO_DATA)/.stopping
+	( until [ -e $(LIZARD_LINK) ] || [ -e $(DEMO_DATA)/.stopping ]; do sleep 0.1; done; \
+	  [ ! -e $(DEMO_DATA)/.stopping ] && ./bin/rosys lizard configure --config $(DEMO_DATA)/robot.yaml && \
+	  [ ! -e $(DEMO_DATA)/.stopping ] && \
 	  exec ./bin/rosys run --config $(DEMO_DATA)/robot.yaml --data-dir $(DEMO_DATA) --http $(DEMO_HTTP) $(ARGS) 2>$(DEMO_DATA)/rosys.log ) & pid=$$!; \
-	  trap "kill $$pid 2>/dev/null" EXIT; \
+	  stopping=; \
+	  trap 'stopping=1; touch $(DEMO_DATA)/.stopping' INT TERM; \
+	  trap '[ -n "$$stopping" ] || kill -TERM $$pid 2>/dev/null; wait $$pid' EXIT; \
 	  echo "dashboard: http://$(DEMO_HTTP)/   robot log: $(DEMO_DATA)/rosys.log"; \
 	  ./bin/lizardsim --link $(LIZARD_LINK)
 

@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"math"
 	"net"
 	"slices"
 	"strings"
@@ -63,8 +62,6 @@ func (g *GNSS) UnmarshalYAML(n *yaml.Node) error {
 		return fmt.Errorf("line %d: hardware.gnss: name port or gpsd, not both", n.Line)
 	case p.GPSD != "" && p.Baud != 0:
 		return fmt.Errorf("line %d: hardware.gnss.baud: only for a serial port, not gpsd", keyLine(n, "baud"))
-	case p.Baud < 0:
-		return fmt.Errorf("line %d: hardware.gnss.baud: must be positive", keyLine(n, "baud"))
 	}
 	if p.GPSD != "" {
 		if _, port, err := net.SplitHostPort(p.GPSD); err != nil || port == "" {
@@ -89,20 +86,12 @@ func (p *GeoPoint) UnmarshalYAML(n *yaml.Node) error {
 	if err := n.Decode(&v); err != nil {
 		return err
 	}
-	// Within a degree of a pole longitude degenerates (see
-	// hardware.NewGeoReference).
-	if !(v.Lat >= -89 && v.Lat <= 89) {
-		return fmt.Errorf("line %d: %s.lat: %v is not in [-89, 89]", keyLine(n, "lat"), key, v.Lat)
-	}
-	if !(v.Lon >= -180 && v.Lon <= 180) {
-		return fmt.Errorf("line %d: %s.lon: %v is not in [-180, 180]", keyLine(n, "lon"), key, v.Lon)
-	}
+	// The ranges of lat and lon are in the bounds table (bounds.go).
 	*p = GeoPoint(v)
 	return nil
 }
 
-// UnmarshalYAML implements yaml.Unmarshaler. Bounds catch the usual slips:
-// centimetres for metres, degrees for radians.
+// UnmarshalYAML implements yaml.Unmarshaler.
 func (a *Antenna) UnmarshalYAML(n *yaml.Node) error {
 	const key = "hardware.gnss.antenna"
 	if err := knownKeys(n, key, "x", "y", "yaw"); err != nil {
@@ -113,16 +102,8 @@ func (a *Antenna) UnmarshalYAML(n *yaml.Node) error {
 	if err := n.Decode(&v); err != nil {
 		return err
 	}
-	for _, c := range []struct {
-		name  string
-		v     float64
-		limit float64
-		unit  string
-	}{{"x", v.X, 10, "metres"}, {"y", v.Y, 10, "metres"}, {"yaw", v.Yaw, 2 * math.Pi, "radians"}} {
-		if !(math.Abs(c.v) <= c.limit) {
-			return fmt.Errorf("line %d: %s.%s: %v is beyond ±%.4g %s", keyLine(n, c.name), key, c.name, c.v, c.limit, c.unit)
-		}
-	}
+	// The ranges are in the bounds table (bounds.go): they catch
+	// centimetres for metres and degrees for radians.
 	*a = Antenna(v)
 	return nil
 }

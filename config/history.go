@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gorosys/rosys/persistence/history"
@@ -21,8 +20,9 @@ type History struct {
 
 var historyKeys = []string{"keep", "max_age", "max_bytes"}
 
-// UnmarshalYAML implements yaml.Unmarshaler. Every bound is checked here,
-// so a nonsense value is refused naming its key and line.
+// UnmarshalYAML implements yaml.Unmarshaler. The ranges of keep, max_age
+// and max_bytes are in the bounds table (bounds.go); module keys follow
+// checkModuleKey.
 func (h *History) UnmarshalYAML(n *yaml.Node) error {
 	const key = "persistence.history"
 	if n.Kind == yaml.ScalarNode && n.Value == "off" {
@@ -48,6 +48,9 @@ func (h *History) UnmarshalYAML(n *yaml.Node) error {
 		out.Modules = map[string]history.Bounds{}
 		for j := 0; j+1 < len(mods.Content); j += 2 {
 			name := mods.Content[j].Value
+			if err := checkModuleKey(name); err != nil {
+				return fmt.Errorf("line %d: %s.modules: %w", mods.Content[j].Line, key, err)
+			}
 			mk := key + ".modules." + name
 			if err := knownKeys(mods.Content[j+1], mk, historyKeys...); err != nil {
 				return err
@@ -76,17 +79,11 @@ func historyBounds(n *yaml.Node, key string, base history.Bounds) (history.Bound
 			if err != nil || v.Kind != yaml.ScalarNode {
 				return b, fmt.Errorf("%s: %q is not a whole number of versions", where, v.Value)
 			}
-			if keep < 1 {
-				return b, fmt.Errorf("%s: %d, must be at least 1 (to keep no history, write history: off)", where, keep)
-			}
 			b.Keep = keep
 		case "max_age":
 			d, err := time.ParseDuration(v.Value)
 			if err != nil || v.Kind != yaml.ScalarNode {
 				return b, fmt.Errorf("%s: %q is not a duration with a unit, such as 720h", where, v.Value)
-			}
-			if d <= 0 {
-				return b, fmt.Errorf("%s: %s, must be positive", where, v.Value)
 			}
 			b.MaxAge = d
 		case "max_bytes":
@@ -94,38 +91,10 @@ func historyBounds(n *yaml.Node, key string, base history.Bounds) (history.Bound
 			if err != nil || v.Kind != yaml.ScalarNode {
 				return b, fmt.Errorf("%s: %q is not a size such as 64MiB", where, v.Value)
 			}
-			if size <= 0 {
-				return b, fmt.Errorf("%s: %s, must be more than zero bytes", where, v.Value)
-			}
 			b.MaxBytes = size
 		}
 	}
 	return b, nil
-}
-
-// parseBytes reads a size: a number of bytes, or one with a unit (B, KB,
-// KiB, MB, MiB, GB, GiB).
-func parseBytes(s string) (int64, error) {
-	units := []struct {
-		suffix string
-		mul    int64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
-	s = strings.TrimSpace(s)
-	mul := int64(1)
-	for _, u := range units {
-		if num, ok := strings.CutSuffix(s, u.suffix); ok {
-			s, mul = strings.TrimSpace(num), u.mul
-			break
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return 0, err
-	}
-	if n > (1<<62)/mul {
-		return 0, fmt.Errorf("%s is too large", s)
-	}
-	return n * mul, nil
 }
 
 // Config is the history configuration for the store, or nil when off.

@@ -106,9 +106,6 @@ func (p *PinMap) UnmarshalYAML(n *yaml.Node) error {
 		if v.Kind != yaml.ScalarNode || v.Tag == "!!null" || v.Decode(&num) != nil {
 			return fmt.Errorf("line %d: pins.%s: missing pin: want a GPIO number, got %q", v.Line, k.Value, v.Value)
 		}
-		if num < 0 || num > 48 {
-			return fmt.Errorf("line %d: pins.%s: GPIO %d does not exist on an ESP32", v.Line, k.Value, num)
-		}
 		*p = append(*p, Pin{Name: k.Value, Pin: num, Line: v.Line})
 	}
 	return nil
@@ -276,21 +273,12 @@ func validateLizardModules(mods []LizardModule) error {
 				} else {
 					ref(i, "can", m.Can, "can")
 				}
-				if v := m.ODriveVersion; v != 0 && (v < 4 || v > 6) {
-					errs = append(errs, fmt.Errorf("%s: odrive_version: %d is not 4, 5 or 6", where(i), v))
-				}
 			case "custom":
 				if m.Can != "" {
 					errs = append(errs, fmt.Errorf("%s: can: custom wheels take no can module", where(i)))
 				}
 			default:
 				errs = append(errs, fmt.Errorf("%s: driver: %q is not odrive or custom", where(i), m.Driver))
-			}
-			if m.Width != nil && *m.Width <= 0 {
-				errs = append(errs, fmt.Errorf("%s: width: must be positive", where(i)))
-			}
-			if m.MPerTick != nil && *m.MPerTick == 0 {
-				errs = append(errs, fmt.Errorf("%s: m_per_tick: must not be zero", where(i)))
 			}
 		case "estop", "bumper":
 			if len(m.Pins) == 0 {
@@ -314,9 +302,6 @@ func validateLizardModules(mods []LizardModule) error {
 			} else {
 				usePin(i, ctrl, "rx_pin", rx, m.Line)
 				usePin(i, ctrl, "tx_pin", tx, m.Line)
-			}
-			if m.Baud < 0 || m.Num < 0 {
-				errs = append(errs, fmt.Errorf("%s: baud and num must not be negative", where(i)))
 			}
 		case "expander":
 			if m.Serial == "" {

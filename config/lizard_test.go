@@ -22,7 +22,7 @@ func TestLizardModulesParse(t *testing.T) {
 		t.Fatalf("wheels %+v", w)
 	}
 	e := l.Modules[2]
-	if len(e.Pins) != 2 || e.Pins[0].Name != "front" || e.Pins[0].Pin != 34 || e.Pins[1].Name != "back" || e.Line != 35 {
+	if len(e.Pins) != 2 || e.Pins[0].Name != "front" || e.Pins[0].Pin != 34 || e.Pins[1].Name != "back" || e.Line != 39 {
 		t.Fatalf("estop %+v", e)
 	}
 	if b := l.Modules[5]; b.Expander != "p0" || b.Name != "bumper" {

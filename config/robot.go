@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -51,9 +52,10 @@ type Persistence struct {
 	SnapshotStorage *Backend `yaml:"snapshot_storage"`
 	// KeepGenerations is how many old commits recovery can fall back to.
 	KeepGenerations int `yaml:"keep_generations"`
-	// MaxFileBytes is the largest module file read at start-up (0: the
-	// default, 64 MiB); a larger one is moved aside unread.
-	MaxFileBytes int64 `yaml:"max_file_bytes"`
+	// MaxFileBytes is the largest module file read at start-up (left
+	// out: 64 MiB; bounds in bounds.go); a larger one is moved aside
+	// unread.
+	MaxFileBytes Bytes `yaml:"max_file_bytes"`
 	// Format is how module files are written: rosys-go (default, the
 	// envelope) or rosys (the data object alone, as RoSys writes it).
 	Format FileFormat `yaml:"format"`
@@ -66,8 +68,8 @@ type Persistence struct {
 
 // Journal bounds the input journal.
 type Journal struct {
-	SegmentBytes int64    `yaml:"segment_bytes"`
-	MaxBytes     int64    `yaml:"max_bytes"`
+	SegmentBytes Bytes    `yaml:"segment_bytes"`
+	MaxBytes     Bytes    `yaml:"max_bytes"`
 	MaxAge       Duration `yaml:"max_age"`
 }
 
@@ -157,17 +159,35 @@ type EStop struct {
 	Journal   bool     `yaml:"journal"` // record changes in the input journal
 }
 
+// DefaultHTTP is the API's listen address when neither robot.yaml, nor
+// --http, nor ROSYS_HTTP names one.
+const DefaultHTTP = "127.0.0.1:8080"
+
 // Default is the simulated demo robot that `rosys run` starts without a
-// configuration file.
+// configuration file. Its listen address is $ROSYS_HTTP when set, so a
+// robot.yaml without an http key takes it too (as the data directory
+// takes $ROSYS_DATA_DIR): flag, then robot.yaml, then the environment.
 func Default() *Robot {
-	return &Robot{Name: "demo", Board: "sim", HTTP: "127.0.0.1:8080"}
+	addr := os.Getenv("ROSYS_HTTP")
+	if addr == "" {
+		addr = DefaultHTTP
+	}
+	return &Robot{Name: "demo", Board: "sim", HTTP: addr}
 }
+
+// MaxConfigBytes bounds robot.yaml: a real one is a few KiB, and the file
+// is read whole and parsed into a tree several times its size (a 70 MB
+// file took 421 MB), so a larger one is refused before it is read.
+const MaxConfigBytes = 1 << 20
+
+// ErrConfigTooLarge is a robot.yaml over MaxConfigBytes.
+var ErrConfigTooLarge = errors.New("config larger than 1 MiB")
 
 // Load reads and validates a robot.yaml.
 func Load(path string) (*Robot, error) {
-	b, err := os.ReadFile(path)
+	b, err := readBounded(path)
 	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
+		return nil, err
 	}
 	r, err := Parse(b)
 	if err != nil {
@@ -176,9 +196,45 @@ func Load(path string) (*Robot, error) {
 	return r, nil
 }
 
+// readBounded reads at most MaxConfigBytes of path, refusing a larger
+// file by its size before reading and, for what has no size (a pipe, a
+// device), once the limit is passed.
+func readBounded(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > MaxConfigBytes {
+		return nil, fmt.Errorf("read config %s: %w (%d bytes; robot.yaml is a few KiB)", path, ErrConfigTooLarge, st.Size())
+	}
+	b, err := io.ReadAll(io.LimitReader(f, MaxConfigBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	if len(b) > MaxConfigBytes {
+		return nil, fmt.Errorf("read config %s: %w (robot.yaml is a few KiB)", path, ErrConfigTooLarge)
+	}
+	return b, nil
+}
+
 // Parse decodes and validates robot.yaml content. Keys left out take the
 // demo robot's defaults.
 func Parse(b []byte) (*Robot, error) {
+	if len(b) > MaxConfigBytes {
+		return nil, fmt.Errorf("config: %w (%d bytes)", ErrConfigTooLarge, len(b))
+	}
+	// The document's tree first: the bounds table checks (and parses)
+	// every number, size and duration with its key and line, and notes
+	// the lines of all keys for the checks after decoding.
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, cleanYAMLError(err)
+	}
+	lines, err := checkDocument(&doc)
+	if err != nil {
+		return nil, err
+	}
 	r := Default()
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
@@ -190,7 +246,7 @@ func Parse(b []byte) (*Robot, error) {
 		return nil, errors.New("config holds more than one YAML document")
 	}
 	if err := r.Validate(); err != nil {
-		return nil, err
+		return nil, withLines(err, lines)
 	}
 	return r, nil
 }
@@ -210,61 +266,110 @@ func cleanYAMLError(err error) error {
 	return errors.New("config: " + msg)
 }
 
-// Validate checks what no single key can: combinations of keys.
+// Validate checks what the bounds table cannot: strings, and keys that
+// depend on each other. Parse adds each problem's line.
 func (r *Robot) Validate() error {
 	var errs []error
 	if r.Name == "" {
-		errs = append(errs, errors.New("name: must not be empty"))
+		errs = append(errs, keyErr("name", "must not be empty"))
+	} else if err := checkName("robot name", r.Name); err != nil {
+		// The name names the daily archives and the manifests.
+		errs = append(errs, keyErr("name", "%v", err))
+	}
+	if err := checkToken(r.HTTPToken); err != nil {
+		errs = append(errs, keyErr("http_token", "%v", err))
+	} else if r.HTTPToken == "" {
+		if err := checkToken(os.Getenv("ROSYS_HTTP_TOKEN")); err != nil {
+			errs = append(errs, fmt.Errorf("ROSYS_HTTP_TOKEN (environment): %v", err))
+		}
 	}
 	if r.HTTP != "off" {
 		host, _, err := net.SplitHostPort(r.HTTP)
 		if err != nil {
-			errs = append(errs, fmt.Errorf(`http: %q is not host:port or "off"`, r.HTTP))
-		} else if !isLoopback(host) && r.HTTPToken == "" && os.Getenv("ROSYS_HTTP_TOKEN") == "" {
-			errs = append(errs, fmt.Errorf("http: %s is reachable from other machines; set http_token (or ROSYS_HTTP_TOKEN)", r.HTTP))
+			errs = append(errs, keyErr("http", `%q is not host:port or "off"%s`, r.HTTP, fromEnv("ROSYS_HTTP", r.HTTP)))
+		} else if !isLoopback(host) && r.Token() == "" {
+			errs = append(errs, keyErr("http", "%s%s is reachable from other machines; set http_token (or ROSYS_HTTP_TOKEN)", r.HTTP, fromEnv("ROSYS_HTTP", r.HTTP)))
 		}
 	}
 	p := r.Persistence
 	if p.Backend != nil && (p.MetadataStorage != nil || p.SnapshotStorage != nil) {
-		errs = append(errs, errors.New("persistence: give either backend or metadata_storage/snapshot_storage, not both"))
+		errs = append(errs, keyErr("persistence", "give either backend or metadata_storage/snapshot_storage, not both"))
 	}
 	if (p.MetadataStorage == nil) != (p.SnapshotStorage == nil) {
-		errs = append(errs, errors.New("persistence: metadata_storage and snapshot_storage go together"))
+		errs = append(errs, keyErr("persistence", "metadata_storage and snapshot_storage go together"))
 	}
-	for name, b := range map[string]*Backend{"backend": p.Backend, "metadata_storage": p.MetadataStorage, "snapshot_storage": p.SnapshotStorage} {
-		if b != nil {
-			if err := b.validate(); err != nil {
-				errs = append(errs, fmt.Errorf("persistence.%s: %w", name, err))
+	for _, b := range []struct {
+		name string
+		b    *Backend
+	}{{"backend", p.Backend}, {"metadata_storage", p.MetadataStorage}, {"snapshot_storage", p.SnapshotStorage}} {
+		if b.b != nil {
+			if err := b.b.validate(); err != nil {
+				errs = append(errs, keyErr("persistence."+b.name, "%v", err))
 			}
 		}
 	}
-	if p.KeepGenerations < 0 {
-		errs = append(errs, errors.New("persistence.keep_generations: must not be negative"))
-	}
-	if p.MaxFileBytes < 0 {
-		errs = append(errs, errors.New("persistence.max_file_bytes: must not be negative"))
+	if j := p.Journal; j != nil && j.MaxBytes != 0 {
+		segment := j.SegmentBytes
+		if segment == 0 {
+			segment = defaultSegmentBytes
+		}
+		if j.MaxBytes < segment {
+			errs = append(errs, keyErr("persistence.journal.max_bytes", "%s is less than segment_bytes %s: not even one segment would be kept",
+				formatBytes(int64(j.MaxBytes)), formatBytes(int64(segment))))
+		}
 	}
 	if s := r.BackupSchedule; s != nil {
-		if s.BackupCount < 0 {
-			errs = append(errs, errors.New("backup_schedule.backup_count: must not be negative"))
-		}
 		if s.Storage == BackupStorageBackend && p.Backend == nil && p.MetadataStorage == nil {
-			errs = append(errs, errors.New("backup_schedule.storage: backend needs persistence.backend (or metadata_storage) to send the archives to"))
+			errs = append(errs, keyErr("backup_schedule.storage", "backend needs persistence.backend (or metadata_storage) to send the archives to"))
 		}
-	}
-	if l := r.Hardware.Lizard; l != nil && l.Baud < 0 {
-		errs = append(errs, errors.New("hardware.lizard.baud: must be positive"))
 	}
 	if l := r.Hardware.Lizard; l != nil && len(l.Modules) > 0 {
 		if len(l.CoreFields) > 0 {
-			errs = append(errs, errors.New("hardware.lizard.core_fields: generated from modules; leave it out when modules are given"))
+			errs = append(errs, keyErr("hardware.lizard.core_fields", "generated from modules; leave it out when modules are given"))
 		}
 		if err := validateLizardModules(l.Modules); err != nil {
 			errs = append(errs, err)
 		}
+		errs = append(errs, checkKeepAlive(l)...)
 	}
 	return errors.Join(errs...)
 }
+
+// checkKeepAlive: a host that stays silent longer than the wheels'
+// host_timeout has them stop on their own between two keep-alives.
+func checkKeepAlive(l *Lizard) []error {
+	keepAlive := l.KeepAlive.D()
+	if keepAlive == 0 {
+		keepAlive = defaultKeepAlive
+	}
+	var errs []error
+	for i, m := range l.Modules {
+		hostTimeout := defaultHostTimeout
+		if m.HostTimeout != nil {
+			hostTimeout = m.HostTimeout.D()
+		}
+		if m.Type != "wheels" || hostTimeout == 0 {
+			continue
+		}
+		if keepAlive >= hostTimeout {
+			errs = append(errs, keyErr("hardware.lizard.keep_alive", "%s is not shorter than the host_timeout %s of hardware.lizard.modules[%d] (line %d): the wheels would stop between keep-alives",
+				formatDuration(keepAlive), formatDuration(hostTimeout), i, m.Line))
+		}
+	}
+	return errs
+}
+
+// defaultKeepAlive is the Lizard driver's keep-alive when robot.yaml
+// gives none.
+const defaultKeepAlive = 100 * time.Millisecond
+
+// defaultSegmentBytes is the journal's segment size when robot.yaml gives
+// none (package journal's default).
+const defaultSegmentBytes = 4 << 20
+
+// defaultHostTimeout is the wheels' host_timeout when robot.yaml gives
+// none (package robot applies it).
+const defaultHostTimeout = time.Second
 
 func (b *Backend) validate() error {
 	switch {
@@ -278,6 +383,15 @@ func (b *Backend) validate() error {
 		return errors.New("s3.bucket: must not be empty")
 	}
 	return nil
+}
+
+// fromEnv notes that value came from the environment variable name, when
+// it is what that variable holds.
+func fromEnv(name, value string) string {
+	if value != "" && os.Getenv(name) == value {
+		return " (from " + name + ")"
+	}
+	return ""
 }
 
 func isLoopback(host string) bool {

@@ -80,12 +80,12 @@ func TestBadConfigsNameKeyAndLine(t *testing.T) {
 		"unknown key":       {"name: x\ncontrol_perod: 10ms\n", "line 2: unknown key control_perod"},
 		"unknown nested":    {"persistence:\n  snapshot_intervall: 1s\n", "line 2: unknown key snapshot_intervall"},
 		"wrong type":        {"name: [1, 2]\n", "line 1: cannot unmarshal !!seq into string"},
-		"bare number":       {"control_period: 10\n", `line 1: "10" is not a duration with a unit`},
-		"negative":          {"control_period: -1s\n", "line 1: duration -1s is negative"},
+		"bare number":       {"control_period: 10\n", `line 1: control_period: "10" is not a duration with a unit`},
+		"negative":          {"control_period: -1s\n", "line 1: control_period: -1s is out of range"},
 		"bad enum":          {"persistence:\n  snapshot_access: fulll\n", `line 2: snapshot_access "fulll" is not one of full, record, replay, offsets_only`},
 		"bad board":         {"board: rpi9\n", `line 1: board "rpi9" is not one of`},
 		"bad time":          {"backup_schedule: {time: \"25:00\"}\n", `line 1: "25:00" is not a time of day`},
-		"bad baud type":     {"hardware:\n  lizard: {baud: fast}\n", "line 2: cannot unmarshal !!str `fast` into int"},
+		"bad baud type":     {"hardware:\n  lizard: {baud: fast}\n", "line 2: hardware.lizard.baud: \"fast\" is not a whole number"},
 		"open http":         {"http: 0.0.0.0:8080\n", "set http_token"},
 		"bad http":          {"http: localhost\n", `http: "localhost" is not host:port`},
 		"two backends":      {"persistence:\n  backend: {filesystem: {path: /a}, s3: {bucket: b}}\n", "persistence.backend: name only one"},
@@ -95,7 +95,7 @@ func TestBadConfigsNameKeyAndLine(t *testing.T) {
 		"two documents":     {"name: a\n---\nname: b\n", "more than one YAML document"},
 		"not a mapping":     {"- a\n- b\n", "cannot unmarshal !!seq"},
 		"empty name":        {"name: \"\"\n", "name: must not be empty"},
-		"negative max file": {"persistence:\n  max_file_bytes: -1\n", "persistence.max_file_bytes: must not be negative"},
+		"negative max file": {"persistence:\n  max_file_bytes: -1\n", "line 2: persistence.max_file_bytes: -1 is out of range 4KiB to 1GiB"},
 		"bad format":        {"persistence:\n  format: rosys-py\n", `line 2: format "rosys-py" is not one of rosys-go, rosys`},
 		"format type":       {"persistence:\n  format: [rosys]\n", `line 2: format "" is not one of rosys-go, rosys`},
 		"bad storage":       {"backup_schedule:\n  storage: cloud\n", `line 2: storage "cloud" is not one of local, backend`},
@@ -113,9 +113,9 @@ func TestBadConfigsNameKeyAndLine(t *testing.T) {
 }
 
 func TestTokenFromEnvironment(t *testing.T) {
-	t.Setenv("ROSYS_HTTP_TOKEN", "s3cret")
+	t.Setenv("ROSYS_HTTP_TOKEN", "s3cret-s3cret-s3cret")
 	r, err := config.Parse([]byte("http: 0.0.0.0:8080\n"))
-	if err != nil || r.Token() != "s3cret" {
+	if err != nil || r.Token() != "s3cret-s3cret-s3cret" {
 		t.Fatalf("%v %q", err, r.Token())
 	}
 }
@@ -150,5 +150,30 @@ func TestPersistenceFormat(t *testing.T) {
 	r, err = config.Parse([]byte("name: a\n"))
 	if err != nil || r.Persistence.Format != "" {
 		t.Fatalf("default format: %v %q (empty means rosys-go)", err, r.Persistence.Format)
+	}
+}
+
+// ROSYS_HTTP moves the demo robot, and a robot.yaml without an http key;
+// robot.yaml's own http key wins, as its data directory wins over
+// ROSYS_DATA_DIR.
+func TestListenAddressFromEnvironment(t *testing.T) {
+	t.Setenv("ROSYS_HTTP_TOKEN", "")
+	t.Setenv("ROSYS_HTTP", "127.0.0.1:9191")
+	if r, err := config.Parse(nil); err != nil || r.HTTPAddress() != "127.0.0.1:9191" {
+		t.Fatalf("demo robot: %v %q", err, r.HTTPAddress())
+	}
+	if r, err := config.Parse([]byte("name: a\n")); err != nil || r.HTTPAddress() != "127.0.0.1:9191" {
+		t.Fatalf("robot.yaml without http: %v %q", err, r.HTTPAddress())
+	}
+	if r, err := config.Parse([]byte("http: 127.0.0.1:7000\n")); err != nil || r.HTTPAddress() != "127.0.0.1:7000" {
+		t.Fatalf("robot.yaml with http: %v %q", err, r.HTTPAddress())
+	}
+	t.Setenv("ROSYS_HTTP", "0.0.0.0:8080")
+	if _, err := config.Parse(nil); err == nil || !strings.Contains(err.Error(), "(from ROSYS_HTTP)") {
+		t.Fatalf("an open address from ROSYS_HTTP without a token: %v", err)
+	}
+	t.Setenv("ROSYS_HTTP", "nonsense")
+	if _, err := config.Parse(nil); err == nil || !strings.Contains(err.Error(), `"nonsense" is not host:port or "off" (from ROSYS_HTTP)`) {
+		t.Fatalf("a bad ROSYS_HTTP: %v", err)
 	}
 }

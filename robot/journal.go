@@ -24,7 +24,7 @@ func openJournal(cfg *config.Robot, dir string, mirror *mirror.Mirror, log *zap.
 		jc.OnRotate = mirror.SegmentClosed // closed segments go to snapshot storage
 	}
 	if j := cfg.Persistence.Journal; j != nil {
-		jc.SegmentSize, jc.MaxBytes, jc.MaxAge = j.SegmentBytes, j.MaxBytes, j.MaxAge.D()
+		jc.SegmentSize, jc.MaxBytes, jc.MaxAge = int64(j.SegmentBytes), int64(j.MaxBytes), j.MaxAge.D()
 	}
 	return journal.Open(jc)
 }

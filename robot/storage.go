@@ -40,7 +40,7 @@ func persistenceConfig(cfg *config.Robot, localDir string) (persistence.Config, 
 	}
 	c := persistence.SimpleConfig(meta, persistence.KeepGenerations(p.KeepGenerations))
 	c.SnapshotStorage = snap
-	c.MaxFileBytes = p.MaxFileBytes
+	c.MaxFileBytes = int64(p.MaxFileBytes)
 	c.Format = persistence.FileFormat(p.Format)
 	c.History = p.History.Config()
 	if p.SnapshotInterval != nil {

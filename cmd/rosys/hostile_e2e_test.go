@@ -139,13 +139,14 @@ func TestHostileDataDirRealBinary(t *testing.T) {
 // persistence.max_file_bytes in robot.yaml bounds module files.
 func TestMaxFileBytesFromConfig(t *testing.T) {
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "model.json"), []byte(`{"value": 3, "pad": "`+strings.Repeat("x", 2000)+`"}`), 0o644)
+	os.WriteFile(filepath.Join(dir, "model.json"), []byte(`{"value": 3, "pad": "`+strings.Repeat("x", 5000)+`"}`), 0o644)
 	cfg := filepath.Join(t.TempDir(), "robot.yaml")
-	os.WriteFile(cfg, []byte("name: demo\npersistence:\n  max_file_bytes: 1024\n  snapshot_interval: 0s\n"), 0o644)
+	// 4 KiB is the floor of max_file_bytes (config/bounds.go).
+	os.WriteFile(cfg, []byte("name: demo\npersistence:\n  max_file_bytes: 4KiB\n  snapshot_interval: 0s\n"), 0o644)
 	p := startRosys(t, "--config", cfg, "--data-dir", dir)
 	_, body := p.do("GET", "/api/modules/model", "")
 	st := body["status"].(map[string]any)
-	if !strings.Contains(fmt.Sprint(st["restore_error"]), "the limit is 1024") {
+	if !strings.Contains(fmt.Sprint(st["restore_error"]), "the limit is 4096") {
 		t.Fatalf("status %v", st)
 	}
 	running := p.waitLog("running")
@@ -255,18 +256,18 @@ func TestHostAndTokenRulesRealBinary(t *testing.T) {
 	p.stop(syscall.SIGTERM)
 
 	cfg := filepath.Join(t.TempDir(), "robot.yaml")
-	os.WriteFile(cfg, []byte("name: demo\nhttp_token: s3cret\n"), 0o644)
+	os.WriteFile(cfg, []byte("name: demo\nhttp_token: s3cret-s3cret-s3cret\n"), 0o644)
 	p2 := startRosys(t, "--config", cfg, "--data-dir", t.TempDir())
 	for path, want := range map[string]int{
-		"/api/status?token=s3cret":        401,
-		"/api/modules/model?token=s3cret": 401,
-		"/api/export?token=s3cret":        200,
+		"/api/status?token=s3cret-s3cret-s3cret":        401,
+		"/api/modules/model?token=s3cret-s3cret-s3cret": 401,
+		"/api/export?token=s3cret-s3cret-s3cret":        200,
 	} {
 		if code, _ := p2.do("GET", path, ""); code != want {
 			t.Errorf("GET %s: %d, want %d", path, code, want)
 		}
 	}
-	if code, _ := p2.do("PUT", "/api/modules/model?token=s3cret", `{"value": 3}`); code != 401 {
+	if code, _ := p2.do("PUT", "/api/modules/model?token=s3cret-s3cret-s3cret", `{"value": 3}`); code != 401 {
 		t.Errorf("PUT with ?token=: %d", code)
 	}
 	p2.stop(syscall.SIGTERM)

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/gorosys/rosys/rosys"
 )
@@ -33,6 +34,9 @@ type command struct {
 // to the real command.
 type app struct {
 	extraModules func(*rosys.Runtime) error
+	// signalWindow replaces the 2 s in which a repeated stop signal is
+	// ignored (tests; 0: signalWindow).
+	signalWindow time.Duration
 }
 
 func (a app) commands() []command {
@@ -60,7 +64,7 @@ func (a app) usage(w io.Writer) {
 	for _, c := range a.commands() {
 		fmt.Fprintf(w, "  rosys %s %s\n      %s\n", c.name, c.args, c.help)
 	}
-	fmt.Fprintf(w, "\nRun `rosys COMMAND --help` for a command's flags. Data lives in ~/.rosys unless\n--data-dir or ROSYS_DATA_DIR say otherwise.\n")
+	fmt.Fprintf(w, "\nRun `rosys COMMAND --help` for a command's flags. Data lives in ~/.rosys unless\n--data-dir or ROSYS_DATA_DIR say otherwise; the API listens on 127.0.0.1:8080\nunless --http or ROSYS_HTTP do.\n")
 }
 
 func main() { os.Exit(app{}.dispatch(os.Args[1:], os.Stdout, os.Stderr)) }

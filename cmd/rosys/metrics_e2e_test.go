@@ -19,7 +19,7 @@ import (
 // controller shows as a bad serial line.
 func TestMetricsEndToEnd(t *testing.T) {
 	r := newSerialRig(t, "")
-	r.yaml = "http_token: scrape-me\n" + r.yaml
+	r.yaml = "http_token: scrape-me-scrape-me\n" + r.yaml
 	writeConfig(t, r)
 	p := startRosys(t, "--config", r.cfg, "--data-dir", filepath.Join(r.dir, "data"))
 	waitCommand(t, r.cmds, func(c string) bool { return strings.HasPrefix(c, "wheels.speed(0.300,") })
@@ -27,7 +27,7 @@ func TestMetricsEndToEnd(t *testing.T) {
 	if code := scrapeStatus(t, p, ""); code != http.StatusUnauthorized {
 		t.Fatalf("/metrics without the token: %d", code)
 	}
-	before := scrapeBinary(t, p, "scrape-me")
+	before := scrapeBinary(t, p, "scrape-me-scrape-me")
 	if err := r.ctrl.SendRaw([]byte("core 1 9.000 9.000 false@00\r\n")); err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func TestMetricsEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.waitLogField("controller says", "line", "after-the-bad-line") // lines are handled in order
-	after := scrapeBinary(t, p, "scrape-me")
+	after := scrapeBinary(t, p, "scrape-me-scrape-me")
 
 	value := func(s map[string]*dto.MetricFamily, name string, labels ...string) float64 {
 		t.Helper()
@@ -79,7 +79,7 @@ func TestMetricsEndToEnd(t *testing.T) {
 	// control loop: scrape again until it has ticked (bounded).
 	t0, t1 := value(before, "rosys_control_ticks_total"), value(after, "rosys_control_ticks_total")
 	for deadline := time.Now().Add(10 * time.Second); t1 <= t0 && time.Now().Before(deadline); {
-		after = scrapeBinary(t, p, "scrape-me")
+		after = scrapeBinary(t, p, "scrape-me-scrape-me")
 		t1 = value(after, "rosys_control_ticks_total")
 	}
 	if t1 <= t0 || value(after, "rosys_control_step_seconds") < t1 {

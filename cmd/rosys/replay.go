@@ -82,7 +82,7 @@ func (a app) replayCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "rosys replay:", err)
 		return 1
 	}
-	ctx, stop := signalContext(log)
+	ctx, stop := signalContext(log, a.signalWindow)
 	defer stop()
 	sum, err := replay(cfg, d, mode, log)
 	if err != nil {

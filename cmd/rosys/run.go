@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/internal/demo"
@@ -22,7 +23,7 @@ func (a app) runCommand(args []string, _, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "robot description (robot.yaml); without it, the simulated demo robot")
 	dataDir := fs.String("data-dir", "", "where module state lives (default: config, then $ROSYS_DATA_DIR, then ~/.rosys)")
-	httpAddr := fs.String("http", "", `API address, or "off" (default: config, then 127.0.0.1:8080)`)
+	httpAddr := fs.String("http", "", `API address, or "off" (default: config, then $ROSYS_HTTP, then 127.0.0.1:8080)`)
 	forceSim := fs.Bool("sim", false, "simulate all hardware, whatever the config names")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
@@ -51,15 +52,17 @@ func (a app) runCommand(args []string, _, stderr io.Writer) int {
 	}
 	if *httpAddr != "" {
 		cfg.HTTP = *httpAddr
-		if err := cfg.Validate(); err != nil {
-			log.Error("bad --http", zap.Error(err))
-			return 2
-		}
 	}
 	if *forceSim {
 		cfg.Board = "sim"
 	}
-	ctx, stop := signalContext(log)
+	// Again after the flags, and for the demo robot too: --http and the
+	// environment (ROSYS_HTTP, ROSYS_HTTP_TOKEN) are checked as robot.yaml is.
+	if err := cfg.Validate(); err != nil {
+		log.Error("bad configuration", zap.Error(err))
+		return 2
+	}
+	ctx, stop := signalContext(log, a.signalWindow)
 	defer stop()
 	if err := a.run(ctx, cfg, *dataDir, log); err != nil {
 		log.Error("robot failed", zap.Error(err))
@@ -107,24 +110,70 @@ func (a app) run(ctx context.Context, cfg *config.Robot, dataDir string, log *za
 	return r.Run(ctx)
 }
 
-// signalContext is cancelled by the first SIGTERM or SIGINT; a second one
-// exits at once. It is set up before anything runs, so no signal finds the
-// process without a handler (between a replay and going live, say).
-func signalContext(log *zap.Logger) (context.Context, func()) {
+// signalWindow: a second signal this soon after the first is part of the
+// same stop request. Shells and supervisors often send two at once (Ctrl-C
+// reaches the whole process group, and a Makefile's trap or a supervisor
+// adds a SIGTERM milliseconds later); skipping the final flush for that
+// lost the last changes.
+const signalWindow = 2 * time.Second
+
+// signalGate decides what each SIGTERM or SIGINT means: the first stops
+// the robot, one within window of it is ignored, a later one (an operator
+// insisting) exits without the final flush.
+type signalGate struct {
+	window time.Duration
+	first  time.Time
+	seen   bool
+}
+
+type signalAction int
+
+const (
+	signalStop signalAction = iota
+	signalIgnore
+	signalExit
+)
+
+func (g *signalGate) on(now time.Time) signalAction {
+	switch {
+	case !g.seen:
+		g.seen, g.first = true, now
+		return signalStop
+	case now.Sub(g.first) < g.window:
+		return signalIgnore
+	}
+	return signalExit
+}
+
+// signalContext is cancelled by the first SIGTERM or SIGINT; a repeat
+// within window is ignored and a later one exits at once (signalGate).
+// It is set up before anything runs, so no signal finds the process
+// without a handler (between a replay and going live, say).
+func signalContext(log *zap.Logger, window time.Duration) (context.Context, func()) {
+	if window <= 0 {
+		window = signalWindow
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	sigs := make(chan os.Signal, 2)
+	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	go func() {
-		sig, ok := <-sigs
-		if !ok {
-			return
+		g := signalGate{window: window}
+		for sig := range sigs {
+			switch g.on(time.Now()) {
+			case signalStop:
+				log.Info("signal received; stopping (the same signal again after "+window.String()+" exits without a final flush)",
+					zap.String("signal", sig.String()))
+				cancel()
+			case signalIgnore:
+				log.Warn("signal again within "+window.String()+" of the first; ignored, the stop and final flush go on",
+					zap.String("signal", sig.String()), zap.Duration("after", time.Since(g.first)))
+			case signalExit:
+				log.Error("signal again "+window.String()+" or more after the first (an operator insisting); exiting without a final flush",
+					zap.String("signal", sig.String()), zap.Duration("after", time.Since(g.first)))
+				_ = log.Sync()
+				os.Exit(128 + int(sig.(syscall.Signal)))
+			}
 		}
-		log.Info("signal received; stopping (send it again to exit at once)", zap.String("signal", sig.String()))
-		cancel()
-		sig = <-sigs
-		log.Error("second signal; exiting without a final flush", zap.String("signal", sig.String()))
-		_ = log.Sync()
-		os.Exit(128 + int(sig.(syscall.Signal)))
 	}()
 	return ctx, func() { signal.Stop(sigs); cancel() }
 }

@@ -1,0 +1,219 @@
+package config
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// The bounds of every number, size and duration robot.yaml takes, in one
+// table. A value that types correctly but makes no sense (a 1 ns control
+// period spinning the SCHED_FIFO loop, a 100000 h one that never ticks, a
+// 1-byte file limit that sets every module aside) is refused here, naming
+// its key and line. TestEveryNumericKeyIsBounded holds every numeric field
+// of Robot to an entry, and TestReadmeDocumentsBounds holds the README's
+// configuration reference to BoundsReference.
+
+type boundKind int
+
+const (
+	kindDuration boundKind = iota
+	kindInt
+	kindBytes
+	kindFloat
+)
+
+// bound is one key's range. Min and Max are nanoseconds for durations,
+// bytes for sizes.
+type bound struct {
+	key  string // dotted path; [] is any list item, * any mapping key
+	kind boundKind
+	min  float64
+	max  float64
+	// def is the value when the key is left out (documentation only).
+	def string
+	// zero, when set, lets a written 0 through with the meaning it
+	// names. Elsewhere a written 0 is refused: it meant "the default" by
+	// accident of Go's zero values, and hid slips like segment_bytes: 0.
+	zero string
+	// nonZero refuses 0 inside a range that spans it (m_per_tick).
+	nonZero bool
+	why     string
+}
+
+const (
+	ms  = float64(time.Millisecond)
+	sec = float64(time.Second)
+	kiB = float64(1 << 10)
+	miB = float64(1 << 20)
+	giB = float64(1 << 30)
+)
+
+var bounds = []bound{
+	{key: "control_period", kind: kindDuration, min: 1 * ms, max: 100 * ms, def: "10ms",
+		why: "1 kHz is the fastest rate the loop is measured at; slower than 10 Hz, steering, the deadman and the soft e-stop act too late"},
+	{key: "shutdown_timeout", kind: kindDuration, min: 1 * sec, max: 300 * sec, def: "10s",
+		why: "the final flush needs time; keep it below systemd's TimeoutStopSec (30s in deploy/rosys.service)"},
+	{key: "persistence.snapshot_interval", kind: kindDuration, min: 10 * ms, max: 24 * 3600 * sec, def: "10s", zero: "commit at once",
+		why: "a shorter cycle only spins; a longer one risks a day of changes"},
+	{key: "persistence.keep_generations", kind: kindInt, min: 1, max: 1000, def: "5",
+		why: "manifests kept in the remote storage"},
+	{key: "persistence.max_file_bytes", kind: kindBytes, min: 4 * kiB, max: 1 * giB, def: "64MiB",
+		why: "a module file over it is set aside unread, so a tiny limit (a bare 64 is bytes, not MiB) sets the whole state aside; the floor is one page, which every module file of ours fits; files are read whole, hence the ceiling"},
+	{key: "persistence.journal.segment_bytes", kind: kindBytes, min: 64 * kiB, max: 256 * miB, def: "4MiB",
+		why: "replay reads a segment whole, up to 256 MiB"},
+	{key: "persistence.journal.max_bytes", kind: kindBytes, min: 1 * miB, max: 1024 * giB, def: "256MiB",
+		why: "at least one segment; not below segment_bytes"},
+	{key: "persistence.journal.max_age", kind: kindDuration, min: 60 * sec, max: 8760 * 3600 * sec, def: "168h",
+		why: "a minute to a year"},
+	{key: "persistence.history.keep", kind: kindInt, min: 1, max: 100000, def: "100",
+		why: "to keep no history, write history: off"},
+	{key: "persistence.history.max_age", kind: kindDuration, min: 60 * sec, max: 87600 * 3600 * sec, def: "720h",
+		why: "a minute to ten years"},
+	{key: "persistence.history.max_bytes", kind: kindBytes, min: 4 * kiB, max: 1024 * giB, def: "64MiB",
+		why: "the newest version is kept whatever this says"},
+	{key: "persistence.history.modules.*.keep", kind: kindInt, min: 1, max: 100000, def: "the history's", why: "as persistence.history.keep"},
+	{key: "persistence.history.modules.*.max_age", kind: kindDuration, min: 60 * sec, max: 87600 * 3600 * sec, def: "the history's", why: "as persistence.history.max_age"},
+	{key: "persistence.history.modules.*.max_bytes", kind: kindBytes, min: 4 * kiB, max: 1024 * giB, def: "the history's", why: "as persistence.history.max_bytes"},
+	{key: "backup_schedule.backup_count", kind: kindInt, min: 1, max: 10000, def: "100",
+		why: "daily archives kept"},
+	{key: "hardware.lizard.baud", kind: kindInt, min: 1200, max: 4000000, def: "115200", why: "serial line rates"},
+	{key: "hardware.lizard.keep_alive", kind: kindDuration, min: 10 * ms, max: 10 * sec, def: "100ms",
+		why: "shorter than the wheels' host_timeout (checked)"},
+	{key: "hardware.lizard.modules[].left_can_address", kind: kindInt, min: 0, max: 0x7ff, why: "11-bit CAN identifiers"},
+	{key: "hardware.lizard.modules[].right_can_address", kind: kindInt, min: 0, max: 0x7ff, why: "11-bit CAN identifiers"},
+	{key: "hardware.lizard.modules[].odrive_version", kind: kindInt, min: 4, max: 6, def: "the driver's", why: "ODrive firmware 4, 5 or 6"},
+	{key: "hardware.lizard.modules[].m_per_tick", kind: kindFloat, min: -1, max: 1, nonZero: true, why: "metres per encoder tick; negative reverses"},
+	{key: "hardware.lizard.modules[].width", kind: kindFloat, min: 0.01, max: 10, why: "wheel distance in metres"},
+	{key: "hardware.lizard.modules[].host_timeout", kind: kindDuration, min: 10 * ms, max: 60 * sec, def: "1s", zero: "no host timeout",
+		why: "the wheels stop when the host is silent this long (default 1s)"},
+	{key: "hardware.lizard.modules[].rx_pin", kind: kindInt, min: 0, max: 48, why: "ESP32 GPIO numbers"},
+	{key: "hardware.lizard.modules[].tx_pin", kind: kindInt, min: 0, max: 48, why: "ESP32 GPIO numbers"},
+	{key: "hardware.lizard.modules[].boot", kind: kindInt, min: 0, max: 48, why: "ESP32 GPIO numbers"},
+	{key: "hardware.lizard.modules[].enable", kind: kindInt, min: 0, max: 48, why: "ESP32 GPIO numbers"},
+	{key: "hardware.lizard.modules[].pins.*", kind: kindInt, min: 0, max: 48, why: "ESP32 GPIO numbers"},
+	{key: "hardware.lizard.modules[].baud", kind: kindInt, min: 1200, max: 5000000, def: "battery 9600, serial 115200, can 1000000",
+		why: "UART and CAN bit rates"},
+	{key: "hardware.lizard.modules[].num", kind: kindInt, min: 1, max: 2, def: "1", why: "the ESP32's UARTs (UART 0 is its console)"},
+	{key: "hardware.lizard.modules[].charge_detect_threshold", kind: kindFloat, min: -100, max: 100, why: "amperes"},
+	{key: "hardware.lizard.modules[].request_interval", kind: kindDuration, min: 10 * ms, max: 60 * sec, def: "5s",
+		why: "how often the BMS is asked"},
+	{key: "hardware.lizard.modules[].stale_after", kind: kindDuration, min: 10 * ms, max: 600 * sec, def: "3 times request_interval",
+		why: "an older BMS reading is stale"},
+	{key: "hardware.estop.debounce", kind: kindDuration, min: 0, max: 100 * ms, def: "0 (none)", why: "a longer debounce delays the stop"},
+	{key: "hardware.gnss.baud", kind: kindInt, min: 1200, max: 4000000, def: "115200", why: "serial line rates"},
+	{key: "hardware.gnss.stale_after", kind: kindDuration, min: 100 * ms, max: 60 * sec, def: "2s", why: "an older fix is stale"},
+	{key: "hardware.gnss.reference.lat", kind: kindFloat, min: -89, max: 89, why: "degrees; within a degree of a pole longitude degenerates"},
+	{key: "hardware.gnss.reference.lon", kind: kindFloat, min: -180, max: 180, why: "degrees"},
+	{key: "hardware.gnss.antenna.x", kind: kindFloat, min: -10, max: 10, why: "metres, not centimetres"},
+	{key: "hardware.gnss.antenna.y", kind: kindFloat, min: -10, max: 10, why: "metres, not centimetres"},
+	{key: "hardware.gnss.antenna.yaw", kind: kindFloat, min: -2 * math.Pi, max: 2 * math.Pi, why: "radians, not degrees"},
+}
+
+var boundsByKey = func() map[string]*bound {
+	m := make(map[string]*bound, len(bounds))
+	for i := range bounds {
+		m[bounds[i].key] = &bounds[i]
+	}
+	return m
+}()
+
+// value reads a scalar as the bound's kind.
+func (b *bound) value(n *yaml.Node) (float64, error) {
+	switch b.kind {
+	case kindDuration:
+		if n.Value == "0" {
+			return 0, nil
+		}
+		// A bare number is refused: 10 could mean seconds or nanoseconds.
+		d, err := time.ParseDuration(n.Value)
+		if err == nil && strings.Trim(n.Value, "+-0123456789.") == "" {
+			err = fmt.Errorf("no unit")
+		}
+		return float64(d), err
+	case kindBytes:
+		v, err := parseBytes(n.Value)
+		return float64(v), err
+	case kindInt:
+		var v int64
+		err := n.Decode(&v)
+		return float64(v), err
+	default:
+		var v float64
+		err := n.Decode(&v)
+		return v, err
+	}
+}
+
+func (b *bound) format(v float64) string {
+	switch b.kind {
+	case kindDuration:
+		return formatDuration(time.Duration(v))
+	case kindBytes:
+		return formatBytes(int64(v))
+	case kindFloat:
+		return strconv.FormatFloat(v, 'g', 4, 64)
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+// Range is the bound as the README writes it.
+func (b *bound) Range() string {
+	r := b.format(b.min) + " to " + b.format(b.max)
+	switch {
+	case b.nonZero:
+		r += ", not 0"
+	case b.zero != "":
+		r += ", or 0: " + b.zero
+	}
+	return r
+}
+
+// check refuses v outside the bound; where names the key and line.
+func (b *bound) check(where string, raw string, v float64) error {
+	if v == 0 && b.zero != "" {
+		return nil
+	}
+	if !(v >= b.min && v <= b.max) || (v == 0 && b.nonZero) {
+		msg := fmt.Sprintf("%s: %s is out of range %s: %s", where, raw, b.Range(), b.why)
+		if b.kind == kindBytes && !strings.ContainsAny(raw, "BKMGi") && v > 0 && v < b.min {
+			msg += "; a bare number is bytes: write 64MiB for mebibytes"
+		}
+		return fmt.Errorf("%s", msg)
+	}
+	return nil
+}
+
+// formatDuration writes d in the largest unit that divides it (24h, not
+// 24h0m0s).
+func formatDuration(d time.Duration) string {
+	for _, u := range []struct {
+		suffix string
+		unit   time.Duration
+	}{{"h", time.Hour}, {"m", time.Minute}, {"s", time.Second}, {"ms", time.Millisecond}, {"µs", time.Microsecond}} {
+		if d != 0 && d%u.unit == 0 {
+			return strconv.FormatInt(int64(d/u.unit), 10) + u.suffix
+		}
+	}
+	return d.String()
+}
+
+// BoundsReference is the table of bounds as Markdown rows (key, range,
+// why), for the README's configuration reference.
+func BoundsReference() string {
+	var sb strings.Builder
+	sb.WriteString("| key | range | left out | why |\n|---|---|---|---|\n")
+	for i := range bounds {
+		b := &bounds[i]
+		def := b.def
+		if def == "" {
+			def = "—"
+		}
+		fmt.Fprintf(&sb, "| `%s` | %s | %s | %s |\n", b.key, b.Range(), def, b.why)
+	}
+	return sb.String()
+}
