@@ -13,14 +13,23 @@ import (
 	"go.uber.org/zap"
 )
 
-// Import imports a into a running robot, under the store's write lock:
+// Import imports a into a running robot, under the store's write lock,
+// all or nothing (the crash reasoning is in archive/journal.go):
 //  1. every module is flushed and the state kept as a rollback archive;
 //  2. every file for a registered module is decoded and migrated, and an
 //     archive from a newer program is refused, before any module changes;
-//  3. the modules are restored; if one refuses its data, those already
+//  3. the import journal records the import as applying;
+//  4. the modules are restored; if one refuses its data, those already
 //     restored get their previous state back and nothing is written;
-//  4. every module is written at once (RoSys forgets this step: an
-//     imported state that only lives in memory is lost by a power cut).
+//  5. every module is written at once (RoSys forgets this step: an
+//     imported state that only lives in memory is lost by a power cut),
+//     then the files of unknown keys;
+//  6. the journal records the import as applied: its commit point. A
+//     failure before it rolls the files and the modules back; a crash
+//     before it leaves the record applying, and Open rolls back.
+//
+// The mirror uploads nothing from step 3 until the outcome is recorded,
+// so no manifest names a half-applied import.
 func (s *Store) Import(ctx context.Context, a *archive.Archive) (archive.ImportResult, error) {
 	if s.ReadOnly() {
 		return archive.ImportResult{}, ErrReadOnly
@@ -33,6 +42,7 @@ func (s *Store) Import(ctx context.Context, a *archive.Archive) (archive.ImportR
 		return archive.ImportResult{}, err
 	}
 	var res archive.ImportResult
+	res.ID = archive.ArchiveID(a.Files)
 	type prepared struct {
 		e    *entry
 		data json.RawMessage
@@ -64,31 +74,64 @@ func (s *Store) Import(ctx context.Context, a *archive.Archive) (archive.ImportR
 		s.log.Info("import changed nothing", zap.Strings("modules", res.Imported))
 		return res, nil
 	}
+	if s.mirror != nil {
+		// Held from before the first file changes until the outcome is
+		// durable: an upload reads the local files as they are then.
+		release := s.mirror.Hold()
+		defer release()
+	}
 	// The state before is kept before any module changes: a power cut
 	// after the first changed file still leaves the way back.
 	if res.Rollback, err = archive.WriteRollback(s.fs, s.dir, before, s.now()); err != nil {
 		return res, err
 	}
+	rec := archive.NewImportRecord(a, before, res.Rollback, s.now())
+	if err := archive.BeginImport(s.fs, s.dir, rec); err != nil {
+		return res, fmt.Errorf("%w; nothing changed", err)
+	}
+	undo := func(restored []prepared) {
+		for _, q := range restored {
+			s.undoRestore(q.e, before[q.e.key])
+		}
+	}
 	for i, p := range ready {
 		if err := restoreModule(p.e.mod, p.data); err != nil {
-			for _, q := range ready[:i] {
-				s.undoRestore(q.e, before[q.e.key])
-			}
+			undo(ready[:i])
 			// Nothing changed, so no rollback slot is spent on it.
 			if rmErr := s.fs.Remove(res.Rollback); rmErr == nil {
 				res.Rollback = ""
 				_ = s.fs.SyncDir(filepath.Join(s.dir, archive.RollbackDir))
 			}
-			return res, fmt.Errorf("import module %q: %w; previous state restored, nothing written", p.e.key, err)
+			err = fmt.Errorf("import module %q: %w; previous state restored, nothing written", p.e.key, err)
+			if jErr := archive.FinishImport(s.fs, s.dir, archive.OutcomeRefused, err, s.now()); jErr != nil {
+				s.log.Error("could not record a refused import", zap.Error(jErr))
+			}
+			return res, err
 		}
 		p.e.restored.Store(true)
 		res.Imported = append(res.Imported, p.e.key)
 	}
+	fail := func(cause error) (archive.ImportResult, error) {
+		undo(ready)
+		err := archive.AbortImport(s.fs, s.dir, rec, cause, s.now())
+		s.log.Error("import failed", zap.String("archive", res.ID), zap.Error(err))
+		// The modules hold the state before again; their files too (or
+		// they will at the next open). A later commit writes them as
+		// they are, whatever generation they reached meanwhile.
+		for _, p := range ready {
+			p.e.requests.Add(1)
+		}
+		res.Imported = nil
+		return res, err
+	}
 	if err := s.commitLocked(ctx, true); err != nil {
-		return res, fmt.Errorf("write imported state: %w", err)
+		return fail(fmt.Errorf("write imported state: %w", err))
 	}
 	if err := s.writeUnknown(unknown); err != nil {
-		return res, err
+		return fail(err)
+	}
+	if err := archive.FinishImport(s.fs, s.dir, archive.OutcomeApplied, nil, s.now()); err != nil {
+		return fail(fmt.Errorf("record the import as applied: %w", err))
 	}
 	if s.mirror != nil && len(unknown) > 0 {
 		s.mirror.Committed(slices.Sorted(maps.Keys(unknown)))
@@ -96,8 +139,16 @@ func (s *Store) Import(ctx context.Context, a *archive.Archive) (archive.ImportR
 	if len(res.Unknown) > 0 {
 		s.log.Warn("imported modules that this robot does not have; their files are kept", zap.Strings("keys", res.Unknown))
 	}
-	s.log.Info("import done", zap.Strings("modules", res.Imported), zap.String("rollback", res.Rollback))
+	s.log.Info("import done", zap.String("archive", res.ID), zap.Strings("modules", res.Imported), zap.String("rollback", res.Rollback))
 	return res, nil
+}
+
+// Imports lists the import journal of the data directory, oldest first:
+// each import's archive (ID, robot, creation time) and outcome. A client
+// cut off from an import's answer (a shutdown, a crash) learns here
+// whether its archive was applied or rolled back.
+func (s *Store) Imports() ([]archive.ImportRecord, error) {
+	return archive.Imports(s.fs, s.dir)
 }
 
 // migrated decodes a module file and migrates its data to the module's

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/internal/procs"
+	"github.com/gorosys/rosys/persistence/archive"
 	"github.com/gorosys/rosys/persistence/history"
 	"github.com/gorosys/rosys/persistence/internal/atomicfile"
 	"github.com/gorosys/rosys/persistence/mirror"
@@ -230,6 +231,21 @@ func Open(dir string, opts ...Option) (*Store, error) {
 				lock.Close()
 				return nil, fmt.Errorf("remove temporary files in %s: %w", dir, err)
 			}
+		}
+	}
+	if s.access != AccessReplay {
+		// Before anything reads the modules' files: an import cut off by a
+		// crash is rolled back as a whole (archive/journal.go).
+		rec, err := archive.RecoverImport(s.fs, dir, s.now())
+		if rec != nil {
+			s.log.Warn("an import was cut off before it was complete; rolled back",
+				zap.String("archive", rec.ID), zap.String("outcome", rec.Outcome), zap.String("rollback", rec.Rollback), zap.Error(err))
+		}
+		if err != nil && !errors.Is(err, archive.ErrRollbackMissing) {
+			// The files are a mix of two states and the disk refuses the
+			// writes that would undo it: starting would use that mix.
+			lock.Close()
+			return nil, fmt.Errorf("roll back an import that was cut off: %w", err)
 		}
 	}
 	if _, real := s.fs.(vfs.OS); real && s.access != AccessReplay {

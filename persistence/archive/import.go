@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/gorosys/rosys/persistence/internal/atomicfile"
@@ -20,11 +21,17 @@ type ImportResult struct {
 	Unknown []string `json:"unknown,omitempty"`
 	// Rollback is an archive of the state before the import.
 	Rollback string `json:"rollback"`
+	// ID identifies the archive (ArchiveID); the import journal
+	// (Imports, status) names the import's outcome under it.
+	ID string `json:"id,omitempty"`
 }
 
 // ImportDir imports a into the data directory dir of a robot that is not
-// running (it takes the directory lock). The current state is kept as a
-// rollback archive first; each module file is then written atomically.
+// running (it takes the directory lock), all or nothing (see the crash
+// reasoning in journal.go): the current state is kept as a rollback
+// archive, the import journal records the import, each module file is
+// written atomically, and the record becomes applied only once all are
+// durable. An import cut off earlier is rolled back first.
 func ImportDir(dir string, a *Archive, now time.Time) (ImportResult, error) {
 	return ImportDirFS(vfs.OS{}, dir, a, now)
 }
@@ -34,7 +41,7 @@ func ImportDirFS(fsys vfs.FS, dir string, a *Archive, now time.Time) (ImportResu
 	if err := atomicfile.MkdirDurable(fsys, dir); err != nil {
 		return ImportResult{}, err
 	}
-	lock, err := fsys.Lock(dir)
+	lock, err := LockDir(fsys, dir, now) // an import cut off earlier is rolled back first
 	if err != nil {
 		return ImportResult{}, err
 	}
@@ -44,6 +51,7 @@ func ImportDirFS(fsys vfs.FS, dir string, a *Archive, now time.Time) (ImportResu
 		return ImportResult{}, err
 	}
 	var res ImportResult
+	res.ID = ArchiveID(a.Files)
 	res.Imported, res.Unknown = SplitKnown(a.Files, func(key string) bool { _, ok := current[key]; return ok })
 	if !Changes(current, a.Files) {
 		return res, nil // the same state: nothing to write, no rollback
@@ -51,5 +59,29 @@ func ImportDirFS(fsys vfs.FS, dir string, a *Archive, now time.Time) (ImportResu
 	if res.Rollback, err = WriteRollback(fsys, dir, current, now); err != nil {
 		return res, err
 	}
-	return res, modfile.WriteDirAs(fsys, dir, a.Files, now)
+	rec := NewImportRecord(a, current, res.Rollback, now)
+	if err := BeginImport(fsys, dir, rec); err != nil {
+		return res, fmt.Errorf("%w; nothing changed", err)
+	}
+	if err := modfile.WriteDirAs(fsys, dir, a.Files, now); err != nil {
+		return res, AbortImport(fsys, dir, rec, err, now)
+	}
+	if err := FinishImport(fsys, dir, OutcomeApplied, nil, now); err != nil {
+		return res, AbortImport(fsys, dir, rec, err, now)
+	}
+	return res, nil
+}
+
+// AbortImport rolls back the import of rec after cause made it fail, and
+// records that. The error it returns names cause and says what became of
+// the files; if the roll back fails too, the record stays applying and
+// the next open rolls back.
+func AbortImport(fsys vfs.FS, dir string, rec ImportRecord, cause error, now time.Time) error {
+	if err := RollBackImport(fsys, dir, rec, now); err != nil {
+		return fmt.Errorf("import failed: %w; rolling back failed too (%v): it is rolled back when the data directory is next opened", cause, err)
+	}
+	if err := FinishImport(fsys, dir, OutcomeRolledBack, cause, now); err != nil {
+		return fmt.Errorf("import failed: %w; the state before is back, but recording that failed (%v)", cause, err)
+	}
+	return fmt.Errorf("import failed: %w; rolled back, the state before is back", cause)
 }
