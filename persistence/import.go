@@ -112,6 +112,7 @@ func (s *Store) Import(ctx context.Context, a *archive.Archive) (archive.ImportR
 		res.Imported = append(res.Imported, p.e.key)
 	}
 	fail := func(cause error) (archive.ImportResult, error) {
+		s.waitHistory() // it links files by path: before they are written over
 		undo(ready)
 		err := archive.AbortImport(s.fs, s.dir, rec, cause, s.now())
 		s.log.Error("import failed", zap.String("archive", res.ID), zap.Error(err))
@@ -127,7 +128,7 @@ func (s *Store) Import(ctx context.Context, a *archive.Archive) (archive.ImportR
 	if err := s.commitLocked(ctx, true); err != nil {
 		return fail(fmt.Errorf("write imported state: %w", err))
 	}
-	if err := s.writeUnknown(unknown); err != nil {
+	if err := s.writeUnknown(ctx, unknown); err != nil {
 		return fail(err)
 	}
 	if err := archive.FinishImport(s.fs, s.dir, archive.OutcomeApplied, nil, s.now()); err != nil {
@@ -186,10 +187,30 @@ func (s *Store) undoRestore(e *entry, file []byte) {
 }
 
 // writeUnknown writes the files of keys no module is registered under,
-// in the store's format.
-func (s *Store) writeUnknown(files map[string][]byte) error {
-	if s.format == FormatRoSys {
-		return modfile.WriteDirPlain(s.fs, s.dir, files, s.now())
+// in the store's format, a batch at a time: an import can bring thousands,
+// and a cancelled one (a shutdown) stops between batches to be rolled back.
+func (s *Store) writeUnknown(ctx context.Context, files map[string][]byte) error {
+	const batch = 64
+	keys := slices.Sorted(maps.Keys(files))
+	for len(keys) > 0 {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("write the files of unknown keys: %w", err)
+		}
+		n := min(batch, len(keys))
+		part := make(map[string][]byte, n)
+		for _, k := range keys[:n] {
+			part[k] = files[k]
+		}
+		keys = keys[n:]
+		var err error
+		if s.format == FormatRoSys {
+			err = modfile.WriteDirPlain(s.fs, s.dir, part, s.now())
+		} else {
+			err = modfile.WriteDir(s.fs, s.dir, part)
+		}
+		if err != nil {
+			return err
+		}
 	}
-	return modfile.WriteDir(s.fs, s.dir, files)
+	return nil
 }

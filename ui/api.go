@@ -37,6 +37,10 @@ type Server struct {
 	listen   []net.IP // addresses this server listens on, for the Host check
 
 	imports   chan struct{} // one token per import that may run
+	// stopImports is done once StopImports was called: the import under
+	// way is cancelled (rolled back unless committed), no other starts.
+	stopImports     context.Context
+	stopImportsFunc context.CancelFunc
 	closing   chan struct{}
 	closeOnce sync.Once
 
@@ -77,6 +81,7 @@ func WithHardware(fn func() any) Option { return func(s *Server) { s.hardware = 
 func NewServer(rt *rosys.Runtime, opts ...Option) *Server {
 	s := &Server{rt: rt, store: rt.Store(), log: zap.NewNop(), mux: http.NewServeMux(), closing: make(chan struct{}),
 		imports: make(chan struct{}, 1)}
+	s.stopImports, s.stopImportsFunc = context.WithCancel(context.Background())
 	for _, o := range opts {
 		o(s)
 	}
