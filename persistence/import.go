@@ -89,6 +89,7 @@ func (s *Store) Import(ctx context.Context, a *archive.Archive) (archive.ImportR
 	if err := archive.BeginImport(s.fs, s.dir, rec); err != nil {
 		return res, fmt.Errorf("%w; nothing changed", err)
 	}
+	defer s.refreshImports() // whatever the outcome
 	undo := func(restored []prepared) {
 		for _, q := range restored {
 			s.undoRestore(q.e, before[q.e.key])
@@ -144,12 +145,31 @@ func (s *Store) Import(ctx context.Context, a *archive.Archive) (archive.ImportR
 	return res, nil
 }
 
-// Imports lists the import journal of the data directory, oldest first:
-// each import's archive (ID, robot, creation time) and outcome. A client
-// cut off from an import's answer (a shutdown, a crash) learns here
-// whether its archive was applied or rolled back.
-func (s *Store) Imports() ([]archive.ImportRecord, error) {
-	return archive.Imports(s.fs, s.dir)
+// Imports lists the newest imports of the data directory's journal,
+// oldest first: each archive (ID, robot, creation time) and its outcome.
+// A client cut off from an import's answer (a shutdown, a crash) learns
+// here whether its archive was applied or rolled back. It is read at
+// Open and after each import, not on every call (status asks often).
+func (s *Store) Imports() []archive.ImportRecord {
+	p := s.imports.Load()
+	if p == nil {
+		return nil
+	}
+	return slices.Clone(*p)
+}
+
+// refreshImports rereads the import journal for Imports, without the
+// keys an import under way created (thousands, of no use to a reader).
+func (s *Store) refreshImports() {
+	recs, err := archive.Imports(s.fs, s.dir)
+	if err != nil {
+		s.log.Warn("import journal unreadable; the next import writes it afresh", zap.Error(err))
+		return
+	}
+	for i := range recs {
+		recs[i].Created = nil
+	}
+	s.imports.Store(&recs)
 }
 
 // migrated decodes a module file and migrates its data to the module's

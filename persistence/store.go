@@ -54,6 +54,8 @@ type Store struct {
 	// go over it before the directory has been fsynced (see commitLocked).
 	// Set by the history's goroutine too, read under writeMu.
 	sparesInDoubt atomic.Bool
+	// imports is the import journal as last read (Imports).
+	imports atomic.Pointer[[]archive.ImportRecord]
 	// releaseP gives back the writers' P (see writersP); nil if none held.
 	releaseP func()
 }
@@ -248,6 +250,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 			return nil, fmt.Errorf("roll back an import that was cut off: %w", err)
 		}
 	}
+	s.refreshImports()
 	if _, real := s.fs.(vfs.OS); real && s.access != AccessReplay {
 		s.releaseP = writersP.Hold()
 	}
