@@ -53,6 +53,10 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 	// The last cycle's history links its files by path: they must be
 	// linked before this cycle renames new files over them.
 	s.waitHistory()
+	if err := s.resolveImportLocked(); err != nil {
+		s.log.Error("backup held back", zap.Error(err))
+		return fmt.Errorf("nothing written: %w", err)
+	}
 	at := s.now()
 	var wrote []written
 	var errs []error

@@ -3,6 +3,7 @@ package persistence
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"path/filepath"
@@ -116,6 +117,9 @@ func (s *Store) Import(ctx context.Context, a *archive.Archive) (archive.ImportR
 		s.waitHistory() // it links files by path: before they are written over
 		undo(ready)
 		err := archive.AbortImport(s.fs, s.dir, rec, cause, s.now())
+		if errors.Is(err, archive.ErrImportUnresolved) {
+			s.unresolved = &rec // retried before the next commit (commitLocked)
+		}
 		s.log.Error("import failed", zap.String("archive", res.ID), zap.Error(err))
 		// The modules hold the state before again; their files too (or
 		// they will at the next open). A later commit writes them as
@@ -232,5 +236,27 @@ func (s *Store) writeUnknown(ctx context.Context, files map[string][]byte) error
 			return err
 		}
 	}
+	return nil
+}
+
+// resolveImportLocked finishes the roll back of a failed import whose
+// roll back or record failed (ErrImportUnresolved), before anything is
+// committed over the state before it: until its record says rolled back,
+// a crash rolls back to that state and would undo such a commit. The
+// modules hold the state before (Import undid them), so the files it
+// writes are theirs. The caller holds writeMu.
+func (s *Store) resolveImportLocked() error {
+	if s.unresolved == nil {
+		return nil
+	}
+	if err := archive.RollBackImport(s.fs, s.dir, *s.unresolved, s.now()); err != nil {
+		return fmt.Errorf("%w: %w", archive.ErrImportUnresolved, err)
+	}
+	if err := archive.FinishImport(s.fs, s.dir, archive.OutcomeRolledBack, errors.New("failed; rolled back after the disk recovered"), s.now()); err != nil {
+		return fmt.Errorf("%w: %w", archive.ErrImportUnresolved, err)
+	}
+	s.log.Info("roll back of a failed import recorded", zap.String("archive", s.unresolved.ID))
+	s.unresolved = nil
+	s.refreshImports()
 	return nil
 }

@@ -54,6 +54,9 @@ type Store struct {
 	// go over it before the directory has been fsynced (see commitLocked).
 	// Set by the history's goroutine too, read under writeMu.
 	sparesInDoubt atomic.Bool
+	// unresolved is a failed import whose roll back is not recorded yet
+	// (resolveImportLocked); guarded by writeMu.
+	unresolved *archive.ImportRecord
 	// imports is the import journal as last read (Imports).
 	imports atomic.Pointer[[]archive.ImportRecord]
 	// releaseP gives back the writers' P (see writersP); nil if none held.

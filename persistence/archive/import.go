@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -72,16 +73,23 @@ func ImportDirFS(fsys vfs.FS, dir string, a *Archive, now time.Time) (ImportResu
 	return res, nil
 }
 
+// ErrImportUnresolved: an import failed and could not be rolled back, or
+// its roll back not recorded: its record still says applying, so the next
+// open rolls back to the state before it. Nothing may be committed over
+// that state until RollBackImport and FinishImport succeed (a running
+// store retries them before its next commit), or a crash would undo it.
+var ErrImportUnresolved = errors.New("the import's roll back is not recorded yet")
+
 // AbortImport rolls back the import of rec after cause made it fail, and
 // records that. The error it returns names cause and says what became of
-// the files; if the roll back fails too, the record stays applying and
-// the next open rolls back.
+// the files; it wraps ErrImportUnresolved if the record still says
+// applying.
 func AbortImport(fsys vfs.FS, dir string, rec ImportRecord, cause error, now time.Time) error {
 	if err := RollBackImport(fsys, dir, rec, now); err != nil {
-		return fmt.Errorf("import failed: %w; rolling back failed too (%v): it is rolled back when the data directory is next opened", cause, err)
+		return fmt.Errorf("import failed: %w; rolling back failed too (%v): %w", cause, err, ErrImportUnresolved)
 	}
 	if err := FinishImport(fsys, dir, OutcomeRolledBack, cause, now); err != nil {
-		return fmt.Errorf("import failed: %w; the state before is back, but recording that failed (%v)", cause, err)
+		return fmt.Errorf("import failed: %w; rolled back, the state before is back, but recording that failed (%v): %w", cause, err, ErrImportUnresolved)
 	}
 	return fmt.Errorf("import failed: %w; rolled back, the state before is back", cause)
 }
