@@ -36,15 +36,16 @@ type Server struct {
 	mux      *http.ServeMux
 	listen   []net.IP // addresses this server listens on, for the Host check
 
-	imports chan struct{} // one token per import that may run
+	imports   chan struct{} // one token per import that may run
+	closing   chan struct{}
+	closeOnce sync.Once
+
+	gatherer prometheus.Gatherer // served at /metrics when set (metrics.go)
+
 	// stopImports is done once StopImports was called: the import under
 	// way is cancelled (rolled back unless committed), no other starts.
 	stopImports     context.Context
 	stopImportsFunc context.CancelFunc
-	closing         chan struct{}
-	closeOnce       sync.Once
-
-	gatherer prometheus.Gatherer // served at /metrics when set (metrics.go)
 }
 
 var errStreaming = errors.New("streaming not supported")
