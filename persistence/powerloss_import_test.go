@@ -205,3 +205,34 @@ func checkRollback(img *crashfs.FS) error {
 	}
 	return nil
 }
+
+// TestPowerLossImportHistory is TestPowerLossImport with history on: an
+// import cut off and rolled back leaves every module all or nothing, and
+// every version the history lists reads and matches its checksum.
+func TestPowerLossImportHistory(t *testing.T) {
+	open := func(t *testing.T, fsys *crashfs.FS) (*Store, map[string]*Value[plPayload], error) {
+		return plStoreAt(t, fsys, "/robot/data", WithHistory(plHistory))
+	}
+	powerLossImport(t, importUnderPowerLoss{
+		open: open, version: 1, label: "history: ", checkRollback: checkRollback,
+		checkRecovery: func(t *testing.T, img *crashfs.FS, a *allowed) error {
+			s, _, err := open(t, img)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			for _, k := range plKeys {
+				vs, err := s.History(k)
+				if err != nil {
+					return fmt.Errorf("history of %s: %w", k, err)
+				}
+				for _, v := range vs {
+					if _, _, err := s.VersionData(k, v.Version); err != nil {
+						return fmt.Errorf("history of %s lists version %d: %w", k, v.Version, err)
+					}
+				}
+			}
+			return nil
+		},
+	})
+}
