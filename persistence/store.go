@@ -243,10 +243,12 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		// crash is rolled back as a whole (archive/journal.go).
 		rec, err := archive.RecoverImport(s.fs, dir, s.now())
 		if rec != nil {
-			s.log.Warn("an import was cut off before it was complete; rolled back",
+			s.log.Warn("an import was cut off before it was complete",
 				zap.String("archive", rec.ID), zap.String("outcome", rec.Outcome), zap.String("rollback", rec.Rollback), zap.Error(err))
 		}
-		if err != nil && !errors.Is(err, archive.ErrRollbackMissing) {
+		if errors.Is(err, archive.ErrJournalDamaged) {
+			s.log.Error("import journal damaged; kept aside", zap.Error(err))
+		} else if err != nil && !errors.Is(err, archive.ErrRollbackMissing) {
 			// The files are a mix of two states and the disk refuses the
 			// writes that would undo it: starting would use that mix.
 			lock.Close()

@@ -206,8 +206,19 @@ func RecoverImport(fsys vfs.FS, dir string, now time.Time) (*ImportRecord, error
 		return nil, fmt.Errorf("remove temporary files in %s: %w", rdir, err)
 	}
 	recs, err := Imports(fsys, dir)
-	if err != nil || len(recs) == 0 || recs[len(recs)-1].Outcome != OutcomeApplying {
-		return nil, err
+	if err != nil {
+		// Written atomically, so never torn by a crash: damaged by someone
+		// else. It is kept aside, and imports start a new one; start-up
+		// does not fail because of it.
+		path := filepath.Join(rdir, ImportJournal)
+		aside, mvErr := atomicfile.MoveAside(fsys, path, now)
+		if mvErr != nil {
+			return nil, fmt.Errorf("%w: %v; cannot move it aside: %v", ErrJournalDamaged, err, mvErr)
+		}
+		return nil, fmt.Errorf("%w: %v; kept aside as %s", ErrJournalDamaged, err, aside)
+	}
+	if len(recs) == 0 || recs[len(recs)-1].Outcome != OutcomeApplying {
+		return nil, nil
 	}
 	rec := recs[len(recs)-1]
 	if rbErr := RollBackImport(fsys, dir, rec, now); rbErr != nil {
@@ -225,6 +236,10 @@ func RecoverImport(fsys vfs.FS, dir string, now time.Time) (*ImportRecord, error
 	rec.Outcome, rec.Finished, rec.Created = OutcomeRolledBack, now.UTC(), nil
 	return &rec, nil
 }
+
+// ErrJournalDamaged: the import journal does not read; it was moved
+// aside (nothing of an import under way can be learnt from it).
+var ErrJournalDamaged = errors.New("the import journal is damaged")
 
 // ErrRollbackMissing: the rollback archive a cut-off import names is gone
 // or does not read, so it cannot be rolled back.
@@ -279,7 +294,9 @@ func LockDir(fsys vfs.FS, dir string, now time.Time) (io.Closer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := RecoverImport(fsys, dir, now); err != nil {
+	// A damaged journal (kept aside) or a missing rollback archive (the
+	// record says so) cannot be helped by refusing to work.
+	if _, err := RecoverImport(fsys, dir, now); err != nil && !errors.Is(err, ErrJournalDamaged) && !errors.Is(err, ErrRollbackMissing) {
 		lock.Close()
 		return nil, fmt.Errorf("an import into %s was cut off and could not be rolled back: %w", dir, err)
 	}
