@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"path/filepath"
 	"slices"
 
 	"github.com/gorosys/rosys/persistence/archive"
@@ -16,12 +15,15 @@ import (
 
 // Import imports a into a running robot, under the store's write lock,
 // all or nothing (the crash reasoning is in archive/journal.go):
-//  1. every module is flushed and the state kept as a rollback archive;
+//  1. every module is flushed and the state read, to keep as a rollback
+//     archive;
 //  2. every file for a registered module is decoded and migrated, and an
 //     archive from a newer program is refused, before any module changes;
-//  3. the import journal records the import as applying;
-//  4. the modules are restored; if one refuses its data, those already
-//     restored get their previous state back and nothing is written;
+//  3. the modules are restored in memory; if one refuses its data, those
+//     already restored get their previous state back and nothing is
+//     written;
+//  4. the rollback archive is written, then the import journal records
+//     the import as applying;
 //  5. every module is written at once (RoSys forgets this step: an
 //     imported state that only lives in memory is lost by a power cut),
 //     then the files of unknown keys;
@@ -29,7 +31,7 @@ import (
 //     failure before it rolls the files and the modules back; a crash
 //     before it leaves the record applying, and Open rolls back.
 //
-// The mirror uploads nothing from step 3 until the outcome is recorded,
+// The mirror uploads nothing from step 4 until the outcome is recorded,
 // so no manifest names a half-applied import.
 func (s *Store) Import(ctx context.Context, a *archive.Archive) (archive.ImportResult, error) {
 	if s.ReadOnly() {
@@ -75,41 +77,40 @@ func (s *Store) Import(ctx context.Context, a *archive.Archive) (archive.ImportR
 		s.log.Info("import changed nothing", zap.Strings("modules", res.Imported))
 		return res, nil
 	}
+	undo := func(restored []prepared) {
+		for _, q := range restored {
+			s.undoRestore(q.e, before[q.e.key])
+		}
+	}
+	// Restored in memory first: a module that refuses its data stops the
+	// import before anything is written (no rollback archive, no record).
+	// No backup cycle runs meanwhile (writeMu), so nothing of it reaches
+	// a file before the journal says applying.
+	for i, p := range ready {
+		if err := restoreModule(p.e.mod, p.data); err != nil {
+			undo(ready[:i])
+			return res, fmt.Errorf("import module %q: %w; previous state restored, nothing written", p.e.key, err)
+		}
+	}
 	if s.mirror != nil {
 		// Held from before the first file changes until the outcome is
 		// durable: an upload reads the local files as they are then.
 		release := s.mirror.Hold()
 		defer release()
 	}
-	// The state before is kept before any module changes: a power cut
+	// The state before is kept before any file changes: a power cut
 	// after the first changed file still leaves the way back.
 	if res.Rollback, err = archive.WriteRollback(s.fs, s.dir, before, s.now()); err != nil {
-		return res, err
+		undo(ready)
+		return res, fmt.Errorf("%w; previous state restored, nothing written", err)
 	}
 	rec := archive.NewImportRecord(a, before, res.Rollback, s.now())
 	if err := archive.BeginImport(s.fs, s.dir, rec); err != nil {
-		return res, fmt.Errorf("%w; nothing changed", err)
+		undo(ready)
+		return res, fmt.Errorf("%w; previous state restored, nothing written", err)
 	}
 	defer s.refreshImports() // whatever the outcome
-	undo := func(restored []prepared) {
-		for _, q := range restored {
-			s.undoRestore(q.e, before[q.e.key])
-		}
-	}
-	for i, p := range ready {
-		if err := restoreModule(p.e.mod, p.data); err != nil {
-			undo(ready[:i])
-			// Nothing changed, so no rollback slot is spent on it.
-			if rmErr := s.fs.Remove(res.Rollback); rmErr == nil {
-				res.Rollback = ""
-				_ = s.fs.SyncDir(filepath.Join(s.dir, archive.RollbackDir))
-			}
-			err = fmt.Errorf("import module %q: %w; previous state restored, nothing written", p.e.key, err)
-			if jErr := archive.FinishImport(s.fs, s.dir, archive.OutcomeRefused, err, s.now()); jErr != nil {
-				s.log.Error("could not record a refused import", zap.Error(jErr))
-			}
-			return res, err
-		}
+	for _, p := range ready {
 		p.e.restored.Store(true)
 		res.Imported = append(res.Imported, p.e.key)
 	}

@@ -59,7 +59,6 @@ const (
 	OutcomeApplying   = "applying"    // under way, or cut off: rolled back at the next open
 	OutcomeApplied    = "applied"     // every module of the archive is durable
 	OutcomeRolledBack = "rolled back" // nothing of the archive is left (the rollback archive reinstated)
-	OutcomeRefused    = "refused"     // a module refused its data before anything was written
 	// OutcomeStuck: the roll back could not be done (the rollback archive
 	// is gone or damaged); the error says why and the files are as found.
 	OutcomeStuck = "roll back failed"
