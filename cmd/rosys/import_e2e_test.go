@@ -307,3 +307,25 @@ func TestImportSIGTERMOnline(t *testing.T) {
 	}
 	p2.stop(syscall.SIGTERM)
 }
+
+// TestPutSyncDurableNowRealBinary: with snapshot_interval 1h no backup
+// cycle comes during the test; PUT ?sync=1 commits at once and the file
+// holds the value when the answer arrives.
+func TestPutSyncDurableNowRealBinary(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "robot.yaml")
+	if err := os.WriteFile(cfg, []byte("name: demo\npersistence:\n  snapshot_interval: 1h\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	p := startRosys(t, "--config", cfg, "--data-dir", data)
+	for _, v := range []float64{4.5, -1.25, 7} {
+		if code, body := p.do("PUT", "/api/modules/model?sync=1", fmt.Sprintf(`{"value": %v}`, v)); code != 200 {
+			t.Fatalf("PUT %v: %d %v", v, code, body)
+		}
+		if got := storedValue(t, data); got != v {
+			t.Fatalf("answered 200, but model.json holds %v, want %v", got, v)
+		}
+	}
+	p.stop(syscall.SIGTERM)
+}
