@@ -107,6 +107,10 @@ func (s *Server) importArchive(w http.ResponseWriter, r *http.Request) {
 	a, err := archive.Read(body, archive.DefaultLimits)
 	stopRead()
 	switch {
+	case err != nil && s.stopImports.Err() != nil:
+		w.Header().Set("Connection", "close")
+		writeError(w, http.StatusServiceUnavailable, fmt.Errorf("the robot is shutting down: upload cut off (%v); nothing changed", err))
+		return
 	case body.over || errors.Is(err, archive.ErrTooLarge):
 		w.Header().Set("Connection", "close")
 		writeError(w, http.StatusRequestEntityTooLarge, fmt.Errorf("upload larger than %d bytes or expanding beyond the limits (%v); nothing changed", MaxImportBytes, err))
