@@ -32,7 +32,8 @@ import (
 //     durable leaves no record and the state before, untouched.
 //  3. The module files are written, each atomically, and the data
 //     directory fsynced. A crash anywhere here leaves the record saying
-//     applying: at the next open (Store.Open, ImportDir, ExportDir)
+//     applying: at the next open (Store.Open, or LockDir for offline
+//     commands: ImportDir, ExportDir, history restore)
 //     RecoverImport rolls back. That is the direction that can be proved:
 //     R is complete and durable (step 1 before step 2), while the new
 //     files of a roll forward would have to be checked one by one.
@@ -45,7 +46,16 @@ import (
 // directory holds (atomically, KeepPrev as any import), removes the files
 // of the keys the import created, fsyncs the directory and then records
 // "rolled back". A crash during the roll back leaves "applying": it runs
-// again, and running it twice writes the same files.
+// again, and running it twice writes the same files. It does not undo
+// what is not module state: <key>.json.prev then holds the imported file,
+// and history versions a running robot recorded for the import stay
+// listed (they were committed, and are checked like any version).
+//
+// Nothing may be committed over the state before while a record says
+// applying, or a crash would roll that commit back too: the robot rolls
+// back at Open before it restores anything, an offline command in LockDir
+// before it reads anything, and a running robot whose import failed
+// commits nothing until its roll back is recorded (ErrImportUnresolved).
 //
 // A client cut off by a shutdown or a crash learns the outcome from the
 // journal: the record names the archive (ID, robot, creation time) and
