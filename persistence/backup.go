@@ -53,6 +53,10 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 	// The last cycle's history links its files by path: they must be
 	// linked before this cycle renames new files over them.
 	s.waitHistory()
+	if err := s.resolveImportLocked(); err != nil {
+		s.log.Error("backup held back", zap.Error(err))
+		return fmt.Errorf("nothing written: %w", err)
+	}
 	at := s.now()
 	var wrote []written
 	var errs []error
@@ -381,4 +385,38 @@ func (s *Store) renameRoSys(w atomicfile.Writer, jobs []*writeJob) {
 			j.err = w.Write(j.e.key+".json", j.data)
 		}
 	}
+}
+
+// CommitNow makes the module under key durable at once: if it has changes
+// not yet durable, a commit runs now (after a cycle already writing, which
+// holds the write lock) instead of waiting for the next backup cycle, and
+// CommitNow returns when the change it saw is on disk, or with the
+// module's write error. Modules that asked for a backup meanwhile are
+// written by the same commit. For callers that must answer only once a
+// value is durable (PUT ?sync=1, operator commands).
+func (s *Store) CommitNow(ctx context.Context, key string) error {
+	e, err := s.entry(key)
+	if err != nil {
+		return err
+	}
+	if s.ReadOnly() || !s.persisted(e) {
+		return fmt.Errorf("module %q: %w", key, ErrReadOnly)
+	}
+	target := e.generation()
+	if e.saved.Load() >= target {
+		return nil
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	if e.saved.Load() >= target { // the cycle that held the lock wrote it
+		return nil
+	}
+	err = s.commitLocked(ctx, false)
+	if e.saved.Load() >= target {
+		return nil
+	}
+	if err == nil {
+		err = errors.New("not written") // cannot happen: a pending, restored module is written
+	}
+	return fmt.Errorf("module %q: %w", key, err)
 }

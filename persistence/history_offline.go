@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/gorosys/rosys/persistence/archive"
 	"github.com/gorosys/rosys/persistence/history"
 	"github.com/gorosys/rosys/persistence/internal/atomicfile"
 	"github.com/gorosys/rosys/persistence/internal/modfile"
@@ -19,7 +20,7 @@ import (
 // runs; ask its API instead) because listing may repair the index.
 func ListHistoryDir(dir, key string) ([]history.Version, error) {
 	fsys := vfs.OS{}
-	lock, err := fsys.Lock(dir)
+	lock, err := archive.LockDir(fsys, dir, time.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +41,7 @@ func RestoreVersionDir(dir, key string, sel history.Selector, now time.Time, cfg
 		return from, to, err
 	}
 	fsys := vfs.OS{}
-	lock, err := fsys.Lock(dir)
+	lock, err := archive.LockDir(fsys, dir, now)
 	if err != nil {
 		return from, to, err
 	}

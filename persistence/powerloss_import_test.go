@@ -3,6 +3,7 @@ package persistence
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -34,6 +35,55 @@ type importUnderPowerLoss struct {
 	checkRecovery func(t *testing.T, img *crashfs.FS, a *allowed) error
 }
 
+// plExtra is a key an imported archive adds: no module, no file before.
+const plExtra = "extra"
+
+// allOrNothing opens a store on img (which rolls back a cut-off import)
+// and checks that either every module of the archive is imported, the
+// added key's file is there and the journal says applied, or none is, the
+// added key's file is gone and no record is left applying.
+func (importUnderPowerLoss) allOrNothing(t *testing.T, img *crashfs.FS, open func(*testing.T, *crashfs.FS) (*Store, map[string]*Value[plPayload], error)) error {
+	s, vals, err := open(t, img)
+	if err != nil {
+		return err
+	}
+	gens := map[int][]string{}
+	for _, k := range plKeys {
+		g := vals[k].Get().Gen
+		gens[g] = append(gens[g], k)
+	}
+	s.Close()
+	b, extraErr := img.ReadFile("/robot/data/"+plExtra+".json", 1<<20)
+	recs, err := archive.Imports(img, "/robot/data")
+	if err != nil {
+		return err
+	}
+	outcome := ""
+	if len(recs) > 0 {
+		outcome = recs[len(recs)-1].Outcome
+	}
+	switch {
+	case len(gens[50]) == len(plKeys):
+		var compact bytes.Buffer
+		if extraErr != nil || json.Compact(&compact, b) != nil || !bytes.Contains(compact.Bytes(), []byte(`"gen":50`)) {
+			return fmt.Errorf("every module imported, but the added key's file is not (%v): %.80s", extraErr, b)
+		}
+		if outcome != archive.OutcomeApplied {
+			return fmt.Errorf("every module imported, the journal says %q", outcome)
+		}
+	case len(gens[1]) == len(plKeys):
+		if extraErr == nil {
+			return fmt.Errorf("no module imported, but the added key's file is there: %s", b)
+		}
+		if outcome == archive.OutcomeApplying || outcome == archive.OutcomeApplied {
+			return fmt.Errorf("no module imported, the journal says %q", outcome)
+		}
+	default:
+		return fmt.Errorf("a mix after recovery: generations %v", gens)
+	}
+	return nil
+}
+
 // powerLossImport imports an archive of generation 50 over generation 1,
 // into a running store and offline, and cuts power after every operation:
 // every module is as before or as imported, and once one is imported the
@@ -58,6 +108,8 @@ func powerLossImport(t *testing.T, c importUnderPowerLoss) {
 		for _, k := range plKeys {
 			files[k], _ = modfile.Encode(k, c.version, time.Unix(1700000000, 0), plValue(50))
 		}
+		// A key the data directory has no file for: a roll back removes it.
+		files[plExtra], _ = modfile.Encode(plExtra, c.version, time.Unix(1700000000, 0), plValue(50))
 		var buf bytes.Buffer
 		if err := archive.Write(&buf, archive.Describe(files, "other", time.Unix(1700000000, 0)), files); err != nil {
 			t.Fatal(err)
@@ -67,6 +119,20 @@ func powerLossImport(t *testing.T, c importUnderPowerLoss) {
 		}
 	}
 	check := func(img *crashfs.FS) error {
+		// All or nothing, whoever opens the directory next: the robot
+		// (Store.Open) or an offline command (archive.LockDir).
+		if err := c.allOrNothing(t, img.Crash(crashfs.KeepAll, 0), c.open); err != nil {
+			return fmt.Errorf("after Open: %w", err)
+		}
+		offline := img.Crash(crashfs.KeepAll, 0)
+		lock, err := archive.LockDir(offline, "/robot/data", time.Unix(1700000000, 0))
+		if err != nil {
+			return fmt.Errorf("offline open: %w", err)
+		}
+		lock.Close()
+		if err := c.allOrNothing(t, offline, c.open); err != nil {
+			return fmt.Errorf("after an offline command: %w", err)
+		}
 		for _, k := range plKeys {
 			if b, err := img.ReadFile(filepath.Join("/robot/data", k+".json"), 1<<30); err == nil && bytes.Contains(b, []byte(`"gen":50`)) {
 				if err := c.checkRollback(img); err != nil {
@@ -138,4 +204,35 @@ func checkRollback(img *crashfs.FS) error {
 		}
 	}
 	return nil
+}
+
+// TestPowerLossImportHistory is TestPowerLossImport with history on: an
+// import cut off and rolled back leaves every module all or nothing, and
+// every version the history lists reads and matches its checksum.
+func TestPowerLossImportHistory(t *testing.T) {
+	open := func(t *testing.T, fsys *crashfs.FS) (*Store, map[string]*Value[plPayload], error) {
+		return plStoreAt(t, fsys, "/robot/data", WithHistory(plHistory))
+	}
+	powerLossImport(t, importUnderPowerLoss{
+		open: open, version: 1, label: "history: ", checkRollback: checkRollback,
+		checkRecovery: func(t *testing.T, img *crashfs.FS, a *allowed) error {
+			s, _, err := open(t, img)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			for _, k := range plKeys {
+				vs, err := s.History(k)
+				if err != nil {
+					return fmt.Errorf("history of %s: %w", k, err)
+				}
+				for _, v := range vs {
+					if _, _, err := s.VersionData(k, v.Version); err != nil {
+						return fmt.Errorf("history of %s lists version %d: %w", k, v.Version, err)
+					}
+				}
+			}
+			return nil
+		},
+	})
 }

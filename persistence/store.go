@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/internal/procs"
+	"github.com/gorosys/rosys/persistence/archive"
 	"github.com/gorosys/rosys/persistence/history"
 	"github.com/gorosys/rosys/persistence/internal/atomicfile"
 	"github.com/gorosys/rosys/persistence/mirror"
@@ -53,6 +54,11 @@ type Store struct {
 	// go over it before the directory has been fsynced (see commitLocked).
 	// Set by the history's goroutine too, read under writeMu.
 	sparesInDoubt atomic.Bool
+	// unresolved is a failed import whose roll back is not recorded yet
+	// (resolveImportLocked); guarded by writeMu.
+	unresolved *archive.ImportRecord
+	// imports is the import journal as last read (Imports).
+	imports atomic.Pointer[[]archive.ImportRecord]
 	// releaseP gives back the writers' P (see writersP); nil if none held.
 	releaseP func()
 }
@@ -232,6 +238,24 @@ func Open(dir string, opts ...Option) (*Store, error) {
 			}
 		}
 	}
+	if s.access != AccessReplay {
+		// Before anything reads the modules' files: an import cut off by a
+		// crash is rolled back as a whole (archive/journal.go).
+		rec, err := archive.RecoverImport(s.fs, dir, s.now())
+		if rec != nil {
+			s.log.Warn("an import was cut off before it was complete",
+				zap.String("archive", rec.ID), zap.String("outcome", rec.Outcome), zap.String("rollback", rec.Rollback), zap.Error(err))
+		}
+		if errors.Is(err, archive.ErrJournalDamaged) {
+			s.log.Error("import journal damaged; kept aside", zap.Error(err))
+		} else if err != nil && !errors.Is(err, archive.ErrRollbackMissing) {
+			// The files are a mix of two states and the disk refuses the
+			// writes that would undo it: starting would use that mix.
+			lock.Close()
+			return nil, fmt.Errorf("roll back an import that was cut off: %w", err)
+		}
+	}
+	s.refreshImports()
 	if _, real := s.fs.(vfs.OS); real && s.access != AccessReplay {
 		s.releaseP = writersP.Hold()
 	}

@@ -39,17 +39,17 @@ const (
 
 // httpServer is the robot's HTTP API (package ui): status with the
 // hardware, modules, operating endpoints, the Lizard console, /metrics.
-func (r *Robot) httpServer() (*http.Server, error) {
+func (r *Robot) httpServer() (*http.Server, *ui.Server, error) {
 	reg, err := metricsRegistry(r.Runtime, r.hw)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	api := ui.NewServer(r.Runtime, ui.WithToken(r.Config.Token()), ui.WithLogger(r.log), ui.WithHardware(r.Hardware),
 		ui.WithListenAddr(r.Addr()), ui.WithMetrics(reg), ui.WithLizard(ui.LizardExchange(r.hw.Exchange)),
 		ui.WithOperation(ui.Operation{Automator: r.Automator, Steerer: r.Steerer, SoftEStop: r.SoftEStop, Driving: r.Driving}))
 	srv := newHTTPServer(api)
 	srv.RegisterOnShutdown(api.CloseStreams)
-	return srv, nil
+	return srv, api, nil
 }
 
 func newHTTPServer(h http.Handler) *http.Server {
@@ -64,8 +64,14 @@ func newHTTPServer(h http.Handler) *http.Server {
 }
 
 // shutdownHTTP stops taking requests, waits a little for those in flight,
-// then closes what is left (slow uploads, streams), all within ctx.
-func shutdownHTTP(ctx context.Context, srv *http.Server, log *zap.Logger) {
+// then closes what is left (slow uploads, streams), all within ctx. An
+// import under way is stopped first and waited for (ui.StopImports): it
+// is rolled back unless it already committed, and its client gets the
+// answer before the connections close.
+func shutdownHTTP(ctx context.Context, srv *http.Server, api *ui.Server, log *zap.Logger) {
+	if err := api.StopImports(ctx); err != nil {
+		log.Warn("http: an import did not end before the shutdown deadline; a restart rolls it back", zap.Error(err))
+	}
 	sctx, cancel := context.WithTimeout(ctx, httpShutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {

@@ -160,7 +160,7 @@ func (r *Robot) Addr() string {
 func (r *Robot) Run(ctx context.Context) error {
 	defer r.Close() //nolint:errcheck // after the final flush; nothing left to report it to
 	if r.ln != nil {
-		srv, err := r.httpServer()
+		srv, api, err := r.httpServer()
 		if err != nil {
 			return err
 		}
@@ -179,7 +179,7 @@ func (r *Robot) Run(ctx context.Context) error {
 			}
 		}()
 		// Stop taking changes before the final flush, so none comes after it.
-		r.Runtime.OnShutdown(func(ctx context.Context) { shutdownHTTP(ctx, srv, r.log.Named("http")) })
+		r.Runtime.OnShutdown(func(ctx context.Context) { shutdownHTTP(ctx, srv, api, r.log.Named("http")) })
 		defer srv.Close()
 	}
 	if r.Config != nil {

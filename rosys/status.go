@@ -22,7 +22,10 @@ type Status struct {
 	Persistence []persistence.ModuleStatus `json:"persistence"`
 	Schedule    *archive.ScheduleStatus    `json:"schedule,omitempty"`
 	Mirror      *mirror.Status             `json:"mirror,omitempty"`
-	Process     ProcessStats               `json:"process"`
+	// Imports are the newest imports and their outcomes, oldest first
+	// (persistence.Store.Imports).
+	Imports []archive.ImportRecord `json:"imports,omitempty"`
+	Process ProcessStats           `json:"process"`
 }
 
 // BackupStatus describes the backup loop.
@@ -106,6 +109,7 @@ func (r *Runtime) Status() Status {
 	}
 	if r.store != nil {
 		st.Persistence = r.store.Status()
+		st.Imports = r.store.Imports()
 		st.Backup.DataDir = r.store.Dir()
 		for _, p := range st.Persistence {
 			if p.Pending {

@@ -21,8 +21,8 @@ import (
 // MaxBodyBytes bounds a module PUT.
 const MaxBodyBytes = 1 << 20
 
-// syncTimeout bounds a PUT ?sync=1 wait for durability (a backup cycle is
-// 10 s by default).
+// syncTimeout bounds a PUT ?sync=1 commit (it waits for a backup cycle
+// already writing, then writes).
 const syncTimeout = 30 * time.Second
 
 // Server is the robot's HTTP API (and, later, dashboard).
@@ -41,6 +41,11 @@ type Server struct {
 	closeOnce sync.Once
 
 	gatherer prometheus.Gatherer // served at /metrics when set (metrics.go)
+
+	// stopImports is done once StopImports was called: the import under
+	// way is cancelled (rolled back unless committed), no other starts.
+	stopImports     context.Context
+	stopImportsFunc context.CancelFunc
 }
 
 var errStreaming = errors.New("streaming not supported")
@@ -77,6 +82,7 @@ func WithHardware(fn func() any) Option { return func(s *Server) { s.hardware = 
 func NewServer(rt *rosys.Runtime, opts ...Option) *Server {
 	s := &Server{rt: rt, store: rt.Store(), log: zap.NewNop(), mux: http.NewServeMux(), closing: make(chan struct{}),
 		imports: make(chan struct{}, 1)}
+	s.stopImports, s.stopImportsFunc = context.WithCancel(context.Background())
 	for _, o := range opts {
 		o(s)
 	}
@@ -215,10 +221,11 @@ func (s *Server) putModule(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("module changed through the API", zap.String("module", key))
 	if r.URL.Query().Get("sync") != "" {
-		// Answer only once the change is durable, as fsync would.
+		// Answer only once the change is durable, as fsync would: it is
+		// committed now, not at the next backup cycle.
 		ctx, cancel := context.WithTimeout(r.Context(), syncTimeout)
 		defer cancel()
-		if err := s.store.WaitDurable(ctx, key); err != nil {
+		if err := s.store.CommitNow(ctx, key); err != nil {
 			writeError(w, http.StatusServiceUnavailable, fmt.Errorf("changed, but not durable yet: %w", err))
 			return
 		}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -83,6 +84,11 @@ func (s *Server) importArchive(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusRequestEntityTooLarge, fmt.Errorf("upload of %d bytes is larger than %d bytes; nothing changed", r.ContentLength, MaxImportBytes))
 		return
 	}
+	if s.stopImports.Err() != nil {
+		w.Header().Set("Connection", "close")
+		writeError(w, http.StatusServiceUnavailable, errors.New("the robot is shutting down; nothing changed"))
+		return
+	}
 	select {
 	case s.imports <- struct{}{}:
 		defer func() { <-s.imports }()
@@ -92,10 +98,19 @@ func (s *Server) importArchive(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusTooManyRequests, errors.New("another import is running; try again when it has finished"))
 		return
 	}
-	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(transferTimeout))
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(transferTimeout))
+	// A shutdown cuts an upload still arriving: nothing has changed yet,
+	// and a slow client must not hold up the shutdown (StopImports).
+	stopRead := context.AfterFunc(s.stopImports, func() { _ = rc.SetReadDeadline(time.Now()) })
 	body := &countingLimit{r: r.Body, left: MaxImportBytes}
 	a, err := archive.Read(body, archive.DefaultLimits)
+	stopRead()
 	switch {
+	case err != nil && s.stopImports.Err() != nil:
+		w.Header().Set("Connection", "close")
+		writeError(w, http.StatusServiceUnavailable, fmt.Errorf("the robot is shutting down: upload cut off (%v); nothing changed", err))
+		return
 	case body.over || errors.Is(err, archive.ErrTooLarge):
 		w.Header().Set("Connection", "close")
 		writeError(w, http.StatusRequestEntityTooLarge, fmt.Errorf("upload larger than %d bytes or expanding beyond the limits (%v); nothing changed", MaxImportBytes, err))
@@ -104,12 +119,38 @@ func (s *Server) importArchive(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("%w; nothing changed", err))
 		return
 	}
-	res, err := s.store.Import(r.Context(), a)
+	// A shutdown cancels the import (StopImports): unless it has
+	// committed it is rolled back, and the answer says so.
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	defer context.AfterFunc(s.stopImports, cancel)()
+	res, err := s.store.Import(ctx, a)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err)
+		code := http.StatusBadRequest
+		if s.stopImports.Err() != nil {
+			code = http.StatusServiceUnavailable
+			err = fmt.Errorf("the robot is shutting down: %w", err)
+		}
+		writeError(w, code, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+// StopImports is the first step of the HTTP server's shutdown: an import
+// under way is cancelled and waited for, so that its client gets the
+// answer (200 if it had committed, else 503: rolled back, nothing
+// changed) before the connections close, and no import starts after it.
+// It returns ctx's error if the import has not ended by then; a restart
+// rolls that one back (persistence/archive/journal.go).
+func (s *Server) StopImports(ctx context.Context) error {
+	s.stopImportsFunc()
+	select {
+	case s.imports <- struct{}{}: // held for good: none starts after this
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("wait for the import under way: %w", ctx.Err())
+	}
 }
 
 // countingLimit reads at most left bytes and remembers whether the body

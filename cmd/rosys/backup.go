@@ -156,7 +156,7 @@ func backupImport(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	all := append(res.Imported, res.Unknown...)
-	fmt.Fprintf(stdout, "imported %d modules into %s: %v\nprevious state kept in %s\n", len(all), d, all, res.Rollback)
+	fmt.Fprintf(stdout, "imported %d modules into %s: %v\narchive %s applied; previous state kept in %s\n", len(all), d, all, res.ID, res.Rollback)
 	printUnknown(stdout, res.Unknown)
 	return 0
 }
@@ -218,6 +218,35 @@ func backupList(args []string, stdout, stderr io.Writer) int {
 	}
 	if found == 0 {
 		fmt.Fprintf(stdout, "no archives in %s or %s\n", bdir, filepath.Join(d, archive.RollbackDir))
+	}
+	return printImports(stdout, stderr, d)
+}
+
+// printImports lists the import journal: which archive each import
+// brought and what became of it (a client cut off learns it here).
+func printImports(stdout, stderr io.Writer, dir string) int {
+	recs, err := archive.Imports(vfs.OS{}, dir)
+	if err != nil {
+		fmt.Fprintln(stderr, "rosys backup list:", err)
+		return 1
+	}
+	if len(recs) == 0 {
+		return 0
+	}
+	fmt.Fprintf(stdout, "imports in %s (oldest first):\n", dir)
+	for _, r := range recs {
+		outcome := r.Outcome
+		if outcome == archive.OutcomeApplying {
+			outcome += " (cut off: rolled back when the data directory is next opened)"
+		}
+		fmt.Fprintf(stdout, "  %s  archive %s (robot %q, %d modules)  %s", r.Started.Local().Format(time.DateTime), r.ID, r.Robot, r.Modules, outcome)
+		if r.Rollback != "" {
+			fmt.Fprintf(stdout, "  rollback %s", r.Rollback)
+		}
+		if r.Error != "" {
+			fmt.Fprintf(stdout, "  (%s)", r.Error)
+		}
+		fmt.Fprintln(stdout)
 	}
 	return 0
 }

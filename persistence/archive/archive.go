@@ -89,7 +89,7 @@ func Write(w io.Writer, m Manifest, files map[string][]byte) error {
 // is not running: it takes the directory's lock, so it refuses (ErrLocked)
 // while rosys runs there — use the running robot's GET /api/export then.
 func ExportDir(dir string, w io.Writer, robot string, now time.Time) (Manifest, error) {
-	lock, err := vfs.OS{}.Lock(dir)
+	lock, err := LockDir(vfs.OS{}, dir, now)
 	if err != nil {
 		return Manifest{}, err
 	}

@@ -1,6 +1,8 @@
 package archive
 
 import (
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/gorosys/rosys/persistence/internal/atomicfile"
@@ -20,11 +22,17 @@ type ImportResult struct {
 	Unknown []string `json:"unknown,omitempty"`
 	// Rollback is an archive of the state before the import.
 	Rollback string `json:"rollback"`
+	// ID identifies the archive (ArchiveID); the import journal
+	// (Imports, status) names the import's outcome under it.
+	ID string `json:"id,omitempty"`
 }
 
 // ImportDir imports a into the data directory dir of a robot that is not
-// running (it takes the directory lock). The current state is kept as a
-// rollback archive first; each module file is then written atomically.
+// running (it takes the directory lock), all or nothing (see the crash
+// reasoning in journal.go): the current state is kept as a rollback
+// archive, the import journal records the import, each module file is
+// written atomically, and the record becomes applied only once all are
+// durable. An import cut off earlier is rolled back first.
 func ImportDir(dir string, a *Archive, now time.Time) (ImportResult, error) {
 	return ImportDirFS(vfs.OS{}, dir, a, now)
 }
@@ -34,7 +42,7 @@ func ImportDirFS(fsys vfs.FS, dir string, a *Archive, now time.Time) (ImportResu
 	if err := atomicfile.MkdirDurable(fsys, dir); err != nil {
 		return ImportResult{}, err
 	}
-	lock, err := fsys.Lock(dir)
+	lock, err := LockDir(fsys, dir, now) // an import cut off earlier is rolled back first
 	if err != nil {
 		return ImportResult{}, err
 	}
@@ -44,6 +52,7 @@ func ImportDirFS(fsys vfs.FS, dir string, a *Archive, now time.Time) (ImportResu
 		return ImportResult{}, err
 	}
 	var res ImportResult
+	res.ID = ArchiveID(a.Files)
 	res.Imported, res.Unknown = SplitKnown(a.Files, func(key string) bool { _, ok := current[key]; return ok })
 	if !Changes(current, a.Files) {
 		return res, nil // the same state: nothing to write, no rollback
@@ -51,5 +60,36 @@ func ImportDirFS(fsys vfs.FS, dir string, a *Archive, now time.Time) (ImportResu
 	if res.Rollback, err = WriteRollback(fsys, dir, current, now); err != nil {
 		return res, err
 	}
-	return res, modfile.WriteDirAs(fsys, dir, a.Files, now)
+	rec := NewImportRecord(a, current, res.Rollback, now)
+	if err := BeginImport(fsys, dir, rec); err != nil {
+		return res, fmt.Errorf("%w; nothing changed", err)
+	}
+	if err := modfile.WriteDirAs(fsys, dir, a.Files, now); err != nil {
+		return res, AbortImport(fsys, dir, rec, err, now)
+	}
+	if err := FinishImport(fsys, dir, OutcomeApplied, nil, now); err != nil {
+		return res, AbortImport(fsys, dir, rec, err, now)
+	}
+	return res, nil
+}
+
+// ErrImportUnresolved: an import failed and could not be rolled back, or
+// its roll back not recorded: its record still says applying, so the next
+// open rolls back to the state before it. Nothing may be committed over
+// that state until RollBackImport and FinishImport succeed (a running
+// store retries them before its next commit), or a crash would undo it.
+var ErrImportUnresolved = errors.New("the import's roll back is not recorded yet")
+
+// AbortImport rolls back the import of rec after cause made it fail, and
+// records that. The error it returns names cause and says what became of
+// the files; it wraps ErrImportUnresolved if the record still says
+// applying.
+func AbortImport(fsys vfs.FS, dir string, rec ImportRecord, cause error, now time.Time) error {
+	if err := RollBackImport(fsys, dir, rec, now); err != nil {
+		return fmt.Errorf("import failed: %w; rolling back failed too (%v): %w", cause, err, ErrImportUnresolved)
+	}
+	if err := FinishImport(fsys, dir, OutcomeRolledBack, cause, now); err != nil {
+		return fmt.Errorf("import failed: %w; rolled back, the state before is back, but recording that failed (%v): %w", cause, err, ErrImportUnresolved)
+	}
+	return fmt.Errorf("import failed: %w; rolled back, the state before is back", cause)
 }

@@ -77,7 +77,7 @@ func writeEntry(body *bytes.Buffer, key string, data []byte) {
 
 // ExportDirRoSysJSON is ExportDir writing RoSys' export.json.
 func ExportDirRoSysJSON(dir string, w io.Writer, robot string, now time.Time) (int, error) {
-	lock, err := vfs.OS{}.Lock(dir)
+	lock, err := LockDir(vfs.OS{}, dir, now)
 	if err != nil {
 		return 0, err
 	}

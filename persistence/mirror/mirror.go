@@ -67,6 +67,7 @@ type Mirror struct {
 	snapLoc    *Location                  // what each manifest says of snapshot storage (fixed by Config)
 	hist       History                    // the store's history, or nil (history.go)
 	remoteHist map[string]map[uint64]bool // history versions in snapshot storage, by key
+	held       int                        // Hold calls not yet released: no upload meanwhile
 }
 
 // New prepares a mirror; it connects on first use.
@@ -181,6 +182,9 @@ func (m *Mirror) sync(ctx context.Context, clean bool) error {
 	if m.blocked != nil {
 		return m.blocked
 	}
+	if m.held > 0 {
+		return nil // an import is under way (Hold); Release wakes the loop
+	}
 	if len(m.pending) == 0 && !clean && (m.connected && !m.segmentsBehind(false)) {
 		return nil
 	}
@@ -206,4 +210,26 @@ func (m *Mirror) sync(ctx context.Context, clean bool) error {
 // directory and goes up at the next start.
 func (m *Mirror) Close(ctx context.Context) error {
 	return m.sync(ctx, true)
+}
+
+// Hold stops uploads until the returned release is called: an import
+// under way holds them, so that no manifest ever names a half-applied
+// import (an upload reads the local files when it runs, and the import is
+// changing them). Hold waits for an upload in progress to finish, since
+// that upload holds the mirror's lock: what it read is all from before.
+// The modules committed meanwhile stay pending and go up together, in
+// one manifest, after release.
+func (m *Mirror) Hold() (release func()) {
+	m.mu.Lock()
+	m.held++
+	m.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			m.mu.Lock()
+			m.held--
+			m.mu.Unlock()
+			m.signal()
+		})
+	}
 }

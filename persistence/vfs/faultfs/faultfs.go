@@ -55,6 +55,7 @@ type rule struct {
 	op    Op
 	match string
 	err   error
+	skip  int // matching operations still let through (FailAfter)
 }
 
 // FS is the wrapper. The zero value is not usable; call New.
@@ -75,7 +76,15 @@ func New(inner vfs.FS) *FS { return &FS{inner: inner} }
 func (f *FS) Fail(op Op, match string, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.rules = append(f.rules, rule{op, match, err})
+	f.rules = append(f.rules, rule{op: op, match: match, err: err})
+}
+
+// FailAfter is Fail, letting the first skip matching operations through:
+// a fault at the second write of a file, not the first.
+func (f *FS) FailAfter(op Op, match string, skip int, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rules = append(f.rules, rule{op, match, err, skip})
 }
 
 // Clear removes every fault.
@@ -95,8 +104,13 @@ func (f *FS) Hits() int {
 func (f *FS) check(op Op, path string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for _, r := range f.rules {
+	for i := range f.rules {
+		r := &f.rules[i]
 		if r.op == op && strings.Contains(path, r.match) {
+			if r.skip > 0 {
+				r.skip--
+				continue
+			}
 			f.hits++
 			return &fs.PathError{Op: string(op), Path: path, Err: r.err}
 		}
