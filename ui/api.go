@@ -41,6 +41,8 @@ type Server struct {
 	closeOnce sync.Once
 
 	gatherer prometheus.Gatherer // served at /metrics when set (metrics.go)
+
+	telemetry *telemetryRing // the plotted series' last minutes (telemetry.go)
 }
 
 var errStreaming = errors.New("streaming not supported")
@@ -76,7 +78,7 @@ func WithHardware(fn func() any) Option { return func(s *Server) { s.hardware = 
 // NewServer serves the API of rt.
 func NewServer(rt *rosys.Runtime, opts ...Option) *Server {
 	s := &Server{rt: rt, store: rt.Store(), log: zap.NewNop(), mux: http.NewServeMux(), closing: make(chan struct{}),
-		imports: make(chan struct{}, 1)}
+		imports: make(chan struct{}, 1), telemetry: newTelemetryRing(telemetryWindow, telemetryEvery)}
 	for _, o := range opts {
 		o(s)
 	}
@@ -91,6 +93,8 @@ func NewServer(rt *rosys.Runtime, opts ...Option) *Server {
 	s.routeDashboard()
 	s.routeMetrics()
 	s.routeHistory()
+	s.mux.HandleFunc("GET /api/telemetry/recent", s.telemetryRecent)
+	s.startTelemetry()
 	return s
 }
 
