@@ -78,12 +78,14 @@ type box struct {
 	Left, Top, Right, Bottom float64
 	ViewW, ViewH             float64
 	ScrollW                  float64 // the page's width: wider than ViewW means sideways scrolling
+	InnerW                   float64 // wider than ViewW: a phone zoomed out to fit a page too wide
 	Hit                      bool    // the element is what a tap at its centre reaches
 }
 
 const estopBox = `(() => { const e = document.querySelector('#estop'), r = e.getBoundingClientRect();
 	const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-	return {Left: r.left, Top: r.top, Right: r.right, Bottom: r.bottom, ViewW: window.innerWidth, ViewH: window.innerHeight,
+	return {Left: r.left, Top: r.top, Right: r.right, Bottom: r.bottom, ViewW: document.documentElement.clientWidth, ViewH: window.innerHeight,
+		InnerW: window.innerWidth,
 		ScrollW: document.documentElement.scrollWidth, Hit: hit === e || e.contains(hit)}; })()`
 
 func (b box) inside() error {
@@ -92,6 +94,8 @@ func (b box) inside() error {
 		return fmt.Errorf("E-STOP is only %.0f×%.0f px", b.Right-b.Left, b.Bottom-b.Top)
 	case b.Left < 0 || b.Top < 0 || b.Right > b.ViewW || b.Bottom > b.ViewH:
 		return fmt.Errorf("E-STOP at x %.0f–%.0f, y %.0f–%.0f is not inside the %.0f×%.0f viewport", b.Left, b.Right, b.Top, b.Bottom, b.ViewW, b.ViewH)
+	case b.InnerW > b.ViewW:
+		return fmt.Errorf("the page is zoomed out to %.0f px to fit a %.0f px screen", b.InnerW, b.ViewW)
 	case b.ScrollW > b.ViewW:
 		return fmt.Errorf("the page is %.0f px wide in a %.0f px viewport: it scrolls sideways", b.ScrollW, b.ViewW)
 	case !b.Hit:
@@ -150,7 +154,7 @@ func TestEStopOnScreenAtEveryWidth(t *testing.T) {
 	for _, vp := range []struct{ w, h int64 }{{320, 568}, {390, 844}, {412, 915}, {768, 1024}, {1366, 768}} {
 		t.Run(fmt.Sprint(vp.w, "px"), func(t *testing.T) {
 			if err := chromedp.Run(ctx, viewport(vp.w, vp.h), chromedp.Evaluate(`window.scrollTo(0, 0)`, nil),
-				poll(fmt.Sprintf(`window.innerWidth === %d`, vp.w))); err != nil {
+				poll(fmt.Sprintf(`document.documentElement.clientWidth === %d`, vp.w))); err != nil {
 				t.Fatal(err)
 			}
 			check(t, "at the top")
@@ -182,15 +186,19 @@ func TestEStopOnScreenAtEveryWidth(t *testing.T) {
 			}
 		})
 	}
-	t.Run("every width from 320 to 1400 px", func(t *testing.T) {
+	t.Run("every width from 320 to 1400 px, and more", func(t *testing.T) {
 		if err := chromedp.Run(ctx, chromedp.Evaluate(`window.scrollTo(0, 0)`, nil)); err != nil {
 			t.Fatal(err)
 		}
+		sizes := [][2]int64{{568, 320}, {844, 390}, {1920, 1080}, {2560, 1440}} // phones held sideways, large screens
 		for w := int64(320); w <= 1400; w += 10 {
-			if err := chromedp.Run(ctx, viewport(w, 700), poll(fmt.Sprintf(`window.innerWidth === %d`, w))); err != nil {
+			sizes = append(sizes, [2]int64{w, 700})
+		}
+		for _, sz := range sizes {
+			if err := chromedp.Run(ctx, viewport(sz[0], sz[1]), poll(fmt.Sprintf(`document.documentElement.clientWidth === %d && window.innerHeight === %d`, sz[0], sz[1]))); err != nil {
 				t.Fatal(err)
 			}
-			check(t, fmt.Sprint(w, " px"))
+			check(t, fmt.Sprintf("%d×%d px", sz[0], sz[1]))
 		}
 	})
 	if e := errs(); len(e) != 0 {
