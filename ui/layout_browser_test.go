@@ -158,6 +158,11 @@ func TestEStopOnScreenAtEveryWidth(t *testing.T) {
 				t.Fatal(err)
 			}
 			check(t, "at the top")
+			var at box
+			if err := chromedp.Run(ctx, chromedp.Evaluate(estopBox, &at)); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("E-STOP at x %.0f–%.0f, y %.0f–%.0f of %.0f×%.0f", at.Left, at.Right, at.Top, at.Bottom, at.ViewW, at.ViewH)
 			saveViewport(t, ctx, fmt.Sprintf("dashboard-%dpx.png", vp.w))
 			if err := chromedp.Run(ctx, chromedp.Evaluate(`window.scrollTo(0, document.documentElement.scrollHeight)`, nil),
 				poll(`window.scrollY > 0`)); err != nil {
