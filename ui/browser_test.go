@@ -85,6 +85,13 @@ func saveScreenshot(t *testing.T, ctx context.Context, name string) {
 	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 100)); err != nil {
 		t.Fatal(err)
 	}
+	writeArtifact(t, name, png)
+}
+
+// writeArtifact writes a screenshot into $ROSYS_ARTIFACTS_DIR (CI keeps
+// it), or a temporary directory.
+func writeArtifact(t *testing.T, name string, png []byte) {
+	t.Helper()
 	dir := os.Getenv("ROSYS_ARTIFACTS_DIR")
 	if dir == "" {
 		dir = filepath.Join(os.TempDir(), "rosys-artifacts")

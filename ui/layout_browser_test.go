@@ -5,19 +5,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"go.uber.org/zap/zaptest"
 
 	"github.com/gorosys/rosys/internal/demo"
 	"github.com/gorosys/rosys/persistence/persistencetest"
 	"github.com/gorosys/rosys/rosys"
 	"github.com/gorosys/rosys/rosys/rosystest"
 	"github.com/gorosys/rosys/ui"
-	"go.uber.org/zap/zaptest"
 )
 
 // The dashboard on the virtual-clock demo robot, with the hardware status
@@ -114,18 +113,10 @@ func viewport(w, h int64) chromedp.Action {
 func saveViewport(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	var png []byte
-	if err := chromedp.Run(ctx, chromedp.CaptureScreenshot(&png)); err != nil {
+	if err := chromedp.Run(ctx, chromedp.CaptureScreenshot(&png)); err != nil { // what the screen shows, unscrolled
 		t.Fatal(err)
 	}
-	dir := os.Getenv("ROSYS_ARTIFACTS_DIR")
-	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "rosys-artifacts")
-	}
-	_ = os.MkdirAll(dir, 0o755)
-	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot %s", filepath.Join(dir, name))
+	writeArtifact(t, name, png)
 }
 
 // Issue 22: on a phone the E-STOP sat off the screen. At every width from
