@@ -9,20 +9,18 @@ import (
 	"strings"
 	"testing"
 
+	"go.uber.org/zap/zaptest"
+
+	"github.com/gorosys/rosys/internal/testtool"
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/backend"
 	"github.com/gorosys/rosys/persistence/persistencetest"
-	"go.uber.org/zap/zaptest"
 )
 
 // python3 is Debian's interpreter, RoSys' own reader of these files.
 func python3(t *testing.T) string {
 	t.Helper()
-	p, err := exec.LookPath("/usr/bin/python3")
-	if err != nil {
-		t.Skip("no /usr/bin/python3 (apt-get install python3)")
-	}
-	return p
+	return testtool.Require(t, testtool.Python3)
 }
 
 // A RoSys file as Python's json.dumps writes it, with NaN and infinities.

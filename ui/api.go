@@ -46,6 +46,7 @@ type Server struct {
 	// way is cancelled (rolled back unless committed), no other starts.
 	stopImports     context.Context
 	stopImportsFunc context.CancelFunc
+	telemetry *telemetryRing // the plotted series' last minutes (telemetry.go)
 }
 
 var errStreaming = errors.New("streaming not supported")
@@ -81,7 +82,7 @@ func WithHardware(fn func() any) Option { return func(s *Server) { s.hardware = 
 // NewServer serves the API of rt.
 func NewServer(rt *rosys.Runtime, opts ...Option) *Server {
 	s := &Server{rt: rt, store: rt.Store(), log: zap.NewNop(), mux: http.NewServeMux(), closing: make(chan struct{}),
-		imports: make(chan struct{}, 1)}
+		imports: make(chan struct{}, 1), telemetry: newTelemetryRing(telemetryWindow, telemetryEvery)}
 	s.stopImports, s.stopImportsFunc = context.WithCancel(context.Background())
 	for _, o := range opts {
 		o(s)
@@ -97,6 +98,8 @@ func NewServer(rt *rosys.Runtime, opts ...Option) *Server {
 	s.routeDashboard()
 	s.routeMetrics()
 	s.routeHistory()
+	s.mux.HandleFunc("GET /api/telemetry/recent", s.telemetryRecent)
+	s.startTelemetry()
 	return s
 }
 

@@ -6,7 +6,6 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
-	"github.com/gorosys/rosys/internal/testwait"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,10 +15,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorosys/rosys/internal/testtool"
+	"github.com/gorosys/rosys/internal/testwait"
+
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
 	"github.com/gorosys/rosys/internal/demo"
 	"github.com/gorosys/rosys/persistence/archive"
 	"github.com/gorosys/rosys/rosys"
@@ -27,25 +30,19 @@ import (
 	"github.com/gorosys/rosys/ui"
 )
 
-const chromiumPath = "/usr/bin/chromium"
-
 // newBrowser starts headless Chromium (Debian's package) with the flags
 // this machine needs: no sandbox as root, and no background networking,
 // which a closed network would refuse.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("chromium missing in CI: %v (.ci/run installs it)", err)
-		}
-		t.Skipf("no %s: apt-get install chromium", chromiumPath)
-	}
+	chromiumPath := testtool.Require(t, testtool.Chromium)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath), chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.Flag("disable-quic", true), chromedp.WindowSize(1280, 900))
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(alloc)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
+	// A bound on failure only: a loaded machine runs a whole session slowly.
+	ctx, cancelTimeout := context.WithTimeout(ctx, 5*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
 	if err := chromedp.Run(ctx); err != nil {
 		t.Fatalf("start chromium: %v", err)
@@ -88,6 +85,13 @@ func saveScreenshot(t *testing.T, ctx context.Context, name string) {
 	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 100)); err != nil {
 		t.Fatal(err)
 	}
+	writeArtifact(t, name, png)
+}
+
+// writeArtifact writes a screenshot into $ROSYS_ARTIFACTS_DIR (CI keeps
+// it), or a temporary directory.
+func writeArtifact(t *testing.T, name string, png []byte) {
+	t.Helper()
 	dir := os.Getenv("ROSYS_ARTIFACTS_DIR")
 	if dir == "" {
 		dir = filepath.Join(os.TempDir(), "rosys-artifacts")

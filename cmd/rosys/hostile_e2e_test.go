@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/internal/testexec"
+	"github.com/gorosys/rosys/internal/testtool"
 )
 
 // rosysLimited runs the real binary under prlimit (address space, open
@@ -163,9 +164,10 @@ func TestMaxFileBytesFromConfig(t *testing.T) {
 // with 503, the API keeps answering, and the shutdown takes its usual time,
 // flushes, and logs no false error.
 func TestSlowClientsRealBinary(t *testing.T) {
-	if _, err := exec.LookPath("prlimit"); err != nil || os.Getenv(testexec.EnvWrapper) != "" {
-		t.Skip("needs prlimit, natively")
+	if os.Getenv(testexec.EnvWrapper) != "" {
+		t.Skip("prlimit limits the emulator, not the binary: natively only")
 	}
+	testtool.Require(t, testtool.Prlimit)
 	dir := t.TempDir()
 	p := startLimited(t, []string{"--nofile=96:96"}, "--data-dir", dir)
 	if code, body := p.do("PUT", "/api/modules/model", `{"value": 5}`); code != 200 {

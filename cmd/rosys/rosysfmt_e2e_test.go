@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/gorosys/rosys/internal/testtool"
 )
 
 // importAllPy emulates RoSys' import_all (rosys/persistence/import_export.py)
@@ -30,10 +32,8 @@ print(instances['model'].value)
 
 func runPython(t *testing.T, script string, args ...string) string {
 	t.Helper()
-	if _, err := os.Stat("/usr/bin/python3"); err != nil {
-		t.Skip("no /usr/bin/python3")
-	}
-	out, err := exec.Command("/usr/bin/python3", append([]string{"-c", script}, args...)...).CombinedOutput()
+	py := testtool.Require(t, testtool.Python3)
+	out, err := exec.Command(py, append([]string{"-c", script}, args...)...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("python3: %v\n%s", err, out)
 	}

@@ -30,3 +30,19 @@ func For[T any](t testing.TB, ch <-chan T, what string, ok func(T) bool) T {
 
 // Equal is a condition for For: the value equals want.
 func Equal[T comparable](want T) func(T) bool { return func(v T) bool { return v == want } }
+
+// pollEvery is how often Until looks at its condition.
+const pollEvery = 10 * time.Millisecond
+
+// Until polls cond until it holds; it fails the test, naming what, if it
+// does not within Bound. For state that has no channel to wait on.
+func Until(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(Bound)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(pollEvery)
+	}
+}

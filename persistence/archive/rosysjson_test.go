@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorosys/rosys/internal/testtool"
 	"github.com/gorosys/rosys/persistence/archive"
 )
 
@@ -27,7 +28,7 @@ func TestRoSysJSONRoundTrip(t *testing.T) {
 	if !strings.Contains(out, `"value": NaN`) || !strings.Contains(out, `"gain": Infinity`) || !strings.HasPrefix(out, "{\n    \"calibration\": {\n        \"gain\"") {
 		t.Fatalf("export.json:\n%s", out)
 	}
-	if py, err := exec.LookPath("/usr/bin/python3"); err == nil {
+	if py := testtool.Find(t, testtool.Python3); py != "" {
 		path := filepath.Join(t.TempDir(), "export.json")
 		os.WriteFile(path, buf.Bytes(), 0o644)
 		script := `import json, math, sys

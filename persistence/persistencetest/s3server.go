@@ -8,12 +8,13 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/gorosys/rosys/internal/testtool"
 	"github.com/gorosys/rosys/persistence/backend/s3"
 )
 
@@ -32,29 +33,18 @@ type S3Server struct {
 
 // VersitygwPath finds the binary: $PATH, then $GOPATH/bin.
 func VersitygwPath() string {
-	if p, err := exec.LookPath("versitygw"); err == nil {
+	if p := testtool.Versitygw.Path(); p != "" {
 		return p
 	}
-	gopath := os.Getenv("GOPATH")
-	if gopath == "" {
-		home, _ := os.UserHomeDir()
-		gopath = filepath.Join(home, "go")
-	}
-	return filepath.Join(gopath, "bin", "versitygw")
+	return testtool.Versitygw.Paths[0]
 }
 
 // StartS3 starts versitygw with one bucket and stops it when the test ends.
-// Without the binary the test is skipped, except in CI (CI set), which
-// must install it.
+// Without the binary the test is skipped, except under CI, which must
+// install it (testtool).
 func StartS3(t testing.TB) *S3Server {
 	t.Helper()
-	bin := VersitygwPath()
-	if _, err := os.Stat(bin); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("versitygw missing in CI (%v): .ci/run installs it", err)
-		}
-		t.Skip("versitygw not installed: go install github.com/versity/versitygw/cmd/versitygw@v1.8.0")
-	}
+	testtool.Require(t, testtool.Versitygw)
 	s := &S3Server{t: t, AccessKey: "rosys-test", SecretKey: "rosys-test-secret", Bucket: "fleet", dir: t.TempDir()}
 	// Pick a free port; versitygw needs a fixed one to restart on.
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -121,7 +121,10 @@ window.addEventListener('blur', () => { steer.keys.clear(); steer.pointer = fals
 const svgNS = 'http://www.w3.org/2000/svg';
 const trail = [];
 const pt = (p) => p.x.toFixed(3) + ',' + (-p.y).toFixed(3); // SVG y points down
+let mapArgs = null; // the last drawn, for a redraw when the page is resized
+window.addEventListener('resize', () => { if (mapArgs) renderMap(...mapArgs); });
 function renderMap(pose, driver, waypoints) {
+  mapArgs = [pose, driver, waypoints];
   const lastT = trail[trail.length - 1];
   if (!lastT || Math.hypot(lastT.x - pose.x, lastT.y - pose.y) > 0.01) {
     trail.push({ x: pose.x, y: pose.y });
@@ -148,41 +151,68 @@ function renderMap(pose, driver, waypoints) {
   const all = [pose, ...trail, ...path, ...waypoints];
   let minX = Math.min(...all.map((p) => p.x)) - 0.5, maxX = Math.max(...all.map((p) => p.x)) + 0.5;
   let minY = Math.min(...all.map((p) => p.y)) - 0.5, maxY = Math.max(...all.map((p) => p.y)) + 0.5;
-  const w = Math.max(3, maxX - minX), h = Math.max(3, maxY - minY);
+  let w = Math.max(3, maxX - minX), h = Math.max(3, maxY - minY);
+  // The view takes the map's own proportions, so that all of it is the
+  // view and the labels and scale bar sit at its edges.
+  const svg = $('map'), pw = svg.clientWidth || 300, ph = svg.clientHeight || 300;
+  if (w / h < pw / ph) w = h * pw / ph; else h = w * ph / pw;
   minX = (minX + maxX) / 2 - w / 2; maxY = (minY + maxY) / 2 + h / 2;
-  $('map').setAttribute('viewBox', `${minX.toFixed(2)} ${(-maxY).toFixed(2)} ${w.toFixed(2)} ${h.toFixed(2)}`);
-  drawGrid(minX, -maxY, w, h);
+  svg.setAttribute('viewBox', `${minX.toFixed(3)} ${(-maxY).toFixed(3)} ${w.toFixed(3)} ${h.toFixed(3)}`);
+  drawGrid(minX, -maxY, w, h, pw / w);
   $('pose-text').textContent = `x ${fmt(pose.x, 2)} m, y ${fmt(pose.y, 2)} m, yaw ${fmt(pose.yaw * 180 / Math.PI, 0)}°` +
     (driver && driver.active ? `, cross-track error ${fmt(driver.cross_track_error * 100, 1)} cm, ${fmt(driver.remaining, 2)} m to go` : '');
 }
 let gridKey = '';
-function drawGrid(x0, y0, w, h) {
-  const key = [x0, y0, w, h].map((v) => v.toFixed(1)).join();
+// niceStep is the first of 1, 2, 5 × 10^n at least v.
+function niceStep(v) {
+  const mag = Math.pow(10, Math.floor(Math.log10(v)));
+  return [1, 2, 5, 10].map((f) => f * mag).find((s) => s >= v * 0.999);
+}
+const metres = (v) => (Math.abs(v) < 1 && v !== 0 ? +(v * 100).toFixed(0) + ' cm' : +v.toFixed(2) + ' m');
+// drawGrid draws grid lines every round number of metres (at least 50 px
+// apart), labels them along the left and bottom edges, names the axes and
+// draws a scale bar; k is pixels per metre.
+function drawGrid(x0, y0, w, h, k) {
+  const key = [x0, y0, w, h, k].map((v) => v.toFixed(2)).join();
   if (key === gridKey) return;
   gridKey = key;
-  const lines = [];
-  for (let x = Math.ceil(x0); x <= x0 + w; x++) lines.push([x, y0, x, y0 + h, x === 0]);
-  for (let y = Math.ceil(y0); y <= y0 + h; y++) lines.push([x0, y, x0 + w, y, y === 0]);
+  const step = niceStep(50 / k), font = 11 / k, pad = 4 / k;
+  const lines = [], labels = [];
+  const text = (x, y, anchor, t) => {
+    const e = document.createElementNS(svgNS, 'text');
+    e.setAttribute('class', 'tick-label'); e.setAttribute('x', x.toFixed(3)); e.setAttribute('y', y.toFixed(3));
+    e.setAttribute('font-size', font.toFixed(4)); e.setAttribute('text-anchor', anchor); e.textContent = t;
+    return e;
+  };
+  for (let x = Math.ceil(x0 / step) * step; x <= x0 + w; x += step) {
+    const v = +x.toPrecision(12);
+    lines.push([v, y0, v, y0 + h, v === 0]);
+    if (x > x0 + 3 * font && x < x0 + w - 2 * font) labels.push(text(v, y0 + h - pad, 'middle', metres(v)));
+  }
+  for (let y = Math.ceil(y0 / step) * step; y <= y0 + h; y += step) {
+    const v = +y.toPrecision(12);
+    lines.push([x0, v, x0 + w, v, v === 0]);
+    if (y < y0 + h - 2 * font && y > y0 + 2.5 * font) labels.push(text(x0 + pad, v - pad, 'start', metres(-v || 0))); // SVG y is -north
+  }
+  labels.push(text(x0 + w - pad, y0 + h - pad - 1.3 * font, 'end', 'x (east) →'), text(x0 + pad, y0 + font + pad, 'start', '↑ y (north)'));
   $('grid').replaceChildren(...lines.map(([a, b, c, d, axis]) => {
     const l = document.createElementNS(svgNS, 'line');
     l.setAttribute('x1', a); l.setAttribute('y1', b); l.setAttribute('x2', c); l.setAttribute('y2', d);
     l.setAttribute('class', axis ? 'axis' : 'grid');
     return l;
   }));
-}
-
-// ---- plots ----------------------------------------------------------------
-const plotWindow = 5 * 60 * 1000;
-const series = { jitter: [], battery: [] };
-function plot(id, data) {
-  const now = Date.now();
-  while (data.length && data[0].t < now - plotWindow) data.shift();
-  if (!data.length) return [0, 0];
-  const vs = data.map((d) => d.v);
-  const lo = Math.min(...vs), hi = Math.max(...vs), span = hi - lo || 1;
-  $(id).querySelector('polyline').setAttribute('points', data.map((d) =>
-    (300 * (d.t - (now - plotWindow)) / plotWindow).toFixed(1) + ',' + (78 - 76 * (d.v - lo) / span).toFixed(1)).join(' '));
-  return [lo, hi];
+  $('axis-labels').replaceChildren(...labels);
+  // Scale bar: a round length near a fifth of the map's width, bottom right.
+  const len = niceStep(w / 5) > w / 3 ? niceStep(w / 5) / 2 : niceStep(w / 5);
+  const bx = x0 + w - 12 / k - len, by = y0 + h - 2.6 * font - pad, tick = 4 / k;
+  const bar = $('scale-bar');
+  bar.setAttribute('d', `M${bx} ${by - tick}V${by}H${bx + len}V${by - tick}`);
+  bar.setAttribute('stroke-width', (2 / k).toFixed(4));
+  bar.dataset.metres = String(len);
+  const lab = $('scale-label');
+  lab.setAttribute('x', (bx + len / 2).toFixed(3)); lab.setAttribute('y', (by - tick - pad / 2).toFixed(3));
+  lab.setAttribute('font-size', font.toFixed(4)); lab.setAttribute('text-anchor', 'middle');
+  lab.textContent = metres(len);
 }
 
 // ---- drivers panel: whatever status.hardware.drivers holds -----------------
@@ -277,18 +307,7 @@ function renderOperate(s) {
   }
   if (op.steer) rows.push(['manual', op.steer.active ? fmt(op.steer.linear, 2) + ' m/s, ' + fmt(op.steer.angular, 2) + ' rad/s' : 'none']);
   fill($('drive'), rows);
-  const now = Date.now();
-  series.jitter.push({ t: now, v: s.status.control.jitter_p99_us });
-  const [lo, hi] = plot('jitter-plot', series.jitter);
-  $('jitter-range').textContent = `${fmt(lo, 0)} – ${fmt(hi, 0)} µs`;
-  const drivers = hw.drivers || {};
-  const battery = drivers.battery;
-  if (battery && typeof battery.percentage === 'number') {
-    $('battery-card').hidden = false;
-    $('battery-value').textContent = fmt(battery.percentage, 0) + ' %';
-    series.battery.push({ t: now, v: battery.percentage });
-    plot('battery-plot', series.battery);
-  }
-  renderDrivers(drivers);
+  if (typeof renderPlots === 'function') renderPlots(s); // plots.js
+  renderDrivers(hw.drivers || {});
   renderEditor(s.modules || {});
 }

@@ -3,7 +3,6 @@ package gnsstest
 import (
 	"bufio"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -11,19 +10,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gorosys/rosys/internal/testtool"
 )
 
 // GPSDPath finds the gpsd binary (Debian installs it in /usr/sbin, which a
 // normal user's PATH lacks); "" when it is not installed.
-func GPSDPath() string {
-	if p, err := exec.LookPath("gpsd"); err == nil {
-		return p
-	}
-	if _, err := os.Stat("/usr/sbin/gpsd"); err == nil {
-		return "/usr/sbin/gpsd"
-	}
-	return ""
-}
+func GPSDPath() string { return testtool.GPSD.Path() }
 
 // StartGPSD runs the real gpsd for a test, reading device, and returns its
 // address on the loopback interface. It is stopped when the test ends.
@@ -33,16 +26,11 @@ func GPSDPath() string {
 // temporary directory, runs in its own IPC namespace (gpsd creates shared
 // memory segments for NTP and its own clients, which would otherwise
 // outlive it: once it drops root it cannot remove them), and sees no D-Bus.
-// Without gpsd the test is skipped, unless CI is set: there it must run.
+// Without gpsd, or where it cannot get its namespace, the test is skipped,
+// unless under CI: there it must run (testtool).
 func StartGPSD(t testing.TB, device string) string {
 	t.Helper()
-	bin := GPSDPath()
-	if bin == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("gpsd is not installed (apt-get install gpsd); CI must run this test")
-		}
-		t.Skip("gpsd is not installed (apt-get install gpsd)")
-	}
+	bin := testtool.Require(t, testtool.GPSD)
 	port := freePort(t)
 	ctl := filepath.Join(t.TempDir(), "gpsd.sock")
 	// -N foreground, -n open the device at once, -b read-only (no probe
@@ -66,8 +54,8 @@ func StartGPSD(t testing.TB, device string) string {
 		t.Fatal(err)
 	}
 	if err := cmd.Start(); err != nil {
-		if os.Getenv("CI") == "" && strings.Contains(err.Error(), "operation not permitted") {
-			t.Skipf("cannot give gpsd its own IPC namespace here: %v", err)
+		if strings.Contains(err.Error(), "operation not permitted") {
+			testtool.Missing(t, "cannot give gpsd its own IPC namespace here: %v", err)
 		}
 		t.Fatalf("start gpsd: %v", err)
 	}
@@ -113,8 +101,8 @@ func StartGPSD(t testing.TB, device string) string {
 		t.Fatal("gpsd did not start within 30 s")
 	}
 	if !ready {
-		if refused && os.Getenv("CI") == "" {
-			t.Skip("gpsd cannot get its own IPC namespace here (needs root)")
+		if refused {
+			testtool.Missing(t, "gpsd cannot get its own IPC namespace here (needs root)")
 		}
 		t.Fatal("gpsd exited during start-up (its log is above)")
 	}
