@@ -46,6 +46,7 @@ type Server struct {
 	// way is cancelled (rolled back unless committed), no other starts.
 	stopImports     context.Context
 	stopImportsFunc context.CancelFunc
+
 	telemetry *telemetryRing // the plotted series' last minutes (telemetry.go)
 }
 
