@@ -143,6 +143,8 @@ type Lizard struct {
 	// Configure decides what happens when the controller's startup code
 	// differs from the generated one: check (default) | auto | off.
 	Configure LizardConfigure `yaml:"configure"`
+	// Chip is the controller's chip (esp32 | esp32s3; see lizardrules.go).
+	Chip LizardChip `yaml:"chip"`
 	// Modules are the hardware modules on the controller; the startup
 	// code and the core fields are generated from them.
 	Modules []LizardModule `yaml:"modules"`
@@ -260,6 +262,9 @@ func (r *Robot) Validate() error {
 			errs = append(errs, errors.New("hardware.lizard.core_fields: generated from modules; leave it out when modules are given"))
 		}
 		if err := validateLizardModules(l.Modules); err != nil {
+			errs = append(errs, err)
+		}
+		if err := checkLizardRules(l); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -110,7 +110,7 @@ func New(cfg Config) (*Driver, error) {
 		cmds: make(chan string, commandQueue),
 	}
 	if len(cfg.Modules) > 0 {
-		code, fields, err := Generate(cfg.Modules)
+		code, fields, err := GenerateChecked(cfg.Modules, cfg.Chip)
 		if err != nil {
 			return nil, err
 		}
