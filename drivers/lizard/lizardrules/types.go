@@ -36,7 +36,7 @@ type argType struct {
 	module string
 }
 
-func integer() argType          { return argType{ty: tyInteger} }
+func integer() argType           { return argType{ty: tyInteger} }
 func moduleArg(t string) argType { return argType{ty: tyIdentifier, module: t} }
 
 var baseMethods = map[string]int{"mute": 0, "unmute": 0, "broadcast": 0, "shadow": 1}
