@@ -113,6 +113,12 @@ func EncodeTo(out *bytes.Buffer, key string, version int, savedAt time.Time, sna
 		return fmt.Errorf("encode snapshot: %w", err)
 	}
 	out.Truncate(out.Len() - 1) // the Encoder's newline
+	// Floats stay floats: 7.0, not 7 (see KeepFloats).
+	if kept := KeepFloats(snapshot, out.Bytes()[head:], true); len(kept) != out.Len()-head {
+		kept = bytes.Clone(kept)
+		out.Truncate(head)
+		out.Write(kept)
+	}
 	if n := out.Len() - head; n <= indentLimit {
 		buf := buffers.Get().(*bytes.Buffer)
 		defer buffers.Put(buf)

@@ -110,6 +110,7 @@ func EncodePlain(snap any) ([]byte, error) {
 		return nil, fmt.Errorf("encode snapshot: %w", err)
 	}
 	data := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	data = KeepFloats(snap, data, false) // 7.0 stays 7.0, as RoSys wrote it
 	if len(data) == 0 || data[0] != '{' {
 		// RoSys' backup returns a dict; anything else RoSys, and we on
 		// the next start, would take for a damaged file.

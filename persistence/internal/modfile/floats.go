@@ -1,0 +1,296 @@
+package modfile
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"math"
+	"reflect"
+	"strconv"
+	"strings"
+)
+
+// KeepFloats makes the floats of v that encoding/json wrote as integers
+// ("7" for 7.0) floats again ("7.0"), so that Python (RoSys) reads back a
+// float where it wrote one: Go's encoding drops the fraction, Python's
+// json keeps the distinction. enc is json's encoding of v, escapeHTML the
+// encoder's setting; the result is enc with ".0" added after exactly the
+// numbers that come from a float kind (float64, float32, persistence.Float)
+// and are integral. Integer kinds stay integers.
+//
+// Which numbers are floats is found by encoding a copy of v in which every
+// integral float is changed: a number that changes with it is one. Values
+// held in an interface (map[string]any) are left as they are: encoding/json
+// decoded them to float64 whether the file had 7 or 7.0, so their type is
+// not known (a module that must keep it uses typed fields, or
+// json.Number). On any doubt (a value the copy cannot be made of) enc is
+// returned unchanged.
+func KeepFloats(v any, enc []byte, escapeHTML bool) []byte {
+	if !hasIntegralNumber(enc) {
+		return enc
+	}
+	rv := reflect.ValueOf(v)
+	if !rv.IsValid() || !hasFloat(rv.Type(), map[reflect.Type]bool{}) {
+		return enc
+	}
+	p, ok := perturbed(rv, 0)
+	if !ok {
+		return enc
+	}
+	var buf bytes.Buffer
+	e := json.NewEncoder(&buf)
+	e.SetEscapeHTML(escapeHTML)
+	if e.Encode(p.Interface()) != nil {
+		return enc
+	}
+	a, err := numberPaths(enc)
+	if err != nil {
+		return enc
+	}
+	b, err := numberPaths(buf.Bytes())
+	if err != nil {
+		return enc
+	}
+	bLit := make(map[string]string, len(b))
+	for _, n := range b {
+		bLit[n.path] = n.lit
+	}
+	var out []byte
+	last := 0
+	for _, n := range a {
+		other, ok := bLit[n.path]
+		if !ok || other == n.lit || strings.ContainsAny(n.lit, ".eE") {
+			continue
+		}
+		if out == nil {
+			out = make([]byte, 0, len(enc)+16)
+		}
+		out = append(out, enc[last:n.end]...)
+		out = append(out, ".0"...)
+		last = n.end
+	}
+	if out == nil {
+		return enc
+	}
+	return append(out, enc[last:]...)
+}
+
+// hasIntegralNumber reports whether enc holds a number without a point or
+// an exponent, outside strings: without one there is nothing to do.
+func hasIntegralNumber(enc []byte) bool {
+	inString, esc := false, false
+	for i := 0; i < len(enc); i++ {
+		c := enc[i]
+		switch {
+		case inString:
+			if esc {
+				esc = false
+			} else if c == '\\' {
+				esc = true
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '-' || (c >= '0' && c <= '9'):
+			j := i
+			for j < len(enc) && strings.IndexByte("+-0123456789.eE", enc[j]) >= 0 {
+				j++
+			}
+			if !bytes.ContainsAny(enc[i:j], ".eE") {
+				return true
+			}
+			i = j - 1
+		}
+	}
+	return false
+}
+
+// hasFloat reports whether a value of t can hold a float outside an
+// interface.
+func hasFloat(t reflect.Type, visiting map[reflect.Type]bool) bool {
+	if visiting[t] {
+		return false // the other paths through t decide
+	}
+	visiting[t] = true
+	defer delete(visiting, t)
+	switch t.Kind() {
+	case reflect.Float32, reflect.Float64:
+		return true
+	case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+		return hasFloat(t.Elem(), visiting)
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if hasFloat(t.Field(i).Type, visiting) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var errDepth = errors.New("too deep")
+
+// perturbed is a deep copy of v with every integral finite float changed
+// to another integral value (so its encoding changes and its structure,
+// omitempty aside, does not).
+func perturbed(v reflect.Value, depth int) (reflect.Value, bool) {
+	if depth > 200 {
+		return v, false
+	}
+	t := v.Type()
+	switch t.Kind() {
+	case reflect.Float32, reflect.Float64:
+		f := v.Float()
+		if math.IsInf(f, 0) || math.IsNaN(f) || f != math.Trunc(f) {
+			return v, true
+		}
+		limit := float64(1 << 52)
+		if t.Kind() == reflect.Float32 {
+			limit = 1 << 23
+		}
+		if math.Abs(f) < limit {
+			f++
+		} else {
+			f /= 2
+		}
+		n := reflect.New(t).Elem()
+		n.SetFloat(f)
+		return n, true
+	case reflect.Pointer:
+		if v.IsNil() || !hasFloat(t, map[reflect.Type]bool{}) {
+			return v, true
+		}
+		e, ok := perturbed(v.Elem(), depth+1)
+		n := reflect.New(t.Elem())
+		n.Elem().Set(e)
+		return n, ok
+	case reflect.Struct:
+		n := reflect.New(t).Elem()
+		n.Set(v)
+		for i := range t.NumField() {
+			if !n.Field(i).CanSet() || !hasFloat(t.Field(i).Type, map[reflect.Type]bool{}) {
+				continue
+			}
+			f, ok := perturbed(v.Field(i), depth+1)
+			if !ok {
+				return v, false
+			}
+			n.Field(i).Set(f)
+		}
+		return n, true
+	case reflect.Slice, reflect.Array:
+		if (t.Kind() == reflect.Slice && v.IsNil()) || !hasFloat(t.Elem(), map[reflect.Type]bool{}) {
+			return v, true
+		}
+		var n reflect.Value
+		if t.Kind() == reflect.Slice {
+			n = reflect.MakeSlice(t, v.Len(), v.Len())
+		} else {
+			n = reflect.New(t).Elem()
+		}
+		for i := range v.Len() {
+			e, ok := perturbed(v.Index(i), depth+1)
+			if !ok {
+				return v, false
+			}
+			n.Index(i).Set(e)
+		}
+		return n, true
+	case reflect.Map:
+		if v.IsNil() || !hasFloat(t.Elem(), map[reflect.Type]bool{}) {
+			return v, true
+		}
+		n := reflect.MakeMapWithSize(t, v.Len())
+		it := v.MapRange()
+		for it.Next() {
+			e, ok := perturbed(it.Value(), depth+1)
+			if !ok {
+				return v, false
+			}
+			n.SetMapIndex(it.Key(), e)
+		}
+		return n, true
+	}
+	return v, true
+}
+
+// numberAt is a number of a JSON document: its path, its text and where
+// it ends.
+type numberAt struct {
+	path string
+	lit  string
+	end  int
+}
+
+type frame struct {
+	object    bool
+	key       string
+	index     int
+	expectKey bool
+}
+
+// numberPaths lists the numbers of a JSON document with their paths.
+func numberPaths(b []byte) ([]numberAt, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var stack []frame
+	var out []numberAt
+	path := func() string {
+		var sb strings.Builder
+		for _, f := range stack {
+			if f.object {
+				sb.WriteString("\x00k")
+				sb.WriteString(f.key)
+			} else {
+				sb.WriteString("\x00i")
+				sb.WriteString(strconv.Itoa(f.index))
+			}
+		}
+		return sb.String()
+	}
+	valueDone := func() {
+		if len(stack) == 0 {
+			return
+		}
+		top := &stack[len(stack)-1]
+		if top.object {
+			top.expectKey = true
+		} else {
+			top.index++
+		}
+	}
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(stack) > 0 && stack[len(stack)-1].object && stack[len(stack)-1].expectKey {
+			if k, ok := tok.(string); ok {
+				stack[len(stack)-1].key, stack[len(stack)-1].expectKey = k, false
+				continue
+			}
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				stack = append(stack, frame{object: true, expectKey: true})
+			case '[':
+				stack = append(stack, frame{})
+			default:
+				stack = stack[:len(stack)-1]
+				valueDone()
+			}
+		case json.Number:
+			out = append(out, numberAt{path: path(), lit: string(t), end: int(dec.InputOffset())})
+			valueDone()
+		default:
+			valueDone()
+		}
+	}
+}
