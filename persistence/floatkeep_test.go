@@ -140,4 +140,3 @@ func TestToJSONKeepsFloats(t *testing.T) {
 		t.Fatalf("%s %v", b, err)
 	}
 }
-

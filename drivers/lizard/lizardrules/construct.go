@@ -163,19 +163,19 @@ func (c *checker) resources(m *module, args []*expr) error {
 		}
 		if u, ok := intValue(args[3]); ok {
 			if !slices.Contains(UARTs, u) {
-				return fmt.Errorf("Serial: UART %d cannot be used (UART 0 is Lizard's console; UARTs are %v): serial interface is already in use", u, UARTs)
+				return fmt.Errorf("%s: UART %d cannot be used (UART 0 is Lizard's console; UARTs are %v): serial interface is already in use", m.typ, u, UARTs)
 			}
 			if prev, ok := k.uarts[u]; ok {
-				return fmt.Errorf("Serial: UART %d is already used by %q on %s: serial interface is already in use", u, prev, ctrlName(m.controller))
+				return fmt.Errorf("%s: UART %d is already used by %q on %s: serial interface is already in use", m.typ, u, prev, ctrlName(m.controller))
 			}
 			k.uarts[u] = m.name
 		}
 	case "Can":
 		if b, ok := intValue(args[2]); ok && !slices.Contains(CANBauds, b) {
-			return fmt.Errorf("Can: invalid baud rate %d (one of %v)", b, CANBauds)
+			return fmt.Errorf("%s: invalid baud rate %d (one of %v)", m.typ, b, CANBauds)
 		}
 		if k.can != "" {
-			return fmt.Errorf("Can: %s already has CAN bus %q; the chip has one TWAI controller and a second twai_driver_install aborts", ctrlName(m.controller), k.can)
+			return fmt.Errorf("%s: %s already has CAN bus %q; the chip has one TWAI controller and a second twai_driver_install aborts", m.typ, ctrlName(m.controller), k.can)
 		}
 		if err := pin(0, PinInput, "rx"); err != nil {
 			return err
@@ -187,7 +187,7 @@ func (c *checker) resources(m *module, args []*expr) error {
 	case "Expander":
 		serial := args[0].text
 		if prev, ok := k.serial[serial]; ok {
-			return fmt.Errorf("Expander: serial %q already links expander %q", serial, prev)
+			return fmt.Errorf("%s: serial %q already links expander %q", m.typ, serial, prev)
 		}
 		k.serial[serial] = m.name
 		if len(args) == 3 {
@@ -221,7 +221,7 @@ func (c *checker) resources(m *module, args []*expr) error {
 		owner := &module{name: fmt.Sprintf("I2C bus %d", port)}
 		for _, p := range []int{sda, scl} {
 			if err := c.claimPin(k, owner, p, PinOutput, ""); err != nil {
-				return fmt.Errorf("Imu: %w", err)
+				return fmt.Errorf("%s: %w", m.typ, err)
 			}
 		}
 	case "ODriveMotor":
@@ -234,7 +234,7 @@ func (c *checker) resources(m *module, args []*expr) error {
 		for _, cid := range ODriveCANIDs(id) {
 			key := -1 - cid // CAN IDs share the map with pins, negative
 			if prev, ok := c.ctrl(owner).pins[key]; ok {
-				return fmt.Errorf("ODriveMotor: CAN ID 0x%03x on %q is already subscribed by %q: there is already a subscriber for this CAN ID", cid, can.name, prev)
+				return fmt.Errorf("%s: CAN ID 0x%03x on %q is already subscribed by %q: there is already a subscriber for this CAN ID", m.typ, cid, can.name, prev)
 			}
 			c.ctrl(owner).pins[key] = m.name
 		}

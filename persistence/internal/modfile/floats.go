@@ -3,7 +3,6 @@ package modfile
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"math"
 	"reflect"
@@ -129,8 +128,6 @@ func hasFloat(t reflect.Type, visiting map[reflect.Type]bool) bool {
 	}
 	return false
 }
-
-var errDepth = errors.New("too deep")
 
 // perturbed is a deep copy of v with every integral finite float changed
 // to another integral value (so its encoding changes and its structure,
