@@ -91,7 +91,7 @@ func TestRoSysFilesKeepFloatsAndInts(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := jsonKinds(t, []byte(rosys))
-			if got := jsonKinds(t, dataOf(t, dir, format)); got != want {
+			if got := jsonKinds(t, dataOf(t, dir, "model", format)); got != want {
 				t.Fatalf("unchanged file:\n got %s\nwant %s", got, want)
 			}
 			// Changed on our side: whole values stay floats.
@@ -99,7 +99,7 @@ func TestRoSysFilesKeepFloatsAndInts(t *testing.T) {
 			if err := s.Flush(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			b := dataOf(t, dir, format)
+			b := dataOf(t, dir, "model", format)
 			if got := jsonKinds(t, b); got != want {
 				t.Fatalf("changed file:\n got %s\nwant %s\n%s", got, want, b)
 			}
@@ -111,9 +111,9 @@ func TestRoSysFilesKeepFloatsAndInts(t *testing.T) {
 }
 
 // dataOf is the module's data object as stored.
-func dataOf(t *testing.T, dir string, format persistence.FileFormat) []byte {
+func dataOf(t *testing.T, dir, key string, format persistence.FileFormat) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "model.json"))
+	b, err := os.ReadFile(filepath.Join(dir, key+".json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,5 +138,49 @@ func TestToJSONKeepsFloats(t *testing.T) {
 	// A value in an interface has no known type: encoding/json's spelling.
 	if err != nil || string(b) != `{"f":2.0,"i":2,"a":2}` {
 		t.Fatalf("%s %v", b, err)
+	}
+}
+
+type looseModel struct {
+	Gain   float64        `json:"gain"`   // RoSys wrote an int here
+	Extra  map[string]any `json:"extra"`  // no Go type to go by
+	Points []any          `json:"points"` // nor here
+}
+
+// The spelling of the file RoSys wrote decides where the Go type cannot:
+// an int RoSys wrote into what Go holds as a float64 stays an int, and a
+// float in an interface value stays a float, changed or not.
+func TestRoSysSpellingWinsOverGoTypes(t *testing.T) {
+	for _, format := range []persistence.FileFormat{persistence.FormatRoSys, persistence.FormatRoSysGo} {
+		t.Run(string(format), func(t *testing.T) {
+			dir := t.TempDir()
+			rosys := `{"gain": 2, "extra": {"speed": 1.0, "count": 5, "nested": [3.0, 4]}, "points": [{"x": 1.0, "y": 0}]}`
+			if err := os.WriteFile(filepath.Join(dir, "loose.json"), []byte(rosys), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			s := persistencetest.Open(t, dir, persistence.WithFormat(format))
+			v := persistence.NewValue(looseModel{})
+			if err := s.Register("loose", v); err != nil {
+				t.Fatal(err)
+			}
+			s.Restore(context.Background())
+			want := jsonKinds(t, []byte(rosys))
+			v.Update(func(m *looseModel) { m.Gain, m.Extra["speed"] = 3, 2.0 }) // changed, still integral
+			if err := s.Flush(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			b := dataOf(t, dir, "loose", format)
+			if got := jsonKinds(t, b); got != want {
+				t.Fatalf("\n got %s\nwant %s\n%s", got, want, b)
+			}
+			// A RoSys float that now holds a fraction is written as it is.
+			v.Update(func(m *looseModel) { m.Gain = 2.5 })
+			if err := s.Flush(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if b := dataOf(t, dir, "loose", format); !strings.Contains(string(b), "2.5") {
+				t.Fatalf("%s", b)
+			}
+		})
 	}
 }

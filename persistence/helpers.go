@@ -24,7 +24,7 @@ func ToJSON(v any) (json.RawMessage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("to JSON: %w", err)
 	}
-	return modfile.KeepFloats(v, b, true), nil // floats stay floats for RoSys
+	return modfile.KeepFloats(v, b, true, nil), nil // floats stay floats for RoSys
 }
 
 // FromJSON decodes data into a copy of defaults: fields present in data

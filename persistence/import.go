@@ -70,7 +70,7 @@ func (s *Store) Import(ctx context.Context, a *archive.Archive) (archive.ImportR
 		return res, err
 	}
 	for i, p := range ready {
-		if err := restoreModule(p.e.mod, p.data); err != nil {
+		if err := s.restoreInto(p.e, p.data); err != nil {
 			for _, q := range ready[:i] {
 				s.undoRestore(q.e, before[q.e.key])
 			}
@@ -126,7 +126,7 @@ func (s *Store) undoRestore(e *entry, file []byte) {
 	}
 	data, err := s.migrated(e, file)
 	if err == nil {
-		err = restoreModule(e.mod, data)
+		err = s.restoreInto(e, data)
 	}
 	if err != nil {
 		s.log.Error("could not put back a module's state after a failed import; the rollback archive has it",

@@ -78,7 +78,7 @@ func TestImportIntoFormatRoSys(t *testing.T) {
 	if _, err := archive.ImportDir(dir, a, t1); err != nil {
 		t.Fatal(err)
 	}
-	// KNOWN GAP: RoSys wrote 2 and -1 (ints) into float64 fields; they come back as floats.
+	// calib's fields are float64: written by Go, so floats (2.0), as Python would.
 	for key, want := range map[string]string{"model": `{"value":7.5}`, "calibration": `{"gain":2.0,"offset":-1.0}`} {
 		b, _ := os.ReadFile(filepath.Join(dir, key+".json"))
 		if string(b) != want {

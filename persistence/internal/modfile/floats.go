@@ -10,56 +10,89 @@ import (
 	"strings"
 )
 
-// KeepFloats makes the floats of v that encoding/json wrote as integers
-// ("7" for 7.0) floats again ("7.0"), so that Python (RoSys) reads back a
-// float where it wrote one: Go's encoding drops the fraction, Python's
-// json keeps the distinction. enc is json's encoding of v, escapeHTML the
-// encoder's setting; the result is enc with ".0" added after exactly the
-// numbers that come from a float kind (float64, float32, persistence.Float)
-// and are integral. Integer kinds stay integers.
+// NumberKinds records how a stored data object spelled its numbers whose
+// type JSON alone leaves open: for each path, true for an integral value
+// written as a float ("7.0", "1e2"), false for an integer ("7"). Other
+// numbers ("2.5") cannot be mistaken and are not kept.
+type NumberKinds map[string]bool
+
+// kindsMaxBytes bounds the data whose number kinds are recorded: beyond
+// it the Go types alone decide (start-up time and memory stay linear in
+// the data, as without the record).
+const kindsMaxBytes = 1 << 20
+
+// ReadNumberKinds records the number kinds of data (valid JSON); nil when
+// it has none to record or is larger than kindsMaxBytes.
+func ReadNumberKinds(data []byte) NumberKinds {
+	if len(data) > kindsMaxBytes || !bytes.ContainsAny(data, "0123456789") {
+		return nil
+	}
+	nums, err := numberPaths(data)
+	if err != nil {
+		return nil
+	}
+	var k NumberKinds
+	for _, n := range nums {
+		isFloat := strings.ContainsAny(n.lit, ".eE")
+		if isFloat {
+			f, err := strconv.ParseFloat(n.lit, 64)
+			if err != nil || f != math.Trunc(f) || math.IsInf(f, 0) {
+				continue
+			}
+		}
+		if k == nil {
+			k = NumberKinds{}
+		}
+		k[n.path] = isFloat
+	}
+	return k
+}
+
+// KeepFloats keeps Python's number types through Go: encoding/json writes
+// 7.0 as "7", which Python (RoSys) reads back as an int. enc is json's
+// encoding of v, escapeHTML the encoder's setting, kinds what the data v
+// was restored from said (nil if none). The result is enc with ".0" added
+// after each integral number that is a float:
 //
-// Which numbers are floats is found by encoding a copy of v in which every
-// integral float is changed: a number that changes with it is one. Values
-// held in an interface (map[string]any) are left as they are: encoding/json
-// decoded them to float64 whether the file had 7 or 7.0, so their type is
-// not known (a module that must keep it uses typed fields, or
-// json.Number). On any doubt (a value the copy cannot be made of) enc is
-// returned unchanged.
-func KeepFloats(v any, enc []byte, escapeHTML bool) []byte {
+//   - where kinds knows the path, as the stored data spelled it: a float
+//     RoSys wrote stays a float, an int an int (also in a float64 field,
+//     and in an interface value, whose Go type says nothing);
+//   - elsewhere, by the Go type: a float kind (float64, float32,
+//     persistence.Float) is a float, an integer kind an integer, and a
+//     value held in an interface is left as encoding/json spells it.
+//
+// Which numbers come from a float kind is found by encoding a copy of v in
+// which every integral float is changed: a number that changes with it is
+// one. On any doubt (a value the copy cannot be made of) only kinds is
+// applied.
+func KeepFloats(v any, enc []byte, escapeHTML bool, kinds NumberKinds) []byte {
 	if !hasIntegralNumber(enc) {
-		return enc
-	}
-	rv := reflect.ValueOf(v)
-	if !rv.IsValid() || !hasFloat(rv.Type(), map[reflect.Type]bool{}) {
-		return enc
-	}
-	p, ok := perturbed(rv, 0)
-	if !ok {
-		return enc
-	}
-	var buf bytes.Buffer
-	e := json.NewEncoder(&buf)
-	e.SetEscapeHTML(escapeHTML)
-	if e.Encode(p.Interface()) != nil {
 		return enc
 	}
 	a, err := numberPaths(enc)
 	if err != nil {
 		return enc
 	}
-	b, err := numberPaths(buf.Bytes())
-	if err != nil {
-		return enc
-	}
-	bLit := make(map[string]string, len(b))
-	for _, n := range b {
-		bLit[n.path] = n.lit
+	// Paths kinds does not settle go by the Go type.
+	var byType map[string]string
+	for _, n := range a {
+		if _, known := kinds[n.path]; !known && !strings.ContainsAny(n.lit, ".eE") {
+			byType = floatPaths(v, escapeHTML)
+			break
+		}
 	}
 	var out []byte
 	last := 0
 	for _, n := range a {
-		other, ok := bLit[n.path]
-		if !ok || other == n.lit || strings.ContainsAny(n.lit, ".eE") {
+		if strings.ContainsAny(n.lit, ".eE") {
+			continue
+		}
+		isFloat, known := kinds[n.path]
+		if !known {
+			other, ok := byType[n.path]
+			isFloat = ok && other != n.lit
+		}
+		if !isFloat {
 			continue
 		}
 		if out == nil {
@@ -73,6 +106,34 @@ func KeepFloats(v any, enc []byte, escapeHTML bool) []byte {
 		return enc
 	}
 	return append(out, enc[last:]...)
+}
+
+// floatPaths encodes v with its integral floats changed and returns the
+// numbers by path (nil if v holds no float kind or cannot be copied).
+func floatPaths(v any, escapeHTML bool) map[string]string {
+	rv := reflect.ValueOf(v)
+	if !rv.IsValid() || !hasFloat(rv.Type(), map[reflect.Type]bool{}) {
+		return nil
+	}
+	p, ok := perturbed(rv, 0)
+	if !ok {
+		return nil
+	}
+	var buf bytes.Buffer
+	e := json.NewEncoder(&buf)
+	e.SetEscapeHTML(escapeHTML)
+	if e.Encode(p.Interface()) != nil {
+		return nil
+	}
+	b, err := numberPaths(buf.Bytes())
+	if err != nil {
+		return nil
+	}
+	out := make(map[string]string, len(b))
+	for _, n := range b {
+		out[n.path] = n.lit
+	}
+	return out
 }
 
 // hasIntegralNumber reports whether enc holds a number without a point or
