@@ -48,3 +48,17 @@ func GenerateChecked(modules []Module, chip string) (Code, []Field, error) {
 	}
 	return code, fields, nil
 }
+
+// ErrLineTooLong is a command longer than Lizard reads: main.cpp reads
+// host lines into a 1 024-byte buffer, the "@xx" checksum and the newline
+// included, and a longer line overruns it.
+var ErrLineTooLong = errors.New("lizard: line too long for the controller")
+
+// checkLineLength refuses a command that, framed as sent, does not fit
+// Lizard's host line buffer.
+func checkLineLength(cmd string) error {
+	if n := len(cmd) + len("@xx\n"); n > lizardrules.HostLineMax {
+		return fmt.Errorf("%w: %d bytes framed, Lizard reads at most %d", ErrLineTooLong, n, lizardrules.HostLineMax)
+	}
+	return nil
+}

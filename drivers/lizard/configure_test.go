@@ -197,3 +197,17 @@ func TestConfigureWaitsForTheMainControllersReady(t *testing.T) {
 		t.Fatalf("configure: %+v %v", res, err)
 	}
 }
+
+func TestSendRefusesLinesLongerThanLizardReads(t *testing.T) {
+	d, err := lizard.New(lizard.Config{Replay: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 1 020 bytes + "@xx\n" is Lizard's 1 024-byte buffer: fits; one more does not.
+	if err := d.Send(strings.Repeat("x", 1021)); !errors.Is(err, lizard.ErrLineTooLong) {
+		t.Fatalf("1021 bytes: %v", err)
+	}
+	if err := d.Send(strings.Repeat("x", 1020)); errors.Is(err, lizard.ErrLineTooLong) {
+		t.Fatalf("1020 bytes: %v", err)
+	}
+}

@@ -312,6 +312,9 @@ func (d *Driver) signal() {
 
 // Send queues any Lizard command (without checksum) for the writer.
 func (d *Driver) Send(cmd string) error {
+	if err := checkLineLength(cmd); err != nil {
+		return err
+	}
 	if !d.conn.Load() {
 		return ErrNotConnected
 	}
