@@ -117,6 +117,7 @@ func checkLizardRules(l *Lizard) error {
 	cans := map[string]int{}
 	pins := map[string]int{} // "controller/gpio" → module index, for the IMU's I2C pins
 	odriveIDs := map[string]string{}
+	links := map[string]int{} // serial → the expander it links
 	for i := range mods {
 		m := &mods[i]
 		where := lizardWhere(mods, i)
@@ -158,6 +159,10 @@ func checkLizardRules(l *Lizard) error {
 				}
 			}
 		case "expander":
+			if j, ok := links[m.Serial]; ok && m.Serial != "" {
+				errs = append(errs, fmt.Errorf("%s: serial: %q already links expander %q (line %d); one serial port reaches one expander", where, m.Serial, mods[j].Name, mods[j].Line))
+			}
+			links[m.Serial] = i
 			if e := onExpander(m.Serial); m.Serial != "" && e != "" {
 				errs = append(errs, fmt.Errorf("%s: serial: module %q is on expander %s; Lizard's Expander takes a Serial of the main controller, not a proxy", where, m.Serial, e))
 			}

@@ -22,6 +22,8 @@ func TestLizardRulesRefuse(t *testing.T) {
 			`line 10: hardware.lizard.modules[3] (wheels "wheels"): can: module "can" is on expander p0`},
 		{"expander behind an expander", "      - {type: serial, name: s}\n      - {type: expander, name: p0, serial: s}\n      - {type: serial, name: qs, expander: p0}\n      - {type: expander, name: q, serial: qs}\n",
 			`line 10: hardware.lizard.modules[3] (expander "q"): serial: module "qs" is on expander p0`},
+		{"two expanders on one serial", "      - {type: serial, name: s}\n      - {type: expander, name: p0, serial: s}\n      - {type: expander, name: p1, serial: s}\n",
+			`line 9: hardware.lizard.modules[2] (expander "p1"): serial: "s" already links expander "p0" (line 8)`},
 		{"two CAN buses", "      - {type: can}\n      - {type: can, name: can2, rx_pin: 4, tx_pin: 5}\n",
 			`line 8: hardware.lizard.modules[1] (can "can2"): the main controller already has CAN bus "can" (line 7)`},
 		{"CAN baud", "      - {type: can, baud: 115200}\n", `line 7: hardware.lizard.modules[0] (can "can"): baud: 115200 is not a CAN baud rate`},

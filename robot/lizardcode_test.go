@@ -198,9 +198,10 @@ func randomModules(r *rand.Rand) string {
 // and line too.
 func TestLizardCodeOfRandomConfigsObeysTheFirmware(t *testing.T) {
 	r := rand.New(rand.NewPCG(23, 6))
+	const configs = 3000
 	accepted, generated := 0, 0
 	attributed := regexp.MustCompile(`^line \d+: hardware\.lizard\.modules`)
-	for i := range 3000 {
+	for i := range configs {
 		src := randomModules(r)
 		cfg, err := config.Parse([]byte(src))
 		if err != nil {
@@ -219,7 +220,7 @@ func TestLizardCodeOfRandomConfigsObeysTheFirmware(t *testing.T) {
 		generated++
 		checkScript(t, fmt.Sprintf("config %d", i), code, cfg.Hardware.Lizard.Chip)
 	}
-	t.Logf("%d of 3000 random configs valid, %d generated", accepted, generated)
+	t.Logf("%d of %d random configs valid, %d generated", accepted, configs, generated)
 	if generated < 100 {
 		t.Fatalf("only %d random configs got as far as code: the generator is too wild to test anything", generated)
 	}
