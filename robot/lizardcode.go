@@ -3,6 +3,7 @@ package robot
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/drivers/lizard"
@@ -40,7 +41,11 @@ func lizardRuleError(mods []config.LizardModule, re *lizard.RuleError) error {
 		}
 	}
 	// The core.output line: every module's fields make it.
-	return fmt.Errorf("line %d: hardware.lizard.modules: %w (fewer modules, pins or shorter names make it shorter)", mods[0].Line, re)
+	hint := ""
+	if strings.Contains(re.Violation.Msg, "too long") || strings.Contains(re.Violation.Msg, "buffer") {
+		hint = " (fewer modules or pins, or shorter names, make it shorter)"
+	}
+	return fmt.Errorf("line %d: hardware.lizard.modules: %w%s", mods[0].Line, re, hint)
 }
 
 func unjoin(err error) []error {
