@@ -3,7 +3,8 @@ package modfile
 import (
 	"bytes"
 	"encoding/json"
-	"io"
+	"errors"
+	"fmt"
 	"math"
 	"reflect"
 	"strconv"
@@ -69,7 +70,7 @@ func KeepFloats(v any, enc []byte, escapeHTML bool, kinds NumberKinds) []byte {
 	if !hasIntegralNumber(enc) {
 		return enc
 	}
-	a, err := numberPaths(enc)
+	a, err := integerPaths(enc)
 	if err != nil {
 		return enc
 	}
@@ -125,7 +126,7 @@ func floatPaths(v any, escapeHTML bool) map[string]string {
 	if e.Encode(p.Interface()) != nil {
 		return nil
 	}
-	b, err := numberPaths(buf.Bytes())
+	b, err := integerPaths(buf.Bytes())
 	if err != nil {
 		return nil
 	}
@@ -283,72 +284,107 @@ type numberAt struct {
 }
 
 type frame struct {
-	object    bool
-	key       string
-	index     int
-	expectKey bool
+	object bool
+	key    string
+	index  int
 }
 
-// numberPaths lists the numbers of a JSON document with their paths.
-func numberPaths(b []byte) ([]numberAt, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
+// numberPaths lists the numbers of a JSON document (valid JSON, as
+// encoding/json writes it or json.Valid accepts) with their paths. It is a
+// scanner of its own, not json.Decoder's tokens: it runs over every file
+// written and every file restored, and allocates only the paths.
+func numberPaths(b []byte) ([]numberAt, error) { return scanNumbers(b, false) }
+
+// integerPaths is numberPaths for the numbers spelled as integers only
+// (the only ones KeepFloats may change): a large module of fractions
+// costs no paths.
+func integerPaths(b []byte) ([]numberAt, error) { return scanNumbers(b, true) }
+
+func scanNumbers(b []byte, integersOnly bool) ([]numberAt, error) {
 	var stack []frame
 	var out []numberAt
-	path := func() string {
-		var sb strings.Builder
+	var path []byte
+	appendPath := func() string {
+		path = path[:0]
 		for _, f := range stack {
 			if f.object {
-				sb.WriteString("\x00k")
-				sb.WriteString(f.key)
+				path = append(path, 0, 'k')
+				path = append(path, f.key...)
 			} else {
-				sb.WriteString("\x00i")
-				sb.WriteString(strconv.Itoa(f.index))
+				path = append(path, 0, 'i')
+				path = strconv.AppendInt(path, int64(f.index), 10)
 			}
 		}
-		return sb.String()
+		return string(path)
 	}
-	valueDone := func() {
-		if len(stack) == 0 {
-			return
-		}
-		top := &stack[len(stack)-1]
-		if top.object {
-			top.expectKey = true
-		} else {
-			top.index++
-		}
-	}
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if len(stack) > 0 && stack[len(stack)-1].object && stack[len(stack)-1].expectKey {
-			if k, ok := tok.(string); ok {
-				stack[len(stack)-1].key, stack[len(stack)-1].expectKey = k, false
-				continue
+	expectKey := false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch c {
+		case ' ', '\t', '\n', '\r', ':':
+		case '{':
+			stack = append(stack, frame{object: true})
+			expectKey = true
+		case '[':
+			stack = append(stack, frame{})
+		case '}', ']':
+			if len(stack) == 0 {
+				return nil, errors.New("unbalanced JSON")
 			}
-		}
-		switch t := tok.(type) {
-		case json.Delim:
-			switch t {
-			case '{':
-				stack = append(stack, frame{object: true, expectKey: true})
-			case '[':
-				stack = append(stack, frame{})
-			default:
-				stack = stack[:len(stack)-1]
-				valueDone()
+			stack = stack[:len(stack)-1]
+		case ',':
+			if len(stack) == 0 {
+				return nil, errors.New("misplaced comma")
 			}
-		case json.Number:
-			out = append(out, numberAt{path: path(), lit: string(t), end: int(dec.InputOffset())})
-			valueDone()
+			if top := &stack[len(stack)-1]; top.object {
+				expectKey = true
+			} else {
+				top.index++
+			}
+		case '"':
+			j := i + 1
+			escaped := false
+			for j < len(b) && b[j] != '"' {
+				if b[j] == '\\' {
+					escaped = true
+					j++
+				}
+				j++
+			}
+			if j >= len(b) {
+				return nil, errors.New("unterminated string")
+			}
+			if expectKey && len(stack) > 0 && stack[len(stack)-1].object {
+				key := string(b[i+1 : j])
+				if escaped {
+					if err := json.Unmarshal(b[i:j+1], &key); err != nil {
+						return nil, err
+					}
+				}
+				stack[len(stack)-1].key = key
+				expectKey = false
+			}
+			i = j
+		case 't', 'f', 'n':
+			for i+1 < len(b) && b[i+1] >= 'a' && b[i+1] <= 'z' {
+				i++
+			}
 		default:
-			valueDone()
+			if c != '-' && (c < '0' || c > '9') {
+				return nil, fmt.Errorf("unexpected %q in JSON", c)
+			}
+			j := i
+			for j < len(b) && strings.IndexByte("+-0123456789.eE", b[j]) >= 0 {
+				j++
+			}
+			if !integersOnly || !bytes.ContainsAny(b[i:j], ".eE") {
+				out = append(out, numberAt{path: appendPath(), lit: string(b[i:j]), end: j})
+			}
+			i = j - 1
 		}
 	}
+	if len(stack) != 0 {
+		return nil, errors.New("unbalanced JSON")
+	}
+	return out, nil
 }
