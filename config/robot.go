@@ -145,6 +145,8 @@ type Lizard struct {
 	// Configure decides what happens when the controller's startup code
 	// differs from the generated one: check (default) | auto | off.
 	Configure LizardConfigure `yaml:"configure"`
+	// Chip is the controller's chip (esp32 | esp32s3; see lizardrules.go).
+	Chip LizardChip `yaml:"chip"`
 	// Modules are the hardware modules on the controller; the startup
 	// code and the core fields are generated from them.
 	Modules []LizardModule `yaml:"modules"`
@@ -331,6 +333,9 @@ func (r *Robot) Validate() error {
 			errs = append(errs, err)
 		}
 		errs = append(errs, checkKeepAlive(l)...)
+		if err := checkLizardRules(l); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
 }

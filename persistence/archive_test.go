@@ -102,7 +102,7 @@ func TestImportIntoRunningStore(t *testing.T) {
 	if got := readFileData(t, dir, "model"); got != `{"value":7.5}` {
 		t.Fatal(got)
 	}
-	if got := readFileData(t, dir, "calibration"); got != `{"gain":2,"offset":-1}` {
+	if got := readFileData(t, dir, "calibration"); got != `{"gain":2.0,"offset":-1.0}` {
 		t.Fatal(got)
 	}
 	// The rollback archive holds the state before the import.

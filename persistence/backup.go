@@ -327,11 +327,20 @@ func (s *Store) encode(e *entry, at time.Time) (*bytes.Buffer, error) {
 	}
 	out := modfile.GetBuffer()
 	out.Reset()
-	if err := modfile.EncodeTo(out, e.key, e.version, at, snap); err != nil {
+	if err := modfile.EncodeToKinds(out, e.key, e.version, at, snap, e.numberKinds()); err != nil {
 		modfile.PutBuffer(out)
 		return nil, err
 	}
 	return out, nil
+}
+
+// numberKinds is how the data the module was restored from spelled its
+// numbers (nil if it was not restored from data).
+func (e *entry) numberKinds() modfile.NumberKinds {
+	if k := e.kinds.Load(); k != nil {
+		return *k
+	}
+	return nil
 }
 
 func backupModule(p Persistable) (snap any, err error) {
@@ -357,7 +366,7 @@ func (s *Store) writeRoSysSidecar(j *writeJob, at time.Time) error {
 	if err != nil {
 		return err
 	}
-	if j.data, err = modfile.EncodePlain(snap); err != nil {
+	if j.data, err = modfile.EncodePlainKinds(snap, j.e.numberKinds()); err != nil {
 		return err
 	}
 	g := generation{SHA256: modfile.Sum(j.data), SchemaVersion: j.e.version, SavedAt: at.UTC(), Size: len(j.data)}

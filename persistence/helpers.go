@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+
+	"github.com/gorosys/rosys/persistence/internal/modfile"
 )
 
 // The Go counterparts of RoSys' persistence helpers. JSON plays the part of
@@ -16,12 +18,13 @@ import (
 // and a failed decode leaves the destination unchanged.
 
 // ToJSON encodes v (a struct, or maps and slices of them) for storage.
+// Integral floats keep their point (7.0), as Python's json writes them.
 func ToJSON(v any) (json.RawMessage, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("to JSON: %w", err)
 	}
-	return b, nil
+	return modfile.KeepFloats(v, b, true, nil), nil // floats stay floats for RoSys
 }
 
 // FromJSON decodes data into a copy of defaults: fields present in data

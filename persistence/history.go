@@ -200,7 +200,7 @@ func (s *Store) RestoreVersion(ctx context.Context, key string, sel history.Sele
 	if err != nil {
 		return from, to, fmt.Errorf("module %q version %d: %w; nothing changed", key, from.Version, err)
 	}
-	if err := restoreModule(e.mod, data); err != nil {
+	if err := s.restoreInto(e, data); err != nil {
 		return from, to, fmt.Errorf("%w: module %q, version %d: %w; nothing changed", ErrRefused, key, from.Version, err)
 	}
 	e.restored.Store(true)

@@ -87,7 +87,7 @@ func (s *Store) Import(ctx context.Context, a *archive.Archive) (archive.ImportR
 	// No backup cycle runs meanwhile (writeMu), so nothing of it reaches
 	// a file before the journal says applying.
 	for i, p := range ready {
-		if err := restoreModule(p.e.mod, p.data); err != nil {
+		if err := s.restoreInto(p.e, p.data); err != nil {
 			undo(ready[:i])
 			return res, fmt.Errorf("import module %q: %w; previous state restored, nothing written", p.e.key, err)
 		}
@@ -203,7 +203,7 @@ func (s *Store) undoRestore(e *entry, file []byte) {
 	}
 	data, err := s.migrated(e, file)
 	if err == nil {
-		err = restoreModule(e.mod, data)
+		err = s.restoreInto(e, data)
 	}
 	if err != nil {
 		s.log.Error("could not put back a module's state after a failed import; the rollback archive has it",

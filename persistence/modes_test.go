@@ -39,7 +39,7 @@ func TestRecordAccessStartsFromDefaults(t *testing.T) {
 	if err := s.BackupRequested(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if got := readFileData(t, dir, "model"); got != `{"value":2}` {
+	if got := readFileData(t, dir, "model"); got != `{"value":2.0}` {
 		t.Fatalf("record mode did not write: %s", got)
 	}
 }

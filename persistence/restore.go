@@ -192,7 +192,7 @@ func (s *Store) restoreFrom(e *entry, path string, pre *prefetched) error {
 			return fmt.Errorf("migrate from schema version %d: %w", v, err)
 		}
 	}
-	if err := restoreModule(e.mod, data); err != nil {
+	if err := s.restoreInto(e, data); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
 	e.fileSize.Store(int64(len(b)))
@@ -200,6 +200,18 @@ func (s *Store) restoreFrom(e *entry, path string, pre *prefetched) error {
 		s.log.Info("migrated stored state", zap.String("module", e.key),
 			zap.Int("from", st.SchemaVersion), zap.Int("to", e.version))
 	}
+	return nil
+}
+
+// restoreInto restores e's module from data and remembers how data spelled
+// its numbers, so that the module's next file spells them alike: a float
+// RoSys wrote stays a float, an int an int (see modfile.KeepFloats).
+func (s *Store) restoreInto(e *entry, data json.RawMessage) error {
+	if err := restoreModule(e.mod, data); err != nil {
+		return err
+	}
+	k := modfile.ReadNumberKinds(data)
+	e.kinds.Store(&k)
 	return nil
 }
 

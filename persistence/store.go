@@ -14,6 +14,7 @@ import (
 	"github.com/gorosys/rosys/persistence/archive"
 	"github.com/gorosys/rosys/persistence/history"
 	"github.com/gorosys/rosys/persistence/internal/atomicfile"
+	"github.com/gorosys/rosys/persistence/internal/modfile"
 	"github.com/gorosys/rosys/persistence/mirror"
 	"github.com/gorosys/rosys/persistence/vfs"
 	"go.uber.org/zap"
@@ -99,6 +100,9 @@ type entry struct {
 	// gens are the generations the sidecar names (format rosys), newest
 	// first; guarded by stMu.
 	gens []generation
+	// kinds is how the data the module was last restored from spelled
+	// its numbers (7 or 7.0), kept when it is written again.
+	kinds atomic.Pointer[modfile.NumberKinds]
 }
 
 // generation grows with every backup request for the module.

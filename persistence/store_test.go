@@ -244,7 +244,7 @@ func TestFlushWritesUnmarkedAndNamesFailures(t *testing.T) {
 	if !errors.Is(err, persistence.ErrNotRestored) {
 		t.Errorf("Flush error does not wrap ErrNotRestored: %v", err)
 	}
-	if got := readFileData(t, dir, "good"); got != `{"value":3}` {
+	if got := readFileData(t, dir, "good"); got != `{"value":3.0}` {
 		t.Fatalf("unmarked module not flushed: %s", got)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "late.json")); !errors.Is(err, os.ErrNotExist) {

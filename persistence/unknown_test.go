@@ -78,7 +78,8 @@ func TestImportIntoFormatRoSys(t *testing.T) {
 	if _, err := archive.ImportDir(dir, a, t1); err != nil {
 		t.Fatal(err)
 	}
-	for key, want := range map[string]string{"model": `{"value":7.5}`, "calibration": `{"gain":2,"offset":-1}`} {
+	// calib's fields are float64: written by Go, so floats (2.0), as Python would.
+	for key, want := range map[string]string{"model": `{"value":7.5}`, "calibration": `{"gain":2.0,"offset":-1.0}`} {
 		b, _ := os.ReadFile(filepath.Join(dir, key+".json"))
 		if string(b) != want {
 			t.Fatalf("%s.json is %s, want RoSys's %s", key, b, want)

@@ -55,7 +55,7 @@ func buildHardware(cfg *config.Robot, board boards.Profile, journal *journal.Jou
 		lc := lizard.Config{
 			Port: port, Baud: l.Baud, CoreFields: l.CoreFields,
 			KeepAlive: l.KeepAlive.D(), KeepAliveCommand: l.KeepAliveCommand, Log: log,
-			Modules: LizardModules(l.Modules), Configure: string(l.Configure),
+			Modules: LizardModules(l.Modules), Configure: string(l.Configure), Chip: string(l.Chip.Rules()),
 		}
 		if l.Journal && journal != nil {
 			lc.Journal = journal

@@ -15,6 +15,7 @@ const defaultHostTimeout = time.Second
 // modules, applying RoSys's defaults. robot.yaml was validated on load.
 func LizardModules(mods []config.LizardModule) []lizard.Module {
 	out := make([]lizard.Module, 0, len(mods))
+	uarts, _ := config.LizardUARTs(mods) // errors refused robot.yaml on load
 	for i := range mods {
 		m := &mods[i]
 		switch m.Type {
@@ -53,7 +54,7 @@ func LizardModules(mods []config.LizardModule) []lizard.Module {
 			}
 		case "battery":
 			rx, tx := m.SerialPins()
-			b := &lizard.Battery{Object: m.Name, RxPin: rx, TxPin: tx, Baud: m.Baud, Num: m.Num, Expander: m.Expander,
+			b := &lizard.Battery{Object: m.Name, RxPin: rx, TxPin: tx, Baud: m.Baud, Num: uarts[i], Expander: m.Expander,
 				ChargeDetectThreshold: -0.4, RequestInterval: m.RequestInterval.D(), StaleAfter: m.StaleAfter.D()}
 			if m.ChargeDetectThreshold != nil {
 				b.ChargeDetectThreshold = *m.ChargeDetectThreshold
@@ -69,7 +70,7 @@ func LizardModules(mods []config.LizardModule) []lizard.Module {
 			out = append(out, e)
 		case "serial":
 			rx, tx := m.SerialPins()
-			out = append(out, &lizard.Serial{Object: m.Name, RxPin: rx, TxPin: tx, Baud: m.Baud, Num: m.Num, Expander: m.Expander})
+			out = append(out, &lizard.Serial{Object: m.Name, RxPin: rx, TxPin: tx, Baud: m.Baud, Num: uarts[i], Expander: m.Expander})
 		case "can":
 			rx, tx := m.SerialPins()
 			out = append(out, &lizard.Can{Object: m.Name, RxPin: rx, TxPin: tx, Baud: m.Baud, Expander: m.Expander})

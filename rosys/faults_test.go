@@ -29,7 +29,7 @@ func TestRobotKeepsRunningWhenTheDiskFails(t *testing.T) {
 	r.Start()
 	model.Set(map[string]float64{"value": 2})
 	r.Forward(time.Second)
-	if got := fileData(t, dir, "model"); got != `{"value":2}` {
+	if got := fileData(t, dir, "model"); got != `{"value":2.0}` {
 		t.Fatalf("first cycle wrote %s", got)
 	}
 
@@ -49,7 +49,7 @@ func TestRobotKeepsRunningWhenTheDiskFails(t *testing.T) {
 	if got := st.Control.Ticks - ticks; got != 300 {
 		t.Fatalf("control loop ticked %d times in 3 s at 100 Hz, want 300", got)
 	}
-	if got := fileData(t, dir, "model"); got != `{"value":2}` {
+	if got := fileData(t, dir, "model"); got != `{"value":2.0}` {
 		t.Fatalf("the last good file changed: %s", got)
 	}
 
@@ -59,7 +59,7 @@ func TestRobotKeepsRunningWhenTheDiskFails(t *testing.T) {
 	if st.Backup.LastError != "" || st.Persistence[0].Pending {
 		t.Fatalf("after space was freed: %+v %+v", st.Backup, st.Persistence[0])
 	}
-	if got := fileData(t, dir, "model"); got != `{"value":3}` {
+	if got := fileData(t, dir, "model"); got != `{"value":3.0}` {
 		t.Fatalf("after space was freed the file holds %s", got)
 	}
 	must(t, r.Stop())

@@ -50,7 +50,7 @@ func TestFailedCommitIsRetriedWithCommitAtOnce(t *testing.T) {
 				// Space is freed, the disk comes back: no new request is made.
 				ffs.Clear()
 				r.ForwardUntil(func() bool { return !r.Status().Persistence[0].Pending }, 11*time.Second)
-				if got := fileData(t, dir, "model"); got != `{"value":2}` {
+				if got := fileData(t, dir, "model"); got != `{"value":2.0}` {
 					t.Fatalf("after the fault cleared the file holds %s", got)
 				}
 				if st := r.Status(); st.Backup.LastError != "" || st.Backup.Failures != failures {
@@ -85,7 +85,7 @@ func TestRetryBackoffIsBounded(t *testing.T) {
 	}
 	ffs.Clear()
 	r.Forward(10 * time.Second)
-	if got := fileData(t, dir, "model"); got != `{"value":2}` {
+	if got := fileData(t, dir, "model"); got != `{"value":2.0}` {
 		t.Fatalf("not written within 10 s of the disk coming back: %s", got)
 	}
 	must(t, r.Stop())
@@ -120,7 +120,7 @@ func TestFailedCommitIsRetriedOnRealFullDisk(t *testing.T) {
 	if st := r.Status(); !strings.Contains(st.Backup.LastError, "no space left on device") || !st.Persistence[0].Pending {
 		t.Fatalf("on a full disk: %+v %+v", st.Backup, st.Persistence[0])
 	}
-	if got := fileData(t, dir, "model"); got != `{"value":2}` {
+	if got := fileData(t, dir, "model"); got != `{"value":2.0}` {
 		t.Fatalf("the last good file changed on a full disk: %s", got)
 	}
 	must(t, os.Remove(filler))

@@ -75,12 +75,7 @@ func (f lizardFlags) load(required bool) (*config.Robot, error) {
 
 // code is the generated startup code of robot.yaml.
 func generatedCode(cfg *config.Robot) (lizard.Code, error) {
-	l := cfg.Hardware.Lizard
-	if l == nil || len(l.Modules) == 0 {
-		return nil, errors.New("robot.yaml has no hardware.lizard.modules to generate startup code from")
-	}
-	code, _, err := lizard.Generate(robot.LizardModules(l.Modules))
-	return code, err
+	return robot.LizardCode(cfg.Hardware.Lizard)
 }
 
 // portOf is --port, then hardware.lizard.port, then the board's.
@@ -126,7 +121,7 @@ func lizardCode(args []string, stdout, stderr io.Writer) int {
 
 func lizardConfigure(args []string, stdout, stderr io.Writer) int {
 	f := newLizardFlags("configure", stderr)
-	readyTimeout := f.fs.Duration("ready-timeout", 0, "how long to wait for Ready. after core.restart() (default 5s + 3s per expander)")
+	readyTimeout := f.fs.Duration("ready-timeout", 0, "how long to wait for Ready. after core.restart() (default as Lizard's configure.py: 3s + 0.5s per line + 3s per expander)")
 	if err := f.fs.Parse(args); err != nil {
 		return flagExit(err)
 	}

@@ -26,7 +26,7 @@ hardware:
       - {type: can, name: can, rx_pin: 32, tx_pin: 33}
       - {type: wheels, name: wheels, can: can, width: 0.5, m_per_tick: 0.01}
       - {type: estop, name: estop, pins: {front: 34}}
-      - {type: bumper, name: bumper, pins: {front: 21, back: 22}}
+      - {type: bumper, name: bumper, pins: {front: 4, back: 5}}
       - {type: battery, name: battery, rx_pin: 26, tx_pin: 27, request_interval: 200ms}
       - {type: imu, name: imu}
 `
@@ -66,7 +66,7 @@ func TestLizardRobotEndToEnd(t *testing.T) {
 
 	code, printed, stderr := runCLI(t, "lizard", "code", "--config", cfg)
 	if code != 0 || !strings.Contains(printed, "wheels = ODriveWheels(wheels_left, wheels_right)\n") ||
-		!strings.Contains(printed, "bumper_back = Input(22)\n") || !strings.HasSuffix(printed, "imu.quat_z:4\")\n") {
+		!strings.Contains(printed, "bumper_back = Input(5)\n") || !strings.HasSuffix(printed, "imu.quat_z:4\")\n") {
 		t.Fatalf("lizard code: exit %d\n%s%s", code, printed, stderr)
 	}
 	code, out, stderr := runCLI(t, "lizard", "configure", "--config", cfg)

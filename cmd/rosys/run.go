@@ -49,6 +49,14 @@ func (a app) runCommand(args []string, _, stderr io.Writer) int {
 			log.Error("bad configuration", zap.Error(err))
 			return 2
 		}
+		// Startup code the firmware would reject is a configuration
+		// error, as for `rosys lizard code`.
+		if l := cfg.Hardware.Lizard; l != nil && len(l.Modules) > 0 {
+			if _, err := robot.LizardCode(l); err != nil {
+				log.Error("bad configuration", zap.Error(err))
+				return 2
+			}
+		}
 	}
 	if *httpAddr != "" {
 		cfg.HTTP = *httpAddr

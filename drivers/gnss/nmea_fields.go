@@ -105,8 +105,8 @@ func parseTime(b []byte) (time.Duration, bool, error) {
 	return d, true, nil
 }
 
-// parseDate reads ddmmyy; two-digit years are 2000-2099 (GNSS receivers
-// that still send them postdate 2000).
+// parseDate reads ddmmyy, resolving the two-digit year as gpsd (3.22)
+// does, so both agree on every date a receiver sends (see gnssDate).
 func parseDate(b []byte) (time.Time, bool, error) {
 	if len(b) == 0 {
 		return time.Time{}, false, nil
@@ -117,11 +117,41 @@ func parseDate(b []byte) (time.Time, bool, error) {
 	if len(b) != 6 || !ok1 || !ok2 || !ok3 || d < 1 || m < 1 || m > 12 {
 		return time.Time{}, false, fmt.Errorf("%w: date %q is not ddmmyy", ErrFormat, b)
 	}
-	t := time.Date(2000+y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	t := time.Date(gpsdYear(y), time.Month(m), d, 0, 0, 0, 0, time.UTC)
 	if t.Day() != d {
 		return time.Time{}, false, fmt.Errorf("%w: date %q does not exist", ErrFormat, b)
 	}
-	return t, true, nil
+	return gpsdWeekRollover(t), true, nil
+}
+
+// gpsdYear is gpsd's merge_ddmmyy: the century of the clock (2000 until
+// 2100) plus yy, a hundred years earlier from 2080 on (so 80-99 are
+// 1980-1999, the years GPS existed in the last century).
+func gpsdYear(yy int) int {
+	year := 2000 + yy
+	if year >= 2080 {
+		year -= 100
+	}
+	return year
+}
+
+// weekRollover is 1024 GPS weeks, the span of the 10-bit week counter.
+const weekRollover = 1024 * 7 * 24 * time.Hour
+
+// leapSecond18 is 2017-01-01T00:00:00Z, when the 18th leap second took
+// effect.
+var leapSecond18 = time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// gpsdWeekRollover is gpsd's gpsd_utc_resolve: a receiver that knows 18
+// leap seconds (gpsd assumes so, built after 2017) yet reports a date
+// before they took effect counts its weeks from the last rollover, so the
+// date is moved 1024 weeks on. 230394 (1994-03-23) is thus 2013-11-06,
+// 010100 is 2019-08-17. A receiver that really lives in 1994 is gone.
+func gpsdWeekRollover(t time.Time) time.Time {
+	if t.Before(leapSecond18) {
+		return t.Add(weekRollover)
+	}
+	return t
 }
 
 func twoDigits(b []byte) (int, bool) {

@@ -61,6 +61,9 @@ type Config struct {
 	// differs from the generated code's: "check" (default: report it and
 	// refuse to drive), "auto" (upload the code, then check) or "off".
 	Configure string
+	// Chip is the controller's chip ("esp32", the default, or "esp32s3"):
+	// the generated code is checked against the firmware's rules for it.
+	Chip string
 	// Timeouts of an automatic configure (see ConfigureOptions).
 	ConfigureOptions ConfigureOptions
 	// Replay makes a driver that opens no port: recorded lines are fed to

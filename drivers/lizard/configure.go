@@ -22,8 +22,7 @@ var (
 // defaults.
 type ConfigureOptions struct {
 	// ReadyTimeout bounds the wait for "Ready." after core.restart()
-	// (default 5 s plus 3 s per expander, which the controller boots too,
-	// as Lizard's configure.py allows).
+	// (default DefaultReadyTimeout).
 	ReadyTimeout time.Duration
 	// AnswerTimeout bounds the wait for each checksum answer (default 2 s).
 	AnswerTimeout time.Duration
@@ -31,12 +30,7 @@ type ConfigureOptions struct {
 
 func (o ConfigureOptions) withDefaults(code Code) ConfigureOptions {
 	if o.ReadyTimeout <= 0 {
-		o.ReadyTimeout = 5 * time.Second
-		for _, l := range code {
-			if strings.Contains(l, "Expander(") {
-				o.ReadyTimeout += 3 * time.Second
-			}
-		}
+		o.ReadyTimeout = DefaultReadyTimeout(code)
 	}
 	if o.AnswerTimeout <= 0 {
 		o.AnswerTimeout = 2 * time.Second
@@ -83,7 +77,7 @@ func Configure(ctx context.Context, s LineSender, replies <-chan string, code Co
 			return res, fmt.Errorf("%w while uploading (line %d of %d sent): %w; the controller keeps its old startup code until it receives \"!.\"", ErrConnectionLost, i, len(lines), err)
 		}
 	}
-	if err := waitFor(ctx, replies, opt.ReadyTimeout, func(l string) bool { return strings.HasSuffix(l, "Ready.") }); err != nil {
+	if err := waitFor(ctx, replies, opt.ReadyTimeout, IsReady); err != nil {
 		if errors.Is(err, errTimeout) {
 			return res, fmt.Errorf("%w within %s (old checksum %s)", ErrNoReady, opt.ReadyTimeout, hex4(res.Old))
 		}
@@ -100,6 +94,23 @@ func Configure(ctx context.Context, s LineSender, replies <-chan string, code Co
 }
 
 var errTimeout = errors.New("timeout")
+
+// DefaultReadyTimeout is how long Lizard's own configure.py waits for
+// "Ready." after core.restart(): 3 s, plus 0.5 s per line of startup code
+// (the controller runs them all before it says Ready.), plus 3 s for each
+// "Expander" in the code (the controller waits for each expander to
+// boot).
+func DefaultReadyTimeout(code Code) time.Duration {
+	return 3*time.Second + time.Duration(len(code))*500*time.Millisecond +
+		time.Duration(strings.Count(code.String(), "Expander"))*3*time.Second
+}
+
+// IsReady reports whether a line is the main controller's "Ready.": the
+// whole line, as main.cpp prints it after the startup code ran. An
+// expander's boot says "p0: Ready." through the main controller while
+// the startup code still runs (expander.cpp's check_boot_progress), so a
+// line merely ending in "Ready." is not it.
+func IsReady(line string) bool { return strings.TrimSpace(line) == "Ready." }
 
 // askChecksum sends core.startup_checksum() (up to three times within
 // timeout, in case a line was lost) and returns the answer.

@@ -143,3 +143,71 @@ func TestConfigureUnplugged(t *testing.T) {
 }
 
 func hex(v uint16) string { return fmt.Sprintf("%04x", v) }
+
+func TestDefaultReadyTimeoutIsConfigurePys(t *testing.T) {
+	code := lizard.Code{"s = Serial(26, 27, 115200, 1)", "p0 = Expander(s)", "q = Expander(s2)", "x = p0.Input(4)"}
+	// 3 s + 4 lines × 0.5 s + 2 × "Expander" × 3 s
+	if got := lizard.DefaultReadyTimeout(code); got != 11*time.Second {
+		t.Fatalf("ready timeout %s, want 11s", got)
+	}
+}
+
+func TestExpanderReadyIsNotTheControllers(t *testing.T) {
+	for line, want := range map[string]bool{"Ready.": true, " Ready.\r": true, "p0: Ready.": false, "p0:Ready.": false, "not Ready.": false, "Ready": false} {
+		if lizard.IsReady(line) != want {
+			t.Errorf("IsReady(%q) = %v", line, !want)
+		}
+	}
+}
+
+// scriptedController answers Configure's lines: the checksum of what it
+// stores, and after core.restart() the lines boot gives.
+type scriptedController struct {
+	replies chan string
+	boot    []string
+	stored  lizard.Code
+}
+
+func (c *scriptedController) SendLine(_ context.Context, cmd string) error {
+	switch {
+	case cmd == "!-":
+		c.stored = nil
+	case strings.HasPrefix(cmd, "!+"):
+		c.stored = append(c.stored, cmd[2:])
+	case cmd == "core.startup_checksum()":
+		c.replies <- fmt.Sprintf("checksum: %04x", c.stored.Checksum())
+	case cmd == "core.restart()":
+		for _, l := range c.boot {
+			c.replies <- l
+		}
+	}
+	return nil
+}
+
+func TestConfigureWaitsForTheMainControllersReady(t *testing.T) {
+	code := lizard.Code{"s = Serial(26, 27, 115200, 1)", "p0 = Expander(s)"}
+	opt := lizard.ConfigureOptions{ReadyTimeout: 300 * time.Millisecond, AnswerTimeout: 600 * time.Millisecond}
+	// The expander's boot alone: not the controller's Ready.
+	c := &scriptedController{replies: make(chan string, 16), boot: []string{"p0: Ready.", "p0: Booting process completed successfully"}}
+	if _, err := lizard.Configure(context.Background(), c, c.replies, code, opt); !errors.Is(err, lizard.ErrNoReady) {
+		t.Fatalf("an expander's Ready. counted as the controller's: %v", err)
+	}
+	c = &scriptedController{replies: make(chan string, 16), boot: []string{"p0: Ready.", "Ready."}}
+	if res, err := lizard.Configure(context.Background(), c, c.replies, code, opt); err != nil || uint16(res.Actual) != code.Checksum() {
+		t.Fatalf("configure: %+v %v", res, err)
+	}
+}
+
+func TestSendRefusesLinesLongerThanLizardReads(t *testing.T) {
+	d, err := lizard.New(lizard.Config{Replay: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 1 020 bytes + "@xx\n" is Lizard's 1 024-byte buffer: fits; one more does not.
+	if err := d.Send(strings.Repeat("x", 1021)); !errors.Is(err, lizard.ErrLineTooLong) {
+		t.Fatalf("1021 bytes: %v", err)
+	}
+	if err := d.Send(strings.Repeat("x", 1020)); errors.Is(err, lizard.ErrLineTooLong) {
+		t.Fatalf("1020 bytes: %v", err)
+	}
+}

@@ -110,7 +110,7 @@ func New(cfg Config) (*Driver, error) {
 		cmds: make(chan string, commandQueue),
 	}
 	if len(cfg.Modules) > 0 {
-		code, fields, err := Generate(cfg.Modules)
+		code, fields, err := GenerateChecked(cfg.Modules, cfg.Chip)
 		if err != nil {
 			return nil, err
 		}
@@ -312,6 +312,9 @@ func (d *Driver) signal() {
 
 // Send queues any Lizard command (without checksum) for the writer.
 func (d *Driver) Send(cmd string) error {
+	if err := checkLineLength(cmd); err != nil {
+		return err
+	}
 	if !d.conn.Load() {
 		return ErrNotConnected
 	}

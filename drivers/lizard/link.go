@@ -58,7 +58,7 @@ func (l *Link) read() {
 				continue
 			}
 			reply = string(payload)
-		} else if t := bytes.TrimSpace(line); bytes.HasSuffix(t, []byte("Ready.")) {
+		} else if IsReady(string(line)) {
 			reply = "Ready." // printed without a checksum at boot
 		} else {
 			if len(bytes.TrimSpace(line)) > 0 {

@@ -81,25 +81,37 @@ func StartupChecksum(stored string) uint16 {
 // given order), then core.output with every module's fields. The same
 // modules always give the same code, byte for byte.
 func Generate(modules []Module) (Code, []Field, error) {
+	code, fields, _, err := generate(modules)
+	return code, fields, err
+}
+
+// generate is Generate, also naming the module each line comes from
+// ("" for the core.output line, which all modules' fields make).
+func generate(modules []Module) (Code, []Field, []string, error) {
 	ordered, err := orderModules(modules)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var code Code
+	var owners []string
 	var fields []Field
 	seen := map[string]bool{}
 	for _, m := range ordered {
-		code = append(code, m.Code()...)
+		for _, l := range m.Code() {
+			code = append(code, l)
+			owners = append(owners, m.Name())
+		}
 		for _, f := range m.Fields() {
 			if seen[f.Name] {
-				return nil, nil, fmt.Errorf("lizard: core field %s is read by two modules", f.Name)
+				return nil, nil, nil, fmt.Errorf("lizard: core field %s is read by two modules", f.Name)
 			}
 			seen[f.Name] = true
 			fields = append(fields, f)
 		}
 	}
 	code = append(code, OutputCommand(fields))
-	return code, fields, nil
+	owners = append(owners, "")
+	return code, fields, owners, nil
 }
 
 // orderModules sorts modules so that each follows its dependencies,

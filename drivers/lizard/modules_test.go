@@ -256,7 +256,7 @@ func TestStartupAuto(t *testing.T) {
 // its age, never fresh.
 func TestSilentBMSIsStale(t *testing.T) {
 	bat := &lizard.Battery{RxPin: 26, TxPin: 27, RequestInterval: 50 * time.Millisecond, StaleAfter: 10 * time.Second}
-	mods := []lizard.Module{&lizard.Wheels{Driver: "custom"}, bat}
+	mods := []lizard.Module{&lizard.Can{Object: "can", RxPin: 32, TxPin: 33}, &lizard.Wheels{Can: "can", RightCanAddress: 0x100}, bat}
 	r := newModRig(t, mods, "off", nil, lizardtest.Config{})
 	states, cancel := bat.SubscribeBattery(4)
 	defer cancel()

@@ -142,7 +142,7 @@ func (d *Driver) handleLine(st *lineState, line []byte, recv time.Time) {
 		// Lizard prints "Ready." at boot without a checksum, after an
 		// empty line.
 		t := bytes.TrimSpace(line)
-		if bytes.HasSuffix(t, []byte("Ready.")) {
+		if IsReady(string(t)) {
 			d.restarted()
 			return
 		}

@@ -191,6 +191,9 @@ func (d *Driver) Exchange(ctx context.Context, line string, window time.Duration
 	if strings.ContainsAny(line, "\r\n") {
 		return nil, fmt.Errorf("lizard: one line only")
 	}
+	if err := checkLineLength(line); err != nil {
+		return nil, err
+	}
 	replies, cancel := d.messages.Subscribe(256)
 	defer cancel()
 	if err := driverSender.SendLine(driverSender{d}, ctx, line); err != nil {

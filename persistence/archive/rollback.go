@@ -79,7 +79,41 @@ func fileContent(key string, file []byte) []byte {
 	if json.Compact(&buf, st.Data) != nil {
 		return file
 	}
-	return append([]byte{byte(st.SchemaVersion), byte(st.SchemaVersion >> 8)}, buf.Bytes()...)
+	return append([]byte{byte(st.SchemaVersion), byte(st.SchemaVersion >> 8)}, dropPointZero(buf.Bytes())...)
+}
+
+// dropPointZero writes integral numbers without their ".0" (7.0 as 7):
+// both are the same state of a Go module, though Python types them apart
+// (module files keep the spelling; see modfile.KeepFloats).
+func dropPointZero(b []byte) []byte {
+	out := b[:0:0]
+	inString, esc := false, false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case inString:
+			if esc {
+				esc = false
+			} else if c == '\\' {
+				esc = true
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '.':
+			j := i + 1
+			for j < len(b) && b[j] == '0' {
+				j++
+			}
+			if j > i+1 && (j == len(b) || (b[j] != 'e' && b[j] != 'E' && (b[j] < '0' || b[j] > '9'))) {
+				i = j - 1
+				continue
+			}
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // Changes reports whether writing files over current would change any

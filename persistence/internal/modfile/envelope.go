@@ -91,6 +91,12 @@ func Encode(key string, version int, savedAt time.Time, snapshot any) ([]byte, e
 // of the envelope gives (a test holds it to that), built in one pass over
 // the data instead of three.
 func EncodeTo(out *bytes.Buffer, key string, version int, savedAt time.Time, snapshot any) error {
+	return EncodeToKinds(out, key, version, savedAt, snapshot, nil)
+}
+
+// EncodeToKinds is EncodeTo keeping the number kinds of the data the
+// module was restored from (see KeepFloats).
+func EncodeToKinds(out *bytes.Buffer, key string, version int, savedAt time.Time, snapshot any, kinds NumberKinds) error {
 	k, err := json.Marshal(key)
 	if err != nil {
 		return fmt.Errorf("encode file: %w", err)
@@ -113,6 +119,12 @@ func EncodeTo(out *bytes.Buffer, key string, version int, savedAt time.Time, sna
 		return fmt.Errorf("encode snapshot: %w", err)
 	}
 	out.Truncate(out.Len() - 1) // the Encoder's newline
+	// Floats stay floats: 7.0, not 7 (see KeepFloats).
+	if kept := KeepFloats(snapshot, out.Bytes()[head:], true, kinds); len(kept) != out.Len()-head {
+		kept = bytes.Clone(kept)
+		out.Truncate(head)
+		out.Write(kept)
+	}
 	if n := out.Len() - head; n <= indentLimit {
 		buf := buffers.Get().(*bytes.Buffer)
 		defer buffers.Put(buf)

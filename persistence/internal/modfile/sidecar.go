@@ -102,7 +102,11 @@ func EncodeSidecar(key string, gens []Generation) ([]byte, error) {
 // EncodePlain renders a snapshot as RoSys writes it: the data object
 // alone, the strings "NaN", "Infinity" and "-Infinity" as Python's bare
 // tokens (see nonfinite.go).
-func EncodePlain(snap any) ([]byte, error) {
+func EncodePlain(snap any) ([]byte, error) { return EncodePlainKinds(snap, nil) }
+
+// EncodePlainKinds is EncodePlain keeping the number kinds of the data the
+// module was restored from (see KeepFloats).
+func EncodePlainKinds(snap any, kinds NumberKinds) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -110,6 +114,7 @@ func EncodePlain(snap any) ([]byte, error) {
 		return nil, fmt.Errorf("encode snapshot: %w", err)
 	}
 	data := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	data = KeepFloats(snap, data, false, kinds) // 7.0 stays 7.0, as RoSys wrote it
 	if len(data) == 0 || data[0] != '{' {
 		// RoSys' backup returns a dict; anything else RoSys, and we on
 		// the next start, would take for a damaged file.
