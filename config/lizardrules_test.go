@@ -15,7 +15,7 @@ func TestLizardRulesRefuse(t *testing.T) {
 	for _, tc := range []struct{ name, modules, want string }{
 		{"UART taken twice", "      - {type: battery, num: 1}\n      - {type: serial, name: p0_serial, rx_pin: 16, tx_pin: 17, num: 1}\n",
 			`line 8: hardware.lizard.modules[1] (serial "p0_serial"): num: UART 1 is already used by battery "battery" (line 7)`},
-		{"UART 0", "      - {type: serial, num: 0}\n      - {type: serial, name: s2, rx_pin: 4, tx_pin: 5, num: 3}\n", `line 8: hardware.lizard.modules[1] (serial "s2"): num: UART 3 cannot be used`},
+		{"UART 0", "      - {type: serial, num: 0}\n      - {type: serial, name: s2, rx_pin: 4, tx_pin: 5, num: 3}\n", `line 8: hardware.lizard.modules[1].num: 3 is out of range 1 to 2`},
 		{"three serial ports", "      - {type: serial, name: a, rx_pin: 4, tx_pin: 5}\n      - {type: serial, name: b, rx_pin: 12, tx_pin: 13}\n      - {type: battery}\n",
 			`line 9: hardware.lizard.modules[2] (battery "battery"): no UART left on the main controller`},
 		{"can on an expander for the wheels", "      - {type: serial, name: s}\n      - {type: expander, name: p0, serial: s}\n      - {type: can, expander: p0}\n      - {type: wheels, can: can}\n",
