@@ -137,7 +137,7 @@ func New(cfg *config.Robot, o Options) (r *Robot, err error) {
 			return nil, fmt.Errorf("http: %w", err)
 		}
 		r.maxConns = connLimit(files)
-		r.ln = newLimitListener(ln, r.maxConns, log.Named("http"))
+		r.ln = newConnPool(ln, r.maxConns, log.Named("http"))
 		closers = append(closers, r.ln.Close)
 	}
 	r.closers = closers

@@ -41,6 +41,9 @@ type Server struct {
 	closeOnce sync.Once
 
 	gatherer prometheus.Gatherer // served at /metrics when set (metrics.go)
+
+	streams   streams                   // open event streams (streams.go)
+	connClass func(*http.Request, bool) // WithConnClass
 }
 
 var errStreaming = errors.New("streaming not supported")
@@ -97,6 +100,9 @@ func NewServer(rt *rosys.Runtime, opts ...Option) *Server {
 // ServeHTTP implements http.Handler: it checks the token, the Host and,
 // for requests that change state, the Origin (see guard) before routing.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.classify(w, r) {
+		defer dropBody(w)
+	}
 	if !s.guard(w, r) {
 		return
 	}
