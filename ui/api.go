@@ -111,7 +111,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 type statusResponse struct {
 	rosys.Status
-	Hardware any `json:"hardware,omitempty"`
+	// Stops lists every stop active now in one place (Operation.Stops);
+	// empty when nothing stops the robot.
+	Stops    *[]string `json:"stops,omitempty"`
+	Hardware any       `json:"hardware,omitempty"`
 }
 
 func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
@@ -120,6 +123,13 @@ func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Server) statusNow() statusResponse {
 	resp := statusResponse{Status: s.rt.Status()}
+	if s.op.Stops != nil {
+		stops := s.op.Stops()
+		if stops == nil {
+			stops = []string{}
+		}
+		resp.Stops = &stops
+	}
 	if s.hardware != nil {
 		resp.Hardware = s.hardware()
 	}
