@@ -18,6 +18,8 @@ import (
 
 const brainYAML = `name: brain-e2e
 board: auto
+automation:
+  start_on_first_run: waypoints
 hardware:
   lizard:
     port: LINK
