@@ -1,8 +1,9 @@
 package main
 
 import (
-	"context"
+	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,30 +56,40 @@ func TestSerialPortIsExclusive(t *testing.T) {
 		t.Fatalf("robot exit %d", code)
 	}
 
-	// A console holding the port is named to a second one.
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	// A console holding the port is named to a second one. The first
+	// holds it once it printed the controller's reply.
 	hold := testexec.Command(binary, "lizard", "send", "--config", r.cfg, "--wait", "60s", "core.info()")
+	out, err := hold.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := hold.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = hold.Process.Kill(); _ = hold.Wait() }()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		code, _, errs := runCLI(t, "lizard", "send", "--config", r.cfg, "core.info()")
-		if code == 1 && strings.Contains(errs, fmt.Sprintf("is in use by process %d", hold.Process.Pid)) {
-			break
+	replied := make(chan error, 1)
+	go func() {
+		_, err := bufio.NewReader(out).ReadString('\n')
+		replied <- err
+		_, _ = io.Copy(io.Discard, out)
+	}()
+	select {
+	case err := <-replied:
+		if err != nil {
+			t.Fatalf("the first console printed nothing: %v", err)
 		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			t.Fatalf("a console beside a console: exit %d, %q", code, errs)
-		}
-		time.Sleep(50 * time.Millisecond) // until the first holds the port
+	case <-time.After(30 * time.Second):
+		t.Fatal("the first console printed nothing within 30 s")
+	}
+	code, _, errs := runCLI(t, "lizard", "send", "--config", r.cfg, "core.info()")
+	if want := fmt.Sprintf("port %s is in use by process %d (", r.link, hold.Process.Pid); code != 1 || !strings.Contains(errs, want) {
+		t.Fatalf("a console beside a console: exit %d, %q; want %q", code, errs, want)
 	}
 	_ = hold.Process.Kill()
 	_ = hold.Wait()
 	// Free again: the console talks to the controller.
-	code, out, errs := runCLI(t, "lizard", "send", "--config", r.cfg, "core.info()")
-	if code != 0 || out == "" {
-		t.Fatalf("console on a free port: exit %d, stdout %q, stderr %q", code, out, errs)
+	code, printed, errs := runCLI(t, "lizard", "send", "--config", r.cfg, "core.info()")
+	if code != 0 || printed == "" {
+		t.Fatalf("console on a free port: exit %d, stdout %q, stderr %q", code, printed, errs)
 	}
 }
