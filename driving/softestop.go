@@ -1,7 +1,9 @@
 package driving
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/gorosys/rosys/hardware"
@@ -21,9 +23,14 @@ type SoftEStop struct {
 }
 
 var (
-	_ hardware.EStop          = (*SoftEStop)(nil)
-	_ persistence.Persistable = (*SoftEStop)(nil)
+	_ hardware.EStop             = (*SoftEStop)(nil)
+	_ persistence.Persistable    = (*SoftEStop)(nil)
+	_ persistence.StrictRestorer = (*SoftEStop)(nil)
 )
+
+// ErrReleaseByRestore is returned by RestoreStrict (PUT
+// /api/modules/soft_estop) for data that would release a pressed e-stop.
+var ErrReleaseByRestore = errors.New("the soft e-stop is released only by POST /api/estop {\"active\": false}")
 
 // SoftEStopKey is the soft e-stop's persistent module key.
 const SoftEStopKey = "soft_estop"
@@ -64,4 +71,22 @@ func (s *SoftEStop) Restore(data json.RawMessage) error {
 		s.Latch.Set(true)
 	}
 	return nil
+}
+
+// RestoreStrict is Restore for data typed by a person (PUT
+// /api/modules/soft_estop): unknown fields are refused, and so is data
+// that would release a pressed e-stop, rather than answered as if it had.
+func (s *SoftEStop) RestoreStrict(data json.RawMessage) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var st struct {
+		Active *bool `json:"active"`
+	}
+	if err := dec.Decode(&st); err != nil {
+		return fmt.Errorf("soft e-stop: %w", err)
+	}
+	if st.Active != nil && !*st.Active && s.Latch.Active() {
+		return ErrReleaseByRestore
+	}
+	return s.Restore(data)
 }

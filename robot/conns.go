@@ -33,7 +33,6 @@ type connPool struct {
 	open   int       // in conns and not evicted
 	others int       // of open, not an operator's
 	warned bool
-	evicts uint64
 }
 
 // poolConn is one accepted connection and what the pool knows of it.
@@ -96,7 +95,6 @@ func (p *connPool) admit(c net.Conn) (pc *poolConn, victims []*poolConn, ok bool
 	}
 	full := p.open+1 > p.max
 	if len(victims) > 0 || full {
-		p.evicts += uint64(len(victims))
 		if !p.warned {
 			p.warned = true
 			p.log.Warn("http: connection limit reached; closing the oldest idle or unidentified connections to make room",
@@ -214,13 +212,6 @@ func (p *connPool) classify(r *http.Request, operator bool) {
 	p.mu.Lock()
 	p.setOperatorLocked(pc, operator)
 	p.mu.Unlock()
-}
-
-// Evicted counts the connections closed to make room.
-func (p *connPool) Evicted() uint64 {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.evicts
 }
 
 // tellTimeout bounds telling a peer why its connection is closed; a peer
