@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/gorosys/rosys/automation"
@@ -26,6 +27,11 @@ import (
 func (r *Robot) StartOnFirstRun(name string) {
 	clock, store := r.Runtime.Clock(), r.Runtime.Store()
 	r.Runtime.OnStartup(func(ctx context.Context) error {
+		// A name nothing registered is an error at every start, not only
+		// on the first.
+		if names := r.Automator.Names(); !slices.Contains(names, name) {
+			return fmt.Errorf("automation.start_on_first_run: %w: %q (registered: %v)", automation.ErrUnknown, name, names)
+		}
 		if !r.neverRan(store) {
 			return nil
 		}
