@@ -127,7 +127,7 @@ func TestOperatingFromTheDashboard(t *testing.T) {
 			chromedp.Click("#estop", chromedp.ByID),
 			poll(`document.querySelector('#estop').getAttribute('aria-pressed') === 'false'`),
 			poll(`!document.querySelector('#play').disabled`), // the next snapshot: no stop left
-			chromedp.Click("#play", chromedp.ByID), // resume
+			chromedp.Click("#play", chromedp.ByID),            // resume
 			poll(`document.querySelector('#automation-state').textContent === 'running'`),
 		); err != nil {
 			t.Fatal(err)
