@@ -34,6 +34,10 @@ type Automation struct {
 	// default: after a crash or power cut the robot stays paused at its
 	// last checkpoint until someone resumes it.
 	AutoResume bool `yaml:"auto_resume"`
+	// StartOnFirstRun names an automation to start on a robot's first run
+	// (no automation state stored yet), as a demo may. Empty by default:
+	// a robot never starts moving on its own.
+	StartOnFirstRun string `yaml:"start_on_first_run"`
 }
 
 // Persistence follows Pathway's persistence Config; see the README for the

@@ -30,6 +30,9 @@ type Hardware struct {
 	Safety []hardware.SafetyInput
 	// Sim are simulated twins of configured modules (board: sim).
 	Sim []SimModule
+	// Refusing names each reason the motor controller refuses to drive
+	// now (listed among the robot's stops); nil without a controller.
+	Refusing func() []string
 	// Exchange sends one line to the motor controller and collects its
 	// replies (POST /api/lizard/send); nil without a controller.
 	Exchange func(ctx context.Context, line string, window time.Duration) ([]string, error)
@@ -62,6 +65,7 @@ func AutoResume(on bool) Option { return func(o *options) { o.autoResume = on } 
 //	odometer, driver, arbiter
 //	automation              the Automator (persistent)
 //	driving_parameters      speed limits (persistent)
+//	soft_estop              the soft e-stop (persistent)
 //
 // The arbiter stops the wheels for the e-stop, the soft e-stop, and every
 // e-stop pin and bumper on its own. No automation is registered: the
@@ -147,6 +151,8 @@ func Assemble(rt *rosys.Runtime, hw Hardware, opts ...Option) (*Robot, error) {
 		mod{"arbiter", r.Arbiter, []string{"driver"}, false},
 		mod{automation.DefaultKey, r.Automator.Module(), []string{"arbiter"}, true},
 		mod{"driving_parameters", r.Params, nil, true},
+		// Pressed before a crash, still pressed after it.
+		mod{driving.SoftEStopKey, r.SoftEStop, nil, true},
 	)
 	for _, m := range mods {
 		opts := []rosys.AddOption{rosys.DependsOn(m.deps...)}

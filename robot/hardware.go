@@ -65,7 +65,7 @@ func buildHardware(cfg *config.Robot, board boards.Profile, journal *journal.Jou
 			return hw, err
 		}
 		hw.Wheels, hw.EStop = d.Wheels(), d.EStop()
-		hw.Safety, hw.Exchange = d.SafetyInputs(), d.Exchange
+		hw.Safety, hw.Exchange, hw.Refusing = d.SafetyInputs(), d.Exchange, d.Refusing
 		hw.Drivers = append(hw.Drivers, Driver{Name: "lizard", V: d})
 		status["lizard"] = func() any { return d.Status() }
 		moduleStatus = d.ModuleStatus

@@ -14,7 +14,10 @@ import (
 // Bounds on HTTP clients, so that slow or many clients cannot take the
 // descriptors, memory or time that the robot needs.
 const (
-	httpReadHeaderTimeout = 10 * time.Second
+	// httpReadHeaderTimeout is short: until its headers are read a
+	// connection is nobody's (see connPool), and an operator's arrive in
+	// milliseconds.
+	httpReadHeaderTimeout = 5 * time.Second
 	// httpReadTimeout bounds reading a whole request, body included: a
 	// client trickling a body a byte at a time is cut off. Imports extend
 	// it for themselves (ui.transferTimeout), one at a time.
@@ -24,9 +27,14 @@ const (
 	httpWriteTimeout = 45 * time.Second
 	httpIdleTimeout  = 60 * time.Second
 	httpMaxHeader    = 64 << 10
-	// httpMaxConns caps open connections; fewer when the descriptor limit
-	// is low (see connLimit).
-	httpMaxConns = 128
+	// httpMaxConns bounds open connections (memory: ~20 KiB each); fewer
+	// when the descriptor limit is low (see connLimit). Reaching it closes
+	// others' connections, never refuses an operator (see connPool).
+	httpMaxConns = 4096
+	// httpOperatorReserve connections (at most a quarter of the bound) are
+	// kept for operators' requests: those with the token, or from
+	// loopback when no token is set.
+	httpOperatorReserve = 64
 	// fdReserve descriptors are never given to HTTP clients: backups
 	// (up to 4 files at once, the directory, .prev links), the mirror,
 	// the journal, the daily archive and the final flush need them.
@@ -44,10 +52,19 @@ func (r *Robot) httpServer() (*http.Server, *ui.Server, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	api := ui.NewServer(r.Runtime, ui.WithToken(r.Config.Token()), ui.WithLogger(r.log), ui.WithHardware(r.Hardware),
+	opts := []ui.Option{}
+	pool, _ := r.ln.(*connPool)
+	if pool != nil {
+		opts = append(opts, ui.WithConnClass(pool.classify))
+	}
+	api := ui.NewServer(r.Runtime, append(opts, ui.WithToken(r.Config.Token()), ui.WithLogger(r.log), ui.WithHardware(r.Hardware),
 		ui.WithListenAddr(r.Addr()), ui.WithMetrics(reg), ui.WithLizard(ui.LizardExchange(r.hw.Exchange)),
-		ui.WithOperation(ui.Operation{Automator: r.Automator, Steerer: r.Steerer, SoftEStop: r.SoftEStop, Driving: r.Driving}))
+		ui.WithOperation(ui.Operation{Automator: r.Automator, Steerer: r.Steerer, SoftEStop: r.SoftEStop, Driving: r.Driving,
+			Stops: r.Stops, Commit: r.CommitOperating}))...)
 	srv := newHTTPServer(api)
+	if pool != nil {
+		srv.ConnState, srv.ConnContext = pool.connState, pool.connContext
+	}
 	srv.RegisterOnShutdown(api.CloseStreams)
 	return srv, api, nil
 }

@@ -131,13 +131,16 @@ func New(cfg *config.Robot, o Options) (r *Robot, err error) {
 	}
 	r.Config, r.Store, r.Board, r.DataDir = cfg, store, board, dir
 	r.log, r.version, r.files = log, o.Version, files
+	if name := cfg.Automation.StartOnFirstRun; name != "" {
+		r.StartOnFirstRun(name)
+	}
 	if addr := cfg.HTTPAddress(); addr != "" {
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			return nil, fmt.Errorf("http: %w", err)
 		}
 		r.maxConns = connLimit(files)
-		r.ln = newLimitListener(ln, r.maxConns, log.Named("http"))
+		r.ln = newConnPool(ln, r.maxConns, log.Named("http"))
 		closers = append(closers, r.ln.Close)
 	}
 	r.closers = closers

@@ -149,7 +149,7 @@ func TestNewServesTheRobot(t *testing.T) {
 	}
 	// The standard persistent modules and the user's; not the demo's
 	// waypoints and model.
-	if strings.Join(keys, " ") != "automation driving_parameters trip" {
+	if strings.Join(keys, " ") != "automation driving_parameters soft_estop trip" {
 		t.Fatalf("modules %v", keys)
 	}
 	req, _ := http.NewRequest("PUT", base+"/api/modules/trip", strings.NewReader(`{"metres": 12.5}`))
@@ -283,5 +283,45 @@ func TestNewRefuses(t *testing.T) {
 	}
 	if err := r.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
+	}
+}
+
+// automation.start_on_first_run naming no registered automation stops
+// start-up with the key named, on a robot's first run and on a later one
+// (whose stored state means nothing would be started).
+func TestStartOnFirstRunNamesAnAutomation(t *testing.T) {
+	dir := t.TempDir()
+	build := func(name string) *robot.Robot {
+		cfg := loadConfig(t, "off")
+		cfg.Automation.StartOnFirstRun = name
+		r, err := robot.New(cfg, robot.Options{DataDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Automator.Register("square", func(context.Context, *automation.Handle) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	want := `automation.start_on_first_run: no automation registered under that name: "nope"`
+	if err := build("nope").Run(context.Background()); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("first run: %v", err)
+	}
+	// A run that stores the automation's state...
+	r := build("")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	<-r.Runtime.Ready()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "automation.json")); err != nil {
+		t.Fatal(err)
+	}
+	// ...and a later one with the bad name.
+	if err := build("nope").Run(context.Background()); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("later run: %v", err)
 	}
 }

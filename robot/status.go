@@ -11,7 +11,11 @@ import (
 // HardwareStatus is the robot's hardware as /api/status shows it under
 // "hardware".
 type HardwareStatus struct {
+	// EStop is true while any e-stop is pressed: a hardware one or the
+	// soft e-stop (SoftEStop tells which). Every active stop is listed in
+	// the status's "stops".
 	EStop      bool               `json:"estop_active"`
+	SoftEStop  bool               `json:"soft_estop_active"`
 	Velocity   hardware.Velocity  `json:"velocity"`
 	Target     *hardware.Velocity `json:"target,omitempty"` // simulated wheels only
 	Pose       hardware.Pose      `json:"pose"`
@@ -25,7 +29,8 @@ type HardwareStatus struct {
 // Hardware reports the robot's hardware for /api/status.
 func (r *Robot) Hardware() any {
 	st := HardwareStatus{
-		EStop:      r.EStop.Active(),
+		EStop:      r.EStop.Active() || r.SoftEStop.Active(),
+		SoftEStop:  r.SoftEStop.Active(),
 		Velocity:   r.Wheels.Velocity(),
 		Pose:       r.Odometer.Pose(),
 		Automation: string(r.Automator.Status().State),

@@ -48,6 +48,9 @@ type Server struct {
 	stopImportsFunc context.CancelFunc
 
 	telemetry *telemetryRing // the plotted series' last minutes (telemetry.go)
+
+	streams   streams                   // open event streams (streams.go)
+	connClass func(*http.Request, bool) // WithConnClass
 }
 
 var errStreaming = errors.New("streaming not supported")
@@ -107,6 +110,9 @@ func NewServer(rt *rosys.Runtime, opts ...Option) *Server {
 // ServeHTTP implements http.Handler: it checks the token, the Host and,
 // for requests that change state, the Origin (see guard) before routing.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.classify(w, r) {
+		defer dropBody(w)
+	}
 	if !s.guard(w, r) {
 		return
 	}
@@ -115,7 +121,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 type statusResponse struct {
 	rosys.Status
-	Hardware any `json:"hardware,omitempty"`
+	// Stops lists every stop active now in one place (Operation.Stops);
+	// empty when nothing stops the robot.
+	Stops    *[]string `json:"stops,omitempty"`
+	Hardware any       `json:"hardware,omitempty"`
 }
 
 func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
@@ -124,6 +133,13 @@ func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Server) statusNow() statusResponse {
 	resp := statusResponse{Status: s.rt.Status()}
+	if s.op.Stops != nil {
+		stops := s.op.Stops()
+		if stops == nil {
+			stops = []string{}
+		}
+		resp.Stops = &stops
+	}
 	if s.hardware != nil {
 		resp.Hardware = s.hardware()
 	}

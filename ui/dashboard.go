@@ -62,6 +62,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
+	displaced, leave := s.streams.join()
+	defer leave()
 	tick := time.NewTicker(eventsEvery)
 	defer tick.Stop()
 	var last []byte
@@ -88,6 +90,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		case <-s.closing:
+			return
+		case <-displaced: // a newer stream took its place (streams.go)
 			return
 		case <-tick.C:
 		}

@@ -12,7 +12,9 @@ import (
 
 // guard checks who may use the API before any handler runs: the token,
 // the Host header and the Origin header. It answers and returns false
-// when the request is refused.
+// when the request is refused, closing the connection after the refusal:
+// a client that keeps a connection open to collect 401s holds a
+// descriptor for nothing.
 func (s *Server) guard(w http.ResponseWriter, r *http.Request) bool {
 	if s.token == "" {
 		// Without a token the only protection is that the API listens on
@@ -20,7 +22,7 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request) bool {
 		// at 127.0.0.1 (DNS rebinding) reaches it with its own Host, so
 		// only names of this machine are served, for reading as well.
 		if !s.localHost(r.Host) {
-			writeError(w, http.StatusForbidden, fmt.Errorf("host %q is not this machine; without http_token only localhost and the listen address are served", r.Host))
+			refuse(w, http.StatusForbidden, fmt.Errorf("host %q is not this machine; without http_token only localhost and the listen address are served", r.Host))
 			return false
 		}
 	}
@@ -28,14 +30,20 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request) bool {
 		return true // the dashboard's page and files hold no state
 	}
 	if s.token != "" && !s.authorized(r) {
-		writeError(w, http.StatusUnauthorized, errors.New("missing or wrong token: send Authorization: Bearer <token>"))
+		refuse(w, http.StatusUnauthorized, errors.New("missing or wrong token: send Authorization: Bearer <token>"))
 		return false
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead && !sameOrigin(r) {
-		writeError(w, http.StatusForbidden, fmt.Errorf("cross-origin request from %s refused", r.Header.Get("Origin")))
+		refuse(w, http.StatusForbidden, fmt.Errorf("cross-origin request from %s refused", r.Header.Get("Origin")))
 		return false
 	}
 	return true
+}
+
+func refuse(w http.ResponseWriter, code int, err error) {
+	w.Header().Set("Connection", "close")
+	writeError(w, code, err)
+	dropBody(w)
 }
 
 // queryTokenPaths are where a browser cannot send a header: a download

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -49,6 +50,15 @@ type Operation struct {
 	// Driving reports who drives the wheels, the stops and the path being
 	// followed, for the events stream and the dashboard's map.
 	Driving func() any
+	// Stops names every stop active now (e-stop pins, bumpers, the soft
+	// e-stop, the motor controller's refusals): status lists them as
+	// "stops", and commands that would move the robot are refused with 409
+	// naming them while any is active.
+	Stops func() []string
+	// Commit makes the automation's record and the soft e-stop durable,
+	// returning once they are; the API answers an operator's change only
+	// after it.
+	Commit func(ctx context.Context) error
 }
 
 // WithOperation adds the automation, steering and e-stop endpoints.
@@ -59,6 +69,7 @@ func (s *Server) routeOperate() {
 	s.mux.HandleFunc("POST /api/automation/{action}", s.automationAction)
 	s.mux.HandleFunc("POST /api/steer", s.steer)
 	s.mux.HandleFunc("POST /api/estop", s.estop)
+	s.mux.HandleFunc("GET /api/estop", s.estopState)
 }
 
 // operateSnapshot is the operating state in the events stream.
@@ -127,6 +138,9 @@ func (s *Server) automationAction(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if (action == "start" || action == "resume") && s.refuseStopped(w, action) {
+		return
+	}
 	arg := ""
 	if len(keys) > 0 {
 		if raw, ok := fields[keys[0]]; ok {
@@ -158,6 +172,9 @@ func (s *Server) automationAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("automation "+action+" through the API", zap.String("arg", arg))
+	if !s.commit(w, r, "automation "+action) {
+		return
+	}
 	writeJSON(w, http.StatusOK, a.Status())
 }
 
@@ -185,6 +202,12 @@ func (s *Server) steer(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, err)
 			return
 		}
+	}
+	// A command to stand still is never refused (a released joystick
+	// sends one); one to move is, while anything stops the robot,
+	// rather than answered as if it moved.
+	if (v[0] != 0 || v[1] != 0) && s.refuseStopped(w, "steer") {
+		return
 	}
 	if err := s.op.Steerer.Steer(v[0], v[1]); err != nil {
 		writeError(w, http.StatusBadRequest, err)
@@ -231,6 +254,9 @@ func (s *Server) estop(w http.ResponseWriter, r *http.Request) {
 	}
 	s.op.SoftEStop.Set(active)
 	s.log.Warn("soft e-stop set through the API", zap.Bool("active", active))
+	if !s.commit(w, r, fmt.Sprintf("soft e-stop active=%v (in effect now)", active)) {
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]bool{"active": s.op.SoftEStop.Active()})
 }
 

@@ -114,8 +114,8 @@ func TestOperatingFromTheDashboard(t *testing.T) {
 		waitStill(t, robot.Wheels, "the robot to stop")
 		if err := chromedp.Run(ctx,
 			poll(`[...document.querySelectorAll('#hardware dd')].some(dd => dd.textContent === '0.00 m/s, 0.00 rad/s')`),
-			chromedp.Click("#play", chromedp.ByID),
-			poll(`document.querySelector('#operate-result').textContent.includes('soft estop')`),
+			// Play is disabled while a stop is active, and the page says why.
+			poll(`document.querySelector('#play').disabled && document.querySelector('#stops').textContent.includes('soft estop')`),
 		); err != nil {
 			t.Fatal(err)
 		}
@@ -126,7 +126,8 @@ func TestOperatingFromTheDashboard(t *testing.T) {
 		if err := chromedp.Run(ctx,
 			chromedp.Click("#estop", chromedp.ByID),
 			poll(`document.querySelector('#estop').getAttribute('aria-pressed') === 'false'`),
-			chromedp.Click("#play", chromedp.ByID), // resume
+			poll(`!document.querySelector('#play').disabled`), // the next snapshot: no stop left
+			chromedp.Click("#play", chromedp.ByID),            // resume
 			poll(`document.querySelector('#automation-state').textContent === 'running'`),
 		); err != nil {
 			t.Fatal(err)

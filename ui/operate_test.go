@@ -16,7 +16,8 @@ import (
 )
 
 func operation(robot *demo.Robot) ui.Option {
-	return ui.WithOperation(ui.Operation{Automator: robot.Automator, Steerer: robot.Steerer, SoftEStop: robot.SoftEStop, Driving: robot.Driving})
+	return ui.WithOperation(ui.Operation{Automator: robot.Automator, Steerer: robot.Steerer, SoftEStop: robot.SoftEStop, Driving: robot.Driving,
+		Stops: robot.Stops, Commit: robot.CommitOperating})
 }
 
 func newDemoServer(t *testing.T, opts ...ui.Option) (*httptest.Server, *demo.Robot, *rosystest.Robot) {

@@ -160,8 +160,8 @@ func TestMaxFileBytesFromConfig(t *testing.T) {
 // Issue 12, class 4 against the real binary: slow clients holding
 // connections (bodies trickled a byte at a time, imports announced and
 // never sent) cannot take the descriptors the robot needs. The process
-// runs with only 96 descriptors: the connection cap answers the surplus
-// with 503, the API keeps answering, and the shutdown takes its usual time,
+// runs with only 96 descriptors: the connection pool closes the oldest
+// unidentified connections with a 503 to make room, the API keeps answering, and the shutdown takes its usual time,
 // flushes, and logs no false error.
 func TestSlowClientsRealBinary(t *testing.T) {
 	if os.Getenv(testexec.EnvWrapper) != "" {
@@ -193,7 +193,7 @@ func TestSlowClientsRealBinary(t *testing.T) {
 			c.Close()
 		}
 	}()
-	// Connections beyond the cap are answered 503 at once and closed.
+	// Connections beyond the bound are answered 503 and closed.
 	for _, c := range conns {
 		c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
 		line, err := bufio.NewReader(c).ReadString('\n')

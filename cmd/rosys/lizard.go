@@ -140,7 +140,7 @@ func lizardConfigure(args []string, stdout, stderr io.Writer) int {
 	}
 	link, err := lizard.Dial(port, baud)
 	if err != nil {
-		return fail(1, fmt.Errorf("open %s: %w%s", port, err, busyHint(err)))
+		return fail(1, openError(port, err))
 	}
 	defer link.Close()
 	fmt.Fprintf(stdout, "uploading %d lines of startup code (checksum %04x) to %s\n", len(code), code.Checksum(), port)
@@ -185,7 +185,7 @@ func lizardSend(args []string, stdout, stderr io.Writer) int {
 	}
 	link, err := lizard.Dial(port, baud)
 	if err != nil {
-		fmt.Fprintf(stderr, "rosys lizard send: open %s: %v%s\n", port, err, busyHint(err))
+		fmt.Fprintln(stderr, "rosys lizard send:", openError(port, err))
 		return 1
 	}
 	defer link.Close()
@@ -207,6 +207,15 @@ func lizardSend(args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 	}
+}
+
+// openError explains why the port could not be opened: a port another
+// process holds says so itself (lizard.PortBusyError names it).
+func openError(port string, err error) error {
+	if errors.Is(err, lizard.ErrPortBusy) {
+		return err
+	}
+	return fmt.Errorf("open %s: %w%s", port, err, busyHint(err))
 }
 
 // busyHint explains a busy port: rosys run holds it.

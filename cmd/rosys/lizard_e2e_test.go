@@ -18,6 +18,8 @@ import (
 
 const brainYAML = `name: brain-e2e
 board: auto
+automation:
+  start_on_first_run: waypoints
 hardware:
   lizard:
     port: LINK
@@ -195,7 +197,7 @@ func TestLizardConfigureFailures(t *testing.T) {
 	}
 	os.WriteFile(cfg, []byte(strings.Replace(strings.Replace(brainYAML, "LINK", link, 1), "type: imu", "type: imus", 1)), 0o644)
 	code, _, stderr = runCLI(t, "lizard", "code", "--config", cfg)
-	if code != 2 || !strings.Contains(stderr, `line 13: unknown module type "imus"`) {
+	if code != 2 || !strings.Contains(stderr, `line 15: unknown module type "imus"`) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 }

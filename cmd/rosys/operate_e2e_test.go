@@ -88,7 +88,7 @@ func (p *proc) waitEvent(what string, ok func(eventSnapshot) bool) eventSnapshot
 func TestKillDuringAutomationComesBackPaused(t *testing.T) {
 	dir := t.TempDir()
 	data, cfg := filepath.Join(dir, "data"), filepath.Join(dir, "robot.yaml")
-	if err := os.WriteFile(cfg, []byte("name: killed\npersistence:\n  snapshot_interval: 0\n"), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte("name: killed\nautomation:\n  start_on_first_run: waypoints\npersistence:\n  snapshot_interval: 0\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	p := startRosys(t, "--config", cfg, "--data-dir", data)

@@ -177,9 +177,17 @@ func replay(cfg *config.Robot, dir string, mode string, log *zap.Logger) (replay
 	}
 	rt := rosys.New(rosys.Config{Name: cfg.Name, ControlPeriod: cfg.ControlPeriod.D(), Store: store, Clock: clock,
 		Log: log, DisableRealtime: true, Notifier: noNotify{}, BackupInterval: time.Hour})
-	r, err := demo.AddWith(rt, robot.Hardware{Wheels: drv.Wheels(), EStop: drv.EStop(), Drivers: []robot.Driver{{Name: "lizard", V: drv}}})
+	base, err := robot.Assemble(rt, robot.Hardware{Wheels: drv.Wheels(), EStop: drv.EStop(), Drivers: []robot.Driver{{Name: "lizard", V: drv}}})
 	if err != nil {
 		return sum, err
+	}
+	r, err := demo.Install(base)
+	if err != nil {
+		return sum, err
+	}
+	// As the recorded run did: only robot.yaml starts anything by itself.
+	if name := cfg.Automation.StartOnFirstRun; name != "" {
+		r.StartOnFirstRun(name)
 	}
 	// Counts the replay's control ticks: each recorded line is fed between
 	// the same two ticks as in the live run (its journal tick number).

@@ -78,7 +78,9 @@ func newSerialRig(t *testing.T, lizardExtra string) *serialRig {
 	t.Cleanup(cancel)
 	r.ctrl, r.cmds = ctrl, cmds
 	r.cfg = filepath.Join(r.dir, "robot.yaml")
-	r.yaml = "name: serial-e2e\nboard: auto\nhardware:\n  lizard:\n    port: " + r.link + "\n" + lizardExtra
+	// The demo drives its waypoints on its first run, as robot.yaml may
+	// ask: the tests watch what reaches the controller meanwhile.
+	r.yaml = "name: serial-e2e\nboard: auto\nautomation:\n  start_on_first_run: waypoints\nhardware:\n  lizard:\n    port: " + r.link + "\n" + lizardExtra
 	if err := os.WriteFile(r.cfg, []byte(r.yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -134,7 +134,18 @@ func (c Config) withDefaults() Config {
 }
 
 // OpenSerial opens a serial port at baud, 8 data bits, no parity, one stop
-// bit.
+// bit, for this process alone: while another process holds it, it fails
+// with a *PortBusyError naming that process (ErrPortBusy), before
+// touching the port (see lockPort).
 func OpenSerial(path string, baud int) (io.ReadWriteCloser, error) {
-	return serial.Open(path, &serial.Mode{BaudRate: baud, DataBits: 8, Parity: serial.NoParity, StopBits: serial.OneStopBit})
+	unlock, err := lockPort(path)
+	if err != nil {
+		return nil, err
+	}
+	p, err := serial.Open(path, &serial.Mode{BaudRate: baud, DataBits: 8, Parity: serial.NoParity, StopBits: serial.OneStopBit})
+	if err != nil {
+		_ = unlock()
+		return nil, err
+	}
+	return &lockedPort{ReadWriteCloser: p, unlock: unlock}, nil
 }

@@ -95,7 +95,7 @@ function fromPointer(ev) {
   if (n > 1) { x /= n; y /= n; }
   steer.x = x; steer.y = y;
 }
-joy.addEventListener('pointerdown', (ev) => { joy.setPointerCapture(ev.pointerId); steer.pointer = true; fromPointer(ev); joy.focus(); update(); });
+joy.addEventListener('pointerdown', (ev) => { if (stopped()) return; joy.setPointerCapture(ev.pointerId); steer.pointer = true; fromPointer(ev); joy.focus(); update(); });
 joy.addEventListener('pointermove', (ev) => { if (steer.pointer) { fromPointer(ev); placeKnob(steer.x, steer.y); } });
 const release = () => { if (steer.pointer) { steer.pointer = false; update(); } };
 joy.addEventListener('pointerup', release);
@@ -105,7 +105,7 @@ const keyMap = { ArrowUp: 'up', KeyW: 'up', ArrowDown: 'down', KeyS: 'down', Arr
 function typing(ev) { const t = ev.target; return t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT'); }
 window.addEventListener('keydown', (ev) => {
   const k = keyMap[ev.code];
-  if (!k || typing(ev)) return;
+  if (!k || typing(ev) || stopped()) return;
   ev.preventDefault();
   if (!steer.keys.has(k)) { steer.keys.add(k); update(); }
 });
@@ -116,6 +116,25 @@ window.addEventListener('keyup', (ev) => {
   update();
 });
 window.addEventListener('blur', () => { steer.keys.clear(); steer.pointer = false; update(); });
+
+// ---- active stops -------------------------------------------------------------
+// While any stop is active (e-stops, bumpers, the soft e-stop, the motor
+// controller's refusals; status.stops) the robot refuses to move: Play and
+// the joystick are disabled and the page says why, instead of sending
+// commands the robot answers with 409.
+let activeStops = [];
+function stopped() { return activeStops.length > 0; }
+function renderStops(list) {
+  activeStops = list || [];
+  const p = $('stops');
+  p.hidden = !stopped();
+  p.textContent = stopped() ? 'Stopped by ' + activeStops.join(', ') + '. Play and the joystick work again once ' +
+    (activeStops.length > 1 ? 'these clear.' : 'it clears.') : '';
+  joy.setAttribute('aria-disabled', stopped() ? 'true' : 'false');
+  joy.title = stopped() ? p.textContent : '';
+  joy.style.opacity = stopped() ? '0.4' : '';
+  if (stopped() && holding()) { steer.keys.clear(); steer.pointer = false; update(); }
+}
 
 // ---- map ------------------------------------------------------------------
 const svgNS = 'http://www.w3.org/2000/svg';
@@ -284,12 +303,14 @@ function renderOperate(s) {
   const op = s.operate || {};
   const hw = s.status.hardware || {};
   const a = op.automation;
+  renderStops(s.status.stops);
   if (a) {
     const st = $('automation-state'); st.textContent = a.state; st.className = 'badge ' + a.state;
     $('automation-name').textContent = a.name || (a.automations || [])[0] || '–';
     $('progress').value = a.progress || 0;
     $('automation-reason').textContent = (a.blocked ? 'blocked by ' + a.blocked + '. ' : '') + (a.reason ? 'last: ' + a.reason : '');
-    $('play').disabled = a.state === 'running';
+    $('play').disabled = a.state === 'running' || stopped();
+    $('play').title = stopped() ? $('stops').textContent : 'start, or resume where it paused';
     $('pause').disabled = a.state !== 'running';
     $('stop').disabled = a.state !== 'running' && a.state !== 'paused';
   }

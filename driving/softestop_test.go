@@ -1,0 +1,45 @@
+package driving_test
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/gorosys/rosys/driving"
+)
+
+// The soft e-stop persists its state; a restore (start-up, an import, a
+// history version) may press it but never release it, and data typed
+// through the API that would release it is refused, not ignored.
+func TestSoftEStopPersists(t *testing.T) {
+	var s driving.SoftEStop
+	s.Set(true)
+	b, _ := json.Marshal(s.Backup())
+	if string(b) != `{"active":true}` {
+		t.Fatalf("backup %s", b)
+	}
+	var after driving.SoftEStop // a restart
+	if err := after.Restore(b); err != nil || !after.Active() {
+		t.Fatalf("restored %v, %v", after.Active(), err)
+	}
+	if err := after.Restore(json.RawMessage(`{"active": false}`)); err != nil || !after.Active() {
+		t.Fatalf("a restore released it: %v, %v", after.Active(), err)
+	}
+	if err := after.RestoreStrict(json.RawMessage(`{"active": false}`)); !errors.Is(err, driving.ErrReleaseByRestore) || !after.Active() {
+		t.Fatalf("strict release: %v, active %v", err, after.Active())
+	}
+	for _, bad := range []string{`{}`, `{"active": "yes"}`, `[true]`, `{"active": null}`} {
+		var e driving.SoftEStop
+		if err := e.Restore(json.RawMessage(bad)); err == nil {
+			t.Errorf("%s restored", bad)
+		}
+	}
+	var e driving.SoftEStop
+	if err := e.RestoreStrict(json.RawMessage(`{"active": true, "extra": 1}`)); err == nil || e.Active() {
+		t.Fatalf("unknown field: %v, active %v", err, e.Active())
+	}
+	after.Set(false)
+	if after.Active() {
+		t.Fatal("Set(false) did not release it")
+	}
+}
