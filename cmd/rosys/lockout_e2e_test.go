@@ -178,7 +178,7 @@ func TestEStopGetsThroughHostileConnectionsRealBinary(t *testing.T) {
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
 		t.Fatal(err)
 	}
-	kinds := hostileKinds("s3cret-token")
+	kinds := hostileKinds("s3cret-token-s3cret")
 	perKind := 1000
 	// This process holds every connection of a round (the last holds
 	// four kinds); keep 25 % spare.
@@ -194,7 +194,7 @@ func TestEStopGetsThroughHostileConnectionsRealBinary(t *testing.T) {
 		t.Logf("open-files limit %d: %d connections per kind instead of 1000", lim.Cur, have)
 		perKind = have
 	}
-	const token = "s3cret-token"
+	const token = "s3cret-token-s3cret"
 	cmd := testexec.Command(binary, "run", "--http", "127.0.0.1:0", "--data-dir", t.TempDir())
 	cmd.Env = append(os.Environ(), "ROSYS_HTTP_TOKEN="+token)
 	p := start(t, cmd)
