@@ -113,11 +113,10 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 			errs = append(errs, err)
 			continue
 		}
-		summed := false
 		if j.data != nil && s.hist != nil { // format rosys: the data file as written, in memory anyway
-			j.sum, summed = sha256.Sum256(j.data), true
+			j.sum, j.summed = sha256.Sum256(j.data), true
 		}
-		wrote = append(wrote, written{j.e, j.gen, j.size, j.meta, j.sum, summed})
+		wrote = append(wrote, written{j.e, j.gen, j.size, j.meta, j.sum, j.summed})
 	}
 	if len(wrote) == 0 {
 		return errors.Join(errs...)
@@ -193,8 +192,9 @@ type writeJob struct {
 	e     *entry
 	gen   uint64
 	size  int
-	sum   [32]byte
-	err   error
+	sum    [32]byte
+	summed bool // sum is set (the history needs it)
+	err    error
 	ahead bool        // encoded ahead of the writers (a large module)
 	data  []byte      // format rosys: the data file, renamed in a second step
 	meta  *generation // format rosys: its sidecar record
@@ -245,6 +245,12 @@ func (s *Store) writeAll(ctx context.Context, w atomicfile.Writer, jobs []*write
 				}
 				r.j.err = w.Write(r.j.e.key+".json", r.out.Bytes())
 				r.j.size = r.out.Len()
+				if s.hist != nil {
+					// Taken of the bytes written, while they are in
+					// memory: the history checks its copy of the file
+					// against it, so an edit in place is never kept.
+					r.j.sum, r.j.summed = sha256.Sum256(r.out.Bytes()), true
+				}
 				modfile.PutBuffer(r.out)
 			}
 		})

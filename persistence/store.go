@@ -184,11 +184,10 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	s.w.FS = s.fs
 	s.sideW = atomicfile.Writer{FS: s.fs, Dir: filepath.Join(dir, SidecarDir)}
 	s.openHistory()
-	if s.hist == nil {
-		// Nothing else links .prev: the generation it replaces is kept for
-		// the next write to write over instead of being freed.
-		s.w.RecyclePrev = atomicfile.CanRecycle(s.fs)
-	}
+	// Nothing else links .prev (the history keeps versions in files of
+	// their own): the generation it replaces is kept for the next write
+	// to write over instead of being freed.
+	s.w.RecyclePrev = atomicfile.CanRecycle(s.fs)
 	if s.mirror != nil {
 		s.mirror.Attach(s.fs, dir)
 	}
