@@ -189,15 +189,15 @@ func (s *Store) forgetRecycled(key string) {
 }
 
 type writeJob struct {
-	e     *entry
-	gen   uint64
-	size  int
+	e      *entry
+	gen    uint64
+	size   int
 	sum    [32]byte
 	summed bool // sum is set (the history needs it)
 	err    error
-	ahead bool        // encoded ahead of the writers (a large module)
-	data  []byte      // format rosys: the data file, renamed in a second step
-	meta  *generation // format rosys: its sidecar record
+	ahead  bool        // encoded ahead of the writers (a large module)
+	data   []byte      // format rosys: the data file, renamed in a second step
+	meta   *generation // format rosys: its sidecar record
 }
 
 // encodeAheadMin is the size of file, as last read or written, from which

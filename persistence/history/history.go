@@ -64,15 +64,15 @@ type History struct {
 	// spare, a pruned version) instead of creating a new one.
 	canRecycle bool
 
-	mu    sync.Mutex // guards cfg.Modules, index, keys, dirty and sparesInDoubt
+	mu sync.Mutex // guards cfg.Modules, index, keys, dirty and sparesInDoubt
 	// sparesInDoubt: a spare could not be removed after a failed fsync,
 	// so the disk may still list it as a version; no spare is written
 	// over until a directory fsync succeeds.
 	sparesInDoubt bool
-	cfg   Config
-	index map[string][]Version // loaded indexes, oldest first
-	keys  map[string]*sync.Mutex
-	dirty map[string]bool // keys whose index on disk is behind
+	cfg           Config
+	index         map[string][]Version // loaded indexes, oldest first
+	keys          map[string]*sync.Mutex
+	dirty         map[string]bool // keys whose index on disk is behind
 }
 
 // New opens the history of dataDir. Nothing is read until a key is used.
@@ -83,7 +83,7 @@ func New(fsys vfs.FS, dataDir string, cfg Config, now func() time.Time, maxFile 
 	}
 	return &History{fs: fsys, dir: filepath.Join(dataDir, Dir), cfg: cfg, now: now, maxFile: maxFile,
 		canRecycle: atomicfile.CanRecycle(fsys),
-		index: map[string][]Version{}, keys: map[string]*sync.Mutex{}, dirty: map[string]bool{}}
+		index:      map[string][]Version{}, keys: map[string]*sync.Mutex{}, dirty: map[string]bool{}}
 }
 
 // SetBounds sets one module's bounds (a Go option of its registration).
