@@ -16,6 +16,11 @@ import (
 // time asked for (the HTTP API answers 404, the CLI exits 1).
 var ErrNoVersion = history.ErrNotFound
 
+// ErrDamaged: the version's file no longer holds the bytes recorded (or
+// never was a module file); it is listed as damaged and never restored
+// or served (the HTTP API answers 422, the CLI exits 1).
+var ErrDamaged = history.ErrDamaged
+
 // ErrNoHistory: the store keeps no history (WithHistory was not given).
 var ErrNoHistory = errors.New("this store keeps no history")
 
