@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/gorosys/rosys/persistence/backend"
 	"github.com/gorosys/rosys/persistence/internal/modfile"
 	"go.uber.org/zap"
 )
@@ -81,6 +82,9 @@ func (m *Mirror) fetch(ctx context.Context, key string, names []string) ([]byte,
 		}
 		if err != nil {
 			lastErr = err
+			if !errors.Is(err, backend.ErrNotFound) {
+				m.refuse(e.Object, fmt.Errorf("module %q of %s: %w", key, name, err))
+			}
 			m.log.Error("damaged or missing module object; trying an older generation", zap.String("module", key), zap.Error(err))
 			continue
 		}

@@ -67,6 +67,7 @@ type Mirror struct {
 	snapLoc    *Location                  // what each manifest says of snapshot storage (fixed by Config)
 	hist       History                    // the store's history, or nil (history.go)
 	remoteHist map[string]map[uint64]bool // history versions in snapshot storage, by key
+	refused    []string                   // objects refused, each with why (refused.go)
 }
 
 // New prepares a mirror; it connects on first use.
