@@ -205,3 +205,12 @@ func writeIndex(t *testing.T, hd, key string, vs []history.Version) {
 		t.Fatal(err)
 	}
 }
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

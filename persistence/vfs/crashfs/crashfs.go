@@ -236,7 +236,7 @@ func (f *FS) Lstat(p string) (fs.FileInfo, error) {
 	fi := info(name, e)
 	if nf, ok := e.(*file); ok {
 		i := fi.(fileInfo)
-		i.sys = vfs.Inode{Ino: f.inode(nf), Links: uint64(countLinks(f.root, nf))}
+		i.sys = vfs.Inode{Ino: f.inode(nf), Links: uint64(links(f.root, nf))}
 		fi = i
 	}
 	return fi, nil
@@ -256,22 +256,6 @@ func (f *FS) inode(nf *file) uint64 {
 	return n
 }
 
-// countLinks counts the names of nf under d, as a file system keeps in
-// the inode: a model only tests use, so walking the tree is fine.
-func countLinks(d *dirNode, nf *file) int {
-	n := 0
-	for _, e := range d.entries {
-		switch e := e.(type) {
-		case *file:
-			if e == nf {
-				n++
-			}
-		case *dirNode:
-			n += countLinks(e, nf)
-		}
-	}
-	return n
-}
 
 // Rename implements vfs.FS. Within one directory it is one atomic change.
 func (f *FS) Rename(oldpath, newpath string) error {
