@@ -190,9 +190,10 @@ func (h *History) RecordBatch(at time.Time, cs []Commit) ([]Version, []error) {
 // place creates version n of c.Key as a file of its own: the committed
 // file's bytes, checked, created exclusively (over the key's spare when
 // spareOK). Cost against the hard link of earlier versions: the file's
-// bytes written once more and one fsync of them (the directory fsync is
-// shared by the batch as before), and about six system calls
-// (open, write, fsync, close, link, unlink) instead of one (link).
+// bytes read back (from the page cache) and written once more, one fsync
+// of them (the directory fsync is shared by the batch as before), and
+// about a dozen system calls (open, fstat, read, close; open, fstat,
+// ftruncate, write, fsync, close, link, unlink) instead of one (link).
 func (h *History) place(c Commit, n uint64, spareOK bool) error {
 	data, err := h.fs.ReadFile(c.Path, h.maxFile)
 	if err != nil {
