@@ -182,3 +182,24 @@ func TestLinkedVersionsOfEarlierDataDirsAreCheckedAtOpen(t *testing.T) {
 		})
 	}
 }
+
+// A version file changed at its own size: the index still matches its
+// size, and the first listing of the run checks the bytes, so it is
+// listed as damaged before anyone reads or picks it.
+func TestAVersionChangedAtItsSizeIsListedDamaged(t *testing.T) {
+	dir := t.TempDir()
+	h := history.New(vfs.OS{}, dir, history.Config{}, func() time.Time { return t0 }, 1<<20)
+	for i := 1; i <= 3; i++ {
+		commit(t, h, dir, "model", i, t0)
+	}
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, history.Dir, "model@2.json")
+	b, _ := os.ReadFile(p)
+	os.WriteFile(p, bytes.Replace(b, []byte(`"n": 2`), []byte(`"n": 5`), 1), 0o644)
+	vs, err := history.New(vfs.OS{}, dir, history.Config{}, func() time.Time { return t0 }, 1<<20).List("model")
+	if err != nil || len(vs) != 3 || vs[0].Damaged != "" || vs[1].Damaged == "" || vs[2].Damaged != "" {
+		t.Fatalf("listing after a change at the same size: %+v, %v", vs, err)
+	}
+}

@@ -64,7 +64,7 @@ type History struct {
 	// spare, a pruned version) instead of creating a new one.
 	canRecycle bool
 
-	mu sync.Mutex // guards cfg.Modules, index, keys, dirty and sparesInDoubt
+	mu sync.Mutex // guards cfg.Modules, index, keys, dirty, verified and sparesInDoubt
 	// sparesInDoubt: a spare could not be removed after a failed fsync,
 	// so the disk may still list it as a version; no spare is written
 	// over until a directory fsync succeeds.
@@ -73,6 +73,7 @@ type History struct {
 	index         map[string][]Version // loaded indexes, oldest first
 	keys          map[string]*sync.Mutex
 	dirty         map[string]bool // keys whose index on disk is behind
+	verified      map[string]bool // keys whose versions' bytes were all checked (List)
 }
 
 // New opens the history of dataDir. Nothing is read until a key is used.
@@ -82,8 +83,8 @@ func New(fsys vfs.FS, dataDir string, cfg Config, now func() time.Time, maxFile 
 		cfg.Default = DefaultBounds
 	}
 	return &History{fs: fsys, dir: filepath.Join(dataDir, Dir), cfg: cfg, now: now, maxFile: maxFile,
-		canRecycle: atomicfile.CanRecycle(fsys),
-		index:      map[string][]Version{}, keys: map[string]*sync.Mutex{}, dirty: map[string]bool{}}
+		canRecycle: atomicfile.CanRecycle(fsys), verified: map[string]bool{},
+		index: map[string][]Version{}, keys: map[string]*sync.Mutex{}, dirty: map[string]bool{}}
 }
 
 // SetBounds sets one module's bounds (a Go option of its registration).
@@ -114,6 +115,7 @@ func (h *History) setIndex(key string, vs []Version) {
 	defer h.mu.Unlock()
 	if vs == nil {
 		delete(h.index, key)
+		delete(h.verified, key)
 		return
 	}
 	h.index[key] = vs
@@ -132,7 +134,42 @@ func (h *History) List(key string) ([]Version, error) {
 	}
 	defer h.lockKey(key)()
 	vs, err := h.loadLocked(key)
-	return append([]Version(nil), vs...), err
+	if err != nil {
+		return nil, err
+	}
+	vs = h.verifyLocked(key, vs)
+	return append([]Version(nil), vs...), nil
+}
+
+// verifyLocked checks, once per run and key, the bytes of every version
+// against its checksum, so that a version changed at its own size (the
+// listing trusts the index by size: loading must stay cheap for a record)
+// is listed as damaged before anyone picks it. Each read is bounded by
+// the read limit, all of them by the key's bounds (max_bytes). The
+// caller holds the key's lock.
+func (h *History) verifyLocked(key string, vs []Version) []Version {
+	h.mu.Lock()
+	done := h.verified[key]
+	h.mu.Unlock()
+	if done {
+		return vs
+	}
+	for _, v := range vs {
+		if v.Damaged != "" {
+			continue
+		}
+		b, err := h.fs.ReadFile(h.path(key, v.Version), h.maxFile)
+		switch {
+		case err != nil:
+			h.markDamaged(key, v.Version, "unreadable: "+err.Error())
+		case int64(len(b)) != v.Size || sha(b) != v.SHA256:
+			h.markDamaged(key, v.Version, "its bytes no longer match the checksum recorded (the file was changed)")
+		}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.verified[key] = true
+	return h.index[key]
 }
 
 // Find picks one version. A version number that is not kept, or a time

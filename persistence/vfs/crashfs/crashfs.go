@@ -256,7 +256,6 @@ func (f *FS) inode(nf *file) uint64 {
 	return n
 }
 
-
 // Rename implements vfs.FS. Within one directory it is one atomic change.
 func (f *FS) Rename(oldpath, newpath string) error {
 	f.mu.Lock()
