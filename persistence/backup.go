@@ -73,10 +73,11 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 	}
 	w := s.w // this cycle's writer
 	if len(jobs) > 0 && s.sparesInDoubt.Load() {
-		// A spare a failed cycle could not remove may still be .prev or a
-		// history version on the disk. Once the directories as they are
-		// now are durable it is nothing but a spare (as at open,
-		// KeepSpares); until then nothing is written over it.
+		// A spare a failed cycle could not remove may still be .prev on
+		// the disk. Once the directory as it is now is durable it is
+		// nothing but a spare (as at open, KeepSpares); until then nothing
+		// is written over it. (The history keeps its spares in its own
+		// directory and its own doubt: package history.)
 		if err := s.w.Sync(); err != nil {
 			// The commit's own directory: its fsync would fail too.
 			err = fmt.Errorf("fsync %s before writing over spares a failed cycle left: %w", s.dir, err)
@@ -86,15 +87,7 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 			s.log.Error("backup failed", zap.Error(err))
 			return errors.Join(append(errs, err)...)
 		}
-		if err := s.syncHistoryDir(); err != nil {
-			// The history is best effort and never fails a commit: this
-			// cycle writes new files instead of over the pruned versions
-			// the history handed back, and the spares stay in doubt.
-			s.log.Warn("history directory not fsynced: writing no spare over", zap.Error(err))
-			w.Recycle = false
-		} else {
-			s.sparesInDoubt.Store(false)
-		}
+		s.sparesInDoubt.Store(false)
 	}
 	s.writeAll(ctx, w, jobs, at)
 	if s.format == FormatRoSys {
@@ -158,18 +151,9 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 	return errors.Join(errs...)
 }
 
-// syncHistoryDir fsyncs the other directory where a spare may still
-// have an earlier name besides the data directory (.prev): the
-// history's (a pruned version it handed back).
-func (s *Store) syncHistoryDir() error {
-	if s.hist == nil {
-		return nil
-	}
-	return syncHistoryDir(s.fs, s.dir)
-}
-
-// syncHistoryDir fsyncs dir's history directory, if there is one (no
-// history recorded yet: nothing handed back from it).
+// syncHistoryDir fsyncs dir's history directory, if there is one. Data
+// directories of earlier versions may hold a spare that was a history
+// version handed back (see Open).
 func syncHistoryDir(fsys vfs.FS, dir string) error {
 	err := fsys.SyncDir(filepath.Join(dir, history.Dir))
 	if errors.Is(err, fs.ErrNotExist) {

@@ -49,9 +49,8 @@ type Store struct {
 	histDone chan struct{}
 	// sparesInDoubt: a failed directory fsync left a spare that could not
 	// be removed (atomicfile.ForgetRecycled failed). The disk may still
-	// give it an earlier name (.prev, a history version), so no write may
-	// go over it before the directory has been fsynced (see commitLocked).
-	// Set by the history's goroutine too, read under writeMu.
+	// give it an earlier name (.prev), so no write may go over it before
+	// the directory has been fsynced (see commitLocked). Read under writeMu.
 	sparesInDoubt atomic.Bool
 	// releaseP gives back the writers' P (see writersP); nil if none held.
 	releaseP func()
@@ -218,9 +217,9 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("remove temporary files in %s: %w", dir, err)
 	}
 	if s.w.RecyclePrev {
-		// A spare kept may be a version an earlier run with history handed
-		// back and could not remove after a failed fsync of history/: on
-		// the disk it may still be listed there. KeepSpares made the data
+		// A spare kept may be a version that a run of an earlier version,
+		// with history, handed back and could not remove after a failed
+		// fsync of history/: on the disk it may still be listed there. KeepSpares made the data
 		// directory durable; history/ must be too before it is written over.
 		// If that fsync fails the spares go, as without recycling.
 		if err := syncHistoryDir(s.fs, dir); err != nil {
