@@ -1,6 +1,7 @@
 package fleet_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/gorosys/rosys/persistence/backend"
 	"github.com/gorosys/rosys/persistence/backend/s3"
 	"github.com/gorosys/rosys/persistence/fleet"
@@ -152,5 +154,60 @@ func TestFleetRefusesAnObjectAnnouncing4GiB(t *testing.T) {
 	robots, err := fleet.List(ctx, bucket, fleet.DefaultLimits)
 	if err != nil || len(robots) != 1 || !strings.Contains(robots[0].Damaged, "4294967296") {
 		t.Fatalf("list with 4 GiB objects: %+v, %v", robots, err)
+	}
+}
+
+// Manifests whose names are no generation (huge, short, signed) or
+// another generation than they say, each naming the attacker's state
+// with good checksums: `fleet list` names every one as refused, and a
+// restore takes the newest real generation.
+func TestFleetRefusesManifestsWhoseNameIsNoGeneration(t *testing.T) {
+	srv := persistencetest.StartS3(t)
+	ctx := context.Background()
+	robot(t, srv, "fleet/alpha", "alpha", 10, 1, true)
+	bucket, _ := s3.New("", srv.Settings())
+	ab, _ := s3.New("fleet/alpha", srv.Settings())
+	list, _ := ab.List(ctx, mirror.ManifestPrefix)
+	b, _, _ := ab.Get(ctx, list[len(list)-1].Name)
+	good, _ := mirror.DecodeManifest(b)
+	evil := []byte(`{"value": 666}`)
+	ab.Put(ctx, "snapshots/model/000000000777.json", evil, backend.Condition{})
+	evilMan := good
+	evilMan.Modules = map[string]mirror.ManifestEntry{"model": {Object: "snapshots/model/000000000777.json", SchemaVersion: 1, Size: int64(len(evil)), SHA256: mirror.Checksum(evil)}}
+	hostile := map[string]uint64{
+		"manifests/18446744073709551615.json": 18446744073709551615,
+		"manifests/9007199254740992.json":     9007199254740992,
+		"manifests/99.json":                   99,
+		"manifests/000000000099.json":         good.Generation, // another generation than its name
+		"manifests/-00000000098.json":         98,
+	}
+	for name, g := range hostile {
+		evilMan.Generation = g
+		eb, _ := json.Marshal(evilMan)
+		key := "fleet/alpha/" + name
+		if _, err := ab.Client().PutObject(ctx, &awss3.PutObjectInput{Bucket: &srv.Bucket, Key: &key, Body: bytes.NewReader(eb)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := fleet.Find(ctx, bucket, "alpha", fleet.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Generation != good.Generation {
+		t.Fatalf("listed generation %d, want the newest real one %d", r.Generation, good.Generation)
+	}
+	refused := strings.Join(r.Refused, "\n")
+	for name := range hostile {
+		if !strings.Contains(refused, name) {
+			t.Errorf("%s not named as refused: %s", name, refused)
+		}
+	}
+	dir := filepath.Join(t.TempDir(), "data")
+	res, err := fleet.Restore(ctx, bucket, r, fleet.RestoreOptions{Dir: dir, Now: time.Now()}, fleet.DefaultLimits)
+	if err != nil || res.Generation != good.Generation {
+		t.Fatalf("restore: %+v, %v", res, err)
+	}
+	if v := storedValue(t, dir); v == 666 {
+		t.Fatal("the attacker's state was restored")
 	}
 }

@@ -93,6 +93,26 @@ func TestRecoveryFromAHostileBucket(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Manifests whose names are no generation, or another than they say:
+	// each would name the attacker's state (with good checksums).
+	evil := valid(666)
+	rawPut(t, b, srv.Bucket, "robots/hostile/snapshots/model/evil.json", evil)
+	evilMan := man
+	evilMan.Modules = map[string]mirror.ManifestEntry{"model": {Object: "snapshots/model/evil.json", SchemaVersion: 1, Size: int64(len(evil)), SHA256: mirror.Checksum(evil)}}
+	hostileManifests := map[string]uint64{
+		"manifests/18446744073709551615.json": 18446744073709551615,
+		"manifests/9007199254740992.json":     9007199254740992,
+		"manifests/99.json":                   99,
+		"manifests/000000000099.json":         5, // says another generation than its name
+		"manifests/+00000000098.json":         98,
+	}
+	for name, g := range hostileManifests {
+		evilMan.Generation = g
+		eb, _ := json.Marshal(evilMan)
+		rawPut(t, b, srv.Bucket, "robots/hostile/"+name, eb)
+	}
+	goodGen := man.Generation
+
 	// The board is replaced.
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "data")
@@ -126,6 +146,11 @@ func TestRecoveryFromAHostileBucket(t *testing.T) {
 	if !strings.Contains(refused, e.Object) {
 		t.Errorf("the manifest's object %s not named as refused; refused:\n%s", e.Object, refused)
 	}
+	for name := range hostileManifests {
+		if !strings.Contains(refused, name) {
+			t.Errorf("manifest %s not named as refused; refused:\n%s", name, refused)
+		}
+	}
 	// The history goes on after the newest good version.
 	v2.Set(map[string]float64{"value": 6})
 	if err := s2.BackupRequested(ctx); err != nil {
@@ -133,6 +158,19 @@ func TestRecoveryFromAHostileBucket(t *testing.T) {
 	}
 	if vs, _ := s2.History("model"); vs[len(vs)-1].Version != 6 {
 		t.Fatalf("next version %d, want 6", vs[len(vs)-1].Version)
+	}
+	// The next generation follows the newest good one: never wrapped.
+	if err := m2.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := m2.Status(); st.Generation != goodGen+1 {
+		t.Fatalf("uploaded generation %d, want %d", st.Generation, goodGen+1)
+	}
+	if _, _, err := b.Get(ctx, fmt.Sprintf("manifests/%012d.json", goodGen+1)); err != nil {
+		t.Fatalf("manifest of generation %d: %v", goodGen+1, err)
+	}
+	if _, _, err := b.Get(ctx, "manifests/000000000000.json"); err == nil {
+		t.Fatal("a manifest of generation 0 was written: the numbers wrapped")
 	}
 }
 
