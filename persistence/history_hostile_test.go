@@ -3,6 +3,7 @@ package persistence_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -168,5 +169,54 @@ func TestStoreHistoryIgnoresHostileNamesAndReportsThem(t *testing.T) {
 	vs, _ := s2.History("odometry")
 	if last := vs[len(vs)-1]; last.Version != 7 || vs[len(vs)-2].Damaged == "" {
 		t.Fatalf("history %+v: want version 6 listed damaged and 7 the newest", vs)
+	}
+}
+
+// A data directory of an earlier version (history versions hard links of
+// the module file and its .prev): the store checks and copies them out
+// when it opens, so an edit of the module file in place right after the
+// upgrade, before any commit or listing, leaves every version intact.
+func TestStoreOpenCopiesOutVersionsLinkedByAnEarlierVersion(t *testing.T) {
+	dir := t.TempDir()
+	hd := filepath.Join(dir, history.Dir)
+	os.MkdirAll(hd, 0o755)
+	live := filepath.Join(dir, "odometry.json")
+	var files [][]byte
+	var idx []history.Version
+	at := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	for i := 1; i <= 3; i++ {
+		b, _ := modfile.Encode("odometry", 1, at, gen{i})
+		if i > 1 {
+			os.Remove(live + ".prev")
+			os.Link(live, live+".prev")
+		}
+		os.WriteFile(live+".new", b, 0o644)
+		os.Rename(live+".new", live)
+		if err := os.Link(live, filepath.Join(hd, fmt.Sprintf("odometry@%d.json", i))); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, b)
+		idx = append(idx, history.Version{Version: uint64(i), SavedAt: at, Size: int64(len(b)), SHA256: fmt.Sprintf("%x", sha256.Sum256(b)), SchemaVersion: 1})
+	}
+	ib, _ := json.Marshal(map[string]any{"key": "odometry", "versions": idx})
+	os.WriteFile(filepath.Join(hd, "odometry@index.json"), ib, 0o644)
+
+	s, _ := openWithHistory(t, dir)
+	for _, p := range []string{live, live + ".prev"} {
+		f, err := os.OpenFile(p, os.O_WRONLY|os.O_TRUNC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString(`{"gen": 666}`)
+		f.Close()
+	}
+	if got := fmt.Sprint(versionGens(t, s)); got != "[1 2 3]" {
+		t.Fatalf("after the upgrade and an edit in place, versions hold %s, want [1 2 3]", got)
+	}
+	for i := range files {
+		b, _ := os.ReadFile(filepath.Join(hd, fmt.Sprintf("odometry@%d.json", i+1)))
+		if !bytes.Equal(b, files[i]) {
+			t.Fatalf("version %d changed: %s", i+1, b)
+		}
 	}
 }

@@ -230,6 +230,16 @@ func Open(dir string, opts ...Option) (*Store, error) {
 			}
 		}
 	}
+	if s.hist != nil && s.access != AccessReplay {
+		// History versions that an earlier version hard-linked to module
+		// files are copied out now, before anyone edits a module file in
+		// place (package history, CheckShared).
+		if keys, err := s.hist.CheckShared(); err != nil {
+			s.log.Warn("history: versions shared with module files not checked", zap.Error(err))
+		} else if len(keys) > 0 {
+			s.log.Info("history: versions shared with module files (an earlier version's hard links) checked and copied out", zap.Strings("modules", keys))
+		}
+	}
 	if _, real := s.fs.(vfs.OS); real && s.access != AccessReplay {
 		s.releaseP = writersP.Hold()
 	}

@@ -158,6 +158,40 @@ func (h *History) primeOnce() error {
 	return err
 }
 
+// CheckShared loads now every key that has a version file sharing its
+// inode with another name (a data directory of an earlier version, whose
+// newest version was a hard link of the module file): each is checked and
+// copied out into a file of its own, or listed as damaged (see unshare),
+// before anyone can edit the module file in place. It returns the keys
+// it loaded. The store calls it at open; otherwise a key's first use does
+// the same.
+func (h *History) CheckShared() ([]string, error) {
+	if err := h.primeOnce(); err != nil {
+		return nil, err
+	}
+	var keys []string
+	h.primeMu.Lock()
+	for key, files := range h.primed.files {
+		for _, fi := range files {
+			if fi.shared {
+				keys = append(keys, key)
+				break
+			}
+		}
+	}
+	h.primeMu.Unlock()
+	slices.Sort(keys)
+	for _, key := range keys {
+		unlock := h.lockKey(key)
+		_, err := h.loadLocked(key)
+		unlock()
+		if err != nil {
+			return keys, err
+		}
+	}
+	return keys, nil
+}
+
 // Ignored lists the names in the history directory that have the shape
 // of a version of key but are none (a malformed or out-of-range number,
 // not a regular file), each with why: never read, listed or replaced.
