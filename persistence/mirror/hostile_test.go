@@ -74,6 +74,9 @@ func TestRecoveryFromAHostileBucket(t *testing.T) {
 		"history/model/00000000007a.json":         valid(106),
 		"history/model/000000000008.txt":          valid(107),
 		"history/model/000000000009.json":         []byte("not a module file"),
+		// A valid name and module file, far above the real versions: it
+		// would leave the recovered history one version from full.
+		"history/model/9007199254740990.json": valid(108),
 	}
 	other, _ := modfile.Encode("calibration", 1, time.Now(), map[string]float64{"gain": 9})
 	hostile["history/model/000000000010.json"] = other // another module's file
