@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -243,6 +244,22 @@ func (h *History) scan(key string) ([]Version, error) {
 				}
 			}
 		}
+	}
+	// Versions far from the module's others were planted: set aside
+	// (reported, never read, listed or counted), so that one near
+	// MaxVersion cannot leave the history full.
+	var anchor uint64
+	for n := range known {
+		anchor = max(anchor, n)
+	}
+	if _, far := Run(slices.Sorted(maps.Keys(files)), anchor); len(far) > 0 {
+		h.primeMu.Lock()
+		for _, n := range far {
+			h.ignored[key] = append(h.ignored[key], fmt.Sprintf("%s@%d.json: version %d is more than %d from the module's other versions: ignored",
+				key, n, n, MaxGap))
+			delete(files, n)
+		}
+		h.primeMu.Unlock()
 	}
 	vs := make([]Version, 0, len(files))
 	changed := false

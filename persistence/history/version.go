@@ -66,3 +66,37 @@ func ParseVersion(s string, width int) (uint64, error) {
 	}
 	return n, nil
 }
+
+// MaxGap is the widest gap between two versions of one module that are
+// taken as one history. A history's versions are consecutive but for the
+// few a failed record skipped, and its bounds keep a run of them; a
+// version further away was planted (or is left from another history).
+const MaxGap = 10_000
+
+// Run splits versions (sorted, ascending) into runs whose gaps are at
+// most MaxGap and returns the one to take, and the others (far): the run
+// holding anchor if it is non-zero and among them (the newest version
+// the index recorded), else the run with the most versions (the older on
+// a tie). A version planted far above the real ones (2^53-2, say, which
+// would leave the history one version from full) is so set aside instead
+// of becoming the newest.
+func Run(versions []uint64, anchor uint64) (take, far []uint64) {
+	if len(versions) == 0 {
+		return nil, nil
+	}
+	best, start, anchored := [2]int{0, 1}, 0, false
+	for i := 1; i <= len(versions); i++ {
+		if i < len(versions) && versions[i]-versions[i-1] <= MaxGap {
+			continue
+		}
+		holds := anchor != 0 && versions[start] <= anchor && anchor <= versions[i-1]
+		if !anchored && (holds || i-start > best[1]-best[0]) {
+			best = [2]int{start, i}
+			anchored = holds
+		}
+		start = i
+	}
+	take = versions[best[0]:best[1]]
+	far = append(append(far, versions[:best[0]]...), versions[best[1]:]...)
+	return take, far
+}

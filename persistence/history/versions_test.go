@@ -114,10 +114,9 @@ func TestVersionNumbersNeverWrapAndHostileNamesAreIgnored(t *testing.T) {
 // full: it records nothing more (said so), and writes over nothing.
 func TestHistoryAtTheHighestVersionIsFullNotWrapped(t *testing.T) {
 	dir := t.TempDir()
-	h := history.New(vfs.OS{}, dir, history.Config{}, func() time.Time { return t0 }, 1<<20)
-	commit(t, h, dir, "model", 1, t0)
+	below := plant(t, dir, fmt.Sprintf("model@%d.json", history.MaxVersion-1), "model", 98)
 	top := plant(t, dir, fmt.Sprintf("model@%d.json", history.MaxVersion), "model", 99)
-	h = history.New(vfs.OS{}, dir, history.Config{}, func() time.Time { return t0 }, 1<<20)
+	h := history.New(vfs.OS{}, dir, history.Config{}, func() time.Time { return t0 }, 1<<20)
 	b, _ := modfile.Encode("model", 1, t0, map[string]int{"n": 2})
 	if err := os.WriteFile(filepath.Join(dir, "model.json"), b, 0o644); err != nil {
 		t.Fatal(err)
@@ -126,12 +125,20 @@ func TestHistoryAtTheHighestVersionIsFullNotWrapped(t *testing.T) {
 	if !errors.Is(err, history.ErrFull) {
 		t.Fatalf("record past the highest version: %v, want ErrFull", err)
 	}
-	if got, _ := os.ReadFile(filepath.Join(dir, history.Dir, fmt.Sprintf("model@%d.json", history.MaxVersion))); !bytes.Equal(got, top) {
-		t.Fatal("the highest version was written over")
+	for n, want := range map[uint64][]byte{history.MaxVersion - 1: below, history.MaxVersion: top} {
+		if got, _ := os.ReadFile(filepath.Join(dir, history.Dir, fmt.Sprintf("model@%d.json", n))); !bytes.Equal(got, want) {
+			t.Fatalf("version %d was written over", n)
+		}
 	}
 	vs, _ := h.List("model")
-	if got := fmt.Sprint(versions(vs)); got != fmt.Sprintf("[1 %d]", history.MaxVersion) {
+	if got := fmt.Sprint(versions(vs)); got != fmt.Sprintf("[%d %d]", history.MaxVersion-1, history.MaxVersion) {
 		t.Fatalf("versions %s", got)
+	}
+	entries, _ := os.ReadDir(filepath.Join(dir, history.Dir))
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "model@0") || e.Name() == "model@1.json" {
+			t.Fatalf("%s written: the numbers wrapped", e.Name())
+		}
 	}
 }
 
@@ -213,4 +220,65 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+func TestRunSetsAsideVersionsFarFromTheOthers(t *testing.T) {
+	for _, c := range []struct {
+		in        []uint64
+		anchor    uint64
+		take, far string
+	}{
+		{nil, 0, "[]", "[]"},
+		{[]uint64{7}, 0, "[7]", "[]"},
+		{[]uint64{3, 4, 5}, 0, "[3 4 5]", "[]"},
+		{[]uint64{3, 4, 5, 9007199254740990}, 0, "[3 4 5]", "[9007199254740990]"},
+		{[]uint64{1, 3, 4, 5, 9007199254740990}, 0, "[1 3 4 5]", "[9007199254740990]"},
+		{[]uint64{5, 20000, 20001}, 0, "[20000 20001]", "[5]"},
+		{[]uint64{5, 9007199254740990}, 0, "[5]", "[9007199254740990]"},
+		{[]uint64{100, 10100, 20100}, 0, "[100 10100 20100]", "[]"},
+		// The index's newest version wins over a bigger planted run.
+		{[]uint64{5, 9007199254740989, 9007199254740990}, 5, "[5]", "[9007199254740989 9007199254740990]"},
+		{[]uint64{5, 9007199254740989, 9007199254740990}, 0, "[9007199254740989 9007199254740990]", "[5]"},
+	} {
+		take, far := history.Run(c.in, c.anchor)
+		if got := fmt.Sprint(append([]uint64{}, take...)); got != c.take {
+			t.Errorf("Run(%v, %d) takes %s, want %s", c.in, c.anchor, got, c.take)
+		}
+		if got := fmt.Sprint(append([]uint64{}, far...)); got != c.far {
+			t.Errorf("Run(%v, %d) sets aside %s, want %s", c.in, c.anchor, got, c.far)
+		}
+	}
+}
+
+// A valid module file planted at a valid number far above the real
+// versions (2^53-2: one version from full) is set aside and reported;
+// the versions go on from the real ones and the file is left as it is.
+func TestAVersionPlantedFarAboveIsSetAside(t *testing.T) {
+	for _, withIndex := range []bool{true, false} {
+		t.Run(fmt.Sprint("index=", withIndex), func(t *testing.T) {
+			dir := t.TempDir()
+			h := history.New(vfs.OS{}, dir, history.Config{}, func() time.Time { return t0 }, 1<<20)
+			commit(t, h, dir, "model", 1, t0)
+			commit(t, h, dir, "model", 2, t0)
+			if withIndex {
+				h.Close()
+			}
+			name := fmt.Sprintf("model@%d.json", history.MaxVersion-1)
+			planted := plant(t, dir, name, "model", 99)
+			h = history.New(vfs.OS{}, dir, history.Config{}, func() time.Time { return t0 }, 1<<20)
+			if v := commit(t, h, dir, "model", 3, t0); v.Version != 3 {
+				t.Fatalf("next version %d, want 3", v.Version)
+			}
+			vs, _ := h.List("model")
+			if got := fmt.Sprint(versions(vs)); got != "[1 2 3]" {
+				t.Fatalf("versions %s", got)
+			}
+			if !strings.Contains(strings.Join(h.Ignored("model"), "\n"), name) {
+				t.Fatalf("%s not reported: %q", name, h.Ignored("model"))
+			}
+			if b, _ := os.ReadFile(filepath.Join(dir, history.Dir, name)); !bytes.Equal(b, planted) {
+				t.Fatal("the planted file was changed")
+			}
+		})
+	}
 }

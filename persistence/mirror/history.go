@@ -136,7 +136,7 @@ func (m *Mirror) recoverHistoryLocked(ctx context.Context, keys []string) {
 			continue
 		}
 		n := 0
-		take, far := versionRun(slices.Sorted(maps.Keys(remote)))
+		take, far := history.Run(slices.Sorted(maps.Keys(remote)), 0)
 		for _, v := range far {
 			m.refuse(historyObject(key, v), fmt.Errorf("%w: version %d is far from the module's other versions (%d to %d): planted, not recovered",
 				history.ErrBadVersion, v, take[0], take[len(take)-1]))
@@ -161,31 +161,3 @@ func (m *Mirror) recoverHistoryLocked(ctx context.Context, keys []string) {
 	}
 }
 
-// maxVersionGap is the widest gap between two versions of one module's
-// history that recovery takes as one history. A history's versions are
-// consecutive but for the few a failed record skipped, and the bounds
-// keep a run of them (keep: at most 100 by default).
-const maxVersionGap = 10_000
-
-// versionRun splits the versions (sorted) into runs whose gaps are at
-// most maxVersionGap and takes the run with the most versions (the
-// older on a tie): a version planted far above the real ones (say
-// 2^53-2, which would leave the recovered history one version from
-// full) is refused, not made the newest.
-func versionRun(vs []uint64) (take, far []uint64) {
-	if len(vs) == 0 {
-		return nil, nil
-	}
-	best, start := [2]int{0, 1}, 0
-	for i := 1; i <= len(vs); i++ {
-		if i == len(vs) || vs[i]-vs[i-1] > maxVersionGap {
-			if i-start > best[1]-best[0] {
-				best = [2]int{start, i}
-			}
-			start = i
-		}
-	}
-	take = vs[best[0]:best[1]]
-	far = append(append(far, vs[:best[0]]...), vs[best[1]:]...)
-	return take, far
-}
