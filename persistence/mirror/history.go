@@ -160,4 +160,3 @@ func (m *Mirror) recoverHistoryLocked(ctx context.Context, keys []string) {
 		}
 	}
 }
-
