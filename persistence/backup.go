@@ -77,10 +77,11 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 	}
 	w := s.w // this cycle's writer
 	if len(jobs) > 0 && s.sparesInDoubt.Load() {
-		// A spare a failed cycle could not remove may still be .prev or a
-		// history version on the disk. Once the directories as they are
-		// now are durable it is nothing but a spare (as at open,
-		// KeepSpares); until then nothing is written over it.
+		// A spare a failed cycle could not remove may still be .prev on
+		// the disk. Once the directory as it is now is durable it is
+		// nothing but a spare (as at open, KeepSpares); until then nothing
+		// is written over it. (The history keeps its spares in its own
+		// directory and its own doubt: package history.)
 		if err := s.w.Sync(); err != nil {
 			// The commit's own directory: its fsync would fail too.
 			err = fmt.Errorf("fsync %s before writing over spares a failed cycle left: %w", s.dir, err)
@@ -90,15 +91,7 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 			s.log.Error("backup failed", zap.Error(err))
 			return errors.Join(append(errs, err)...)
 		}
-		if err := s.syncHistoryDir(); err != nil {
-			// The history is best effort and never fails a commit: this
-			// cycle writes new files instead of over the pruned versions
-			// the history handed back, and the spares stay in doubt.
-			s.log.Warn("history directory not fsynced: writing no spare over", zap.Error(err))
-			w.Recycle = false
-		} else {
-			s.sparesInDoubt.Store(false)
-		}
+		s.sparesInDoubt.Store(false)
 	}
 	s.writeAll(ctx, w, jobs, at)
 	if s.format == FormatRoSys {
@@ -117,11 +110,10 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 			errs = append(errs, err)
 			continue
 		}
-		summed := false
 		if j.data != nil && s.hist != nil { // format rosys: the data file as written, in memory anyway
-			j.sum, summed = sha256.Sum256(j.data), true
+			j.sum, j.summed = sha256.Sum256(j.data), true
 		}
-		wrote = append(wrote, written{j.e, j.gen, j.size, j.meta, j.sum, summed})
+		wrote = append(wrote, written{j.e, j.gen, j.size, j.meta, j.sum, j.summed})
 	}
 	if len(wrote) == 0 {
 		return errors.Join(errs...)
@@ -163,18 +155,9 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 	return errors.Join(errs...)
 }
 
-// syncHistoryDir fsyncs the other directory where a spare may still
-// have an earlier name besides the data directory (.prev): the
-// history's (a pruned version it handed back).
-func (s *Store) syncHistoryDir() error {
-	if s.hist == nil {
-		return nil
-	}
-	return syncHistoryDir(s.fs, s.dir)
-}
-
-// syncHistoryDir fsyncs dir's history directory, if there is one (no
-// history recorded yet: nothing handed back from it).
+// syncHistoryDir fsyncs dir's history directory, if there is one. Data
+// directories of earlier versions may hold a spare that was a history
+// version handed back (see Open).
 func syncHistoryDir(fsys vfs.FS, dir string) error {
 	err := fsys.SyncDir(filepath.Join(dir, history.Dir))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -194,14 +177,15 @@ func (s *Store) forgetRecycled(key string) {
 }
 
 type writeJob struct {
-	e     *entry
-	gen   uint64
-	size  int
-	sum   [32]byte
-	err   error
-	ahead bool        // encoded ahead of the writers (a large module)
-	data  []byte      // format rosys: the data file, renamed in a second step
-	meta  *generation // format rosys: its sidecar record
+	e      *entry
+	gen    uint64
+	size   int
+	sum    [32]byte
+	summed bool // sum is set (the history needs it)
+	err    error
+	ahead  bool        // encoded ahead of the writers (a large module)
+	data   []byte      // format rosys: the data file, renamed in a second step
+	meta   *generation // format rosys: its sidecar record
 }
 
 // encodeAheadMin is the size of file, as last read or written, from which
@@ -249,6 +233,12 @@ func (s *Store) writeAll(ctx context.Context, w atomicfile.Writer, jobs []*write
 				}
 				r.j.err = w.Write(r.j.e.key+".json", r.out.Bytes())
 				r.j.size = r.out.Len()
+				if s.hist != nil {
+					// Taken of the bytes written, while they are in
+					// memory: the history checks its copy of the file
+					// against it, so an edit in place is never kept.
+					r.j.sum, r.j.summed = sha256.Sum256(r.out.Bytes()), true
+				}
 				modfile.PutBuffer(r.out)
 			}
 		})

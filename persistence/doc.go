@@ -40,7 +40,8 @@
 //     [Store.WaitDurable] returns, and a mirror, if any, is told which keys
 //     changed ([mirror.Mirror.Committed]) and uploads them on its own
 //     goroutine. With [WithHistory], the batch is then recorded in the
-//     history (package history: hard links, one directory fsync), best
+//     history (package history: a file of its own per version, created
+//     exclusively, one directory fsync), best
 //     effort: a failure there is only reported in the module's status.
 //
 // # The packages below

@@ -2,14 +2,12 @@ package persistence
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/gorosys/rosys/persistence/history"
-	"github.com/gorosys/rosys/persistence/internal/atomicfile"
 	"github.com/gorosys/rosys/persistence/internal/modfile"
 	"go.uber.org/zap"
 )
@@ -17,6 +15,11 @@ import (
 // ErrNoVersion: the history has no such version, or none at or before the
 // time asked for (the HTTP API answers 404, the CLI exits 1).
 var ErrNoVersion = history.ErrNotFound
+
+// ErrDamaged: the version's file no longer holds the bytes recorded (or
+// never was a module file); it is listed as damaged and never restored
+// or served (the HTTP API answers 422, the CLI exits 1).
+var ErrDamaged = history.ErrDamaged
 
 // ErrNoHistory: the store keeps no history (WithHistory was not given).
 var ErrNoHistory = errors.New("this store keeps no history")
@@ -40,7 +43,6 @@ func WithModuleHistory(b history.Bounds) RegisterOption {
 func (s *Store) openHistory() {
 	if s.histCfg != nil {
 		s.hist = history.New(s.fs, s.dir, *s.histCfg, s.now, s.maxFile)
-		s.w.Recycle = atomicfile.CanRecycle(s.fs) // the history hands its pruned versions back
 		if s.mirror != nil {
 			s.mirror.AttachHistory(s.hist)
 		}
@@ -111,24 +113,13 @@ func (s *Store) recordHistory(wrote []written, at time.Time) {
 	sumErrs := make([]error, len(wrote))
 	for i, w := range wrote {
 		if !w.summed {
-			// Hashed here rather than as the file was written: off the
-			// durable path. Nothing renames over the file until this
-			// record ends, so the bytes read are the ones linked.
-			b, err := s.fs.ReadFile(s.Path(w.e.key), s.maxFile)
-			if err == nil && len(b) != w.size {
-				err = fmt.Errorf("committed file is %d bytes, %d were written", len(b), w.size)
-			}
-			if err != nil {
-				sumErrs[i] = fmt.Errorf("history of %q: read committed file: %w", w.e.key, err)
-				continue
-			}
-			w.sum = sha256.Sum256(b)
+			sumErrs[i] = fmt.Errorf("history of %q: no checksum of the committed file", w.e.key)
+			continue
 		}
-		c := history.Commit{Key: w.e.key, Path: s.Path(w.e.key), Size: int64(w.size), Sum: w.sum, SchemaVersion: w.e.version}
-		if s.w.Recycle {
-			c.Recycle = atomicfile.RecyclePath(s.dir, w.e.key+".json")
-		}
-		cs = append(cs, c)
+		// The history copies the file and checks the copy against the
+		// checksum taken of the bytes written: an edit of the file in
+		// place since the commit is found, never kept as the version.
+		cs = append(cs, history.Commit{Key: w.e.key, Path: s.Path(w.e.key), Size: int64(w.size), Sum: w.sum, SchemaVersion: w.e.version})
 	}
 	_, recErrs := s.hist.RecordBatch(at, cs)
 	for i, w := range wrote {
@@ -145,14 +136,6 @@ func (s *Store) recordHistory(wrote []written, at time.Time) {
 		w.e.stMu.Unlock()
 		if err != nil {
 			s.log.Warn("version not kept in the history", zap.String("module", w.e.key), zap.Error(err))
-			if s.w.Recycle {
-				// After a failed fsync of the history's directory the
-				// history removes the version it handed back, which the
-				// disk may still list; if that removal failed too, the
-				// next cycle must fsync before writing over it. Removing
-				// a spare after any other failure costs one reuse.
-				s.forgetRecycled(w.e.key)
-			}
 		}
 	}
 }

@@ -3,6 +3,7 @@ package persistence_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -22,11 +23,11 @@ func inode(t *testing.T, path string) uint64 {
 	return info.Sys().(*syscall.Stat_t).Ino
 }
 
-// A pruned version is not deleted but handed back to the commit, which
-// writes the module's next file over it (no blocks freed, none
-// allocated), and every kept version, the committed file and its .prev
-// still hold what they should. With keep 1 the pruned version is the
-// .prev itself: it is never written over.
+// A pruned version is not deleted but kept as the module's spare in the
+// history, and the next version is written over it (no blocks freed,
+// none allocated), and every kept version, the committed file and its
+// .prev still hold what they should. Versions are files of their own:
+// never the committed file's, nor its .prev's, inode.
 func TestPrunedVersionsAreWrittenOverAndNothingKeptChanges(t *testing.T) {
 	for _, keep := range []int{1, 3} {
 		t.Run("keep="+string(rune('0'+keep)), func(t *testing.T) {
@@ -34,22 +35,30 @@ func TestPrunedVersionsAreWrittenOverAndNothingKeptChanges(t *testing.T) {
 			bounds := history.Bounds{Keep: keep, MaxAge: time.Hour, MaxBytes: 1 << 20}
 			s, v := openWithHistory(t, dir, persistence.WithHistory(history.Config{Default: bounds}))
 			ctx := context.Background()
-			recycle := s.Path("odometry") + ".tmp-recycled"
+			spare := filepath.Join(dir, history.Dir, "odometry.json.tmp-recycled")
 			reused := 0
 			for i := 1; i <= 8; i++ {
 				var before uint64
-				if _, err := os.Lstat(recycle); err == nil {
-					before = inode(t, recycle)
+				if _, err := os.Lstat(spare); err == nil {
+					before = inode(t, spare)
 				}
 				v.Set(gen{i})
 				if err := s.BackupRequested(ctx); err != nil {
 					t.Fatal(err)
 				}
-				if before != 0 && inode(t, s.Path("odometry")) == before {
-					reused++
-				}
 				if err := s.HistorySettled(ctx); err != nil {
 					t.Fatal(err)
+				}
+				vs, err := s.History("odometry")
+				if err != nil || len(vs) != min(i, keep) {
+					t.Fatalf("commit %d: %d versions (%v), want %d", i, len(vs), err, min(i, keep))
+				}
+				newest := filepath.Join(dir, history.Dir, fmt.Sprintf("odometry@%d.json", vs[len(vs)-1].Version))
+				if before != 0 && inode(t, newest) == before {
+					reused++
+				}
+				if inode(t, newest) == inode(t, s.Path("odometry")) {
+					t.Fatalf("commit %d: the newest version shares the module file's inode", i)
 				}
 				if got := storedGen(t, s.Path("odometry")); got != i {
 					t.Fatalf("commit %d: file holds %d", i, got)
@@ -58,10 +67,6 @@ func TestPrunedVersionsAreWrittenOverAndNothingKeptChanges(t *testing.T) {
 					if got := storedGen(t, s.Path("odometry")+".prev"); got != i-1 {
 						t.Fatalf("commit %d: .prev holds %d", i, got)
 					}
-				}
-				vs, err := s.History("odometry")
-				if err != nil || len(vs) != min(i, keep) {
-					t.Fatalf("commit %d: %d versions (%v), want %d", i, len(vs), err, min(i, keep))
 				}
 				for j, ver := range vs {
 					_, data, err := s.VersionData("odometry", ver.Version)
@@ -74,25 +79,23 @@ func TestPrunedVersionsAreWrittenOverAndNothingKeptChanges(t *testing.T) {
 					}
 				}
 			}
-			if keep == 1 && reused != 0 {
-				t.Fatalf("keep 1: %d commits wrote over the .prev's file", reused)
+			if reused < 8-keep-1 {
+				t.Fatalf("keep %d: only %d of the commits wrote a version over a pruned one", keep, reused)
 			}
-			if keep == 3 && reused < 8-keep-1 {
-				t.Fatalf("keep 3: only %d of the commits wrote over a pruned version", reused)
-			}
-			// A recycled file left at a restart is swept like any temporary.
+			// The spare is kept at a restart (to be written over again),
+			// and is no version.
 			if err := s.Close(); err != nil {
 				t.Fatal(err)
 			}
 			s2, _ := openWithHistory(t, dir, persistence.WithHistory(history.Config{Default: bounds}))
-			if _, err := os.Lstat(recycle); !os.IsNotExist(err) {
-				t.Fatalf("recycled file still there after reopening: %v", err)
-			}
 			if vs, err := s2.History("odometry"); err != nil || len(vs) != keep {
 				t.Fatalf("after reopening: %d versions (%v)", len(vs), err)
 			}
+			if _, err := os.Lstat(spare); err != nil {
+				t.Fatalf("spare not kept at reopening: %v", err)
+			}
 			entries, _ := os.ReadDir(filepath.Join(dir, history.Dir))
-			if len(entries) != keep+1 { // + the index written at Close
+			if len(entries) != keep+2 { // + the index written at Close, + the spare
 				t.Fatalf("%d files in the history for %d versions", len(entries), keep)
 			}
 		})

@@ -32,6 +32,9 @@ type recycleRig struct {
 	s    *persistence.Store
 	v    *persistence.Value[gen]
 	path string
+	// versionRecycled: the last commit's version was written over the
+	// history's spare.
+	versionRecycled bool
 }
 
 func newRecycleRig(t *testing.T, inner vfs.FS, opts ...persistence.Option) *recycleRig {
@@ -63,10 +66,29 @@ func (r *recycleRig) spares() map[uint64]string {
 	return m
 }
 
+// histSpares maps the inode of the module's spare in the history (a
+// pruned version kept to be written over by the next) to its name.
+func (r *recycleRig) histSpares() map[uint64]string {
+	m := map[uint64]string{}
+	names, _ := filepath.Glob(filepath.Join(r.dir, history.Dir, "odometry.json.tmp-recycled*"))
+	for _, n := range names {
+		m[inode(r.t, n)] = n
+	}
+	return m
+}
+
 // commit sets gen and runs a backup cycle; it reports whether the file
-// the cycle committed is a spare written over.
+// the cycle committed is a spare written over. With history, r.versionRecycled
+// says whether the version the cycle recorded is the history's spare
+// written over.
 func (r *recycleRig) commit(g int) (recycled bool, err error) {
 	before := r.spares()
+	hbefore := r.histSpares()
+	for _, n := range hbefore {
+		if f, err := os.Open(n); err == nil {
+			defer f.Close()
+		}
+	}
 	// Held open through the cycle: a spare removed instead of written
 	// over must not lend its freed inode number to the new file.
 	for _, n := range before {
@@ -83,6 +105,15 @@ func (r *recycleRig) commit(g int) (recycled bool, err error) {
 	}
 	if info, serr := os.Lstat(r.path); serr == nil {
 		_, recycled = before[info.Sys().(*syscall.Stat_t).Ino]
+	}
+	r.versionRecycled = false
+	if r.hist {
+		if vs, herr := r.s.History("odometry"); herr == nil && len(vs) > 0 {
+			newest := filepath.Join(r.dir, history.Dir, fmt.Sprintf("odometry@%d.json", vs[len(vs)-1].Version))
+			if info, serr := os.Lstat(newest); serr == nil {
+				_, r.versionRecycled = hbefore[info.Sys().(*syscall.Stat_t).Ino]
+			}
+		}
 	}
 	return recycled, err
 }
@@ -478,10 +509,10 @@ func TestHistoryRecyclingFaultsLoseNothing(t *testing.T) {
 
 // handedBackInDoubt commits four generations with history on (3 kept),
 // then a fifth whose history directory fsync fails and whose removals
-// fail too, so the version the history handed back for reuse stays with
-// a name the disk may not have made durable. It returns the rig, its
-// log of overwrites and fsyncs, the history directory and the inode of
-// that version.
+// fail too, so the version the history kept as its spare stays with a
+// name the disk may not have made durable. It returns the rig, its log
+// of overwrites and fsyncs, the history directory and the inode of that
+// version.
 func handedBackInDoubt(t *testing.T) (r *recycleRig, rec *overwriteLog, histDir, handed string) {
 	t.Helper()
 	rec = &overwriteLog{}
@@ -501,18 +532,18 @@ func handedBackInDoubt(t *testing.T) (r *recycleRig, rec *overwriteLog, histDir,
 	if st, _ := r.s.ModuleStatus("odometry"); st.HistoryError == "" {
 		t.Fatal("no history error: the fault was not hit")
 	}
-	for ino := range r.spares() {
+	for ino := range r.histSpares() {
 		handed = fmt.Sprint(ino)
 	}
 	if handed == "" {
-		t.Fatal("the handed-back version was removed: the fault did not keep it")
+		t.Fatal("the pruned version kept as a spare was removed: the fault did not keep it")
 	}
 	return r, rec, histDir, handed
 }
 
 // The history's directory fsync fails and so does its removal of the
-// version it had handed back: the disk may still list that file in the
-// history, so the next commit writes over it only after the history's
+// version it had kept as its spare: the disk may still list that file in
+// the history, so no version is written over it until the history's
 // directory has been fsynced.
 func TestHandedBackVersionKeptByAFailedRemoveIsNotWrittenOver(t *testing.T) {
 	r, rec, histDir, handed := handedBackInDoubt(t)
@@ -534,27 +565,27 @@ func TestHandedBackVersionKeptByAFailedRemoveIsNotWrittenOver(t *testing.T) {
 		t.Fatalf("file %d, .prev %d, want 6 and 5", storedGen(t, r.path), storedGen(t, r.path+".prev"))
 	}
 	r.versions("after the retry", 4, 5, 6)
-	if recycled, err := r.commit(7); err != nil || !recycled {
-		t.Fatalf("the cycle after the retry: error %v, wrote over a pruned version %v", err, recycled)
+	if _, err := r.commit(7); err != nil || !r.versionRecycled {
+		t.Fatalf("the cycle after the retry: error %v, wrote over a pruned version %v", err, r.versionRecycled)
 	}
 }
 
 // The history is best effort: a history directory whose fsync keeps
-// failing, after its removal of a handed-back version failed too, must
-// not stop the commits of the module files. They go to new files
-// instead, and the version in doubt is not written over.
+// failing, after its removal of its spare failed too, must not stop the
+// commits of the module files, and the version in doubt is not written
+// over: versions go to new files until an fsync of the directory works.
 func TestHistoryDirFsyncFailingDoesNotStopCommits(t *testing.T) {
 	r, rec, histDir, handed := handedBackInDoubt(t)
 	mark := rec.len()
 	r.ffs.Clear()
 	r.ffs.Fail(faultfs.DirSync, histDir, syscall.EIO) // still failing
 	for g := 6; g <= 7; g++ {
-		recycled, err := r.commit(g)
+		_, err := r.commit(g)
 		if err != nil {
 			t.Fatalf("commit %d while only the history's directory fsync fails: %v", g, err)
 		}
-		if recycled {
-			t.Fatalf("commit %d wrote over a spare while the history's directory fsync fails", g)
+		if r.versionRecycled {
+			t.Fatalf("commit %d wrote a version over the history's spare while its directory fsync fails", g)
 		}
 		if storedGen(t, r.path) != g || storedGen(t, r.path+".prev") != g-1 {
 			t.Fatalf("file %d, .prev %d, want %d and %d", storedGen(t, r.path), storedGen(t, r.path+".prev"), g, g-1)
@@ -570,8 +601,8 @@ func TestHistoryDirFsyncFailingDoesNotStopCommits(t *testing.T) {
 	if _, err := r.commit(8); err != nil {
 		t.Fatal(err)
 	}
-	if recycled, err := r.commit(9); err != nil || !recycled {
-		t.Fatalf("once the history's directory fsync works: error %v, wrote over a pruned version %v", err, recycled)
+	if _, err := r.commit(9); err != nil || !r.versionRecycled {
+		t.Fatalf("once the history's directory fsync works: error %v, wrote over a pruned version %v", err, r.versionRecycled)
 	}
 }
 

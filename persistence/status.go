@@ -25,6 +25,10 @@ type ModuleStatus struct {
 	// HistoryError is why the last commit is not in the history (a
 	// full disk); the commit itself succeeded.
 	HistoryError string `json:"history_error,omitempty"`
+	// HistoryIgnored lists files in the history directory named as
+	// versions of this module that are none (a malformed or out-of-range
+	// version number), each with why: never read, listed or replaced.
+	HistoryIgnored []string `json:"history_ignored,omitempty"`
 	// MovedAside lists files that could not be used and were kept aside.
 	MovedAside []string `json:"moved_aside,omitempty"`
 }
@@ -34,7 +38,7 @@ func (s *Store) Status() []ModuleStatus {
 	entries := s.snapshotEntries()
 	out := make([]ModuleStatus, len(entries))
 	for i, e := range entries {
-		out[i] = e.status()
+		out[i] = s.withHistory(e.status())
 	}
 	return out
 }
@@ -45,7 +49,15 @@ func (s *Store) ModuleStatus(key string) (ModuleStatus, error) {
 	if err != nil {
 		return ModuleStatus{}, err
 	}
-	return e.status(), nil
+	return s.withHistory(e.status()), nil
+}
+
+// withHistory adds what the history ignored of the module's files.
+func (s *Store) withHistory(st ModuleStatus) ModuleStatus {
+	if s.hist != nil {
+		st.HistoryIgnored = s.hist.Ignored(st.Key)
+	}
+	return st
 }
 
 func (e *entry) status() ModuleStatus {

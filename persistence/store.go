@@ -51,9 +51,8 @@ type Store struct {
 	histDone chan struct{}
 	// sparesInDoubt: a failed directory fsync left a spare that could not
 	// be removed (atomicfile.ForgetRecycled failed). The disk may still
-	// give it an earlier name (.prev, a history version), so no write may
-	// go over it before the directory has been fsynced (see commitLocked).
-	// Set by the history's goroutine too, read under writeMu.
+	// give it an earlier name (.prev), so no write may go over it before
+	// the directory has been fsynced (see commitLocked). Read under writeMu.
 	sparesInDoubt atomic.Bool
 	// unresolved is a failed import whose roll back is not recorded yet
 	// (resolveImportLocked); guarded by writeMu.
@@ -194,11 +193,10 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	s.w.FS = s.fs
 	s.sideW = atomicfile.Writer{FS: s.fs, Dir: filepath.Join(dir, SidecarDir)}
 	s.openHistory()
-	if s.hist == nil {
-		// Nothing else links .prev: the generation it replaces is kept for
-		// the next write to write over instead of being freed.
-		s.w.RecyclePrev = atomicfile.CanRecycle(s.fs)
-	}
+	// Nothing else links .prev (the history keeps versions in files of
+	// their own): the generation it replaces is kept for the next write
+	// to write over instead of being freed.
+	s.w.RecyclePrev = atomicfile.CanRecycle(s.fs)
 	if s.mirror != nil {
 		s.mirror.Attach(s.fs, dir)
 	}
@@ -229,9 +227,9 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("remove temporary files in %s: %w", dir, err)
 	}
 	if s.w.RecyclePrev {
-		// A spare kept may be a version an earlier run with history handed
-		// back and could not remove after a failed fsync of history/: on
-		// the disk it may still be listed there. KeepSpares made the data
+		// A spare kept may be a version that a run of an earlier version,
+		// with history, handed back and could not remove after a failed
+		// fsync of history/: on the disk it may still be listed there. KeepSpares made the data
 		// directory durable; history/ must be too before it is written over.
 		// If that fsync fails the spares go, as without recycling.
 		if err := syncHistoryDir(s.fs, dir); err != nil {
@@ -240,6 +238,16 @@ func Open(dir string, opts ...Option) (*Store, error) {
 				lock.Close()
 				return nil, fmt.Errorf("remove temporary files in %s: %w", dir, err)
 			}
+		}
+	}
+	if s.hist != nil && s.access != AccessReplay {
+		// History versions that an earlier version hard-linked to module
+		// files are copied out now, before anyone edits a module file in
+		// place (package history, CheckShared).
+		if keys, err := s.hist.CheckShared(); err != nil {
+			s.log.Warn("history: versions shared with module files not checked", zap.Error(err))
+		} else if len(keys) > 0 {
+			s.log.Info("history: versions shared with module files (an earlier version's hard links) checked and copied out", zap.Strings("modules", keys))
 		}
 	}
 	if s.access != AccessReplay {

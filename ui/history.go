@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gorosys/rosys/persistence"
@@ -51,7 +50,8 @@ func historyStatus(err error) int {
 		return http.StatusNotFound
 	case errors.Is(err, persistence.ErrNoHistory), errors.Is(err, persistence.ErrReadOnly):
 		return http.StatusConflict
-	case errors.Is(err, persistence.ErrRefused), errors.Is(err, persistence.ErrNewerSchema):
+	case errors.Is(err, persistence.ErrRefused), errors.Is(err, persistence.ErrNewerSchema),
+		errors.Is(err, persistence.ErrDamaged):
 		return http.StatusUnprocessableEntity
 	}
 	return http.StatusInternalServerError
@@ -76,9 +76,9 @@ func (s *Server) moduleHistory(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) moduleVersion(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("key")
-	n, err := strconv.ParseUint(r.PathValue("version"), 10, 64)
-	if err != nil || n == 0 {
-		writeError(w, http.StatusNotFound, fmt.Errorf("%w: %q is not a version number", persistence.ErrNoVersion, r.PathValue("version")))
+	n, err := history.ParseVersion(r.PathValue("version"), 0)
+	if err != nil {
+		writeError(w, http.StatusNotFound, fmt.Errorf("%w: %w", persistence.ErrNoVersion, err))
 		return
 	}
 	if s.store == nil {

@@ -106,10 +106,18 @@ func fleetList(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if r.Damaged != "" {
 			state = "DAMAGED: " + r.Damaged
 		}
+		if n := len(r.Refused); n > 0 && r.Damaged == "" {
+			state = fmt.Sprintf("ok, %d manifest(s) refused (--json lists them)", n)
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", r.Name, r.Root, dash(r.Host), last, r.Generation, shutdown,
 			r.MirrorLag.Round(time.Millisecond), dash(r.LastDailyBackup), state)
 	}
 	_ = tw.Flush()
+	for _, r := range robots {
+		for _, why := range r.Refused {
+			fmt.Fprintf(stdout, "%s: refused %s\n", r.Root, why)
+		}
+	}
 	return 0
 }
 

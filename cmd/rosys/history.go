@@ -55,6 +55,9 @@ func backupHistory(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "%8s  %-24s  %10s  %s\n", "VERSION", "SAVED (UTC)", "BYTES", "SHA256")
 	for _, v := range vs {
 		fmt.Fprintf(stdout, "%8d  %-24s  %10d  %s\n", v.Version, v.SavedAt.UTC().Format(time.RFC3339), v.Size, v.SHA256)
+		if v.Damaged != "" {
+			fmt.Fprintf(stdout, "%8s  DAMAGED, never restored: %s\n", "", v.Damaged)
+		}
 	}
 	return 0
 }

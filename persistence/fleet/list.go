@@ -1,9 +1,11 @@
 package fleet
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"path"
 	"slices"
 	"strings"
@@ -53,7 +55,14 @@ type Robot struct {
 	// Damaged says why the newest manifest cannot be read; the other
 	// fields then describe the newest one that can, if any.
 	Damaged string `json:"damaged,omitempty"`
+	// Refused names every manifest newer than the one described that
+	// was refused (damaged, foreign, a name that is no generation, a
+	// generation other than its name), each with why.
+	Refused []string `json:"refused,omitempty"`
 }
+
+// maxRefused bounds Robot.Refused: a hostile bucket may hold any number.
+const maxRefused = 100
 
 // Roots finds the robots' roots: the directories that hold manifests/,
 // searched breadth first from the top of the bucket within lim.
@@ -113,12 +122,28 @@ func manifestNames(ctx context.Context, b Bucket, root string, lim Limits) ([]st
 		return nil, fmt.Errorf("%w: %d manifests under %s, the limit is %d", ErrTooMany, len(list), root, lim.MaxManifests)
 	}
 	names := make([]string, 0, len(list))
+	gens := map[string]uint64{}
 	for _, o := range list {
+		// A name that is no generation stays in, to be named as damaged
+		// when it is the newest (readManifest refuses it).
 		if strings.HasSuffix(o.Name, ".json") {
 			names = append(names, o.Name)
+			n, err := mirror.ManifestGeneration(o.Name)
+			if err != nil {
+				n = math.MaxUint64
+			}
+			gens[o.Name] = n
 		}
 	}
-	slices.Sort(names)
+	// By number (past 12 digits names no longer sort as numbers); names
+	// that are no generation last, so that the newest-first readers try
+	// them first, refuse them and name them.
+	slices.SortFunc(names, func(a, b string) int {
+		if c := cmp.Compare(gens[a], gens[b]); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
 	return names, nil
 }
 
@@ -135,8 +160,12 @@ func describe(ctx context.Context, b Bucket, root string, lim Limits) Robot {
 	for i, name := range slices.Backward(names) {
 		man, err := readManifest(ctx, b, name)
 		if err != nil {
+			why := fmt.Sprintf("%s: %v", strings.TrimPrefix(name, join(root, "")), err)
 			if i == len(names)-1 {
-				r.Damaged = fmt.Sprintf("%s: %v", strings.TrimPrefix(name, join(root, "")), err)
+				r.Damaged = why
+			}
+			if len(r.Refused) < maxRefused {
+				r.Refused = append(r.Refused, why)
 			}
 			continue
 		}
@@ -154,7 +183,9 @@ func readManifest(ctx context.Context, b Bucket, name string) (mirror.Manifest, 
 	if err != nil {
 		return mirror.Manifest{}, err
 	}
-	return mirror.DecodeManifest(data)
+	// The name must be a generation, the one the manifest says: a
+	// hostile manifest claiming another is named as damaged, never used.
+	return mirror.DecodeManifestAt(name, data)
 }
 
 func fill(r *Robot, man mirror.Manifest) {

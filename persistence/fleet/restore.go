@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/persistence/archive"
+	"github.com/gorosys/rosys/persistence/backend"
 	"github.com/gorosys/rosys/persistence/internal/modfile"
 	"github.com/gorosys/rosys/persistence/mirror"
 	"github.com/gorosys/rosys/persistence/vfs"
@@ -96,6 +97,9 @@ func Restore(ctx context.Context, b Bucket, r Robot, opt RestoreOptions, lim Lim
 	if err != nil {
 		return res, err
 	}
+	if err := checkManifest(man, r.Root, objRoot); err != nil {
+		return res, err
+	}
 	var total int64
 	for _, e := range man.Modules {
 		total += e.Size
@@ -135,6 +139,35 @@ func Restore(ctx context.Context, b Bucket, r Robot, opt RestoreOptions, lim Lim
 	}
 	res.Modules, res.Rollback = keys, imp.Rollback
 	return res, nil
+}
+
+// checkManifest refuses, before anything is fetched, a manifest naming
+// what no robot of ours writes: a module key that is no key (a path
+// with "../" or "/", dots only: it would become a file name outside
+// the data directory or aliasing it), an object name or root that is
+// not a relative path of keys, an object larger than an archive may hold.
+// A hostile or damaged bucket is named, never followed.
+func checkManifest(man mirror.Manifest, root, objRoot string) error {
+	where := fmt.Sprintf("generation %d of %s", man.Generation, root)
+	if objRoot != "" {
+		if err := backend.ValidateName(objRoot); err != nil {
+			return fmt.Errorf("%s keeps its states under root %q, which is refused: %w; nothing written", where, objRoot, err)
+		}
+	}
+	for _, key := range slices.Sorted(maps.Keys(man.Modules)) {
+		e := man.Modules[key]
+		if err := modfile.ValidateKey(key); err != nil {
+			return fmt.Errorf("%s names module %q, which is refused: %w; nothing written", where, key, err)
+		}
+		if err := backend.ValidateName(e.Object); err != nil {
+			return fmt.Errorf("%s: module %q: object %q refused: %w; nothing written", where, key, e.Object, err)
+		}
+		if e.Size < 0 || e.Size > archive.DefaultLimits.MaxFile {
+			return fmt.Errorf("%s: module %q: object %s announces %d bytes, refused (at most %d); nothing written",
+				where, key, e.Object, e.Size, archive.DefaultLimits.MaxFile)
+		}
+	}
+	return nil
 }
 
 // chooseManifest reads generation gen of the robot under root, or the

@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strconv"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/gorosys/rosys/persistence/internal/atomicfile"
 	"github.com/gorosys/rosys/persistence/internal/modfile"
 	"github.com/gorosys/rosys/persistence/vfs"
 )
@@ -32,6 +33,11 @@ type Version struct {
 	// format rosys (plain data) does not say it, so the index does; 0:
 	// not known (a plain file found without an index entry).
 	SchemaVersion int `json:"schema_version,omitempty"`
+	// Damaged says why a version's file is no good version (its bytes
+	// no longer match the checksum recorded, it is torn or no module
+	// file, it is no regular file). It is listed so that its number is
+	// never given again, but never read, restored or uploaded.
+	Damaged string `json:"damaged,omitempty"`
 }
 
 // Selector picks a version: by number, or the newest at or before At.
@@ -49,15 +55,25 @@ type History struct {
 	maxFile int64
 
 	prime   sync.Once
-	primeMu sync.Mutex                  // guards primed and taken
-	primed  map[string]map[uint64]int64 // the directory as first listed, by key
-	taken   map[string]bool             // keys whose part of primed was used
+	primeMu sync.Mutex          // guards primed, taken and ignored
+	primed  listing             // the directory as first listed
+	taken   map[string]bool     // keys whose part of primed was used
+	ignored map[string][]string // names of a key's that are no version, with why
 
-	mu    sync.Mutex // guards cfg.Modules, index, keys and dirty
-	cfg   Config
-	index map[string][]Version // loaded indexes, oldest first
-	keys  map[string]*sync.Mutex
-	dirty map[string]bool // keys whose index on disk is behind
+	// canRecycle: the file system can write over a file (the key's
+	// spare, a pruned version) instead of creating a new one.
+	canRecycle bool
+
+	mu sync.Mutex // guards cfg.Modules, index, keys, dirty, verified and sparesInDoubt
+	// sparesInDoubt: a spare could not be removed after a failed fsync,
+	// so the disk may still list it as a version; no spare is written
+	// over until a directory fsync succeeds.
+	sparesInDoubt bool
+	cfg           Config
+	index         map[string][]Version // loaded indexes, oldest first
+	keys          map[string]*sync.Mutex
+	dirty         map[string]bool // keys whose index on disk is behind
+	verified      map[string]bool // keys whose versions' bytes were all checked (List)
 }
 
 // New opens the history of dataDir. Nothing is read until a key is used.
@@ -67,6 +83,7 @@ func New(fsys vfs.FS, dataDir string, cfg Config, now func() time.Time, maxFile 
 		cfg.Default = DefaultBounds
 	}
 	return &History{fs: fsys, dir: filepath.Join(dataDir, Dir), cfg: cfg, now: now, maxFile: maxFile,
+		canRecycle: atomicfile.CanRecycle(fsys), verified: map[string]bool{},
 		index: map[string][]Version{}, keys: map[string]*sync.Mutex{}, dirty: map[string]bool{}}
 }
 
@@ -98,6 +115,7 @@ func (h *History) setIndex(key string, vs []Version) {
 	defer h.mu.Unlock()
 	if vs == nil {
 		delete(h.index, key)
+		delete(h.verified, key)
 		return
 	}
 	h.index[key] = vs
@@ -106,7 +124,7 @@ func (h *History) setIndex(key string, vs []Version) {
 // path is the file of one version: history/<key>@<n>.json. '@' is in no
 // key, so the name parses back unambiguously.
 func (h *History) path(key string, n uint64) string {
-	return filepath.Join(h.dir, key+"@"+strconv.FormatUint(n, 10)+".json")
+	return filepath.Join(h.dir, key+"@"+FormatVersion(n, 0)+".json")
 }
 
 // List returns the module's versions, oldest first.
@@ -116,7 +134,42 @@ func (h *History) List(key string) ([]Version, error) {
 	}
 	defer h.lockKey(key)()
 	vs, err := h.loadLocked(key)
-	return append([]Version(nil), vs...), err
+	if err != nil {
+		return nil, err
+	}
+	vs = h.verifyLocked(key, vs)
+	return append([]Version(nil), vs...), nil
+}
+
+// verifyLocked checks, once per run and key, the bytes of every version
+// against its checksum, so that a version changed at its own size (the
+// listing trusts the index by size: loading must stay cheap for a record)
+// is listed as damaged before anyone picks it. Each read is bounded by
+// the read limit, all of them by the key's bounds (max_bytes). The
+// caller holds the key's lock.
+func (h *History) verifyLocked(key string, vs []Version) []Version {
+	h.mu.Lock()
+	done := h.verified[key]
+	h.mu.Unlock()
+	if done {
+		return vs
+	}
+	for _, v := range vs {
+		if v.Damaged != "" {
+			continue
+		}
+		b, err := h.fs.ReadFile(h.path(key, v.Version), h.maxFile)
+		switch {
+		case err != nil:
+			h.markDamaged(key, v.Version, "unreadable: "+err.Error())
+		case int64(len(b)) != v.Size || sha(b) != v.SHA256:
+			h.markDamaged(key, v.Version, "its bytes no longer match the checksum recorded (the file was changed)")
+		}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.verified[key] = true
+	return h.index[key]
 }
 
 // Find picks one version. A version number that is not kept, or a time
@@ -147,14 +200,37 @@ func (h *History) Read(key string, v Version) ([]byte, error) {
 	if err := modfile.ValidateKey(key); err != nil {
 		return nil, err
 	}
+	if v.Damaged != "" {
+		return nil, fmt.Errorf("%w: module %q version %d: %s; it is not used (pick another version)", ErrDamaged, key, v.Version, v.Damaged)
+	}
 	b, err := h.fs.ReadFile(h.path(key, v.Version), h.maxFile)
 	if err != nil {
 		return nil, fmt.Errorf("module %q version %d: %w", key, v.Version, err)
 	}
 	if int64(len(b)) != v.Size || sha(b) != v.SHA256 {
-		return nil, fmt.Errorf("%w: module %q version %d does not match its checksum", ErrDamaged, key, v.Version)
+		h.markDamaged(key, v.Version, "its bytes no longer match the checksum recorded (the file was changed)")
+		return nil, fmt.Errorf("%w: module %q version %d does not match its checksum; it is not used (pick another version)", ErrDamaged, key, v.Version)
 	}
 	return b, nil
+}
+
+// markDamaged lists a version found damaged on reading as damaged from
+// now on (and in the index written at Close).
+func (h *History) markDamaged(key string, n uint64, why string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	vs := h.index[key]
+	for i := range vs {
+		if vs[i].Version == n && vs[i].Damaged == "" {
+			// A copy: List handed out copies of the old slice's values,
+			// and a reader may hold the slice itself.
+			vs = slices.Clone(vs)
+			vs[i].Damaged = why
+			h.index[key] = vs
+			h.dirty[key] = true
+			return
+		}
+	}
 }
 
 // Close writes the index of every key recorded since it was loaded. It

@@ -84,11 +84,12 @@ func TestRecordKeepsEveryVersionAndReadsThemBack(t *testing.T) {
 			t.Errorf("version %d saved at %s", v.Version, v.SavedAt)
 		}
 	}
-	// A hard link where the file system has them: no copy.
+	// A file of its own, never a link of the committed file, which
+	// users edit in place.
 	a, _ := os.Stat(filepath.Join(dir, "model.json"))
 	b, _ := os.Stat(filepath.Join(dir, history.Dir, "model@4.json"))
-	if !os.SameFile(a, b) {
-		t.Error("the newest version is not a hard link of the committed file")
+	if os.SameFile(a, b) {
+		t.Error("the newest version is a hard link of the committed file")
 	}
 }
 
@@ -120,8 +121,14 @@ func TestPruneByCountAgeAndBytes(t *testing.T) {
 				t.Fatal(err)
 			}
 			entries, _ := os.ReadDir(filepath.Join(dir, history.Dir))
-			if len(entries) != len(vs)+1 { // + k@index.json
-				t.Errorf("%d files for %d versions", len(entries), len(vs))
+			var names []string
+			for _, e := range entries {
+				if !atomicfile.IsSpare(e.Name()) { // the pruned version kept to be written over
+					names = append(names, e.Name())
+				}
+			}
+			if len(names) != len(vs)+1 { // + k@index.json
+				t.Errorf("%d files for %d versions: %v", len(names), len(vs), names)
 			}
 			vs2, _ := history.New(vfs.OS{}, dir, history.Config{Default: c.bounds}, func() time.Time { return now }, 1<<20).List("k")
 			if fmt.Sprint(versions(vs2)) != c.want {
@@ -167,11 +174,13 @@ func TestIndexRebuiltFromFiles(t *testing.T) {
 		{"index missing", func() { os.Remove(index) }, "[1 2 3]"},
 		{"index torn", func() { os.WriteFile(index, []byte(`{"key":"k","vers`), 0o644) }, "[1 2 3]"},
 		{"version file missing", func() { os.Remove(filepath.Join(hd, "k@2.json")) }, "[1 3]"},
+		// Listed as damaged (never read, never restored), so that the
+		// next version goes past its number.
 		{"torn version file not in the index", func() {
 			os.Remove(index)
 			os.WriteFile(filepath.Join(hd, "k@7.json"), []byte(`{"format":"rosys-go/mod`), 0o644)
-		}, "[1 3]"},
-		{"a symlink is not a version", func() { os.Symlink(filepath.Join(hd, "k@1.json"), filepath.Join(hd, "k@8.json")) }, "[1 3]"},
+		}, "[1 3 7]"},
+		{"a symlink is not a version", func() { os.Symlink(filepath.Join(hd, "k@1.json"), filepath.Join(hd, "k@8.json")) }, "[1 3 7 8]"},
 	} {
 		damage.do()
 		vs, err := open().List("k")
@@ -182,6 +191,15 @@ func TestIndexRebuiltFromFiles(t *testing.T) {
 			t.Fatalf("%s: listed %s, want %s", damage.name, got, damage.want)
 		}
 		for _, v := range vs {
+			if v.Version >= 7 {
+				if v.Damaged == "" {
+					t.Errorf("%s: version %d listed as good: %+v", damage.name, v.Version, v)
+				}
+				if _, err := open().Read("k", v); !errors.Is(err, history.ErrDamaged) {
+					t.Errorf("%s: version %d read: %v, want ErrDamaged", damage.name, v.Version, err)
+				}
+				continue
+			}
 			if v.SchemaVersion != 1 && v.SchemaVersion != 0 {
 				t.Errorf("%s: schema version %d, the envelope says 1", damage.name, v.SchemaVersion)
 			}
@@ -191,9 +209,10 @@ func TestIndexRebuiltFromFiles(t *testing.T) {
 			}
 		}
 	}
-	// The next version continues after the newest kept file, never reusing a number.
-	if v := commit(t, open(), dir, "k", 9, t0.Add(time.Minute)); v.Version != 4 {
-		t.Errorf("next version %d, want 4", v.Version)
+	// The next version goes past every number a name holds, never
+	// reusing one nor writing over a file.
+	if v := commit(t, open(), dir, "k", 9, t0.Add(time.Minute)); v.Version != 9 {
+		t.Errorf("next version %d, want 9", v.Version)
 	}
 }
 
@@ -311,7 +330,7 @@ func TestPutRefusesWhatIsNoVersion(t *testing.T) {
 	}
 }
 
-// A pruned version handed back for recycling leaves the history like a
+// A pruned version kept as the key's spare leaves the history like a
 // deleted one; when the history's directory fsync fails, its name may
 // still be in the history on the disk, so the recycled file is removed
 // and nothing writes over it.
@@ -320,7 +339,7 @@ func TestPrunedVersionRecycledOnlyAfterADurableRecord(t *testing.T) {
 	ffs := faultfs.New(vfs.OS{})
 	h := history.New(ffs, dir, history.Config{Default: history.Bounds{Keep: 2, MaxAge: time.Hour, MaxBytes: 1 << 20}},
 		func() time.Time { return t0 }, 1<<20)
-	recycle := atomicfile.RecyclePath(dir, "k.json")
+	recycle := atomicfile.RecyclePath(filepath.Join(dir, history.Dir), "k.json")
 	rec := func(n int) error {
 		b, _ := modfile.Encode("k", 1, t0, map[string]int{"n": n})
 		w := atomicfile.Writer{FS: vfs.OS{}, Dir: dir, KeepPrev: true}
@@ -330,7 +349,7 @@ func TestPrunedVersionRecycledOnlyAfterADurableRecord(t *testing.T) {
 		if err := w.Sync(); err != nil {
 			t.Fatal(err)
 		}
-		_, errs := h.RecordBatch(t0, []history.Commit{{Key: "k", Path: filepath.Join(dir, "k.json"), Size: int64(len(b)), Sum: sha256.Sum256(b), Recycle: recycle}})
+		_, errs := h.RecordBatch(t0, []history.Commit{{Key: "k", Path: filepath.Join(dir, "k.json"), Size: int64(len(b)), Sum: sha256.Sum256(b)}})
 		return errs[0]
 	}
 	for n := 1; n <= 3; n++ {

@@ -2,6 +2,7 @@ package history
 
 import (
 	"cmp"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -17,18 +18,17 @@ import (
 // Commit is one module file a commit made durable, to be recorded.
 type Commit struct {
 	Key  string
-	Path string   // the committed file; never rewritten in place
+	Path string   // the committed file, read and checked against Size and Sum
 	Size int64    // its size
 	Sum  [32]byte // its sha256
 	// SchemaVersion of the data (kept in the index for plain files).
 	SchemaVersion int
-	// Recycle, if set, is where one pruned version of the key goes,
-	// instead of being deleted, for the next commit of the key to write
-	// over (atomicfile.RecyclePath): deleting a file frees its blocks,
-	// and on a file system mounted with -o discard every freed block is
-	// discarded, which the next commit's fsyncs wait for.
-	Recycle string
 }
+
+// ErrChanged: the committed file's bytes are not the ones committed (the
+// file was edited in place before its version was kept); the version is
+// not kept, since its bytes are not known.
+var ErrChanged = errors.New("module file changed since it was committed")
 
 // Record adds one committed file as the module's newest version (see
 // RecordBatch).
@@ -39,12 +39,17 @@ func (h *History) Record(key, path string, at time.Time, size int64, sum [32]byt
 
 // RecordBatch adds the files of one commit, written at at, each as its
 // module's newest version, and prunes what the bounds no longer allow.
-// Every file must be durable already and never be rewritten in place
-// (the store's commits replace module files by rename, so a hard link
-// keeps the bytes). All versions share one directory, so one fsync of
-// it makes the whole batch durable, as one fsync of the data directory
-// does for the commit itself. It returns one version and one error per
-// commit; an error here never touches the committed files.
+// Each version is a file of its own, never a link to the module file:
+// users edit module files in place (an editor, open(p, "w")), and a
+// shared inode would rewrite the version with them. Its bytes are read
+// from the committed file and checked against the commit's size and
+// checksum (ErrChanged if an edit came first), then created exclusively
+// (atomicfile.CreateNew: fsynced under a temporary name, then linked to
+// its name, which fails if the name is taken: ErrInTheWay, never a
+// replace). All versions share one directory, so one fsync of it makes
+// the whole batch durable, as one fsync of the data directory does for
+// the commit itself. It returns one version and one error per commit; an
+// error here never touches the committed files.
 func (h *History) RecordBatch(at time.Time, cs []Commit) ([]Version, []error) {
 	out := make([]Version, len(cs))
 	errs := make([]error, len(cs))
@@ -70,6 +75,12 @@ func (h *History) RecordBatch(at time.Time, cs []Commit) ([]Version, []error) {
 	if err := atomicfile.MkdirDurable(h.fs, h.dir); err != nil {
 		return out, fill(errs, fmt.Errorf("history: %w", err))
 	}
+	// A spare (a pruned version renamed to the key's spare name) is
+	// written over only once no power cut can give it back its version
+	// name: after a directory fsync that succeeded since.
+	h.mu.Lock()
+	spareOK := !h.sparesInDoubt
+	h.mu.Unlock()
 	lists := make([][]Version, len(cs))
 	linked := false
 	for i, c := range cs {
@@ -83,10 +94,17 @@ func (h *History) RecordBatch(at time.Time, cs []Commit) ([]Version, []error) {
 		}
 		var next uint64 = 1
 		if len(vs) > 0 {
+			if vs[len(vs)-1].Version >= MaxVersion {
+				errs[i] = fmt.Errorf("history of %q: %w (%d); nothing more is recorded", c.Key, ErrFull, MaxVersion)
+				continue
+			}
 			next = vs[len(vs)-1].Version + 1
 		}
-		if err := h.place(c, next); err != nil {
+		if err := h.place(c, next, spareOK); err != nil {
 			errs[i] = fmt.Errorf("history of %q: %w", c.Key, err)
+			if errors.Is(err, ErrInTheWay) {
+				h.setIndex(c.Key, nil) // the next load counts the name and goes past it
+			}
 			continue
 		}
 		linked = true
@@ -119,12 +137,17 @@ func (h *History) RecordBatch(at time.Time, cs []Commit) ([]Version, []error) {
 		drop := bounds.prune(lists[i], now)
 		for j, old := range lists[i][:drop] {
 			p := h.path(c.Key, old.Version)
-			// The newest pruned one is recycled: likely the size of
-			// the next commit's file. Renamed out of the history, it
-			// is gone from it as durably as a deleted one (this fsync).
-			if j == drop-1 && c.Recycle != "" && h.fs.Rename(p, c.Recycle) == nil {
-				recycled[i] = true
-				continue
+			// The newest pruned one is kept as the key's spare: likely
+			// the size of the next version, which is written over it
+			// instead of a new file. Renamed out of the history, it is
+			// gone from it as durably as a deleted one (this fsync).
+			// One that shares its inode stays out of it (OpenOverwrite
+			// refuses it then), and a damaged one is no good spare.
+			if j == drop-1 && old.Damaged == "" && h.canRecycle {
+				if h.fs.Rename(p, h.sparePath(c.Key)) == nil {
+					recycled[i] = true
+					continue
+				}
 			}
 			_ = h.fs.Remove(p) // a survivor of a crash is pruned again
 		}
@@ -136,7 +159,11 @@ func (h *History) RecordBatch(at time.Time, cs []Commit) ([]Version, []error) {
 			if recycled[i] {
 				// Its name may still be in the history on the disk: never
 				// to be written over, then.
-				_ = h.fs.Remove(c.Recycle)
+				if rerr := h.fs.Remove(h.sparePath(c.Key)); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+					h.mu.Lock()
+					h.sparesInDoubt = true
+					h.mu.Unlock()
+				}
 			}
 			if errs[i] == nil {
 				errs[i] = err
@@ -145,6 +172,9 @@ func (h *History) RecordBatch(at time.Time, cs []Commit) ([]Version, []error) {
 		}
 		return out, errs
 	}
+	h.mu.Lock()
+	h.sparesInDoubt = false // the directory as it is now is durable
+	h.mu.Unlock()
 	for i, c := range cs {
 		if errs[i] != nil {
 			continue
@@ -157,28 +187,37 @@ func (h *History) RecordBatch(at time.Time, cs []Commit) ([]Version, []error) {
 	return out, errs
 }
 
-// place links (else copies) the committed file as version n.
-func (h *History) place(c Commit, n uint64) error {
-	dst := h.path(c.Key, n)
-	err := h.fs.Link(c.Path, dst)
-	if errors.Is(err, fs.ErrExist) {
-		// A file the scan did not take as a version (torn, foreign).
-		_ = h.fs.Remove(dst)
-		err = h.fs.Link(c.Path, dst)
+// place creates version n of c.Key as a file of its own: the committed
+// file's bytes, checked, created exclusively (over the key's spare when
+// spareOK). Cost against the hard link of earlier versions: the file's
+// bytes read back (from the page cache) and written once more, one fsync
+// of them (the directory fsync is shared by the batch as before), and
+// about a dozen system calls (open, fstat, read, close; open, fstat,
+// ftruncate, write, fsync, close, link, unlink) instead of one (link).
+func (h *History) place(c Commit, n uint64, spareOK bool) error {
+	data, err := h.fs.ReadFile(c.Path, h.maxFile)
+	if err != nil {
+		return fmt.Errorf("read committed file: %w", err)
 	}
-	if err == nil {
-		return nil
+	if int64(len(data)) != c.Size || sha256.Sum256(data) != c.Sum {
+		return fmt.Errorf("%w: %s is not the file committed (%d bytes, %d committed); version %d is not kept",
+			ErrChanged, c.Path, len(data), c.Size, n)
 	}
-	// No hard links here (FAT): copy, atomically and fsynced.
-	data, rerr := h.fs.ReadFile(c.Path, h.maxFile)
-	if rerr != nil {
-		return fmt.Errorf("read committed file: %w", rerr)
+	spare := ""
+	if spareOK && h.canRecycle {
+		spare = h.sparePath(c.Key)
 	}
-	if werr := (atomicfile.Writer{FS: h.fs, Dir: h.dir}).Write(filepath.Base(dst), data); werr != nil {
-		return fmt.Errorf("copy committed file: %w", werr)
+	err = atomicfile.Writer{FS: h.fs, Dir: h.dir}.CreateNew(filepath.Base(h.path(c.Key, n)), spare, data)
+	if errors.Is(err, atomicfile.ErrExists) {
+		return fmt.Errorf("%w: %s is there already and is not replaced; version %d is not kept",
+			ErrInTheWay, h.path(c.Key, n), n)
 	}
-	return nil
+	return err
 }
+
+// sparePath is the key's spare in the history directory: a pruned version
+// kept to be written over by the next (atomicfile.RecyclePath).
+func (h *History) sparePath(key string) string { return atomicfile.RecyclePath(h.dir, key+".json") }
 
 func fill(errs []error, err error) []error {
 	for i := range errs {

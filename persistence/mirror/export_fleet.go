@@ -18,6 +18,15 @@ const ManifestPrefix = "manifests/"
 // DecodeManifest decodes and checks a manifest object.
 func DecodeManifest(b []byte) (Manifest, error) { return decodeManifest(b) }
 
+// ManifestGeneration is the generation a manifest object's name says, or
+// an error (wrapping history.ErrBadVersion) if the name is none.
+func ManifestGeneration(name string) (uint64, error) { return manifestNumber(name) }
+
+// DecodeManifestAt decodes the manifest object stored as name and checks
+// that its name is a generation (history.ParseVersion's rule) and the one
+// the manifest says.
+func DecodeManifestAt(name string, b []byte) (Manifest, error) { return decodeManifestAt(name, b) }
+
 // Checksum is the checksum a manifest names an object by.
 func Checksum(b []byte) string { return checksum(b) }
 

@@ -1,24 +1,43 @@
 package mirror
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
 
+	"github.com/gorosys/rosys/persistence/backend"
 	"github.com/gorosys/rosys/persistence/internal/modfile"
 	"go.uber.org/zap"
 )
 
-// manifests lists the generations in metadata storage, oldest first.
+// manifests lists the generations in metadata storage, oldest first. A
+// name that is no generation (history.ParseVersion's rule) is refused,
+// named in the status, and never read.
 func (m *Mirror) manifests(ctx context.Context) ([]string, error) {
 	list, err := m.cfg.Metadata.List(ctx, "manifests/")
 	if err != nil {
 		return nil, err
 	}
-	var names []string
+	type named struct {
+		name string
+		gen  uint64
+	}
+	var ok []named
 	for _, o := range list {
-		names = append(names, o.Name)
+		n, err := manifestNumber(o.Name)
+		if err != nil {
+			m.refuse(o.Name, err)
+			continue
+		}
+		ok = append(ok, named{o.Name, n})
+	}
+	// By number: past 12 digits the names no longer sort as numbers.
+	slices.SortFunc(ok, func(a, b named) int { return cmp.Compare(a.gen, b.gen) })
+	names := make([]string, len(ok))
+	for i, n := range ok {
+		names[i] = n.name
 	}
 	return names, nil
 }
@@ -35,7 +54,7 @@ func (m *Mirror) newestManifest(ctx context.Context) (*Manifest, error) {
 		if err != nil {
 			return nil, err
 		}
-		man, err := decodeManifest(b)
+		man, err := decodeManifestAt(name, b)
 		if errors.Is(err, modfile.ErrUnknownFormat) {
 			// A newer program committed here: building on an older
 			// manifest would write over its generations. Nothing is
@@ -44,6 +63,7 @@ func (m *Mirror) newestManifest(ctx context.Context) (*Manifest, error) {
 			return nil, m.blocked
 		}
 		if err != nil {
+			m.refuse(name, err)
 			m.log.Error("damaged manifest skipped", zap.String("manifest", name), zap.Error(err))
 			continue
 		}
@@ -61,7 +81,7 @@ func (m *Mirror) fetch(ctx context.Context, key string, names []string) ([]byte,
 			lastErr = err
 			continue
 		}
-		man, err := decodeManifest(b)
+		man, err := decodeManifestAt(name, b)
 		if err != nil {
 			continue
 		}
@@ -81,6 +101,9 @@ func (m *Mirror) fetch(ctx context.Context, key string, names []string) ([]byte,
 		}
 		if err != nil {
 			lastErr = err
+			if !errors.Is(err, backend.ErrNotFound) {
+				m.refuse(e.Object, fmt.Errorf("module %q of %s: %w", key, name, err))
+			}
 			m.log.Error("damaged or missing module object; trying an older generation", zap.String("module", key), zap.Error(err))
 			continue
 		}

@@ -16,7 +16,7 @@ func (m *Mirror) collect(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		man, err := decodeManifest(b)
+		man, err := decodeManifestAt(name, b)
 		if err != nil {
 			continue
 		}

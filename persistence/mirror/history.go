@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/gorosys/rosys/persistence/backend"
@@ -36,8 +35,12 @@ func (m *Mirror) AttachHistory(h History) {
 
 func historyPrefix(key string) string { return "history/" + key + "/" }
 func historyObject(key string, n uint64) string {
-	return fmt.Sprintf("%s%012d.json", historyPrefix(key), n)
+	return historyPrefix(key) + history.FormatVersion(n, objectDigits) + ".json"
 }
+
+// objectDigits is the width of the version numbers in object names, so
+// that they list in order.
+const objectDigits = 12
 
 // remoteVersions lists the versions of key in snapshot storage, once per
 // run; afterwards the mirror keeps the set up to date itself.
@@ -54,10 +57,20 @@ func (m *Mirror) remoteVersions(ctx context.Context, key string) (map[uint64]boo
 	}
 	got := map[uint64]bool{}
 	for _, o := range objs {
+		// The local history's rule (history.ParseVersion), so that a
+		// name one side takes the other does too: digits only, written
+		// as historyObject writes them, from 1 to history.MaxVersion.
 		name, ok := strings.CutSuffix(strings.TrimPrefix(o.Name, historyPrefix(key)), ".json")
-		if n, err := strconv.ParseUint(name, 10, 64); ok && err == nil && n > 0 {
-			got[n] = true
+		if !ok {
+			m.refuse(o.Name, fmt.Errorf("%w: not a history version object", history.ErrBadVersion))
+			continue
 		}
+		n, err := history.ParseVersion(name, objectDigits)
+		if err != nil {
+			m.refuse(o.Name, err)
+			continue
+		}
+		got[n] = true
 	}
 	m.remoteHist[key] = got
 	return got, nil
@@ -123,13 +136,21 @@ func (m *Mirror) recoverHistoryLocked(ctx context.Context, keys []string) {
 			continue
 		}
 		n := 0
-		for _, v := range slices.Sorted(maps.Keys(remote)) {
+		take, far := history.Run(slices.Sorted(maps.Keys(remote)), 0)
+		for _, v := range far {
+			m.refuse(historyObject(key, v), fmt.Errorf("%w: version %d is far from the module's other versions (%d to %d): planted, not recovered",
+				history.ErrBadVersion, v, take[0], take[len(take)-1]))
+		}
+		for _, v := range take {
 			b, _, err := m.cfg.Snapshots.Get(ctx, historyObject(key, v))
 			if err == nil {
+				// Checked there (a module file of key, within the read
+				// limit) and created exclusively: a version held is
+				// never written over.
 				err = m.hist.Put(key, v, b)
 			}
 			if err != nil {
-				m.log.Warn("history version not recovered", zap.String("module", key), zap.Uint64("version", v), zap.Error(err))
+				m.refuse(historyObject(key, v), err)
 				continue
 			}
 			n++

@@ -39,7 +39,12 @@ func (m *Mirror) connect(ctx context.Context) error {
 		_, err = m.cfg.Metadata.Put(ctx, leaseName, mine, backend.Condition{IfAbsent: true})
 	case err == nil:
 		var other lease
-		_ = json.Unmarshal(b, &other)
+		if uerr := json.Unmarshal(b, &other); uerr != nil || other.Host == "" {
+			// Forged or damaged: never taken as ours, never written over.
+			m.blocked = fmt.Errorf("%w: %s: %s does not read as a lease (%v); not taking it over: if no robot uses this root, delete it",
+				ErrLeaseHeld, m.cfg.Metadata, leaseName, uerr)
+			return m.blocked
+		}
 		if other.Host != m.cfg.Host || other.Robot != m.cfg.Robot {
 			m.blocked = fmt.Errorf("%w: %s is used by robot %q on host %q since %s; two robots must not share a root (check the robot's name and root_path); if that robot is gone for good, hand the lease over with `rosys fleet restore --take-over` on this machine (or delete %s there)",
 				ErrLeaseHeld, m.cfg.Metadata, other.Robot, other.Host, other.AcquiredAt.Format(time.RFC3339), leaseName)

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path"
 	"strings"
 	"time"
 
 	"github.com/gorosys/rosys/persistence/backend"
+	"github.com/gorosys/rosys/persistence/history"
 	"github.com/gorosys/rosys/persistence/internal/modfile"
 )
 
@@ -72,7 +74,39 @@ type ManifestEntry struct {
 
 const manifestFormat = "rosys-go-manifest/1"
 
-func manifestName(gen uint64) string { return fmt.Sprintf("manifests/%012d.json", gen) }
+func manifestName(gen uint64) string {
+	return "manifests/" + history.FormatVersion(gen, objectDigits) + ".json"
+}
+
+// manifestNumber reads the generation a manifest's object name says (its
+// base name: the generation in 12 or more digits, then .json), by the
+// rule of history.ParseVersion: digits only, canonical, at most
+// history.MaxVersion, so that the next generation never wraps.
+func manifestNumber(name string) (uint64, error) {
+	base, ok := strings.CutSuffix(path.Base(name), ".json")
+	if !ok {
+		return 0, fmt.Errorf("%w: %q is no manifest name", history.ErrBadVersion, path.Base(name))
+	}
+	return history.ParseVersion(base, objectDigits)
+}
+
+// decodeManifestAt decodes the manifest stored as name and checks that it
+// is the generation its name says: a manifest claiming another (a huge
+// one, say, that would make the next generation wrap) is refused.
+func decodeManifestAt(name string, b []byte) (Manifest, error) {
+	n, err := manifestNumber(name)
+	if err != nil {
+		return Manifest{}, err
+	}
+	m, err := decodeManifest(b)
+	if err != nil {
+		return m, err
+	}
+	if m.Generation != n {
+		return m, fmt.Errorf("manifest %s says generation %d, its name %d", path.Base(name), m.Generation, n)
+	}
+	return m, nil
+}
 func objectName(key string, gen uint64) string {
 	return fmt.Sprintf("snapshots/%s/%012d.json", key, gen)
 }

@@ -68,6 +68,7 @@ type Mirror struct {
 	hist       History                    // the store's history, or nil (history.go)
 	remoteHist map[string]map[uint64]bool // history versions in snapshot storage, by key
 	held       int                        // Hold calls not yet released: no upload meanwhile
+	refused    []string                   // objects refused, each with why (refused.go)
 }
 
 // New prepares a mirror; it connects on first use.

@@ -22,6 +22,10 @@ type Status struct {
 	Recovered map[string]uint64 `json:"recovered,omitempty"`
 	// JournalSegments counts journal segments in snapshot storage.
 	JournalSegments int `json:"journal_segments"`
+	// Refused names the objects of remote storage that were refused
+	// (a malformed name, a damaged or foreign object, one too large),
+	// each with why; nothing was written from them.
+	Refused []string `json:"refused,omitempty"`
 }
 
 // Status reports the mirror.
@@ -30,7 +34,8 @@ func (m *Mirror) Status() Status {
 	defer m.mu.Unlock()
 	st := Status{Metadata: m.cfg.Metadata.String(), Snapshots: m.cfg.Snapshots.String(), BehindSince: m.behindSince,
 		LastUpload: m.lastUpload, LastError: m.lastErr, Failures: m.failures, Blocked: m.blocked != nil,
-		Pending: slices.Sorted(maps.Keys(m.pending)), Recovered: maps.Clone(m.recovered), JournalSegments: len(m.remoteSegs)}
+		Pending: slices.Sorted(maps.Keys(m.pending)), Recovered: maps.Clone(m.recovered), JournalSegments: len(m.remoteSegs),
+		Refused: slices.Clone(m.refused)}
 	if m.latest != nil {
 		st.Generation = m.latest.Generation
 	}

@@ -182,7 +182,7 @@ func (m *Mirror) ownManifest(ctx context.Context, gen uint64) (*Manifest, error)
 	if err != nil {
 		return nil, fmt.Errorf("read back %s: %w", manifestName(gen), err)
 	}
-	man, err := decodeManifest(b)
+	man, err := decodeManifestAt(manifestName(gen), b)
 	if err != nil || man.Generation != gen || man.Robot != m.cfg.Robot || man.Host != m.cfg.Host || man.BootID != m.cfg.BootID {
 		return nil, nil
 	}

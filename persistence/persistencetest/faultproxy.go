@@ -26,6 +26,10 @@ const (
 	// requests signed more than 15 minutes off its time are refused with
 	// 403 RequestTimeTooSkewed, and its Date header tells its time.
 	FaultSkew
+	// FaultHugeObjects is FaultHuge for the GETs of objects only; the
+	// listings are answered as they are, so a client gets to the objects
+	// a listing names.
+	FaultHugeObjects
 )
 
 // HugeBytes is the size a FaultHuge body announces.
@@ -82,8 +86,9 @@ func StartFaultProxy(t testing.TB, target string) *FaultProxy {
 				_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the request time and the current time is too large.</Message></Error>`))
 				return
 			}
-		case FaultHuge:
-			if r.Method == http.MethodGet {
+		case FaultHuge, FaultHugeObjects:
+			isList := r.URL.Query().Has("list-type") || r.URL.Query().Has("prefix")
+			if r.Method == http.MethodGet && (p.Fault.Load() == FaultHuge || !isList) {
 				w.Header().Set("Content-Length", strconv.FormatInt(HugeBytes, 10))
 				w.Header().Set("ETag", `"huge"`)
 				zeros := make([]byte, 64<<10)

@@ -129,11 +129,20 @@ func (w Writer) Write(name string, data []byte) (err error) {
 // into place: a recycled file of name if there is one it may write over,
 // cut to size, else a new file. slot is the recycle name it opened, if any.
 func (w Writer) temporary(name string, size int) (f vfs.File, slot string, err error) {
-	if o, ok := overwriterOf(w.FS); ok && (w.Recycle || w.RecyclePrev) {
-		slots := []string{RecyclePath(w.Dir, name)}
+	var slots []string
+	if w.Recycle || w.RecyclePrev {
+		slots = []string{RecyclePath(w.Dir, name)}
 		if w.RecyclePrev {
 			slots = append(slots, prevSlot(w.Dir, name))
 		}
+	}
+	return w.openTemporary(slots, name, size)
+}
+
+// openTemporary opens the first of slots it may write over (a spare with
+// no other name), cut to size, else a new temporary file named after name.
+func (w Writer) openTemporary(slots []string, name string, size int) (f vfs.File, slot string, err error) {
+	if o, ok := overwriterOf(w.FS); ok {
 		for _, rp := range slots {
 			f, err := o.OpenOverwrite(rp)
 			if err == nil {
@@ -151,6 +160,70 @@ func (w Writer) temporary(name string, size int) (f vfs.File, slot string, err e
 	}
 	f, err = w.FS.CreateTemp(w.Dir, name+TmpMarker+"*")
 	return f, "", err
+}
+
+// ErrExists: CreateNew found the name taken; nothing was replaced.
+var ErrExists = errors.New("name already exists; not replaced")
+
+// CreateNew writes data under name, which must not exist yet: a file is
+// never written over, whatever is in the way (ErrExists). The data is
+// written and fsynced under a temporary name first (spare, when given
+// and it has no other name: written over, as Write does with recycled
+// files; else a new temporary file), then linked to name, and link(2)
+// fails if the name exists; the temporary name is then removed. So name
+// appears only with its complete bytes, and only where nothing was. A
+// crash leaves at most the temporary name too (swept, or unshared, at
+// open). It is durable only after Sync. On a file system without hard
+// links (FAT) the last step is a rename after a check that the name is
+// free: the caller holds the directory's lock, so nothing of ours races.
+func (w Writer) CreateNew(name, spare string, data []byte) (err error) {
+	path := filepath.Join(w.Dir, name)
+	var slots []string
+	if spare != "" {
+		slots = []string{spare}
+	}
+	f, _, err := w.openTemporary(slots, name, len(data))
+	if err != nil {
+		return fmt.Errorf("create temporary file: %w", err)
+	}
+	tmp := f.Name()
+	linked := false
+	defer func() {
+		if err != nil && !linked {
+			_ = w.FS.Remove(tmp)
+		}
+	}()
+	if _, err := f.Write(data); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("write %s: %w", tmp, err)
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("fsync %s: %w", tmp, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", tmp, err)
+	}
+	err = w.FS.Link(tmp, path)
+	switch {
+	case errors.Is(err, fs.ErrExist):
+		return fmt.Errorf("%w: %s", ErrExists, path)
+	case err != nil:
+		// No hard links here: rename, to a name checked to be free.
+		if _, lerr := w.FS.Lstat(path); !errors.Is(lerr, fs.ErrNotExist) {
+			return fmt.Errorf("%w: %s", ErrExists, path)
+		}
+		if err := w.FS.Rename(tmp, path); err != nil {
+			return fmt.Errorf("rename into place: %w", err)
+		}
+		return nil
+	}
+	linked = true
+	// The file now has its own name; the temporary one goes. If this
+	// fails, the sweep at open removes it (a temporary, never written
+	// over while the version shares it: OpenOverwrite refuses that).
+	_ = w.FS.Remove(tmp)
+	return nil
 }
 
 // keepPrevious links the current file to <path>.prev. It is best effort: a

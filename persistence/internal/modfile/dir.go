@@ -79,6 +79,9 @@ func WithVersion(fsys vfs.FS, dir, key string, b []byte) []byte {
 // WriteDirAs writes module files in the format dir is written in: format
 // rosys (WriteDirPlain) if it has the sidecar directory, else WriteDir.
 func WriteDirAs(fsys vfs.FS, dir string, files map[string][]byte, now time.Time) error {
+	if err := validateKeys(files); err != nil {
+		return err
+	}
 	if IsRoSysDir(fsys, dir) {
 		return WriteDirPlain(fsys, dir, files, now)
 	}
@@ -87,6 +90,9 @@ func WriteDirAs(fsys vfs.FS, dir string, files map[string][]byte, now time.Time)
 
 // WriteDir writes module files atomically, one directory fsync for all.
 func WriteDir(fsys vfs.FS, dir string, files map[string][]byte) error {
+	if err := validateKeys(files); err != nil {
+		return err
+	}
 	if len(files) == 0 {
 		return nil
 	}
@@ -97,4 +103,17 @@ func WriteDir(fsys vfs.FS, dir string, files map[string][]byte) error {
 		}
 	}
 	return w.Sync()
+}
+
+// validateKeys refuses the whole set of files if one key is no key: the
+// last check before a key becomes a file name ("../x" would be written
+// outside dir), whatever the caller checked (an archive, a bucket's
+// manifest).
+func validateKeys(files map[string][]byte) error {
+	for _, key := range slices.Sorted(maps.Keys(files)) {
+		if err := ValidateKey(key); err != nil {
+			return fmt.Errorf("module %q: %w; nothing written", key, err)
+		}
+	}
+	return nil
 }

@@ -136,6 +136,9 @@ func IsRoSysDir(fsys vfs.FS, dir string) bool {
 // leaves data files their sidecars still name (the generations before are
 // kept), so no file is ever read at the wrong schema version.
 func WriteDirPlain(fsys vfs.FS, dir string, files map[string][]byte, now time.Time) error {
+	if err := validateKeys(files); err != nil {
+		return err
+	}
 	if len(files) == 0 {
 		return nil
 	}

@@ -78,6 +78,8 @@ type FS struct {
 	ops   int
 	temps int
 	locks map[string]bool
+	// inodes numbers files for Lstat (vfs.Inode).
+	inodes map[*file]uint64
 	// Now stamps modification times (default time.Now).
 	Now func() time.Time
 	// OnOp, if set, is called after every mutating operation (create,
@@ -231,7 +233,27 @@ func (f *FS) Lstat(p string) (fs.FileInfo, error) {
 	if e == nil {
 		return nil, perr("lstat", p, fs.ErrNotExist)
 	}
-	return info(name, e), nil
+	fi := info(name, e)
+	if nf, ok := e.(*file); ok {
+		i := fi.(fileInfo)
+		i.sys = vfs.Inode{Ino: f.inode(nf), Links: uint64(links(f.root, nf))}
+		fi = i
+	}
+	return fi, nil
+}
+
+// inode numbers a file by its first Lstat, so that two names of one file
+// have one number (vfs.InodeOf).
+func (f *FS) inode(nf *file) uint64 {
+	if f.inodes == nil {
+		f.inodes = map[*file]uint64{}
+	}
+	n, ok := f.inodes[nf]
+	if !ok {
+		n = uint64(len(f.inodes) + 1)
+		f.inodes[nf] = n
+	}
+	return n
 }
 
 // Rename implements vfs.FS. Within one directory it is one atomic change.

@@ -10,6 +10,7 @@ type fileInfo struct {
 	size  int64
 	mode  fs.FileMode
 	mtime time.Time
+	sys   any
 }
 
 func info(name string, e any) fs.FileInfo {
@@ -27,4 +28,4 @@ func (i fileInfo) Size() int64        { return i.size }
 func (i fileInfo) Mode() fs.FileMode  { return i.mode }
 func (i fileInfo) ModTime() time.Time { return i.mtime }
 func (i fileInfo) IsDir() bool        { return i.mode.IsDir() }
-func (i fileInfo) Sys() any           { return nil }
+func (i fileInfo) Sys() any           { return i.sys }
