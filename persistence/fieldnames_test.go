@@ -34,10 +34,10 @@ type area struct {
 	Outline []fpoint          `json:"outline"`
 	Center  *fpoint           `json:"center,omitempty"`
 	Tags    map[string]fpoint `json:"tags,omitempty"`
-	Count   int              `json:"count,string,omitempty"`
-	Raw     json.RawMessage  `json:"raw,omitempty"`
-	Any     map[string]any   `json:"any,omitempty"`
-	Speed   float64          // no tag: its JSON name is "Speed"
+	Count   int               `json:"count,string,omitempty"`
+	Raw     json.RawMessage   `json:"raw,omitempty"`
+	Any     map[string]any    `json:"any,omitempty"`
+	Speed   float64           // no tag: its JSON name is "Speed"
 }
 
 type planner struct {
@@ -74,13 +74,13 @@ func TestFieldNamesMatchExactly(t *testing.T) {
 		}
 	}
 	nested := []string{
-		`{"areas": {"a": {"ID": "a"}}}`,                              // promoted from an embedded struct
-		`{"areas": {"a": {"outline": [{"x": 1, "Y": 2}]}}}`,          // slice in a map
-		`{"areas": {"a": {"center": {"X": 1}}}}`,                     // pointer
+		`{"areas": {"a": {"ID": "a"}}}`,                               // promoted from an embedded struct
+		`{"areas": {"a": {"outline": [{"x": 1, "Y": 2}]}}}`,           // slice in a map
+		`{"areas": {"a": {"center": {"X": 1}}}}`,                      // pointer
 		`{"areas": {"a": {"tags": {"t": {"x": 1, "y": 2, "X": 3}}}}}`, // map of structs
-		`{"list": [{"id": "a"}, {"Outline": []}]}`,                   // second element
-		`{"list": [{"speed": 3}]}`,                                   // untagged field
-		`{"list": [{"COUNT": "3"}]}`,                                 // a ,string field
+		`{"list": [{"id": "a"}, {"Outline": []}]}`,                    // second element
+		`{"list": [{"speed": 3}]}`,                                    // untagged field
+		`{"list": [{"COUNT": "3"}]}`,                                  // a ,string field
 		`{"AREAS": {}}`,
 		"{\"list\": [{\"\u212Aey\": 1, \"id\": \"x\"}], \"areas\": {\"k\": {\"\u017Fpeed\": 1}}}", // Kelvin sign, long s: encoding/json folds them too
 	}
