@@ -27,6 +27,12 @@ var (
 	ErrInvalidValue = errors.New("invalid value")
 	// ErrLocked: another process holds the data directory.
 	ErrLocked = vfs.ErrLocked
+	// ErrCommittedOverLimit: a module file (or .prev) the store committed
+	// itself is over the max_file_bytes limit (lowered since). Restore and
+	// the offline commands stop with it, naming the file, its size, the
+	// key and the limit, instead of setting the robot's state aside;
+	// rosys run exits 2. A foreign oversized file is still moved aside.
+	ErrCommittedOverLimit = modfile.ErrCommittedOverLimit
 	// ErrReadOnly refuses changes to a store opened for replay.
 	ErrReadOnly = errors.New("store is read-only (snapshot_access: replay)")
 )

@@ -46,7 +46,7 @@ func ReadDir(fsys vfs.FS, dir string, limit int64) (map[string][]byte, error) {
 	for k, p := range paths {
 		b, err := fsys.ReadFile(p, limit)
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", p, err)
+			return nil, fmt.Errorf("read %s: %w", p, CheckOverLimit(fsys, dir, k, p, limit, err))
 		}
 		files[k] = WithVersion(fsys, dir, k, b)
 	}
