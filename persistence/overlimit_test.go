@@ -142,9 +142,9 @@ func TestCommittedFileOverLimitStopsRestore(t *testing.T) {
 func TestForeignOversizedFileIsMovedAside(t *testing.T) {
 	pad := strings.Repeat("x", 3000)
 	for name, content := range map[string]string{
-		"zeros":           string(make([]byte, 3000)),
-		"plain RoSys":     `{"value": 3, "pad": "` + pad + `"}`,
-		"other key":       "{\n  \"format\": \"rosys-go/1\",\n  \"key\": \"other\",\n  \"schema_version\": 1,\n  \"saved_at\": \"2026-01-01T00:00:00Z\",\n  \"data\": {\"pad\": \"" + pad + "\"}\n}\n",
+		"zeros":            string(make([]byte, 3000)),
+		"plain RoSys":      `{"value": 3, "pad": "` + pad + `"}`,
+		"other key":        "{\n  \"format\": \"rosys-go/1\",\n  \"key\": \"other\",\n  \"schema_version\": 1,\n  \"saved_at\": \"2026-01-01T00:00:00Z\",\n  \"data\": {\"pad\": \"" + pad + "\"}\n}\n",
 		"compact envelope": `{"format":"rosys-go/1","key":"big","schema_version":1,"data":{"pad":"` + pad + `"}}`,
 	} {
 		t.Run(name, func(t *testing.T) {
