@@ -28,7 +28,7 @@ var ErrFieldCase = errors.New("field name differs from the module's only in lett
 // (json.Unmarshaler, encoding.TextUnmarshaler, interfaces) are not
 // walked. Invalid JSON is left to the decoder that follows.
 func checkFieldNames(data []byte, t reflect.Type) error {
-	if !hasStructs(t) {
+	if !hasStructs(t) || !mayMisspell(data, foldedNames(t)) {
 		return nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -221,6 +221,98 @@ func containsStruct(t reflect.Type, visiting map[reflect.Type]bool) bool {
 		return true
 	case reflect.Map, reflect.Slice, reflect.Array:
 		return containsStruct(t.Elem(), visiting)
+	}
+	return false
+}
+
+// foldedNames maps the lower-case form of every field name reachable in t
+// to that name, or to "" where two names share it (ID and Id in two
+// structs): the set mayMisspell checks object keys against.
+func foldedNames(t reflect.Type) map[string]string {
+	if m, ok := foldCache.Load(t); ok {
+		return m.(map[string]string)
+	}
+	m := map[string]string{}
+	var visit func(t reflect.Type)
+	seen := map[reflect.Type]bool{}
+	visit = func(t reflect.Type) {
+		t = concrete(t)
+		if t == nil || seen[t] {
+			return
+		}
+		seen[t] = true
+		switch t.Kind() {
+		case reflect.Struct:
+			f := fieldsOf(t)
+			for _, name := range f.names {
+				low := strings.ToLower(name)
+				if prev, dup := m[low]; dup && prev != name {
+					m[low] = ""
+				} else {
+					m[low] = name
+				}
+				visit(f.types[name])
+			}
+		case reflect.Map, reflect.Slice, reflect.Array:
+			visit(t.Elem())
+		}
+	}
+	visit(t)
+	foldCache.Store(t, m)
+	return m
+}
+
+var foldCache sync.Map // reflect.Type → map[string]string
+
+// mayMisspell is the walk's cheap first pass, one scan over data with no
+// allocation: it reports whether some object key could be a field name
+// in other letter case (its lower-case form is a field's, and it is not
+// that very name; or it has an escape or a non-ASCII byte, which only
+// the walk judges). Start-up restores every module through it, and a
+// file the store wrote never has such a key, so the walk rarely runs.
+func mayMisspell(data []byte, folded map[string]string) bool {
+	var buf [64]byte
+	for i := 0; i < len(data); i++ {
+		if data[i] != '"' {
+			continue
+		}
+		start, plain := i+1, true
+		for i++; i < len(data) && data[i] != '"'; i++ {
+			if data[i] == '\\' {
+				i++
+				plain = false
+			} else if data[i] >= 0x80 {
+				plain = false
+			}
+		}
+		if i >= len(data) {
+			return true // invalid: the decoder names it
+		}
+		str := data[start:i]
+		j := i + 1
+		for j < len(data) && (data[j] == ' ' || data[j] == '\t' || data[j] == '\n' || data[j] == '\r') {
+			j++
+		}
+		if j >= len(data) || data[j] != ':' {
+			continue // a string value, not a key
+		}
+		if !plain {
+			return true
+		}
+		low := buf[:0]
+		if len(str) > len(buf) {
+			low = make([]byte, 0, len(str)) // a long key: rare
+		}
+		low = low[:len(str)]
+		for k, c := range str {
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			low[k] = c
+		}
+		if name, ok := folded[string(low)]; ok && (name == "" || name != string(str)) {
+			return true
+		}
 	}
 	return false
 }

@@ -45,6 +45,16 @@ type planner struct {
 	List  []area          `json:"list"`
 }
 
+type longNamed struct {
+	A struct {
+		ID string `json:"ID"`
+	} `json:"a"`
+	B struct {
+		ID string `json:"Id"`
+	} `json:"b"`
+	Long float64 `json:"a_field_name_longer_than_sixty_four_bytes_which_the_fast_scan_still_folds"`
+}
+
 // Field names match exactly (issue 21.6): a spelling that differs only in
 // letter case is refused wherever data becomes a Go value, strict or not,
 // at any depth; exact names, unknown fields (ignored unless strict) and
@@ -83,6 +93,20 @@ func TestFieldNamesMatchExactly(t *testing.T) {
 		`{"list": [{"COUNT": "3"}]}`,                                  // a ,string field
 		`{"AREAS": {}}`,
 		"{\"list\": [{\"\u212Aey\": 1, \"id\": \"x\"}], \"areas\": {\"k\": {\"\u017Fpeed\": 1}}}", // Kelvin sign, long s: encoding/json folds them too
+	}
+	for _, body := range []string{
+		`{"a": {"Id": "x"}}`, // an exact name elsewhere (b), a case variant here
+		`{"b": {"ID": "x"}}`,
+		`{"A_FIELD_NAME_LONGER_THAN_SIXTY_FOUR_BYTES_WHICH_THE_FAST_SCAN_STILL_FOLDS": 1}`,
+		`{"a": {"\u0069d": "x"}}`, // "id" written with an escape
+	} {
+		v := persistence.NewValue(longNamed{})
+		if err := v.Restore(json.RawMessage(body)); !errors.Is(err, persistence.ErrFieldCase) {
+			t.Errorf("%s: err = %v, want ErrFieldCase", body, err)
+		}
+	}
+	if err := persistence.NewValue(longNamed{}).Restore(json.RawMessage(`{"a": {"ID": "x"}, "b": {"Id": "y"}, "c": {"id": 1}}`)); err != nil {
+		t.Errorf("exact names in both structs: %v", err)
 	}
 	for _, body := range nested {
 		v := persistence.NewValue(planner{})
