@@ -2,6 +2,7 @@ package persistence
 
 import (
 	"github.com/gorosys/rosys/persistence/internal/modfile"
+	"github.com/gorosys/rosys/persistence/vfs"
 	"go.uber.org/zap"
 )
 
@@ -27,3 +28,7 @@ func (s *Store) findReserved() {
 // ReservedFiles lists the module files found at open whose keys are now
 // reserved (see ValidateKey): kept untouched, never restored.
 func (s *Store) ReservedFiles() []string { return append([]string(nil), s.reserved...) }
+
+// ReservedFilesDir is ReservedFiles for a data directory no store has
+// open (the offline commands report them: an export leaves them out).
+func ReservedFilesDir(dir string) ([]string, error) { return modfile.ReservedFiles(vfs.OS{}, dir) }

@@ -114,6 +114,7 @@ func backupExport(args []string, stdout, stderr io.Writer) int {
 	}
 	if *out == "-" {
 		_, _ = stdout.Write(buf.Bytes())
+		warnReserved(stderr, d)
 		return 0
 	}
 	if err := persistence.WriteFileAtomic(*out, buf.Bytes()); err != nil {
@@ -121,6 +122,7 @@ func backupExport(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stderr, "exported %d modules from %s to %s\n", modules, d, *out)
+	warnReserved(stderr, d)
 	return 0
 }
 
@@ -253,5 +255,14 @@ func backupList(args []string, stdout, stderr io.Writer) int {
 func printUnknown(w io.Writer, unknown []string) {
 	if len(unknown) > 0 {
 		fmt.Fprintf(w, "%d modules new to this data directory, written all the same: %v\n", len(unknown), unknown)
+	}
+}
+
+// warnReserved names the module files an earlier version wrote under keys
+// now reserved (persistence.ValidateKey): no export holds them, no import
+// would take them; they stay in the data directory until renamed.
+func warnReserved(w io.Writer, dir string) {
+	if paths, err := persistence.ReservedFilesDir(dir); err == nil && len(paths) > 0 {
+		fmt.Fprintf(w, "not exported: %d module files under names now reserved (kept in place; rename file and key to use them): %v\n", len(paths), paths)
 	}
 }

@@ -68,6 +68,11 @@ func TestReservedKeysAndFieldCaseRealBinary(t *testing.T) {
 			t.Errorf("PUT %s %s changed the module: %v → %v", tc.path, tc.body, before["data"], after["data"])
 		}
 	}
+	for _, key := range reservedKeys {
+		if code, body := p.do("PUT", "/api/modules/"+key, `{"x": 1}`); code != 400 || !strings.Contains(fmt.Sprint(body["error"]), `"`+key+`"`) {
+			t.Errorf("PUT of reserved key %q: %d %v", key, code, body)
+		}
+	}
 	if code, body := p.do("POST", "/api/import", `{"model": {"VALUE": 5}}`); code != 400 || !strings.Contains(fmt.Sprint(body["error"]), `"VALUE"`) {
 		t.Errorf("import with a case variant: %d %v", code, body)
 	}
@@ -106,6 +111,9 @@ func TestReservedKeysAndFieldCaseRealBinary(t *testing.T) {
 	}
 	if v := storedValue(t, dir); v != 2 {
 		t.Fatalf("model %v", v)
+	}
+	if _, errs, code := rosysCmd(t, "backup", "export", "--data-dir", dir, "-o", filepath.Join(t.TempDir(), "a.tar.gz")); code != 0 || !strings.Contains(errs, "not exported") || !strings.Contains(errs, legacy) {
+		t.Fatalf("offline export does not name the legacy file: %d %s", code, errs)
 	}
 }
 
