@@ -253,3 +253,46 @@ func sameStrings(a, b []string) bool {
 	slices.Sort(b)
 	return slices.Equal(a, b)
 }
+
+// Every import refuses an archive naming a reserved key before it writes
+// anything, naming the key and the reason: a .tar.gz and a RoSys
+// export.json (archive.Read), and archives a program or a fleet restore
+// builds itself (Store.Import, archive.ImportDir).
+func TestImportsRefuseReservedKeys(t *testing.T) {
+	for _, key := range []string{"calib.tmp-2024", "survey.json.tmp-recycled", ".hidden", "x.prev", "m.json.corrupt-1", "a.prev.b"} {
+		good := envelopeOf(t, "model", 5)
+		bad := envelopeOf(t, key, 1)
+		files := map[string][]byte{"model": good, key: bad}
+		var tgz bytes.Buffer
+		if err := archive.Write(&tgz, archive.Describe(files, "robot", time.Now()), files); err != nil {
+			t.Fatal(err)
+		}
+		rosysJSON := []byte(`{"model": {"value": 5}, "` + key + `": {"x": 1}}`)
+		for name, in := range map[string][]byte{"tar.gz": tgz.Bytes(), "export.json": rosysJSON} {
+			_, err := archive.Read(bytes.NewReader(in), archive.DefaultLimits)
+			if !errors.Is(err, archive.ErrInvalid) || !strings.Contains(err.Error(), strconv.Quote(key)) || !strings.Contains(err.Error(), "reserved") {
+				t.Errorf("%s with key %q: %v", name, key, err)
+			}
+		}
+		dir := t.TempDir()
+		s := persistencetest.Open(t, dir)
+		v := persistence.NewValue(model{Value: 1})
+		mustRegisterRestore(t, s, "model", v)
+		if err := s.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		before := dirNames(t, dir)
+		_, err := s.Import(context.Background(), &archive.Archive{Files: files})
+		if !errors.Is(err, persistence.ErrInvalidKey) || !strings.Contains(err.Error(), strconv.Quote(key)) || v.Get().Value != 1 {
+			t.Errorf("Store.Import with key %q: %v, model %v", key, err, v.Get())
+		}
+		s.Close()
+		_, err = archive.ImportDir(dir, &archive.Archive{Files: files}, time.Now())
+		if !errors.Is(err, persistence.ErrInvalidKey) || !strings.Contains(err.Error(), strconv.Quote(key)) {
+			t.Errorf("ImportDir with key %q: %v", key, err)
+		}
+		if after := dirNames(t, dir); !slices.Equal(before, after) {
+			t.Errorf("key %q: refused imports changed the directory: %v → %v", key, before, after)
+		}
+	}
+}
