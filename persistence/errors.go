@@ -9,7 +9,10 @@ import (
 
 // Sentinel errors that callers branch on; wrapped with details.
 var (
-	ErrInvalidKey   = modfile.ErrInvalidKey
+	ErrInvalidKey = modfile.ErrInvalidKey
+	// ErrReservedKey, beside ErrInvalidKey, marks a key that is a safe
+	// file name the store keeps for its own files (see ValidateKey).
+	ErrReservedKey  = modfile.ErrReservedKey
 	ErrDuplicateKey = errors.New("module key already registered")
 	ErrUnknownKey   = errors.New("no module registered under key")
 	// ErrNotRestored refuses to write a module that was never restored:

@@ -76,6 +76,9 @@ func TestKeyRuleMatchesSweepAndListing(t *testing.T) {
 			if !errors.Is(err, persistence.ErrInvalidKey) || key != "" && !strings.Contains(err.Error(), strconv.Quote(key)) {
 				t.Fatalf("seed %d: ValidateKey(%q) = %v: want ErrInvalidKey naming the key", seed, key, err)
 			}
+			if modfile.ValidateName(key) == nil != errors.Is(err, persistence.ErrReservedKey) {
+				t.Fatalf("seed %d: ValidateKey(%q) = %v: ErrReservedKey exactly for safe names", seed, key, err)
+			}
 			continue
 		}
 		accepted++

@@ -179,7 +179,7 @@ func (s *Server) putModule(w http.ResponseWriter, r *http.Request) {
 	}
 	mod, ok := s.store.Module(key)
 	if !ok {
-		if err := persistence.ValidateKey(key); err != nil {
+		if err := persistence.ValidateKey(key); errors.Is(err, persistence.ErrReservedKey) {
 			// Never a module's key: say why, not only that none is there.
 			writeError(w, http.StatusBadRequest, err)
 			return

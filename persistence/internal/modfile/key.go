@@ -24,7 +24,7 @@ func ValidateKey(key string) error {
 		if why == "" {
 			why = "its file name is one the store keeps for its own files"
 		}
-		return fmt.Errorf("%w: %q is reserved: %s", ErrInvalidKey, key, why)
+		return fmt.Errorf("%w (%w): %q: %s", ErrInvalidKey, ErrReservedKey, key, why)
 	}
 	return nil
 }
