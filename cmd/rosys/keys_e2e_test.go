@@ -69,7 +69,11 @@ func TestReservedKeysAndFieldCaseRealBinary(t *testing.T) {
 		}
 	}
 	for _, key := range reservedKeys {
-		if code, body := p.do("PUT", "/api/modules/"+key, `{"x": 1}`); code != 400 || !strings.Contains(fmt.Sprint(body["error"]), `"`+key+`"`) {
+		want := 400 // a safe name the store keeps for itself: the reason
+		if strings.Contains(key, "@") {
+			want = 404 // no file name at all, like a path trick
+		}
+		if code, body := p.do("PUT", "/api/modules/"+key, `{"x": 1}`); code != want || !strings.Contains(fmt.Sprint(body["error"]), `"`+key+`"`) {
 			t.Errorf("PUT of reserved key %q: %d %v", key, code, body)
 		}
 	}
