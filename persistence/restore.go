@@ -110,13 +110,13 @@ func (s *Store) restoreEntry(e *entry, pre *prefetched) error {
 		s.loadGenerations(e)
 	}
 	mainErr := s.use(e, main, pre)
-	var prevErr error
-	if mainErr != nil && !errors.Is(mainErr, ErrCommittedOverLimit) {
-		prevErr = s.use(e, prev, nil)
+	if errors.Is(mainErr, ErrCommittedOverLimit) {
+		return mainErr
 	}
-	for _, err := range []error{mainErr, prevErr} {
-		if errors.Is(err, ErrCommittedOverLimit) {
-			return err
+	var prevErr error
+	if mainErr != nil {
+		if prevErr = s.use(e, prev, nil); errors.Is(prevErr, ErrCommittedOverLimit) {
+			return prevErr
 		}
 	}
 	switch {
