@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/archive"
@@ -218,4 +221,53 @@ func TestFieldCaseInFilesImportsAndHistory(t *testing.T) {
 	if !errors.Is(err, persistence.ErrFieldCase) || !errors.Is(err, persistence.ErrRefused) || v2.Get().LinearSpeedLimit != 0.5 {
 		t.Fatalf("restore of a version with a case variant: %v, value %+v", err, v2.Get())
 	}
+}
+
+// Random spellings: every field name of a nested body gets its letters'
+// case flipped at random; the body is accepted exactly when no name
+// changed, and then decodes to the values sent, never a misspelt one.
+func TestFieldCaseRandomSpellings(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	r := rand.New(rand.NewPCG(seed, 6))
+	names := []string{"areas", "id", "outline", "x", "y", "center", "tags", "Speed", "list"}
+	spell := func(name string) string { // one name in twelve misspelt
+		b := []byte(name)
+		for r.IntN(12) == 0 {
+			i := r.IntN(len(b))
+			b[i] ^= 'a' - 'A' // every name is letters only: flips the case
+		}
+		return string(b)
+	}
+	const tries = 5000
+	refused := 0
+	for range tries {
+		sp := map[string]string{}
+		changed := false
+		for _, n := range names {
+			sp[n] = spell(n)
+			changed = changed || sp[n] != n
+		}
+		body := `{"` + sp["areas"] + `": {"a": {"` + sp["id"] + `": "a", "` + sp["outline"] + `": [{"` + sp["x"] + `": 1, "` + sp["y"] + `": 2}],
+			"` + sp["center"] + `": {"` + sp["x"] + `": 3}, "` + sp["tags"] + `": {"t": {"` + sp["y"] + `": 4}}, "` + sp["Speed"] + `": 5}},
+			"` + sp["list"] + `": [{"` + sp["id"] + `": "b"}]}`
+		v := persistence.NewValue(planner{})
+		err := v.Restore(json.RawMessage(body))
+		switch {
+		case changed && !errors.Is(err, persistence.ErrFieldCase):
+			t.Fatalf("seed %d: %s: err = %v, want ErrFieldCase", seed, body, err)
+		case !changed && err != nil:
+			t.Fatalf("seed %d: %s: %v", seed, body, err)
+		case changed:
+			refused++
+			if !reflect.DeepEqual(v.Get(), planner{}) {
+				t.Fatalf("seed %d: refused, yet the value changed to %+v", seed, v.Get())
+			}
+		default:
+			a := v.Get().Areas["a"]
+			if a.ID != "a" || a.Outline[0] != (fpoint{1, 2}) || *a.Center != (fpoint{X: 3}) || a.Tags["t"].Y != 4 || a.Speed != 5 || v.Get().List[0].ID != "b" {
+				t.Fatalf("seed %d: exact names decoded to %+v", seed, v.Get())
+			}
+		}
+	}
+	t.Logf("seed %d: %d random spellings, %d refused, %d exact", seed, tries, refused, tries-refused)
 }
