@@ -30,8 +30,10 @@ func (m *Module) Backup() any {
 // stored record; on a running robot (an import, a PUT) it replaces the
 // current automation, which comes back paused at the restored checkpoint.
 func (m *Module) Restore(data json.RawMessage) error {
-	var rec Record
-	if err := json.Unmarshal(data, &rec); err != nil {
+	// Through the persistence package's decoder, so field names match
+	// exactly there too ({"STATE": ...} is refused, not taken for state).
+	rec, err := persistence.FromJSON(data, Record{})
+	if err != nil {
 		return err
 	}
 	switch rec.State {

@@ -9,7 +9,10 @@ import (
 
 // Sentinel errors that callers branch on; wrapped with details.
 var (
-	ErrInvalidKey   = modfile.ErrInvalidKey
+	ErrInvalidKey = modfile.ErrInvalidKey
+	// ErrReservedKey, beside ErrInvalidKey, marks a key that is a safe
+	// file name the store keeps for its own files (see ValidateKey).
+	ErrReservedKey  = modfile.ErrReservedKey
 	ErrDuplicateKey = errors.New("module key already registered")
 	ErrUnknownKey   = errors.New("no module registered under key")
 	// ErrNotRestored refuses to write a module that was never restored:
@@ -27,6 +30,12 @@ var (
 	ErrInvalidValue = errors.New("invalid value")
 	// ErrLocked: another process holds the data directory.
 	ErrLocked = vfs.ErrLocked
+	// ErrCommittedOverLimit: a module file (or .prev) the store committed
+	// itself is over the max_file_bytes limit (lowered since). Restore and
+	// the offline commands stop with it, naming the file, its size, the
+	// key and the limit, instead of setting the robot's state aside;
+	// rosys run exits 2. A foreign oversized file is still moved aside.
+	ErrCommittedOverLimit = modfile.ErrCommittedOverLimit
 	// ErrReadOnly refuses changes to a store opened for replay.
 	ErrReadOnly = errors.New("store is read-only (snapshot_access: replay)")
 )

@@ -35,7 +35,15 @@ func FromJSON[T any](data json.RawMessage, defaults T) (T, error) {
 
 // fromJSON decodes data over a copy of defaults; strict refuses fields that
 // T does not have (for data typed by a person, where a typo must not pass).
+// Either way a field name matches exactly: one that differs from T's only
+// in letter case is refused (checkFieldNames), never taken for the field.
+// It is the one place module data becomes a Go value (Value's Restore and
+// RestoreStrict, the Replace helpers, FromJSON).
 func fromJSON[T any](data json.RawMessage, defaults T, strict bool) (T, error) {
+	if err := checkFieldNames(data, reflect.TypeFor[T]()); err != nil {
+		var zero T
+		return zero, fmt.Errorf("decode %T: %w", zero, err)
+	}
 	v := deepCopy(defaults, needsDeepCopy(reflect.TypeFor[T]()))
 	var err error
 	if strict {
@@ -114,6 +122,9 @@ func ReplaceSlice[V any](dst *[]V, data json.RawMessage, newItem func() V) error
 // ReplaceSet replaces the contents of the set dst with the JSON array data.
 func ReplaceSet[K comparable](dst map[K]struct{}, data json.RawMessage) error {
 	var raw []K
+	if err := checkFieldNames(data, reflect.TypeFor[[]K]()); err != nil {
+		return fmt.Errorf("decode set: %w", err)
+	}
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return fmt.Errorf("decode set: %w", err)
 	}

@@ -15,6 +15,32 @@ import (
 	"github.com/gorosys/rosys/persistence/vfs"
 )
 
+// HistoryList is a module's kept versions, oldest first, in the one
+// shape the HTTP API (GET /api/modules/{key}/history) and `rosys backup
+// history --json` give them.
+type HistoryList struct {
+	Key      string            `json:"key"`
+	Versions []history.Version `json:"versions"` // never null
+}
+
+// writtenSchema is the schema version the robot writes key at, as far as
+// a data directory alone tells: that of its module file, else of its
+// .prev (a plain file at the version its sidecar names), else 1, the
+// version of data nobody migrated. what says where it came from.
+func writtenSchema(fsys vfs.FS, dir, key string) (int, string) {
+	main := filepath.Join(dir, modfile.FileName(key))
+	for _, p := range []string{main, main + atomicfile.PrevSuffix} {
+		b, err := fsys.ReadFile(p, DefaultMaxFileBytes)
+		if err != nil {
+			continue
+		}
+		if st, err := modfile.Decode(key, modfile.WithVersion(fsys, dir, key, b)); err == nil {
+			return st.SchemaVersion, fmt.Sprintf("the robot writes %d (%s)", st.SchemaVersion, p)
+		}
+	}
+	return 1, "and no module file in the data directory says the robot reads more than 1"
+}
+
 // ListHistoryDir lists a module's kept versions in a data directory that no
 // robot is using: it takes the directory's lock (ErrLocked while a robot
 // runs; ask its API instead) because listing may repair the index.
@@ -58,6 +84,12 @@ func RestoreVersionDir(dir, key string, sel history.Selector, now time.Time, cfg
 	st, err := modfile.Decode(key, b)
 	if err != nil {
 		return from, to, fmt.Errorf("module %q version %d: %w; nothing changed", key, from.Version, err)
+	}
+	if known, what := writtenSchema(fsys, dir, key); st.SchemaVersion > known {
+		// As RestoreVersion on the running robot refuses it: written here,
+		// the next start would only set it aside.
+		return from, to, fmt.Errorf("%w: module %q version %d has schema version %d, %s: restore it on the running robot (POST /api/modules/%s/restore), which knows the module's schema; nothing changed",
+			ErrNewerSchema, key, from.Version, st.SchemaVersion, what, key)
 	}
 	if st.Plain && from.SchemaVersion > 1 {
 		// Format rosys: the data file does not say its schema version, and

@@ -37,6 +37,9 @@ func (s *Store) Import(ctx context.Context, a *archive.Archive) (archive.ImportR
 	if s.ReadOnly() {
 		return archive.ImportResult{}, ErrReadOnly
 	}
+	if err := archive.ValidateKeys(a.Files); err != nil {
+		return archive.ImportResult{}, err
+	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	s.waitHistory() // the last cycle's links name the files this may replace

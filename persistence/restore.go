@@ -23,7 +23,10 @@ import (
 //
 // and every file it cannot use is moved aside as <file>.corrupt-<time>,
 // logged at error level with the reason, and listed in the module's status.
-// The returned error is only ever the context's.
+// The returned error is the context's, or ErrCommittedOverLimit: a file
+// the store committed itself is over max_file_bytes (lowered since), and
+// Restore stops there, moving nothing, rather than replace the robot's
+// own state with defaults. A foreign oversized file is moved aside.
 func (s *Store) Restore(ctx context.Context) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
@@ -70,8 +73,11 @@ func (s *Store) Restore(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		s.restoreEntry(e, pre.get(i))
+		err := s.restoreEntry(e, pre.get(i))
 		pre.release(i)
+		if err != nil {
+			return err
+		}
 		keys = append(keys, e.key)
 		if remote[e.key] {
 			e.stMu.Lock()
@@ -93,8 +99,9 @@ func (s *Store) exists(path string) bool {
 }
 
 // restoreEntry restores e from its main file, read and decoded ahead as
-// pre, or from its previous generation, or leaves its defaults.
-func (s *Store) restoreEntry(e *entry, pre *prefetched) {
+// pre, or from its previous generation, or leaves its defaults. Its only
+// error is ErrCommittedOverLimit: then nothing is restored or moved.
+func (s *Store) restoreEntry(e *entry, pre *prefetched) error {
 	main := s.Path(e.key)
 	prev := main + ".prev"
 	from := FromDefaults
@@ -102,10 +109,20 @@ func (s *Store) restoreEntry(e *entry, pre *prefetched) {
 	if s.format == FormatRoSys {
 		s.loadGenerations(e)
 	}
-	switch mainErr := s.use(e, main, pre); {
+	mainErr := s.use(e, main, pre)
+	if errors.Is(mainErr, ErrCommittedOverLimit) {
+		return mainErr
+	}
+	var prevErr error
+	if mainErr != nil {
+		if prevErr = s.use(e, prev, nil); errors.Is(prevErr, ErrCommittedOverLimit) {
+			return prevErr
+		}
+	}
+	switch {
 	case mainErr == nil:
 		from = FromFile
-	case s.use(e, prev, nil) == nil:
+	case prevErr == nil:
 		from = FromPrevious
 		log.Warn("restored the previous generation", zap.String("path", prev))
 	case errors.Is(mainErr, fs.ErrNotExist):
@@ -121,6 +138,7 @@ func (s *Store) restoreEntry(e *entry, pre *prefetched) {
 		e.requests.Add(1)
 	}
 	e.restored.Store(true)
+	return nil
 }
 
 // use restores e from path, or from pre (path read and decoded already)
@@ -133,6 +151,16 @@ func (s *Store) use(e *entry, path string, pre *prefetched) error {
 		return err
 	}
 	log := s.log.With(zap.String("module", e.key), zap.String("path", path))
+	if over := modfile.CheckOverLimit(s.fs, s.dir, e.key, path, s.maxFile, err); errors.Is(over, ErrCommittedOverLimit) {
+		// The store's own state over a limit lowered since: never set
+		// aside for defaults. Writes stay refused, so nothing replaces it.
+		log.Error("committed module file over the size limit; not setting it aside", zap.Error(over))
+		e.stMu.Lock()
+		e.blocked = over
+		e.st.RestoreError = over.Error()
+		e.stMu.Unlock()
+		return over
+	}
 	aside, mvErr := atomicfile.MoveAside(s.fs, path, s.now())
 	e.stMu.Lock()
 	defer e.stMu.Unlock()

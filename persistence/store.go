@@ -61,6 +61,9 @@ type Store struct {
 	imports atomic.Pointer[[]archive.ImportRecord]
 	// releaseP gives back the writers' P (see writersP); nil if none held.
 	releaseP func()
+	// reserved are module files whose keys are now reserved (see
+	// ValidateKey), found at open: kept untouched and reported.
+	reserved []string
 }
 
 // writersP is one more P than the program would have, held while any
@@ -268,6 +271,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		}
 	}
 	s.refreshImports()
+	s.findReserved()
 	if _, real := s.fs.(vfs.OS); real && s.access != AccessReplay {
 		s.releaseP = writersP.Hold()
 	}

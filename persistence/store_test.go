@@ -257,12 +257,14 @@ func TestFlushWritesUnmarkedAndNamesFailures(t *testing.T) {
 
 func TestKeys(t *testing.T) {
 	s := persistencetest.Open(t, t.TempDir())
-	for _, key := range []string{"model", "a", "A-1_b.c", ".hidden", "..x", "x.."} {
+	for _, key := range []string{"model", "a", "A-1_b.c", "x..", "camera.preview", "calib.tmp", "a.prev-1", "corrupt-x", "model.json"} {
 		if err := s.Register(key, persistence.NewValue(0)); err != nil {
 			t.Errorf("Register(%q) = %v", key, err)
 		}
 	}
-	for _, key := range []string{"", ".", "..", "...", "a/b", "../x", "a b", "ä", "a\x00", strings.Repeat("k", 129)} {
+	for _, key := range []string{"", ".", "..", "...", "a/b", "../x", "a b", "ä", "a\x00", strings.Repeat("k", 129),
+		".hidden", "..x", ".rosys-go", ".lock", "calib.tmp-2024", "survey.json.tmp-recycled", "x.prev", "x.json.prev", "a.prev.b",
+		"m.json.corrupt-20240101T000000.000Z", "a@1", "a@index"} {
 		if err := s.Register(key, persistence.NewValue(0)); !errors.Is(err, persistence.ErrInvalidKey) {
 			t.Errorf("Register(%q) = %v, want ErrInvalidKey", key, err)
 		}

@@ -39,6 +39,9 @@ type BackupStatus struct {
 	// LastError is the last cycle's error; empty once a cycle succeeds.
 	// The module's own status says which write failed and why.
 	LastError string `json:"last_error,omitempty"`
+	// ReservedFiles are module files found at start whose keys are now
+	// reserved (persistence.ValidateKey): kept untouched, not restored.
+	ReservedFiles []string `json:"reserved_files,omitempty"`
 }
 
 // ModuleInfo describes one added module.
@@ -111,6 +114,7 @@ func (r *Runtime) Status() Status {
 		st.Persistence = r.store.Status()
 		st.Imports = r.store.Imports()
 		st.Backup.DataDir = r.store.Dir()
+		st.Backup.ReservedFiles = r.store.ReservedFiles()
 		for _, p := range st.Persistence {
 			if p.Pending {
 				st.Backup.PendingCount++

@@ -205,6 +205,11 @@ func (s *Server) putModule(w http.ResponseWriter, r *http.Request) {
 	}
 	mod, ok := s.store.Module(key)
 	if !ok {
+		if err := persistence.ValidateKey(key); errors.Is(err, persistence.ErrReservedKey) {
+			// Never a module's key: say why, not only that none is there.
+			writeError(w, http.StatusBadRequest, err)
+			return
+		}
 		writeError(w, http.StatusNotFound, fmt.Errorf("%w: %q", persistence.ErrUnknownKey, key))
 		return
 	}

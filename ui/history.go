@@ -21,10 +21,8 @@ func (s *Server) routeHistory() {
 	s.mux.HandleFunc("POST /api/modules/{key}/restore", s.restoreVersion)
 }
 
-type historyResponse struct {
-	Key      string            `json:"key"`
-	Versions []history.Version `json:"versions"` // oldest first
-}
+// historyResponse is the shape `rosys backup history --json` prints too.
+type historyResponse = persistence.HistoryList
 
 type versionResponse struct {
 	history.Version

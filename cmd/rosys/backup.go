@@ -57,6 +57,15 @@ func dataDirFlag(fs *flag.FlagSet) *string {
 	return fs.String("data-dir", "", "data directory (default $ROSYS_DATA_DIR, else ~/.rosys)")
 }
 
+// exitCode is 2 for an error the configuration must fix (a committed
+// module file over max_file_bytes), else 1.
+func exitCode(err error) int {
+	if errors.Is(err, persistence.ErrCommittedOverLimit) {
+		return 2
+	}
+	return 1
+}
+
 func resolveDir(flagDir string) (string, error) {
 	if flagDir != "" {
 		return vfs.ExpandHome(flagDir)
@@ -101,10 +110,11 @@ func backupExport(args []string, stdout, stderr io.Writer) int {
 		return 1
 	} else if err != nil {
 		fmt.Fprintln(stderr, "rosys backup export:", err)
-		return 1
+		return exitCode(err)
 	}
 	if *out == "-" {
 		_, _ = stdout.Write(buf.Bytes())
+		warnReserved(stderr, d)
 		return 0
 	}
 	if err := persistence.WriteFileAtomic(*out, buf.Bytes()); err != nil {
@@ -112,6 +122,7 @@ func backupExport(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stderr, "exported %d modules from %s to %s\n", modules, d, *out)
+	warnReserved(stderr, d)
 	return 0
 }
 
@@ -119,13 +130,23 @@ func backupImport(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("backup import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dir := dataDirFlag(fs)
+	cfgPath := fs.String("config", "", "robot.yaml to take persistence.history from (each imported module becomes a version)")
 	pos, err := parseAnyOrder(fs, args)
 	if err != nil {
 		return 2
 	}
 	if len(pos) != 1 {
-		fmt.Fprintln(stderr, "usage: rosys backup import [--data-dir DIR] FILE (a .tar.gz export or a RoSys export.json)")
+		fmt.Fprintln(stderr, "usage: rosys backup import [--data-dir DIR] [--config robot.yaml] FILE (a .tar.gz export or a RoSys export.json)")
 		return 2
+	}
+	hcfg := (*config.History)(nil).Config() // the default bounds, as rosys run keeps
+	if *cfgPath != "" {
+		cfg, err := config.Load(*cfgPath)
+		if err != nil {
+			fmt.Fprintln(stderr, "rosys backup import:", err)
+			return 2
+		}
+		hcfg = cfg.Persistence.History.Config()
 	}
 	d, err := resolveDir(*dir)
 	if err != nil {
@@ -143,13 +164,13 @@ func backupImport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "rosys backup import: %s: %v\nnothing was changed\n", pos[0], err)
 		return 1
 	}
-	res, err := archive.ImportDir(d, a, time.Now())
+	res, err := persistence.ImportDir(d, a, time.Now(), hcfg)
 	if errors.Is(err, persistence.ErrLocked) {
 		fmt.Fprintf(stderr, "rosys backup import: %v\nthe robot is running: POST the file to /api/import instead, or stop it\n", err)
 		return 1
 	} else if err != nil {
 		fmt.Fprintln(stderr, "rosys backup import:", err)
-		return 1
+		return exitCode(err)
 	}
 	if res.Rollback == "" {
 		fmt.Fprintf(stdout, "%s already holds this state (%d modules: %v); nothing changed\n", d, len(res.Imported)+len(res.Unknown), append(res.Imported, res.Unknown...))
@@ -158,6 +179,13 @@ func backupImport(args []string, stdout, stderr io.Writer) int {
 	all := append(res.Imported, res.Unknown...)
 	fmt.Fprintf(stdout, "imported %d modules into %s: %v\narchive %s applied; previous state kept in %s\n", len(all), d, all, res.ID, res.Rollback)
 	printUnknown(stdout, res.Unknown)
+	if len(res.Versions) > 0 {
+		fmt.Fprintf(stdout, "recorded in the history: %v\n", res.Versions)
+	}
+	if res.HistoryError != nil {
+		// As on a running robot: the import stands, the history says why not.
+		fmt.Fprintf(stderr, "rosys backup import: imported, but not all of it is in the history: %v\n", res.HistoryError)
+	}
 	return 0
 }
 
@@ -256,5 +284,14 @@ func printImports(stdout, stderr io.Writer, dir string) int {
 func printUnknown(w io.Writer, unknown []string) {
 	if len(unknown) > 0 {
 		fmt.Fprintf(w, "%d modules new to this data directory, written all the same: %v\n", len(unknown), unknown)
+	}
+}
+
+// warnReserved names the module files an earlier version wrote under keys
+// now reserved (persistence.ValidateKey): no export holds them, no import
+// would take them; they stay in the data directory until renamed.
+func warnReserved(w io.Writer, dir string) {
+	if paths, err := persistence.ReservedFilesDir(dir); err == nil && len(paths) > 0 {
+		fmt.Fprintf(w, "not exported: %d module files under names now reserved (kept in place; rename file and key to use them): %v\n", len(paths), paths)
 	}
 }

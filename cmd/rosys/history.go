@@ -44,7 +44,8 @@ func backupHistory(args []string, stdout, stderr io.Writer) int {
 		if vs == nil {
 			vs = []history.Version{}
 		}
-		b, _ := json.MarshalIndent(vs, "", "  ")
+		// The API's shape (GET /api/modules/{key}/history), one for both.
+		b, _ := json.MarshalIndent(persistence.HistoryList{Key: pos[0], Versions: vs}, "", "  ")
 		fmt.Fprintf(stdout, "%s\n", b)
 		return 0
 	}
@@ -105,6 +106,9 @@ func backupRestore(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case errors.Is(err, persistence.ErrLocked):
 		fmt.Fprintf(stderr, "rosys backup restore: %v\nthe robot is running: POST /api/modules/%s/restore instead, or stop it\n", err, pos[0])
+		return 1
+	case errors.Is(err, persistence.ErrNewerSchema):
+		fmt.Fprintf(stderr, "rosys backup restore: %v\n", err)
 		return 1
 	case errors.Is(err, persistence.ErrNoVersion):
 		fmt.Fprintf(stderr, "rosys backup restore: %v\nnothing was changed; list the versions with rosys backup history %s\n", err, pos[0])

@@ -37,13 +37,18 @@ func TestBackupHistoryAndRestoreOffline(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("history: %d %s", code, errs)
 	}
-	var vs []struct {
-		Version uint64 `json:"version"`
-		Size    int64  `json:"size"`
-		SHA256  string `json:"sha256"`
-		SavedAt string `json:"saved_at"`
+	var list struct {
+		Key      string `json:"key"`
+		Versions []struct {
+			Version uint64 `json:"version"`
+			Size    int64  `json:"size"`
+			SHA256  string `json:"sha256"`
+			SavedAt string `json:"saved_at"`
+		} `json:"versions"`
 	}
-	if err := json.Unmarshal([]byte(out), &vs); err != nil || len(vs) < online {
+	err := json.Unmarshal([]byte(out), &list)
+	vs := list.Versions
+	if err != nil || list.Key != "model" || len(vs) < online {
 		t.Fatalf("history --json: %v %s", err, out)
 	}
 	for _, v := range vs {
@@ -85,8 +90,9 @@ func TestBackupHistoryAndRestoreOffline(t *testing.T) {
 	}
 	// Each restore was a new version: nothing was lost.
 	out, _, _ = rosysCmd(t, "backup", "history", "--data-dir", dir, "--json", "model")
-	var after []struct{ Version uint64 }
-	_ = json.Unmarshal([]byte(out), &after)
+	var afterList struct{ Versions []struct{ Version uint64 } }
+	_ = json.Unmarshal([]byte(out), &afterList)
+	after := afterList.Versions
 	if len(after) != len(vs)*2 || after[len(after)-1].Version != newest+uint64(len(vs)) {
 		t.Fatalf("after %d restores: %d versions (was %d)", len(vs), len(after), len(vs))
 	}

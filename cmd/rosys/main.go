@@ -43,7 +43,7 @@ func (a app) commands() []command {
 	return []command{
 		{"run", "[--config robot.yaml] [--data-dir DIR] [--http ADDR] [--sim] [--log-level LEVEL]",
 			"run the robot (without --config: the simulated demo robot)", a.runCommand},
-		{"backup", "export [--data-dir DIR] [--format tar.gz|rosys-json] -o FILE | import [--data-dir DIR] FILE | list [--data-dir DIR] [--dir BACKUPS] | history [--data-dir DIR] KEY | restore [--data-dir DIR] KEY --version N|--at TIME",
+		{"backup", "export [--data-dir DIR] [--format tar.gz|rosys-json] -o FILE | import [--data-dir DIR] [--config robot.yaml] FILE | list [--data-dir DIR] [--dir BACKUPS] | history [--data-dir DIR] KEY | restore [--data-dir DIR] KEY --version N|--at TIME",
 			"export, import (a .tar.gz or a RoSys export.json) or list archives; list a module's versions or restore one, offline", a.backupCommand},
 		{"replay", "--data-dir DIR [--config robot.yaml] [--speedrun|--realtime]",
 			"replay a recorded run from its input journal and print the final pose and module states", a.replayCommand},

@@ -87,7 +87,7 @@ func (a app) replayCommand(args []string, stdout, stderr io.Writer) int {
 	sum, err := replay(cfg, d, mode, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "rosys replay:", err)
-		return 1
+		return exitCode(err)
 	}
 	printSummary(stdout, sum)
 	if *cont && ctx.Err() == nil {
@@ -110,7 +110,7 @@ func (a app) goLive(ctx context.Context, cfg *config.Robot, dir string, log *zap
 	log.Info("replay finished; going live")
 	if err := a.run(ctx, &live, dir, log); err != nil {
 		log.Error("robot failed", zap.Error(err))
-		return 1
+		return exitCode(err)
 	}
 	return 0
 }

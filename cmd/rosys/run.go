@@ -74,7 +74,7 @@ func (a app) runCommand(args []string, _, stderr io.Writer) int {
 	defer stop()
 	if err := a.run(ctx, cfg, *dataDir, log); err != nil {
 		log.Error("robot failed", zap.Error(err))
-		return 1
+		return exitCode(err)
 	}
 	return 0
 }

@@ -39,6 +39,9 @@ func ImportDir(dir string, a *Archive, now time.Time) (ImportResult, error) {
 
 // ImportDirFS is ImportDir on fsys (tests model power cuts with it).
 func ImportDirFS(fsys vfs.FS, dir string, a *Archive, now time.Time) (ImportResult, error) {
+	if err := ValidateKeys(a.Files); err != nil {
+		return ImportResult{}, err
+	}
 	if err := atomicfile.MkdirDurable(fsys, dir); err != nil {
 		return ImportResult{}, err
 	}

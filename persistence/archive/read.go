@@ -182,10 +182,12 @@ func checkEntryName(name string) error {
 	}
 	key, ok := strings.CutPrefix(name, archiveModules)
 	key, ok2 := strings.CutSuffix(key, ".json")
-	if !ok || !ok2 || modfile.ValidateKey(key) != nil {
+	if !ok || !ok2 || modfile.ValidateName(key) != nil {
 		return errors.New("not manifest.json or modules/<key>.json")
 	}
-	return nil
+	// A safe name, but a key the store keeps for its own files: say which
+	// and why, not only that the name is wrong.
+	return modfile.ValidateKey(key)
 }
 
 func typeName(t byte) string {

@@ -92,7 +92,7 @@ func NewSchedule(store Exporter, cfg ScheduleConfig) (*Schedule, error) {
 	if cfg.Robot == "" {
 		cfg.Robot = "robot"
 	}
-	if err := modfile.ValidateKey(cfg.Robot); err != nil {
+	if err := modfile.ValidateName(cfg.Robot); err != nil {
 		return nil, fmt.Errorf("backup schedule: robot name names the archives: %w", err)
 	}
 	if cfg.Location == nil {

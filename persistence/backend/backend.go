@@ -61,13 +61,13 @@ var (
 const MaxObjectBytes int64 = 256 << 20
 
 // ValidateName checks an object name: relative, slash-separated, each part
-// a valid key (so it is also a safe file name).
+// a safe file name (modfile.ValidateName).
 func ValidateName(name string) error {
 	if name == "" || strings.HasPrefix(name, "/") || strings.HasSuffix(name, "/") {
 		return fmt.Errorf("object name %q: must be a relative path", name)
 	}
 	for _, part := range strings.Split(name, "/") {
-		if err := modfile.ValidateKey(part); err != nil {
+		if err := modfile.ValidateName(part); err != nil {
 			return fmt.Errorf("object name %q: %w", name, err)
 		}
 	}

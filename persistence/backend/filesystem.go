@@ -126,7 +126,7 @@ func (f *Filesystem) List(_ context.Context, prefix string) ([]ObjectInfo, error
 				}
 				continue
 			}
-			if !d.Type().IsRegular() || strings.Contains(d.Name(), atomicfile.TmpMarker) || d.Name() == ".lock" {
+			if !d.Type().IsRegular() || atomicfile.IsTemporary(d.Name()) || d.Name() == ".lock" {
 				continue
 			}
 			rel, _ := filepath.Rel(f.root, p)

@@ -3,6 +3,7 @@ package persistencetest
 
 import (
 	"encoding/json"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,12 +15,13 @@ import (
 var Epoch = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
 // FixedClock returns a clock that reads Epoch and advances one millisecond
-// per reading, so save times and corrupt-file names are deterministic.
+// per reading, so save times and corrupt-file names are deterministic. It
+// is safe for concurrent use: the store reads it from its history's
+// goroutine too.
 func FixedClock() func() time.Time {
-	t := Epoch
+	var n atomic.Int64
 	return func() time.Time {
-		t = t.Add(time.Millisecond)
-		return t
+		return Epoch.Add(time.Duration(n.Add(1)) * time.Millisecond)
 	}
 }
 

@@ -126,3 +126,20 @@ func (OS) OpenOverwrite(name string) (OverwriteFile, error) {
 	}
 	return f, nil
 }
+
+// ReadHead reads at most n bytes from the start of a regular file, with
+// ReadFile's guards (no link followed, nothing that blocks): enough to
+// tell whose a file is without reading a file of any size whole.
+func (OS) ReadHead(name string, n int) ([]byte, error) {
+	f, _, err := openRegular(name, os.O_RDONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b := make([]byte, n)
+	m, err := io.ReadFull(f, b)
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		err = nil
+	}
+	return b[:m], err
+}

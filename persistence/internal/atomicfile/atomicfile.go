@@ -11,10 +11,6 @@ import (
 	"github.com/gorosys/rosys/persistence/vfs"
 )
 
-// TmpMarker is part of every temporary file name. Such files are never the
-// committed state of anything, so they are removed when a store opens.
-const TmpMarker = ".tmp-"
-
 // Writer writes files atomically and durably into one directory.
 //
 // Crash reasoning for Write, then Sync:
@@ -287,7 +283,7 @@ func (w Writer) Sync() error { return w.FS.SyncDir(w.Dir) }
 // the new path. The caller holds the directory lock, so no other process
 // races for the name.
 func MoveAside(fsys vfs.FS, path string, now time.Time) (string, error) {
-	base := path + ".corrupt-" + now.UTC().Format("20060102T150405.000Z")
+	base := path + CorruptMarker + now.UTC().Format("20060102T150405.000Z")
 	dst := base
 	for i := 2; ; i++ {
 		if _, err := fsys.Lstat(dst); errors.Is(err, fs.ErrNotExist) {
@@ -340,7 +336,7 @@ func removeTemporaries(fsys vfs.FS, dir string, keepSpares bool) (kept int, err 
 		return 0, err
 	}
 	for _, e := range entries {
-		if !e.Type().IsRegular() || !strings.Contains(e.Name(), TmpMarker) {
+		if !e.Type().IsRegular() || !IsTemporary(e.Name()) {
 			continue
 		}
 		if keepSpares && IsSpare(e.Name()) {

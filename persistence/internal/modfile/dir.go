@@ -6,7 +6,6 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/gorosys/rosys/persistence/internal/atomicfile"
@@ -17,8 +16,9 @@ import (
 // store is told otherwise (persistence.WithMaxFileBytes).
 const DefaultMaxBytes int64 = 64 << 20
 
-// Paths lists the module files in dir: <key>.json with a valid key, not
-// the .prev, .corrupt-* or temporary files beside them.
+// Paths lists the module files in dir (Classify's KindModule): <key>.json
+// with a valid key, not the .prev, .corrupt-* or temporary files beside
+// them, nor files of keys now reserved (ReservedFiles).
 func Paths(fsys vfs.FS, dir string) (map[string]string, error) {
 	entries, err := fsys.ReadDir(dir)
 	if err != nil {
@@ -26,8 +26,8 @@ func Paths(fsys vfs.FS, dir string) (map[string]string, error) {
 	}
 	out := map[string]string{}
 	for _, e := range entries {
-		key, ok := strings.CutSuffix(e.Name(), ".json")
-		if !ok || !e.Type().IsRegular() || ValidateKey(key) != nil || strings.Contains(e.Name(), atomicfile.TmpMarker) {
+		key, kind := Classify(e.Name())
+		if kind != KindModule || !e.Type().IsRegular() {
 			continue
 		}
 		out[key] = filepath.Join(dir, e.Name())
@@ -46,7 +46,7 @@ func ReadDir(fsys vfs.FS, dir string, limit int64) (map[string][]byte, error) {
 	for k, p := range paths {
 		b, err := fsys.ReadFile(p, limit)
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", p, err)
+			return nil, fmt.Errorf("read %s: %w", p, CheckOverLimit(fsys, dir, k, p, limit, err))
 		}
 		files[k] = WithVersion(fsys, dir, k, b)
 	}

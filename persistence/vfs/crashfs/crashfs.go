@@ -202,6 +202,17 @@ func (f *FS) ReadFile(name string, limit int64) ([]byte, error) {
 	return slices.Clone(nf.data), nil
 }
 
+// ReadHead implements vfs.HeadReader.
+func (f *FS) ReadHead(name string, n int) ([]byte, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	nf, err := f.lookupFile("open", name)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(nf.data[:min(n, len(nf.data))]), nil
+}
+
 // ReadDir implements vfs.FS: entries sorted by name.
 func (f *FS) ReadDir(p string) ([]fs.DirEntry, error) {
 	f.mu.Lock()

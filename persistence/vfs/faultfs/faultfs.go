@@ -230,6 +230,14 @@ func (f *FS) ReadFile(name string, limit int64) ([]byte, error) {
 	return f.inner.ReadFile(name, limit)
 }
 
+// ReadHead implements vfs.HeadReader (a Read fault applies to it too).
+func (f *FS) ReadHead(name string, n int) ([]byte, error) {
+	if err := f.check(Read, name); err != nil {
+		return nil, err
+	}
+	return vfs.ReadHead(f.inner, name, n)
+}
+
 func (f *FS) ReadDir(dir string) ([]fs.DirEntry, error) {
 	if err := f.check(Read, dir); err != nil {
 		return nil, err
