@@ -13,7 +13,7 @@ HTTP        ?=
 DATA_DIR    ?=
 CONFIG      ?=
 
-.PHONY: all build run demo-serial test test-unit test-arm64 test-crash soak lint tools bench bench-quick bench-deps fuzz fuzz-short cross clean
+.PHONY: all build run demo-serial test test-unit test-arm64 test-crash test-lockout soak lint tools bench bench-quick bench-deps fuzz fuzz-short cross clean
 
 all: build
 
@@ -89,6 +89,12 @@ $(STATICCHECK):
 test-crash:
 	ROSYS_CRASH_KILLS=200 $(GO) test -count=1 -run 'TestKillLoopRealBinary' -v ./cmd/rosys/
 	ROSYS_POWERLOSS_SEEDS=64 $(GO) test -count=1 -run 'TestPowerLoss' -v ./persistence/
+
+# The operator's e-stop against 1 000 hostile connections of each kind,
+# held to the goal of 100 of 100 answered within 1 s (make test holds it to
+# 5 s, since it shares the machine with every other package's tests).
+test-lockout:
+	ROSYS_LOCKOUT_STRICT=1 $(GO) test -count=1 -run 'TestEStopGetsThroughHostileConnectionsRealBinary' -v ./cmd/rosys/
 
 # The demo robot on the serial driver with backups every second, checked
 # for leaks at the end. make soak DURATION=30m; CI runs 60s.
