@@ -1,0 +1,175 @@
+package docs
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+// root is the repository, seen from this package.
+const root = "../.."
+
+// maxReadmeLines keeps the README a newcomer's guide (issue 24.5); the
+// reference lives in docs/.
+const maxReadmeLines = 300
+
+// pages returns the README and every page of docs/, relative to root.
+func pages(t *testing.T) []string {
+	t.Helper()
+	docs, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	if err != nil || len(docs) < 10 {
+		t.Fatalf("docs/*.md: %v %v", docs, err)
+	}
+	out := []string{"README.md"}
+	for _, d := range docs {
+		rel, _ := filepath.Rel(root, d)
+		out = append(out, rel)
+	}
+	return out
+}
+
+func read(t *testing.T, rel string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestReadmeIsShort(t *testing.T) {
+	if n := strings.Count(read(t, "README.md"), "\n"); n > maxReadmeLines {
+		t.Errorf("README.md has %d lines, at most %d: move reference text to a page of docs/ and link it", n, maxReadmeLines)
+	}
+}
+
+// Every page of docs/ is listed in the index, docs/README.md, and the
+// README links the index.
+func TestIndexListsEveryDoc(t *testing.T) {
+	index := links(read(t, "docs/README.md"))
+	for _, p := range pages(t) {
+		if p == "README.md" || p == filepath.Join("docs", "README.md") {
+			continue
+		}
+		if !index[filepath.Base(p)] {
+			t.Errorf("docs/README.md does not list %s", p)
+		}
+	}
+	if !links(read(t, "README.md"))["docs/README.md"] {
+		t.Error("README.md does not link docs/README.md")
+	}
+}
+
+// Every relative link of the README and docs/ names an existing file, and
+// a link to a heading (page.md#heading) names a heading of that page.
+func TestLinksResolve(t *testing.T) {
+	n := 0
+	for _, page := range pages(t) {
+		for target := range links(read(t, page)) {
+			n++
+			if err := resolve(page, target); err != nil {
+				t.Errorf("%s: %v", page, err)
+			}
+		}
+	}
+	if n < 50 {
+		t.Errorf("only %d links found: is the pattern broken?", n)
+	}
+}
+
+// resolve checks one link target of page.
+func resolve(page, target string) error {
+	if regexp.MustCompile(`^[a-z][a-z0-9+.-]*:`).MatchString(target) {
+		return nil // http:, https:, mailto:
+	}
+	file, anchor, _ := strings.Cut(target, "#")
+	path := filepath.Join(filepath.Dir(page), file)
+	if file == "" {
+		path = page
+	}
+	if _, err := os.Stat(filepath.Join(root, path)); err != nil {
+		return fmt.Errorf("link %s: no file %s", target, path)
+	}
+	if anchor == "" || !strings.HasSuffix(path, ".md") {
+		return nil
+	}
+	b, err := os.ReadFile(filepath.Join(root, path))
+	if err != nil {
+		return err
+	}
+	if !anchors(string(b))[anchor] {
+		return fmt.Errorf("link %s: %s has no heading #%s", target, path, anchor)
+	}
+	return nil
+}
+
+// links returns the targets of the Markdown links and images in md, outside
+// code blocks and code spans.
+func links(md string) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range regexp.MustCompile(`\]\(([^)\s]+)(?:\s+"[^"]*")?\)`).FindAllStringSubmatch(prose(md), -1) {
+		out[m[1]] = true
+	}
+	return out
+}
+
+// prose is md without fenced code blocks and code spans.
+func prose(md string) string {
+	md = regexp.MustCompile("(?ms)^```.*?^```").ReplaceAllString(md, "")
+	return regexp.MustCompile("`[^`\n]*`").ReplaceAllString(md, "")
+}
+
+// anchors returns the ids GitHub gives md's headings: lower case, letters,
+// digits, '-' and '_' kept, spaces made '-', the rest dropped; a repeated
+// id gets -1, -2, ...
+func anchors(md string) map[string]bool {
+	out := map[string]bool{}
+	md = regexp.MustCompile("(?ms)^```.*?^```").ReplaceAllString(md, "")
+	for _, m := range regexp.MustCompile(`(?m)^#{1,6} +(.+?) *#* *$`).FindAllStringSubmatch(md, -1) {
+		id := slug(m[1])
+		base := id
+		for i := 1; out[id]; i++ {
+			id = fmt.Sprintf("%s-%d", base, i)
+		}
+		out[id] = true
+	}
+	return out
+}
+
+func slug(heading string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(heading) {
+		switch {
+		case r == ' ':
+			b.WriteRune('-')
+		case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func TestAnchors(t *testing.T) {
+	got := anchors("# Configuration reference (`robot.yaml`)\n## From a bare ESP32 to a driving robot (Lizard)\n" +
+		"```sh\n# not a heading\n```\n## Where state lives: backends, access modes\n## Notes\n## Notes\n")
+	for _, want := range []string{"configuration-reference-robotyaml", "from-a-bare-esp32-to-a-driving-robot-lizard",
+		"where-state-lives-backends-access-modes", "notes", "notes-1"} {
+		if !got[want] {
+			t.Errorf("no anchor %s in %v", want, got)
+		}
+	}
+	if got["not-a-heading"] {
+		t.Error("a comment in a code block was taken for a heading")
+	}
+	if l := links("see [a](a.md#x) and `[b](b.md)`\n```\n[c](c.md)\n```\n![d](d.png)"); !l["a.md#x"] || l["b.md"] || l["c.md"] || !l["d.png"] {
+		t.Errorf("links: %v", l)
+	}
+	if resolve("docs/gnss.md", "storage.md#no-such-heading") == nil || resolve("docs/gnss.md", "nothing.md") == nil ||
+		resolve("docs/gnss.md", "storage.md#how-persistence-behaves") != nil || resolve("README.md", "examples/demo.yaml") != nil {
+		t.Error("resolve does not tell good links from bad ones")
+	}
+}
