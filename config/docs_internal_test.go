@@ -2,6 +2,7 @@ package config
 
 import (
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -242,5 +243,50 @@ func TestConfigKeysWalk(t *testing.T) {
 		if strings.HasSuffix(k, ".line") || strings.Contains(k, "..") || strings.HasPrefix(k, ".") {
 			t.Errorf("configKeys holds %q", k)
 		}
+	}
+}
+
+// Every YAML example in the README and docs/ whose keys are robot.yaml's
+// (not, say, a Prometheus scrape config) loads: a snippet of robot.yaml
+// in a guide is a robot.yaml.
+func TestDocsRobotYAMLExamplesLoad(t *testing.T) {
+	t.Setenv("ROSYS_HTTP", "")
+	t.Setenv("ROSYS_HTTP_TOKEN", "")
+	keys, _ := configKeys()
+	roots := map[string]bool{}
+	for _, k := range keys {
+		if !strings.ContainsAny(k, ".[") {
+			roots[k] = true
+		}
+	}
+	pages, _ := filepath.Glob("../docs/*.md")
+	pages = append(pages, "../README.md")
+	n := 0
+	for _, page := range pages {
+		raw, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range yamlBlocks(string(raw)) {
+			var top map[string]any
+			if err := yaml.Unmarshal([]byte(b), &top); err != nil {
+				t.Errorf("%s: a YAML example does not parse: %v\n%s", page, err, b)
+				continue
+			}
+			robot := false
+			for k := range top {
+				robot = robot || roots[k]
+			}
+			if !robot {
+				continue
+			}
+			n++
+			if _, err := Parse([]byte(b)); err != nil {
+				t.Errorf("%s: a robot.yaml example does not load: %v\n%s", page, err, b)
+			}
+		}
+	}
+	if n < 7 {
+		t.Errorf("only %d robot.yaml examples found in the README and docs/", n)
 	}
 }
