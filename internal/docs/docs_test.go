@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -171,5 +172,49 @@ func TestAnchors(t *testing.T) {
 	if resolve("docs/gnss.md", "storage.md#no-such-heading") == nil || resolve("docs/gnss.md", "nothing.md") == nil ||
 		resolve("docs/gnss.md", "storage.md#how-persistence-behaves") != nil || resolve("README.md", "examples/demo.yaml") != nil {
 		t.Error("resolve does not tell good links from bad ones")
+	}
+}
+
+// Every `make TARGET` the README and docs/ tell a reader to run is a
+// target of the Makefile.
+func TestMakeTargetsExist(t *testing.T) {
+	targets := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^([a-zA-Z0-9_-]+):`).FindAllStringSubmatch(read(t, "Makefile"), -1) {
+		targets[m[1]] = true
+	}
+	n := 0
+	for _, page := range pages(t) {
+		for _, target := range makeTargets(read(t, page)) {
+			n++
+			if !targets[target] {
+				t.Errorf("%s tells to run make %s, which the Makefile does not have", page, target)
+			}
+		}
+	}
+	if n < 20 {
+		t.Errorf("only %d make commands found: is the pattern broken?", n)
+	}
+}
+
+// makeTargets returns the targets of the make commands in md's code: in
+// code spans (`make run`) and at the start of a line of a code block
+// (after variables: ROSYS_HTTP=... make run).
+func makeTargets(md string) []string {
+	var out []string
+	for _, m := range regexp.MustCompile("`make ([a-z0-9-]+)").FindAllStringSubmatch(md, -1) {
+		out = append(out, m[1])
+	}
+	for _, block := range regexp.MustCompile("(?ms)^```[a-z]*\n(.*?)^```").FindAllStringSubmatch(md, -1) {
+		for _, m := range regexp.MustCompile(`(?m)^(?:[A-Z_]+=\S+\s+)*make ([a-z0-9-]+)`).FindAllStringSubmatch(block[1], -1) {
+			out = append(out, m[1])
+		}
+	}
+	return out
+}
+
+func TestMakeTargetsPattern(t *testing.T) {
+	got := makeTargets("run `make run` or `make test-arm64`; make no sense\n```sh\nmake fuzz  # x\nA=1 B=2 make soak\n  # make nothing\n```\n")
+	if want := []string{"run", "test-arm64", "fuzz", "soak"}; !slices.Equal(got, want) {
+		t.Errorf("makeTargets: %v, want %v", got, want)
 	}
 }
