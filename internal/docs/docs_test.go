@@ -218,3 +218,54 @@ func TestMakeTargetsPattern(t *testing.T) {
 		t.Errorf("makeTargets: %v, want %v", got, want)
 	}
 }
+
+// docs/layout.md names directories that exist, and every directory holding
+// Go code is one of them or below one.
+func TestLayoutListsEveryPackage(t *testing.T) {
+	block := regexp.MustCompile("(?s)```\n(.*?)```").FindStringSubmatch(read(t, "docs/layout.md"))
+	if block == nil {
+		t.Fatal("docs/layout.md has no layout block")
+	}
+	var listed []string
+	for _, line := range strings.Split(block[1], "\n") {
+		if line == "" || line[0] == ' ' {
+			continue // a description going on
+		}
+		dir := strings.TrimSuffix(strings.Fields(line)[0], "/")
+		listed = append(listed, dir)
+		if fi, err := os.Stat(filepath.Join(root, dir)); err != nil || !fi.IsDir() {
+			t.Errorf("docs/layout.md lists %s, which is no directory", dir)
+		}
+	}
+	n := 0
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		if d.IsDir() {
+			if rel != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "node_modules") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") {
+			return nil
+		}
+		dir := filepath.Dir(rel)
+		n++
+		for _, l := range listed {
+			if dir == l || strings.HasPrefix(dir, l+"/") {
+				return nil
+			}
+		}
+		t.Errorf("docs/layout.md does not list %s (%s)", dir, rel)
+		return filepath.SkipDir // one error a directory
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 100 {
+		t.Errorf("only %d Go files found", n)
+	}
+}
