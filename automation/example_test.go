@@ -12,7 +12,7 @@ import (
 )
 
 // An automation that drives to waypoints and checkpoints after each, on
-// a drive train of sim wheels, the Arbiter and the Driver (the README's
+// a drive train of sim wheels, the Arbiter and the Driver (docs/operating.md's
 // example, as the demo robot wires it).
 func Example() {
 	rt := rosys.New(rosys.Config{}) // with a Store in a real robot

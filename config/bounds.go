@@ -15,8 +15,8 @@ import (
 // period spinning the SCHED_FIFO loop, a 100000 h one that never ticks, a
 // 1-byte file limit that sets every module aside) is refused here, naming
 // its key and line. TestEveryNumericKeyIsBounded holds every numeric field
-// of Robot to an entry, and TestReadmeDocumentsBounds holds the README's
-// configuration reference to BoundsReference.
+// of Robot to an entry, and TestConfigurationReferenceHoldsBounds holds
+// docs/configuration.md to BoundsReference.
 
 type boundKind int
 
@@ -161,7 +161,7 @@ func (b *bound) format(v float64) string {
 	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
-// Range is the bound as the README writes it.
+// Range is the bound as docs/configuration.md writes it.
 func (b *bound) Range() string {
 	r := b.format(b.min) + " to " + b.format(b.max)
 	switch {
@@ -203,7 +203,7 @@ func formatDuration(d time.Duration) string {
 }
 
 // BoundsReference is the table of bounds as Markdown rows (key, range,
-// why), for the README's configuration reference.
+// why), for docs/configuration.md.
 func BoundsReference() string {
 	var sb strings.Builder
 	sb.WriteString("| key | range | left out | why |\n|---|---|---|---|\n")

@@ -53,7 +53,7 @@ func TestEveryNumericKeyIsBounded(t *testing.T) {
 	}
 	visit(reflect.TypeFor[Robot](), "")
 	if len(missing) > 0 {
-		t.Fatalf("numeric keys without bounds (add them to bounds in bounds.go and to the README): %v", missing)
+		t.Fatalf("numeric keys without bounds (add them to bounds in bounds.go and to docs/configuration.md): %v", missing)
 	}
 	// And the table names no key that does not exist.
 	if len(bounds) != len(boundsByKey) {
@@ -61,14 +61,14 @@ func TestEveryNumericKeyIsBounded(t *testing.T) {
 	}
 }
 
-// The README's configuration reference shows the table as the code has it.
-func TestReadmeDocumentsBounds(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+// The configuration reference shows the table as the code has it.
+func TestConfigurationReferenceHoldsBounds(t *testing.T) {
+	ref, err := os.ReadFile(referencePath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := BoundsReference(); !strings.Contains(string(readme), want) {
-		t.Fatalf("README.md does not hold the bounds table as BoundsReference writes it; paste this under the configuration reference:\n%s", want)
+	if want := BoundsReference(); !strings.Contains(string(ref), want) {
+		t.Fatalf("%s does not hold the bounds table as BoundsReference writes it; paste this under \"Bounds\":\n%s", referencePath, want)
 	}
 }
 

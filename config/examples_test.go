@@ -10,7 +10,7 @@ import (
 	"github.com/gorosys/rosys/config"
 )
 
-// instance is one way the README offers to run a robot, with what it
+// instance is one way the README and docs offer to run a robot, with what it
 // takes for itself: a listen address, a data directory, serial devices.
 type instance struct {
 	name, http, data string
@@ -20,7 +20,7 @@ type instance struct {
 
 // Issue 22.5: every example runs beside the others and beside make run
 // (gnss-robot.yaml and make demo-serial used to share a port and a pty),
-// loads, and is linked from the README.
+// loads, and is linked from the README or a page of docs/.
 func TestExamplesRunSideBySide(t *testing.T) {
 	t.Setenv("ROSYS_HTTP", "")
 	t.Setenv("ROSYS_HTTP_TOKEN", "")
@@ -28,6 +28,7 @@ func TestExamplesRunSideBySide(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	docs := linkedFromDocs(t)
 	instances := []instance{{name: "make run", http: config.DefaultHTTP, data: "~/.rosys"}}
 	paths, _ := filepath.Glob("../examples/*.yaml")
 	if len(paths) < 3 {
@@ -35,8 +36,8 @@ func TestExamplesRunSideBySide(t *testing.T) {
 	}
 	for _, p := range paths {
 		rel := "examples/" + filepath.Base(p)
-		if !strings.Contains(string(readme), rel) {
-			t.Errorf("README.md does not mention %s", rel)
+		if !docs["../"+rel] {
+			t.Errorf("neither README.md nor docs/ links %s", rel)
 		}
 		r, err := config.Load(p)
 		if err != nil {
@@ -104,6 +105,26 @@ func TestExamplesRunSideBySide(t *testing.T) {
 			}
 		}
 	}
+}
+
+// linkedFromDocs returns the files README.md and docs/*.md link to, as
+// paths relative to this package ("../examples/demo.yaml").
+func linkedFromDocs(t *testing.T) map[string]bool {
+	t.Helper()
+	pages, _ := filepath.Glob("../docs/*.md")
+	pages = append(pages, "../README.md")
+	linked := map[string]bool{}
+	link := regexp.MustCompile(`\]\(([^)#\s]+)`)
+	for _, page := range pages {
+		raw, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range link.FindAllStringSubmatch(string(raw), -1) {
+			linked[filepath.Join(filepath.Dir(page), m[1])] = true
+		}
+	}
+	return linked
 }
 
 func instanceOf(name string, r *config.Robot) instance {

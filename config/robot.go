@@ -40,7 +40,7 @@ type Automation struct {
 	StartOnFirstRun string `yaml:"start_on_first_run"`
 }
 
-// Persistence follows Pathway's persistence Config; see the README for the
+// Persistence follows Pathway's persistence Config; see docs/storage.md for the
 // meaning of each field on a robot.
 type Persistence struct {
 	// SnapshotInterval is the backup cycle; 0 commits as soon as a module

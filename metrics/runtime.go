@@ -22,7 +22,7 @@ type metricSpec struct {
 }
 
 // runtimeMetrics names every metric of the runtime collector, with its
-// help text and variable labels. README's Metrics chapter lists the same.
+// help text and variable labels. docs/metrics.md lists the same.
 func runtimeMetrics() []metricSpec {
 	return []metricSpec{
 		{"rosys_uptime_seconds", "Seconds since the runtime started.", nil},

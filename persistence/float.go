@@ -10,7 +10,7 @@ import (
 // Float is a float64 that keeps NaN and the infinities through JSON, which
 // has no such numbers. Python's json (so RoSys) writes them as bare tokens;
 // the store reads those as the strings "NaN", "Infinity" and "-Infinity"
-// and writes the strings back as tokens in format rosys (see the README's
+// and writes the strings back as tokens in format rosys (see docs/storage.md's
 // rule). A plain float64 field cannot take those strings: restoring such
 // a file fails and the file is kept aside. Use Float for any field that
 // may hold them:

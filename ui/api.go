@@ -33,7 +33,7 @@ type Server struct {
 	log      *zap.Logger
 	hardware func() any
 	op       Operation
-	mux      *http.ServeMux
+	mux      *routeMux
 	listen   []net.IP // addresses this server listens on, for the Host check
 
 	imports   chan struct{} // one token per import that may run
@@ -85,7 +85,7 @@ func WithHardware(fn func() any) Option { return func(s *Server) { s.hardware = 
 
 // NewServer serves the API of rt.
 func NewServer(rt *rosys.Runtime, opts ...Option) *Server {
-	s := &Server{rt: rt, store: rt.Store(), log: zap.NewNop(), mux: http.NewServeMux(), closing: make(chan struct{}),
+	s := &Server{rt: rt, store: rt.Store(), log: zap.NewNop(), mux: newRouteMux(), closing: make(chan struct{}),
 		imports: make(chan struct{}, 1), telemetry: newTelemetryRing(telemetryWindow, telemetryEvery)}
 	s.stopImports, s.stopImportsFunc = context.WithCancel(context.Background())
 	for _, o := range opts {

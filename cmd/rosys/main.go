@@ -8,7 +8,7 @@
 //	rosys boards
 //	rosys version
 //
-// See `rosys --help` and the README.
+// See `rosys --help`, the README and docs/cli.md.
 package main
 
 import (

@@ -18,7 +18,7 @@ import (
 //     file read and written again is byte-for-byte the same value and
 //     Python's json.load gives float('nan') again.
 //
-// The price, documented in the README: a module's genuine string value
+// The price, documented in docs/storage.md: a module's genuine string value
 // "NaN" is written as a number in RoSys format.
 
 // The three spellings, as bare tokens and as JSON strings.
