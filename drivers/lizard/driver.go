@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/gorosys/rosys/drivers/lizard/wire"
 	"github.com/gorosys/rosys/hardware"
 	"go.uber.org/zap"
 )
@@ -48,8 +49,8 @@ const commandQueue = 32
 type Driver struct {
 	cfg     Config
 	log     *zap.Logger
-	fields  []Field
-	decoder *CoreDecoder
+	fields  []wire.Field
+	decoder *wire.CoreDecoder
 
 	modules  []Module
 	wheels   *Wheels
@@ -118,7 +119,7 @@ func New(cfg Config) (*Driver, error) {
 	} else {
 		// A hand-written configuration: core_fields as given, the wheels
 		// and e-stop read from the fields named in Config.
-		fields, err := ParseFields(cfg.CoreFields)
+		fields, err := wire.ParseFields(cfg.CoreFields)
 		if err != nil {
 			return nil, fmt.Errorf("lizard: %w", err)
 		}
@@ -129,7 +130,7 @@ func New(cfg Config) (*Driver, error) {
 		}
 		cfg.Configure = "off" // nothing generated to compare with
 	}
-	d.decoder = NewCoreDecoder(d.fields)
+	d.decoder = wire.NewCoreDecoder(d.fields)
 	d.startup.mode = cfg.Configure
 	d.startup.actual.Store(-1)
 	d.startup.expected = d.code.Checksum()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/drivers/lizard"
+	"github.com/gorosys/rosys/drivers/lizard/wire"
 )
 
 // brain is the simulated Lizard interpreter: startup storage, the objects
@@ -228,7 +229,7 @@ func (b *brain) call(name, method string, args []string, now time.Time) ([]strin
 			}
 			// The reply trickles in at 9600 baud: Lizard prints it over
 			// two cycles, so it arrives split in two lines.
-			words := strings.Fields(fmt.Sprintf("% x", lizard.EncodeBMS(b.battery.state(now))))
+			words := strings.Fields(fmt.Sprintf("% x", wire.EncodeBMS(b.battery.state(now))))
 			half := len(words) / 2
 			b.pending = append(b.pending,
 				pendingLine{now.Add(20 * time.Millisecond), prefix + name + " " + strings.Join(words[:half], " ")},
