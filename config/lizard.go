@@ -83,6 +83,11 @@ type LizardModule struct {
 
 	// code: Lizard lines written into the startup code as they are
 	Lines []string `yaml:"lines"`
+
+	// Node is the module's mapping as written, for a type registered by
+	// a user's package (LizardType) to decode its own keys from (see
+	// Decode); nil for the built-in types.
+	Node *yaml.Node `yaml:"-"`
 }
 
 // Pin is a named input pin of an e-stop or bumper.
@@ -130,7 +135,9 @@ func (m *LizardModule) UnmarshalYAML(n *yaml.Node) error {
 	}
 	allowed, ok := moduleKeys[typ]
 	if !ok {
-		return &UnknownModuleTypeError{Line: n.Line, Type: typ}
+		// Not a built-in type: perhaps one a user's package registers
+		// (LizardType). Parse checks it against those once decoded.
+		return m.keepCustom(n, typ)
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
@@ -155,10 +162,13 @@ func (m *LizardModule) UnmarshalYAML(n *yaml.Node) error {
 type UnknownModuleTypeError struct {
 	Line int
 	Type string
+	// Registered are the types registered beside the built-in ones.
+	Registered []string
 }
 
 func (e *UnknownModuleTypeError) Error() string {
-	return fmt.Sprintf("line %d: unknown module type %q (one of %s)", e.Line, e.Type, strings.Join(LizardModuleTypes, ", "))
+	known := slices.Concat(LizardModuleTypes, e.Registered)
+	return fmt.Sprintf("line %d: unknown module type %q (one of %s)", e.Line, e.Type, strings.Join(known, ", "))
 }
 
 // LizardConfigure is hardware.lizard.configure: check | auto | off.

@@ -60,8 +60,10 @@ type Driver struct {
 	handlers []lineHandler
 	pollers  []poller
 	expander []*Expander
-	code     Code // generated startup code; nil without modules
-	startup  startupState
+	// customSafety are the safety inputs of users' module types.
+	customSafety []hardware.SafetyInput
+	code         Code // generated startup code; nil without modules
+	startup      startupState
 
 	velocity hardware.Topic[hardware.Velocity]
 	estop    hardware.Topic[bool] // any e-stop, for EStop().SubscribeChanges
@@ -147,6 +149,10 @@ func New(cfg Config) (*Driver, error) {
 			d.inputs = append(d.inputs, &m.inputModule)
 		case *Expander:
 			d.expander = append(d.expander, m)
+		case *customModule:
+			if sm, ok := m.CustomModule.(SafetyModule); ok {
+				d.customSafety = append(d.customSafety, sm.SafetyInputs()...)
+			}
 		}
 		if h, ok := m.(lineHandler); ok {
 			d.handlers = append(d.handlers, h)

@@ -13,7 +13,8 @@ import (
 // Module is one hardware module on the controller. Each type (wheels,
 // estop, bumper, battery, imu, expander, serial, can, code) is one file:
 // the startup code it needs, the core fields it reads, and the typed
-// value it publishes for the control loop.
+// value it publishes for the control loop. A module type of a user's own
+// is a CustomModule, made a Module by Custom.
 type Module interface {
 	// Name is the module's name: its Lizard object (or object prefix)
 	// and its key under hardware.drivers in /api/status.
