@@ -218,6 +218,10 @@ func (b *brain) call(name, method string, args []string, now time.Time) ([]strin
 		}
 	case o.typ == "ODriveWheels" && (method == "off" || method == "disable"):
 		_ = b.c.Wheels.Stop()
+	case o.typ == "Output" && (method == "on" || method == "off") && len(args) == 0:
+		o.props["level"] = map[bool]string{true: "1", false: "0"}[method == "on"]
+	case o.typ == "Output" && method == "level" && len(args) == 1:
+		o.props["level"] = args[0]
 	case o.typ == "Serial" && method == "unmute":
 		o.unmuted = true
 	case o.typ == "Serial" && method == "send":
