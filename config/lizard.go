@@ -87,7 +87,8 @@ type LizardModule struct {
 	// Node is the module's mapping as written, for a type registered by
 	// a user's package (LizardType) to decode its own keys from (see
 	// Decode); nil for the built-in types.
-	Node *yaml.Node `yaml:"-"`
+	Node    *yaml.Node `yaml:"-"`
+	objects []string   // a registered type's Lizard objects (LizardType.Objects)
 }
 
 // Pin is a named input pin of an e-stop or bumper.
@@ -193,6 +194,9 @@ var reservedNames = []string{"core", "lizard", "journal", "estop_gpio"}
 // ObjectNames are the Lizard objects a module creates, besides which its
 // status is reported under its Name.
 func (m *LizardModule) ObjectNames() []string {
+	if m.Node != nil && m.objects != nil {
+		return m.objects
+	}
 	switch m.Type {
 	case "estop", "bumper":
 		out := make([]string, len(m.Pins))

@@ -24,6 +24,10 @@ type LizardType struct {
 	// Check checks a declared module's values (decode them with
 	// m.Decode; name bad ones with m.Errorf); nil checks nothing more.
 	Check func(m *LizardModule) error
+	// Objects are the Lizard objects a declared module makes, so that a
+	// name another module makes too is an error naming both lines; nil
+	// is the module's name alone.
+	Objects func(m *LizardModule) []string
 }
 
 // keepCustom keeps a module of a type that is not built in for Parse to
@@ -75,6 +79,9 @@ func checkRegistered(r *Robot, types []LizardType) error {
 		}
 		if m.Name == "" {
 			m.Name = t.DefaultName
+		}
+		if t.Objects != nil {
+			m.objects = t.Objects(m)
 		}
 		if ok && t.Check != nil {
 			if err := t.Check(m); err != nil {

@@ -115,6 +115,9 @@ func Type() robot.LizardType {
 		Config: config.LizardType{
 			Type: TypeName, Keys: keys, DefaultName: "axis",
 			Check: func(m *config.LizardModule) error { _, err := settings(m); return err },
+			Objects: func(m *config.LizardModule) []string {
+				return []string{m.Name + "_in", m.Name + "_out", m.Name + "_end_in", m.Name + "_end_out"}
+			},
 		},
 		Build: func(d robot.LizardDecl) (lizard.Module, error) {
 			s, err := settings(d.LizardModule)

@@ -194,6 +194,10 @@ func TestAxisKeysAreChecked(t *testing.T) {
 		{"inverted: true", "inverted: maybe", "line 25"},
 		{"travel_time: 2s ", "speed: 2 ", "line 26: unknown key speed for a module of type linear_axis"},
 		{"name: axis\n", "name: core\n", `name: "core" is reserved`},
+		// Its objects (axis_end_in, ...) against the other modules' (a
+		// bumper "axis_end" with a pin "in" makes axis_end_in too).
+		{"      - type: linear_axis\n", "      - type: bumper\n        name: axis_end\n        pins: {in: 4}\n      - type: linear_axis\n",
+			`(linear_axis "axis"): name collides: Lizard object "axis_end_in" is also made by module 1 at line 19`},
 	} {
 		yaml := strings.Replace(string(base), c.from, c.to, 1)
 		if yaml == string(base) {
