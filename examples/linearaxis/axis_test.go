@@ -213,3 +213,46 @@ func TestAxisKeysAreChecked(t *testing.T) {
 		}
 	}
 }
+
+// The axis on a robot with a real driver (robot.New, as a robot's main
+// does, the controller simulated on a pty): the driver uploads the code,
+// r.LizardModule gives the module itself, commands reach the controller
+// and /api/status has it under hardware.drivers.axis.
+func TestAxisOnARobotWithItsController(t *testing.T) {
+	link := lizardtest.TempLink(t.TempDir())
+	ctrl, err := lizardtest.Start(lizardtest.Config{Link: link})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ctrl.Close)
+	cmds, cancel := ctrl.Received(8192)
+	t.Cleanup(cancel)
+	cfg := load(t)
+	cfg.Board = "rpi4"
+	cfg.Hardware.Lizard.Port = link
+	cfg.Persistence.Backend = &config.Backend{Filesystem: &config.Filesystem{Path: t.TempDir()}}
+	r, err := robot.New(cfg, robot.Options{DataDir: t.TempDir(), Log: zaptest.NewLogger(t), LizardTypes: opts.LizardTypes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	defer func() { stop(); <-done }()
+
+	v, _ := r.LizardModule("axis")
+	axis, ok := v.(*linearaxis.Module)
+	if !ok {
+		t.Fatalf("axis is a %T, not the driver's *linearaxis.Module", v)
+	}
+	testwait.Until(t, "the axis reported by the controller", func() bool { return !axis.State().Time.IsZero() })
+	if err := axis.MoveOut(); err != nil {
+		t.Fatal(err)
+	}
+	testwait.For(t, cmds, "axis_out.on() at the controller", testwait.Equal("axis_out.on()"))
+	testwait.Until(t, "moving out in the status", func() bool {
+		drivers, _ := r.Hardware().(robot.HardwareStatus).Drivers.(map[string]any)
+		st, _ := drivers["axis"].(map[string]any)
+		return st["direction"] == 1 && st["simulated"] == false
+	})
+}
