@@ -3,7 +3,6 @@ package robot
 import (
 	"time"
 
-	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/drivers/lizard"
 	"github.com/gorosys/rosys/hardware"
 	"github.com/gorosys/rosys/hardware/sim"
@@ -12,7 +11,7 @@ import (
 // batteryType: a JBD BMS behind a Serial, asked every request_interval.
 func batteryType() LizardType {
 	return LizardType{
-		Config: config.LizardType{Type: "battery"},
+		Config: builtinConfig("battery"),
 		Build: func(d LizardDecl) (lizard.Module, error) {
 			m := d.LizardModule
 			rx, tx := m.SerialPins()

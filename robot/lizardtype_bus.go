@@ -1,7 +1,6 @@
 package robot
 
 import (
-	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/drivers/lizard"
 )
 
@@ -10,7 +9,7 @@ import (
 
 func expanderType() LizardType {
 	return LizardType{
-		Config: config.LizardType{Type: "expander"},
+		Config: builtinConfig("expander"),
 		Build: func(d LizardDecl) (lizard.Module, error) {
 			e := &lizard.Expander{Object: d.Name, Serial: d.Serial, Boot: -1, Enable: -1}
 			if d.Boot != nil && d.Enable != nil {
@@ -23,7 +22,7 @@ func expanderType() LizardType {
 
 func serialType() LizardType {
 	return LizardType{
-		Config: config.LizardType{Type: "serial"},
+		Config: builtinConfig("serial"),
 		Build: func(d LizardDecl) (lizard.Module, error) {
 			rx, tx := d.SerialPins()
 			return &lizard.Serial{Object: d.Name, RxPin: rx, TxPin: tx, Baud: d.Baud, Num: d.UART, Expander: d.Expander}, nil
@@ -33,7 +32,7 @@ func serialType() LizardType {
 
 func canType() LizardType {
 	return LizardType{
-		Config: config.LizardType{Type: "can"},
+		Config: builtinConfig("can"),
 		Build: func(d LizardDecl) (lizard.Module, error) {
 			rx, tx := d.SerialPins()
 			return &lizard.Can{Object: d.Name, RxPin: rx, TxPin: tx, Baud: d.Baud, Expander: d.Expander}, nil
@@ -43,7 +42,7 @@ func canType() LizardType {
 
 func codeType() LizardType {
 	return LizardType{
-		Config: config.LizardType{Type: "code"},
+		Config: builtinConfig("code"),
 		Build: func(d LizardDecl) (lizard.Module, error) {
 			return &lizard.CodeLines{Object: d.Name, Lines: d.Lines}, nil
 		},

@@ -3,7 +3,6 @@ package robot
 import (
 	"time"
 
-	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/drivers/lizard"
 	"github.com/gorosys/rosys/hardware"
 	"github.com/gorosys/rosys/hardware/sim"
@@ -13,7 +12,7 @@ import (
 // simulated wheels.
 func imuType() LizardType {
 	return LizardType{
-		Config: config.LizardType{Type: "imu"},
+		Config: builtinConfig("imu"),
 		Build: func(d LizardDecl) (lizard.Module, error) {
 			return &lizard.IMU{Object: d.Name, Expander: d.Expander}, nil
 		},

@@ -13,7 +13,7 @@ import (
 // active-low (RoSys's default), so they are inverted unless told.
 func estopType() LizardType {
 	return LizardType{
-		Config: config.LizardType{Type: "estop"},
+		Config: builtinConfig("estop"),
 		Build: func(d LizardDecl) (lizard.Module, error) {
 			return lizard.NewEStop(d.Name, lizardPins(d.LizardModule), inverted(d.LizardModule, true), d.Expander), nil
 		},
@@ -24,7 +24,7 @@ func estopType() LizardType {
 // bumperType: bumper switches on Input pins.
 func bumperType() LizardType {
 	return LizardType{
-		Config: config.LizardType{Type: "bumper"},
+		Config: builtinConfig("bumper"),
 		Build: func(d LizardDecl) (lizard.Module, error) {
 			return lizard.NewBumper(d.Name, lizardPins(d.LizardModule), inverted(d.LizardModule, false), d.Expander), nil
 		},

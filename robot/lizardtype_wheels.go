@@ -3,7 +3,6 @@ package robot
 import (
 	"time"
 
-	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/drivers/lizard"
 )
 
@@ -15,7 +14,7 @@ const defaultHostTimeout = time.Second
 // wheels whatever robot.yaml says, so there is no twin.
 func wheelsType() LizardType {
 	return LizardType{
-		Config: config.LizardType{Type: "wheels"},
+		Config: builtinConfig("wheels"),
 		Build: func(d LizardDecl) (lizard.Module, error) {
 			m := d.LizardModule
 			w := &lizard.Wheels{Object: m.Name, Driver: m.Driver, Can: m.Can, ODriveVersion: m.ODriveVersion,

@@ -18,8 +18,8 @@ import (
 // Options.LizardTypes (see examples/linearaxis).
 type LizardType struct {
 	// Config is what robot.yaml knows of it: type name, keys, default
-	// name and value checks. The built-in types' keys are package
-	// config's LizardModule fields, so theirs holds only the name.
+	// name, value checks and the objects it makes (for a built-in type,
+	// config.BuiltinLizardType: its values are LizardModule's fields).
 	Config config.LizardType
 	// Build makes the driver's module of a declared module; robot.yaml
 	// was checked on load (Config.Check).
@@ -42,6 +42,13 @@ type LizardDecl struct {
 func builtinLizardTypes() []LizardType {
 	return []LizardType{wheelsType(), estopType(), bumperType(), batteryType(), imuType(),
 		expanderType(), serialType(), canType(), codeType()}
+}
+
+// builtinConfig is what robot.yaml knows of a built-in type (package
+// config keeps their keys, as it checks robot.yaml without an assembly).
+func builtinConfig(typ string) config.LizardType {
+	t, _ := config.BuiltinLizardType(typ)
+	return t
 }
 
 // lizardTypes are the built-in types and the registered ones; a

@@ -56,3 +56,20 @@ func TestLizardTypeRegistration(t *testing.T) {
 		t.Fatalf("ConfigTypes: %v", got)
 	}
 }
+
+// Every built-in type robot.yaml accepts has its registration here, with
+// the keys robot.yaml knows of it, and nothing else is built in: a type
+// added to one side only fails here.
+func TestEveryBuiltinLizardTypeIsRegistered(t *testing.T) {
+	for _, typ := range config.LizardModuleTypes {
+		dup := relayType()
+		dup.Config.Type = typ
+		if _, err := robot.LizardModules(nil, dup); err == nil || !strings.Contains(err.Error(), "is built in") {
+			t.Errorf("type %s is not registered in package robot: %v", typ, err)
+		}
+		cfg, ok := config.BuiltinLizardType(typ)
+		if !ok || len(cfg.Keys) == 0 || cfg.DefaultName == "" {
+			t.Errorf("config.BuiltinLizardType(%s) = %+v, %v", typ, cfg, ok)
+		}
+	}
+}
