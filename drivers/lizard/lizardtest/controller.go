@@ -8,7 +8,8 @@
 // restarts on core.restart() with "Ready.", answers
 // core.startup_checksum(), core.info() and core.version(), and runs the
 // modules its startup code declares in simulation: Input pins for
-// e-stops and bumpers (Press/Release), ODriveWheels, a BMS behind a
+// e-stops, bumpers and end switches (Press/Release), Outputs (on, off,
+// level), ODriveWheels, a BMS behind a
 // Serial that drains, an Imu that follows the simulated motion, and
 // Expanders with proxies.
 package lizardtest
