@@ -103,7 +103,7 @@ soak:
 	ROSYS_SOAK=$(DURATION) $(GO) test -count=1 -timeout 0 -run 'TestSoak' -v ./cmd/rosys/
 
 # Fuzzing of every parser of untrusted input. fuzz-short runs in CI.
-FUZZ_TARGETS := ./drivers/lizard:FuzzParseLine ./drivers/lizard:FuzzLineReader ./drivers/lizard:FuzzCoreDecode ./drivers/lizard:FuzzBMSFrame \
+FUZZ_TARGETS := ./drivers/lizard/wire:FuzzParseLine ./drivers/lizard/wire:FuzzLineReader ./drivers/lizard/wire:FuzzCoreDecode ./drivers/lizard/wire:FuzzBMSFrame \
   ./persistence:FuzzDecodeFile ./persistence/internal/modfile:FuzzDecodeFastPath ./persistence/journal:FuzzJournalRecord ./persistence/journal:FuzzReadJournal \
   ./persistence/archive:FuzzReadArchive ./config:FuzzParse \
   ./drivers/gnss:FuzzParseNMEA ./drivers/gnss:FuzzNMEAStream ./drivers/gnss:FuzzGPSDReport

@@ -16,6 +16,7 @@ import (
 	"github.com/creack/pty"
 	"github.com/gorosys/rosys/drivers/lizard"
 	"github.com/gorosys/rosys/drivers/lizard/lizardtest"
+	"github.com/gorosys/rosys/drivers/lizard/wire"
 	"github.com/gorosys/rosys/rosys"
 	"go.uber.org/zap"
 	"golang.org/x/term"
@@ -93,7 +94,7 @@ type driverStamps struct {
 
 func (r *driverStamps) RecordAt(_ time.Time, _ string, kind byte, data []byte) {
 	t := time.Now()
-	payload, err := lizard.ParseLine(data)
+	payload, err := wire.ParseLine(data)
 	if err != nil {
 		return
 	}
@@ -116,7 +117,7 @@ func (r *driverStamps) RecordAt(_ time.Time, _ string, kind byte, data []byte) {
 
 // coreSpeedOf is the linear speed of a checksummed core line.
 func coreSpeedOf(line []byte) (float64, bool) {
-	payload, err := lizard.ParseLine(bytes.TrimRight(line, "\r\n"))
+	payload, err := wire.ParseLine(bytes.TrimRight(line, "\r\n"))
 	if err != nil {
 		return 0, false
 	}
@@ -298,7 +299,7 @@ func rawPtyOneWay(n int) ([]time.Duration, error) {
 			got <- time.Now()
 		}
 	}()
-	line := []byte(string(lizard.AppendLine(nil, "core 12345 0.123 0.000 false")))
+	line := []byte(string(wire.AppendLine(nil, "core 12345 0.123 0.000 false")))
 	t := time.NewTicker(10 * time.Millisecond)
 	defer t.Stop()
 	var out []time.Duration

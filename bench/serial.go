@@ -11,6 +11,7 @@ import (
 	"github.com/creack/pty"
 	"github.com/gorosys/rosys/drivers/lizard"
 	"github.com/gorosys/rosys/drivers/lizard/lizardtest"
+	"github.com/gorosys/rosys/drivers/lizard/wire"
 	"go.uber.org/zap"
 	"golang.org/x/term"
 )
@@ -18,28 +19,28 @@ import (
 // decodeRate is lines per second through the receive path (line split,
 // checksum, core decode) on one goroutine, for about d.
 func decodeRate(d time.Duration) (float64, int, error) {
-	fields, err := lizard.ParseFields(lizard.DefaultCoreFields)
+	fields, err := wire.ParseFields(lizard.DefaultCoreFields)
 	if err != nil {
 		return 0, 0, err
 	}
-	dec := lizard.NewCoreDecoder(fields)
+	dec := wire.NewCoreDecoder(fields)
 	var stream []byte
 	const lines = 10000
 	for i := range lines {
-		stream = lizard.AppendLine(stream, fmt.Sprintf("core %d 0.512 -0.250 false", 100000+i))
+		stream = wire.AppendLine(stream, fmt.Sprintf("core %d 0.512 -0.250 false", 100000+i))
 	}
 	lineLen := len(stream) / lines
 	values := make([]float64, len(fields))
 	total := 0
 	start := time.Now()
 	for time.Since(start) < d {
-		lr := lizard.NewLineReader(bytes.NewReader(stream))
+		lr := wire.NewLineReader(bytes.NewReader(stream))
 		for range lines {
 			l, err := lr.ReadLine()
 			if err != nil {
 				return 0, 0, err
 			}
-			p, err := lizard.ParseLine(l)
+			p, err := wire.ParseLine(l)
 			if err != nil {
 				return 0, 0, err
 			}

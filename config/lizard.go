@@ -10,32 +10,51 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// LizardModuleTypes lists the module types hardware.lizard.modules accepts.
-var LizardModuleTypes = []string{"wheels", "estop", "bumper", "battery", "imu", "expander", "serial", "can", "code"}
+// builtinLizardTypes are the module types rosys knows without
+// registration: their keys besides type and name, and the Lizard object
+// name a module gets without a name key (RoSys's, except the battery,
+// which status shows as "battery"). Their values are LizardModule's
+// fields, checked by validateLizardModules, checkLizardRules and the
+// bounds table; robot registers each one's driver module and simulated
+// twin (robot/lizardtype_<type>.go).
+var builtinLizardTypes = []LizardType{
+	{Type: "wheels", DefaultName: "wheels", Keys: []string{"driver", "can", "left_can_address", "right_can_address",
+		"odrive_version", "m_per_tick", "width", "left_reversed", "right_reversed", "host_timeout"}},
+	{Type: "estop", DefaultName: "estop", Keys: []string{"pins", "inverted", "expander"}},
+	{Type: "bumper", DefaultName: "bumper", Keys: []string{"pins", "inverted", "expander"}},
+	{Type: "battery", DefaultName: "battery", Keys: []string{"rx_pin", "tx_pin", "baud", "num", "expander",
+		"charge_detect_threshold", "request_interval", "stale_after"}},
+	{Type: "imu", DefaultName: "imu", Keys: []string{"expander"}},
+	{Type: "expander", DefaultName: "p0", Keys: []string{"serial", "boot", "enable"}},
+	{Type: "serial", DefaultName: "serial", Keys: []string{"rx_pin", "tx_pin", "baud", "num", "expander"}},
+	{Type: "can", DefaultName: "can", Keys: []string{"rx_pin", "tx_pin", "baud", "expander"}},
+	{Type: "code", DefaultName: "code", Keys: []string{"lines"}},
+}
+
+// LizardModuleTypes lists the module types hardware.lizard.modules
+// accepts without registration.
+var LizardModuleTypes = func() []string {
+	out := make([]string, len(builtinLizardTypes))
+	for i, t := range builtinLizardTypes {
+		out[i] = t.Type
+	}
+	return out
+}()
+
+// BuiltinLizardType is what robot.yaml knows of a built-in module type
+// (its keys and default name), ok false for any other.
+func BuiltinLizardType(typ string) (LizardType, bool) {
+	i := slices.IndexFunc(builtinLizardTypes, func(t LizardType) bool { return t.Type == typ })
+	if i < 0 {
+		return LizardType{}, false
+	}
+	t := builtinLizardTypes[i]
+	t.Keys = slices.Clone(t.Keys)
+	return t, true
+}
 
 // LizardConfigureModes are the values of hardware.lizard.configure.
 var LizardConfigureModes = []string{"check", "auto", "off"}
-
-// moduleKeys are the keys each module type takes besides type and name.
-var moduleKeys = map[string][]string{
-	"wheels": {"driver", "can", "left_can_address", "right_can_address", "odrive_version", "m_per_tick", "width",
-		"left_reversed", "right_reversed", "host_timeout"},
-	"estop":    {"pins", "inverted", "expander"},
-	"bumper":   {"pins", "inverted", "expander"},
-	"battery":  {"rx_pin", "tx_pin", "baud", "num", "expander", "charge_detect_threshold", "request_interval", "stale_after"},
-	"imu":      {"expander"},
-	"expander": {"serial", "boot", "enable"},
-	"serial":   {"rx_pin", "tx_pin", "baud", "num", "expander"},
-	"can":      {"rx_pin", "tx_pin", "baud", "expander"},
-	"code":     {"lines"},
-}
-
-// defaultModuleNames are the Lizard object names a module gets without a
-// name key (RoSys's, except the battery, which status shows as "battery").
-var defaultModuleNames = map[string]string{
-	"wheels": "wheels", "estop": "estop", "bumper": "bumper", "battery": "battery", "imu": "imu",
-	"expander": "p0", "serial": "serial", "can": "can", "code": "code",
-}
 
 // LizardModule is one hardware module on the Lizard controller (or on an
 // expander behind it). Which keys apply depends on Type; a key of another
@@ -83,6 +102,12 @@ type LizardModule struct {
 
 	// code: Lizard lines written into the startup code as they are
 	Lines []string `yaml:"lines"`
+
+	// Node is the module's mapping as written, for a type registered by
+	// a user's package (LizardType) to decode its own keys from (see
+	// Decode); nil for the built-in types.
+	Node    *yaml.Node `yaml:"-"`
+	objects []string   // a registered type's Lizard objects (LizardType.Objects)
 }
 
 // Pin is a named input pin of an e-stop or bumper.
@@ -128,9 +153,12 @@ func (m *LizardModule) UnmarshalYAML(n *yaml.Node) error {
 	if typ == "" {
 		return fmt.Errorf("line %d: module without a type (one of %s)", n.Line, strings.Join(LizardModuleTypes, ", "))
 	}
-	allowed, ok := moduleKeys[typ]
+	builtin, ok := BuiltinLizardType(typ)
+	allowed := builtin.Keys
 	if !ok {
-		return &UnknownModuleTypeError{Line: n.Line, Type: typ}
+		// Not a built-in type: perhaps one a user's package registers
+		// (LizardType). Parse checks it against those once decoded.
+		return m.keepCustom(n, typ)
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
@@ -146,7 +174,7 @@ func (m *LizardModule) UnmarshalYAML(n *yaml.Node) error {
 	*m = LizardModule(p)
 	m.Line = n.Line
 	if m.Name == "" {
-		m.Name = defaultModuleNames[typ]
+		m.Name = builtin.DefaultName
 	}
 	return nil
 }
@@ -155,10 +183,13 @@ func (m *LizardModule) UnmarshalYAML(n *yaml.Node) error {
 type UnknownModuleTypeError struct {
 	Line int
 	Type string
+	// Registered are the types registered beside the built-in ones.
+	Registered []string
 }
 
 func (e *UnknownModuleTypeError) Error() string {
-	return fmt.Sprintf("line %d: unknown module type %q (one of %s)", e.Line, e.Type, strings.Join(LizardModuleTypes, ", "))
+	known := slices.Concat(LizardModuleTypes, e.Registered)
+	return fmt.Sprintf("line %d: unknown module type %q (one of %s)", e.Line, e.Type, strings.Join(known, ", "))
 }
 
 // LizardConfigure is hardware.lizard.configure: check | auto | off.
@@ -183,6 +214,9 @@ var reservedNames = []string{"core", "lizard", "journal", "estop_gpio"}
 // ObjectNames are the Lizard objects a module creates, besides which its
 // status is reported under its Name.
 func (m *LizardModule) ObjectNames() []string {
+	if m.Node != nil && m.objects != nil {
+		return m.objects
+	}
 	switch m.Type {
 	case "estop", "bumper":
 		out := make([]string, len(m.Pins))

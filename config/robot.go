@@ -189,13 +189,14 @@ const MaxConfigBytes = 1 << 20
 // ErrConfigTooLarge is a robot.yaml over MaxConfigBytes.
 var ErrConfigTooLarge = errors.New("config larger than 1 MiB")
 
-// Load reads and validates a robot.yaml.
-func Load(path string) (*Robot, error) {
+// Load reads and validates a robot.yaml. types are Lizard module types
+// registered beside the built-in ones (a user's own; see LizardType).
+func Load(path string, types ...LizardType) (*Robot, error) {
 	b, err := readBounded(path)
 	if err != nil {
 		return nil, err
 	}
-	r, err := Parse(b)
+	r, err := Parse(b, types...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -225,8 +226,9 @@ func readBounded(path string) ([]byte, error) {
 }
 
 // Parse decodes and validates robot.yaml content. Keys left out take the
-// demo robot's defaults.
-func Parse(b []byte) (*Robot, error) {
+// demo robot's defaults. types are Lizard module types registered beside
+// the built-in ones.
+func Parse(b []byte, types ...LizardType) (*Robot, error) {
 	if len(b) > MaxConfigBytes {
 		return nil, fmt.Errorf("config: %w (%d bytes)", ErrConfigTooLarge, len(b))
 	}
@@ -250,6 +252,9 @@ func Parse(b []byte) (*Robot, error) {
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		return nil, errors.New("config holds more than one YAML document")
+	}
+	if err := checkRegistered(r, types); err != nil {
+		return nil, err
 	}
 	if err := r.Validate(); err != nil {
 		return nil, withLines(err, lines)

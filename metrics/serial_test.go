@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorosys/rosys/drivers/lizard"
 	"github.com/gorosys/rosys/drivers/lizard/lizardtest"
+	"github.com/gorosys/rosys/drivers/lizard/wire"
 	"github.com/gorosys/rosys/internal/testwait"
 	"github.com/gorosys/rosys/metrics"
 	"github.com/gorosys/rosys/rosys"
@@ -79,7 +80,7 @@ func TestSerialLinesOverARealPty(t *testing.T) {
 	if got := s.counter(t, "rosys_serial_lines_total", "driver", "lizard", "result", "bad"); got != 1 {
 		t.Fatalf("bad lines %v after one bad checksum", got)
 	}
-	_ = ctrl.SendRaw([]byte(strings.Repeat("9", 3*lizard.MaxLineLength) + "\n")) // overlong
+	_ = ctrl.SendRaw([]byte(strings.Repeat("9", 3*wire.MaxLineLength) + "\n")) // overlong
 	marker("third")
 	s = scrape(t, url)
 	good1, bad1 := s.counter(t, "rosys_serial_lines_total", "driver", "lizard", "result", "good"), s.counter(t, "rosys_serial_lines_total", "driver", "lizard", "result", "bad")

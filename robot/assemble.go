@@ -30,6 +30,9 @@ type Hardware struct {
 	Safety []hardware.SafetyInput
 	// Sim are simulated twins of configured modules (board: sim).
 	Sim []SimModule
+	// Modules are the Lizard modules' typed values by name (see
+	// Robot.LizardModule).
+	Modules map[string]any
 	// Refusing names each reason the motor controller refuses to drive
 	// now (listed among the robot's stops); nil without a controller.
 	Refusing func() []string
@@ -110,6 +113,7 @@ func Assemble(rt *rosys.Runtime, hw Hardware, opts ...Option) (*Robot, error) {
 		if sm.Build != nil {
 			if v := sm.Build(r.Wheels); v != nil {
 				mods = append(mods, mod{"sim_" + sm.Name, v, driverNames, false})
+				r.hw.setModule(sm.Name, v)
 			}
 		}
 	}

@@ -20,7 +20,7 @@ func TestSimBoardGNSSIsTheTwin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hw, err := buildHardware(cfg, boards.Profile{}, nil, zaptest.NewLogger(t))
+	hw, err := buildHardware(cfg, boards.Profile{}, nil, nil, zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func TestSimBoardGNSSIsTheTwin(t *testing.T) {
 	}
 	// Without hardware.gnss there is none.
 	cfg, _ = config.Parse([]byte("board: sim\n"))
-	if hw, err := buildHardware(cfg, boards.Profile{}, nil, zaptest.NewLogger(t)); err != nil || hw.GNSS != nil || hw.Status != nil {
+	if hw, err := buildHardware(cfg, boards.Profile{}, nil, nil, zaptest.NewLogger(t)); err != nil || hw.GNSS != nil || hw.Status != nil {
 		t.Fatalf("%+v %v", hw, err)
 	}
 }

@@ -31,14 +31,18 @@ func ResolveBoard(cfg *config.Robot, log *zap.Logger) (boards.Profile, error) {
 // is simulated. "board: sim" (or --sim) simulates everything. With "auto"
 // on a machine that is no known board (a laptop with the controller on
 // USB), configured drivers still run; the board only supplies defaults.
-func buildHardware(cfg *config.Robot, board boards.Profile, journal *journal.Journal, log *zap.Logger) (Hardware, error) {
+func buildHardware(cfg *config.Robot, board boards.Profile, journal *journal.Journal, types []LizardType, log *zap.Logger) (Hardware, error) {
 	var hw Hardware
 	if cfg.Board == "sim" {
 		if cfg.Hardware.Lizard != nil || cfg.Hardware.EStop != nil || cfg.Hardware.GNSS != nil {
 			log.Info("board sim: hardware drivers in the config are simulated")
 		}
 		if l := cfg.Hardware.Lizard; l != nil {
-			hw.Sim = simModules(l.Modules)
+			sims, err := simModules(l.Modules, types)
+			if err != nil {
+				return hw, err
+			}
+			hw.Sim = sims
 		}
 		return hw, addGNSS(cfg, &hw, log)
 	}
@@ -52,10 +56,14 @@ func buildHardware(cfg *config.Robot, board boards.Profile, journal *journal.Jou
 		if port == "" {
 			return hw, fmt.Errorf("hardware.lizard.port: board %s has no default serial port; name one", board.Name)
 		}
+		mods, err := LizardModules(l.Modules, types...)
+		if err != nil {
+			return hw, err
+		}
 		lc := lizard.Config{
 			Port: port, Baud: l.Baud, CoreFields: l.CoreFields,
 			KeepAlive: l.KeepAlive.D(), KeepAliveCommand: l.KeepAliveCommand, Log: log,
-			Modules: LizardModules(l.Modules), Configure: string(l.Configure), Chip: string(l.Chip.Rules()),
+			Modules: mods, Configure: string(l.Configure), Chip: string(l.Chip.Rules()),
 		}
 		if l.Journal && journal != nil {
 			lc.Journal = journal
@@ -67,6 +75,13 @@ func buildHardware(cfg *config.Robot, board boards.Profile, journal *journal.Jou
 		hw.Wheels, hw.EStop = d.Wheels(), d.EStop()
 		hw.Safety, hw.Exchange, hw.Refusing = d.SafetyInputs(), d.Exchange, d.Refusing
 		hw.Drivers = append(hw.Drivers, Driver{Name: "lizard", V: d})
+		for _, m := range mods {
+			if c, ok := lizard.AsCustom(m); ok {
+				hw.setModule(c.Name(), c) // the user's own type, not its wrapper
+			} else {
+				hw.setModule(m.Name(), m)
+			}
+		}
 		status["lizard"] = func() any { return d.Status() }
 		moduleStatus = d.ModuleStatus
 	}

@@ -13,12 +13,17 @@ import (
 // checked against the Lizard firmware's rules: code the firmware would
 // reject is an error naming the robot.yaml module (key and line) whose
 // line breaks a rule, never code. `rosys lizard code|configure` and
-// `rosys run` refuse such a robot.yaml (exit 2).
-func LizardCode(l *config.Lizard) (lizard.Code, error) {
+// `rosys run` refuse such a robot.yaml (exit 2). registered are the
+// module types of users' packages (Options.LizardTypes).
+func LizardCode(l *config.Lizard, registered ...LizardType) (lizard.Code, error) {
 	if l == nil || len(l.Modules) == 0 {
 		return nil, errors.New("robot.yaml has no hardware.lizard.modules to generate startup code from")
 	}
-	code, _, err := lizard.GenerateChecked(LizardModules(l.Modules), string(l.Chip.Rules()))
+	mods, err := LizardModules(l.Modules, registered...)
+	if err != nil {
+		return nil, err
+	}
+	code, _, err := lizard.GenerateChecked(mods, string(l.Chip.Rules()))
 	if err == nil {
 		return code, nil
 	}

@@ -18,6 +18,10 @@ type Options struct {
 	// Clock drives the runtime; nil is the real clock. Tests pass a
 	// rosys.VirtualClock.
 	Clock rosys.Clock
+	// LizardTypes are Lizard module types of your own packages (a linear
+	// axis, a relay), which robot.yaml then declares by type; load
+	// robot.yaml with Load(path, o) so that it knows them.
+	LizardTypes []LizardType
 }
 
 func (o Options) logger() *zap.Logger {

@@ -109,7 +109,7 @@ func New(cfg *config.Robot, o Options) (r *Robot, err error) {
 	if journal != nil {
 		closers = append(closers, journal.Close) // closes once; its module closes it at Run's end
 	}
-	hw, err := buildHardware(cfg, board, journal, log)
+	hw, err := buildHardware(cfg, board, journal, o.LizardTypes, log)
 	if err != nil {
 		return nil, err
 	}

@@ -163,7 +163,9 @@ func replay(cfg *config.Robot, dir string, mode string, log *zap.Logger) (replay
 	var modules []lizard.Module
 	if cfg.Hardware.Lizard != nil {
 		fields = cfg.Hardware.Lizard.CoreFields
-		modules = robot.LizardModules(cfg.Hardware.Lizard.Modules) // the fields the recorded core lines carry
+		if modules, err = robot.LizardModules(cfg.Hardware.Lizard.Modules); err != nil { // the fields the recorded core lines carry
+			return sum, err
+		}
 	}
 	drv, err := lizard.New(lizard.Config{Replay: true, CoreFields: fields, Modules: modules, Log: log})
 	if err != nil {

@@ -1,15 +1,17 @@
 package main
 
 import (
-	"github.com/gorosys/rosys/internal/testwait"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 
+	"github.com/gorosys/rosys/internal/testwait"
+
 	"github.com/gorosys/rosys/drivers/lizard"
 	"github.com/gorosys/rosys/drivers/lizard/lizardtest"
+	"github.com/gorosys/rosys/drivers/lizard/wire"
 )
 
 // TestSerialRobotEndToEnd runs the real binary with the real serial driver
@@ -40,7 +42,7 @@ func TestSerialRobotEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer port.Close()
-	if _, err := port.Write(lizard.AppendLine(nil, "marker")); err != nil {
+	if _, err := port.Write(wire.AppendLine(nil, "marker")); err != nil {
 		t.Fatal(err)
 	}
 	var last string

@@ -4,16 +4,18 @@ import (
 	"bytes"
 	"fmt"
 	"testing"
+
+	"github.com/gorosys/rosys/drivers/lizard/wire"
 )
 
 // BenchmarkChecksum checks one typical telemetry line.
 func BenchmarkChecksum(b *testing.B) {
-	line := AppendLine(nil, "core 123456 0.512 -0.250 false 1 0 12.345")
+	line := wire.AppendLine(nil, "core 123456 0.512 -0.250 false 1 0 12.345")
 	line = line[:len(line)-1]
 	b.SetBytes(int64(len(line)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := ParseLine(line); err != nil {
+		if _, err := wire.ParseLine(line); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -23,11 +25,11 @@ func BenchmarkChecksum(b *testing.B) {
 // the serial read: split lines, check the checksum, decode the fields.
 // Its lines/s is the decoder's capacity.
 func BenchmarkLineDecode(b *testing.B) {
-	fields, err := ParseFields(DefaultCoreFields)
+	fields, err := wire.ParseFields(DefaultCoreFields)
 	if err != nil {
 		b.Fatal(err)
 	}
-	d := NewCoreDecoder(fields)
+	d := wire.NewCoreDecoder(fields)
 	var stream []byte
 	const lines = 1000
 	for i := range lines {
@@ -36,11 +38,11 @@ func BenchmarkLineDecode(b *testing.B) {
 			payload += " 0.512"
 		}
 		payload += " false"
-		stream = AppendLine(stream, payload)
+		stream = wire.AppendLine(stream, payload)
 	}
 	values := make([]float64, len(fields))
 	r := bytes.NewReader(stream)
-	lr := NewLineReader(r)
+	lr := wire.NewLineReader(r)
 	b.SetBytes(int64(len(stream)))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -50,7 +52,7 @@ func BenchmarkLineDecode(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			p, err := ParseLine(l)
+			p, err := wire.ParseLine(l)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -1,16 +1,18 @@
 package lizard
 
 import (
+	"fmt"
 	"math"
 	"testing"
 	"time"
 
+	"github.com/gorosys/rosys/drivers/lizard/wire"
 	"github.com/gorosys/rosys/hardware"
 )
 
 func TestBMSRoundTripAndSplitLines(t *testing.T) {
 	want := hardware.BatteryState{Voltage: 25.31, Current: -1.25, Percentage: 64, Temperature: 21.5}
-	frame := EncodeBMS(want)
+	frame := wire.EncodeBMS(want)
 	b := &Battery{ChargeDetectThreshold: -0.4}
 	states, cancel := b.SubscribeBattery(4)
 	defer cancel()
@@ -32,7 +34,7 @@ func TestBMSRoundTripAndSplitLines(t *testing.T) {
 		t.Fatalf("got %+v", got)
 	}
 	// A corrupted checksum is counted, not published.
-	bad := EncodeBMS(want)
+	bad := wire.EncodeBMS(want)
 	bad[len(bad)-2] ^= 1
 	words = words[:0]
 	for _, c := range bad {
@@ -44,21 +46,4 @@ func TestBMSRoundTripAndSplitLines(t *testing.T) {
 	}
 }
 
-func hexByte(c byte) string { return string([]byte{hexDigits[c>>4], hexDigits[c&0xf]}) }
-
-// FuzzBMSFrame: no byte sequence crashes the frame assembler, and what it
-// accepts passed its checksum.
-func FuzzBMSFrame(f *testing.F) {
-	f.Add(EncodeBMS(hardware.BatteryState{Voltage: 26, Percentage: 70, Temperature: 20}))
-	f.Add([]byte{0xdd, 0x03, 0x00, 0x00, 0xff, 0xfd, 0x77})
-	f.Add([]byte{0xdd, 0x03, 0x00, 0xff})
-	f.Fuzz(func(t *testing.T, data []byte) {
-		var fr bmsFrame
-		for _, c := range data {
-			st, done, err := fr.add(c)
-			if done && (err != nil || math.IsNaN(st.Voltage)) {
-				t.Fatalf("accepted %x: %+v %v", data, st, err)
-			}
-		}
-	})
-}
+func hexByte(c byte) string { return fmt.Sprintf("%02x", c) }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/gorosys/rosys/drivers/lizard/lizardrules"
+	"github.com/gorosys/rosys/drivers/lizard/wire"
 )
 
 // ErrRejected is startup code the firmware would reject: Lizard stops its
@@ -34,7 +35,7 @@ func (e *RuleError) Unwrap() error { return ErrRejected }
 // firmware's rules (package lizardrules) for a controller with this chip
 // ("" is an ESP32): code the firmware rejects is an error (errors.Join of
 // *RuleError), never returned.
-func GenerateChecked(modules []Module, chip string) (Code, []Field, error) {
+func GenerateChecked(modules []Module, chip string) (Code, []wire.Field, error) {
 	code, fields, owners, err := generate(modules)
 	if err != nil {
 		return nil, nil, err

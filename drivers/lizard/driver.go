@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/gorosys/rosys/drivers/lizard/wire"
 	"github.com/gorosys/rosys/hardware"
 	"go.uber.org/zap"
 )
@@ -48,8 +49,8 @@ const commandQueue = 32
 type Driver struct {
 	cfg     Config
 	log     *zap.Logger
-	fields  []Field
-	decoder *CoreDecoder
+	fields  []wire.Field
+	decoder *wire.CoreDecoder
 
 	modules  []Module
 	wheels   *Wheels
@@ -59,8 +60,10 @@ type Driver struct {
 	handlers []lineHandler
 	pollers  []poller
 	expander []*Expander
-	code     Code // generated startup code; nil without modules
-	startup  startupState
+	// customSafety are the safety inputs of users' module types.
+	customSafety []hardware.SafetyInput
+	code         Code // generated startup code; nil without modules
+	startup      startupState
 
 	velocity hardware.Topic[hardware.Velocity]
 	estop    hardware.Topic[bool] // any e-stop, for EStop().SubscribeChanges
@@ -118,7 +121,7 @@ func New(cfg Config) (*Driver, error) {
 	} else {
 		// A hand-written configuration: core_fields as given, the wheels
 		// and e-stop read from the fields named in Config.
-		fields, err := ParseFields(cfg.CoreFields)
+		fields, err := wire.ParseFields(cfg.CoreFields)
 		if err != nil {
 			return nil, fmt.Errorf("lizard: %w", err)
 		}
@@ -129,7 +132,7 @@ func New(cfg Config) (*Driver, error) {
 		}
 		cfg.Configure = "off" // nothing generated to compare with
 	}
-	d.decoder = NewCoreDecoder(d.fields)
+	d.decoder = wire.NewCoreDecoder(d.fields)
 	d.startup.mode = cfg.Configure
 	d.startup.actual.Store(-1)
 	d.startup.expected = d.code.Checksum()
@@ -146,6 +149,10 @@ func New(cfg Config) (*Driver, error) {
 			d.inputs = append(d.inputs, &m.inputModule)
 		case *Expander:
 			d.expander = append(d.expander, m)
+		case *customModule:
+			if sm, ok := m.CustomModule.(SafetyModule); ok {
+				d.customSafety = append(d.customSafety, sm.SafetyInputs()...)
+			}
 		}
 		if h, ok := m.(lineHandler); ok {
 			d.handlers = append(d.handlers, h)

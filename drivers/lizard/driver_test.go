@@ -4,13 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/gorosys/rosys/internal/testwait"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gorosys/rosys/internal/testwait"
+
 	"github.com/gorosys/rosys/drivers/lizard"
 	"github.com/gorosys/rosys/drivers/lizard/lizardtest"
+	"github.com/gorosys/rosys/drivers/lizard/wire"
 	"github.com/gorosys/rosys/hardware"
 	"go.uber.org/zap/zaptest"
 )
@@ -117,7 +119,7 @@ func TestBadLinesAreCountedAndDropped(t *testing.T) {
 	_ = r.ctrl.SendRaw([]byte("core 1 9.000 9.000 false@00\r\n"))
 	_ = r.ctrl.SendRaw([]byte("core 1 9.000 9.000 false\r\n"))
 	_ = r.ctrl.SendRaw([]byte("\x00\xff\xfe\x01garbage\n"))
-	_ = r.ctrl.SendRaw([]byte(strings.Repeat("9", 3*lizard.MaxLineLength) + "\n"))
+	_ = r.ctrl.SendRaw([]byte(strings.Repeat("9", 3*wire.MaxLineLength) + "\n"))
 	_ = r.ctrl.Send("core 1 9.000")
 	_ = r.ctrl.Send("marker")
 	waitString(t, msgs, "marker") // order is kept: everything before it was handled
@@ -220,7 +222,7 @@ func TestSilentHostStopsMotors(t *testing.T) {
 	defer port.Close()
 	vel, cancel := ctrl.Wheels.SubscribeVelocity(1024)
 	defer cancel()
-	if _, err := port.Write(lizard.AppendLine(nil, "wheels.speed(0.500, 0.000)")); err != nil {
+	if _, err := port.Write(wire.AppendLine(nil, "wheels.speed(0.500, 0.000)")); err != nil {
 		t.Fatal(err)
 	}
 	waitVelocity(t, vel, "motors running", func(v hardware.Velocity) bool { return v.Linear == 0.5 })

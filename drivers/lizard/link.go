@@ -6,6 +6,8 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+
+	"github.com/gorosys/rosys/drivers/lizard/wire"
 )
 
 // Link is a direct connection to a controller, without a driver: what
@@ -46,15 +48,15 @@ func NewLink(port io.ReadWriteCloser) *Link {
 
 func (l *Link) read() {
 	defer close(l.replies)
-	lr := NewLineReader(l.port)
+	lr := wire.NewLineReader(l.port)
 	for {
 		line, err := lr.ReadLine()
 		if err != nil {
 			return
 		}
 		var reply string
-		if payload, err := ParseLine(line); err == nil {
-			if IsCore(payload) {
+		if payload, err := wire.ParseLine(line); err == nil {
+			if wire.IsCore(payload) {
 				continue
 			}
 			reply = string(payload)
@@ -84,7 +86,7 @@ func (l *Link) SendLine(ctx context.Context, cmd string) error {
 	}
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
-	_, err := l.port.Write(AppendLine(nil, cmd))
+	_, err := l.port.Write(wire.AppendLine(nil, cmd))
 	return err
 }
 

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gorosys/rosys/drivers/lizard"
 	"github.com/gorosys/rosys/drivers/lizard/lizardtest"
+	"github.com/gorosys/rosys/drivers/lizard/wire"
 )
 
 // LineCounts are counters: they only grow, across reconnects too (the
@@ -17,7 +17,7 @@ func TestLineCountsSurviveAReconnect(t *testing.T) {
 	ready, cancelReady := r.d.SubscribeReady(8)
 	defer cancelReady()
 	_ = r.ctrl.SendRaw([]byte("core 1 9.000 9.000 false@00\r\n"))
-	_ = r.ctrl.SendRaw([]byte(strings.Repeat("9", 3*lizard.MaxLineLength) + "\n"))
+	_ = r.ctrl.SendRaw([]byte(strings.Repeat("9", 3*wire.MaxLineLength) + "\n"))
 	_ = r.ctrl.Send("marker")
 	waitString(t, msgs, "marker")
 	good, bad := r.d.LineCounts()

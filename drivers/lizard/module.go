@@ -6,12 +6,15 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gorosys/rosys/drivers/lizard/wire"
 )
 
 // Module is one hardware module on the controller. Each type (wheels,
 // estop, bumper, battery, imu, expander, serial, can, code) is one file:
 // the startup code it needs, the core fields it reads, and the typed
-// value it publishes for the control loop.
+// value it publishes for the control loop. A module type of a user's own
+// is a CustomModule, made a Module by Custom.
 type Module interface {
 	// Name is the module's name: its Lizard object (or object prefix)
 	// and its key under hardware.drivers in /api/status.
@@ -21,7 +24,7 @@ type Module interface {
 	// Code is its startup code, one Lizard statement per line.
 	Code() []string
 	// Fields are the core fields it reads, in order.
-	Fields() []Field
+	Fields() []wire.Field
 	// Deps name modules that must be declared before it.
 	Deps() []string
 
@@ -80,21 +83,21 @@ func StartupChecksum(stored string) uint16 {
 // order where every module follows those it depends on (otherwise in the
 // given order), then core.output with every module's fields. The same
 // modules always give the same code, byte for byte.
-func Generate(modules []Module) (Code, []Field, error) {
+func Generate(modules []Module) (Code, []wire.Field, error) {
 	code, fields, _, err := generate(modules)
 	return code, fields, err
 }
 
 // generate is Generate, also naming the module each line comes from
 // ("" for the core.output line, which all modules' fields make).
-func generate(modules []Module) (Code, []Field, []string, error) {
+func generate(modules []Module) (Code, []wire.Field, []string, error) {
 	ordered, err := orderModules(modules)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	var code Code
 	var owners []string
-	var fields []Field
+	var fields []wire.Field
 	seen := map[string]bool{}
 	for _, m := range ordered {
 		for _, l := range m.Code() {
@@ -109,7 +112,7 @@ func generate(modules []Module) (Code, []Field, []string, error) {
 			fields = append(fields, f)
 		}
 	}
-	code = append(code, OutputCommand(fields))
+	code = append(code, wire.OutputCommand(fields))
 	owners = append(owners, "")
 	return code, fields, owners, nil
 }
@@ -191,4 +194,6 @@ func formatNumber(v float64) string {
 	return s
 }
 
-func field(name string, precision int) Field { return Field{Name: name, Precision: precision} }
+func field(name string, precision int) wire.Field {
+	return wire.Field{Name: name, Precision: precision}
+}

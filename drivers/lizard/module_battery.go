@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gorosys/rosys/drivers/lizard/wire"
 	"github.com/gorosys/rosys/hardware"
 )
 
@@ -25,7 +26,7 @@ type Battery struct {
 	StaleAfter            time.Duration // default 3 × RequestInterval
 
 	state   hardware.Topic[hardware.BatteryState]
-	frame   bmsFrame
+	frame   wire.BMSFrame
 	lastAsk time.Time
 	frames  atomic.Uint64
 	bad     atomic.Uint64
@@ -88,7 +89,7 @@ func (b *Battery) Code() []string {
 
 // Fields implements Module: the BMS answers on its own lines, not in
 // core messages.
-func (b *Battery) Fields() []Field { return nil }
+func (b *Battery) Fields() []wire.Field { return nil }
 
 func (b *Battery) bind(*Driver, func(string) int) {}
 
@@ -121,10 +122,10 @@ func (b *Battery) handleLine(words [][]byte, at time.Time) bool {
 		v, err := strconv.ParseUint(string(w), 16, 8)
 		if err != nil {
 			b.fail(fmt.Sprintf("not a hex byte: %q", w))
-			b.frame.reset()
+			b.frame.Reset()
 			return true
 		}
-		st, done, err := b.frame.add(byte(v))
+		st, done, err := b.frame.Add(byte(v))
 		if err != nil {
 			b.fail(err.Error())
 			continue

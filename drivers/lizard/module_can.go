@@ -3,6 +3,8 @@ package lizard
 import (
 	"fmt"
 	"time"
+
+	"github.com/gorosys/rosys/drivers/lizard/wire"
 )
 
 // Can is a CAN bus interface of the controller (Lizard's Can), which the
@@ -33,7 +35,7 @@ func (c *Can) Code() []string {
 }
 
 // Fields implements Module.
-func (c *Can) Fields() []Field                { return nil }
+func (c *Can) Fields() []wire.Field           { return nil }
 func (c *Can) bind(*Driver, func(string) int) {}
 func (c *Can) decode([]float64, time.Time)    {}
 func (c *Can) status(time.Time) any {

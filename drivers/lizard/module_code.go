@@ -1,6 +1,10 @@
 package lizard
 
-import "time"
+import (
+	"time"
+
+	"github.com/gorosys/rosys/drivers/lizard/wire"
+)
 
 // CodeLines is startup code written by hand (rules, a custom drive),
 // added as it is.
@@ -22,7 +26,7 @@ func (c *CodeLines) Deps() []string { return nil }
 func (c *CodeLines) Code() []string { return c.Lines }
 
 // Fields implements Module.
-func (c *CodeLines) Fields() []Field                { return nil }
+func (c *CodeLines) Fields() []wire.Field           { return nil }
 func (c *CodeLines) bind(*Driver, func(string) int) {}
 func (c *CodeLines) decode([]float64, time.Time)    {}
 func (c *CodeLines) status(time.Time) any {

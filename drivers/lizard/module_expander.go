@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sync/atomic"
 	"time"
+
+	"github.com/gorosys/rosys/drivers/lizard/wire"
 )
 
 // Expander is a second ESP32 running Lizard, reached through a serial
@@ -42,7 +44,7 @@ func (e *Expander) Code() []string {
 }
 
 // Fields implements Module: whether the expander has booted.
-func (e *Expander) Fields() []Field { return []Field{field(e.Object+".is_ready", -1)} }
+func (e *Expander) Fields() []wire.Field { return []wire.Field{field(e.Object+".is_ready", -1)} }
 
 func (e *Expander) bind(d *Driver, index func(string) int) {
 	e.d, e.idx = d, index(e.Object+".is_ready")

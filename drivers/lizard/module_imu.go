@@ -4,6 +4,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/gorosys/rosys/drivers/lizard/wire"
 	"github.com/gorosys/rosys/hardware"
 )
 
@@ -45,8 +46,8 @@ func (m *IMU) Deps() []string {
 func (m *IMU) Code() []string { return []string{m.Name() + " = " + proxyPrefix(m.Expander) + "Imu()"} }
 
 // Fields implements Module.
-func (m *IMU) Fields() []Field {
-	out := make([]Field, len(imuProps))
+func (m *IMU) Fields() []wire.Field {
+	out := make([]wire.Field, len(imuProps))
 	for i, p := range imuProps {
 		prec := -1
 		if i >= 4 {

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gorosys/rosys/drivers/lizard/wire"
 	"github.com/gorosys/rosys/hardware"
 	"go.uber.org/zap"
 )
@@ -102,8 +103,8 @@ func (m *inputModule) Code() []string {
 	return c
 }
 
-func (m *inputModule) Fields() []Field {
-	out := make([]Field, len(m.pins))
+func (m *inputModule) Fields() []wire.Field {
+	out := make([]wire.Field, len(m.pins))
 	for i, p := range m.pins {
 		out[i] = field(p.field, -1)
 	}

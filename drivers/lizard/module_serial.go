@@ -3,6 +3,8 @@ package lizard
 import (
 	"fmt"
 	"time"
+
+	"github.com/gorosys/rosys/drivers/lizard/wire"
 )
 
 // Serial is a serial port of the controller (Lizard's Serial), e.g. the
@@ -36,7 +38,7 @@ func (s *Serial) Code() []string {
 }
 
 // Fields implements Module.
-func (s *Serial) Fields() []Field                { return nil }
+func (s *Serial) Fields() []wire.Field           { return nil }
 func (s *Serial) bind(*Driver, func(string) int) {}
 func (s *Serial) decode([]float64, time.Time)    {}
 func (s *Serial) status(time.Time) any {

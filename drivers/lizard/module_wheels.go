@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gorosys/rosys/drivers/lizard/wire"
 	"github.com/gorosys/rosys/hardware"
 )
 
@@ -103,9 +104,9 @@ func (w *Wheels) fieldNames() (string, string) {
 }
 
 // Fields implements Module.
-func (w *Wheels) Fields() []Field {
+func (w *Wheels) Fields() []wire.Field {
 	lin, ang := w.fieldNames()
-	return []Field{field(lin, 3), field(ang, 3)}
+	return []wire.Field{field(lin, 3), field(ang, 3)}
 }
 
 func (w *Wheels) bind(d *Driver, index func(string) int) {

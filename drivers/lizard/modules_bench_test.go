@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gorosys/rosys/drivers/lizard/wire"
 )
 
 // benchRobot has every module type that reads core fields.
@@ -28,7 +30,7 @@ func benchLines(n int) [][]byte {
 	for i := range out {
 		p := "core " + strconv.Itoa(1000+10*i) + " 0.512 -0.250 false false true false false 3 3 3 3 0.9999 0.0000 0.0000 " +
 			strconv.FormatFloat(0.01*float64(i%100), 'f', 4, 64)
-		l := AppendLine(nil, p)
+		l := wire.AppendLine(nil, p)
 		out[i] = l[:len(l)-1]
 	}
 	return out

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gorosys/rosys/drivers/lizard/wire"
 )
 
 // replayPort stands in for the serial port during replay: it never
@@ -40,7 +42,7 @@ func (p *replayPort) Write(b []byte) (int, error) {
 		return 0, errors.New("replay port closed")
 	default:
 	}
-	if payload, err := ParseLine([]byte(strings.TrimRight(string(b), "\n"))); err == nil {
+	if payload, err := wire.ParseLine([]byte(strings.TrimRight(string(b), "\n"))); err == nil {
 		p.mu.Lock()
 		p.sent = append(p.sent, sentRun{cmd: string(payload), n: 1})
 		p.haveSpeed = false

@@ -32,7 +32,7 @@ func (d *Driver) SafetyInputs() []hardware.SafetyInput {
 	for _, m := range d.inputs {
 		out = append(out, m.Inputs()...)
 	}
-	return out
+	return append(out, d.customSafety...)
 }
 
 // updateSafety stops the wheels at once when an e-stop or bumper became

@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/gorosys/rosys/drivers/lizard/wire"
 	"github.com/gorosys/rosys/hardware"
 	"go.uber.org/zap"
 )
@@ -103,7 +104,7 @@ func (d *Driver) closePort() {
 // lineState is what decoding keeps from line to line.
 type lineState struct {
 	values       []float64
-	clock        ClockSync
+	clock        wire.ClockSync
 	lastMismatch time.Time
 }
 
@@ -112,7 +113,7 @@ func (d *Driver) newLineState() *lineState { return &lineState{values: make([]fl
 // reader decodes lines until the port fails. Bad lines are counted and
 // dropped; they never end the session.
 func (d *Driver) reader(port io.Reader) error {
-	lr := NewLineReader(yieldingReader{port})
+	lr := wire.NewLineReader(yieldingReader{port})
 	st := d.newLineState()
 	// The line reader counts from zero; the driver's count spans sessions,
 	// so that it only grows, as a counter must (metrics).
@@ -137,7 +138,7 @@ func (d *Driver) reader(port io.Reader) error {
 
 // handleLine interprets one received line as if it arrived at recv.
 func (d *Driver) handleLine(st *lineState, line []byte, recv time.Time) {
-	payload, err := ParseLine(line)
+	payload, err := wire.ParseLine(line)
 	if err != nil {
 		// Lizard prints "Ready." at boot without a checksum, after an
 		// empty line.
@@ -154,7 +155,7 @@ func (d *Driver) handleLine(st *lineState, line []byte, recv time.Time) {
 		return
 	}
 	d.stats.lines.Add(1)
-	if !IsCore(payload) {
+	if !wire.IsCore(payload) {
 		d.log.Info("controller says", zap.ByteString("line", payload))
 		d.messages.Publish(string(payload))
 		d.handleMessage(payload, recv)
@@ -181,7 +182,7 @@ func (d *Driver) handleLine(st *lineState, line []byte, recv time.Time) {
 // decodeFailed counts and reports a core message that could not be
 // decoded (kept off the hot path: errors.As makes its target escape).
 func (d *Driver) decodeFailed(st *lineState, err error, recv time.Time) {
-	var mm *MismatchError
+	var mm *wire.MismatchError
 	if errors.As(err, &mm) {
 		d.stats.mismatches.Add(1)
 		if recv.Sub(st.lastMismatch) >= mismatchLogEvery {
@@ -203,7 +204,7 @@ func (d *Driver) writer(ctx context.Context, port io.Writer, w *wakeup) error {
 	buf := make([]byte, 0, 256)
 	cmd := make([]byte, 0, 64)
 	writeBytes := func(c []byte) error {
-		buf = AppendLineBytes(buf[:0], c)
+		buf = wire.AppendLineBytes(buf[:0], c)
 		if _, err := port.Write(buf); err != nil {
 			return err
 		}
@@ -214,7 +215,7 @@ func (d *Driver) writer(ctx context.Context, port io.Writer, w *wakeup) error {
 		return nil
 	}
 	write := func(c string) error { return writeBytes(append(cmd[:0], c...)) }
-	if err := write(OutputCommand(d.fields)); err != nil {
+	if err := write(wire.OutputCommand(d.fields)); err != nil {
 		return err
 	}
 	if d.replay == nil {
@@ -300,7 +301,7 @@ func (d *Driver) sendNow(cmd string) {
 	d.portMu.Lock()
 	defer d.portMu.Unlock()
 	if d.port != nil {
-		if _, err := d.port.Write(AppendLine(nil, cmd)); err == nil {
+		if _, err := d.port.Write(wire.AppendLine(nil, cmd)); err == nil {
 			d.stats.sent.Add(1)
 			if d.cfg.Journal != nil {
 				d.cfg.Journal.RecordAt(d.cfg.Now(), d.cfg.JournalSource, RecordCommand, []byte(cmd))
@@ -333,11 +334,11 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-type fieldStringer Field
+type fieldStringer wire.Field
 
-func (f fieldStringer) String() string { return Field(f).String() }
+func (f fieldStringer) String() string { return wire.Field(f).String() }
 
-func fieldStringers(fs []Field) []fieldStringer {
+func fieldStringers(fs []wire.Field) []fieldStringer {
 	out := make([]fieldStringer, len(fs))
 	for i, f := range fs {
 		out[i] = fieldStringer(f)

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gorosys/rosys/drivers/lizard/wire"
 	"go.uber.org/zap"
 )
 
@@ -132,7 +133,7 @@ func (d *Driver) restarted() {
 		d.refuse.Or(refuseUnknown)
 		d.startup.actual.Store(-1)
 	}
-	_ = d.Send(OutputCommand(d.fields))
+	_ = d.Send(wire.OutputCommand(d.fields))
 	_ = d.Send("core.info()")
 	if d.startup.mode != "off" {
 		_ = d.Send("core.startup_checksum()")

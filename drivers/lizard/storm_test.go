@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorosys/rosys/drivers/lizard"
 	"github.com/gorosys/rosys/drivers/lizard/lizardtest"
+	"github.com/gorosys/rosys/drivers/lizard/wire"
 	"github.com/gorosys/rosys/hardware"
 	"go.uber.org/zap/zaptest"
 )
@@ -117,7 +118,7 @@ func TestControllerNeverReady(t *testing.T) {
 	}
 	defer d.Stop(context.Background())
 	// The driver asked for telemetry and keeps the link alive...
-	waitString(t, cmds, lizard.OutputCommand(mustFields(t)))
+	waitString(t, cmds, wire.OutputCommand(mustFields(t)))
 	waitString(t, cmds, lizard.DefaultKeepAliveCommand)
 	// ...but without telemetry it is not ready.
 	if err := d.Drive(0.5, 0); !errors.Is(err, lizard.ErrNotReady) || !d.Connected() || d.Ready() || !d.EStop().Active() {
@@ -125,8 +126,8 @@ func TestControllerNeverReady(t *testing.T) {
 	}
 }
 
-func mustFields(t *testing.T) []lizard.Field {
-	f, err := lizard.ParseFields(lizard.DefaultCoreFields)
+func mustFields(t *testing.T) []wire.Field {
+	f, err := wire.ParseFields(lizard.DefaultCoreFields)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,6 +70,9 @@ var moduleTypes = map[string]*moduleType{
 		signatures: [][]argType{{integer()}, {moduleArg("Mcp23017"), integer()}},
 		props: map[string]valueType{"level": tyInteger, "change": tyInteger, "inverted": tyBoolean, "active": tyBoolean,
 			"enabled": tyBoolean},
+		// Lizard's output.on(), .off() and .level(value): relays, lights,
+		// a linear axis's motor directions (examples/linearaxis).
+		methods: map[string]int{"on": 0, "off": 0, "level": 1},
 	},
 	"ODriveMotor": {
 		signatures: [][]argType{{moduleArg("Can"), integer()}, {moduleArg("Can"), integer(), integer()}},

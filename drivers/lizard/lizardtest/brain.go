@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/drivers/lizard"
+	"github.com/gorosys/rosys/drivers/lizard/wire"
 )
 
 // brain is the simulated Lizard interpreter: startup storage, the objects
@@ -217,6 +218,10 @@ func (b *brain) call(name, method string, args []string, now time.Time) ([]strin
 		}
 	case o.typ == "ODriveWheels" && (method == "off" || method == "disable"):
 		_ = b.c.Wheels.Stop()
+	case o.typ == "Output" && (method == "on" || method == "off") && len(args) == 0:
+		o.props["level"] = map[bool]string{true: "1", false: "0"}[method == "on"]
+	case o.typ == "Output" && method == "level" && len(args) == 1:
+		o.props["level"] = args[0]
 	case o.typ == "Serial" && method == "unmute":
 		o.unmuted = true
 	case o.typ == "Serial" && method == "send":
@@ -228,7 +233,7 @@ func (b *brain) call(name, method string, args []string, now time.Time) ([]strin
 			}
 			// The reply trickles in at 9600 baud: Lizard prints it over
 			// two cycles, so it arrives split in two lines.
-			words := strings.Fields(fmt.Sprintf("% x", lizard.EncodeBMS(b.battery.state(now))))
+			words := strings.Fields(fmt.Sprintf("% x", wire.EncodeBMS(b.battery.state(now))))
 			half := len(words) / 2
 			b.pending = append(b.pending,
 				pendingLine{now.Add(20 * time.Millisecond), prefix + name + " " + strings.Join(words[:half], " ")},

@@ -8,7 +8,8 @@
 // restarts on core.restart() with "Ready.", answers
 // core.startup_checksum(), core.info() and core.version(), and runs the
 // modules its startup code declares in simulation: Input pins for
-// e-stops and bumpers (Press/Release), ODriveWheels, a BMS behind a
+// e-stops, bumpers and end switches (Press/Release), Outputs (on, off,
+// level), ODriveWheels, a BMS behind a
 // Serial that drains, an Imu that follows the simulated motion, and
 // Expanders with proxies.
 package lizardtest
@@ -25,7 +26,7 @@ import (
 	"time"
 
 	"github.com/creack/pty"
-	"github.com/gorosys/rosys/drivers/lizard"
+	"github.com/gorosys/rosys/drivers/lizard/wire"
 	"github.com/gorosys/rosys/hardware"
 	"github.com/gorosys/rosys/hardware/sim"
 	"golang.org/x/term"
@@ -313,7 +314,7 @@ func (c *Controller) trySend(b []byte) bool {
 }
 
 func (c *Controller) line(payload string) []byte {
-	b := lizard.AppendLine(nil, payload)
+	b := wire.AppendLine(nil, payload)
 	if !c.cfg.LF {
 		b = append(b[:len(b)-1], '\r', '\n')
 	}
@@ -322,14 +323,14 @@ func (c *Controller) line(payload string) []byte {
 
 func (c *Controller) readLoop(ptmx *os.File, stop chan struct{}) {
 	defer c.loops.Done()
-	lr := lizard.NewLineReader(ptmx)
+	lr := wire.NewLineReader(ptmx)
 	for {
 		line, err := lr.ReadLine()
 		if err != nil {
 			return
 		}
 		at := time.Now()
-		payload, err := lizard.ParseLine(line)
+		payload, err := wire.ParseLine(line)
 		if err != nil {
 			c.BadLines.Add(1) // Lizard ignores lines with a wrong checksum
 			continue

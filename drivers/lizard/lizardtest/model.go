@@ -96,6 +96,19 @@ func (b *brain) property(f outField, now time.Time, sinceHost time.Duration) (st
 		case "change":
 			return "0", true
 		}
+	case "Output":
+		// Its level as the last on(), off() or level(v) set it (0 at
+		// first); active is the level as inverted makes it.
+		high := o.props["level"] != "" && o.props["level"] != "0"
+		inverted := o.props["inverted"] == "true"
+		switch f.prop {
+		case "level":
+			return map[bool]string{true: "1", false: "0"}[high], true
+		case "active":
+			return strconv.FormatBool(high != inverted), true
+		case "inverted":
+			return strconv.FormatBool(inverted), true
+		}
 	case "ODriveWheels":
 		v := b.c.Wheels.Velocity()
 		switch f.prop {

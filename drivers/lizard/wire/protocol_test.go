@@ -1,4 +1,4 @@
-package lizard_test
+package wire_test
 
 import (
 	"errors"
@@ -8,15 +8,15 @@ import (
 	"testing/iotest"
 	"time"
 
-	"github.com/gorosys/rosys/drivers/lizard"
+	"github.com/gorosys/rosys/drivers/lizard/wire"
 )
 
 func TestChecksumMatchesLizardDocs(t *testing.T) {
 	// The example of Lizard's machine-safety documentation.
-	if got := string(lizard.AppendLine(nil, "1 + 2")); got != "1 + 2@28\n" {
+	if got := string(wire.AppendLine(nil, "1 + 2")); got != "1 + 2@28\n" {
 		t.Fatalf("got %q", got)
 	}
-	if got := string(lizard.AppendLine(nil, "wheels.speed(0.500, 0.000)")); !strings.HasSuffix(got, "\n") || got[len(got)-4] != '@' {
+	if got := string(wire.AppendLine(nil, "wheels.speed(0.500, 0.000)")); !strings.HasSuffix(got, "\n") || got[len(got)-4] != '@' {
 		t.Fatalf("got %q", got)
 	}
 }
@@ -24,30 +24,30 @@ func TestChecksumMatchesLizardDocs(t *testing.T) {
 func TestParseLine(t *testing.T) {
 	for line, want := range map[string]error{
 		"1 + 2@28":    nil,
-		"1 + 2@2A":    lizard.ErrBadChecksum,
-		"1 + 2@29":    lizard.ErrBadChecksum,
-		"1 + 2":       lizard.ErrNoChecksum,
-		"1 + 2@2":     lizard.ErrNoChecksum,
-		"1 + 2@zz":    lizard.ErrNoChecksum,
-		"":            lizard.ErrNoChecksum,
-		"core 1@00":   lizard.ErrBadChecksum,
+		"1 + 2@2A":    wire.ErrBadChecksum,
+		"1 + 2@29":    wire.ErrBadChecksum,
+		"1 + 2":       wire.ErrNoChecksum,
+		"1 + 2@2":     wire.ErrNoChecksum,
+		"1 + 2@zz":    wire.ErrNoChecksum,
+		"":            wire.ErrNoChecksum,
+		"core 1@00":   wire.ErrBadChecksum,
 		"\x00\xff@ff": nil,
 	} {
-		p, err := lizard.ParseLine([]byte(line))
+		p, err := wire.ParseLine([]byte(line))
 		if !errors.Is(err, want) {
 			t.Errorf("ParseLine(%q) = %q, %v; want %v", line, p, err, want)
 		}
 	}
-	if p, err := lizard.ParseLine([]byte("1 + 2@28")); err != nil || string(p) != "1 + 2" {
+	if p, err := wire.ParseLine([]byte("1 + 2@28")); err != nil || string(p) != "1 + 2" {
 		t.Fatalf("%q %v", p, err)
 	}
 }
 
 func TestLineReader(t *testing.T) {
-	long := strings.Repeat("x", 5*lizard.MaxLineLength)
+	long := strings.Repeat("x", 5*wire.MaxLineLength)
 	in := "a\r\nb\n" + long + "\nc\r\n\r\npartial"
 	// One byte at a time, as a slow serial line delivers it.
-	lr := lizard.NewLineReader(iotest.OneByteReader(strings.NewReader(in)))
+	lr := wire.NewLineReader(iotest.OneByteReader(strings.NewReader(in)))
 	var got []string
 	for {
 		l, err := lr.ReadLine()
@@ -65,30 +65,30 @@ func TestLineReader(t *testing.T) {
 }
 
 func TestFieldsAndOutputCommand(t *testing.T) {
-	fs, err := lizard.ParseFields([]string{"wheels.linear_speed:3", "estop.active"})
+	fs, err := wire.ParseFields([]string{"wheels.linear_speed:3", "estop.active"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := lizard.OutputCommand(fs); got != `core.output("core.millis wheels.linear_speed:3 estop.active")` {
+	if got := wire.OutputCommand(fs); got != `core.output("core.millis wheels.linear_speed:3 estop.active")` {
 		t.Fatal(got)
 	}
 	for _, bad := range [][]string{{"a:x"}, {"a:12"}, {""}, {"a", "a"}, {"a b"}} {
-		if _, err := lizard.ParseFields(bad); err == nil {
+		if _, err := wire.ParseFields(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}
 }
 
 func TestCoreDecoder(t *testing.T) {
-	fs, _ := lizard.ParseFields([]string{"wheels.linear_speed:3", "wheels.angular_speed:3", "estop.active"})
-	d := lizard.NewCoreDecoder(fs)
+	fs, _ := wire.ParseFields([]string{"wheels.linear_speed:3", "wheels.angular_speed:3", "estop.active"})
+	d := wire.NewCoreDecoder(fs)
 	v := make([]float64, 3)
 	ms, err := d.Decode([]byte("core 1234 0.500 -0.250 true"), v)
 	if err != nil || ms != 1234 || v[0] != 0.5 || v[1] != -0.25 || v[2] != 1 {
 		t.Fatalf("%d %v %v", ms, v, err)
 	}
 	_, err = d.Decode([]byte("core 1234 0.500 true"), v)
-	var mm *lizard.MismatchError
+	var mm *wire.MismatchError
 	if !errors.As(err, &mm) || !strings.Contains(err.Error(), "core.millis wheels.linear_speed:3 wheels.angular_speed:3 estop.active") ||
 		!strings.Contains(err.Error(), `"1234 0.500 true"`) {
 		t.Fatalf("mismatch error: %v", err)
@@ -102,7 +102,7 @@ func TestCoreDecoder(t *testing.T) {
 }
 
 func TestClockSyncAveragesAndResets(t *testing.T) {
-	var c lizard.ClockSync
+	var c wire.ClockSync
 	host := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	// Messages every 10 ms, received with 0..4 ms of transfer jitter.
 	var last time.Time

@@ -1,4 +1,4 @@
-package lizard
+package wire
 
 import "time"
 

@@ -1,4 +1,4 @@
-package lizard
+package wire
 
 import (
 	"bytes"
@@ -49,7 +49,7 @@ func FuzzCoreDecode(f *testing.F) {
 	f.Add([]byte("core 1234 0.500 -0.250 true"))
 	f.Add([]byte("core 1 2"))
 	f.Add([]byte("core x y z w"))
-	fields, _ := ParseFields(DefaultCoreFields)
+	fields, _ := ParseFields([]string{"wheels.linear_speed:3", "wheels.angular_speed:3", "estop.active"}) // the driver's defaults
 	d := NewCoreDecoder(fields)
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		v := make([]float64, len(fields))

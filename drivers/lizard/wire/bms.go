@@ -1,4 +1,4 @@
-package lizard
+package wire
 
 import (
 	"errors"
@@ -7,19 +7,19 @@ import (
 	"github.com/gorosys/rosys/hardware"
 )
 
-// bmsFrame assembles a JBD BMS reply: 0xdd, register, status, length,
+// BMSFrame assembles a JBD BMS reply: 0xdd, register, status, length,
 // length data bytes, a 16-bit checksum (0x10000 minus the sum of status,
 // length and data) and 0x77.
-type bmsFrame struct {
+type BMSFrame struct {
 	buf [4 + 255 + 3]byte
 	n   int
 }
 
-func (f *bmsFrame) reset() { f.n = 0 }
+func (f *BMSFrame) Reset() { f.n = 0 }
 
-// add appends a byte; done reports a whole, valid basic-information
+// Add appends a byte; done reports a whole, valid basic-information
 // frame, decoded into st.
-func (f *bmsFrame) add(c byte) (st hardware.BatteryState, done bool, err error) {
+func (f *BMSFrame) Add(c byte) (st hardware.BatteryState, done bool, err error) {
 	if f.n == 0 && c != 0xdd {
 		return st, false, nil // between frames: noise or the end of a bad one
 	}
@@ -33,8 +33,8 @@ func (f *bmsFrame) add(c byte) (st hardware.BatteryState, done bool, err error) 
 		return st, false, nil
 	}
 	frame := f.buf[:f.n]
-	f.reset()
-	st, err = decodeBMS(frame)
+	f.Reset()
+	st, err = DecodeBMS(frame)
 	if err != nil {
 		return st, false, err
 	}
@@ -44,10 +44,10 @@ func (f *bmsFrame) add(c byte) (st hardware.BatteryState, done bool, err error) 
 // ErrBMSFrame is a BMS reply that fails its checks.
 var ErrBMSFrame = errors.New("bad BMS frame")
 
-// decodeBMS checks a whole frame and decodes the basic information
+// DecodeBMS checks a whole frame and decodes the basic information
 // (register 0x03): voltage, current, state of charge and the temperature
 // sensors' mean.
-func decodeBMS(frame []byte) (hardware.BatteryState, error) {
+func DecodeBMS(frame []byte) (hardware.BatteryState, error) {
 	var st hardware.BatteryState
 	n := len(frame)
 	if n < 7 || frame[0] != 0xdd || frame[n-1] != 0x77 || int(frame[3]) != n-7 {
