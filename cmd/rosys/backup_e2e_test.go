@@ -35,6 +35,7 @@ func seed(t *testing.T, dir string, value string) {
 }
 
 func TestBackupExportImportOffline(t *testing.T) {
+	endToEnd(t)
 	src, dst := t.TempDir(), t.TempDir()
 	seed(t, src, "3.25")
 	archive := filepath.Join(t.TempDir(), "demo.tar.gz")
@@ -71,6 +72,7 @@ func TestBackupExportImportOffline(t *testing.T) {
 }
 
 func TestOfflineBackupRefusedWhileRunning(t *testing.T) {
+	endToEnd(t)
 	dir := t.TempDir()
 	p := startRosys(t, "--data-dir", dir)
 	_, errs, code := rosysCmd(t, "backup", "export", "--data-dir", dir, "-o", filepath.Join(t.TempDir(), "x.tar.gz"))
@@ -81,6 +83,7 @@ func TestOfflineBackupRefusedWhileRunning(t *testing.T) {
 }
 
 func TestExportImportOverHTTP(t *testing.T) {
+	endToEnd(t)
 	src := t.TempDir()
 	seed(t, src, "6.5")
 	p := startRosys(t, "--data-dir", src)

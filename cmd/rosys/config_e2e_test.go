@@ -16,6 +16,7 @@ import (
 // and its line; nothing starts. (config's TestHostileConfigsNameKeyAndLine
 // tries many more variants on the parser itself.)
 func TestHostileConfigsRealBinary(t *testing.T) {
+	endToEnd(t)
 	dir := t.TempDir()
 	huge := filepath.Join(dir, "huge.yaml")
 	f, err := os.Create(huge)
@@ -72,6 +73,7 @@ func TestHostileConfigsRealBinary(t *testing.T) {
 // Issue 22.5: ROSYS_HTTP moves the demo robot without a flag, as
 // ROSYS_DATA_DIR moves its data.
 func TestListenAddressFromEnvironmentRealBinary(t *testing.T) {
+	endToEnd(t)
 	dir := t.TempDir()
 	cmd := testexec.Command(binary, "run")
 	cmd.Env = append(os.Environ(), "ROSYS_HTTP=127.0.0.1:0", "ROSYS_DATA_DIR="+dir)

@@ -22,6 +22,7 @@ import (
 // last reported durable, at most the last attempted — and the newest
 // manifest must name objects that exist with their checksums.
 func TestKillLoopRealBinary(t *testing.T) {
+	endToEnd(t)
 	kills := 30
 	if n, err := strconv.Atoi(os.Getenv("ROSYS_CRASH_KILLS")); err == nil && n > 0 {
 		kills = n

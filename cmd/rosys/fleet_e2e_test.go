@@ -19,6 +19,7 @@ import (
 // `rosys fleet list` shows all three, that one as damaged; `rosys fleet
 // restore` brings a robot onto an empty data directory.
 func TestFleetRealBinary(t *testing.T) {
+	endToEnd(t)
 	srv := persistencetest.StartS3(t)
 	s3yaml := func(root string) string {
 		return `    s3: {root_path: ` + root + `, bucket: ` + srv.Bucket + `, endpoint: "` + srv.Endpoint + `", region: us-east-1,
@@ -127,6 +128,7 @@ func TestFleetRealBinary(t *testing.T) {
 }
 
 func TestProgressLine(t *testing.T) {
+	endToEnd(t)
 	if got := progressLine(3e6, 12e6, 1, 4); got != "[#######.......................] 1/4 modules, 3.0/12.0 MB" {
 		t.Fatalf("%q", got)
 	}

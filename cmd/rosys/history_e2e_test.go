@@ -10,6 +10,7 @@ import (
 // A robot run that commits model.value 1, 2, 3 (each PUT waits for
 // durability), then the offline commands on its data directory.
 func TestBackupHistoryAndRestoreOffline(t *testing.T) {
+	endToEnd(t)
 	dir := t.TempDir()
 	p := startRosys(t, "--data-dir", dir)
 	for _, v := range []string{"1.5", "2.5", "3.5"} {

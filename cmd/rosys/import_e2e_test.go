@@ -149,6 +149,7 @@ func seedBulk(t *testing.T) (dir, gen1, gen2 string) {
 }
 
 func TestImportKilledOfflineIsRolledBack(t *testing.T) {
+	endToEnd(t)
 	dir, _, gen2 := seedBulk(t)
 	cmd := testexec.Command(binary, "backup", "import", "--data-dir", dir, gen2)
 	var out bytes.Buffer
@@ -232,6 +233,7 @@ func statusImport(t *testing.T, p *proc) map[string]any {
 }
 
 func TestImportKilledOnlineIsRolledBack(t *testing.T) {
+	endToEnd(t)
 	dir, _, gen2 := seedBulk(t)
 	p := startRosys(t, "--data-dir", dir)
 	answer := postImport(p.addr, gen2)
@@ -272,6 +274,7 @@ func TestImportKilledOnlineIsRolledBack(t *testing.T) {
 // client gets the answer saying which (503 or 200) before the robot
 // exits 0, and the files and, after a restart, the status agree with it.
 func TestImportSIGTERMOnline(t *testing.T) {
+	endToEnd(t)
 	dir, _, gen2 := seedBulk(t)
 	p := startRosys(t, "--data-dir", dir)
 	answer := postImport(p.addr, gen2)
@@ -312,6 +315,7 @@ func TestImportSIGTERMOnline(t *testing.T) {
 // cycle comes during the test; PUT ?sync=1 commits at once and the file
 // holds the value when the answer arrives.
 func TestPutSyncDurableNowRealBinary(t *testing.T) {
+	endToEnd(t)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "robot.yaml")
 	if err := os.WriteFile(cfg, []byte("name: demo\npersistence:\n  snapshot_interval: 1h\n"), 0o644); err != nil {

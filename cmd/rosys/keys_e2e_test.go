@@ -39,6 +39,7 @@ func listDir(t *testing.T, dir string) []string {
 // case are refused by PUT and import; a module file an earlier version
 // wrote under a now reserved name is kept and reported in status.
 func TestReservedKeysAndFieldCaseRealBinary(t *testing.T) {
+	endToEnd(t)
 	dir := t.TempDir()
 	legacy := filepath.Join(dir, "calib.tmp-2024.json")
 	if err := os.WriteFile(legacy, []byte(`{"x": 1}`), 0o644); err != nil {
@@ -133,13 +134,14 @@ func ownEnvelope(key, data string) string {
 // exits 2 too. A foreign oversized file is still moved aside (see
 // TestMaxFileBytesFromConfig).
 func TestCommittedOverLimitExitsTwo(t *testing.T) {
+	endToEnd(t)
 	dir := t.TempDir()
 	content := ownEnvelope("model", `{"value": 3, "pad": "`+strings.Repeat("x", 2<<20)+`"}`)
 	path := filepath.Join(dir, "model.json")
 	os.WriteFile(path, []byte(content), 0o644)
 	cfg := filepath.Join(t.TempDir(), "robot.yaml")
 	os.WriteFile(cfg, []byte("name: demo\npersistence:\n  max_file_bytes: 1048576\n"), 0o644)
-	cmd := testexec.Command(binary, "run", "--http", "127.0.0.1:0", "--config", cfg, "--data-dir", dir)
+	cmd := testexec.Command(binary, "run", "--http", "127.0.0.1:0", "--config", cfg, "--data-dir", dir, "--demo")
 	var errb strings.Builder
 	cmd.Stderr = &errb
 	if err := cmd.Start(); err != nil {
@@ -188,6 +190,7 @@ func TestCommittedOverLimitExitsTwo(t *testing.T) {
 // version at a schema the robot does not write (99) is refused, exit 1,
 // nothing written.
 func TestOfflineHistoryGapsCLI(t *testing.T) {
+	endToEnd(t)
 	dir := t.TempDir()
 	p := startRosys(t, "--data-dir", dir)
 	if code, body := p.do("PUT", "/api/modules/model?sync=1", `{"value": 1.5}`); code != 200 {

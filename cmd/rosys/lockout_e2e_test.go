@@ -166,6 +166,7 @@ func operatorRound(t *testing.T, addr, token string, n int) (estops, statuses in
 // 100 of 100 (a press that took over a second on a loaded machine is
 // reported in the failure).
 func TestEStopGetsThroughHostileConnectionsRealBinary(t *testing.T) {
+	endToEnd(t)
 	for i, name := range goalKinds {
 		if kinds := hostileKinds(""); kinds[i].name != name {
 			t.Fatalf("hostileKinds[%d] is %q, want %q", i, kinds[i].name, name)

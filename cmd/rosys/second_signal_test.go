@@ -61,6 +61,7 @@ func TestSignalGate(t *testing.T) {
 // and the Makefile's trap a SIGTERM 3 ms later; the robot exited without
 // its final flush. Two signals at once now stop it once, flush included.
 func TestTwoSignalsAtOnceStillFlush(t *testing.T) {
+	endToEnd(t)
 	for _, pair := range [][2]syscall.Signal{{syscall.SIGINT, syscall.SIGTERM}, {syscall.SIGTERM, syscall.SIGTERM}} {
 		t.Run(pair[0].String()+"+"+pair[1].String(), func(t *testing.T) {
 			dir := t.TempDir()
@@ -92,6 +93,7 @@ func TestTwoSignalsAtOnceStillFlush(t *testing.T) {
 // once, without the flush, and says so. Before the window, it is ignored
 // even while the shutdown hangs.
 func TestLateSecondSignalExitsAtOnce(t *testing.T) {
+	endToEnd(t)
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
