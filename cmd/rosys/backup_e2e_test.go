@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/gorosys/rosys/internal/testexec"
+	"github.com/gorosys/rosys/persistence/persistencetest"
 )
 
 func rosysCmd(t *testing.T, args ...string) (string, string, int) {
@@ -47,7 +48,7 @@ func TestBackupExportImportOffline(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "imported 5 modules") || !strings.Contains(out, "rollback") {
 		t.Fatalf("import: %d %s %s", code, out, errs)
 	}
-	if v := storedValue(t, dst); v != 3.25 {
+	if v := persistencetest.StoredValue(t, dst, "model"); v != 3.25 {
 		t.Fatalf("imported value %v", v)
 	}
 	out, _, code = rosysCmd(t, "backup", "list", "--data-dir", dst, "--dir", t.TempDir())
@@ -66,7 +67,7 @@ func TestBackupExportImportOffline(t *testing.T) {
 	if code != 1 || !strings.Contains(errs, "invalid module key") || !strings.Contains(errs, "nothing was changed") {
 		t.Fatalf("hostile import: %d %s", code, errs)
 	}
-	if v := storedValue(t, dst); v != 3.25 {
+	if v := persistencetest.StoredValue(t, dst, "model"); v != 3.25 {
 		t.Fatalf("value after a refused import %v", v)
 	}
 }
@@ -122,7 +123,7 @@ func TestExportImportOverHTTP(t *testing.T) {
 		t.Fatalf("after import: %v", mod)
 	}
 	// Written at once, not at the next cycle.
-	if v := storedValue(t, dst); v != 6.5 {
+	if v := persistencetest.StoredValue(t, dst, "model"); v != 6.5 {
 		t.Fatalf("file after import: %v", v)
 	}
 }

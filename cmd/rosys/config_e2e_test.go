@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gorosys/rosys/internal/testexec"
+	"github.com/gorosys/rosys/persistence/persistencetest"
 )
 
 // Issue 21.8 against the real binary: robot.yaml values that type
@@ -88,7 +89,7 @@ func TestListenAddressFromEnvironmentRealBinary(t *testing.T) {
 	if code, _ := p.stop(syscall.SIGTERM); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	if v := storedValue(t, dir); v != 2.5 {
+	if v := persistencetest.StoredValue(t, dir, "model"); v != 2.5 {
 		t.Fatalf("model.json in ROSYS_DATA_DIR holds %v", v)
 	}
 }

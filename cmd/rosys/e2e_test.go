@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"github.com/gorosys/rosys/internal/testexec"
 	"io"
 	"net/http"
 	"os"
@@ -18,6 +17,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gorosys/rosys/internal/testexec"
+	"github.com/gorosys/rosys/persistence/persistencetest"
 )
 
 var binary string // the real rosys binary, built once by TestMain
@@ -191,19 +193,6 @@ func (p *proc) do(method, path, body string) (int, map[string]any) {
 	return resp.StatusCode, out
 }
 
-func storedValue(t *testing.T, dir string) float64 {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "model.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f struct{ Data struct{ Value float64 } }
-	if err := json.Unmarshal(b, &f); err != nil {
-		t.Fatal(err)
-	}
-	return f.Data.Value
-}
-
 func TestSignalFlushesAtOnce(t *testing.T) {
 	endToEnd(t)
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
@@ -218,7 +207,7 @@ func TestSignalFlushesAtOnce(t *testing.T) {
 			if code != 0 || took > 2*time.Second {
 				t.Fatalf("exit %d after %v; log:\n%s", code, took, p.log())
 			}
-			if v := storedValue(t, dir); v != 7.5 {
+			if v := persistencetest.StoredValue(t, dir, "model"); v != 7.5 {
 				t.Fatalf("model.json holds %v", v)
 			}
 			t.Logf("%v to exit 0 with the value flushed", took)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorosys/rosys/internal/testexec"
 	"github.com/gorosys/rosys/internal/testtool"
+	"github.com/gorosys/rosys/persistence/persistencetest"
 )
 
 // rosysLimited runs the real binary under prlimit (address space, open
@@ -227,7 +228,7 @@ func TestSlowClientsRealBinary(t *testing.T) {
 			t.Fatalf("log has %q:\n%s", bad, p.log())
 		}
 	}
-	if v := storedValue(t, dir); v != 5 {
+	if v := persistencetest.StoredValue(t, dir, "model"); v != 5 {
 		t.Fatalf("model.json holds %v after the final flush", v)
 	}
 	t.Logf("%d of %d slow connections refused by the cap; shutdown took %v", refused, len(conns), took)

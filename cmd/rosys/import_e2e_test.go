@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorosys/rosys/internal/testexec"
 	"github.com/gorosys/rosys/persistence/archive"
+	"github.com/gorosys/rosys/persistence/persistencetest"
 	"github.com/gorosys/rosys/persistence/vfs"
 )
 
@@ -327,7 +328,7 @@ func TestPutSyncDurableNowRealBinary(t *testing.T) {
 		if code, body := p.do("PUT", "/api/modules/model?sync=1", fmt.Sprintf(`{"value": %v}`, v)); code != 200 {
 			t.Fatalf("PUT %v: %d %v", v, code, body)
 		}
-		if got := storedValue(t, data); got != v {
+		if got := persistencetest.StoredValue(t, data, "model"); got != v {
 			t.Fatalf("answered 200, but model.json holds %v, want %v", got, v)
 		}
 	}

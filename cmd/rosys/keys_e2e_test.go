@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/internal/testexec"
+	"github.com/gorosys/rosys/persistence/persistencetest"
 )
 
 // reservedKeys are keys an earlier version accepted and the store later
@@ -114,7 +115,7 @@ func TestReservedKeysAndFieldCaseRealBinary(t *testing.T) {
 	if b, err := os.ReadFile(legacy); err != nil || string(b) != `{"x": 1}` {
 		t.Fatalf("legacy file: %q %v", b, err)
 	}
-	if v := storedValue(t, dir); v != 2 {
+	if v := persistencetest.StoredValue(t, dir, "model"); v != 2 {
 		t.Fatalf("model %v", v)
 	}
 	if _, errs, code := rosysCmd(t, "backup", "export", "--data-dir", dir, "-o", filepath.Join(t.TempDir(), "a.tar.gz")); code != 0 || !strings.Contains(errs, "not exported") || !strings.Contains(errs, legacy) {
@@ -235,8 +236,8 @@ func TestOfflineHistoryGapsCLI(t *testing.T) {
 	}
 	newest := vs[len(vs)-1].(map[string]any)
 	b, _ := os.ReadFile(filepath.Join(dir, "model.json"))
-	if newest["size"] != float64(len(b)) || storedValue(t, dir) != 7.25 {
-		t.Fatalf("newest version %v is not the imported file (%d bytes, value %v)", newest, len(b), storedValue(t, dir))
+	if newest["size"] != float64(len(b)) || persistencetest.StoredValue(t, dir, "model") != 7.25 {
+		t.Fatalf("newest version %v is not the imported file (%d bytes, value %v)", newest, len(b), persistencetest.StoredValue(t, dir, "model"))
 	}
 
 	// A version of a newer program's schema, planted as a history file.

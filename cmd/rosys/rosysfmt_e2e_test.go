@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/gorosys/rosys/internal/testtool"
+	"github.com/gorosys/rosys/persistence/persistencetest"
 )
 
 // importAllPy emulates RoSys' import_all (rosys/persistence/import_export.py)
@@ -68,7 +69,7 @@ func TestRoSysJSONExportListImport(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "new to this data directory") || !strings.Contains(out, "model") {
 		t.Fatalf("import: %d %s %s", code, out, errs)
 	}
-	if v := storedValue(t, dst); v != 3.25 {
+	if v := persistencetest.StoredValue(t, dst, "model"); v != 3.25 {
 		t.Fatalf("imported value %v", v)
 	}
 	// Over HTTP too.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/internal/testexec"
+	"github.com/gorosys/rosys/persistence/persistencetest"
 	"github.com/gorosys/rosys/rosys"
 )
 
@@ -77,7 +78,7 @@ func TestTwoSignalsAtOnceStillFlush(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit %d, want 0; log:\n%s", code, p.log())
 			}
-			if v := storedValue(t, dir); v != 4.25 {
+			if v := persistencetest.StoredValue(t, dir, "model"); v != 4.25 {
 				t.Fatalf("model.json holds %v, want the value PUT before the signals (4.25); log:\n%s", v, p.log())
 			}
 			if pair[0] != pair[1] {

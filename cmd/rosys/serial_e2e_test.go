@@ -1,12 +1,13 @@
 package main
 
 import (
-	"github.com/gorosys/rosys/internal/testwait"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/gorosys/rosys/internal/testwait"
 
 	"github.com/gorosys/rosys/drivers/lizard"
 	"github.com/gorosys/rosys/drivers/lizard/lizardtest"
