@@ -139,6 +139,39 @@ func TestExampleConfigsDemo(t *testing.T) {
 	}
 }
 
+// A robot.yaml that starts the demo's automation on a robot without the
+// demo is a configuration error saying how to fix it (exit 2, nothing
+// written), for run and replay alike; with demo: true it is the demo's.
+func TestDemoAutomationNeedsTheDemo(t *testing.T) {
+	cfg := config.Default()
+	cfg.Automation.StartOnFirstRun = "waypoints"
+	if err := checkDemoNeeds(cfg, false); err == nil || !strings.Contains(err.Error(), "demo: true") {
+		t.Fatalf("waypoints without the demo: %v", err)
+	}
+	if err := checkDemoNeeds(cfg, true); err != nil {
+		t.Fatalf("waypoints on the demo: %v", err)
+	}
+	cfg.Automation.StartOnFirstRun = "mow"
+	if err := checkDemoNeeds(cfg, false); err != nil {
+		t.Fatalf("an automation of the user's: %v", err)
+	}
+	endToEnd(t)
+	path := writeYAML(t, "name: field-bot\nautomation:\n  start_on_first_run: waypoints\n")
+	data := t.TempDir()
+	for _, args := range [][]string{
+		{"run", "--config", path, "--data-dir", data, "--http", "off"},
+		{"replay", "--config", path, "--data-dir", data},
+	} {
+		_, errs, code := rosysCmd(t, args...)
+		if code != 2 || !strings.Contains(errs, "demo: true") {
+			t.Errorf("%s: exit %d, want 2 naming demo: true:\n%s", args[0], code, errs)
+		}
+	}
+	if entries, _ := os.ReadDir(data); len(entries) != 0 {
+		t.Fatalf("the data directory was touched: %v", entries)
+	}
+}
+
 // doAny is proc.do for a body of any JSON shape.
 func (p *proc) doAny(method, path, body string) (int, any) {
 	p.t.Helper()

@@ -52,6 +52,10 @@ func (a app) replayCommand(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	demoRobot := isDemo(*cfgPath, *withDemo, cfg)
+	if err := checkDemoNeeds(cfg, demoRobot); err != nil {
+		fmt.Fprintln(stderr, "rosys replay:", err)
+		return 2
+	}
 	d, err := resolveDir(*dir)
 	if err != nil {
 		fmt.Fprintln(stderr, "rosys replay:", err)

@@ -72,9 +72,14 @@ func (a app) runCommand(args []string, _, stderr io.Writer) int {
 		log.Error("bad configuration", zap.Error(err))
 		return 2
 	}
+	demoRobot := isDemo(*configPath, *withDemo, cfg)
+	if err := checkDemoNeeds(cfg, demoRobot); err != nil {
+		log.Error("bad configuration", zap.Error(err))
+		return 2
+	}
 	ctx, stop := signalContext(log, a.signalWindow)
 	defer stop()
-	if err := a.run(ctx, cfg, *dataDir, isDemo(*configPath, *withDemo, cfg), log); err != nil {
+	if err := a.run(ctx, cfg, *dataDir, demoRobot, log); err != nil {
 		log.Error("robot failed", zap.Error(err))
 		return exitCode(err)
 	}
@@ -88,6 +93,16 @@ func (a app) runCommand(args []string, _, stderr io.Writer) int {
 // waypoints.json.
 func isDemo(configPath string, flag bool, cfg *config.Robot) bool {
 	return configPath == "" || flag || cfg.Demo
+}
+
+// checkDemoNeeds refuses a robot.yaml that names the demo's automation
+// for a robot without the demo: it would fail at start-up with "no
+// automation registered", which does not say how to fix it.
+func checkDemoNeeds(cfg *config.Robot, demoRobot bool) error {
+	if !demoRobot && cfg.Automation.StartOnFirstRun == demo.Automation {
+		return fmt.Errorf("automation.start_on_first_run: %q is the demo's automation; this robot has the demo's modules only with demo: true in robot.yaml (or --demo)", demo.Automation)
+	}
+	return nil
 }
 
 // run starts the robot described by cfg (package robot builds it; with
