@@ -13,7 +13,7 @@ HTTP        ?=
 DATA_DIR    ?=
 CONFIG      ?=
 
-.PHONY: all build run demo-serial test test-unit test-arm64 test-crash test-lockout soak lint tools bench bench-quick bench-deps fuzz fuzz-short cross clean
+.PHONY: all build run demo-serial test test-short test-unit test-arm64 test-crash test-lockout soak lint tools bench bench-quick bench-deps fuzz fuzz-short cross clean
 
 all: build
 
@@ -65,6 +65,12 @@ test: lint test-unit
 test-unit:
 	$(GO) test -race -count=1 ./...
 	cd bench && $(GO) test -count=1 ./...
+
+# The quick inner loop (under a minute on 2 cores): go test -short skips
+# the tests that build and run the real binary, drive a browser, or crash
+# and cut power (make test runs them all). No race detector, no linters.
+test-short:
+	$(GO) test -short -count=1 ./...
 
 # The whole suite compiled for linux/arm64 and run under qemu user-mode
 # emulation (Debian's qemu-user-static), as on a Raspberry Pi or Jetson.

@@ -26,6 +26,24 @@ func build(bin, name, dir, pkg string, env ...string) (string, error) {
 	return out, nil
 }
 
+// buildRobots builds the processes the scale and process sections start,
+// into the run's bin directory (returned, for more builds): bench/benchrobot
+// (the runtime and store as cmd/rosys runs them) and bench/hello (a bare
+// static Go binary, the floor for a process start).
+func (b *bench) buildRobots() (bin, robot, hello string, err error) {
+	bin = filepath.Join(b.root, "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		return "", "", "", err
+	}
+	if robot, err = build(bin, "benchrobot", ".", "./benchrobot"); err != nil {
+		return "", "", "", err
+	}
+	if hello, err = build(bin, "hello", ".", "./hello"); err != nil {
+		return "", "", "", err
+	}
+	return bin, robot, hello, nil
+}
+
 // proc is a started process whose stdout lines can be awaited.
 type proc struct {
 	cmd   *exec.Cmd

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -14,13 +13,7 @@ import (
 // scale is section 8: backup cycle, start-up, final flush and RSS from 10
 // to 10 000 modules of 1 KiB to 10 MiB, in the real process.
 func (b *bench) scale() error {
-	bin := filepath.Join(b.root, "bin")
-	os.MkdirAll(bin, 0o755)
-	robot, err := build(bin, "benchrobot", ".", "./benchrobot")
-	if err != nil {
-		return err
-	}
-	hello, err := build(bin, "hello", ".", "./hello")
+	_, robot, hello, err := b.buildRobots()
 	if err != nil {
 		return err
 	}

@@ -94,13 +94,7 @@ func (b *bench) backup() error {
 }
 
 func (b *bench) process() error {
-	bin := filepath.Join(b.root, "bin")
-	os.MkdirAll(bin, 0o755)
-	robot, err := build(bin, "benchrobot", ".", "./benchrobot")
-	if err != nil {
-		return err
-	}
-	hello, err := build(bin, "hello", ".", "./hello")
+	bin, robot, hello, err := b.buildRobots()
 	if err != nil {
 		return err
 	}

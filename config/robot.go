@@ -26,6 +26,9 @@ type Robot struct {
 	BackupSchedule  *BackupSchedule `yaml:"backup_schedule"`
 	Hardware        Hardware        `yaml:"hardware"`
 	Automation      Automation      `yaml:"automation"`
+	// Demo adds the demo's modules (waypoints, model) to this robot, as
+	// `rosys run` does without a robot.yaml (examples/demo.yaml).
+	Demo bool `yaml:"demo"`
 }
 
 // Automation configures the automator.

@@ -69,6 +69,9 @@ func TestKillHelper(t *testing.T) {
 }
 
 func TestKillDuringWrites(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: a crash test (make test runs it)")
+	}
 	kills := 50
 	dir := t.TempDir()
 	rng := rand.New(rand.NewPCG(uint64(os.Getpid()), 7))

@@ -94,6 +94,7 @@ func checkHistoryRecovery(t *testing.T, img *crashfs.FS, a *allowed, h *historyA
 // TestPowerLossBackupCyclesWithHistory is TestPowerLossBackupCycles with
 // history on (three versions kept, so pruning runs too).
 func TestPowerLossBackupCyclesWithHistory(t *testing.T) {
+	crashTest(t)
 	a := &allowed{durable: map[string]int{}}
 	h := &historyAllowed{ever: map[string][]int{}, recorded: map[string]int{}}
 	for _, k := range plKeys {

@@ -19,6 +19,7 @@ import (
 // soon as any module is imported the rollback archive of the state before
 // is durable and readable.
 func TestPowerLossImport(t *testing.T) {
+	crashTest(t)
 	powerLossImport(t, importUnderPowerLoss{
 		open: plStore, version: 1, label: "",
 		checkRollback: checkRollback, checkRecovery: checkRecovery,
@@ -210,6 +211,7 @@ func checkRollback(img *crashfs.FS) error {
 // import cut off and rolled back leaves every module all or nothing, and
 // every version the history lists reads and matches its checksum.
 func TestPowerLossImportHistory(t *testing.T) {
+	crashTest(t)
 	open := func(t *testing.T, fsys *crashfs.FS) (*Store, map[string]*Value[plPayload], error) {
 		return plStoreAt(t, fsys, "/robot/data", WithHistory(plHistory))
 	}

@@ -22,6 +22,7 @@ import (
 // (cutting a torn tail), what it reads back is a prefix of what was
 // recorded, in order, and holds at least every record synced before.
 func TestPowerLossJournal(t *testing.T) {
+	crashTest(t)
 	const records = 40
 	var synced atomic.Int64
 	data := func(i int) []byte { return []byte(fmt.Sprintf("line %03d of telemetry", i)) }
@@ -144,6 +145,7 @@ func checkRemote(t *testing.T, img *crashfs.FS, remote *allowed) error {
 // "split" layout with a local metadata directory), old generations being
 // collected on the way.
 func TestPowerLossMirror(t *testing.T) {
+	crashTest(t)
 	local := &allowed{durable: map[string]int{}}
 	remote := &allowed{durable: map[string]int{}}
 	ops, images := powerLoss(t, nil, func(fsys *crashfs.FS) {

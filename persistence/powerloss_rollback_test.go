@@ -20,6 +20,7 @@ import (
 // of that roll back; then an offline command's roll back is cut the same
 // way. Whichever image a cut leaves, the next open finds all or nothing.
 func TestPowerLossImportRollback(t *testing.T) {
+	crashTest(t)
 	when := time.Unix(1700000000, 0)
 	fsys := crashfs.New()
 	fsys.Now = func() time.Time { return when }

@@ -67,6 +67,7 @@ func checkRecoveryRoSys(t *testing.T, img *crashfs.FS, a *allowed) error {
 }
 
 func TestPowerLossFormatRoSys(t *testing.T) {
+	crashTest(t)
 	a := &allowed{durable: map[string]int{}}
 	ops, images := powerLoss(t, nil, func(fsys *crashfs.FS) {
 		s, vals, err := plStoreRoSys(t, fsys)
@@ -99,6 +100,7 @@ func TestPowerLossFormatRoSys(t *testing.T) {
 // as before or as imported, at the right schema version, and once one is
 // imported the rollback archive is readable.
 func TestPowerLossImportFormatRoSys(t *testing.T) {
+	crashTest(t)
 	powerLossImport(t, importUnderPowerLoss{
 		open: plStoreRoSys, version: 2, label: "format rosys: ",
 		checkRollback: checkRollbackGen1, checkRecovery: checkRecoveryRoSys,

@@ -191,6 +191,7 @@ func powerLoss(t *testing.T, prepare func(*crashfs.FS), work func(*crashfs.FS), 
 // flush on an empty disk, then of three backup cycles (two of three
 // modules asking each time), then of a flush at shutdown.
 func TestPowerLossBackupCycles(t *testing.T) {
+	crashTest(t)
 	a := &allowed{durable: map[string]int{}}
 	ops, images := powerLoss(t, nil, func(fsys *crashfs.FS) {
 		s, vals, err := plStore(t, fsys)
@@ -233,5 +234,14 @@ func TestPowerLossBackupCycles(t *testing.T) {
 	t.Logf("power cut after each of %d operations, %d disk images recovered and checked", ops, images)
 	if ops < 50 {
 		t.Fatalf("only %d operations were covered; the workload did not run", ops)
+	}
+}
+
+// crashTest skips a crash or power-loss test under -short (make
+// test-short); make test and make test-crash run it.
+func crashTest(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: a crash or power-loss test (make test runs it)")
 	}
 }

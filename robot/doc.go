@@ -32,7 +32,8 @@
 //     (http.go, limitlistener.go).
 //
 // The robot has no automation of its own: the demo's waypoints and its
-// "model" slider live in internal/demo, which `rosys run` installs.
+// "model" slider live in internal/demo, which `rosys run` installs for the
+// demo only (no robot.yaml, --demo, or robot.yaml's demo: true).
 //
 // Assemble alone builds the standard modules on given hardware into a
 // runtime of the caller's, for a test on the virtual clock

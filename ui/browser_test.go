@@ -30,11 +30,21 @@ import (
 	"github.com/gorosys/rosys/ui"
 )
 
+// browserTest skips a test that drives Chromium under -short (make
+// test-short); make test runs it.
+func browserTest(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: drives a browser (make test runs it)")
+	}
+}
+
 // newBrowser starts headless Chromium (Debian's package) with the flags
 // this machine needs: no sandbox as root, and no background networking,
 // which a closed network would refuse.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
+	browserTest(t)
 	chromiumPath := testtool.Require(t, testtool.Chromium)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath), chromedp.NoSandbox, chromedp.DisableGPU,
@@ -131,6 +141,7 @@ func hostileArchive(t *testing.T) string {
 }
 
 func TestDashboardInBrowser(t *testing.T) {
+	browserTest(t)
 	r := rosystest.New(t, rosys.Config{Name: "demo"})
 	robot, err := demo.Add(r.Runtime)
 	if err != nil {
@@ -291,6 +302,7 @@ func TestDashboardInBrowser(t *testing.T) {
 }
 
 func TestDashboardSendsToken(t *testing.T) {
+	browserTest(t)
 	r := rosystest.New(t, rosys.Config{})
 	robot, err := demo.Add(r.Runtime)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 // The dashboard shows the GNSS fix with its age, the local position and
 // heading, and a receiver gone silent as stale.
 func TestDashboardShowsGNSS(t *testing.T) {
+	browserTest(t)
 	r := rosystest.New(t, rosys.Config{Name: "demo"})
 	rx := sim.NewGNSS(sim.GNSSConfig{})
 	hw := assembly.Hardware{GNSS: rx, Drivers: []assembly.Driver{{Name: "gnss", V: rx}}}

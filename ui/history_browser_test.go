@@ -26,6 +26,7 @@ type settings struct {
 // versions, see their diff, restore one, and find it on the robot and on
 // disk, as the newest version.
 func TestHistoryInBrowser(t *testing.T) {
+	browserTest(t)
 	clock := rosystest.NewVirtualClock()
 	store := persistencetest.Open(t, t.TempDir(), persistence.WithClock(clock.Now), persistence.WithHistory(history.Config{}))
 	r := rosystest.New(t, rosys.Config{Clock: clock, Store: store})

@@ -124,6 +124,7 @@ func saveViewport(t *testing.T, ctx context.Context, name string) {
 // still there when the page is scrolled to its end, and a tap on it
 // presses it — also with a long robot name and in its wider pressed state.
 func TestEStopOnScreenAtEveryWidth(t *testing.T) {
+	browserTest(t)
 	robot, srv := namedRobot(t, "north-paddock-weeding-robot-with-a-long-name-07")
 	ctx := newBrowser(t)
 	errs := consoleErrors(ctx)
@@ -205,6 +206,7 @@ func TestEStopOnScreenAtEveryWidth(t *testing.T) {
 // The map has a scale bar whose label is its true length on screen, and
 // its axes are labelled in metres.
 func TestMapHasScaleBarAndAxisLabels(t *testing.T) {
+	browserTest(t)
 	srv, _, _ := layoutServer(t, nil)
 	ctx := newBrowser(t)
 	for _, w := range []int64{320, 1366} {
@@ -245,6 +247,7 @@ func TestMapHasScaleBarAndAxisLabels(t *testing.T) {
 // A page opened after the robot ran for a while starts its plots with the
 // last 5 minutes the robot kept, with axes, not with an empty plot.
 func TestPlotsStartWithTheRobotsHistory(t *testing.T) {
+	browserTest(t)
 	withBattery := func(robot *demo.Robot) func() any {
 		return func() any {
 			b, _ := json.Marshal(robot.Hardware())

@@ -181,23 +181,13 @@ func (s *Server) automationAction(w http.ResponseWriter, r *http.Request) {
 // steer takes {"linear": m/s, "angular": rad/s}. Anything else is a 400
 // naming the field, and nothing moves.
 func (s *Server) steer(w http.ResponseWriter, r *http.Request) {
-	if s.op.Steerer == nil {
-		writeError(w, http.StatusNotFound, errors.New("this robot cannot be steered"))
+	fields, ok := openCommand(w, r, s.op.Steerer == nil, "this robot cannot be steered", "linear", "angular")
+	if !ok {
 		return
-	}
-	fields, err := readObject(w, r, false)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err)
-		return
-	}
-	for k := range fields {
-		if k != "linear" && k != "angular" {
-			writeError(w, http.StatusBadRequest, fmt.Errorf("%s: unknown field (linear, angular)", k))
-			return
-		}
 	}
 	var v [2]float64
 	for i, name := range []string{"linear", "angular"} {
+		var err error
 		if v[i], err = number(fields, name); err != nil {
 			writeError(w, http.StatusBadRequest, err)
 			return
@@ -231,20 +221,9 @@ func number(fields map[string]json.RawMessage, name string) (float64, error) {
 }
 
 func (s *Server) estop(w http.ResponseWriter, r *http.Request) {
-	if s.op.SoftEStop == nil {
-		writeError(w, http.StatusNotFound, errors.New("this robot has no soft e-stop"))
+	fields, ok := openCommand(w, r, s.op.SoftEStop == nil, "this robot has no soft e-stop", "active")
+	if !ok {
 		return
-	}
-	fields, err := readObject(w, r, false)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err)
-		return
-	}
-	for k := range fields {
-		if k != "active" {
-			writeError(w, http.StatusBadRequest, fmt.Errorf("%s: unknown field (active)", k))
-			return
-		}
 	}
 	raw, ok := fields["active"]
 	var active bool
@@ -258,6 +237,28 @@ func (s *Server) estop(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]bool{"active": s.op.SoftEStop.Active()})
+}
+
+// openCommand opens a command handler (steer, e-stop): 404 saying
+// missingMsg when the robot lacks the part, 400 for a body that is not a
+// JSON object or holds a field other than known. ok false: answered.
+func openCommand(w http.ResponseWriter, r *http.Request, missing bool, missingMsg string, known ...string) (map[string]json.RawMessage, bool) {
+	if missing {
+		writeError(w, http.StatusNotFound, errors.New(missingMsg))
+		return nil, false
+	}
+	fields, err := readObject(w, r, false)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return nil, false
+	}
+	for k := range fields {
+		if !slices.Contains(known, k) {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("%s: unknown field (%s)", k, strings.Join(known, ", ")))
+			return nil, false
+		}
+	}
+	return fields, true
 }
 
 // readObject reads a small JSON object body; an empty body is an empty

@@ -66,6 +66,7 @@ func waitStill(t *testing.T, w hardware.Wheels, what string) {
 }
 
 func TestOperatingFromTheDashboard(t *testing.T) {
+	browserTest(t)
 	robot, srv := realRobot(t)
 	if err := robot.Automator.Stop(); err != nil { // the new robot's first run
 		t.Fatal(err)

@@ -176,3 +176,36 @@ func TestOperatingNeedsTokenAndOrigin(t *testing.T) {
 func ftoa(f float64) string { return fmt.Sprintf("%.3f", f) }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// The steer and e-stop handlers open alike (openCommand): a body that is
+// not an object or names another field is refused with 400 naming the
+// fields they take, and nothing changes; a robot without the part answers
+// 404 saying so.
+func TestCommandOpeningsAlike(t *testing.T) {
+	srv, robot, r := newDemoServer(t)
+	for _, tc := range []struct{ path, body, want string }{
+		{"/api/steer", `{"linear": 0, "angular": 0, "speed": 1}`, "speed: unknown field (linear, angular)"},
+		{"/api/steer", `"go"`, "not a JSON object"},
+		{"/api/steer", ``, "not a JSON object"},
+		{"/api/estop", `{"active": true, "why": "test"}`, "why: unknown field (active)"},
+		{"/api/estop", `[true]`, "not a JSON object"},
+		{"/api/estop", ``, "not a JSON object"},
+		{"/api/estop", `{"active": true` + strings.Repeat(" ", 5000) + `}`, "at most 4096 bytes"},
+	} {
+		code, body := post(t, srv, tc.path, tc.body)
+		if code != 400 || !strings.Contains(fmt.Sprint(body["error"]), tc.want) {
+			t.Errorf("%s %.40s: %d %v, want 400 with %q", tc.path, tc.body, code, body, tc.want)
+		}
+		r.Forward(20 * time.Millisecond)
+		if robot.SoftEStop.Active() {
+			t.Fatalf("%s %s pressed the soft e-stop", tc.path, tc.body)
+		}
+	}
+	bare := httptest.NewServer(ui.NewServer(r.Runtime))
+	t.Cleanup(bare.Close)
+	for path, want := range map[string]string{"/api/steer": "this robot cannot be steered", "/api/estop": "this robot has no soft e-stop"} {
+		if code, body := post(t, bare, path, `{}`); code != 404 || !strings.Contains(fmt.Sprint(body["error"]), want) {
+			t.Errorf("%s without the part: %d %v, want 404 with %q", path, code, body, want)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 // joystick are disabled and the page names the stops; a key that would
 // steer sends nothing; once released, both work again.
 func TestDashboardShowsActiveStops(t *testing.T) {
+	browserTest(t)
 	robot, srv := realRobot(t)
 	if err := robot.Automator.Stop(); err != nil { // the new robot's first run
 		t.Fatal(err)

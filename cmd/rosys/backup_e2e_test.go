@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/gorosys/rosys/internal/testexec"
+	"github.com/gorosys/rosys/persistence/persistencetest"
 )
 
 func rosysCmd(t *testing.T, args ...string) (string, string, int) {
@@ -35,6 +36,7 @@ func seed(t *testing.T, dir string, value string) {
 }
 
 func TestBackupExportImportOffline(t *testing.T) {
+	endToEnd(t)
 	src, dst := t.TempDir(), t.TempDir()
 	seed(t, src, "3.25")
 	archive := filepath.Join(t.TempDir(), "demo.tar.gz")
@@ -46,7 +48,7 @@ func TestBackupExportImportOffline(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "imported 5 modules") || !strings.Contains(out, "rollback") {
 		t.Fatalf("import: %d %s %s", code, out, errs)
 	}
-	if v := storedValue(t, dst); v != 3.25 {
+	if v := persistencetest.StoredValue(t, dst, "model"); v != 3.25 {
 		t.Fatalf("imported value %v", v)
 	}
 	out, _, code = rosysCmd(t, "backup", "list", "--data-dir", dst, "--dir", t.TempDir())
@@ -65,12 +67,13 @@ func TestBackupExportImportOffline(t *testing.T) {
 	if code != 1 || !strings.Contains(errs, "invalid module key") || !strings.Contains(errs, "nothing was changed") {
 		t.Fatalf("hostile import: %d %s", code, errs)
 	}
-	if v := storedValue(t, dst); v != 3.25 {
+	if v := persistencetest.StoredValue(t, dst, "model"); v != 3.25 {
 		t.Fatalf("value after a refused import %v", v)
 	}
 }
 
 func TestOfflineBackupRefusedWhileRunning(t *testing.T) {
+	endToEnd(t)
 	dir := t.TempDir()
 	p := startRosys(t, "--data-dir", dir)
 	_, errs, code := rosysCmd(t, "backup", "export", "--data-dir", dir, "-o", filepath.Join(t.TempDir(), "x.tar.gz"))
@@ -81,6 +84,7 @@ func TestOfflineBackupRefusedWhileRunning(t *testing.T) {
 }
 
 func TestExportImportOverHTTP(t *testing.T) {
+	endToEnd(t)
 	src := t.TempDir()
 	seed(t, src, "6.5")
 	p := startRosys(t, "--data-dir", src)
@@ -119,7 +123,7 @@ func TestExportImportOverHTTP(t *testing.T) {
 		t.Fatalf("after import: %v", mod)
 	}
 	// Written at once, not at the next cycle.
-	if v := storedValue(t, dst); v != 6.5 {
+	if v := persistencetest.StoredValue(t, dst, "model"); v != 6.5 {
 		t.Fatalf("file after import: %v", v)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gorosys/rosys/internal/testexec"
+	"github.com/gorosys/rosys/persistence/persistencetest"
 )
 
 // Issue 21.8 against the real binary: robot.yaml values that type
@@ -16,6 +17,7 @@ import (
 // and its line; nothing starts. (config's TestHostileConfigsNameKeyAndLine
 // tries many more variants on the parser itself.)
 func TestHostileConfigsRealBinary(t *testing.T) {
+	endToEnd(t)
 	dir := t.TempDir()
 	huge := filepath.Join(dir, "huge.yaml")
 	f, err := os.Create(huge)
@@ -72,6 +74,7 @@ func TestHostileConfigsRealBinary(t *testing.T) {
 // Issue 22.5: ROSYS_HTTP moves the demo robot without a flag, as
 // ROSYS_DATA_DIR moves its data.
 func TestListenAddressFromEnvironmentRealBinary(t *testing.T) {
+	endToEnd(t)
 	dir := t.TempDir()
 	cmd := testexec.Command(binary, "run")
 	cmd.Env = append(os.Environ(), "ROSYS_HTTP=127.0.0.1:0", "ROSYS_DATA_DIR="+dir)
@@ -86,7 +89,7 @@ func TestListenAddressFromEnvironmentRealBinary(t *testing.T) {
 	if code, _ := p.stop(syscall.SIGTERM); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	if v := storedValue(t, dir); v != 2.5 {
+	if v := persistencetest.StoredValue(t, dir, "model"); v != 2.5 {
 		t.Fatalf("model.json in ROSYS_DATA_DIR holds %v", v)
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/gorosys/rosys/persistence/persistencetest"
 )
 
 // TestKillLoopRealBinary SIGKILLs the real binary under a stream of
@@ -22,6 +24,7 @@ import (
 // last reported durable, at most the last attempted — and the newest
 // manifest must name objects that exist with their checksums.
 func TestKillLoopRealBinary(t *testing.T) {
+	endToEnd(t)
 	kills := 30
 	if n, err := strconv.Atoi(os.Getenv("ROSYS_CRASH_KILLS")); err == nil && n > 0 {
 		kills = n
@@ -81,7 +84,7 @@ func TestKillLoopRealBinary(t *testing.T) {
 
 func checkAfterKill(t *testing.T, i int, data, snap, meta string, durable, attempted int) {
 	t.Helper()
-	if v := storedValue(t, data); int(v) < durable || int(v) > attempted {
+	if v := persistencetest.StoredValue(t, data, "model"); int(v) < durable || int(v) > attempted {
 		t.Fatalf("kill %d: model.json holds %v; durable was %d, attempted %d", i, v, durable, attempted)
 	}
 	names, _ := filepath.Glob(filepath.Join(meta, "manifests", "*.json"))

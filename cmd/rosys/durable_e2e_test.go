@@ -34,6 +34,7 @@ func stopsOf(status map[string]any) []string {
 // none of it; and after a restart the robot never starts moving on its
 // own unless robot.yaml says so.
 func TestOperatorChangesSurviveKill(t *testing.T) {
+	endToEnd(t)
 	t.Run("demo on a fresh data directory never starts by itself", func(t *testing.T) {
 		args := []string{"--data-dir", t.TempDir()}
 		p := startRosys(t, args...)

@@ -4,18 +4,22 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
-	"github.com/gorosys/rosys/internal/testexec"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gorosys/rosys/internal/testexec"
+	"github.com/gorosys/rosys/persistence/persistencetest"
 )
 
 var binary string // the real rosys binary, built once by TestMain
@@ -23,6 +27,12 @@ var binary string // the real rosys binary, built once by TestMain
 func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) != "" {
 		os.Exit(childMain())
+	}
+	flag.Parse()
+	if testing.Short() {
+		// The quick inner loop (make test-short): no binary is built and
+		// every test that runs it skips (endToEnd).
+		os.Exit(m.Run())
 	}
 	dir, err := os.MkdirTemp("", "rosys-e2e")
 	if err != nil {
@@ -37,6 +47,15 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// endToEnd skips a test that builds on the real binary (or runs this test
+// binary as rosys) under -short; make test runs it.
+func endToEnd(t *testing.T) {
+	t.Helper()
+	if binary == "" {
+		t.Skip("-short: runs the rosys binary (make test runs it)")
+	}
 }
 
 // proc is a running rosys process whose JSON log lines are collected.
@@ -85,11 +104,28 @@ func start(t *testing.T, cmd *exec.Cmd) *proc {
 	return p
 }
 
+// startRosys runs `rosys run` with args. The tests written against the
+// demo's modules (model, waypoints) get them with a robot.yaml too
+// (withDemo); startUserRobot runs a robot.yaml's robot as it is.
 func startRosys(t *testing.T, args ...string) *proc {
+	t.Helper()
+	return startUserRobot(t, withDemo(args)...)
+}
+
+func startUserRobot(t *testing.T, args ...string) *proc {
 	t.Helper()
 	p := start(t, testexec.Command(binary, append([]string{"run", "--http", "127.0.0.1:0"}, args...)...))
 	p.addr = p.waitLog("http listening")["addr"].(string)
 	return p
+}
+
+// withDemo adds --demo to args naming a robot.yaml: without one, the robot
+// is the demo anyway.
+func withDemo(args []string) []string {
+	if slices.Contains(args, "--config") && !slices.Contains(args, "--demo") {
+		return append(slices.Clone(args), "--demo")
+	}
+	return args
 }
 
 // waitLog waits for a log line with message msg. The bound only turns a
@@ -157,20 +193,8 @@ func (p *proc) do(method, path, body string) (int, map[string]any) {
 	return resp.StatusCode, out
 }
 
-func storedValue(t *testing.T, dir string) float64 {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "model.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f struct{ Data struct{ Value float64 } }
-	if err := json.Unmarshal(b, &f); err != nil {
-		t.Fatal(err)
-	}
-	return f.Data.Value
-}
-
 func TestSignalFlushesAtOnce(t *testing.T) {
+	endToEnd(t)
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			dir := t.TempDir()
@@ -183,7 +207,7 @@ func TestSignalFlushesAtOnce(t *testing.T) {
 			if code != 0 || took > 2*time.Second {
 				t.Fatalf("exit %d after %v; log:\n%s", code, took, p.log())
 			}
-			if v := storedValue(t, dir); v != 7.5 {
+			if v := persistencetest.StoredValue(t, dir, "model"); v != 7.5 {
 				t.Fatalf("model.json holds %v", v)
 			}
 			t.Logf("%v to exit 0 with the value flushed", took)
@@ -201,6 +225,7 @@ func TestSignalFlushesAtOnce(t *testing.T) {
 }
 
 func TestAPIErrors(t *testing.T) {
+	endToEnd(t)
 	dir := t.TempDir()
 	p := startRosys(t, "--data-dir", dir)
 	for _, tc := range []struct {
@@ -231,6 +256,7 @@ func TestAPIErrors(t *testing.T) {
 }
 
 func TestBadConfigExitsWithClearError(t *testing.T) {
+	endToEnd(t)
 	path := filepath.Join(t.TempDir(), "robot.yaml")
 	os.WriteFile(path, []byte("name: x\ncontrol_perod: 10ms\n"), 0o644)
 	p := start(t, testexec.Command(binary, "run", "--config", path))
@@ -242,6 +268,7 @@ func TestBadConfigExitsWithClearError(t *testing.T) {
 }
 
 func TestHelpAndVersion(t *testing.T) {
+	endToEnd(t)
 	out, err := testexec.Command(binary, "--help").Output()
 	if err != nil || !strings.Contains(string(out), "rosys run [--config robot.yaml]") {
 		t.Fatalf("%v %s", err, out)

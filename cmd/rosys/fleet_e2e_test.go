@@ -19,6 +19,7 @@ import (
 // `rosys fleet list` shows all three, that one as damaged; `rosys fleet
 // restore` brings a robot onto an empty data directory.
 func TestFleetRealBinary(t *testing.T) {
+	endToEnd(t)
 	srv := persistencetest.StartS3(t)
 	s3yaml := func(root string) string {
 		return `    s3: {root_path: ` + root + `, bucket: ` + srv.Bucket + `, endpoint: "` + srv.Endpoint + `", region: us-east-1,
@@ -88,7 +89,7 @@ func TestFleetRealBinary(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "restored alpha generation") || strings.Contains(errs, "\r") {
 		t.Fatalf("restore: %d %s %q", code, out, errs)
 	}
-	if v := storedValue(t, fresh); v != 1.5 {
+	if v := persistencetest.StoredValue(t, fresh, "model"); v != 1.5 {
 		t.Fatalf("restored %v", v)
 	}
 	// The old board is gone: its lease names another machine; --take-over
@@ -103,15 +104,15 @@ func TestFleetRealBinary(t *testing.T) {
 		t.Fatalf("lease after the take-over: %s", b)
 	}
 	_, errs, code = rosysCmd(t, "fleet", "restore", "beta", "--config", cfgs["beta"], "--data-dir", fresh)
-	if code != 1 || !strings.Contains(errs, "not empty") || storedValue(t, fresh) != 1.5 {
+	if code != 1 || !strings.Contains(errs, "not empty") || persistencetest.StoredValue(t, fresh, "model") != 1.5 {
 		t.Fatalf("non-empty dir: %d %s", code, errs)
 	}
 	_, errs, code = rosysCmd(t, "fleet", "restore", "beta", "--config", cfgs["beta"], "--data-dir", fresh, "--force", "--generation", "777")
-	if code != 1 || !strings.Contains(errs, "generation 777") || storedValue(t, fresh) != 1.5 {
+	if code != 1 || !strings.Contains(errs, "generation 777") || persistencetest.StoredValue(t, fresh, "model") != 1.5 {
 		t.Fatalf("missing generation: %d %s", code, errs)
 	}
 	out, errs, code = rosysCmd(t, "fleet", "restore", "beta", "--config", cfgs["beta"], "--data-dir", fresh, "--force")
-	if code != 0 || storedValue(t, fresh) != 2.5 || !strings.Contains(out, "previous state kept") {
+	if code != 0 || persistencetest.StoredValue(t, fresh, "model") != 2.5 || !strings.Contains(out, "previous state kept") {
 		t.Fatalf("forced: %d %s %s", code, out, errs)
 	}
 	_, errs, code = rosysCmd(t, "fleet", "restore", "delta", "--config", cfgs["beta"], "--data-dir", t.TempDir())
@@ -127,6 +128,7 @@ func TestFleetRealBinary(t *testing.T) {
 }
 
 func TestProgressLine(t *testing.T) {
+	endToEnd(t)
 	if got := progressLine(3e6, 12e6, 1, 4); got != "[#######.......................] 1/4 modules, 3.0/12.0 MB" {
 		t.Fatalf("%q", got)
 	}

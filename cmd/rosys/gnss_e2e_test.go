@@ -15,6 +15,7 @@ import (
 // simulated receiver's pty: the fix shows in /api/status at
 // hardware.drivers.gnss, placed in the frame of the first fix.
 func TestGNSSEndToEnd(t *testing.T) {
+	endToEnd(t)
 	dir := t.TempDir()
 	ref, err := hardware.NewGeoReference(48.1173, 11.5167)
 	if err != nil {

@@ -5,11 +5,14 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/gorosys/rosys/persistence/persistencetest"
 )
 
 // A robot run that commits model.value 1, 2, 3 (each PUT waits for
 // durability), then the offline commands on its data directory.
 func TestBackupHistoryAndRestoreOffline(t *testing.T) {
+	endToEnd(t)
 	dir := t.TempDir()
 	p := startRosys(t, "--data-dir", dir)
 	for _, v := range []string{"1.5", "2.5", "3.5"} {
@@ -60,7 +63,7 @@ func TestBackupHistoryAndRestoreOffline(t *testing.T) {
 	if out, _, _ := rosysCmd(t, "backup", "history", "--data-dir", dir, "model"); !strings.Contains(out, "SHA256") || !strings.Contains(out, vs[0].SHA256) {
 		t.Fatalf("table: %s", out)
 	}
-	last := storedValue(t, dir)
+	last := persistencetest.StoredValue(t, dir, "model")
 	if last != 3.5 {
 		t.Fatalf("stored %v", last)
 	}
@@ -71,7 +74,7 @@ func TestBackupHistoryAndRestoreOffline(t *testing.T) {
 	if _, errs, code := rosysCmd(t, "backup", "restore", "--data-dir", dir, "model", "--at", "2000-01-01T00:00:00Z"); code != 1 {
 		t.Fatalf("time before the first version: %d %s", code, errs)
 	}
-	if v := storedValue(t, dir); v != 3.5 {
+	if v := persistencetest.StoredValue(t, dir, "model"); v != 3.5 {
 		t.Fatalf("a failed restore changed the value to %v", v)
 	}
 	// Restore every version in turn and check it holds one of the values committed.
@@ -81,7 +84,7 @@ func TestBackupHistoryAndRestoreOffline(t *testing.T) {
 		if code != 0 || !strings.Contains(out, "restored model version") {
 			t.Fatalf("restore %d: %d %s %s", v.Version, code, out, errs)
 		}
-		seen[storedValue(t, dir)] = true
+		seen[persistencetest.StoredValue(t, dir, "model")] = true
 	}
 	for _, v := range []float64{1.5, 2.5, 3.5} {
 		if !seen[v] {
@@ -98,7 +101,7 @@ func TestBackupHistoryAndRestoreOffline(t *testing.T) {
 	}
 	// And the robot starts with the restored state.
 	p = startRosys(t, "--data-dir", dir)
-	if code, body := p.do("GET", "/api/modules/model", ""); code != 200 || body["data"].(map[string]any)["value"] != storedValue(t, dir) {
+	if code, body := p.do("GET", "/api/modules/model", ""); code != 200 || body["data"].(map[string]any)["value"] != persistencetest.StoredValue(t, dir, "model") {
 		t.Fatalf("after restart: %d %v", code, body)
 	}
 	p.stop(syscall.SIGTERM)

@@ -16,6 +16,7 @@ import (
 // place (as Python's open(p, "w") does) leaves every version intact; a
 // version tampered with is listed damaged and refused for restore.
 func TestHistoryHostileNamesAndEditsInPlaceOnTheBinary(t *testing.T) {
+	endToEnd(t)
 	dir := t.TempDir()
 	hd := filepath.Join(dir, "history")
 	if err := os.MkdirAll(hd, 0o755); err != nil {

@@ -15,13 +15,14 @@ import (
 
 	"github.com/gorosys/rosys/internal/testexec"
 	"github.com/gorosys/rosys/internal/testtool"
+	"github.com/gorosys/rosys/persistence/persistencetest"
 )
 
 // rosysLimited runs the real binary under prlimit (address space, open
 // files) when prlimit is there and the tests run natively.
 func rosysLimited(t *testing.T, limits []string, args ...string) *exec.Cmd {
 	t.Helper()
-	full := append([]string{"run", "--http", "127.0.0.1:0"}, args...)
+	full := append([]string{"run", "--http", "127.0.0.1:0"}, withDemo(args)...)
 	prlimit, err := exec.LookPath("prlimit")
 	if err != nil || len(limits) == 0 || os.Getenv(testexec.EnvWrapper) != "" {
 		return testexec.Command(binary, full...)
@@ -47,6 +48,7 @@ func (p *proc) logHas(s string) bool {
 // process runs with a 2 GiB address-space limit, under which a 4 GiB
 // module file read into memory is fatal.
 func TestHostileDataDirRealBinary(t *testing.T) {
+	endToEnd(t)
 	fifo := func(p string) error { return syscall.Mkfifo(p, 0o644) }
 	link := func(target string) func(string) error { return func(p string) error { return os.Symlink(target, p) } }
 	loop := func(p string) error {
@@ -139,6 +141,7 @@ func TestHostileDataDirRealBinary(t *testing.T) {
 
 // persistence.max_file_bytes in robot.yaml bounds module files.
 func TestMaxFileBytesFromConfig(t *testing.T) {
+	endToEnd(t)
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "model.json"), []byte(`{"value": 3, "pad": "`+strings.Repeat("x", 5000)+`"}`), 0o644)
 	cfg := filepath.Join(t.TempDir(), "robot.yaml")
@@ -164,6 +167,7 @@ func TestMaxFileBytesFromConfig(t *testing.T) {
 // unidentified connections with a 503 to make room, the API keeps answering, and the shutdown takes its usual time,
 // flushes, and logs no false error.
 func TestSlowClientsRealBinary(t *testing.T) {
+	endToEnd(t)
 	if os.Getenv(testexec.EnvWrapper) != "" {
 		t.Skip("prlimit limits the emulator, not the binary: natively only")
 	}
@@ -224,7 +228,7 @@ func TestSlowClientsRealBinary(t *testing.T) {
 			t.Fatalf("log has %q:\n%s", bad, p.log())
 		}
 	}
-	if v := storedValue(t, dir); v != 5 {
+	if v := persistencetest.StoredValue(t, dir, "model"); v != 5 {
 		t.Fatalf("model.json holds %v after the final flush", v)
 	}
 	t.Logf("%d of %d slow connections refused by the cap; shutdown took %v", refused, len(conns), took)
@@ -232,6 +236,7 @@ func TestSlowClientsRealBinary(t *testing.T) {
 
 // Issue 12, class 5 against the real binary.
 func TestHostAndTokenRulesRealBinary(t *testing.T) {
+	endToEnd(t)
 	p := startRosys(t, "--data-dir", t.TempDir())
 	port := p.addr[strings.LastIndex(p.addr, ":")+1:]
 	for host, want := range map[string]int{
@@ -277,6 +282,7 @@ func TestHostAndTokenRulesRealBinary(t *testing.T) {
 
 // Issue 12, class 6, 8 and the smaller items against the real binary.
 func TestImportAndPutRulesRealBinary(t *testing.T) {
+	endToEnd(t)
 	dir := t.TempDir()
 	p := startRosys(t, "--data-dir", dir)
 	// An upload announced over the limit: 413 before a byte of it is sent.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorosys/rosys/internal/testexec"
 	"github.com/gorosys/rosys/persistence/archive"
+	"github.com/gorosys/rosys/persistence/persistencetest"
 	"github.com/gorosys/rosys/persistence/vfs"
 )
 
@@ -149,6 +150,7 @@ func seedBulk(t *testing.T) (dir, gen1, gen2 string) {
 }
 
 func TestImportKilledOfflineIsRolledBack(t *testing.T) {
+	endToEnd(t)
 	dir, _, gen2 := seedBulk(t)
 	cmd := testexec.Command(binary, "backup", "import", "--data-dir", dir, gen2)
 	var out bytes.Buffer
@@ -232,6 +234,7 @@ func statusImport(t *testing.T, p *proc) map[string]any {
 }
 
 func TestImportKilledOnlineIsRolledBack(t *testing.T) {
+	endToEnd(t)
 	dir, _, gen2 := seedBulk(t)
 	p := startRosys(t, "--data-dir", dir)
 	answer := postImport(p.addr, gen2)
@@ -272,6 +275,7 @@ func TestImportKilledOnlineIsRolledBack(t *testing.T) {
 // client gets the answer saying which (503 or 200) before the robot
 // exits 0, and the files and, after a restart, the status agree with it.
 func TestImportSIGTERMOnline(t *testing.T) {
+	endToEnd(t)
 	dir, _, gen2 := seedBulk(t)
 	p := startRosys(t, "--data-dir", dir)
 	answer := postImport(p.addr, gen2)
@@ -312,6 +316,7 @@ func TestImportSIGTERMOnline(t *testing.T) {
 // cycle comes during the test; PUT ?sync=1 commits at once and the file
 // holds the value when the answer arrives.
 func TestPutSyncDurableNowRealBinary(t *testing.T) {
+	endToEnd(t)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "robot.yaml")
 	if err := os.WriteFile(cfg, []byte("name: demo\npersistence:\n  snapshot_interval: 1h\n"), 0o644); err != nil {
@@ -323,7 +328,7 @@ func TestPutSyncDurableNowRealBinary(t *testing.T) {
 		if code, body := p.do("PUT", "/api/modules/model?sync=1", fmt.Sprintf(`{"value": %v}`, v)); code != 200 {
 			t.Fatalf("PUT %v: %d %v", v, code, body)
 		}
-		if got := storedValue(t, data); got != v {
+		if got := persistencetest.StoredValue(t, data, "model"); got != v {
 			t.Fatalf("answered 200, but model.json holds %v, want %v", got, v)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gorosys/rosys/internal/testexec"
 	"github.com/gorosys/rosys/internal/testwait"
+	"github.com/gorosys/rosys/persistence/persistencetest"
 )
 
 // reservedKeys are keys an earlier version accepted and the store later
@@ -72,6 +73,7 @@ func modelVersions(t *testing.T, dir string) []string {
 // case are refused by PUT and import; a module file an earlier version
 // wrote under a now reserved name is kept and reported in status.
 func TestReservedKeysAndFieldCaseRealBinary(t *testing.T) {
+	endToEnd(t)
 	dir := t.TempDir()
 	legacy := filepath.Join(dir, "calib.tmp-2024.json")
 	if err := os.WriteFile(legacy, []byte(`{"x": 1}`), 0o644); err != nil {
@@ -158,7 +160,7 @@ func TestReservedKeysAndFieldCaseRealBinary(t *testing.T) {
 	if b, err := os.ReadFile(legacy); err != nil || string(b) != `{"x": 1}` {
 		t.Fatalf("legacy file: %q %v", b, err)
 	}
-	if v := storedValue(t, dir); v != 2 {
+	if v := persistencetest.StoredValue(t, dir, "model"); v != 2 {
 		t.Fatalf("model %v", v)
 	}
 	if _, errs, code := rosysCmd(t, "backup", "export", "--data-dir", dir, "-o", filepath.Join(t.TempDir(), "a.tar.gz")); code != 0 || !strings.Contains(errs, "not exported") || !strings.Contains(errs, legacy) {
@@ -178,13 +180,14 @@ func ownEnvelope(key, data string) string {
 // exits 2 too. A foreign oversized file is still moved aside (see
 // TestMaxFileBytesFromConfig).
 func TestCommittedOverLimitExitsTwo(t *testing.T) {
+	endToEnd(t)
 	dir := t.TempDir()
 	content := ownEnvelope("model", `{"value": 3, "pad": "`+strings.Repeat("x", 2<<20)+`"}`)
 	path := filepath.Join(dir, "model.json")
 	os.WriteFile(path, []byte(content), 0o644)
 	cfg := filepath.Join(t.TempDir(), "robot.yaml")
 	os.WriteFile(cfg, []byte("name: demo\npersistence:\n  max_file_bytes: 1048576\n"), 0o644)
-	cmd := testexec.Command(binary, "run", "--http", "127.0.0.1:0", "--config", cfg, "--data-dir", dir)
+	cmd := testexec.Command(binary, "run", "--http", "127.0.0.1:0", "--config", cfg, "--data-dir", dir, "--demo")
 	var errb strings.Builder
 	cmd.Stderr = &errb
 	if err := cmd.Start(); err != nil {
@@ -233,6 +236,7 @@ func TestCommittedOverLimitExitsTwo(t *testing.T) {
 // version at a schema the robot does not write (99) is refused, exit 1,
 // nothing written.
 func TestOfflineHistoryGapsCLI(t *testing.T) {
+	endToEnd(t)
 	dir := t.TempDir()
 	p := startRosys(t, "--data-dir", dir)
 	if code, body := p.do("PUT", "/api/modules/model?sync=1", `{"value": 1.5}`); code != 200 {
@@ -277,8 +281,8 @@ func TestOfflineHistoryGapsCLI(t *testing.T) {
 	}
 	newest := vs[len(vs)-1].(map[string]any)
 	b, _ := os.ReadFile(filepath.Join(dir, "model.json"))
-	if newest["size"] != float64(len(b)) || storedValue(t, dir) != 7.25 {
-		t.Fatalf("newest version %v is not the imported file (%d bytes, value %v)", newest, len(b), storedValue(t, dir))
+	if newest["size"] != float64(len(b)) || persistencetest.StoredValue(t, dir, "model") != 7.25 {
+		t.Fatalf("newest version %v is not the imported file (%d bytes, value %v)", newest, len(b), persistencetest.StoredValue(t, dir, "model"))
 	}
 
 	// A version of a newer program's schema, planted as a history file.

@@ -54,6 +54,7 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 // then the e-stop stop it with their names in the status, and it drives
 // again once both are released.
 func TestLizardRobotEndToEnd(t *testing.T) {
+	endToEnd(t)
 	dir := t.TempDir()
 	link := lizardtest.TempLink(dir)
 	ctrl, err := lizardtest.Start(lizardtest.Config{Link: link})
@@ -177,6 +178,7 @@ func TestLizardRobotEndToEnd(t *testing.T) {
 // Ready. names it and exits 1; a bad
 // module type is a config error with its line, exit 2.
 func TestLizardConfigureFailures(t *testing.T) {
+	endToEnd(t)
 	dir := t.TempDir()
 	link := lizardtest.TempLink(dir)
 	ctrl, err := lizardtest.Start(lizardtest.Config{Link: link, NoReady: true})

@@ -12,6 +12,7 @@ import (
 // Configs whose startup code Lizard would reject: the real binary refuses
 // them (exit 2) naming the key and its line, and prints no code.
 func TestLizardCodeRefusesWhatTheFirmwareRejects(t *testing.T) {
+	endToEnd(t)
 	head := "name: x\nboard: auto\nhardware:\n  lizard:\n    port: /dev/null\n    modules:\n"
 	var long strings.Builder
 	long.WriteString("      - type: bumper\n        pins:\n")

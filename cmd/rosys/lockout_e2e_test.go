@@ -166,6 +166,7 @@ func operatorRound(t *testing.T, addr, token string, n int) (estops, statuses in
 // 1 s is logged, and held to 100 of 100 per kind with
 // ROSYS_LOCKOUT_STRICT=1 (make test-lockout).
 func TestEStopGetsThroughHostileConnectionsRealBinary(t *testing.T) {
+	endToEnd(t)
 	for i, name := range goalKinds {
 		if kinds := hostileKinds(""); kinds[i].name != name {
 			t.Fatalf("hostileKinds[%d] is %q, want %q", i, kinds[i].name, name)

@@ -1,8 +1,8 @@
 // Command rosys runs a robot and works on its data offline.
 //
-//	rosys run [--config robot.yaml] [--data-dir DIR] [--http ADDR] [--sim]
+//	rosys run [--config robot.yaml] [--data-dir DIR] [--http ADDR] [--sim] [--demo]
 //	rosys backup export|import|list
-//	rosys replay --data-dir DIR [--speedrun|--realtime]
+//	rosys replay --data-dir DIR [--config robot.yaml] [--demo] [--speedrun|--realtime|--batch]
 //	rosys lizard code|configure|send [--config robot.yaml] [--port DEV]
 //	rosys fleet list|restore --config robot.yaml
 //	rosys boards
@@ -41,11 +41,11 @@ type app struct {
 
 func (a app) commands() []command {
 	return []command{
-		{"run", "[--config robot.yaml] [--data-dir DIR] [--http ADDR] [--sim] [--log-level LEVEL]",
-			"run the robot (without --config: the simulated demo robot)", a.runCommand},
+		{"run", "[--config robot.yaml] [--data-dir DIR] [--http ADDR] [--sim] [--demo] [--log-level LEVEL]",
+			"run the robot (without --config, or with --demo: the simulated demo robot's modules)", a.runCommand},
 		{"backup", "export [--data-dir DIR] [--format tar.gz|rosys-json] -o FILE | import [--data-dir DIR] [--config robot.yaml] FILE | list [--data-dir DIR] [--dir BACKUPS] | history [--data-dir DIR] KEY | restore [--data-dir DIR] KEY --version N|--at TIME",
 			"export, import (a .tar.gz or a RoSys export.json) or list archives; list a module's versions or restore one, offline", a.backupCommand},
-		{"replay", "--data-dir DIR [--config robot.yaml] [--speedrun|--realtime]",
+		{"replay", "--data-dir DIR [--config robot.yaml] [--demo] [--speedrun|--realtime|--batch]",
 			"replay a recorded run from its input journal and print the final pose and module states", a.replayCommand},
 		{"lizard", "code|configure|send [--config robot.yaml] [--port DEV] [LINE]",
 			"print the Lizard startup code robot.yaml generates, upload and check it, or send one command", a.lizardCommand},

@@ -18,6 +18,7 @@ import (
 // token is required, the loop's counters move, and a bad line from the
 // controller shows as a bad serial line.
 func TestMetricsEndToEnd(t *testing.T) {
+	endToEnd(t)
 	r := newSerialRig(t, "")
 	r.yaml = "http_token: scrape-me-scrape-me\n" + r.yaml
 	writeConfig(t, r)

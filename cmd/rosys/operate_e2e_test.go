@@ -86,6 +86,7 @@ func (p *proc) waitEvent(what string, ok func(eventSnapshot) bool) eventSnapshot
 // restarts it: the automation is paused at the checkpoint in the file, the
 // robot does not move, and once resumed it completes.
 func TestKillDuringAutomationComesBackPaused(t *testing.T) {
+	endToEnd(t)
 	dir := t.TempDir()
 	data, cfg := filepath.Join(dir, "data"), filepath.Join(dir, "robot.yaml")
 	if err := os.WriteFile(cfg, []byte("name: killed\nautomation:\n  start_on_first_run: waypoints\npersistence:\n  snapshot_interval: 0\n"), 0o644); err != nil {

@@ -21,6 +21,7 @@ import (
 // console holding the port is named the same way to a second console;
 // once the robot has stopped the console works.
 func TestSerialPortIsExclusive(t *testing.T) {
+	endToEnd(t)
 	r := newSerialRig(t, "")
 	p := startRosys(t, "--config", r.cfg, "--data-dir", filepath.Join(r.dir, "data"))
 	waitCommand(t, r.cmds, func(c string) bool { return strings.HasPrefix(c, "wheels.speed(0.300,") })

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gorosys/rosys/internal/testexec"
 	"github.com/gorosys/rosys/persistence/journal"
+	"github.com/gorosys/rosys/replay"
 )
 
 // minInputs is how many controller lines a recording must hold at least.
@@ -58,6 +59,7 @@ func journaledInputs(t *testing.T, data string) int {
 // virtual time: both replays end at the same pose, which is where the live
 // run was, and hold the same module states.
 func TestRecordedRunReplays(t *testing.T) {
+	endToEnd(t)
 	r := newSerialRig(t, "    journal: true\n")
 	dir, cfg, yaml, cmds := r.dir, r.cfg, r.yaml, r.cmds
 	data := filepath.Join(dir, "data")
@@ -83,13 +85,13 @@ func TestRecordedRunReplays(t *testing.T) {
 	// loaded machine takes longer to stop, and the robot drives on.
 	driveOn := demoSpeedLimit*time.Since(read).Seconds() + 0.01
 
-	var runs []replaySummary
+	var runs []replay.Summary
 	for range 2 {
 		out, errs, code := rosysCmd(t, "replay", "--data-dir", data, "--config", cfg, "--speedrun")
 		if code != 0 {
 			t.Fatalf("replay: %d %s", code, errs)
 		}
-		var s replaySummary
+		var s replay.Summary
 		if err := json.Unmarshal([]byte(out), &s); err != nil {
 			t.Fatalf("%v: %s", err, out)
 		}
@@ -120,7 +122,7 @@ func TestRecordedRunReplays(t *testing.T) {
 	// Batch (all input at once) reaches the same pose: odometry integrates
 	// by the measurements' own times.
 	out, errs, code := rosysCmd(t, "replay", "--data-dir", data, "--config", cfg, "--batch")
-	var batch replaySummary
+	var batch replay.Summary
 	if code != 0 || json.Unmarshal([]byte(out), &batch) != nil || batch.FinalPose != a.FinalPose || batch.Mode != "batch" {
 		t.Fatalf("batch: %d %s %+v", code, errs, batch.FinalPose)
 	}
@@ -129,7 +131,7 @@ func TestRecordedRunReplays(t *testing.T) {
 	cfg2 := filepath.Join(dir, "replay.yaml")
 	os.WriteFile(cfg2, []byte(yaml+"persistence:\n  persistence_mode: speedrun_replay\n  continue_after_replay: false\n"), 0o644)
 	out, errs, code = rosysCmd(t, "run", "--config", cfg2, "--data-dir", data, "--http", "off")
-	var fromYAML replaySummary
+	var fromYAML replay.Summary
 	if code != 0 || json.Unmarshal([]byte(out), &fromYAML) != nil || fromYAML.FinalPose != a.FinalPose {
 		t.Fatalf("replay from robot.yaml: %d %s %+v", code, errs, fromYAML.FinalPose)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/gorosys/rosys/internal/testtool"
+	"github.com/gorosys/rosys/persistence/persistencetest"
 )
 
 // importAllPy emulates RoSys' import_all (rosys/persistence/import_export.py)
@@ -43,6 +44,7 @@ func runPython(t *testing.T, script string, args ...string) string {
 // From rosys-go to RoSys and back through RoSys' export.json and its daily
 // backups.
 func TestRoSysJSONExportListImport(t *testing.T) {
+	endToEnd(t)
 	src, dst, backups := t.TempDir(), t.TempDir(), t.TempDir()
 	seed(t, src, "3.25")
 	export := filepath.Join(t.TempDir(), "export.json")
@@ -67,7 +69,7 @@ func TestRoSysJSONExportListImport(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "new to this data directory") || !strings.Contains(out, "model") {
 		t.Fatalf("import: %d %s %s", code, out, errs)
 	}
-	if v := storedValue(t, dst); v != 3.25 {
+	if v := persistencetest.StoredValue(t, dst, "model"); v != 3.25 {
 		t.Fatalf("imported value %v", v)
 	}
 	// Over HTTP too.
@@ -93,6 +95,7 @@ func TestRoSysJSONExportListImport(t *testing.T) {
 
 // persistence.format: rosys: the robot's files are RoSys files.
 func TestFormatRoSysRealBinary(t *testing.T) {
+	endToEnd(t)
 	dir := t.TempDir()
 	cfg := filepath.Join(t.TempDir(), "robot.yaml")
 	os.WriteFile(cfg, []byte("name: demo\npersistence:\n  format: rosys\n"), 0o644)
@@ -126,6 +129,7 @@ print(data.get('value', 1.0), sorted(data)[:3] != ['data', 'format', 'key'])
 // A RoSys file with Python's NaN restores in the real binary; the API
 // shows and takes the strings; format rosys writes the tokens back.
 func TestNaNThroughTheAPI(t *testing.T) {
+	endToEnd(t)
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "model.json"), []byte(`{"value": NaN}`), 0o644)
 	cfg := filepath.Join(t.TempDir(), "robot.yaml")

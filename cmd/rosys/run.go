@@ -14,6 +14,7 @@ import (
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/internal/demo"
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/replay"
 	"github.com/gorosys/rosys/robot"
 	"go.uber.org/zap"
 )
@@ -25,6 +26,7 @@ func (a app) runCommand(args []string, _, stderr io.Writer) int {
 	dataDir := fs.String("data-dir", "", "where module state lives (default: config, then $ROSYS_DATA_DIR, then ~/.rosys)")
 	httpAddr := fs.String("http", "", `API address, or "off" (default: config, then $ROSYS_HTTP, then 127.0.0.1:8080)`)
 	forceSim := fs.Bool("sim", false, "simulate all hardware, whatever the config names")
+	withDemo := fs.Bool("demo", false, "add the demo's modules (waypoints, model) to robot.yaml's robot")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -70,26 +72,50 @@ func (a app) runCommand(args []string, _, stderr io.Writer) int {
 		log.Error("bad configuration", zap.Error(err))
 		return 2
 	}
+	demoRobot := isDemo(*configPath, *withDemo, cfg)
+	if err := checkDemoNeeds(cfg, demoRobot); err != nil {
+		log.Error("bad configuration", zap.Error(err))
+		return 2
+	}
 	ctx, stop := signalContext(log, a.signalWindow)
 	defer stop()
-	if err := a.run(ctx, cfg, *dataDir, log); err != nil {
+	if err := a.run(ctx, cfg, *dataDir, demoRobot, log); err != nil {
 		log.Error("robot failed", zap.Error(err))
 		return exitCode(err)
 	}
 	return 0
 }
 
-// run starts the robot described by cfg (package robot builds it, with
-// the demo's waypoints and model) and runs it until ctx ends. A robot.yaml
-// asking for a replay replays the journal first.
-func (a app) run(ctx context.Context, cfg *config.Robot, dataDir string, log *zap.Logger) error {
+// isDemo says whether the robot gets the demo's modules: without a
+// robot.yaml (the demo robot), with --demo, or with robot.yaml's demo:
+// true. A user's robot otherwise has exactly the modules it declares plus
+// the standard ones: a production data directory never gets model.json or
+// waypoints.json.
+func isDemo(configPath string, flag bool, cfg *config.Robot) bool {
+	return configPath == "" || flag || cfg.Demo
+}
+
+// checkDemoNeeds refuses a robot.yaml that names the demo's automation
+// for a robot without the demo: it would fail at start-up with "no
+// automation registered", which does not say how to fix it.
+func checkDemoNeeds(cfg *config.Robot, demoRobot bool) error {
+	if !demoRobot && cfg.Automation.StartOnFirstRun == demo.Automation {
+		return fmt.Errorf("automation.start_on_first_run: %q is the demo's automation; this robot has the demo's modules only with demo: true in robot.yaml (or --demo)", demo.Automation)
+	}
+	return nil
+}
+
+// run starts the robot described by cfg (package robot builds it; with
+// demoRobot, internal/demo adds its waypoints and model) and runs it until
+// ctx ends. A robot.yaml asking for a replay replays the journal first.
+func (a app) run(ctx context.Context, cfg *config.Robot, dataDir string, demoRobot bool, log *zap.Logger) error {
 	if mode, ok := robot.ReplayMode(cfg); ok {
 		dir, err := robot.DataDir(cfg, dataDir)
 		if err != nil {
 			return err
 		}
 		// robot.yaml asks for a replay of this data directory's journal.
-		sum, err := replay(cfg, dir, mode, log)
+		sum, err := runReplay(ctx, cfg, dir, replay.Mode(mode), demoRobot, log)
 		if err != nil {
 			return fmt.Errorf("replay: %w", err)
 		}
@@ -100,15 +126,17 @@ func (a app) run(ctx context.Context, cfg *config.Robot, dataDir string, log *za
 		live := *cfg
 		live.Persistence.PersistenceMode = config.PersistenceMode(persistence.ModePersisting)
 		log.Info("replay finished; going live (continue_after_replay)")
-		return a.run(ctx, &live, dataDir, log)
+		return a.run(ctx, &live, dataDir, demoRobot, log)
 	}
 	r, err := robot.New(cfg, robot.Options{DataDir: dataDir, Log: log, Version: version})
 	if err != nil {
 		return err
 	}
 	defer r.Close() //nolint:errcheck // Run closes it; this is for the errors before Run
-	if _, err := demo.Install(r); err != nil {
-		return err
+	if demoRobot {
+		if _, err := demo.Install(r); err != nil {
+			return err
+		}
 	}
 	if a.extraModules != nil {
 		if err := a.extraModules(r.Runtime); err != nil {

@@ -13,6 +13,7 @@ import (
 // versitygw); the same robot started on an empty disk restores from the
 // bucket alone.
 func TestRestartFromS3OnFreshDisk(t *testing.T) {
+	endToEnd(t)
 	srv := persistencetest.StartS3(t)
 	cfg := filepath.Join(t.TempDir(), "robot.yaml")
 	yaml := `name: s3-demo

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/internal/testexec"
+	"github.com/gorosys/rosys/persistence/persistencetest"
 	"github.com/gorosys/rosys/rosys"
 )
 
@@ -61,6 +62,7 @@ func TestSignalGate(t *testing.T) {
 // and the Makefile's trap a SIGTERM 3 ms later; the robot exited without
 // its final flush. Two signals at once now stop it once, flush included.
 func TestTwoSignalsAtOnceStillFlush(t *testing.T) {
+	endToEnd(t)
 	for _, pair := range [][2]syscall.Signal{{syscall.SIGINT, syscall.SIGTERM}, {syscall.SIGTERM, syscall.SIGTERM}} {
 		t.Run(pair[0].String()+"+"+pair[1].String(), func(t *testing.T) {
 			dir := t.TempDir()
@@ -76,7 +78,7 @@ func TestTwoSignalsAtOnceStillFlush(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit %d, want 0; log:\n%s", code, p.log())
 			}
-			if v := storedValue(t, dir); v != 4.25 {
+			if v := persistencetest.StoredValue(t, dir, "model"); v != 4.25 {
 				t.Fatalf("model.json holds %v, want the value PUT before the signals (4.25); log:\n%s", v, p.log())
 			}
 			if pair[0] != pair[1] {
@@ -92,6 +94,7 @@ func TestTwoSignalsAtOnceStillFlush(t *testing.T) {
 // once, without the flush, and says so. Before the window, it is ignored
 // even while the shutdown hangs.
 func TestLateSecondSignalExitsAtOnce(t *testing.T) {
+	endToEnd(t)
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)

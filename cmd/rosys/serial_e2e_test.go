@@ -19,6 +19,7 @@ import (
 // the controller's wheels, telemetry comes back, and SIGTERM stops the
 // motors.
 func TestSerialRobotEndToEnd(t *testing.T) {
+	endToEnd(t)
 	r := newSerialRig(t, "")
 	cmds, link := r.cmds, r.link
 	p := startRosys(t, "--config", r.cfg, "--data-dir", filepath.Join(r.dir, "data"))
@@ -80,9 +81,10 @@ func newSerialRig(t *testing.T, lizardExtra string) *serialRig {
 	t.Cleanup(cancel)
 	r.ctrl, r.cmds = ctrl, cmds
 	r.cfg = filepath.Join(r.dir, "robot.yaml")
-	// The demo drives its waypoints on its first run, as robot.yaml may
-	// ask: the tests watch what reaches the controller meanwhile.
-	r.yaml = "name: serial-e2e\nboard: auto\nautomation:\n  start_on_first_run: waypoints\nhardware:\n  lizard:\n    port: " + r.link + "\n" + lizardExtra
+	// The demo (demo: true) drives its waypoints on its first run, as
+	// robot.yaml may ask: the tests watch what reaches the controller
+	// meanwhile.
+	r.yaml = "name: serial-e2e\ndemo: true\nboard: auto\nautomation:\n  start_on_first_run: waypoints\nhardware:\n  lizard:\n    port: " + r.link + "\n" + lizardExtra
 	if err := os.WriteFile(r.cfg, []byte(r.yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}

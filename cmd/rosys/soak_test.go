@@ -18,6 +18,7 @@ import (
 // goroutines, open files and heap are back near where they were after
 // warm-up (no leak), and the control loop's overruns are reported.
 func TestSoak(t *testing.T) {
+	endToEnd(t)
 	d, err := time.ParseDuration(os.Getenv("ROSYS_SOAK"))
 	if err != nil || d <= 0 {
 		t.Skip("set ROSYS_SOAK=60s (make soak) to run the soak test")

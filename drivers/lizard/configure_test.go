@@ -93,6 +93,7 @@ func TestConfigureMismatch(t *testing.T) {
 }
 
 func TestConfigureNoReady(t *testing.T) {
+	t.Parallel() // waits out a timeout on a controller of its own
 	ctrl := startController(t, lizardtest.Config{NoReady: true, Startup: lizard.Code{"x = Input(4)"}})
 	code, _, _ := lizard.Generate(fieldRobot())
 	_, err := configure(t, ctrl.Link(), code)
@@ -102,6 +103,7 @@ func TestConfigureNoReady(t *testing.T) {
 }
 
 func TestConfigureGarbage(t *testing.T) {
+	t.Parallel() // waits out a timeout on a controller of its own
 	ctrl := startController(t, lizardtest.Config{Garbage: true})
 	code, _, _ := lizard.Generate(fieldRobot())
 	l := dial(t, ctrl.Link())

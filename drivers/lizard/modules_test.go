@@ -282,6 +282,7 @@ func TestSilentBMSIsStale(t *testing.T) {
 // counts it as not ready (drive refused, e-stops active) instead of
 // trusting the last values.
 func TestSilentControllerIsNotReady(t *testing.T) {
+	t.Parallel() // waits out a timeout on a controller of its own
 	mods := append(odriveWheels(), lizard.NewEStop("estop", []lizard.Pin{{Name: "front", GPIO: 34}}, true, ""))
 	r := newModRig(t, mods, "check", generated(t, mods), lizardtest.Config{NoReady: true})
 	r.waitStatus("startup known", func(s lizard.Status) bool { return len(s.Refusing) == 0 })
@@ -302,6 +303,7 @@ func TestSilentControllerIsNotReady(t *testing.T) {
 // TestStartupAutoFails: auto mode on a controller that never comes back
 // from the restart: the failure is in the status, and nothing drives.
 func TestStartupAutoFails(t *testing.T) {
+	t.Parallel() // waits out a timeout on a controller of its own
 	mods := odriveWheels()
 	// Not waiting for ready: the upload may start before the first core
 	// message, and the controller never comes back.

@@ -55,18 +55,8 @@ func NewGNSS(cfg GNSSConfig) *GNSS {
 	if cfg.Interval <= 0 {
 		cfg.Interval = 100 * time.Millisecond
 	}
-	if cfg.Quality == 0 {
-		cfg.Quality = hardware.QualityRTKFixed
-	}
-	if cfg.Satellites == 0 {
-		cfg.Satellites = 14
-	}
-	if cfg.HDOP == 0 {
-		cfg.HDOP = 0.7
-	}
-	if cfg.StdDev == 0 {
-		cfg.StdDev = 0.014
-	}
+	fix := hardware.SimFix{Quality: cfg.Quality, Satellites: cfg.Satellites, HDOP: cfg.HDOP, StdDev: cfg.StdDev}.Defaults()
+	cfg.Quality, cfg.Satellites, cfg.HDOP, cfg.StdDev = fix.Quality, fix.Satellites, fix.HDOP, fix.StdDev
 	return &GNSS{cfg: cfg, quality: cfg.Quality}
 }
 

@@ -13,6 +13,10 @@ import (
 	"github.com/gorosys/rosys/rosys"
 )
 
+// Automation is the name of the demo's automation (it drives the
+// waypoints).
+const Automation = "waypoints"
+
 // Model is the reference's slider example: {"value": float}.
 type Model struct {
 	Value persistence.Float `json:"value"` // NaN and infinities kept (RoSys files may hold them)
@@ -43,7 +47,7 @@ func AddWith(rt *rosys.Runtime, hw robot.Hardware, opts ...robot.Option) (*Robot
 	if err != nil {
 		return nil, err
 	}
-	d.StartOnFirstRun("waypoints")
+	d.StartOnFirstRun(Automation)
 	return d, nil
 }
 
@@ -54,7 +58,7 @@ func AddWith(rt *rosys.Runtime, hw robot.Hardware, opts ...robot.Option) (*Robot
 func Install(base *robot.Robot) (*Robot, error) {
 	r := &Robot{Robot: base, Model: persistence.NewValue(Model{Value: 1.0}),
 		Waypoints: persistence.NewValue(DefaultWaypoints(), persistence.Validate(Waypoints.Validate))}
-	if err := r.Automator.Register("waypoints", r.driveWaypoints); err != nil {
+	if err := r.Automator.Register(Automation, r.driveWaypoints); err != nil {
 		return nil, err
 	}
 	rt := r.Runtime

@@ -2,9 +2,7 @@ package fleet_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -132,14 +130,14 @@ func TestFleetOnVersitygw(t *testing.T) {
 	if res.Generation != a.Generation || len(res.Modules) != 2 || calls != 2 {
 		t.Fatalf("%+v, %d progress calls", res, calls)
 	}
-	if v := storedValue(t, dir); v != 12 {
+	if v := persistencetest.StoredValue(t, dir, "model"); v != 12 {
 		t.Fatalf("restored value %v, want alpha's last 12", v)
 	}
 	// Into a directory with module files: refused without force.
 	if _, err := fleet.Restore(ctx, bucket, byName["beta"], fleet.RestoreOptions{Dir: dir, Now: time.Now()}, fleet.DefaultLimits); !errors.Is(err, fleet.ErrNotEmpty) {
 		t.Fatalf("non-empty dir: %v", err)
 	}
-	if v := storedValue(t, dir); v != 12 {
+	if v := persistencetest.StoredValue(t, dir, "model"); v != 12 {
 		t.Fatalf("refused restore changed the value to %v", v)
 	}
 	// An older generation, forced: the previous state becomes a rollback.
@@ -147,7 +145,7 @@ func TestFleetOnVersitygw(t *testing.T) {
 	if err != nil || res.Rollback == "" {
 		t.Fatalf("%+v %v", res, err)
 	}
-	if v := storedValue(t, dir); v != 10 {
+	if v := persistencetest.StoredValue(t, dir, "model"); v != 10 {
 		t.Fatalf("generation 1 restored %v, want 10", v)
 	}
 	// A generation that does not exist: an error, nothing changes.
@@ -169,19 +167,6 @@ func TestFleetOnVersitygw(t *testing.T) {
 	if _, err := fleet.Find(ctx, bucket, "delta", fleet.DefaultLimits); !errors.Is(err, fleet.ErrNoRobot) {
 		t.Fatalf("unknown robot: %v", err)
 	}
-}
-
-func storedValue(t *testing.T, dir string) float64 {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "model.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f struct{ Data struct{ Value float64 } }
-	if err := json.Unmarshal(b, &f); err != nil {
-		t.Fatal(err)
-	}
-	return f.Data.Value
 }
 
 // A replacement board is refused the root while the lease names the old
@@ -308,7 +293,7 @@ func TestRestoreSplitStorage(t *testing.T) {
 	if _, err := fleet.Restore(ctx, bucket, r, fleet.RestoreOptions{Dir: dir, Now: time.Now()}, fleet.DefaultLimits); err != nil {
 		t.Fatal(err)
 	}
-	if v := storedValue(t, dir); v != 7 {
+	if v := persistencetest.StoredValue(t, dir, "model"); v != 7 {
 		t.Fatalf("restored %v", v)
 	}
 	r2, err := fleet.Find(ctx, bucket, "local-states", fleet.DefaultLimits)

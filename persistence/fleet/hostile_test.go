@@ -207,7 +207,7 @@ func TestFleetRefusesManifestsWhoseNameIsNoGeneration(t *testing.T) {
 	if err != nil || res.Generation != good.Generation {
 		t.Fatalf("restore: %+v, %v", res, err)
 	}
-	if v := storedValue(t, dir); v == 666 {
+	if v := persistencetest.StoredValue(t, dir, "model"); v == 666 {
 		t.Fatal("the attacker's state was restored")
 	}
 }

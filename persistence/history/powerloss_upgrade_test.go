@@ -42,6 +42,7 @@ func writeDurable(t *testing.T, fsys *crashfs.FS, path string, data []byte) {
 // is always listed good with its bytes, and once the upgrade ran to the
 // end no version shares its file with the module file any more.
 func TestPowerLossDuringTheUpgradeOfLinkedVersions(t *testing.T) {
+	crashTest(t)
 	const dir = "/robot/data"
 	build := func() (*crashfs.FS, [][]byte) {
 		fsys := crashfs.New()
@@ -128,4 +129,13 @@ func TestPowerLossDuringTheUpgradeOfLinkedVersions(t *testing.T) {
 		}
 	}
 	t.Logf("%d crash points, %d disk images", ops, images)
+}
+
+// crashTest skips a crash or power-loss test under -short (make
+// test-short); make test and make test-crash run it.
+func crashTest(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: a crash or power-loss test (make test runs it)")
+	}
 }

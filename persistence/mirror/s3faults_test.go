@@ -26,6 +26,7 @@ func s3ViaProxy(t *testing.T, srv *persistencetest.S3Server, proxy *persistencet
 }
 
 func TestS3FaultsLoseNothing(t *testing.T) {
+	crashTest(t)
 	srv := persistencetest.StartS3(t)
 	proxy := persistencetest.StartFaultProxy(t, srv.Endpoint)
 	b := s3ViaProxy(t, srv, proxy, 2*time.Second)
@@ -163,5 +164,14 @@ func TestS3RefusesHugeObject(t *testing.T) {
 	proxy.Fault.Store(persistencetest.FaultNone)
 	if got, _, err := b.Get(ctx, "manifests/000000000001.json"); err != nil || string(got) != `{}` {
 		t.Fatalf("after the fault: %q %v", got, err)
+	}
+}
+
+// crashTest skips a crash or power-loss test under -short (make
+// test-short); make test and make test-crash run it.
+func crashTest(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: a crash or power-loss test (make test runs it)")
 	}
 }

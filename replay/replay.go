@@ -1,0 +1,191 @@
+package replay
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorosys/rosys/drivers/lizard"
+	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/robot"
+	"github.com/gorosys/rosys/rosys"
+)
+
+// Run replays the journal in o.DataDir on the robot o describes and
+// reports where it ended. It returns when the replay is done or ctx ends
+// (then with ctx's error).
+func Run(ctx context.Context, o Options) (Summary, error) {
+	o, err := o.withDefaults()
+	if err != nil {
+		return Summary{}, err
+	}
+	cfg, log, mode := o.Config, o.Log, o.Mode
+	sum := Summary{Mode: mode, Modules: map[string]json.RawMessage{}}
+	prefix := speedPrefix(cfg)
+	rec, err := readRecording(ctx, o.DataDir, prefix)
+	if err != nil {
+		return sum, err
+	}
+	recs := rec.inputs
+	// Replay access: the robot's stored state is read, never written.
+	store, err := persistence.Open(o.DataDir, persistence.WithLogger(log), persistence.WithAccess(persistence.AccessReplay))
+	if errors.Is(err, persistence.ErrLocked) {
+		return sum, fmt.Errorf("%w: replay a copy of the data, or stop the robot", err)
+	} else if err != nil {
+		return sum, err
+	}
+	defer store.Close()
+	var fields []string
+	var modules []lizard.Module
+	if cfg.Hardware.Lizard != nil {
+		fields = cfg.Hardware.Lizard.CoreFields
+		// the fields the recorded core lines carry
+		if modules, err = robot.LizardModules(cfg.Hardware.Lizard.Modules, o.LizardTypes...); err != nil {
+			return sum, err
+		}
+	}
+	drv, err := lizard.New(lizard.Config{Replay: true, CoreFields: fields, Modules: modules, Log: log})
+	if err != nil {
+		return sum, err
+	}
+	var clock rosys.Clock = rosys.RealClock{}
+	vc := rosys.NewVirtualClock()
+	if mode != Realtime {
+		vc.Set(recs[0].Time.Add(-time.Millisecond))
+		clock = vc
+	}
+	rt := rosys.New(rosys.Config{Name: cfg.Name, ControlPeriod: cfg.ControlPeriod.D(), Store: store, Clock: clock,
+		Log: log, DisableRealtime: true, Notifier: noNotify{}, BackupInterval: time.Hour})
+	r, err := robot.Assemble(rt, robot.Hardware{Wheels: drv.Wheels(), EStop: drv.EStop(), Drivers: []robot.Driver{{Name: "lizard", V: drv}}})
+	if err != nil {
+		return sum, err
+	}
+	if o.Install != nil {
+		if err := o.Install(r); err != nil {
+			return sum, err
+		}
+	}
+	// As the recorded run did: only robot.yaml starts anything by itself.
+	if name := cfg.Automation.StartOnFirstRun; name != "" {
+		r.StartOnFirstRun(name)
+	}
+	// Counts the replay's control ticks: each recorded line is fed between
+	// the same two ticks as in the live run (its journal tick number).
+	ticks := &tickCounter{}
+	if err := rt.Add("replay_ticks", ticks); err != nil {
+		return sum, err
+	}
+	byTick := recs[len(recs)-1].Tick > 0 // journals of a robot with its journal module
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	result := make(chan error, 1)
+	go func() { result <- rt.Run(runCtx) }()
+	// stopWith ends the runtime before an early return, so no goroutine
+	// outlives Run and the store closes after the runtime is done with it.
+	stopWith := func(err error) (Summary, error) {
+		cancel()
+		<-result
+		return sum, err
+	}
+	select {
+	case <-rt.Ready():
+	case err := <-result:
+		return sum, err
+	}
+	start := time.Now()
+	for _, r := range recs {
+		if ctx.Err() != nil {
+			return stopWith(ctx.Err())
+		}
+		switch {
+		case mode == Realtime:
+			// The recorded pace.
+			select {
+			case <-time.After(time.Until(start.Add(r.Time.Sub(recs[0].Time)))):
+			case <-ctx.Done():
+				return stopWith(ctx.Err())
+			}
+		case mode == Batch:
+			// All input at once: time moves only after the last record.
+		case byTick:
+			// The live run's tick r.Tick had begun when the line was
+			// recorded, so tick r.Tick+1 was the first to see it: run
+			// ticks up to r.Tick, then feed.
+			want := r.Tick
+			if err := vc.ForwardUntil(func() bool { return ticks.n.Load() >= want }, time.Hour); err != nil {
+				return stopWith(err)
+			}
+		default:
+			if d := r.Time.Sub(vc.Now()); d > 0 {
+				if err := vc.Forward(d); err != nil {
+					return stopWith(err)
+				}
+			}
+		}
+		drv.Feed(r.Data, r.Time)
+	}
+	// The live run's control loop stopped after its last tick: what the
+	// replay sends after that tick, on measurements the live run never
+	// ticked on, is not compared (only the stop at shutdown is).
+	compareUpTo := -1
+	if byTick && mode == Speedrun && rec.lastTick > 0 {
+		last := rec.lastTick
+		if err := vc.ForwardUntil(func() bool { return ticks.n.Load() >= last }, time.Hour); err != nil {
+			return stopWith(err)
+		}
+		compareUpTo = len(drv.Sent())
+	}
+	// Let the last measurements reach the odometer.
+	switch mode {
+	case Batch:
+		if d := recs[len(recs)-1].Time.Sub(vc.Now()); d > 0 {
+			_ = vc.Forward(d)
+		}
+		_ = vc.Forward(time.Second)
+	case Speedrun:
+		_ = vc.Forward(time.Second)
+	default:
+		time.Sleep(100 * time.Millisecond)
+	}
+	sum.Records, sum.Inputs = len(recs)+len(rec.commands), len(recs)
+	sum.From, sum.To = recs[0].Time, recs[len(recs)-1].Time
+	sum.FinalPose = r.Odometer.Pose()
+	for _, k := range store.Keys() {
+		if m, ok := store.Module(k); ok {
+			sum.Modules[k], _ = json.Marshal(m.Backup())
+		}
+	}
+	// Stop as the live run did (its last command was the safe stop),
+	// then compare what was sent.
+	beforeStop := len(drv.Sent())
+	cancel()
+	if err := <-result; err != nil {
+		return sum, err
+	}
+	all := drv.Sent()
+	if compareUpTo >= 0 {
+		all = append(all[:compareUpTo:compareUpTo], all[beforeStop:]...)
+	}
+	var sent []string
+	for _, c := range all {
+		if strings.HasPrefix(c, prefix) {
+			sent = append(sent, c)
+		}
+	}
+	sum.RecordedCommands, sum.SentCommands = len(rec.commands), len(sent)
+	sum.CommandsDiffer, sum.FirstDifference = compareCommands(rec.commands, sent)
+	return sum, nil
+}
+
+// tickCounter counts control ticks.
+type tickCounter struct{ n atomic.Uint64 }
+
+func (c *tickCounter) Step(time.Time, time.Duration) { c.n.Add(1) }
+
+type noNotify struct{}
+
+func (noNotify) Notify(string) error { return nil }
