@@ -7,9 +7,10 @@ import (
 	"slices"
 	"time"
 
+	"github.com/gorosys/rosys/clock"
+
 	"github.com/gorosys/rosys/automation"
 	"github.com/gorosys/rosys/persistence"
-	"github.com/gorosys/rosys/rosys"
 	"go.uber.org/zap"
 )
 
@@ -62,7 +63,7 @@ func (r *Robot) commitStart(ctx context.Context) error {
 // startWhenClear tries to start the automation every 100 ms of the
 // runtime's clock until it starts, someone else starts or stops something,
 // or the robot shuts down.
-func (r *Robot) startWhenClear(ctx context.Context, clock rosys.Clock, name string) {
+func (r *Robot) startWhenClear(ctx context.Context, clock clock.Clock, name string) {
 	timer := clock.NewTimer()
 	defer timer.Stop()
 	for {

@@ -3,6 +3,8 @@ package robot
 import (
 	"errors"
 
+	"github.com/gorosys/rosys/clock"
+
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/archive"
@@ -74,7 +76,7 @@ func openBackend(b *config.Backend) (backend.Backend, error) {
 
 // runtimeConfig is the runtime's configuration from robot.yaml: period,
 // timeouts, backup interval and the daily backup schedule.
-func runtimeConfig(cfg *config.Robot, store *persistence.Store, log *zap.Logger, clock rosys.Clock) (rosys.Config, error) {
+func runtimeConfig(cfg *config.Robot, store *persistence.Store, log *zap.Logger, clock clock.Clock) (rosys.Config, error) {
 	rc := rosys.Config{
 		Name:            cfg.Name,
 		ControlPeriod:   cfg.ControlPeriod.D(),

@@ -19,7 +19,7 @@ func TestTickAllocatesNothing(t *testing.T) {
 	r := New(Config{DisableRealtime: true})
 	s := &countingStepper{}
 	r.steppers = []namedStepper{{s, "counter"}, {s, "again"}}
-	timer := r.controlTimer()
+	timer, _ := r.controlTimer()
 	period := 20 * time.Microsecond
 	next := r.clock.Now()
 	ctx := context.Background()
@@ -41,7 +41,7 @@ func BenchmarkTick(b *testing.B) {
 	r := New(Config{DisableRealtime: true})
 	s := &countingStepper{}
 	r.steppers = []namedStepper{{s, "counter"}, {s, "again"}}
-	timer := r.controlTimer()
+	timer, _ := r.controlTimer()
 	next := r.clock.Now()
 	ctx := context.Background()
 	b.ReportAllocs()

@@ -3,6 +3,8 @@ package rosys
 import (
 	"time"
 
+	"github.com/gorosys/rosys/clock"
+
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/archive"
 	"go.uber.org/zap"
@@ -50,7 +52,7 @@ type Config struct {
 	Store *persistence.Store
 	// Schedule takes the daily backup archive; nil for none.
 	Schedule *archive.Schedule
-	Clock    Clock
+	Clock    clock.Clock
 	Log      *zap.Logger
 	// Notifier receives systemd state changes; the default speaks
 	// sd_notify and does nothing when not started by systemd.
@@ -91,7 +93,7 @@ func (c Config) withDefaults() Config {
 		c.StartTimeout = DefaultStartTimeout
 	}
 	if c.Clock == nil {
-		c.Clock = RealClock{}
+		c.Clock = clock.Real{}
 	}
 	if c.Log == nil {
 		c.Log = zap.NewNop()

@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/gorosys/rosys/clock"
+
 	"go.uber.org/zap"
 )
 
@@ -15,7 +17,7 @@ import (
 //
 // Steady state allocates nothing: the timer is reused, the steppers slice
 // is fixed before the loop starts, and statistics are atomic stores.
-func (r *Runtime) controlLoop(ctx context.Context, done chan<- struct{}, timer Timer) {
+func (r *Runtime) controlLoop(ctx context.Context, done chan<- struct{}, timer clock.Timer) {
 	defer close(done)
 	// The thread is never unlocked: if it got real-time priority, it must
 	// die with this goroutine instead of going back to Go's thread pool.
@@ -32,7 +34,7 @@ func (r *Runtime) controlLoop(ctx context.Context, done chan<- struct{}, timer T
 
 // tick sleeps until next, runs the steppers and returns when the following
 // tick is due; false once ctx is done.
-func (r *Runtime) tick(ctx context.Context, timer Timer, next time.Time, period time.Duration) (time.Time, bool) {
+func (r *Runtime) tick(ctx context.Context, timer clock.Timer, next time.Time, period time.Duration) (time.Time, bool) {
 	if timer.SleepUntil(ctx, next, nil) != nil {
 		return next, false
 	}
@@ -90,10 +92,11 @@ func ptr[T any](v T) *T { return &v }
 
 // controlTimer is the timer the control loop sleeps on, decided once per
 // run: pinned on the real clock unless Config.SharedP.
-func (r *Runtime) controlTimer() Timer {
-	t := r.clock.NewTimer()
-	if rt, ok := t.(*realTimer); ok && !r.cfg.SharedP {
-		return newPinnedTimer(rt)
+// pinned tells whether the timer keeps its P.
+func (r *Runtime) controlTimer() (t clock.Timer, pinned bool) {
+	t = r.clock.NewTimer()
+	if r.cfg.SharedP {
+		return t, false
 	}
-	return t
+	return clock.Pin(t)
 }

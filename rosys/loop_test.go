@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorosys/rosys/clock"
+
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/rosys"
 	"github.com/gorosys/rosys/rosys/rosystest"
@@ -19,7 +21,7 @@ import (
 // the step at that count sleeps on the clock for slowFor, as a step that
 // overran its period would.
 type stepRecorder struct {
-	clock   rosys.Clock
+	clock   clock.Clock
 	times   []time.Time
 	slowAt  int
 	slowFor time.Duration

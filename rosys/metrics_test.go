@@ -54,7 +54,7 @@ func TestTickHistogramsCountEveryTick(t *testing.T) {
 	r := New(Config{DisableRealtime: true})
 	s := &countingStepper{}
 	r.steppers = []namedStepper{{s, "counter"}}
-	timer := r.controlTimer()
+	timer, _ := r.controlTimer()
 	next := r.clock.Now()
 	ctx := context.Background()
 	allocs := testing.AllocsPerRun(300, func() {

@@ -57,8 +57,8 @@ func (r *Runtime) Run(ctx context.Context) error {
 
 	controlCtx, stopControl := context.WithCancel(context.Background())
 	controlDone := make(chan struct{})
-	timer := r.controlTimer()
-	if _, ok := timer.(*pinnedTimer); ok {
+	timer, pinned := r.controlTimer()
+	if pinned {
 		// The control loop keeps one P to itself (see Config.SharedP).
 		procs.Add(1) // runtimes that run at once (tests do) each add their own
 		defer procs.Add(-1)

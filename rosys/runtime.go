@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gorosys/rosys/clock"
+
 	"github.com/gorosys/rosys/persistence"
 	"go.uber.org/zap"
 )
@@ -29,7 +31,7 @@ var ErrAlreadyRun = errors.New("runtime already running or ran")
 // Runtime runs a robot: see the package documentation.
 type Runtime struct {
 	cfg   Config
-	clock Clock
+	clock clock.Clock
 	log   *zap.Logger
 	store *persistence.Store
 
@@ -79,7 +81,7 @@ func New(cfg Config) *Runtime {
 func (r *Runtime) Name() string { return r.cfg.Name }
 
 // Clock is the runtime's clock.
-func (r *Runtime) Clock() Clock { return r.clock }
+func (r *Runtime) Clock() clock.Clock { return r.clock }
 
 // Store is the runtime's persistence store (nil without persistence).
 func (r *Runtime) Store() *persistence.Store { return r.store }

@@ -5,13 +5,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorosys/rosys/clock"
+
 	"github.com/gorosys/rosys/rosys"
 	"github.com/gorosys/rosys/rosys/rosystest"
 )
 
 // clockNotifier records notifications with the virtual time they came at.
 type clockNotifier struct {
-	clock rosys.Clock
+	clock clock.Clock
 	mu    sync.Mutex
 	at    map[string][]time.Time
 }

@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gorosys/rosys/clock"
+
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/drivers/lizard"
 	"github.com/gorosys/rosys/hardware"
@@ -169,13 +171,13 @@ func replay(cfg *config.Robot, dir string, mode string, log *zap.Logger) (replay
 	if err != nil {
 		return sum, err
 	}
-	var clock rosys.Clock = rosys.RealClock{}
-	vc := rosys.NewVirtualClock()
+	var clk clock.Clock = clock.Real{}
+	vc := clock.NewVirtual()
 	if !realtime {
 		vc.Set(recs[0].Time.Add(-time.Millisecond))
-		clock = vc
+		clk = vc
 	}
-	rt := rosys.New(rosys.Config{Name: cfg.Name, ControlPeriod: cfg.ControlPeriod.D(), Store: store, Clock: clock,
+	rt := rosys.New(rosys.Config{Name: cfg.Name, ControlPeriod: cfg.ControlPeriod.D(), Store: store, Clock: clk,
 		Log: log, DisableRealtime: true, Notifier: noNotify{}, BackupInterval: time.Hour})
 	base, err := robot.Assemble(rt, robot.Hardware{Wheels: drv.Wheels(), EStop: drv.EStop(), Drivers: []robot.Driver{{Name: "lizard", V: drv}}})
 	if err != nil {

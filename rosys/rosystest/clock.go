@@ -3,13 +3,15 @@
 // deterministically and without sleeping.
 package rosystest
 
-import "github.com/gorosys/rosys/rosys"
+import (
+	"github.com/gorosys/rosys/clock"
+)
 
-// VirtualClock is rosys.VirtualClock.
-type VirtualClock = rosys.VirtualClock
+// VirtualClock is clock.Virtual.
+type VirtualClock = clock.Virtual
 
 // Start is the time a new VirtualClock reads.
-var Start = rosys.VirtualStart
+var Start = clock.VirtualStart
 
 // NewVirtualClock returns a clock reading Start.
-func NewVirtualClock() *VirtualClock { return rosys.NewVirtualClock() }
+func NewVirtualClock() *VirtualClock { return clock.NewVirtual() }

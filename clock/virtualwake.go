@@ -1,8 +1,8 @@
-package rosys
+package clock
 
 import "reflect"
 
-// Early wake-ups on the VirtualClock.
+// Early wake-ups on the Virtual.
 //
 // Why the sleeper does not select on wake itself: a send to a goroutine
 // blocked in select hands the value over directly, leaving nothing in the
@@ -42,13 +42,13 @@ import "reflect"
 // goroutine blocking in the send would deadlock (the sender stays busy, so
 // no poll runs) and Forward reports it after settleTimeout; none is used,
 // and a sender outside the clock is fine. ctx is checked before wake, so a
-// cancelled sleeper gets ctx.Err() whatever else is ready. RealClock is
+// cancelled sleeper gets ctx.Err() whatever else is ready. Real is
 // untouched by all this.
 
 // pollOne, with c.mu held and busy == 0, wakes the first sleeper (in
 // sleep order) whose ctx is done or whose wake channel delivers a value.
 // It reports whether it woke one.
-func (c *VirtualClock) pollOne() bool {
+func (c *Virtual) pollOne() bool {
 	for _, w := range c.asleep {
 		select {
 		case <-w.done:
@@ -69,7 +69,7 @@ func (c *VirtualClock) pollOne() bool {
 // ensureWatcher, with c.mu held, starts the watcher or makes it rebuild
 // its select after a new sleeper arrived. During Forward the polls do the
 // watching; resumeWatcher starts the watcher again afterwards.
-func (c *VirtualClock) ensureWatcher() {
+func (c *Virtual) ensureWatcher() {
 	if c.forwarding > 0 {
 		return
 	}
@@ -81,7 +81,7 @@ func (c *VirtualClock) ensureWatcher() {
 	go c.watch()
 }
 
-func (c *VirtualClock) kickWatcher() {
+func (c *Virtual) kickWatcher() {
 	select {
 	case c.interrupt <- struct{}{}:
 	default: // a kick is already pending
@@ -93,7 +93,7 @@ func (c *VirtualClock) kickWatcher() {
 // received. A watcher that has not got that far will see forwarding when
 // it takes c.mu and exit without selecting, so it need not be waited for
 // (that saves a goroutine switch per Forward).
-func (c *VirtualClock) pauseWatcher() {
+func (c *Virtual) pauseWatcher() {
 	c.forwarding++
 	for c.selecting {
 		c.kickWatcher()
@@ -103,7 +103,7 @@ func (c *VirtualClock) pauseWatcher() {
 
 // resumeWatcher ends a Forward and releases c.mu; it restarts the watcher
 // if sleepers can still be woken early.
-func (c *VirtualClock) resumeWatcher() {
+func (c *Virtual) resumeWatcher() {
 	c.forwarding--
 	if c.forwarding == 0 && len(c.asleep) > 0 {
 		c.ensureWatcher()
@@ -112,7 +112,7 @@ func (c *VirtualClock) resumeWatcher() {
 }
 
 // watch is the watcher goroutine (see the top of this file).
-func (c *VirtualClock) watch() {
+func (c *Virtual) watch() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for c.forwarding == 0 && len(c.asleep) > 0 {

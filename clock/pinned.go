@@ -1,4 +1,4 @@
-package rosys
+package clock
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 )
 
 // pinnedTimer is the control loop's timer when it keeps its P while it
-// sleeps (see Config.SharedP and sleepHoldingP).
+// sleeps (see Pin and sleepHoldingP; rosys.Config.SharedP chooses it).
 //
 // Keeping the P has a price the scheduler sets: a goroutine that has not
 // been through the scheduler for 10 ms counts as running too long, and
@@ -42,6 +42,18 @@ const (
 	// than this never yields, and is preempted by the monitor as before.
 	yieldMargin = 500 * time.Microsecond
 )
+
+// Pin returns a timer that sleeps like t but keeps its goroutine's P (Go's
+// scheduler slot) while it sleeps, for a control loop on its own locked
+// thread. Only timers of Real can be pinned: for any other timer (a
+// virtual clock's) ok is false and t is returned unchanged.
+func Pin(t Timer) (pinned Timer, ok bool) {
+	rt, ok := t.(*realTimer)
+	if !ok {
+		return t, false
+	}
+	return newPinnedTimer(rt), true
+}
 
 func newPinnedTimer(rt *realTimer) *pinnedTimer {
 	mono := monoNow()

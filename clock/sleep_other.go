@@ -1,6 +1,6 @@
 //go:build !linux
 
-package rosys
+package clock
 
 import "time"
 

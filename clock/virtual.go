@@ -1,4 +1,4 @@
-package rosys
+package clock
 
 import (
 	"container/heap"
@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// VirtualStart is the time a new VirtualClock reads: a Monday, 00:00 UTC.
+// VirtualStart is the time a new Virtual reads: a Monday, 00:00 UTC.
 var VirtualStart = time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
 
 // settleTimeout bounds, in real time, how long Forward waits for a
@@ -16,7 +16,7 @@ var VirtualStart = time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
 // stuck (blocked outside the clock), and turns a hung test into an error.
 const settleTimeout = 30 * time.Second
 
-// VirtualClock is a Clock whose time moves only when Forward is
+// Virtual is a Clock whose time moves only when Forward is
 // called. Goroutines started with Go count as busy until they sleep on one
 // of the clock's timers; Forward wakes sleepers one at a time, in time
 // order, and waits for all to be asleep again before moving on.
@@ -27,7 +27,7 @@ const settleTimeout = 30 * time.Second
 // Otherwise Forward could observe the gap between a send on wake and the
 // woken goroutine's bookkeeping, see every goroutine asleep and advance
 // time before the woken one reacted: a replay would then diverge.
-type VirtualClock struct {
+type Virtual struct {
 	mu      sync.Mutex
 	settled *sync.Cond
 	now     time.Time
@@ -44,33 +44,33 @@ type VirtualClock struct {
 	interrupt  chan struct{} // makes the watcher rebuild or stop its select
 }
 
-var _ Clock = (*VirtualClock)(nil)
+var _ Clock = (*Virtual)(nil)
 
-// NewVirtualClock returns a clock reading VirtualStart. Tests use it
+// NewVirtual returns a clock reading VirtualStart. Tests use it
 // through rosystest; `rosys replay --speedrun` runs a recorded field run on
 // it.
-func NewVirtualClock() *VirtualClock {
-	c := &VirtualClock{now: VirtualStart, interrupt: make(chan struct{}, 1)}
+func NewVirtual() *Virtual {
+	c := &Virtual{now: VirtualStart, interrupt: make(chan struct{}, 1)}
 	c.settled = sync.NewCond(&c.mu)
 	return c
 }
 
 // Set moves the clock to t before anything runs on it (t may be earlier).
-func (c *VirtualClock) Set(t time.Time) {
+func (c *Virtual) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = t
 }
 
 // Now implements Clock.
-func (c *VirtualClock) Now() time.Time {
+func (c *Virtual) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
 }
 
 // Go implements Clock.
-func (c *VirtualClock) Go(fn func()) {
+func (c *Virtual) Go(fn func()) {
 	c.mu.Lock()
 	c.busy++
 	c.mu.Unlock()
@@ -80,7 +80,7 @@ func (c *VirtualClock) Go(fn func()) {
 	}()
 }
 
-func (c *VirtualClock) done() {
+func (c *Virtual) done() {
 	c.mu.Lock()
 	c.busy--
 	c.settled.Broadcast()
@@ -88,19 +88,19 @@ func (c *VirtualClock) done() {
 }
 
 // NewTimer implements Clock.
-func (c *VirtualClock) NewTimer() Timer {
+func (c *Virtual) NewTimer() Timer {
 	return &virtualTimer{c: c, ch: make(chan struct{}, 1)}
 }
 
 // Forward advances the clock by d, running everything that falls due.
-func (c *VirtualClock) Forward(d time.Duration) error {
+func (c *Virtual) Forward(d time.Duration) error {
 	return c.ForwardUntil(func() bool { return false }, d)
 }
 
 // ForwardUntil advances the clock event by event until cond holds (checked
 // whenever all loops are asleep) or d has passed. It reports whether cond
 // came true.
-func (c *VirtualClock) ForwardUntil(cond func() bool, d time.Duration) error {
+func (c *Virtual) ForwardUntil(cond func() bool, d time.Duration) error {
 	c.mu.Lock()
 	c.pauseWatcher()
 	defer c.resumeWatcher()
@@ -135,7 +135,7 @@ func (c *VirtualClock) ForwardUntil(cond func() bool, d time.Duration) error {
 // at a time, in the order the sleepers went to sleep, each followed by a
 // full settle, so the woken goroutines' reactions (and whatever they wake
 // in turn) happen before time moves, in the same order on every run.
-func (c *VirtualClock) settle() error {
+func (c *Virtual) settle() error {
 	for {
 		if err := c.waitIdle(); err != nil {
 			return err
@@ -147,7 +147,7 @@ func (c *VirtualClock) settle() error {
 }
 
 // waitIdle waits, with c.mu held, until busy is 0.
-func (c *VirtualClock) waitIdle() error {
+func (c *Virtual) waitIdle() error {
 	if c.busy == 0 {
 		return nil
 	}
@@ -168,7 +168,7 @@ func (c *VirtualClock) waitIdle() error {
 }
 
 type virtualTimer struct {
-	c  *VirtualClock
+	c  *Virtual
 	ch chan struct{}
 }
 
@@ -202,7 +202,7 @@ func (t *virtualTimer) SleepUntil(ctx context.Context, at time.Time, wake <-chan
 // goroutine busy and hands it its tick with err as SleepUntil's result.
 // t.ch has room: a goroutine sleeps on one timer at a time and consumes
 // each tick before it can sleep again.
-func (c *VirtualClock) wakeWaiter(w *waiter, err error) {
+func (c *Virtual) wakeWaiter(w *waiter, err error) {
 	heap.Remove(&c.waiters, w.index)
 	if w.early() {
 		for i, a := range c.asleep {

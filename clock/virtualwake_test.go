@@ -1,4 +1,4 @@
-package rosys_test
+package clock_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorosys/rosys/rosys"
+	"github.com/gorosys/rosys/clock"
 )
 
 // A clock goroutine that wakes another sleeper through its wake channel
@@ -17,7 +17,7 @@ import (
 func TestVirtualClockWakeIsSettledBeforeTimeMoves(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	for i := range 200 {
-		c := rosys.NewVirtualClock()
+		c := clock.NewVirtual()
 		ctx, cancel := context.WithCancel(context.Background())
 		wake := make(chan struct{}, 1)
 		reacted := make(chan time.Time, 1)
@@ -45,8 +45,8 @@ func TestVirtualClockWakeIsSettledBeforeTimeMoves(t *testing.T) {
 		}
 		select {
 		case at := <-reacted:
-			if want := rosys.VirtualStart.Add(time.Second); !at.Equal(want) {
-				t.Fatalf("iteration %d: woken goroutine reacted at %v, want %v (time moved before it ran)", i, at.Sub(rosys.VirtualStart), want.Sub(rosys.VirtualStart))
+			if want := clock.VirtualStart.Add(time.Second); !at.Equal(want) {
+				t.Fatalf("iteration %d: woken goroutine reacted at %v, want %v (time moved before it ran)", i, at.Sub(clock.VirtualStart), want.Sub(clock.VirtualStart))
 			}
 		default:
 			t.Fatalf("iteration %d: Forward returned before the woken goroutine reacted", i)
@@ -59,7 +59,7 @@ func TestVirtualClockWakeIsSettledBeforeTimeMoves(t *testing.T) {
 // waking the backup loop while the test waits on a channel) still wakes
 // the sleeper, at the current virtual time.
 func TestVirtualClockWakeWithoutForward(t *testing.T) {
-	c := rosys.NewVirtualClock()
+	c := clock.NewVirtual()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	wake := make(chan struct{}, 1)
@@ -72,7 +72,7 @@ func TestVirtualClockWakeWithoutForward(t *testing.T) {
 	})
 	for range 3 {
 		wake <- struct{}{} // from the test goroutine, not a clock goroutine
-		if at := <-reacted; !at.Equal(rosys.VirtualStart) {
+		if at := <-reacted; !at.Equal(clock.VirtualStart) {
 			t.Fatalf("reacted at %v, want the start", at)
 		}
 	}
@@ -81,15 +81,15 @@ func TestVirtualClockWakeWithoutForward(t *testing.T) {
 		t.Fatal(err)
 	}
 	close(wake)
-	if at := <-reacted; !at.Equal(rosys.VirtualStart.Add(time.Minute)) {
-		t.Fatalf("reacted at %v after Forward, want 1 min", at.Sub(rosys.VirtualStart))
+	if at := <-reacted; !at.Equal(clock.VirtualStart.Add(time.Minute)) {
+		t.Fatalf("reacted at %v after Forward, want 1 min", at.Sub(clock.VirtualStart))
 	}
 }
 
 // Cancelling ctx with no Forward running ends sleepers (shutdown), with
 // ctx's error, even when their wake channel is ready too.
 func TestVirtualClockCancelWithoutForward(t *testing.T) {
-	c := rosys.NewVirtualClock()
+	c := clock.NewVirtual()
 	ctx, cancel := context.WithCancel(context.Background())
 	wake := make(chan struct{}, 1)
 	errs := make(chan error, 2)
@@ -112,7 +112,7 @@ func TestVirtualClockCancelWithoutForward(t *testing.T) {
 // A closed channel shared by several sleepers wakes all of them, in the
 // order they went to sleep, before time moves on.
 func TestVirtualClockClosedWakeWakesAllInOrder(t *testing.T) {
-	c := rosys.NewVirtualClock()
+	c := clock.NewVirtual()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan struct{})
@@ -143,8 +143,8 @@ func TestVirtualClockClosedWakeWakesAllInOrder(t *testing.T) {
 		if got := <-order; got != i {
 			t.Fatalf("woken %d-th: sleeper %d, want %d", i, got, i)
 		}
-		if got := <-at; !got.Equal(rosys.VirtualStart.Add(time.Second)) {
-			t.Fatalf("sleeper woke at %v, want 1 s", got.Sub(rosys.VirtualStart))
+		if got := <-at; !got.Equal(clock.VirtualStart.Add(time.Second)) {
+			t.Fatalf("sleeper woke at %v, want 1 s", got.Sub(clock.VirtualStart))
 		}
 	}
 }

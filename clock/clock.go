@@ -1,4 +1,4 @@
-package rosys
+package clock
 
 import (
 	"context"
@@ -28,19 +28,19 @@ type Timer interface {
 	Stop()
 }
 
-// RealClock is the wall clock.
-type RealClock struct{}
+// Real is the wall clock.
+type Real struct{}
 
-var _ Clock = RealClock{}
+var _ Clock = Real{}
 
 // Now implements Clock.
-func (RealClock) Now() time.Time { return time.Now() }
+func (Real) Now() time.Time { return time.Now() }
 
 // Go implements Clock.
-func (RealClock) Go(fn func()) { go fn() }
+func (Real) Go(fn func()) { go fn() }
 
 // NewTimer implements Clock.
-func (RealClock) NewTimer() Timer {
+func (Real) NewTimer() Timer {
 	t := time.NewTimer(time.Hour)
 	t.Stop()
 	return &realTimer{t: t}

@@ -1,4 +1,4 @@
-package rosys
+package clock
 
 import (
 	"errors"
