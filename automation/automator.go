@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/clock"
-
 	"github.com/gorosys/rosys/hardware"
 	"github.com/gorosys/rosys/persistence"
 	"go.uber.org/zap"

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/clock"
-
 	"github.com/gorosys/rosys/hardware"
 )
 

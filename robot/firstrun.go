@@ -7,9 +7,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/gorosys/rosys/clock"
-
 	"github.com/gorosys/rosys/automation"
+	"github.com/gorosys/rosys/clock"
 	"github.com/gorosys/rosys/persistence"
 	"go.uber.org/zap"
 )

@@ -4,7 +4,6 @@ import (
 	"errors"
 
 	"github.com/gorosys/rosys/clock"
-
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/archive"
@@ -44,7 +43,7 @@ func persistenceConfig(cfg *config.Robot, localDir string) (persistence.Config, 
 	c.SnapshotStorage = snap
 	c.MaxFileBytes = int64(p.MaxFileBytes)
 	c.Format = persistence.FileFormat(p.Format)
-	c.History = p.History.Config()
+	c.History = HistoryConfig(p.History)
 	if p.SnapshotInterval != nil {
 		c.SnapshotInterval = p.SnapshotInterval.D()
 	}

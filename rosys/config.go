@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/clock"
-
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/archive"
 	"go.uber.org/zap"

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/clock"
-
 	"github.com/gorosys/rosys/persistence"
 	"go.uber.org/zap"
 )

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/clock"
-
 	"github.com/gorosys/rosys/rosys"
 	"github.com/gorosys/rosys/rosys/rosystest"
 )

@@ -14,6 +14,7 @@ import (
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/archive"
 	"github.com/gorosys/rosys/persistence/vfs"
+	"github.com/gorosys/rosys/robot"
 )
 
 func (a app) backupCommand(args []string, stdout, stderr io.Writer) int {
@@ -139,14 +140,14 @@ func backupImport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: rosys backup import [--data-dir DIR] [--config robot.yaml] FILE (a .tar.gz export or a RoSys export.json)")
 		return 2
 	}
-	hcfg := (*config.History)(nil).Config() // the default bounds, as rosys run keeps
+	hcfg := robot.HistoryConfig(nil) // the default bounds, as rosys run keeps
 	if *cfgPath != "" {
 		cfg, err := config.Load(*cfgPath)
 		if err != nil {
 			fmt.Fprintln(stderr, "rosys backup import:", err)
 			return 2
 		}
-		hcfg = cfg.Persistence.History.Config()
+		hcfg = robot.HistoryConfig(cfg.Persistence.History)
 	}
 	d, err := resolveDir(*dir)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/history"
+	"github.com/gorosys/rosys/robot"
 )
 
 // backupHistory lists a module's kept versions (rosys backup history KEY).
@@ -93,7 +94,7 @@ func backupRestore(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "rosys backup restore:", err)
 			return 2
 		}
-		if c := cfg.Persistence.History.Config(); c != nil {
+		if c := robot.HistoryConfig(cfg.Persistence.History); c != nil {
 			hcfg = *c
 		}
 	}

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/clock"
-
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/drivers/lizard"
 	"github.com/gorosys/rosys/hardware"
