@@ -15,6 +15,7 @@ import (
 	"github.com/gorosys/rosys/drivers/lizard"
 	"github.com/gorosys/rosys/drivers/lizard/lizardtest"
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/rosys"
 	"go.uber.org/zap"
 )
@@ -28,14 +29,14 @@ type blob struct {
 // for a backup every 100 ms, and the serial driver exchanging telemetry
 // with the simulated controller over a pty.
 type load struct {
-	store *persistence.Store
+	store *store.Store
 	vals  []*persistence.Value[blob]
 	stop  []func()
 }
 
 func startLoad(ctx context.Context, dir string, modules int) (*load, error) {
 	l := &load{}
-	s, err := persistence.Open(filepath.Join(dir, "data"))
+	s, err := store.Open(filepath.Join(dir, "data"))
 	if err != nil {
 		return nil, err
 	}

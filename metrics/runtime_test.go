@@ -15,6 +15,7 @@ import (
 	"github.com/gorosys/rosys/persistence/backend"
 	"github.com/gorosys/rosys/persistence/mirror"
 	"github.com/gorosys/rosys/persistence/persistencetest"
+	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/rosys"
 	"github.com/gorosys/rosys/rosys/rosystest"
 	dto "github.com/prometheus/client_model/go"
@@ -225,7 +226,7 @@ func TestMirrorMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := persistencetest.Open(t, t.TempDir(), persistence.WithMirror(mir), persistence.WithClock(clock.Now))
+	store := persistencetest.Open(t, t.TempDir(), store.WithMirror(mir), store.WithClock(clock.Now))
 	r, m := newRobot(t, rosys.Config{Clock: clock, Store: store, BackupInterval: 10 * time.Second})
 	down.Down.Store(true)
 	r.Start()

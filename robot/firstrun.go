@@ -10,6 +10,7 @@ import (
 	"github.com/gorosys/rosys/automation"
 	"github.com/gorosys/rosys/clock"
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/store"
 	"go.uber.org/zap"
 )
 
@@ -82,7 +83,7 @@ func (r *Robot) startWhenClear(ctx context.Context, clock clock.Clock, name stri
 	}
 }
 
-func (r *Robot) neverRan(store *persistence.Store) bool {
+func (r *Robot) neverRan(store *store.Store) bool {
 	if st := r.Automator.Status(); st.State != automation.Idle || st.Reason != "" {
 		return false
 	}

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/config"
-	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/history"
+	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/robot"
 )
 
@@ -54,9 +54,9 @@ func TestConfigListsAreTheStores(t *testing.T) {
 			t.Errorf("config.%s %q, the store's %q", what, got, want)
 		}
 	}
-	same("SnapshotAccesses", config.SnapshotAccesses, strs(persistence.SnapshotAccesses()))
-	same("Modes", config.Modes, strs(persistence.PersistenceModes()))
-	same("FileFormats", config.FileFormats, strs(persistence.FileFormats()))
+	same("SnapshotAccesses", config.SnapshotAccesses, strs(store.SnapshotAccesses()))
+	same("Modes", config.Modes, strs(store.Modes()))
+	same("FileFormats", config.FileFormats, strs(store.FileFormats()))
 }
 
 func strs[T ~string](v []T) []string {

@@ -5,10 +5,10 @@ import (
 
 	"github.com/gorosys/rosys/clock"
 	"github.com/gorosys/rosys/config"
-	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/archive"
 	"github.com/gorosys/rosys/persistence/backend"
 	"github.com/gorosys/rosys/persistence/backend/s3"
+	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/persistence/vfs"
 	"github.com/gorosys/rosys/rosys"
 	"go.uber.org/zap"
@@ -16,42 +16,42 @@ import (
 
 // persistenceConfig turns robot.yaml's persistence section into Pathway's
 // Config. Without backends, everything lives in the local data directory.
-func persistenceConfig(cfg *config.Robot, localDir string) (persistence.Config, error) {
+func persistenceConfig(cfg *config.Robot, localDir string) (store.Config, error) {
 	p := cfg.Persistence
 	var meta, snap backend.Backend
 	var err error
 	switch {
 	case p.Backend != nil:
 		if meta, err = openBackend(p.Backend); err != nil {
-			return persistence.Config{}, err
+			return store.Config{}, err
 		}
 		snap = meta
 	case p.MetadataStorage != nil:
 		if meta, err = openBackend(p.MetadataStorage); err != nil {
-			return persistence.Config{}, err
+			return store.Config{}, err
 		}
 		if snap, err = openBackend(p.SnapshotStorage); err != nil {
-			return persistence.Config{}, err
+			return store.Config{}, err
 		}
 	default:
 		if meta, err = backend.NewFilesystem(localDir); err != nil {
-			return persistence.Config{}, err
+			return store.Config{}, err
 		}
 		snap = meta
 	}
-	c := persistence.SimpleConfig(meta, persistence.KeepGenerations(p.KeepGenerations))
+	c := store.SimpleConfig(meta, store.KeepGenerations(p.KeepGenerations))
 	c.SnapshotStorage = snap
 	c.MaxFileBytes = int64(p.MaxFileBytes)
-	c.Format = persistence.FileFormat(p.Format)
+	c.Format = store.FileFormat(p.Format)
 	c.History = HistoryConfig(p.History)
 	if p.SnapshotInterval != nil {
 		c.SnapshotInterval = p.SnapshotInterval.D()
 	}
 	if p.SnapshotAccess != "" {
-		c.SnapshotAccess = persistence.SnapshotAccess(p.SnapshotAccess)
+		c.SnapshotAccess = store.SnapshotAccess(p.SnapshotAccess)
 	}
 	if p.PersistenceMode != "" {
-		c.PersistenceMode = persistence.PersistenceMode(p.PersistenceMode)
+		c.PersistenceMode = store.Mode(p.PersistenceMode)
 	}
 	if p.ContinueAfterReplay != nil {
 		c.ContinueAfterReplay = *p.ContinueAfterReplay
@@ -75,7 +75,7 @@ func openBackend(b *config.Backend) (backend.Backend, error) {
 
 // runtimeConfig is the runtime's configuration from robot.yaml: period,
 // timeouts, backup interval and the daily backup schedule.
-func runtimeConfig(cfg *config.Robot, store *persistence.Store, log *zap.Logger, clock clock.Clock) (rosys.Config, error) {
+func runtimeConfig(cfg *config.Robot, store *store.Store, log *zap.Logger, clock clock.Clock) (rosys.Config, error) {
 	rc := rosys.Config{
 		Name:            cfg.Name,
 		ControlPeriod:   cfg.ControlPeriod.D(),
@@ -128,17 +128,17 @@ func DataDir(cfg *config.Robot, flagDir string) (string, error) {
 	if b := cfg.Persistence.Backend; b != nil && b.Filesystem != nil {
 		return vfs.ExpandHome(b.Filesystem.Path)
 	}
-	return persistence.DefaultDir()
+	return store.DefaultDir()
 }
 
 // replayMode names the replay that persistence_mode asks for, if any.
 func replayMode(m config.PersistenceMode) (string, bool) {
-	switch persistence.PersistenceMode(m) {
-	case persistence.ModeSpeedrunReplay:
+	switch store.Mode(m) {
+	case store.ModeSpeedrunReplay:
 		return "speedrun", true
-	case persistence.ModeRealtimeReplay:
+	case store.ModeRealtimeReplay:
 		return "realtime", true
-	case persistence.ModeBatch:
+	case store.ModeBatch:
 		return "batch", true
 	}
 	return "", false

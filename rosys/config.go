@@ -4,8 +4,8 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/clock"
-	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/archive"
+	"github.com/gorosys/rosys/persistence/store"
 	"go.uber.org/zap"
 )
 
@@ -48,7 +48,7 @@ type Config struct {
 	StartTimeout time.Duration
 	// Store persists the modules that implement persistence.Persistable.
 	// Without one, adding such a module is an error.
-	Store *persistence.Store
+	Store *store.Store
 	// Schedule takes the daily backup archive; nil for none.
 	Schedule *archive.Schedule
 	Clock    clock.Clock

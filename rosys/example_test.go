@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorosys/rosys/hardware/sim"
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/rosys"
 )
 
@@ -27,7 +28,7 @@ func (c *Cruise) Step(now time.Time, period time.Duration) {
 func Example() {
 	dir, _ := os.MkdirTemp("", "rosys-example")
 	defer os.RemoveAll(dir)
-	store, err := persistence.Open(dir) // on a robot: persistence.DefaultDir()
+	store, err := store.Open(dir) // on a robot: store.DefaultDir()
 	if err != nil {
 		panic(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/persistence/vfs"
 	"github.com/gorosys/rosys/persistence/vfs/faultfs"
 	"github.com/gorosys/rosys/rosys"
@@ -20,7 +21,7 @@ func TestRobotKeepsRunningWhenTheDiskFails(t *testing.T) {
 	clock := rosystest.NewVirtualClock()
 	ffs := faultfs.New(vfs.OS{})
 	dir := t.TempDir()
-	store, err := persistence.Open(dir, persistence.WithFS(ffs), persistence.WithClock(clock.Now))
+	store, err := store.Open(dir, store.WithFS(ffs), store.WithClock(clock.Now))
 	must(t, err)
 	t.Cleanup(func() { store.Close() })
 	r := rosystest.New(t, rosys.Config{Clock: clock, Store: store, BackupInterval: time.Second})

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/persistence/vfs"
 	"github.com/gorosys/rosys/persistence/vfs/faultfs"
 	"github.com/gorosys/rosys/rosys"
@@ -28,7 +29,7 @@ func TestFailedCommitIsRetriedWithCommitAtOnce(t *testing.T) {
 				clock := rosystest.NewVirtualClock()
 				ffs := faultfs.New(vfs.OS{})
 				dir := t.TempDir()
-				store, err := persistence.Open(dir, persistence.WithFS(ffs), persistence.WithClock(clock.Now))
+				store, err := store.Open(dir, store.WithFS(ffs), store.WithClock(clock.Now))
 				must(t, err)
 				t.Cleanup(func() { store.Close() })
 				r := rosystest.New(t, rosys.Config{Clock: clock, Store: store, BackupInterval: -1})
@@ -68,7 +69,7 @@ func TestRetryBackoffIsBounded(t *testing.T) {
 	clock := rosystest.NewVirtualClock()
 	ffs := faultfs.New(vfs.OS{})
 	dir := t.TempDir()
-	store, err := persistence.Open(dir, persistence.WithFS(ffs), persistence.WithClock(clock.Now))
+	store, err := store.Open(dir, store.WithFS(ffs), store.WithClock(clock.Now))
 	must(t, err)
 	t.Cleanup(func() { store.Close() })
 	r := rosystest.New(t, rosys.Config{Clock: clock, Store: store, BackupInterval: -1})
@@ -99,7 +100,7 @@ func TestFailedCommitIsRetriedOnRealFullDisk(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = exec.Command("umount", dir).Run() })
 	clock := rosystest.NewVirtualClock()
-	store, err := persistence.Open(dir, persistence.WithClock(clock.Now))
+	store, err := store.Open(dir, store.WithClock(clock.Now))
 	must(t, err)
 	t.Cleanup(func() { store.Close() })
 	r := rosystest.New(t, rosys.Config{Clock: clock, Store: store, BackupInterval: -1})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorosys/rosys/clock"
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/store"
 	"go.uber.org/zap"
 )
 
@@ -32,7 +33,7 @@ type Runtime struct {
 	cfg   Config
 	clock clock.Clock
 	log   *zap.Logger
-	store *persistence.Store
+	store *store.Store
 
 	mu        sync.Mutex // guards mods and hooks until Run; state always
 	mods      []*module
@@ -83,7 +84,7 @@ func (r *Runtime) Name() string { return r.cfg.Name }
 func (r *Runtime) Clock() clock.Clock { return r.clock }
 
 // Store is the runtime's persistence store (nil without persistence).
-func (r *Runtime) Store() *persistence.Store { return r.store }
+func (r *Runtime) Store() *store.Store { return r.store }
 
 // Ready is closed once the runtime runs: modules started, loops running,
 // READY=1 sent.
@@ -137,9 +138,9 @@ func (r *Runtime) Add(name string, m any, opts ...AddOption) error {
 		if r.store == nil {
 			return fmt.Errorf("add %q: module is persistable but the runtime has no store", name)
 		}
-		var ropts []persistence.RegisterOption
+		var ropts []store.RegisterOption
 		if mod.persist {
-			ropts = append(ropts, persistence.Selected())
+			ropts = append(ropts, store.Selected())
 		}
 		if err := r.store.Register(name, p, ropts...); err != nil {
 			return fmt.Errorf("add %q: %w", name, err)

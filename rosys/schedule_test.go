@@ -10,6 +10,7 @@ import (
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/archive"
 	"github.com/gorosys/rosys/persistence/persistencetest"
+	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/rosys"
 	"github.com/gorosys/rosys/rosys/rosystest"
 )
@@ -33,7 +34,7 @@ func scheduled(t *testing.T, start time.Time, backups string, keep int) (*rosyst
 	clock := rosystest.NewVirtualClock()
 	clock.Set(start)
 	dir := t.TempDir()
-	store := persistencetest.Open(t, dir, persistence.WithClock(clock.Now))
+	store := persistencetest.Open(t, dir, store.WithClock(clock.Now))
 	sched, err := archive.NewSchedule(store, archive.ScheduleConfig{
 		Directory: backups, Hour: 3, BackupCount: keep, Robot: "demo", Location: time.UTC, RetryAfter: time.Hour,
 	})

@@ -23,7 +23,7 @@ type Status struct {
 	Schedule    *archive.ScheduleStatus    `json:"schedule,omitempty"`
 	Mirror      *mirror.Status             `json:"mirror,omitempty"`
 	// Imports are the newest imports and their outcomes, oldest first
-	// (persistence.Store.Imports).
+	// (store.Store.Imports).
 	Imports []archive.ImportRecord `json:"imports,omitempty"`
 	Process ProcessStats           `json:"process"`
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/rosys"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
@@ -28,7 +29,7 @@ const syncTimeout = 30 * time.Second
 // Server is the robot's HTTP API (and, later, dashboard).
 type Server struct {
 	rt       *rosys.Runtime
-	store    *persistence.Store
+	store    *store.Store
 	token    string
 	log      *zap.Logger
 	hardware func() any
@@ -169,7 +170,7 @@ func (s *Server) modules(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Server) module(w http.ResponseWriter, r *http.Request) {
 	m, err := s.moduleState(r.PathValue("key"))
-	if errors.Is(err, persistence.ErrUnknownKey) {
+	if errors.Is(err, store.ErrUnknownKey) {
 		writeError(w, http.StatusNotFound, err)
 		return
 	} else if err != nil {
@@ -181,11 +182,11 @@ func (s *Server) module(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) moduleState(key string) (moduleResponse, error) {
 	if s.store == nil {
-		return moduleResponse{}, fmt.Errorf("%w: %q", persistence.ErrUnknownKey, key)
+		return moduleResponse{}, fmt.Errorf("%w: %q", store.ErrUnknownKey, key)
 	}
 	mod, ok := s.store.Module(key)
 	if !ok {
-		return moduleResponse{}, fmt.Errorf("%w: %q", persistence.ErrUnknownKey, key)
+		return moduleResponse{}, fmt.Errorf("%w: %q", store.ErrUnknownKey, key)
 	}
 	data, err := json.Marshal(mod.Backup())
 	if err != nil {
@@ -200,7 +201,7 @@ func (s *Server) moduleState(key string) (moduleResponse, error) {
 func (s *Server) putModule(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("key")
 	if s.store == nil {
-		writeError(w, http.StatusNotFound, fmt.Errorf("%w: %q", persistence.ErrUnknownKey, key))
+		writeError(w, http.StatusNotFound, fmt.Errorf("%w: %q", store.ErrUnknownKey, key))
 		return
 	}
 	mod, ok := s.store.Module(key)
@@ -210,7 +211,7 @@ func (s *Server) putModule(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, err)
 			return
 		}
-		writeError(w, http.StatusNotFound, fmt.Errorf("%w: %q", persistence.ErrUnknownKey, key))
+		writeError(w, http.StatusNotFound, fmt.Errorf("%w: %q", store.ErrUnknownKey, key))
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))

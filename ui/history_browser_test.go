@@ -12,6 +12,7 @@ import (
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/history"
 	"github.com/gorosys/rosys/persistence/persistencetest"
+	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/rosys"
 	"github.com/gorosys/rosys/rosys/rosystest"
 	"github.com/gorosys/rosys/ui"
@@ -27,7 +28,7 @@ type settings struct {
 // disk, as the newest version.
 func TestHistoryInBrowser(t *testing.T) {
 	clock := rosystest.NewVirtualClock()
-	store := persistencetest.Open(t, t.TempDir(), persistence.WithClock(clock.Now), persistence.WithHistory(history.Config{}))
+	store := persistencetest.Open(t, t.TempDir(), store.WithClock(clock.Now), store.WithHistory(history.Config{}))
 	r := rosystest.New(t, rosys.Config{Clock: clock, Store: store})
 	m := persistence.NewValue(settings{Speed: 0.5, Name: "first"})
 	if err := r.Add("settings", m); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/history"
 	"github.com/gorosys/rosys/persistence/persistencetest"
+	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/rosys"
 	"github.com/gorosys/rosys/rosys/rosystest"
 	"github.com/gorosys/rosys/ui"
@@ -22,7 +23,7 @@ import (
 func newHistoryServer(t *testing.T, opts ...ui.Option) (*httptest.Server, *persistence.Value[model], *rosystest.Robot) {
 	t.Helper()
 	clock := rosystest.NewVirtualClock()
-	store := persistencetest.Open(t, t.TempDir(), persistence.WithClock(clock.Now), persistence.WithHistory(history.Config{}))
+	store := persistencetest.Open(t, t.TempDir(), store.WithClock(clock.Now), store.WithHistory(history.Config{}))
 	r := rosystest.New(t, rosys.Config{Clock: clock, Store: store})
 	m := persistence.NewValue(model{Value: 1})
 	if err := r.Add("model", m); err != nil {

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/config"
-	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/archive"
+	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/persistence/vfs"
 	"github.com/gorosys/rosys/robot"
 )
@@ -61,7 +61,7 @@ func dataDirFlag(fs *flag.FlagSet) *string {
 // exitCode is 2 for an error the configuration must fix (a committed
 // module file over max_file_bytes), else 1.
 func exitCode(err error) int {
-	if errors.Is(err, persistence.ErrCommittedOverLimit) {
+	if errors.Is(err, store.ErrCommittedOverLimit) {
 		return 2
 	}
 	return 1
@@ -71,7 +71,7 @@ func resolveDir(flagDir string) (string, error) {
 	if flagDir != "" {
 		return vfs.ExpandHome(flagDir)
 	}
-	return persistence.DefaultDir()
+	return store.DefaultDir()
 }
 
 func backupExport(args []string, stdout, stderr io.Writer) int {
@@ -106,7 +106,7 @@ func backupExport(args []string, stdout, stderr io.Writer) int {
 		m, err = archive.ExportDir(d, &buf, *robot, time.Now())
 		modules = len(m.Files)
 	}
-	if errors.Is(err, persistence.ErrLocked) {
+	if errors.Is(err, store.ErrLocked) {
 		fmt.Fprintf(stderr, "rosys backup export: %v\nthe robot is running: download GET /api/export instead, or stop it\n", err)
 		return 1
 	} else if err != nil {
@@ -118,7 +118,7 @@ func backupExport(args []string, stdout, stderr io.Writer) int {
 		warnReserved(stderr, d)
 		return 0
 	}
-	if err := persistence.WriteFileAtomic(*out, buf.Bytes()); err != nil {
+	if err := store.WriteFileAtomic(*out, buf.Bytes()); err != nil {
 		fmt.Fprintln(stderr, "rosys backup export:", err)
 		return 1
 	}
@@ -165,8 +165,8 @@ func backupImport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "rosys backup import: %s: %v\nnothing was changed\n", pos[0], err)
 		return 1
 	}
-	res, err := persistence.ImportDir(d, a, time.Now(), hcfg)
-	if errors.Is(err, persistence.ErrLocked) {
+	res, err := store.ImportDir(d, a, time.Now(), hcfg)
+	if errors.Is(err, store.ErrLocked) {
 		fmt.Fprintf(stderr, "rosys backup import: %v\nthe robot is running: POST the file to /api/import instead, or stop it\n", err)
 		return 1
 	} else if err != nil {
@@ -292,7 +292,7 @@ func printUnknown(w io.Writer, unknown []string) {
 // now reserved (persistence.ValidateKey): no export holds them, no import
 // would take them; they stay in the data directory until renamed.
 func warnReserved(w io.Writer, dir string) {
-	if paths, err := persistence.ReservedFilesDir(dir); err == nil && len(paths) > 0 {
+	if paths, err := store.ReservedFilesDir(dir); err == nil && len(paths) > 0 {
 		fmt.Fprintf(w, "not exported: %d module files under names now reserved (kept in place; rename file and key to use them): %v\n", len(paths), paths)
 	}
 }

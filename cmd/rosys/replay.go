@@ -18,8 +18,8 @@ import (
 	"github.com/gorosys/rosys/drivers/lizard"
 	"github.com/gorosys/rosys/hardware"
 	"github.com/gorosys/rosys/internal/demo"
-	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/journal"
+	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/robot"
 	"github.com/gorosys/rosys/rosys"
 	"go.uber.org/zap"
@@ -107,7 +107,7 @@ func printSummary(w io.Writer, sum replaySummary) {
 // read-only, so the live robot restores the stored state as any start does.
 func (a app) goLive(ctx context.Context, cfg *config.Robot, dir string, log *zap.Logger) int {
 	live := *cfg
-	live.Persistence.PersistenceMode = config.PersistenceMode(persistence.ModePersisting)
+	live.Persistence.PersistenceMode = config.PersistenceMode(store.ModePersisting)
 	log.Info("replay finished; going live")
 	if err := a.run(ctx, &live, dir, log); err != nil {
 		log.Error("robot failed", zap.Error(err))
@@ -153,13 +153,13 @@ func replay(cfg *config.Robot, dir string, mode string, log *zap.Logger) (replay
 		return sum, errors.New("the journal holds offsets only (snapshot_access: offsets_only): nothing to replay")
 	}
 	// Replay access: the robot's stored state is read, never written.
-	store, err := persistence.Open(dir, persistence.WithLogger(log), persistence.WithAccess(persistence.AccessReplay))
-	if errors.Is(err, persistence.ErrLocked) {
+	st, err := store.Open(dir, store.WithLogger(log), store.WithAccess(store.AccessReplay))
+	if errors.Is(err, store.ErrLocked) {
 		return sum, fmt.Errorf("%w: replay a copy of the data, or stop the robot", err)
 	} else if err != nil {
 		return sum, err
 	}
-	defer store.Close()
+	defer st.Close()
 	var fields []string
 	var modules []lizard.Module
 	if cfg.Hardware.Lizard != nil {
@@ -176,7 +176,7 @@ func replay(cfg *config.Robot, dir string, mode string, log *zap.Logger) (replay
 		vc.Set(recs[0].Time.Add(-time.Millisecond))
 		clk = vc
 	}
-	rt := rosys.New(rosys.Config{Name: cfg.Name, ControlPeriod: cfg.ControlPeriod.D(), Store: store, Clock: clk,
+	rt := rosys.New(rosys.Config{Name: cfg.Name, ControlPeriod: cfg.ControlPeriod.D(), Store: st, Clock: clk,
 		Log: log, DisableRealtime: true, Notifier: noNotify{}, BackupInterval: time.Hour})
 	base, err := robot.Assemble(rt, robot.Hardware{Wheels: drv.Wheels(), EStop: drv.EStop(), Drivers: []robot.Driver{{Name: "lizard", V: drv}}})
 	if err != nil {
@@ -254,8 +254,8 @@ func replay(cfg *config.Robot, dir string, mode string, log *zap.Logger) (replay
 	sum.Records, sum.Inputs = len(recs)+len(recorded), len(recs)
 	sum.From, sum.To = recs[0].Time, recs[len(recs)-1].Time
 	sum.FinalPose = r.Odometer.Pose()
-	for _, k := range store.Keys() {
-		if m, ok := store.Module(k); ok {
+	for _, k := range st.Keys() {
+		if m, ok := st.Module(k); ok {
 			sum.Modules[k], _ = json.Marshal(m.Backup())
 		}
 	}

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/persistencetest"
+	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/rosys"
 	"go.uber.org/zap/zaptest"
 )
@@ -48,7 +48,7 @@ func New(t testing.TB, cfg rosys.Config) *Robot {
 	dir := ""
 	if cfg.Store == nil {
 		dir = t.TempDir()
-		cfg.Store = persistencetest.Open(t, dir, persistence.WithClock(clock.Now))
+		cfg.Store = persistencetest.Open(t, dir, store.WithClock(clock.Now))
 	} else {
 		dir = cfg.Store.Dir()
 	}
