@@ -11,6 +11,7 @@ import (
 	"github.com/gorosys/rosys/clock"
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/store"
+	"github.com/gorosys/rosys/rosys/storage"
 	"go.uber.org/zap"
 )
 
@@ -26,7 +27,7 @@ import (
 // its first commit, so the start is committed before the hook returns:
 // a power cut after it brings the robot back paused, not started again.
 func (r *Robot) StartOnFirstRun(name string) {
-	clock, store := r.Runtime.Clock(), r.Runtime.Store()
+	clock, store := r.Runtime.Clock(), storage.StoreOf(r.Runtime)
 	r.Runtime.OnStartup(func(ctx context.Context) error {
 		// A name nothing registered is an error at every start, not only
 		// on the first.

@@ -11,6 +11,7 @@ import (
 	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/persistence/vfs"
 	"github.com/gorosys/rosys/rosys"
+	"github.com/gorosys/rosys/rosys/storage"
 	"go.uber.org/zap"
 )
 
@@ -80,7 +81,6 @@ func runtimeConfig(cfg *config.Robot, store *store.Store, log *zap.Logger, clock
 		Name:            cfg.Name,
 		ControlPeriod:   cfg.ControlPeriod.D(),
 		ShutdownTimeout: cfg.ShutdownTimeout.D(),
-		Store:           store,
 		Log:             log,
 		Clock:           clock,
 	}
@@ -90,6 +90,7 @@ func runtimeConfig(cfg *config.Robot, store *store.Store, log *zap.Logger, clock
 			rc.BackupInterval = -1 // commit as soon as asked
 		}
 	}
+	var sched *archive.Schedule
 	if bs := cfg.BackupSchedule; bs != nil {
 		dir, err := vfs.ExpandHome(bs.Directory)
 		if err != nil {
@@ -98,7 +99,7 @@ func runtimeConfig(cfg *config.Robot, store *store.Store, log *zap.Logger, clock
 		h, m := bs.Time.HourMinute()
 		sc := archive.ScheduleConfig{
 			Directory: dir, Hour: h, Minute: m, AtMidnight: h == 0 && m == 0, BackupCount: bs.BackupCount, Robot: cfg.Name,
-			Log: log.Named("persistence"), // as before the split: persistence.schedule
+			Log: log.Named("persistence"), // it logs as persistence.schedule
 		}
 		if bs.Storage == config.BackupStorageBackend {
 			// Beside the manifests, where rosys fleet list looks (config
@@ -111,9 +112,12 @@ func runtimeConfig(cfg *config.Robot, store *store.Store, log *zap.Logger, clock
 				return rc, err
 			}
 		}
-		if rc.Schedule, err = archive.NewSchedule(store, sc); err != nil {
+		if sched, err = archive.NewSchedule(store, sc); err != nil {
 			return rc, err
 		}
+	}
+	if store != nil {
+		rc.Storage = storage.New(store, sched)
 	}
 	return rc, nil
 }

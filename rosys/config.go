@@ -4,8 +4,6 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/clock"
-	"github.com/gorosys/rosys/persistence/archive"
-	"github.com/gorosys/rosys/persistence/store"
 	"go.uber.org/zap"
 )
 
@@ -46,13 +44,12 @@ type Config struct {
 	StopTimeout time.Duration
 	// StartTimeout bounds each module's Start (default 30 s).
 	StartTimeout time.Duration
-	// Store persists the modules that implement persistence.Persistable.
-	// Without one, adding such a module is an error.
-	Store *store.Store
-	// Schedule takes the daily backup archive; nil for none.
-	Schedule *archive.Schedule
-	Clock    clock.Clock
-	Log      *zap.Logger
+	// Storage persists the modules that implement persistence.Persistable
+	// (package rosys/storage runs a store for it). Without one, adding
+	// such a module is an error.
+	Storage Storage
+	Clock   clock.Clock
+	Log     *zap.Logger
 	// Notifier receives systemd state changes; the default speaks
 	// sd_notify and does nothing when not started by systemd.
 	Notifier Notifier

@@ -12,6 +12,7 @@ import (
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/rosys"
+	"github.com/gorosys/rosys/rosys/storage"
 )
 
 // Cruise drives forward at the persistent speed, on the control loop.
@@ -34,7 +35,7 @@ func Example() {
 	}
 	defer store.Close()
 
-	rt := rosys.New(rosys.Config{Name: "cruiser", Store: store, DisableRealtime: true})
+	rt := rosys.New(rosys.Config{Name: "cruiser", Storage: storage.New(store, nil), DisableRealtime: true})
 	wheels := sim.NewWheels(sim.WheelsConfig{LinearAccel: 1})
 	speed := persistence.NewValue(0.3)
 	rt.Add("wheels", wheels)                                            // Stepper + Actuator

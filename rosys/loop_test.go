@@ -14,6 +14,7 @@ import (
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/rosys"
 	"github.com/gorosys/rosys/rosys/rosystest"
+	"github.com/gorosys/rosys/rosys/storage"
 )
 
 // stepRecorder records the time of every control step. If slowAt is set,
@@ -142,7 +143,7 @@ func TestRestartRestores(t *testing.T) {
 	r.Store().Close()
 
 	store := openStore(t, r.Dir)
-	r2 := rosystest.New(t, rosys.Config{Store: store})
+	r2 := rosystest.New(t, rosys.Config{Storage: storage.New(store, nil)})
 	model2 := persistence.NewValue(map[string]float64{"value": 1})
 	must(t, r2.Add("model", model2))
 	r2.Start()

@@ -10,7 +10,7 @@ import (
 	"go.uber.org/zap"
 )
 
-// startLoops starts the backup loop, the repeaters and the watchdog on
+// startLoops starts the storage's loops, the repeaters and the watchdog on
 // clock goroutines; the returned channel closes when all have returned.
 func (r *Runtime) startLoops(ctx context.Context) <-chan struct{} {
 	var wg sync.WaitGroup
@@ -22,13 +22,9 @@ func (r *Runtime) startLoops(ctx context.Context) <-chan struct{} {
 		})
 	}
 	if r.store != nil {
-		run(r.backupLoop)
-	}
-	if r.cfg.Schedule != nil {
-		run(r.scheduleLoop)
-	}
-	if r.store != nil && r.store.Mirror() != nil {
-		run(r.mirrorLoop)
+		for _, fn := range r.store.Loops(LoopEnv{Clock: r.clock, BackupInterval: r.cfg.BackupInterval, Log: r.log}) {
+			run(fn)
+		}
 	}
 	r.mu.Lock()
 	reps := r.repeaters
@@ -45,99 +41,6 @@ func (r *Runtime) startLoops(ctx context.Context) <-chan struct{} {
 		close(done)
 	}()
 	return done
-}
-
-type backupStats struct {
-	cycles   atomic.Uint64
-	failures atomic.Uint64
-	lastDur  atomic.Int64
-	lastErr  atomic.Pointer[string] // nil after a good cycle
-	// For /metrics (see metrics.go).
-	durations    Histogram
-	bytes        atomic.Uint64
-	lastBytes    atomic.Uint64
-	mirrorErrors atomic.Uint64
-}
-
-// Backoff between retries of a failed commit.
-const (
-	retryFirst = 100 * time.Millisecond
-	retryMax   = 10 * time.Second
-)
-
-// backupLoop commits requested backups once per BackupInterval, or as soon
-// as a module asks when the interval is negative. It runs apart from the
-// control loop, so a slow disk delays only the next backup.
-//
-// A failed commit is retried after 100 ms, doubling to 10 s, whatever the
-// interval: with "commit at once" nothing else would ever wake the loop
-// for a change whose write failed (a full disk), and a power cut would
-// take that acknowledged change once space was freed.
-func (r *Runtime) backupLoop(ctx context.Context) {
-	timer := r.clock.NewTimer()
-	defer timer.Stop()
-	var retry time.Duration // 0 after a good cycle
-	saves := map[string]uint64{}
-	for {
-		next, wake := r.clock.Now().Add(r.cfg.BackupInterval), (<-chan struct{})(nil)
-		if r.cfg.BackupInterval < 0 {
-			next, wake = r.clock.Now().Add(24*time.Hour), r.store.Requests()
-		}
-		if at := r.clock.Now().Add(retry); retry > 0 && at.Before(next) {
-			next = at
-		}
-		if timer.SleepUntil(ctx, next, wake) != nil {
-			return
-		}
-		start := time.Now()
-		if err := r.store.BackupRequested(ctx); err != nil {
-			r.backup.failures.Add(1) // the store logged each module's error
-			msg := err.Error()
-			r.backup.lastErr.Store(&msg)
-			retry = min(max(2*retry, retryFirst), retryMax)
-		} else {
-			r.backup.lastErr.Store(nil)
-			retry = 0
-		}
-		r.backup.cycles.Add(1)
-		took := time.Since(start)
-		r.backup.lastDur.Store(int64(took))
-		r.backup.durations.Observe(took)
-		r.countWritten(saves)
-	}
-}
-
-// mirrorLoop uploads commits to remote storage on its own goroutine, so
-// a slow or unreachable bucket delays neither the control loop nor local
-// commits. After a failure it waits for the mirror's backoff.
-func (r *Runtime) mirrorLoop(ctx context.Context) {
-	m := r.store.Mirror()
-	timer := r.clock.NewTimer()
-	defer timer.Stop()
-	for {
-		if err := m.Sync(ctx); err != nil && ctx.Err() == nil && !m.Status().Blocked {
-			r.backup.mirrorErrors.Add(1) // logged and in the status
-		}
-		next := m.NextTry()
-		if next.IsZero() {
-			next = r.clock.Now().Add(24 * time.Hour) // until a commit wakes us
-		}
-		if timer.SleepUntil(ctx, next, m.Wake()) != nil {
-			return
-		}
-	}
-}
-
-// scheduleLoop runs the daily backup schedule on the runtime's clock.
-func (r *Runtime) scheduleLoop(ctx context.Context) {
-	timer := r.clock.NewTimer()
-	defer timer.Stop()
-	for {
-		next := r.cfg.Schedule.Tick(ctx, r.clock.Now())
-		if timer.SleepUntil(ctx, next, nil) != nil {
-			return
-		}
-	}
 }
 
 // repeater is a function run every interval, as RoSys' on_repeat.

@@ -66,49 +66,21 @@ func (h *Histogram) Snapshot() HistogramSnapshot {
 }
 
 // Metrics are the runtime's figures that a metrics exporter needs beyond
-// Status: histograms and counters, all kept with atomics by the loops.
+// Status: histograms and counters, all kept with atomics by the loops
+// (the storage's are storage.MetricsOf's).
 type Metrics struct {
 	// PeriodError is how late each control tick started against its fixed
 	// schedule (start + k*period).
 	PeriodError HistogramSnapshot
 	// Step is the time each control tick spent in the steps.
 	Step HistogramSnapshot
-	// BackupCycle is the duration of each backup cycle.
-	BackupCycle HistogramSnapshot
-	// BackupBytes counts the bytes of the module files that backup cycles
-	// wrote; LastCycleBytes is those of the latest cycle.
-	BackupBytes    uint64
-	LastCycleBytes uint64
-	// MirrorErrors counts mirror syncs that failed (an upload or the
-	// connection), not counting a mirror that is blocked.
-	MirrorErrors uint64
 }
 
 // Metrics reads the runtime's histograms and counters. Like Status it
 // takes no lock the control loop uses.
 func (r *Runtime) Metrics() Metrics {
 	return Metrics{
-		PeriodError:    r.stats.periodErr.Snapshot(),
-		Step:           r.stats.stepTime.Snapshot(),
-		BackupCycle:    r.backup.durations.Snapshot(),
-		BackupBytes:    r.backup.bytes.Load(),
-		LastCycleBytes: r.backup.lastBytes.Load(),
-		MirrorErrors:   r.backup.mirrorErrors.Load(),
+		PeriodError: r.stats.periodErr.Snapshot(),
+		Step:        r.stats.stepTime.Snapshot(),
 	}
-}
-
-// countWritten adds up the module files written since its last call: a
-// module whose save count moved was written, and its status holds the size
-// of that file. It runs on the backup goroutine, which owns saves; reading
-// the store's status there keeps the persistence package untouched.
-func (r *Runtime) countWritten(saves map[string]uint64) {
-	var n uint64
-	for _, st := range r.store.Status() {
-		if st.Saves != saves[st.Key] {
-			saves[st.Key] = st.Saves
-			n += uint64(st.Size)
-		}
-	}
-	r.backup.bytes.Add(n)
-	r.backup.lastBytes.Store(n)
 }

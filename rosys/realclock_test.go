@@ -14,6 +14,7 @@ import (
 
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/rosys"
+	"github.com/gorosys/rosys/rosys/storage"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 )
@@ -55,7 +56,7 @@ func TestControlLoopRunsWhileBackupIsStuck(t *testing.T) {
 	store := openStore(t, t.TempDir())
 	r := rosys.New(rosys.Config{
 		ControlPeriod: 5 * time.Millisecond, BackupInterval: 10 * time.Millisecond,
-		Store: store, Log: zaptest.NewLogger(t), Notifier: nopNotifier{}, DisableRealtime: true,
+		Storage: storage.New(store, nil), Log: zaptest.NewLogger(t), Notifier: nopNotifier{}, DisableRealtime: true,
 	})
 	stuck := &stuckModule{entered: make(chan struct{}), release: make(chan struct{})}
 	ticks := &tickCounter{reach: make(chan struct{})}
@@ -73,10 +74,10 @@ func TestControlLoopRunsWhileBackupIsStuck(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		t.Fatal("control loop stalled while the backup was stuck")
 	}
-	st := r.Status()
-	if st.Backup.Cycles != 0 {
-		t.Fatalf("a backup cycle completed while stuck: %+v", st.Backup)
+	if b := storage.StatusOf(r).Backup; b.Cycles != 0 {
+		t.Fatalf("a backup cycle completed while stuck: %+v", b)
 	}
+	st := r.Status()
 	t.Logf("200 ticks while the backup was stuck: jitter p99 %.0f µs, max %.0f µs, overruns %d",
 		st.Control.JitterP99US, st.Control.JitterMaxUS, st.Control.Overruns)
 	close(stuck.release)
@@ -97,7 +98,7 @@ func TestHungStopDoesNotPreventFlush(t *testing.T) {
 	dir := t.TempDir()
 	store := openStore(t, dir)
 	r := rosys.New(rosys.Config{
-		Store: store, StopTimeout: 50 * time.Millisecond, Log: zaptest.NewLogger(t),
+		Storage: storage.New(store, nil), StopTimeout: 50 * time.Millisecond, Log: zaptest.NewLogger(t),
 		Notifier: nopNotifier{}, DisableRealtime: true,
 	})
 	h := &hangingStopper{}
@@ -139,7 +140,7 @@ func TestSystemdNotifications(t *testing.T) {
 	t.Setenv("WATCHDOG_PID", "")
 
 	r := rosys.New(rosys.Config{
-		ControlPeriod: 5 * time.Millisecond, Store: openStore(t, t.TempDir()),
+		ControlPeriod: 5 * time.Millisecond, Storage: storage.New(openStore(t, t.TempDir()), nil),
 		Log: zaptest.NewLogger(t), DisableRealtime: true,
 	})
 	must(t, r.Add("ticks", &tickCounter{reach: make(chan struct{})}))
@@ -190,7 +191,7 @@ func TestHungStopsLeaveTheFlushItsTime(t *testing.T) {
 	dir := t.TempDir()
 	store := openStore(t, dir)
 	r := rosys.New(rosys.Config{
-		Store: store, StopTimeout: time.Second, ShutdownTimeout: 2 * time.Second, Log: zaptest.NewLogger(t),
+		Storage: storage.New(store, nil), StopTimeout: time.Second, ShutdownTimeout: 2 * time.Second, Log: zaptest.NewLogger(t),
 		Notifier: nopNotifier{}, DisableRealtime: true,
 	})
 	model := persistence.NewValue(1)

@@ -150,16 +150,9 @@ func (r *Runtime) shutdownAll(started []*module, stopControl context.CancelFunc,
 	defer cancel()
 	var flushErr error
 	if r.store != nil {
-		flushErr = r.store.Flush(ctx)
+		flushErr = r.store.FinalFlush(ctx)
 		if flushErr != nil {
 			r.log.Error("final flush failed", zap.Error(flushErr))
-		}
-		// Upload what the flush wrote, within what is left of the
-		// deadline; what does not make it goes up at the next start.
-		if m := r.store.Mirror(); m != nil && flushErr == nil && !r.store.ReadOnly() {
-			if err := m.Close(ctx); err != nil {
-				r.log.Warn("final upload incomplete; the local state is safe and goes up at the next start", zap.Error(err))
-			}
 		}
 	}
 	r.setState(StateStopped)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/gorosys/rosys/clock"
 	"github.com/gorosys/rosys/persistence"
-	"github.com/gorosys/rosys/persistence/store"
 	"go.uber.org/zap"
 )
 
@@ -33,7 +32,7 @@ type Runtime struct {
 	cfg   Config
 	clock clock.Clock
 	log   *zap.Logger
-	store *store.Store
+	store Storage
 
 	mu        sync.Mutex // guards mods and hooks until Run; state always
 	mods      []*module
@@ -46,7 +45,6 @@ type Runtime struct {
 
 	steppers  []namedStepper // fixed when Run starts
 	stats     loopStats
-	backup    backupStats
 	realtime  atomic.Bool
 	rtNote    atomic.Pointer[string]
 	ready     chan struct{}
@@ -69,7 +67,7 @@ func New(cfg Config) *Runtime {
 		cfg:     cfg,
 		clock:   cfg.Clock,
 		log:     cfg.Log.Named("rosys"),
-		store:   cfg.Store,
+		store:   cfg.Storage,
 		state:   StateCreated,
 		names:   map[string]bool{},
 		ready:   make(chan struct{}),
@@ -83,8 +81,12 @@ func (r *Runtime) Name() string { return r.cfg.Name }
 // Clock is the runtime's clock.
 func (r *Runtime) Clock() clock.Clock { return r.clock }
 
-// Store is the runtime's persistence store (nil without persistence).
-func (r *Runtime) Store() *store.Store { return r.store }
+// Storage is the runtime's storage (nil without persistence); for a
+// store's, storage.StoreOf(rt) is the store.
+func (r *Runtime) Storage() Storage { return r.store }
+
+// BackupInterval is Config.BackupInterval with its default.
+func (r *Runtime) BackupInterval() time.Duration { return r.cfg.BackupInterval }
 
 // Ready is closed once the runtime runs: modules started, loops running,
 // READY=1 sent.
@@ -138,11 +140,7 @@ func (r *Runtime) Add(name string, m any, opts ...AddOption) error {
 		if r.store == nil {
 			return fmt.Errorf("add %q: module is persistable but the runtime has no store", name)
 		}
-		var ropts []store.RegisterOption
-		if mod.persist {
-			ropts = append(ropts, store.Selected())
-		}
-		if err := r.store.Register(name, p, ropts...); err != nil {
+		if err := r.store.Register(name, p, mod.persist); err != nil {
 			return fmt.Errorf("add %q: %w", name, err)
 		}
 	}

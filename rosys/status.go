@@ -5,43 +5,19 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/persistence"
-	"github.com/gorosys/rosys/persistence/archive"
-	"github.com/gorosys/rosys/persistence/mirror"
 )
 
-// Status is a snapshot of the runtime for the API and the dashboard.
+// Status is a snapshot of the runtime for the API and the dashboard; the
+// storage's part is package rosys/storage's (storage.StatusOf).
 type Status struct {
-	Name        string                     `json:"name"`
-	State       string                     `json:"state"`
-	StartedAt   time.Time                  `json:"started_at,omitzero"`
-	UptimeS     float64                    `json:"uptime_s"`
-	Control     LoopStats                  `json:"control"`
-	Backup      BackupStatus               `json:"backup"`
-	Modules     []ModuleInfo               `json:"modules"`
-	Repeaters   []RepeaterStatus           `json:"repeaters"`
-	Persistence []persistence.ModuleStatus `json:"persistence"`
-	Schedule    *archive.ScheduleStatus    `json:"schedule,omitempty"`
-	Mirror      *mirror.Status             `json:"mirror,omitempty"`
-	// Imports are the newest imports and their outcomes, oldest first
-	// (store.Store.Imports).
-	Imports []archive.ImportRecord `json:"imports,omitempty"`
-	Process ProcessStats           `json:"process"`
-}
-
-// BackupStatus describes the backup loop.
-type BackupStatus struct {
-	IntervalS    float64 `json:"interval_s"`
-	Cycles       uint64  `json:"cycles"`
-	Failures     uint64  `json:"failures"`
-	LastCycleMS  float64 `json:"last_cycle_ms"`
-	DataDir      string  `json:"data_dir,omitempty"`
-	PendingCount int     `json:"pending"`
-	// LastError is the last cycle's error; empty once a cycle succeeds.
-	// The module's own status says which write failed and why.
-	LastError string `json:"last_error,omitempty"`
-	// ReservedFiles are module files found at start whose keys are now
-	// reserved (persistence.ValidateKey): kept untouched, not restored.
-	ReservedFiles []string `json:"reserved_files,omitempty"`
+	Name      string           `json:"name"`
+	State     string           `json:"state"`
+	StartedAt time.Time        `json:"started_at,omitzero"`
+	UptimeS   float64          `json:"uptime_s"`
+	Control   LoopStats        `json:"control"`
+	Modules   []ModuleInfo     `json:"modules"`
+	Repeaters []RepeaterStatus `json:"repeaters"`
+	Process   ProcessStats     `json:"process"`
 }
 
 // ModuleInfo describes one added module.
@@ -92,34 +68,6 @@ func (r *Runtime) Status() Status {
 			rs.LastError = *e
 		}
 		st.Repeaters = append(st.Repeaters, rs)
-	}
-	st.Backup = BackupStatus{
-		IntervalS:   max(r.cfg.BackupInterval, 0).Seconds(), // 0: commit at once
-		Cycles:      r.backup.cycles.Load(),
-		Failures:    r.backup.failures.Load(),
-		LastCycleMS: float64(r.backup.lastDur.Load()) / 1e6,
-	}
-	if e := r.backup.lastErr.Load(); e != nil {
-		st.Backup.LastError = *e
-	}
-	if r.cfg.Schedule != nil {
-		ss := r.cfg.Schedule.Status()
-		st.Schedule = &ss
-	}
-	if r.store != nil && r.store.Mirror() != nil {
-		ms := r.store.Mirror().Status()
-		st.Mirror = &ms
-	}
-	if r.store != nil {
-		st.Persistence = r.store.Status()
-		st.Imports = r.store.Imports()
-		st.Backup.DataDir = r.store.Dir()
-		st.Backup.ReservedFiles = r.store.ReservedFiles()
-		for _, p := range st.Persistence {
-			if p.Pending {
-				st.Backup.PendingCount++
-			}
-		}
 	}
 	return st
 }

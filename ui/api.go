@@ -15,6 +15,7 @@ import (
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/rosys"
+	"github.com/gorosys/rosys/rosys/storage"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 )
@@ -86,7 +87,7 @@ func WithHardware(fn func() any) Option { return func(s *Server) { s.hardware = 
 
 // NewServer serves the API of rt.
 func NewServer(rt *rosys.Runtime, opts ...Option) *Server {
-	s := &Server{rt: rt, store: rt.Store(), log: zap.NewNop(), mux: http.NewServeMux(), closing: make(chan struct{}),
+	s := &Server{rt: rt, store: storage.StoreOf(rt), log: zap.NewNop(), mux: http.NewServeMux(), closing: make(chan struct{}),
 		imports: make(chan struct{}, 1), telemetry: newTelemetryRing(telemetryWindow, telemetryEvery)}
 	s.stopImports, s.stopImportsFunc = context.WithCancel(context.Background())
 	for _, o := range opts {
@@ -120,8 +121,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
+// storageStatus names storage.Status apart from rosys.Status so that both
+// can be embedded: /api/status is the fields of both, side by side.
+type storageStatus = storage.Status
+
 type statusResponse struct {
 	rosys.Status
+	storageStatus
 	// Stops lists every stop active now in one place (Operation.Stops);
 	// empty when nothing stops the robot.
 	Stops    *[]string `json:"stops,omitempty"`
@@ -133,7 +139,7 @@ func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) statusNow() statusResponse {
-	resp := statusResponse{Status: s.rt.Status()}
+	resp := statusResponse{Status: s.rt.Status(), storageStatus: storage.StatusOf(s.rt)}
 	if s.op.Stops != nil {
 		stops := s.op.Stops()
 		if stops == nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/rosys"
 	"github.com/gorosys/rosys/rosys/rosystest"
+	"github.com/gorosys/rosys/rosys/storage"
 	"github.com/gorosys/rosys/ui"
 )
 
@@ -29,7 +30,7 @@ type settings struct {
 func TestHistoryInBrowser(t *testing.T) {
 	clock := rosystest.NewVirtualClock()
 	store := persistencetest.Open(t, t.TempDir(), store.WithClock(clock.Now), store.WithHistory(history.Config{}))
-	r := rosystest.New(t, rosys.Config{Clock: clock, Store: store})
+	r := rosystest.New(t, rosys.Config{Clock: clock, Storage: storage.New(store, nil)})
 	m := persistence.NewValue(settings{Speed: 0.5, Name: "first"})
 	if err := r.Add("settings", m); err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/rosys"
 	"github.com/gorosys/rosys/rosys/rosystest"
+	"github.com/gorosys/rosys/rosys/storage"
 	"github.com/gorosys/rosys/ui"
 )
 
@@ -24,7 +25,7 @@ func newHistoryServer(t *testing.T, opts ...ui.Option) (*httptest.Server, *persi
 	t.Helper()
 	clock := rosystest.NewVirtualClock()
 	store := persistencetest.Open(t, t.TempDir(), store.WithClock(clock.Now), store.WithHistory(history.Config{}))
-	r := rosystest.New(t, rosys.Config{Clock: clock, Store: store})
+	r := rosystest.New(t, rosys.Config{Clock: clock, Storage: storage.New(store, nil)})
 	m := persistence.NewValue(model{Value: 1})
 	if err := r.Add("model", m); err != nil {
 		t.Fatal(err)

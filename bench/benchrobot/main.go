@@ -21,6 +21,7 @@ import (
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/rosys"
+	"github.com/gorosys/rosys/rosys/storage"
 	"go.uber.org/zap"
 )
 
@@ -45,7 +46,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	r := rosys.New(rosys.Config{Name: "bench", Store: store, BackupInterval: time.Hour, Log: zap.NewNop()})
+	r := rosys.New(rosys.Config{Name: "bench", Storage: storage.New(store, nil), BackupInterval: time.Hour, Log: zap.NewNop()})
 	vals := make([]*persistence.Value[map[string]string], *modules)
 	for i := range vals {
 		vals[i] = persistence.NewValue(map[string]string{"text": strings.Repeat("x", *size)})

@@ -22,6 +22,7 @@ import (
 	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/robot"
 	"github.com/gorosys/rosys/rosys"
+	"github.com/gorosys/rosys/rosys/storage"
 	"go.uber.org/zap"
 )
 
@@ -176,7 +177,7 @@ func replay(cfg *config.Robot, dir string, mode string, log *zap.Logger) (replay
 		vc.Set(recs[0].Time.Add(-time.Millisecond))
 		clk = vc
 	}
-	rt := rosys.New(rosys.Config{Name: cfg.Name, ControlPeriod: cfg.ControlPeriod.D(), Store: st, Clock: clk,
+	rt := rosys.New(rosys.Config{Name: cfg.Name, ControlPeriod: cfg.ControlPeriod.D(), Storage: storage.New(st, nil), Clock: clk,
 		Log: log, DisableRealtime: true, Notifier: noNotify{}, BackupInterval: time.Hour})
 	base, err := robot.Assemble(rt, robot.Hardware{Wheels: drv.Wheels(), EStop: drv.EStop(), Drivers: []robot.Driver{{Name: "lizard", V: drv}}})
 	if err != nil {

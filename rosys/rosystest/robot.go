@@ -8,6 +8,7 @@ import (
 	"github.com/gorosys/rosys/persistence/persistencetest"
 	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/rosys"
+	"github.com/gorosys/rosys/rosys/storage"
 	"go.uber.org/zap/zaptest"
 )
 
@@ -46,11 +47,11 @@ func New(t testing.TB, cfg rosys.Config) *Robot {
 	}
 	cfg.Clock = clock
 	dir := ""
-	if cfg.Store == nil {
+	if cfg.Storage == nil {
 		dir = t.TempDir()
-		cfg.Store = persistencetest.Open(t, dir, store.WithClock(clock.Now))
-	} else {
-		dir = cfg.Store.Dir()
+		cfg.Storage = storage.New(persistencetest.Open(t, dir, store.WithClock(clock.Now)), nil)
+	} else if s, ok := cfg.Storage.(*storage.Service); ok {
+		dir = s.Store().Dir()
 	}
 	if cfg.Log == nil {
 		cfg.Log = zaptest.NewLogger(t)
@@ -121,3 +122,6 @@ func (r *Robot) ForwardUntil(cond func() bool, d time.Duration) {
 		r.t.Fatalf("condition not met within %v of virtual time", d)
 	}
 }
+
+// Store is the robot's store (nil when its storage is not a store's).
+func (r *Robot) Store() *store.Store { return storage.StoreOf(r.Runtime) }

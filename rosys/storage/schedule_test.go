@@ -1,4 +1,4 @@
-package rosys_test
+package storage_test
 
 import (
 	"os"
@@ -13,6 +13,7 @@ import (
 	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/rosys"
 	"github.com/gorosys/rosys/rosys/rosystest"
+	"github.com/gorosys/rosys/rosys/storage"
 )
 
 func archives(t *testing.T, dir string) []string {
@@ -41,7 +42,7 @@ func scheduled(t *testing.T, start time.Time, backups string, keep int) (*rosyst
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := rosystest.New(t, rosys.Config{Clock: clock, Store: store, Schedule: sched, ControlPeriod: time.Minute})
+	r := rosystest.New(t, rosys.Config{Clock: clock, Storage: storage.New(store, sched), ControlPeriod: time.Minute})
 	v := persistence.NewValue(0)
 	must(t, r.Add("model", v))
 	r.Start()
@@ -76,7 +77,7 @@ func TestDailyBackupsRotate(t *testing.T) {
 	if err != nil || !strings.Contains(string(a.Files["model"]), `"data": 4`) {
 		t.Fatalf("%v %s", err, a.Files["model"])
 	}
-	st := r.Status().Schedule
+	st := storage.StatusOf(r.Runtime).Schedule
 	if st.LastFile != filepath.Join(backups, "demo-2026-01-08.tar.gz") || !st.Next.Equal(time.Date(2026, 1, 9, 3, 0, 0, 0, time.UTC)) || st.Failures != 0 {
 		t.Fatalf("status %+v", st)
 	}
@@ -110,19 +111,19 @@ func TestFailingBackupRetriesAndKeepsOldOnes(t *testing.T) {
 	}
 	r, _ := scheduled(t, time.Date(2026, 1, 5, 2, 0, 0, 0, time.UTC), backups, 1)
 	r.Forward(time.Minute) // the catch-up at start fails; retry at 03:00 (an hour later)
-	st := r.Status().Schedule
+	st := storage.StatusOf(r.Runtime).Schedule
 	if st.Failures != 1 || !strings.Contains(st.LastError, "backup directory") || !st.Next.Equal(time.Date(2026, 1, 5, 3, 0, 0, 0, time.UTC)) {
 		t.Fatalf("status %+v", st)
 	}
 	r.Forward(90 * time.Minute) // 03:31: the 03:00 attempt fails too
-	if st := r.Status().Schedule; st.Failures != 2 || !st.Next.Equal(time.Date(2026, 1, 5, 4, 0, 0, 0, time.UTC)) {
+	if st := storage.StatusOf(r.Runtime).Schedule; st.Failures != 2 || !st.Next.Equal(time.Date(2026, 1, 5, 4, 0, 0, 0, time.UTC)) {
 		t.Fatalf("status %+v", st)
 	}
 	// The disk is fixed; the next retry succeeds.
 	os.Remove(backups)
 	os.MkdirAll(backups, 0o755)
 	r.Forward(time.Hour)
-	st = r.Status().Schedule
+	st = storage.StatusOf(r.Runtime).Schedule
 	if got := archives(t, backups); len(got) != 1 || st.LastError != "" {
 		t.Fatalf("%v %+v", got, st)
 	}

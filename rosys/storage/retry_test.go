@@ -1,4 +1,4 @@
-package rosys_test
+package storage_test
 
 import (
 	"errors"
@@ -17,6 +17,7 @@ import (
 	"github.com/gorosys/rosys/persistence/vfs/faultfs"
 	"github.com/gorosys/rosys/rosys"
 	"github.com/gorosys/rosys/rosys/rosystest"
+	"github.com/gorosys/rosys/rosys/storage"
 )
 
 // With "commit at once" (snapshot_interval: 0) nothing but a new request
@@ -32,7 +33,7 @@ func TestFailedCommitIsRetriedWithCommitAtOnce(t *testing.T) {
 				store, err := store.Open(dir, store.WithFS(ffs), store.WithClock(clock.Now))
 				must(t, err)
 				t.Cleanup(func() { store.Close() })
-				r := rosystest.New(t, rosys.Config{Clock: clock, Store: store, BackupInterval: -1})
+				r := rosystest.New(t, rosys.Config{Clock: clock, Storage: storage.New(store, nil), BackupInterval: -1})
 				model := persistence.NewValue(map[string]float64{"value": 1})
 				must(t, r.Add("model", model))
 				r.Start()
@@ -42,19 +43,19 @@ func TestFailedCommitIsRetriedWithCommitAtOnce(t *testing.T) {
 				}
 				ffs.Fail(op, match, errno)
 				model.Set(map[string]float64{"value": 2})
-				r.ForwardUntil(func() bool { return r.Status().Backup.Failures >= 3 }, time.Minute)
-				st := r.Status()
+				r.ForwardUntil(func() bool { return storage.StatusOf(r.Runtime).Backup.Failures >= 3 }, time.Minute)
+				st := storage.StatusOf(r.Runtime)
 				if !st.Persistence[0].Pending || !strings.Contains(st.Backup.LastError, errno.Error()) {
 					t.Fatalf("while failing: %+v %+v", st.Backup, st.Persistence[0])
 				}
 				failures := st.Backup.Failures
 				// Space is freed, the disk comes back: no new request is made.
 				ffs.Clear()
-				r.ForwardUntil(func() bool { return !r.Status().Persistence[0].Pending }, 11*time.Second)
+				r.ForwardUntil(func() bool { return !storage.StatusOf(r.Runtime).Persistence[0].Pending }, 11*time.Second)
 				if got := fileData(t, dir, "model"); got != `{"value":2.0}` {
 					t.Fatalf("after the fault cleared the file holds %s", got)
 				}
-				if st := r.Status(); st.Backup.LastError != "" || st.Backup.Failures != failures {
+				if st := storage.StatusOf(r.Runtime); st.Backup.LastError != "" || st.Backup.Failures != failures {
 					t.Fatalf("after recovery: %+v", st.Backup)
 				}
 				must(t, r.Stop())
@@ -72,7 +73,7 @@ func TestRetryBackoffIsBounded(t *testing.T) {
 	store, err := store.Open(dir, store.WithFS(ffs), store.WithClock(clock.Now))
 	must(t, err)
 	t.Cleanup(func() { store.Close() })
-	r := rosystest.New(t, rosys.Config{Clock: clock, Store: store, BackupInterval: -1})
+	r := rosystest.New(t, rosys.Config{Clock: clock, Storage: storage.New(store, nil), BackupInterval: -1})
 	model := persistence.NewValue(map[string]float64{"value": 1})
 	must(t, r.Add("model", model))
 	r.Start()
@@ -81,7 +82,7 @@ func TestRetryBackoffIsBounded(t *testing.T) {
 	r.Forward(2 * time.Minute)
 	// 0, then 0.1, 0.3, 0.7, 1.5, 3.1, 6.3, 12.7 s, then every 10 s up to
 	// 120 s: 8 + 10 attempts.
-	if got := r.Status().Backup.Failures; got != 18 {
+	if got := storage.StatusOf(r.Runtime).Backup.Failures; got != 18 {
 		t.Fatalf("%d attempts in 2 min, want 18", got)
 	}
 	ffs.Clear()
@@ -103,12 +104,12 @@ func TestFailedCommitIsRetriedOnRealFullDisk(t *testing.T) {
 	store, err := store.Open(dir, store.WithClock(clock.Now))
 	must(t, err)
 	t.Cleanup(func() { store.Close() })
-	r := rosystest.New(t, rosys.Config{Clock: clock, Store: store, BackupInterval: -1})
+	r := rosystest.New(t, rosys.Config{Clock: clock, Storage: storage.New(store, nil), BackupInterval: -1})
 	model := persistence.NewValue(map[string]float64{"value": 1})
 	must(t, r.Add("model", model))
 	r.Start()
 	model.Set(map[string]float64{"value": 2})
-	r.ForwardUntil(func() bool { return !r.Status().Persistence[0].Pending }, time.Second)
+	r.ForwardUntil(func() bool { return !storage.StatusOf(r.Runtime).Persistence[0].Pending }, time.Second)
 
 	filler := filepath.Join(dir, "filler")
 	fill(t, filler)
@@ -117,15 +118,15 @@ func TestFailedCommitIsRetriedOnRealFullDisk(t *testing.T) {
 		big[fmt.Sprint("k", i)] = float64(i)
 	}
 	model.Set(big)
-	r.ForwardUntil(func() bool { return r.Status().Backup.Failures >= 2 }, time.Minute)
-	if st := r.Status(); !strings.Contains(st.Backup.LastError, "no space left on device") || !st.Persistence[0].Pending {
+	r.ForwardUntil(func() bool { return storage.StatusOf(r.Runtime).Backup.Failures >= 2 }, time.Minute)
+	if st := storage.StatusOf(r.Runtime); !strings.Contains(st.Backup.LastError, "no space left on device") || !st.Persistence[0].Pending {
 		t.Fatalf("on a full disk: %+v %+v", st.Backup, st.Persistence[0])
 	}
 	if got := fileData(t, dir, "model"); got != `{"value":2.0}` {
 		t.Fatalf("the last good file changed on a full disk: %s", got)
 	}
 	must(t, os.Remove(filler))
-	r.ForwardUntil(func() bool { return !r.Status().Persistence[0].Pending }, 11*time.Second)
+	r.ForwardUntil(func() bool { return !storage.StatusOf(r.Runtime).Persistence[0].Pending }, 11*time.Second)
 	if got := fileData(t, dir, "model"); !strings.Contains(got, `"k1999":1999`) {
 		t.Fatalf("after space was freed the file holds %.60s…", got)
 	}
