@@ -35,7 +35,7 @@ func persistenceConfig(cfg *config.Robot, localDir string) (store.Config, error)
 			return store.Config{}, err
 		}
 	default:
-		if meta, err = backend.NewFilesystem(localDir); err != nil {
+		if meta, err = backend.NewFilesystem(vfs.OS{}, localDir); err != nil {
 			return store.Config{}, err
 		}
 		snap = meta
@@ -63,7 +63,7 @@ func persistenceConfig(cfg *config.Robot, localDir string) (store.Config, error)
 func openBackend(b *config.Backend) (backend.Backend, error) {
 	switch {
 	case b.Filesystem != nil:
-		return backend.NewFilesystem(b.Filesystem.Path)
+		return backend.NewFilesystem(vfs.OS{}, b.Filesystem.Path)
 	case b.S3 != nil:
 		s := b.S3
 		return s3.New(s.RootPath, s3.Settings{

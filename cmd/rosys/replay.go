@@ -20,6 +20,7 @@ import (
 	"github.com/gorosys/rosys/internal/demo"
 	"github.com/gorosys/rosys/persistence/journal"
 	"github.com/gorosys/rosys/persistence/store"
+	"github.com/gorosys/rosys/persistence/vfs"
 	"github.com/gorosys/rosys/robot"
 	"github.com/gorosys/rosys/rosys"
 	"github.com/gorosys/rosys/rosys/storage"
@@ -126,7 +127,7 @@ func replay(cfg *config.Robot, dir string, mode string, log *zap.Logger) (replay
 	var recs []journal.Record
 	var recorded []string
 	var lastTick uint64 // the live run's last control tick
-	err := journal.Read(context.Background(), filepath.Join(dir, "journal"), func(r journal.Record) error {
+	err := journal.Read(context.Background(), vfs.OS{}, filepath.Join(dir, "journal"), func(r journal.Record) error {
 		if r.Kind == journal.RecordTick {
 			lastTick = max(lastTick, r.Tick)
 			return nil

@@ -18,6 +18,7 @@ import (
 	"github.com/gorosys/rosys/persistence/mirror"
 	"github.com/gorosys/rosys/persistence/persistencetest"
 	"github.com/gorosys/rosys/persistence/store"
+	"github.com/gorosys/rosys/persistence/vfs"
 	"go.uber.org/zap/zaptest"
 )
 
@@ -269,7 +270,7 @@ func TestRestoreSplitStorage(t *testing.T) {
 	bucket, _ := s3.New("", srv.Settings())
 	meta, _ := s3.New("split/meta", srv.Settings())
 	snaps, _ := s3.New("split/states", srv.Settings())
-	local, err := backend.NewFilesystem(t.TempDir())
+	local, err := backend.NewFilesystem(vfs.OS{}, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/gorosys/rosys/persistence/archive"
 	"github.com/gorosys/rosys/persistence/persistencetest"
 	"github.com/gorosys/rosys/persistence/store"
+	"github.com/gorosys/rosys/persistence/vfs"
 )
 
 var t1 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -54,7 +55,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	dst := t.TempDir()
-	res, err := archive.ImportDir(dst, a, t1)
+	res, err := archive.ImportDir(vfs.OS{}, dst, a, t1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gorosys/rosys/persistence/journal"
+	"github.com/gorosys/rosys/persistence/vfs"
 )
 
 // Makers of hostile things in a data directory, for the corrupt-file
@@ -79,7 +80,7 @@ func sparse(size int64) func(*testing.T, string) {
 func readJournal(t *testing.T, dir string) []journal.Record {
 	t.Helper()
 	var out []journal.Record
-	if err := journal.Read(context.Background(), dir, func(r journal.Record) error {
+	if err := journal.Read(context.Background(), vfs.OS{}, dir, func(r journal.Record) error {
 		out = append(out, r)
 		return nil
 	}); err != nil {

@@ -204,7 +204,7 @@ func TestHostileJournalSegments(t *testing.T) {
 func TestFilesystemBackendRefusesHostileObjects(t *testing.T) {
 	ctx := context.Background()
 	root := t.TempDir()
-	fsb, err := backend.NewFilesystem(root)
+	fsb, err := backend.NewFilesystem(vfs.OS{}, root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +322,7 @@ func TestReadJournalNamesNewerSegment(t *testing.T) {
 	j.Record("lizard", journal.RecordInput, []byte("x"))
 	j.Close()
 	os.WriteFile(filepath.Join(dir, "0000000000000000.seg"), []byte("RJNL2\nnewer records"), 0o644)
-	err = journal.Read(context.Background(), dir, func(journal.Record) error { return nil })
+	err = journal.Read(context.Background(), vfs.OS{}, dir, func(journal.Record) error { return nil })
 	if !errors.Is(err, store.ErrUnknownFormat) || !strings.Contains(err.Error(), "0000000000000000.seg") {
 		t.Fatalf("journal.Read = %v", err)
 	}

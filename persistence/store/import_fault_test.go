@@ -111,7 +111,7 @@ func TestImportFaultRollsBack(t *testing.T) {
 					s.Close()
 					vals = nil
 					imp = func() error {
-						_, err := archive.ImportDirFS(ffs, dir, incoming, when)
+						_, err := archive.ImportDir(ffs, dir, incoming, when)
 						return err
 					}
 				}

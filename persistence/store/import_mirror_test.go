@@ -54,8 +54,8 @@ func TestImportNeverHalfInAManifest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	meta, _ := backend.NewFilesystemFS(fsys, "/remote/meta")
-	snap, _ := backend.NewFilesystemFS(fsys, "/remote/snap")
+	meta, _ := backend.NewFilesystem(fsys, "/remote/meta")
+	snap, _ := backend.NewFilesystem(fsys, "/remote/snap")
 	// A manifest is half-applied if it names some but not all of the
 	// archive's keys at generation 50.
 	check := func() error {

@@ -32,7 +32,7 @@ type ImportedDir struct {
 // is nil (persistence.history off). Every key is checked first
 // (ValidateKey): one the store would not keep refuses the whole archive.
 func ImportDir(dir string, a *archive.Archive, now time.Time, hcfg *history.Config) (ImportedDir, error) {
-	res, err := archive.ImportDir(dir, a, now)
+	res, err := archive.ImportDir(vfs.OS{}, dir, a, now)
 	out := ImportedDir{ImportResult: res}
 	if err != nil || res.Rollback == "" || hcfg == nil {
 		return out, err // failed, or nothing written: no new version

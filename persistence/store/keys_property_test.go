@@ -291,7 +291,7 @@ func TestImportsRefuseReservedKeys(t *testing.T) {
 			t.Errorf("Store.Import with key %q: %v, model %v", key, err, v.Get())
 		}
 		s.Close()
-		_, err = archive.ImportDir(dir, &archive.Archive{Files: files}, time.Now())
+		_, err = archive.ImportDir(vfs.OS{}, dir, &archive.Archive{Files: files}, time.Now())
 		if !errors.Is(err, persistence.ErrInvalidKey) || !strings.Contains(err.Error(), strconv.Quote(key)) {
 			t.Errorf("ImportDir with key %q: %v", key, err)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/gorosys/rosys/persistence/archive"
 	"github.com/gorosys/rosys/persistence/persistencetest"
 	"github.com/gorosys/rosys/persistence/store"
+	"github.com/gorosys/rosys/persistence/vfs"
 )
 
 type padded struct {
@@ -186,7 +187,7 @@ func TestOfflineCommittedOverLimit(t *testing.T) {
 		t.Fatalf("export: %v", err)
 	}
 	other := []byte("{\n  \"format\": \"rosys-go/1\",\n  \"key\": \"x\",\n  \"schema_version\": 1,\n  \"saved_at\": \"2026-01-01T00:00:00Z\",\n  \"data\": {}\n}\n")
-	if _, err := archive.ImportDir(dir, &archive.Archive{Files: map[string][]byte{"x": other}}, time.Now()); !errors.Is(err, store.ErrCommittedOverLimit) {
+	if _, err := archive.ImportDir(vfs.OS{}, dir, &archive.Archive{Files: map[string][]byte{"x": other}}, time.Now()); !errors.Is(err, store.ErrCommittedOverLimit) {
 		t.Fatalf("import: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "x.json")); !errors.Is(err, os.ErrNotExist) {

@@ -154,7 +154,7 @@ func powerLossImport(t *testing.T, c importUnderPowerLoss) {
 		return err
 	}
 	offline := func(fsys *crashfs.FS) error {
-		_, err := archive.ImportDirFS(fsys, "/robot/data", incoming, time.Unix(1700000000, 0))
+		_, err := archive.ImportDir(fsys, "/robot/data", incoming, time.Unix(1700000000, 0))
 		return err
 	}
 	for name, imp := range map[string]func(*crashfs.FS) error{"running": running, "offline": offline} {

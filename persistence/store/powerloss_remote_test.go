@@ -36,7 +36,7 @@ func TestPowerLossJournal(t *testing.T) {
 		}
 		j.Close()
 		n := 0
-		err = journal.ReadFS(context.Background(), img, "/robot/data/journal", func(r journal.Record) error {
+		err = journal.Read(context.Background(), img, "/robot/data/journal", func(r journal.Record) error {
 			if !bytes.Equal(r.Data, data(n)) {
 				return fmt.Errorf("record %d is %q, want %q", n, r.Data, data(n))
 			}
@@ -78,11 +78,11 @@ func TestPowerLossJournal(t *testing.T) {
 // filesystem backends under /remote.
 func plMirror(t *testing.T, fsys *crashfs.FS) *mirror.Mirror {
 	t.Helper()
-	meta, err := backend.NewFilesystemFS(fsys, "/remote/meta")
+	meta, err := backend.NewFilesystem(fsys, "/remote/meta")
 	if err != nil {
 		t.Fatal(err)
 	}
-	snap, err := backend.NewFilesystemFS(fsys, "/remote/snap")
+	snap, err := backend.NewFilesystem(fsys, "/remote/snap")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,8 +101,8 @@ func plMirror(t *testing.T, fsys *crashfs.FS) *mirror.Mirror {
 // uploaded or the one being uploaded.
 func checkRemote(t *testing.T, img *crashfs.FS, remote *allowed) error {
 	ctx := context.Background()
-	meta, _ := backend.NewFilesystemFS(img, "/remote/meta")
-	snap, _ := backend.NewFilesystemFS(img, "/remote/snap")
+	meta, _ := backend.NewFilesystem(img, "/remote/meta")
+	snap, _ := backend.NewFilesystem(img, "/remote/snap")
 	names, err := meta.List(ctx, "manifests/")
 	if err != nil {
 		return err

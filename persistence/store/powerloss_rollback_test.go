@@ -54,7 +54,7 @@ func TestPowerLossImportRollback(t *testing.T) {
 			mid = fsys.Crash(crashfs.KeepAll, 0)
 		}
 	}
-	if _, err := archive.ImportDirFS(fsys, "/robot/data", incoming, when); err != nil {
+	if _, err := archive.ImportDir(fsys, "/robot/data", incoming, when); err != nil {
 		t.Fatal(err)
 	}
 	fsys.OnOp = nil

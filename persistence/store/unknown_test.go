@@ -12,6 +12,7 @@ import (
 	"github.com/gorosys/rosys/persistence/archive"
 	"github.com/gorosys/rosys/persistence/persistencetest"
 	"github.com/gorosys/rosys/persistence/store"
+	"github.com/gorosys/rosys/persistence/vfs"
 )
 
 // One rule for keys an import does not know, offline and online: they are
@@ -39,7 +40,7 @@ func TestUnknownKeysOneRuleOfflineAndOnline(t *testing.T) {
 	}
 	offline := t.TempDir()
 	calibOnly(t, offline).Close()
-	resOff, err := archive.ImportDir(offline, read(), t1)
+	resOff, err := archive.ImportDir(vfs.OS{}, offline, read(), t1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +77,7 @@ func TestImportIntoFormatRoSys(t *testing.T) {
 	mustRegisterRestore(t, s, "calibration", c)
 	s.Flush(context.Background())
 	s.Close()
-	if _, err := archive.ImportDir(dir, a, t1); err != nil {
+	if _, err := archive.ImportDir(vfs.OS{}, dir, a, t1); err != nil {
 		t.Fatal(err)
 	}
 	// calib's fields are float64: written by Go, so floats (2.0), as Python would.
