@@ -39,7 +39,8 @@ const (
 	yieldEvery = 8 * time.Millisecond
 	// yieldMargin is the least time left before a tick for a yield: room
 	// for the hand-back on a loaded machine. A loop whose step leaves less
-	// than this never yields, and is preempted by the monitor as before.
+	// than this never yields, and the monitor preempts it as it does any
+	// goroutine that runs for 10 ms.
 	yieldMargin = 500 * time.Microsecond
 )
 

@@ -65,7 +65,7 @@ func dirNames(t *testing.T, dir string) []string {
 // (its envelope's header, or in format rosys its sidecar, says so) stops
 // Restore with ErrCommittedOverLimit naming the file, its size, the key
 // and the limit; nothing is moved aside or replaced. A foreign oversized
-// file is moved aside as before, and the others restore.
+// file is moved aside like any unusable file, and the others restore.
 func TestCommittedFileOverLimitStopsRestore(t *testing.T) {
 	for _, tc := range []struct {
 		name string
