@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/automation"
 	"github.com/gorosys/rosys/driving"
 	"github.com/gorosys/rosys/hardware/sim"
 	"github.com/gorosys/rosys/persistence"
-	"github.com/gorosys/rosys/rosys"
-	"github.com/gorosys/rosys/rosys/storage"
+	"github.com/gorosys/rosys/storage"
 )
 
 // An automation that drives to waypoints and checkpoints after each, on

@@ -12,11 +12,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/drivers/lizard"
 	"github.com/gorosys/rosys/drivers/lizard/lizardtest"
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/store"
-	"github.com/gorosys/rosys/rosys"
 	"go.uber.org/zap"
 )
 

@@ -3,8 +3,8 @@ package metrics
 import (
 	"time"
 
-	"github.com/gorosys/rosys/rosys"
-	"github.com/gorosys/rosys/rosys/storage"
+	"github.com/gorosys/rosys"
+	"github.com/gorosys/rosys/storage"
 	"github.com/prometheus/client_golang/prometheus"
 )
 

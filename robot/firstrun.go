@@ -11,7 +11,7 @@ import (
 	"github.com/gorosys/rosys/clock"
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/store"
-	"github.com/gorosys/rosys/rosys/storage"
+	"github.com/gorosys/rosys/storage"
 	"go.uber.org/zap"
 )
 

@@ -3,6 +3,7 @@ package robot
 import (
 	"errors"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/clock"
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/persistence/archive"
@@ -10,8 +11,7 @@ import (
 	"github.com/gorosys/rosys/persistence/backend/s3"
 	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/persistence/vfs"
-	"github.com/gorosys/rosys/rosys"
-	"github.com/gorosys/rosys/rosys/storage"
+	"github.com/gorosys/rosys/storage"
 	"go.uber.org/zap"
 )
 

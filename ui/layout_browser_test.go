@@ -12,11 +12,11 @@ import (
 
 	"go.uber.org/zap/zaptest"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/internal/demo"
 	"github.com/gorosys/rosys/persistence/persistencetest"
-	"github.com/gorosys/rosys/rosys"
-	"github.com/gorosys/rosys/rosys/rosystest"
-	"github.com/gorosys/rosys/rosys/storage"
+	"github.com/gorosys/rosys/rosystest"
+	"github.com/gorosys/rosys/storage"
 	"github.com/gorosys/rosys/ui"
 )
 

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/clock"
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/drivers/lizard"
@@ -22,8 +23,7 @@ import (
 	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/persistence/vfs"
 	"github.com/gorosys/rosys/robot"
-	"github.com/gorosys/rosys/rosys"
-	"github.com/gorosys/rosys/rosys/storage"
+	"github.com/gorosys/rosys/storage"
 	"go.uber.org/zap"
 )
 

@@ -6,7 +6,7 @@ package layers
 import (
 	"go/build"
 	"path/filepath"
-	"runtime"
+	goruntime "runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -18,8 +18,11 @@ const module = "github.com/gorosys/rosys"
 // or the runtime must not pull in.
 var engine = []string{
 	"persistence/store", "persistence/journal", "persistence/mirror", "persistence/archive",
-	"persistence/history", "persistence/backend", "persistence/fleet", "rosys/storage",
+	"persistence/history", "persistence/backend", "persistence/fleet", "storage",
 }
+
+// runtime is the runtime's package (package rosys), the module's root.
+const runtime = "."
 
 var rules = []struct {
 	pkg    string
@@ -27,17 +30,17 @@ var rules = []struct {
 	allow  []string // when set, the only prefixes allowed
 }{
 	{pkg: "clock", allow: []string{}},
-	{pkg: "hardware", forbid: []string{"persistence", "rosys"}},
-	{pkg: "persistence", forbid: append([]string{"rosys", "hardware", "config"}, engine...)},
-	{pkg: "config", forbid: []string{"persistence", "rosys", "hardware/sim"}},
-	{pkg: "rosys", forbid: append([]string{"hardware", "config", "robot", "driving", "automation"}, engine...)},
+	{pkg: "hardware", forbid: []string{"persistence", runtime}},
+	{pkg: "persistence", forbid: append([]string{runtime, "hardware", "config"}, engine...)},
+	{pkg: "config", forbid: []string{"persistence", runtime, "hardware/sim"}},
+	{pkg: runtime, forbid: append([]string{"hardware", "config", "robot", "driving", "automation"}, engine...)},
 	{pkg: "driving", allow: []string{"clock", "hardware", "persistence", "persistence/internal/", "persistence/vfs"}},
 	{pkg: "automation", allow: []string{"clock", "hardware", "persistence", "persistence/internal/", "persistence/vfs"}},
 }
 
 // root is the module's directory: two up from this file.
 func root(t *testing.T) string {
-	_, file, _, ok := runtime.Caller(0)
+	_, file, _, ok := goruntime.Caller(0)
 	if !ok {
 		t.Fatal("no caller")
 	}
@@ -56,6 +59,9 @@ func deps(t *testing.T, dir, pkg string) []string {
 		}
 		for _, imp := range p.Imports {
 			r, ok := strings.CutPrefix(imp, module+"/")
+			if imp == module {
+				r, ok = runtime, true
+			}
 			if !ok || seen[r] {
 				continue
 			}
@@ -73,6 +79,9 @@ func deps(t *testing.T, dir, pkg string) []string {
 }
 
 func under(rel, prefix string) bool {
+	if prefix == runtime {
+		return rel == runtime
+	}
 	if strings.HasSuffix(prefix, "/") {
 		return strings.HasPrefix(rel, prefix)
 	}
@@ -102,7 +111,7 @@ func TestLayers(t *testing.T) {
 // runtime, so an empty walk cannot pass the rules above.
 func TestLayersWalkSeesTheEngine(t *testing.T) {
 	got := deps(t, root(t), "robot")
-	for _, want := range []string{"persistence/store", "rosys", "rosys/storage", "clock", "config", "driving"} {
+	for _, want := range []string{"persistence/store", runtime, "storage", "clock", "config", "driving"} {
 		if !slices.Contains(got, want) {
 			t.Errorf("robot's dependencies %v lack %s", got, want)
 		}

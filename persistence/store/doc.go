@@ -20,7 +20,7 @@
 //     generation counter grows by one and the store's wake-up channel
 //     ([Store.Requests]) gets a value if it has none. Nothing blocks; the
 //     control loop may call it.
-//  2. The runtime's backup loop (package rosys/storage) waits for that channel or its
+//  2. The runtime's backup loop (package storage) waits for that channel or its
 //     snapshot interval and calls [Store.BackupRequested].
 //  3. The store takes its write lock and, for every module whose generation
 //     differs from the one last made durable, reads the generation first and
@@ -67,6 +67,6 @@
 // The journal is opened by the assembly (robot/journal.go), not by the
 // store.
 //
-// The package knows nothing of robots: package rosys/storage runs the
+// The package knows nothing of robots: package storage runs the
 // backup cycle, the mirror and the daily schedule for the runtime.
 package store

@@ -14,7 +14,7 @@ import (
 // starts, runs its own loops (backup, mirror, daily schedule) beside the
 // control loop, and writes every module at shutdown. The runtime knows
 // no more of it, so importing rosys pulls in no storage engine; package
-// rosys/storage implements it for a persistence store.
+// storage implements it for a persistence store.
 type Storage interface {
 	// Register registers a module under key; selected is Persist().
 	Register(key string, p persistence.Persistable, selected bool) error

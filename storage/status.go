@@ -1,10 +1,10 @@
 package storage
 
 import (
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/archive"
 	"github.com/gorosys/rosys/persistence/mirror"
-	"github.com/gorosys/rosys/rosys"
 )
 
 // Status is the storage's part of the robot's status (/api/status beside

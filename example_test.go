@@ -8,11 +8,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/hardware/sim"
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/store"
-	"github.com/gorosys/rosys/rosys"
-	"github.com/gorosys/rosys/rosys/storage"
+	"github.com/gorosys/rosys/storage"
 )
 
 // Cruise drives forward at the persistent speed, on the control loop.

@@ -9,13 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/persistence/vfs"
 	"github.com/gorosys/rosys/persistence/vfs/faultfs"
-	"github.com/gorosys/rosys/rosys"
-	"github.com/gorosys/rosys/rosys/rosystest"
-	"github.com/gorosys/rosys/rosys/storage"
+	"github.com/gorosys/rosys/rosystest"
+	"github.com/gorosys/rosys/storage"
 )
 
 // A disk that fills up mid-run: backups fail and say so in the status (which

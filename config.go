@@ -45,7 +45,7 @@ type Config struct {
 	// StartTimeout bounds each module's Start (default 30 s).
 	StartTimeout time.Duration
 	// Storage persists the modules that implement persistence.Persistable
-	// (package rosys/storage runs a store for it). Without one, adding
+	// (package storage runs a store for it). Without one, adding
 	// such a module is an error.
 	Storage Storage
 	Clock   clock.Clock

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorosys/rosys/rosys"
+	"github.com/gorosys/rosys"
 	"go.uber.org/zap"
 )
 

@@ -5,10 +5,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/persistence/persistencetest"
 	"github.com/gorosys/rosys/persistence/store"
-	"github.com/gorosys/rosys/rosys"
-	"github.com/gorosys/rosys/rosys/storage"
+	"github.com/gorosys/rosys/storage"
 	"go.uber.org/zap/zaptest"
 )
 

@@ -8,7 +8,7 @@ import (
 )
 
 // Status is a snapshot of the runtime for the API and the dashboard; the
-// storage's part is package rosys/storage's (storage.StatusOf).
+// storage's part is package storage's (storage.StatusOf).
 type Status struct {
 	Name      string           `json:"name"`
 	State     string           `json:"state"`

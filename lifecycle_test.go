@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorosys/rosys/rosys"
-	"github.com/gorosys/rosys/rosys/rosystest"
+	"github.com/gorosys/rosys"
+	"github.com/gorosys/rosys/rosystest"
 )
 
 // journal records lifecycle events from several modules in order.

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/persistence"
-	"github.com/gorosys/rosys/rosys"
-	"github.com/gorosys/rosys/rosys/storage"
+	"github.com/gorosys/rosys/storage"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 )

@@ -11,13 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/persistence/vfs"
 	"github.com/gorosys/rosys/persistence/vfs/faultfs"
-	"github.com/gorosys/rosys/rosys"
-	"github.com/gorosys/rosys/rosys/rosystest"
-	"github.com/gorosys/rosys/rosys/storage"
+	"github.com/gorosys/rosys/rosystest"
+	"github.com/gorosys/rosys/storage"
 )
 
 // With "commit at once" (snapshot_interval: 0) nothing but a new request

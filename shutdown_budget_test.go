@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorosys/rosys/rosys"
-	"github.com/gorosys/rosys/rosys/rosystest"
+	"github.com/gorosys/rosys"
+	"github.com/gorosys/rosys/rosystest"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 )
