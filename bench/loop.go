@@ -17,6 +17,7 @@ import (
 	"github.com/gorosys/rosys/drivers/lizard/lizardtest"
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/store"
+	"github.com/gorosys/rosys/storage"
 	"go.uber.org/zap"
 )
 
@@ -294,7 +295,7 @@ func runRuntime(ctx context.Context, dir string, period, d time.Duration, withLo
 			return loopResult{}, err
 		}
 		defer l.close()
-		cfg.Store, cfg.BackupInterval = l.store, 100*time.Millisecond
+		cfg.Storage, cfg.BackupInterval = storage.New(l.store, nil), 100*time.Millisecond
 	}
 	r := rosys.New(cfg)
 	if err := r.Add("recorder", rec); err != nil {
