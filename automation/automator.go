@@ -11,9 +11,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gorosys/rosys/clock"
 	"github.com/gorosys/rosys/hardware"
 	"github.com/gorosys/rosys/persistence"
-	"github.com/gorosys/rosys/rosys"
 	"go.uber.org/zap"
 )
 
@@ -52,7 +52,7 @@ const DefaultKey = "automation"
 
 // Config configures an Automator.
 type Config struct {
-	Clock  rosys.Clock
+	Clock  clock.Clock
 	Output Velocity
 	// Interlock is optional; without it nothing pauses on safety stops.
 	Interlock Interlock
@@ -107,7 +107,7 @@ func New(cfg Config) *Automator {
 		cfg.Log = zap.NewNop()
 	}
 	if cfg.Clock == nil {
-		cfg.Clock = rosys.RealClock{}
+		cfg.Clock = clock.Real{}
 	}
 	a := &Automator{cfg: cfg, log: cfg.Log.Named("automator"), fns: map[string]Func{},
 		rec: Record{State: Idle}, changed: make(chan struct{})}
@@ -370,7 +370,7 @@ func (a *Automator) changedLocked(kind, reason string) {
 }
 
 // waitRunning blocks, on the clock, until the automation of gen runs.
-func (a *Automator) waitRunning(ctx context.Context, gen uint64, timer rosys.Timer) error {
+func (a *Automator) waitRunning(ctx context.Context, gen uint64, timer clock.Timer) error {
 	for {
 		a.mu.Lock()
 		if err := ctx.Err(); err != nil {

@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/automation"
 	"github.com/gorosys/rosys/driving"
-	"github.com/gorosys/rosys/rosys"
-	"github.com/gorosys/rosys/rosys/rosystest"
+	"github.com/gorosys/rosys/rosystest"
 )
 
 // interlock is a test stop source the automator watches.

@@ -4,11 +4,12 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/automation"
 	"github.com/gorosys/rosys/driving"
 	"github.com/gorosys/rosys/hardware/sim"
 	"github.com/gorosys/rosys/persistence"
-	"github.com/gorosys/rosys/rosys"
+	"github.com/gorosys/rosys/storage"
 )
 
 // An automation that drives to waypoints and checkpoints after each, on
@@ -24,7 +25,7 @@ func Example() {
 	waypoints := persistence.NewValue([]driving.Point{{X: 1}, {X: 1, Y: 1}})
 
 	auto := automation.New(automation.Config{Clock: rt.Clock(), Output: arbiter.Automation(),
-		Interlock: arbiter, Abort: driver.Abort, Restore: rt.Store()})
+		Interlock: arbiter, Abort: driver.Abort, Restore: storage.StoreOf(rt)})
 	arbiter.SetAutomation(auto)
 	err := auto.Register("waypoints", func(ctx context.Context, h *automation.Handle) error {
 		var cp struct{ Next int }

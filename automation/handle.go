@@ -7,7 +7,7 @@ import (
 	"math"
 	"time"
 
-	"github.com/gorosys/rosys/rosys"
+	"github.com/gorosys/rosys/clock"
 )
 
 // Handle is an automation's link to the robot. Its calls are made from
@@ -18,14 +18,14 @@ type Handle struct {
 	gen        uint64
 	name       string
 	checkpoint json.RawMessage
-	timer      rosys.Timer
+	timer      clock.Timer
 }
 
 // Name is the automation's registered name.
 func (h *Handle) Name() string { return h.name }
 
 // Clock is the runtime's clock.
-func (h *Handle) Clock() rosys.Clock { return h.a.cfg.Clock }
+func (h *Handle) Clock() clock.Clock { return h.a.cfg.Clock }
 
 // Load decodes the last checkpoint into v; false when there is none (a
 // fresh start).

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/store"
 )
 
 // storeWriters is persistence's default number of concurrent writers
@@ -30,7 +31,7 @@ type backupCell struct {
 }
 
 // openModules opens a store in dir with n modules of size bytes, restored.
-func openModules(dir string, n, size int, opts ...persistence.Option) (*persistence.Store, []*persistence.Value[blob], error) {
+func openModules(dir string, n, size int, opts ...store.Option) (*store.Store, []*persistence.Value[blob], error) {
 	s, vals, err := registerModules(dir, n, size, opts...)
 	if err != nil {
 		return nil, nil, err
@@ -40,8 +41,8 @@ func openModules(dir string, n, size int, opts ...persistence.Option) (*persiste
 
 // registerModules opens a store in dir with n modules of size bytes
 // registered, not yet restored (the caller may add more first).
-func registerModules(dir string, n, size int, opts ...persistence.Option) (*persistence.Store, []*persistence.Value[blob], error) {
-	s, err := persistence.Open(dir, opts...)
+func registerModules(dir string, n, size int, opts ...store.Option) (*store.Store, []*persistence.Value[blob], error) {
+	s, err := store.Open(dir, opts...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -56,7 +57,7 @@ func registerModules(dir string, n, size int, opts ...persistence.Option) (*pers
 }
 
 // commitTime times one backup cycle in which the given modules asked.
-func commitTime(s *persistence.Store, vals []*persistence.Value[blob]) (time.Duration, error) {
+func commitTime(s *store.Store, vals []*persistence.Value[blob]) (time.Duration, error) {
 	for _, v := range vals {
 		v.RequestBackup()
 	}
@@ -69,7 +70,7 @@ func commitTime(s *persistence.Store, vals []*persistence.Value[blob]) (time.Dur
 // their .prev, and a spare to write over.
 const warmUpCycles = 3
 
-func warmUp(s *persistence.Store, vals []*persistence.Value[blob]) error {
+func warmUp(s *store.Store, vals []*persistence.Value[blob]) error {
 	for range warmUpCycles {
 		if _, err := commitTime(s, vals); err != nil {
 			return err
@@ -277,7 +278,7 @@ func measureBackup(root string, n, size, reps int, selective bool) (backupCell, 
 	}
 	c.fileBytes = int(info.Size())
 	data := []byte(strings.Repeat("x", c.fileBytes))
-	s1, vals1, err := openModules(filepath.Join(dir, "store1"), n, size, persistence.WithWriters(1))
+	s1, vals1, err := openModules(filepath.Join(dir, "store1"), n, size, store.WithWriters(1))
 	if err != nil {
 		return c, err
 	}

@@ -14,10 +14,10 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/drivers/lizard"
 	"github.com/gorosys/rosys/drivers/lizard/lizardtest"
 	"github.com/gorosys/rosys/drivers/lizard/wire"
-	"github.com/gorosys/rosys/rosys"
 	"go.uber.org/zap"
 	"golang.org/x/term"
 )

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/history"
+	"github.com/gorosys/rosys/persistence/store"
 )
 
 type historyCell struct {
@@ -23,7 +24,7 @@ type historyCell struct {
 // point (BackupRequested returns, WaitDurable has woken), and to the end
 // of its history record, which runs after it (the total work, and what
 // the cycle cost before the history was taken off the durable path).
-func historyCycle(s *persistence.Store, vals []*persistence.Value[blob]) (durable, total time.Duration, err error) {
+func historyCycle(s *store.Store, vals []*persistence.Value[blob]) (durable, total time.Duration, err error) {
 	ctx := context.Background()
 	if err := s.HistorySettled(ctx); err != nil { // nothing of the last cycle left over
 		return 0, 0, err
@@ -71,7 +72,7 @@ func measureHistory(root string, n, size, reps int) (historyCell, error) {
 	defer off.Close()
 	bounds := history.DefaultBounds
 	bounds.Keep = historyKeep
-	on, onVals, err := openModules(filepath.Join(dir, "on"), n, size, persistence.WithHistory(history.Config{Default: bounds}))
+	on, onVals, err := openModules(filepath.Join(dir, "on"), n, size, store.WithHistory(history.Config{Default: bounds}))
 	if err != nil {
 		return c, err
 	}

@@ -12,10 +12,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/drivers/lizard"
 	"github.com/gorosys/rosys/drivers/lizard/lizardtest"
 	"github.com/gorosys/rosys/persistence"
-	"github.com/gorosys/rosys/rosys"
+	"github.com/gorosys/rosys/persistence/store"
+	"github.com/gorosys/rosys/storage"
 	"go.uber.org/zap"
 )
 
@@ -28,14 +30,14 @@ type blob struct {
 // for a backup every 100 ms, and the serial driver exchanging telemetry
 // with the simulated controller over a pty.
 type load struct {
-	store *persistence.Store
+	store *store.Store
 	vals  []*persistence.Value[blob]
 	stop  []func()
 }
 
 func startLoad(ctx context.Context, dir string, modules int) (*load, error) {
 	l := &load{}
-	s, err := persistence.Open(filepath.Join(dir, "data"))
+	s, err := store.Open(filepath.Join(dir, "data"))
 	if err != nil {
 		return nil, err
 	}
@@ -293,7 +295,7 @@ func runRuntime(ctx context.Context, dir string, period, d time.Duration, withLo
 			return loopResult{}, err
 		}
 		defer l.close()
-		cfg.Store, cfg.BackupInterval = l.store, 100*time.Millisecond
+		cfg.Storage, cfg.BackupInterval = storage.New(l.store, nil), 100*time.Millisecond
 	}
 	r := rosys.New(cfg)
 	if err := r.Add("recorder", rec); err != nil {

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/gorosys/rosys/rosys"
+	"github.com/gorosys/rosys"
 )
 
 // loop is section 1: the runtime's control loop against the bare ticker,

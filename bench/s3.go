@@ -15,6 +15,7 @@ import (
 	"github.com/gorosys/rosys/persistence/backend/s3"
 	"github.com/gorosys/rosys/persistence/mirror"
 	"github.com/gorosys/rosys/persistence/persistencetest"
+	"github.com/gorosys/rosys/persistence/store"
 )
 
 // server is a real S3 server (versitygw, as in the tests) on loopback; it
@@ -87,7 +88,7 @@ func measureS3(ctx context.Context, root string, reps int) (s3Result, error) {
 	if err != nil {
 		return res, err
 	}
-	store, vals, err := registerModules(filepath.Join(dir, "data"), 100, 64<<10, persistence.WithMirror(m))
+	store, vals, err := registerModules(filepath.Join(dir, "data"), 100, 64<<10, store.WithMirror(m))
 	if err != nil {
 		return res, err
 	}

@@ -21,7 +21,7 @@ func mustTemp(root string) string {
 func (b *bench) backup() error {
 	b.r.p("One backup cycle of N modules of S bytes, all asking, against the physical baseline: the same number of files "+
 		"of the same size (envelope included) written with the minimal durable sequence (temporary file, write, fsync, close, "+
-		"rename; one directory fsync for the batch), no encoding, by %d goroutines at once as the store's %d writers (`persistence.WithWriters`, default %d), "+
+		"rename; one directory fsync for the batch), no encoding, by %d goroutines at once as the store's %d writers (`store.WithWriters`, default %d), "+
 		"and by one, as the store with `WithWriters(1)`. Naive is what RoSys does today: encode and "+
 		"write in place, no fsync (what a power cut tears); its files are flushed after it is timed, so that its data does not go to disk "+
 		"during the next measurement (ext4 starts writing back a file rewritten in place when it is closed). Median of %d interleaved repetitions (7 for cells of up to 1000 modules and 8 MiB); cells above %s are skipped.",

@@ -5,18 +5,30 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/gorosys/rosys/persistence/history"
 	"gopkg.in/yaml.v3"
 )
 
 // History is persistence.history: the versions kept of every module
 // (count, age, bytes), with per-module overrides. Absent means the
-// defaults (history.DefaultBounds); "off" keeps no history.
+// defaults (DefaultHistoryBounds); "off" keeps no history. The assembly
+// (robot.HistoryConfig) turns it into the store's history configuration.
 type History struct {
 	Off     bool
-	Default history.Bounds
-	Modules map[string]history.Bounds
+	Default HistoryBounds
+	Modules map[string]HistoryBounds
 }
+
+// HistoryBounds bound the versions kept of one module; the fields are
+// those of the store's history.Bounds.
+type HistoryBounds struct {
+	Keep     int           // versions kept, newest first
+	MaxAge   time.Duration // versions older than this are pruned
+	MaxBytes int64         // total size of a module's versions
+}
+
+// DefaultHistoryBounds are robot.yaml's defaults: 100 versions, 30 days,
+// 64 MiB (robot's tests check they are DefaultHistoryBounds).
+var DefaultHistoryBounds = HistoryBounds{Keep: 100, MaxAge: 720 * time.Hour, MaxBytes: 64 << 20}
 
 var historyKeys = []string{"keep", "max_age", "max_bytes"}
 
@@ -32,7 +44,7 @@ func (h *History) UnmarshalYAML(n *yaml.Node) error {
 	if err := knownKeys(n, key, append(historyKeys, "modules")...); err != nil {
 		return err
 	}
-	def, err := historyBounds(n, key, history.DefaultBounds)
+	def, err := historyBounds(n, key, DefaultHistoryBounds)
 	if err != nil {
 		return err
 	}
@@ -45,7 +57,7 @@ func (h *History) UnmarshalYAML(n *yaml.Node) error {
 		if mods.Kind != yaml.MappingNode {
 			return fmt.Errorf("line %d: %s.modules: want a mapping of module keys to bounds", mods.Line, key)
 		}
-		out.Modules = map[string]history.Bounds{}
+		out.Modules = map[string]HistoryBounds{}
 		for j := 0; j+1 < len(mods.Content); j += 2 {
 			name := mods.Content[j].Value
 			if err := checkModuleKey(name); err != nil {
@@ -68,7 +80,7 @@ func (h *History) UnmarshalYAML(n *yaml.Node) error {
 
 // historyBounds reads keep, max_age and max_bytes from a mapping, taking
 // what it does not give from base.
-func historyBounds(n *yaml.Node, key string, base history.Bounds) (history.Bounds, error) {
+func historyBounds(n *yaml.Node, key string, base HistoryBounds) (HistoryBounds, error) {
 	b := base
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
@@ -95,15 +107,4 @@ func historyBounds(n *yaml.Node, key string, base history.Bounds) (history.Bound
 		}
 	}
 	return b, nil
-}
-
-// Config is the history configuration for the store, or nil when off.
-func (h *History) Config() *history.Config {
-	if h == nil {
-		return &history.Config{Default: history.DefaultBounds}
-	}
-	if h.Off {
-		return nil
-	}
-	return &history.Config{Default: h.Default, Modules: h.Modules}
 }

@@ -3,43 +3,9 @@ package config_test
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gorosys/rosys/config"
-	"github.com/gorosys/rosys/persistence/history"
 )
-
-func TestHistoryConfig(t *testing.T) {
-	r, err := config.Parse([]byte(`name: demo
-persistence:
-  history:
-    keep: 50
-    max_age: 48h
-    max_bytes: 8MiB
-    modules:
-      model: {keep: 1000}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := r.Persistence.History.Config()
-	want := history.Bounds{Keep: 50, MaxAge: 48 * time.Hour, MaxBytes: 8 << 20}
-	if c.Default != want {
-		t.Errorf("default %+v, want %+v", c.Default, want)
-	}
-	if m := c.Modules["model"]; m != (history.Bounds{Keep: 1000, MaxAge: 48 * time.Hour, MaxBytes: 8 << 20}) {
-		t.Errorf("model %+v: want keep 1000 and the rest inherited", m)
-	}
-	// Absent: on with the defaults; off: none.
-	r, _ = config.Parse([]byte("name: demo\n"))
-	if c := r.Persistence.History.Config(); c == nil || c.Default != history.DefaultBounds {
-		t.Errorf("absent history: %+v", c)
-	}
-	r, err = config.Parse([]byte("name: demo\npersistence:\n  history: off\n"))
-	if err != nil || r.Persistence.History.Config() != nil {
-		t.Errorf("history: off gave %v, %v", r, err)
-	}
-}
 
 func TestHistoryConfigRefusesNonsense(t *testing.T) {
 	for _, c := range []struct{ yaml, want string }{

@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 
-	"github.com/gorosys/rosys/persistence"
 	"slices"
 	"strings"
 	"time"
@@ -79,41 +78,42 @@ func (b *Board) UnmarshalYAML(n *yaml.Node) error {
 	return err
 }
 
-// SnapshotAccess is persistence.SnapshotAccess as robot.yaml spells it;
-// the list of values lives in package persistence.
-type SnapshotAccess persistence.SnapshotAccess
+// The values robot.yaml takes for the store's settings. They are the
+// store's own (package persistence/store, which config does not import so
+// that reading a robot.yaml pulls in no storage engine); robot's tests
+// check that both lists are the same.
+var (
+	SnapshotAccesses = []string{"full", "record", "replay", "offsets_only"}
+	Modes            = []string{"persisting", "selective_persisting", "speedrun_replay", "realtime_replay", "batch"}
+	FileFormats      = []string{"rosys-go", "rosys"}
+)
+
+// SnapshotAccess is the store's SnapshotAccess as robot.yaml spells it.
+type SnapshotAccess string
 
 // UnmarshalYAML implements yaml.Unmarshaler.
 func (a *SnapshotAccess) UnmarshalYAML(n *yaml.Node) error {
-	v, err := oneOf(n, "snapshot_access", names(persistence.SnapshotAccesses()))
+	v, err := oneOf(n, "snapshot_access", SnapshotAccesses)
 	*a = SnapshotAccess(v)
 	return err
 }
 
-// PersistenceMode is persistence.PersistenceMode as robot.yaml spells it.
-type PersistenceMode persistence.PersistenceMode
+// PersistenceMode is the store's Mode as robot.yaml spells it.
+type PersistenceMode string
 
 // UnmarshalYAML implements yaml.Unmarshaler.
 func (m *PersistenceMode) UnmarshalYAML(n *yaml.Node) error {
-	v, err := oneOf(n, "persistence_mode", names(persistence.PersistenceModes()))
+	v, err := oneOf(n, "persistence_mode", Modes)
 	*m = PersistenceMode(v)
 	return err
 }
 
-func names[T ~string](values []T) []string {
-	out := make([]string, len(values))
-	for i, v := range values {
-		out[i] = string(v)
-	}
-	return out
-}
-
-// FileFormat is persistence.FileFormat as robot.yaml spells it.
-type FileFormat persistence.FileFormat
+// FileFormat is the store's FileFormat as robot.yaml spells it.
+type FileFormat string
 
 // UnmarshalYAML implements yaml.Unmarshaler.
 func (f *FileFormat) UnmarshalYAML(n *yaml.Node) error {
-	v, err := oneOf(n, "format", names(persistence.FileFormats()))
+	v, err := oneOf(n, "format", FileFormats)
 	*f = FileFormat(v)
 	return err
 }

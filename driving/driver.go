@@ -7,8 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gorosys/rosys/clock"
 	"github.com/gorosys/rosys/hardware"
-	"github.com/gorosys/rosys/rosys"
 )
 
 // PoseSource gives the robot's pose: odometry now, a GNSS fusion later.
@@ -29,14 +29,14 @@ type Driver struct {
 	params *ParameterStore
 	pose   PoseSource
 	out    *Command
-	clock  rosys.Clock
+	clock  clock.Clock
 
 	mu  sync.Mutex // guards run; held by Step for microseconds, never during I/O
 	run *following
 }
 
 // NewDriver follows paths on pose, writing commands into out.
-func NewDriver(params *ParameterStore, pose PoseSource, out *Command, clock rosys.Clock) *Driver {
+func NewDriver(params *ParameterStore, pose PoseSource, out *Command, clock clock.Clock) *Driver {
 	return &Driver{params: params, pose: pose, out: out, clock: clock}
 }
 

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/metrics"
-	"github.com/gorosys/rosys/rosys"
 	"github.com/gorosys/rosys/ui"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"

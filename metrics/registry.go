@@ -14,7 +14,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/gorosys/rosys/rosys"
+	"github.com/gorosys/rosys"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )

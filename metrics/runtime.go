@@ -3,7 +3,8 @@ package metrics
 import (
 	"time"
 
-	"github.com/gorosys/rosys/rosys"
+	"github.com/gorosys/rosys"
+	"github.com/gorosys/rosys/storage"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -77,6 +78,7 @@ func (c *runtimeCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *runtimeCollector) Collect(ch chan<- prometheus.Metric) {
 	st := c.rt.Status()
 	m := c.rt.Metrics()
+	ss, sm := storage.StatusOf(c.rt), storage.MetricsOf(c.rt)
 	now := c.rt.Clock().Now()
 	gauge := func(name string, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(c.desc[name], prometheus.GaugeValue, v, labels...)
@@ -95,13 +97,13 @@ func (c *runtimeCollector) Collect(ch chan<- prometheus.Metric) {
 	hist("rosys_control_period_error_seconds", m.PeriodError)
 	hist("rosys_control_step_seconds", m.Step)
 
-	counter("rosys_backup_cycles_total", st.Backup.Cycles)
-	counter("rosys_backup_failures_total", st.Backup.Failures)
-	hist("rosys_backup_cycle_duration_seconds", m.BackupCycle)
-	counter("rosys_backup_written_bytes_total", m.BackupBytes)
-	gauge("rosys_backup_last_cycle_bytes", float64(m.LastCycleBytes))
-	gauge("rosys_backup_pending_modules", float64(st.Backup.PendingCount))
-	for _, p := range st.Persistence {
+	counter("rosys_backup_cycles_total", ss.Backup.Cycles)
+	counter("rosys_backup_failures_total", ss.Backup.Failures)
+	hist("rosys_backup_cycle_duration_seconds", sm.BackupCycle)
+	counter("rosys_backup_written_bytes_total", sm.BackupBytes)
+	gauge("rosys_backup_last_cycle_bytes", float64(sm.LastCycleBytes))
+	gauge("rosys_backup_pending_modules", float64(ss.Backup.PendingCount))
+	for _, p := range ss.Persistence {
 		gauge("rosys_module_pending", boolFloat(p.Pending), p.Key)
 		if !p.LastSaved.IsZero() {
 			gauge("rosys_module_save_age_seconds", now.Sub(p.LastSaved).Seconds(), p.Key)
@@ -111,14 +113,14 @@ func (c *runtimeCollector) Collect(ch chan<- prometheus.Metric) {
 		gauge("rosys_module_write_failing", boolFloat(p.LastError != ""), p.Key)
 	}
 
-	if ms := st.Mirror; ms != nil {
+	if ms := ss.Mirror; ms != nil {
 		gauge("rosys_mirror_pending_modules", float64(len(ms.Pending)))
 		behind := 0.0
 		if !ms.BehindSince.IsZero() {
 			behind = now.Sub(ms.BehindSince).Seconds()
 		}
 		gauge("rosys_mirror_behind_seconds", behind)
-		counter("rosys_mirror_upload_errors_total", m.MirrorErrors)
+		counter("rosys_mirror_upload_errors_total", sm.MirrorErrors)
 		gauge("rosys_mirror_consecutive_failures", float64(ms.Failures))
 		gauge("rosys_mirror_blocked", boolFloat(ms.Blocked))
 		gauge("rosys_mirror_generation", float64(ms.Generation))
@@ -126,7 +128,7 @@ func (c *runtimeCollector) Collect(ch chan<- prometheus.Metric) {
 			gauge("rosys_mirror_last_upload_timestamp_seconds", unixSeconds(ms.LastUpload))
 		}
 	}
-	if ss := st.Schedule; ss != nil {
+	if ss := ss.Schedule; ss != nil {
 		if !ss.LastBackup.IsZero() {
 			gauge("rosys_schedule_last_backup_timestamp_seconds", unixSeconds(ss.LastBackup))
 		}

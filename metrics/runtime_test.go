@@ -10,13 +10,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/metrics"
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/backend"
 	"github.com/gorosys/rosys/persistence/mirror"
 	"github.com/gorosys/rosys/persistence/persistencetest"
-	"github.com/gorosys/rosys/rosys"
-	"github.com/gorosys/rosys/rosys/rosystest"
+	"github.com/gorosys/rosys/persistence/store"
+	"github.com/gorosys/rosys/rosystest"
+	"github.com/gorosys/rosys/storage"
 	dto "github.com/prometheus/client_model/go"
 )
 
@@ -225,8 +227,8 @@ func TestMirrorMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := persistencetest.Open(t, t.TempDir(), persistence.WithMirror(mir), persistence.WithClock(clock.Now))
-	r, m := newRobot(t, rosys.Config{Clock: clock, Store: store, BackupInterval: 10 * time.Second})
+	store := persistencetest.Open(t, t.TempDir(), store.WithMirror(mir), store.WithClock(clock.Now))
+	r, m := newRobot(t, rosys.Config{Clock: clock, Storage: storage.New(store, nil), BackupInterval: 10 * time.Second})
 	down.Down.Store(true)
 	r.Start()
 	url := serve(t, r.Runtime)
@@ -303,7 +305,7 @@ func TestWithoutProcess(t *testing.T) {
 // before the histograms, so the histograms never hold fewer ticks.
 func TestScrapeWhileTheLoopRuns(t *testing.T) {
 	store := persistencetest.Open(t, t.TempDir())
-	rt := rosys.New(rosys.Config{ControlPeriod: time.Millisecond, DisableRealtime: true, Store: store, Notifier: rosystest.NoNotify{}})
+	rt := rosys.New(rosys.Config{ControlPeriod: time.Millisecond, DisableRealtime: true, Storage: storage.New(store, nil), Notifier: rosystest.NoNotify{}})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- rt.Run(ctx) }()

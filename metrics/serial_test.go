@@ -8,13 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/drivers/lizard"
 	"github.com/gorosys/rosys/drivers/lizard/lizardtest"
 	"github.com/gorosys/rosys/drivers/lizard/wire"
 	"github.com/gorosys/rosys/internal/testwait"
 	"github.com/gorosys/rosys/metrics"
-	"github.com/gorosys/rosys/rosys"
-	"github.com/gorosys/rosys/rosys/rosystest"
+	"github.com/gorosys/rosys/rosystest"
 	"go.uber.org/zap/zaptest"
 )
 

@@ -3,6 +3,8 @@ package persistence
 import (
 	"encoding/json"
 	"sync/atomic"
+
+	"github.com/gorosys/rosys/persistence/internal/link"
 )
 
 // Persistable is a module whose state is kept across restarts.
@@ -67,3 +69,20 @@ func (t *Tracker) tracker() *Tracker { return t }
 
 // tracked is satisfied by any type that embeds Tracker.
 type tracked interface{ tracker() *Tracker }
+
+// trackerLink is a Tracker as package store sees it (internal/link).
+type trackerLink struct{ t *Tracker }
+
+func (l trackerLink) Generation() uint64 { return l.t.gen.Load() }
+
+func (l trackerLink) SetNotify(fn func()) { l.t.notify.Store(&fn) }
+
+func init() {
+	link.TrackerOf = func(p any) (link.Tracked, bool) {
+		t, ok := p.(tracked)
+		if !ok {
+			return nil, false
+		}
+		return trackerLink{t.tracker()}, true
+	}
+}

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"log"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/replay"
 	"github.com/gorosys/rosys/robot"
-	"github.com/gorosys/rosys/rosys"
 )
 
 // A user's main replays its robot's journal with its own modules: the

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gorosys/rosys/persistence/journal"
+	"github.com/gorosys/rosys/persistence/vfs"
 )
 
 // recording is what a journal holds for a replay: the controller's lines,
@@ -20,7 +21,7 @@ type recording struct {
 func readRecording(ctx context.Context, dir, speedPrefix string) (recording, error) {
 	var rec recording
 	jdir := filepath.Join(dir, "journal")
-	err := journal.Read(ctx, jdir, func(r journal.Record) error {
+	err := journal.Read(ctx, vfs.OS{}, jdir, func(r journal.Record) error {
 		if r.Kind == journal.RecordTick {
 			rec.lastTick = max(rec.lastTick, r.Tick)
 			return nil

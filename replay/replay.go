@@ -9,10 +9,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gorosys/rosys"
+	"github.com/gorosys/rosys/clock"
 	"github.com/gorosys/rosys/drivers/lizard"
-	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/robot"
-	"github.com/gorosys/rosys/rosys"
+	"github.com/gorosys/rosys/storage"
 )
 
 // Run replays the journal in o.DataDir on the robot o describes and
@@ -32,13 +34,13 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	}
 	recs := rec.inputs
 	// Replay access: the robot's stored state is read, never written.
-	store, err := persistence.Open(o.DataDir, persistence.WithLogger(log), persistence.WithAccess(persistence.AccessReplay))
-	if errors.Is(err, persistence.ErrLocked) {
+	st, err := store.Open(o.DataDir, store.WithLogger(log), store.WithAccess(store.AccessReplay))
+	if errors.Is(err, store.ErrLocked) {
 		return sum, fmt.Errorf("%w: replay a copy of the data, or stop the robot", err)
 	} else if err != nil {
 		return sum, err
 	}
-	defer store.Close()
+	defer st.Close()
 	var fields []string
 	var modules []lizard.Module
 	if cfg.Hardware.Lizard != nil {
@@ -52,13 +54,13 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	if err != nil {
 		return sum, err
 	}
-	var clock rosys.Clock = rosys.RealClock{}
-	vc := rosys.NewVirtualClock()
+	var clk clock.Clock = clock.Real{}
+	vc := clock.NewVirtual()
 	if mode != Realtime {
 		vc.Set(recs[0].Time.Add(-time.Millisecond))
-		clock = vc
+		clk = vc
 	}
-	rt := rosys.New(rosys.Config{Name: cfg.Name, ControlPeriod: cfg.ControlPeriod.D(), Store: store, Clock: clock,
+	rt := rosys.New(rosys.Config{Name: cfg.Name, ControlPeriod: cfg.ControlPeriod.D(), Storage: storage.New(st, nil), Clock: clk,
 		Log: log, DisableRealtime: true, Notifier: noNotify{}, BackupInterval: time.Hour})
 	r, err := robot.Assemble(rt, robot.Hardware{Wheels: drv.Wheels(), EStop: drv.EStop(), Drivers: []robot.Driver{{Name: "lizard", V: drv}}})
 	if err != nil {
@@ -154,8 +156,8 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	sum.Records, sum.Inputs = len(recs)+len(rec.commands), len(recs)
 	sum.From, sum.To = recs[0].Time, recs[len(recs)-1].Time
 	sum.FinalPose = r.Odometer.Pose()
-	for _, k := range store.Keys() {
-		if m, ok := store.Module(k); ok {
+	for _, k := range st.Keys() {
+		if m, ok := st.Module(k); ok {
 			sum.Modules[k], _ = json.Marshal(m.Backup())
 		}
 	}

@@ -10,12 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/drivers/lizard/wire"
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/journal"
+	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/replay"
 	"github.com/gorosys/rosys/robot"
-	"github.com/gorosys/rosys/rosys"
 )
 
 var t0 = time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
@@ -143,12 +144,12 @@ func TestReplayRefuses(t *testing.T) {
 		t.Error("no data directory accepted")
 	}
 	// A running robot holds the data directory.
-	s, err := persistence.Open(recorded)
+	s, err := store.Open(recorded)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if _, err := replay.Run(context.Background(), replay.Options{DataDir: recorded}); !errors.Is(err, persistence.ErrLocked) {
+	if _, err := replay.Run(context.Background(), replay.Options{DataDir: recorded}); !errors.Is(err, store.ErrLocked) {
 		t.Errorf("locked: %v, want ErrLocked", err)
 	}
 }

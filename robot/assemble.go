@@ -5,11 +5,12 @@ import (
 	"slices"
 	"time"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/automation"
 	"github.com/gorosys/rosys/driving"
 	"github.com/gorosys/rosys/hardware"
 	"github.com/gorosys/rosys/hardware/sim"
-	"github.com/gorosys/rosys/rosys"
+	"github.com/gorosys/rosys/storage"
 	"go.uber.org/zap"
 )
 
@@ -122,7 +123,7 @@ func Assemble(rt *rosys.Runtime, hw Hardware, opts ...Option) (*Robot, error) {
 	r.Steerer = driving.NewSteerer(r.Params, clock.Now)
 	r.Arbiter = driving.NewArbiter(r.Wheels, r.Params, r.Steerer)
 	r.Driver = driving.NewDriver(r.Params, r.Odometer, r.Arbiter.Automation(), clock)
-	store := rt.Store()
+	store := storage.StoreOf(rt)
 	acfg := automation.Config{
 		Clock: clock, Output: r.Arbiter.Automation(), Interlock: r.Arbiter, Abort: r.Driver.Abort,
 		AutoResume: o.autoResume, Fresh: store != nil && store.ReadOnly(),

@@ -37,5 +37,5 @@
 //
 // Assemble alone builds the standard modules on given hardware into a
 // runtime of the caller's, for a test on the virtual clock
-// (rosys/rosystest) or a replay of a recorded journal.
+// (rosystest) or a replay of a recorded journal.
 package robot

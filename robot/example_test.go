@@ -9,10 +9,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/robot"
-	"github.com/gorosys/rosys/rosys"
 )
 
 // Mission is a module of your own, persisted as mission.json.

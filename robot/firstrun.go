@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/automation"
+	"github.com/gorosys/rosys/clock"
 	"github.com/gorosys/rosys/persistence"
-	"github.com/gorosys/rosys/rosys"
+	"github.com/gorosys/rosys/persistence/store"
+	"github.com/gorosys/rosys/storage"
 	"go.uber.org/zap"
 )
 
@@ -25,7 +27,7 @@ import (
 // its first commit, so the start is committed before the hook returns:
 // a power cut after it brings the robot back paused, not started again.
 func (r *Robot) StartOnFirstRun(name string) {
-	clock, store := r.Runtime.Clock(), r.Runtime.Store()
+	clock, store := r.Runtime.Clock(), storage.StoreOf(r.Runtime)
 	r.Runtime.OnStartup(func(ctx context.Context) error {
 		// A name nothing registered is an error at every start, not only
 		// on the first.
@@ -62,7 +64,7 @@ func (r *Robot) commitStart(ctx context.Context) error {
 // startWhenClear tries to start the automation every 100 ms of the
 // runtime's clock until it starts, someone else starts or stops something,
 // or the robot shuts down.
-func (r *Robot) startWhenClear(ctx context.Context, clock rosys.Clock, name string) {
+func (r *Robot) startWhenClear(ctx context.Context, clock clock.Clock, name string) {
 	timer := clock.NewTimer()
 	defer timer.Stop()
 	for {
@@ -82,7 +84,7 @@ func (r *Robot) startWhenClear(ctx context.Context, clock rosys.Clock, name stri
 	}
 }
 
-func (r *Robot) neverRan(store *persistence.Store) bool {
+func (r *Robot) neverRan(store *store.Store) bool {
 	if st := r.Automator.Status(); st.State != automation.Idle || st.Reason != "" {
 		return false
 	}

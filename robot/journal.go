@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/config"
-	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/journal"
 	"github.com/gorosys/rosys/persistence/mirror"
+	"github.com/gorosys/rosys/persistence/store"
 	"go.uber.org/zap"
 )
 
@@ -19,7 +19,7 @@ func openJournal(cfg *config.Robot, dir string, mirror *mirror.Mirror, log *zap.
 		return nil, nil
 	}
 	jc := journal.Config{Dir: filepath.Join(dir, "journal"), Log: log,
-		OffsetsOnly: persistence.SnapshotAccess(cfg.Persistence.SnapshotAccess) == persistence.AccessOffsetsOnly}
+		OffsetsOnly: store.SnapshotAccess(cfg.Persistence.SnapshotAccess) == store.AccessOffsetsOnly}
 	if mirror != nil {
 		jc.OnRotate = mirror.SegmentClosed // closed segments go to snapshot storage
 	}

@@ -1,8 +1,8 @@
 package robot
 
 import (
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/metrics"
-	"github.com/gorosys/rosys/rosys"
 	"github.com/prometheus/client_golang/prometheus"
 )
 

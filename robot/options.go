@@ -1,7 +1,7 @@
 package robot
 
 import (
-	"github.com/gorosys/rosys/rosys"
+	"github.com/gorosys/rosys/clock"
 	"go.uber.org/zap"
 )
 
@@ -16,8 +16,8 @@ type Options struct {
 	// Version is logged at start.
 	Version string
 	// Clock drives the runtime; nil is the real clock. Tests pass a
-	// rosys.VirtualClock.
-	Clock rosys.Clock
+	// clock.Virtual.
+	Clock clock.Clock
 	// LizardTypes are Lizard module types of your own packages (a linear
 	// axis, a relay), which robot.yaml then declares by type; load
 	// robot.yaml with Load(path, o) so that it knows them.

@@ -8,14 +8,14 @@ import (
 	"net/http"
 	"sync"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/automation"
 	"github.com/gorosys/rosys/boards"
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/driving"
 	"github.com/gorosys/rosys/hardware"
 	"github.com/gorosys/rosys/hardware/sim"
-	"github.com/gorosys/rosys/persistence"
-	"github.com/gorosys/rosys/rosys"
+	"github.com/gorosys/rosys/persistence/store"
 	"go.uber.org/zap"
 )
 
@@ -51,7 +51,7 @@ type Robot struct {
 
 	// Set by New only.
 	Config  *config.Robot
-	Store   *persistence.Store
+	Store   *store.Store
 	Board   boards.Profile
 	DataDir string
 
@@ -93,7 +93,7 @@ func New(cfg *config.Robot, o Options) (r *Robot, err error) {
 	if err != nil {
 		return nil, err
 	}
-	store, err := persistence.OpenConfig(dir, cfg.Name, pcfg, log)
+	store, err := store.OpenConfig(dir, cfg.Name, pcfg, log)
 	if err != nil {
 		return nil, err
 	}

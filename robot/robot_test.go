@@ -14,14 +14,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/automation"
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/driving"
 	"github.com/gorosys/rosys/internal/testwait"
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/robot"
-	"github.com/gorosys/rosys/rosys"
-	"github.com/gorosys/rosys/rosys/rosystest"
+	"github.com/gorosys/rosys/rosystest"
 	"go.uber.org/zap/zaptest"
 )
 

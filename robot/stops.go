@@ -7,7 +7,7 @@ import (
 
 	"github.com/gorosys/rosys/automation"
 	"github.com/gorosys/rosys/driving"
-	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/store"
 )
 
 // Stops names every stop active now, in one list: each e-stop pin and
@@ -46,7 +46,7 @@ func (r *Robot) CommitOperating(ctx context.Context) error {
 	commitErr := r.Store.BackupRequested(ctx)
 	for _, key := range []string{automation.DefaultKey, driving.SoftEStopKey} {
 		err := r.Store.WaitDurable(ctx, key)
-		if err != nil && !errors.Is(err, persistence.ErrReadOnly) && !errors.Is(err, persistence.ErrUnknownKey) {
+		if err != nil && !errors.Is(err, store.ErrReadOnly) && !errors.Is(err, store.ErrUnknownKey) {
 			return fmt.Errorf("%s not durable: %w", key, errors.Join(err, commitErr))
 		}
 	}

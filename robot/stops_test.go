@@ -4,9 +4,9 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/robot"
-	"github.com/gorosys/rosys/rosys"
-	"github.com/gorosys/rosys/rosys/rosystest"
+	"github.com/gorosys/rosys/rosystest"
 )
 
 // Stops lists every active stop in one place: the e-stop, the soft

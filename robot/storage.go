@@ -3,54 +3,56 @@ package robot
 import (
 	"errors"
 
+	"github.com/gorosys/rosys"
+	"github.com/gorosys/rosys/clock"
 	"github.com/gorosys/rosys/config"
-	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/archive"
 	"github.com/gorosys/rosys/persistence/backend"
 	"github.com/gorosys/rosys/persistence/backend/s3"
+	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/persistence/vfs"
-	"github.com/gorosys/rosys/rosys"
+	"github.com/gorosys/rosys/storage"
 	"go.uber.org/zap"
 )
 
 // persistenceConfig turns robot.yaml's persistence section into Pathway's
 // Config. Without backends, everything lives in the local data directory.
-func persistenceConfig(cfg *config.Robot, localDir string) (persistence.Config, error) {
+func persistenceConfig(cfg *config.Robot, localDir string) (store.Config, error) {
 	p := cfg.Persistence
 	var meta, snap backend.Backend
 	var err error
 	switch {
 	case p.Backend != nil:
 		if meta, err = openBackend(p.Backend); err != nil {
-			return persistence.Config{}, err
+			return store.Config{}, err
 		}
 		snap = meta
 	case p.MetadataStorage != nil:
 		if meta, err = openBackend(p.MetadataStorage); err != nil {
-			return persistence.Config{}, err
+			return store.Config{}, err
 		}
 		if snap, err = openBackend(p.SnapshotStorage); err != nil {
-			return persistence.Config{}, err
+			return store.Config{}, err
 		}
 	default:
-		if meta, err = backend.NewFilesystem(localDir); err != nil {
-			return persistence.Config{}, err
+		if meta, err = backend.NewFilesystem(vfs.OS{}, localDir); err != nil {
+			return store.Config{}, err
 		}
 		snap = meta
 	}
-	c := persistence.SimpleConfig(meta, persistence.KeepGenerations(p.KeepGenerations))
+	c := store.SimpleConfig(meta, store.KeepGenerations(p.KeepGenerations))
 	c.SnapshotStorage = snap
 	c.MaxFileBytes = int64(p.MaxFileBytes)
-	c.Format = persistence.FileFormat(p.Format)
-	c.History = p.History.Config()
+	c.Format = store.FileFormat(p.Format)
+	c.History = HistoryConfig(p.History)
 	if p.SnapshotInterval != nil {
 		c.SnapshotInterval = p.SnapshotInterval.D()
 	}
 	if p.SnapshotAccess != "" {
-		c.SnapshotAccess = persistence.SnapshotAccess(p.SnapshotAccess)
+		c.SnapshotAccess = store.SnapshotAccess(p.SnapshotAccess)
 	}
 	if p.PersistenceMode != "" {
-		c.PersistenceMode = persistence.PersistenceMode(p.PersistenceMode)
+		c.PersistenceMode = store.Mode(p.PersistenceMode)
 	}
 	if p.ContinueAfterReplay != nil {
 		c.ContinueAfterReplay = *p.ContinueAfterReplay
@@ -61,7 +63,7 @@ func persistenceConfig(cfg *config.Robot, localDir string) (persistence.Config, 
 func openBackend(b *config.Backend) (backend.Backend, error) {
 	switch {
 	case b.Filesystem != nil:
-		return backend.NewFilesystem(b.Filesystem.Path)
+		return backend.NewFilesystem(vfs.OS{}, b.Filesystem.Path)
 	case b.S3 != nil:
 		s := b.S3
 		return s3.New(s.RootPath, s3.Settings{
@@ -74,12 +76,11 @@ func openBackend(b *config.Backend) (backend.Backend, error) {
 
 // runtimeConfig is the runtime's configuration from robot.yaml: period,
 // timeouts, backup interval and the daily backup schedule.
-func runtimeConfig(cfg *config.Robot, store *persistence.Store, log *zap.Logger, clock rosys.Clock) (rosys.Config, error) {
+func runtimeConfig(cfg *config.Robot, store *store.Store, log *zap.Logger, clock clock.Clock) (rosys.Config, error) {
 	rc := rosys.Config{
 		Name:            cfg.Name,
 		ControlPeriod:   cfg.ControlPeriod.D(),
 		ShutdownTimeout: cfg.ShutdownTimeout.D(),
-		Store:           store,
 		Log:             log,
 		Clock:           clock,
 	}
@@ -89,6 +90,7 @@ func runtimeConfig(cfg *config.Robot, store *persistence.Store, log *zap.Logger,
 			rc.BackupInterval = -1 // commit as soon as asked
 		}
 	}
+	var sched *archive.Schedule
 	if bs := cfg.BackupSchedule; bs != nil {
 		dir, err := vfs.ExpandHome(bs.Directory)
 		if err != nil {
@@ -97,7 +99,7 @@ func runtimeConfig(cfg *config.Robot, store *persistence.Store, log *zap.Logger,
 		h, m := bs.Time.HourMinute()
 		sc := archive.ScheduleConfig{
 			Directory: dir, Hour: h, Minute: m, AtMidnight: h == 0 && m == 0, BackupCount: bs.BackupCount, Robot: cfg.Name,
-			Log: log.Named("persistence"), // as before the split: persistence.schedule
+			Log: log.Named("persistence"), // it logs as persistence.schedule
 		}
 		if bs.Storage == config.BackupStorageBackend {
 			// Beside the manifests, where rosys fleet list looks (config
@@ -110,9 +112,12 @@ func runtimeConfig(cfg *config.Robot, store *persistence.Store, log *zap.Logger,
 				return rc, err
 			}
 		}
-		if rc.Schedule, err = archive.NewSchedule(store, sc); err != nil {
+		if sched, err = archive.NewSchedule(store, sc); err != nil {
 			return rc, err
 		}
+	}
+	if store != nil {
+		rc.Storage = storage.New(store, sched)
 	}
 	return rc, nil
 }
@@ -127,17 +132,17 @@ func DataDir(cfg *config.Robot, flagDir string) (string, error) {
 	if b := cfg.Persistence.Backend; b != nil && b.Filesystem != nil {
 		return vfs.ExpandHome(b.Filesystem.Path)
 	}
-	return persistence.DefaultDir()
+	return store.DefaultDir()
 }
 
 // replayMode names the replay that persistence_mode asks for, if any.
 func replayMode(m config.PersistenceMode) (string, bool) {
-	switch persistence.PersistenceMode(m) {
-	case persistence.ModeSpeedrunReplay:
+	switch store.Mode(m) {
+	case store.ModeSpeedrunReplay:
 		return "speedrun", true
-	case persistence.ModeRealtimeReplay:
+	case store.ModeRealtimeReplay:
 		return "realtime", true
-	case persistence.ModeBatch:
+	case store.ModeBatch:
 		return "batch", true
 	}
 	return "", false

@@ -12,8 +12,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/persistence"
-	"github.com/gorosys/rosys/rosys"
+	"github.com/gorosys/rosys/persistence/store"
+	"github.com/gorosys/rosys/storage"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 )
@@ -28,7 +30,7 @@ const syncTimeout = 30 * time.Second
 // Server is the robot's HTTP API (and, later, dashboard).
 type Server struct {
 	rt       *rosys.Runtime
-	store    *persistence.Store
+	store    *store.Store
 	token    string
 	log      *zap.Logger
 	hardware func() any
@@ -85,7 +87,7 @@ func WithHardware(fn func() any) Option { return func(s *Server) { s.hardware = 
 
 // NewServer serves the API of rt.
 func NewServer(rt *rosys.Runtime, opts ...Option) *Server {
-	s := &Server{rt: rt, store: rt.Store(), log: zap.NewNop(), mux: newRouteMux(), closing: make(chan struct{}),
+	s := &Server{rt: rt, store: storage.StoreOf(rt), log: zap.NewNop(), mux: newRouteMux(), closing: make(chan struct{}),
 		imports: make(chan struct{}, 1), telemetry: newTelemetryRing(telemetryWindow, telemetryEvery)}
 	s.stopImports, s.stopImportsFunc = context.WithCancel(context.Background())
 	for _, o := range opts {
@@ -119,8 +121,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
+// storageStatus names storage.Status apart from rosys.Status so that both
+// can be embedded: /api/status is the fields of both, side by side.
+type storageStatus = storage.Status
+
 type statusResponse struct {
 	rosys.Status
+	storageStatus
 	// Stops lists every stop active now in one place (Operation.Stops);
 	// empty when nothing stops the robot.
 	Stops    *[]string `json:"stops,omitempty"`
@@ -132,7 +139,7 @@ func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) statusNow() statusResponse {
-	resp := statusResponse{Status: s.rt.Status()}
+	resp := statusResponse{Status: s.rt.Status(), storageStatus: storage.StatusOf(s.rt)}
 	if s.op.Stops != nil {
 		stops := s.op.Stops()
 		if stops == nil {
@@ -169,7 +176,7 @@ func (s *Server) modules(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Server) module(w http.ResponseWriter, r *http.Request) {
 	m, err := s.moduleState(r.PathValue("key"))
-	if errors.Is(err, persistence.ErrUnknownKey) {
+	if errors.Is(err, store.ErrUnknownKey) {
 		writeError(w, http.StatusNotFound, err)
 		return
 	} else if err != nil {
@@ -181,11 +188,11 @@ func (s *Server) module(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) moduleState(key string) (moduleResponse, error) {
 	if s.store == nil {
-		return moduleResponse{}, fmt.Errorf("%w: %q", persistence.ErrUnknownKey, key)
+		return moduleResponse{}, fmt.Errorf("%w: %q", store.ErrUnknownKey, key)
 	}
 	mod, ok := s.store.Module(key)
 	if !ok {
-		return moduleResponse{}, fmt.Errorf("%w: %q", persistence.ErrUnknownKey, key)
+		return moduleResponse{}, fmt.Errorf("%w: %q", store.ErrUnknownKey, key)
 	}
 	data, err := json.Marshal(mod.Backup())
 	if err != nil {
@@ -200,7 +207,7 @@ func (s *Server) moduleState(key string) (moduleResponse, error) {
 func (s *Server) putModule(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("key")
 	if s.store == nil {
-		writeError(w, http.StatusNotFound, fmt.Errorf("%w: %q", persistence.ErrUnknownKey, key))
+		writeError(w, http.StatusNotFound, fmt.Errorf("%w: %q", store.ErrUnknownKey, key))
 		return
 	}
 	mod, ok := s.store.Module(key)
@@ -210,7 +217,7 @@ func (s *Server) putModule(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, err)
 			return
 		}
-		writeError(w, http.StatusNotFound, fmt.Errorf("%w: %q", persistence.ErrUnknownKey, key))
+		writeError(w, http.StatusNotFound, fmt.Errorf("%w: %q", store.ErrUnknownKey, key))
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))

@@ -23,10 +23,10 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/internal/demo"
 	"github.com/gorosys/rosys/persistence/archive"
-	"github.com/gorosys/rosys/rosys"
-	"github.com/gorosys/rosys/rosys/rosystest"
+	"github.com/gorosys/rosys/rosystest"
 	"github.com/gorosys/rosys/ui"
 )
 

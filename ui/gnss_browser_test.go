@@ -6,12 +6,12 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/drivers/gnss"
 	"github.com/gorosys/rosys/hardware/sim"
 	"github.com/gorosys/rosys/internal/demo"
 	assembly "github.com/gorosys/rosys/robot"
-	"github.com/gorosys/rosys/rosys"
-	"github.com/gorosys/rosys/rosys/rosystest"
+	"github.com/gorosys/rosys/rosystest"
 	"github.com/gorosys/rosys/ui"
 )
 

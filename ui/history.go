@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/history"
+	"github.com/gorosys/rosys/persistence/store"
 	"go.uber.org/zap"
 )
 
@@ -22,7 +23,7 @@ func (s *Server) routeHistory() {
 }
 
 // historyResponse is the shape `rosys backup history --json` prints too.
-type historyResponse = persistence.HistoryList
+type historyResponse = store.HistoryList
 
 type versionResponse struct {
 	history.Version
@@ -43,13 +44,13 @@ type restoreResponse struct {
 // historyStatus maps the errors of the history calls to HTTP codes.
 func historyStatus(err error) int {
 	switch {
-	case errors.Is(err, persistence.ErrUnknownKey), errors.Is(err, persistence.ErrNoVersion),
+	case errors.Is(err, store.ErrUnknownKey), errors.Is(err, store.ErrNoVersion),
 		errors.Is(err, persistence.ErrInvalidKey):
 		return http.StatusNotFound
-	case errors.Is(err, persistence.ErrNoHistory), errors.Is(err, persistence.ErrReadOnly):
+	case errors.Is(err, store.ErrNoHistory), errors.Is(err, store.ErrReadOnly):
 		return http.StatusConflict
-	case errors.Is(err, persistence.ErrRefused), errors.Is(err, persistence.ErrNewerSchema),
-		errors.Is(err, persistence.ErrDamaged):
+	case errors.Is(err, store.ErrRefused), errors.Is(err, store.ErrNewerSchema),
+		errors.Is(err, store.ErrDamaged):
 		return http.StatusUnprocessableEntity
 	}
 	return http.StatusInternalServerError
@@ -58,7 +59,7 @@ func historyStatus(err error) int {
 func (s *Server) moduleHistory(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("key")
 	if s.store == nil {
-		writeError(w, http.StatusNotFound, fmt.Errorf("%w: %q", persistence.ErrUnknownKey, key))
+		writeError(w, http.StatusNotFound, fmt.Errorf("%w: %q", store.ErrUnknownKey, key))
 		return
 	}
 	vs, err := s.store.History(key)
@@ -76,11 +77,11 @@ func (s *Server) moduleVersion(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("key")
 	n, err := history.ParseVersion(r.PathValue("version"), 0)
 	if err != nil {
-		writeError(w, http.StatusNotFound, fmt.Errorf("%w: %w", persistence.ErrNoVersion, err))
+		writeError(w, http.StatusNotFound, fmt.Errorf("%w: %w", store.ErrNoVersion, err))
 		return
 	}
 	if s.store == nil {
-		writeError(w, http.StatusNotFound, fmt.Errorf("%w: %q", persistence.ErrUnknownKey, key))
+		writeError(w, http.StatusNotFound, fmt.Errorf("%w: %q", store.ErrUnknownKey, key))
 		return
 	}
 	v, data, err := s.store.VersionData(key, n)
@@ -97,7 +98,7 @@ func (s *Server) moduleVersion(w http.ResponseWriter, r *http.Request) {
 func (s *Server) restoreVersion(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("key")
 	if s.store == nil {
-		writeError(w, http.StatusNotFound, fmt.Errorf("%w: %q", persistence.ErrUnknownKey, key))
+		writeError(w, http.StatusNotFound, fmt.Errorf("%w: %q", store.ErrUnknownKey, key))
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 4096))

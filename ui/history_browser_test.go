@@ -9,11 +9,13 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/history"
 	"github.com/gorosys/rosys/persistence/persistencetest"
-	"github.com/gorosys/rosys/rosys"
-	"github.com/gorosys/rosys/rosys/rosystest"
+	"github.com/gorosys/rosys/persistence/store"
+	"github.com/gorosys/rosys/rosystest"
+	"github.com/gorosys/rosys/storage"
 	"github.com/gorosys/rosys/ui"
 )
 
@@ -28,8 +30,8 @@ type settings struct {
 func TestHistoryInBrowser(t *testing.T) {
 	browserTest(t)
 	clock := rosystest.NewVirtualClock()
-	store := persistencetest.Open(t, t.TempDir(), persistence.WithClock(clock.Now), persistence.WithHistory(history.Config{}))
-	r := rosystest.New(t, rosys.Config{Clock: clock, Store: store})
+	store := persistencetest.Open(t, t.TempDir(), store.WithClock(clock.Now), store.WithHistory(history.Config{}))
+	r := rosystest.New(t, rosys.Config{Clock: clock, Storage: storage.New(store, nil)})
 	m := persistence.NewValue(settings{Speed: 0.5, Name: "first"})
 	if err := r.Add("settings", m); err != nil {
 		t.Fatal(err)

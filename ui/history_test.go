@@ -9,11 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/history"
 	"github.com/gorosys/rosys/persistence/persistencetest"
-	"github.com/gorosys/rosys/rosys"
-	"github.com/gorosys/rosys/rosys/rosystest"
+	"github.com/gorosys/rosys/persistence/store"
+	"github.com/gorosys/rosys/rosystest"
+	"github.com/gorosys/rosys/storage"
 	"github.com/gorosys/rosys/ui"
 )
 
@@ -22,8 +24,8 @@ import (
 func newHistoryServer(t *testing.T, opts ...ui.Option) (*httptest.Server, *persistence.Value[model], *rosystest.Robot) {
 	t.Helper()
 	clock := rosystest.NewVirtualClock()
-	store := persistencetest.Open(t, t.TempDir(), persistence.WithClock(clock.Now), persistence.WithHistory(history.Config{}))
-	r := rosystest.New(t, rosys.Config{Clock: clock, Store: store})
+	store := persistencetest.Open(t, t.TempDir(), store.WithClock(clock.Now), store.WithHistory(history.Config{}))
+	r := rosystest.New(t, rosys.Config{Clock: clock, Storage: storage.New(store, nil)})
 	m := persistence.NewValue(model{Value: 1})
 	if err := r.Add("model", m); err != nil {
 		t.Fatal(err)

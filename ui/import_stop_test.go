@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/persistence"
-	"github.com/gorosys/rosys/rosys"
-	"github.com/gorosys/rosys/rosys/rosystest"
+	"github.com/gorosys/rosys/rosystest"
 	"github.com/gorosys/rosys/ui"
 )
 

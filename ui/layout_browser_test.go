@@ -12,10 +12,11 @@ import (
 
 	"go.uber.org/zap/zaptest"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/internal/demo"
 	"github.com/gorosys/rosys/persistence/persistencetest"
-	"github.com/gorosys/rosys/rosys"
-	"github.com/gorosys/rosys/rosys/rosystest"
+	"github.com/gorosys/rosys/rosystest"
+	"github.com/gorosys/rosys/storage"
 	"github.com/gorosys/rosys/ui"
 )
 
@@ -45,7 +46,7 @@ func layoutServer(t *testing.T, hardware func(*demo.Robot) func() any) (*httptes
 // stops it on the next tick).
 func namedRobot(t *testing.T, name string) (*demo.Robot, *httptest.Server) {
 	t.Helper()
-	rt := rosys.New(rosys.Config{Name: name, Store: persistencetest.Open(t, t.TempDir()), Log: zaptest.NewLogger(t),
+	rt := rosys.New(rosys.Config{Name: name, Storage: storage.New(persistencetest.Open(t, t.TempDir()), nil), Log: zaptest.NewLogger(t),
 		Notifier: rosystest.NoNotify{}, DisableRealtime: true})
 	robot, err := demo.Add(rt)
 	if err != nil {

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/metrics"
-	"github.com/gorosys/rosys/rosys"
-	"github.com/gorosys/rosys/rosys/rosystest"
+	"github.com/gorosys/rosys/rosystest"
 	"github.com/gorosys/rosys/ui"
 )
 

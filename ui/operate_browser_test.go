@@ -7,13 +7,14 @@ import (
 
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/automation"
 	"github.com/gorosys/rosys/hardware"
 	"github.com/gorosys/rosys/internal/demo"
 	"github.com/gorosys/rosys/internal/testwait"
 	"github.com/gorosys/rosys/persistence/persistencetest"
-	"github.com/gorosys/rosys/rosys"
-	"github.com/gorosys/rosys/rosys/rosystest"
+	"github.com/gorosys/rosys/rosystest"
+	"github.com/gorosys/rosys/storage"
 	"github.com/gorosys/rosys/ui"
 	"go.uber.org/zap/zaptest"
 )
@@ -22,7 +23,7 @@ import (
 // the page's joystick and the deadman run in real time.
 func realRobot(t *testing.T) (*demo.Robot, *httptest.Server) {
 	t.Helper()
-	rt := rosys.New(rosys.Config{Name: "demo", Store: persistencetest.Open(t, t.TempDir()), Log: zaptest.NewLogger(t),
+	rt := rosys.New(rosys.Config{Name: "demo", Storage: storage.New(persistencetest.Open(t, t.TempDir()), nil), Log: zaptest.NewLogger(t),
 		Notifier: rosystest.NoNotify{}, DisableRealtime: true, SharedP: true})
 	robot, err := demo.Add(rt)
 	if err != nil {

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorosys/rosys/rosys"
-	"github.com/gorosys/rosys/rosys/rosystest"
+	"github.com/gorosys/rosys"
+	"github.com/gorosys/rosys/rosystest"
 	"github.com/prometheus/client_golang/prometheus"
 )
 

@@ -9,13 +9,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorosys/rosys/rosys"
-	"github.com/gorosys/rosys/rosys/rosystest"
+	"github.com/gorosys/rosys"
+	"github.com/gorosys/rosys/clock"
+	"github.com/gorosys/rosys/rosystest"
 )
 
 func TestTelemetryRingIsBounded(t *testing.T) {
 	r := newTelemetryRing(5*time.Minute, time.Second)
-	t0 := rosys.VirtualStart
+	t0 := clock.VirtualStart
 	var now time.Time
 	for i := range 10_000 {
 		now = t0.Add(time.Duration(i) * time.Second)

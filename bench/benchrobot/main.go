@@ -18,8 +18,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/persistence"
-	"github.com/gorosys/rosys/rosys"
+	"github.com/gorosys/rosys/persistence/store"
+	"github.com/gorosys/rosys/storage"
 	"go.uber.org/zap"
 )
 
@@ -39,12 +41,12 @@ func main() {
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	store, err := persistence.Open(*data)
+	store, err := store.Open(*data)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	r := rosys.New(rosys.Config{Name: "bench", Store: store, BackupInterval: time.Hour, Log: zap.NewNop()})
+	r := rosys.New(rosys.Config{Name: "bench", Storage: storage.New(store, nil), BackupInterval: time.Hour, Log: zap.NewNop()})
 	vals := make([]*persistence.Value[map[string]string], *modules)
 	for i := range vals {
 		vals[i] = persistence.NewValue(map[string]string{"text": strings.Repeat("x", *size)})

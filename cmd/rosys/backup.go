@@ -11,9 +11,10 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/config"
-	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/archive"
+	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/persistence/vfs"
+	"github.com/gorosys/rosys/robot"
 )
 
 func (a app) backupCommand(args []string, stdout, stderr io.Writer) int {
@@ -60,7 +61,7 @@ func dataDirFlag(fs *flag.FlagSet) *string {
 // exitCode is 2 for an error the configuration must fix (a committed
 // module file over max_file_bytes), else 1.
 func exitCode(err error) int {
-	if errors.Is(err, persistence.ErrCommittedOverLimit) {
+	if errors.Is(err, store.ErrCommittedOverLimit) {
 		return 2
 	}
 	return 1
@@ -70,7 +71,7 @@ func resolveDir(flagDir string) (string, error) {
 	if flagDir != "" {
 		return vfs.ExpandHome(flagDir)
 	}
-	return persistence.DefaultDir()
+	return store.DefaultDir()
 }
 
 func backupExport(args []string, stdout, stderr io.Writer) int {
@@ -105,7 +106,7 @@ func backupExport(args []string, stdout, stderr io.Writer) int {
 		m, err = archive.ExportDir(d, &buf, *robot, time.Now())
 		modules = len(m.Files)
 	}
-	if errors.Is(err, persistence.ErrLocked) {
+	if errors.Is(err, store.ErrLocked) {
 		fmt.Fprintf(stderr, "rosys backup export: %v\nthe robot is running: download GET /api/export instead, or stop it\n", err)
 		return 1
 	} else if err != nil {
@@ -117,7 +118,7 @@ func backupExport(args []string, stdout, stderr io.Writer) int {
 		warnReserved(stderr, d)
 		return 0
 	}
-	if err := persistence.WriteFileAtomic(*out, buf.Bytes()); err != nil {
+	if err := store.WriteFileAtomic(*out, buf.Bytes()); err != nil {
 		fmt.Fprintln(stderr, "rosys backup export:", err)
 		return 1
 	}
@@ -139,14 +140,14 @@ func backupImport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: rosys backup import [--data-dir DIR] [--config robot.yaml] FILE (a .tar.gz export or a RoSys export.json)")
 		return 2
 	}
-	hcfg := (*config.History)(nil).Config() // the default bounds, as rosys run keeps
+	hcfg := robot.HistoryConfig(nil) // the default bounds, as rosys run keeps
 	if *cfgPath != "" {
 		cfg, err := config.Load(*cfgPath)
 		if err != nil {
 			fmt.Fprintln(stderr, "rosys backup import:", err)
 			return 2
 		}
-		hcfg = cfg.Persistence.History.Config()
+		hcfg = robot.HistoryConfig(cfg.Persistence.History)
 	}
 	d, err := resolveDir(*dir)
 	if err != nil {
@@ -164,8 +165,8 @@ func backupImport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "rosys backup import: %s: %v\nnothing was changed\n", pos[0], err)
 		return 1
 	}
-	res, err := persistence.ImportDir(d, a, time.Now(), hcfg)
-	if errors.Is(err, persistence.ErrLocked) {
+	res, err := store.ImportDir(d, a, time.Now(), hcfg)
+	if errors.Is(err, store.ErrLocked) {
 		fmt.Fprintf(stderr, "rosys backup import: %v\nthe robot is running: POST the file to /api/import instead, or stop it\n", err)
 		return 1
 	} else if err != nil {
@@ -291,7 +292,7 @@ func printUnknown(w io.Writer, unknown []string) {
 // now reserved (persistence.ValidateKey): no export holds them, no import
 // would take them; they stay in the data directory until renamed.
 func warnReserved(w io.Writer, dir string) {
-	if paths, err := persistence.ReservedFilesDir(dir); err == nil && len(paths) > 0 {
+	if paths, err := store.ReservedFilesDir(dir); err == nil && len(paths) > 0 {
 		fmt.Fprintf(w, "not exported: %d module files under names now reserved (kept in place; rename file and key to use them): %v\n", len(paths), paths)
 	}
 }

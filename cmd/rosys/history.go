@@ -9,8 +9,9 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/config"
-	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/history"
+	"github.com/gorosys/rosys/persistence/store"
+	"github.com/gorosys/rosys/robot"
 )
 
 // backupHistory lists a module's kept versions (rosys backup history KEY).
@@ -32,8 +33,8 @@ func backupHistory(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "rosys backup history:", err)
 		return 1
 	}
-	vs, err := persistence.ListHistoryDir(d, pos[0])
-	if errors.Is(err, persistence.ErrLocked) {
+	vs, err := store.ListHistoryDir(d, pos[0])
+	if errors.Is(err, store.ErrLocked) {
 		fmt.Fprintf(stderr, "rosys backup history: %v\nthe robot is running: GET /api/modules/%s/history instead, or stop it\n", err, pos[0])
 		return 1
 	} else if err != nil {
@@ -45,7 +46,7 @@ func backupHistory(args []string, stdout, stderr io.Writer) int {
 			vs = []history.Version{}
 		}
 		// The API's shape (GET /api/modules/{key}/history), one for both.
-		b, _ := json.MarshalIndent(persistence.HistoryList{Key: pos[0], Versions: vs}, "", "  ")
+		b, _ := json.MarshalIndent(store.HistoryList{Key: pos[0], Versions: vs}, "", "  ")
 		fmt.Fprintf(stdout, "%s\n", b)
 		return 0
 	}
@@ -93,7 +94,7 @@ func backupRestore(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "rosys backup restore:", err)
 			return 2
 		}
-		if c := cfg.Persistence.History.Config(); c != nil {
+		if c := robot.HistoryConfig(cfg.Persistence.History); c != nil {
 			hcfg = *c
 		}
 	}
@@ -102,15 +103,15 @@ func backupRestore(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "rosys backup restore:", err)
 		return 1
 	}
-	from, to, err := persistence.RestoreVersionDir(d, pos[0], sel, time.Now(), hcfg)
+	from, to, err := store.RestoreVersionDir(d, pos[0], sel, time.Now(), hcfg)
 	switch {
-	case errors.Is(err, persistence.ErrLocked):
+	case errors.Is(err, store.ErrLocked):
 		fmt.Fprintf(stderr, "rosys backup restore: %v\nthe robot is running: POST /api/modules/%s/restore instead, or stop it\n", err, pos[0])
 		return 1
-	case errors.Is(err, persistence.ErrNewerSchema):
+	case errors.Is(err, store.ErrNewerSchema):
 		fmt.Fprintf(stderr, "rosys backup restore: %v\n", err)
 		return 1
-	case errors.Is(err, persistence.ErrNoVersion):
+	case errors.Is(err, store.ErrNoVersion):
 		fmt.Fprintf(stderr, "rosys backup restore: %v\nnothing was changed; list the versions with rosys backup history %s\n", err, pos[0])
 		return 1
 	case err != nil:

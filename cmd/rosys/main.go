@@ -17,7 +17,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/gorosys/rosys/rosys"
+	"github.com/gorosys/rosys"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".

@@ -9,7 +9,7 @@ import (
 
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/internal/demo"
-	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/replay"
 	"github.com/gorosys/rosys/robot"
 	"go.uber.org/zap"
@@ -100,7 +100,7 @@ func printSummary(w io.Writer, sum replay.Summary) {
 // read-only, so the live robot restores the stored state as any start does.
 func (a app) goLive(ctx context.Context, cfg *config.Robot, dir string, demoRobot bool, log *zap.Logger) int {
 	live := *cfg
-	live.Persistence.PersistenceMode = config.PersistenceMode(persistence.ModePersisting)
+	live.Persistence.PersistenceMode = config.PersistenceMode(store.ModePersisting)
 	log.Info("replay finished; going live")
 	if err := a.run(ctx, &live, dir, demoRobot, log); err != nil {
 		log.Error("robot failed", zap.Error(err))

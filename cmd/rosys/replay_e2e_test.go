@@ -13,6 +13,7 @@ import (
 
 	"github.com/gorosys/rosys/internal/testexec"
 	"github.com/gorosys/rosys/persistence/journal"
+	"github.com/gorosys/rosys/persistence/vfs"
 	"github.com/gorosys/rosys/replay"
 )
 
@@ -42,7 +43,7 @@ func waitLizardLines(t *testing.T, p *proc, n float64) {
 func journaledInputs(t *testing.T, data string) int {
 	t.Helper()
 	n := 0
-	err := journal.Read(context.Background(), filepath.Join(data, "journal"), func(r journal.Record) error {
+	err := journal.Read(context.Background(), vfs.OS{}, filepath.Join(data, "journal"), func(r journal.Record) error {
 		if r.Kind == journal.RecordInput && r.Source == "lizard" {
 			n++
 		}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/internal/demo"
-	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/replay"
 	"github.com/gorosys/rosys/robot"
 	"go.uber.org/zap"
@@ -124,7 +124,7 @@ func (a app) run(ctx context.Context, cfg *config.Robot, dataDir string, demoRob
 			return nil
 		}
 		live := *cfg
-		live.Persistence.PersistenceMode = config.PersistenceMode(persistence.ModePersisting)
+		live.Persistence.PersistenceMode = config.PersistenceMode(store.ModePersisting)
 		log.Info("replay finished; going live (continue_after_replay)")
 		return a.run(ctx, &live, dataDir, demoRobot, log)
 	}

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/internal/testexec"
 	"github.com/gorosys/rosys/persistence/persistencetest"
-	"github.com/gorosys/rosys/rosys"
 )
 
 // childEnv makes the test binary act as rosys with one extra module whose

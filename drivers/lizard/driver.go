@@ -274,8 +274,8 @@ func refuseError(r uint32) error {
 
 // halt stops the wheels: a zero speed is taken whatever refuses other
 // speeds. Before the controller is ready nothing is sent (its wheels are
-// held by its own rules), as before modules existed, so a replay of a
-// recorded run sends the same commands.
+// held by its own rules), whatever modules are configured, so a replay
+// of a recorded run sends the same commands.
 func (d *Driver) halt() error {
 	if !d.ready.Load() {
 		return ErrNotReady

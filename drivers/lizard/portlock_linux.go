@@ -37,7 +37,7 @@ func lockPort(path string) (unlock func() error, err error) {
 		pid := int(who.Pid)
 		return nil, &PortBusyError{Port: path, PID: max(pid, 0), Robot: pid > 0 && isRobot(pid)}
 	}
-	// A device that cannot be locked (ENOLCK, EINVAL) is used as before,
-	// with TIOCEXCL alone.
+	// A device that cannot be locked (ENOLCK, EINVAL) is used with
+	// TIOCEXCL alone.
 	return f.Close, nil
 }

@@ -8,9 +8,9 @@
 package demo
 
 import (
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/robot"
-	"github.com/gorosys/rosys/rosys"
 )
 
 // Automation is the name of the demo's automation (it drives the

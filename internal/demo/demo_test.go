@@ -9,13 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/automation"
 	"github.com/gorosys/rosys/internal/demo"
-	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/persistencetest"
+	"github.com/gorosys/rosys/persistence/store"
 	assembly "github.com/gorosys/rosys/robot"
-	"github.com/gorosys/rosys/rosys"
-	"github.com/gorosys/rosys/rosys/rosystest"
+	"github.com/gorosys/rosys/rosystest"
+	"github.com/gorosys/rosys/storage"
 )
 
 func state(r *demo.Robot) automation.State { return r.Automator.Status().State }
@@ -150,7 +151,7 @@ func TestKilledAtCheckpointComesBackPaused(t *testing.T) {
 	killed := copyDir(t, r.Dir)
 
 	clock := rosystest.NewVirtualClock()
-	r2 := rosystest.New(t, rosys.Config{Clock: clock, Store: persistencetest.Open(t, killed, persistence.WithClock(clock.Now))})
+	r2 := rosystest.New(t, rosys.Config{Clock: clock, Storage: storage.New(persistencetest.Open(t, killed, store.WithClock(clock.Now)), nil)})
 	robot2, err := demo.Add(r2.Runtime)
 	if err != nil {
 		t.Fatal(err)
@@ -186,7 +187,7 @@ func TestAutoResume(t *testing.T) {
 	}
 	r.Store().Close()
 	clock := rosystest.NewVirtualClock()
-	r2 := rosystest.New(t, rosys.Config{Clock: clock, Store: persistencetest.Open(t, r.Dir, persistence.WithClock(clock.Now))})
+	r2 := rosystest.New(t, rosys.Config{Clock: clock, Storage: storage.New(persistencetest.Open(t, r.Dir, store.WithClock(clock.Now)), nil)})
 	robot2, _ := demo.Add(r2.Runtime, assembly.AutoResume(true))
 	r2.Start()
 	if st := robot2.Automator.Status(); st.State != automation.Running {
@@ -201,7 +202,7 @@ func TestDamagedCheckpointIsKeptAsideAndReported(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock := rosystest.NewVirtualClock()
-	r := rosystest.New(t, rosys.Config{Clock: clock, Store: persistencetest.Open(t, dir, persistence.WithClock(clock.Now))})
+	r := rosystest.New(t, rosys.Config{Clock: clock, Storage: storage.New(persistencetest.Open(t, dir, store.WithClock(clock.Now)), nil)})
 	robot, _ := demo.Add(r.Runtime)
 	r.Start()
 	st := robot.Automator.Status()

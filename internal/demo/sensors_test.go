@@ -5,13 +5,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/automation"
 	"github.com/gorosys/rosys/hardware"
 	"github.com/gorosys/rosys/hardware/sim"
 	"github.com/gorosys/rosys/internal/demo"
 	assembly "github.com/gorosys/rosys/robot"
-	"github.com/gorosys/rosys/rosys"
-	"github.com/gorosys/rosys/rosys/rosystest"
+	"github.com/gorosys/rosys/rosystest"
 )
 
 // TestSimTwins: simulated twins of a configured battery, IMU and bumper

@@ -28,17 +28,13 @@ type ImportResult struct {
 }
 
 // ImportDir imports a into the data directory dir of a robot that is not
-// running (it takes the directory lock), all or nothing (see the crash
+// running (it takes the directory lock) on fsys (vfs.OS{} for the disk),
+// all or nothing (see the crash
 // reasoning in journal.go): the current state is kept as a rollback
 // archive, the import journal records the import, each module file is
 // written atomically, and the record becomes applied only once all are
 // durable. An import cut off earlier is rolled back first.
-func ImportDir(dir string, a *Archive, now time.Time) (ImportResult, error) {
-	return ImportDirFS(vfs.OS{}, dir, a, now)
-}
-
-// ImportDirFS is ImportDir on fsys (tests model power cuts with it).
-func ImportDirFS(fsys vfs.FS, dir string, a *Archive, now time.Time) (ImportResult, error) {
+func ImportDir(fsys vfs.FS, dir string, a *Archive, now time.Time) (ImportResult, error) {
 	if err := ValidateKeys(a.Files); err != nil {
 		return ImportResult{}, err
 	}

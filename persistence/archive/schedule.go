@@ -35,7 +35,7 @@ type ScheduleConfig struct {
 }
 
 // Exporter writes an export archive of a store's state as one consistent
-// snapshot; persistence.Store is one.
+// snapshot; store.Store is one.
 type Exporter interface {
 	Export(ctx context.Context, w io.Writer, robot string) (Manifest, error)
 }

@@ -5,11 +5,12 @@ import (
 
 	"github.com/gorosys/rosys/persistence/backend"
 	"github.com/gorosys/rosys/persistence/persistencetest"
+	"github.com/gorosys/rosys/persistence/vfs"
 )
 
 func TestFilesystemBackend(t *testing.T) {
 	persistencetest.TestBackend(t, func(t *testing.T) backend.Backend {
-		b, err := backend.NewFilesystem(t.TempDir())
+		b, err := backend.NewFilesystem(vfs.OS{}, t.TempDir())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -26,11 +26,9 @@ type Filesystem struct {
 
 var _ Backend = (*Filesystem)(nil)
 
-// NewFilesystem stores objects under root ("~" expands).
-func NewFilesystem(root string) (*Filesystem, error) { return NewFilesystemFS(vfs.OS{}, root) }
-
-// NewFilesystemFS is NewFilesystem on fsys (tests model power cuts with it).
-func NewFilesystemFS(fsys vfs.FS, root string) (*Filesystem, error) {
+// NewFilesystem stores objects under root ("~" expands) on fsys (vfs.OS{}
+// for the disk; tests model power cuts with another).
+func NewFilesystem(fsys vfs.FS, root string) (*Filesystem, error) {
 	r, err := vfs.ExpandHome(root)
 	if err != nil {
 		return nil, err

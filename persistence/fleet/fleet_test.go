@@ -15,19 +15,21 @@ import (
 	"github.com/gorosys/rosys/persistence/fleet"
 	"github.com/gorosys/rosys/persistence/mirror"
 	"github.com/gorosys/rosys/persistence/persistencetest"
+	"github.com/gorosys/rosys/persistence/store"
+	"github.com/gorosys/rosys/persistence/vfs"
 	"go.uber.org/zap/zaptest"
 )
 
 // robot runs a store with a mirror on root, sets model.value and commits
 // gens times; clean closes the mirror as a shutdown does.
-func robot(t *testing.T, srv *persistencetest.S3Server, root, name string, value float64, gens int, clean bool) *persistence.Store {
+func robot(t *testing.T, srv *persistencetest.S3Server, root, name string, value float64, gens int, clean bool) *store.Store {
 	t.Helper()
 	ctx := context.Background()
 	b, err := s3.New(root, srv.Settings())
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := persistence.OpenConfig(t.TempDir(), name, persistence.SimpleConfig(b), zaptest.NewLogger(t))
+	s, err := store.OpenConfig(t.TempDir(), name, store.SimpleConfig(b), zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,8 +185,8 @@ func TestTakeOverOnVersitygw(t *testing.T) {
 		t.Fatal(err)
 	}
 	model := persistence.NewValue(map[string]float64{"value": 0})
-	newBoard := func() *persistence.Store {
-		s, err := persistence.OpenConfig(t.TempDir(), "alpha", persistence.SimpleConfig(ab), zaptest.NewLogger(t))
+	newBoard := func() *store.Store {
+		s, err := store.OpenConfig(t.TempDir(), "alpha", store.SimpleConfig(ab), zaptest.NewLogger(t))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -253,7 +255,7 @@ func TestRestoreSplitStorage(t *testing.T) {
 	bucket, _ := s3.New("", srv.Settings())
 	meta, _ := s3.New("split/meta", srv.Settings())
 	snaps, _ := s3.New("split/states", srv.Settings())
-	local, err := backend.NewFilesystem(t.TempDir())
+	local, err := backend.NewFilesystem(vfs.OS{}, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,9 +264,9 @@ func TestRestoreSplitStorage(t *testing.T) {
 		name        string
 		meta, snaps backend.Backend
 	}{{"split", meta, snaps}, {"local-states", meta2, local}} {
-		cfg := persistence.SimpleConfig(c.meta)
+		cfg := store.SimpleConfig(c.meta)
 		cfg.SnapshotStorage = c.snaps
-		s, err := persistence.OpenConfig(t.TempDir(), c.name, cfg, zaptest.NewLogger(t))
+		s, err := store.OpenConfig(t.TempDir(), c.name, cfg, zaptest.NewLogger(t))
 		if err != nil {
 			t.Fatal(err)
 		}

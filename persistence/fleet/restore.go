@@ -133,7 +133,7 @@ func Restore(ctx context.Context, b Bucket, r Robot, opt RestoreOptions, lim Lim
 			opt.Progress(res.Bytes, total, i+1, len(keys))
 		}
 	}
-	imp, err := archive.ImportDir(opt.Dir, &archive.Archive{Files: files}, opt.Now)
+	imp, err := archive.ImportDir(vfs.OS{}, opt.Dir, &archive.Archive{Files: files}, opt.Now)
 	if err != nil {
 		return res, err
 	}

@@ -191,7 +191,7 @@ func (h *History) RecordBatch(at time.Time, cs []Commit) ([]Version, []error) {
 // file's bytes, checked, created exclusively (over the key's spare when
 // spareOK). Cost against the hard link of earlier versions: the file's
 // bytes read back (from the page cache) and written once more, one fsync
-// of them (the directory fsync is shared by the batch as before), and
+// of them (the directory fsync stays one for the whole batch), and
 // about a dozen system calls (open, fstat, read, close; open, fstat,
 // ftruncate, write, fsync, close, link, unlink) instead of one (link).
 func (h *History) place(c Commit, n uint64, spareOK bool) error {

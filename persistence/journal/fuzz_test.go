@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/persistence/internal/atomicfile"
+	"github.com/gorosys/rosys/persistence/vfs"
 )
 
 // FuzzJournalRecord: the record parser never panics on garbage, and every
@@ -38,6 +39,6 @@ func FuzzReadJournal(f *testing.F) {
 		if err := atomicfile.WriteFile(dir+"/0000000000000001.seg", b); err != nil {
 			t.Fatal(err)
 		}
-		_ = Read(context.Background(), dir, func(Record) error { return nil })
+		_ = Read(context.Background(), vfs.OS{}, dir, func(Record) error { return nil })
 	})
 }

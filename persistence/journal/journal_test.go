@@ -11,12 +11,13 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/persistence/journal"
+	"github.com/gorosys/rosys/persistence/vfs"
 )
 
 func readAll(t *testing.T, dir string) []journal.Record {
 	t.Helper()
 	var out []journal.Record
-	if err := journal.Read(context.Background(), dir, func(r journal.Record) error {
+	if err := journal.Read(context.Background(), vfs.OS{}, dir, func(r journal.Record) error {
 		out = append(out, r)
 		return nil
 	}); err != nil {
@@ -129,7 +130,7 @@ func TestJournalDamageInsideIsAnError(t *testing.T) {
 	b, _ := os.ReadFile(segs[0])
 	b[len(b)-3] ^= 0xff
 	os.WriteFile(segs[0], b, 0o644)
-	err := journal.Read(context.Background(), dir, func(journal.Record) error { return nil })
+	err := journal.Read(context.Background(), vfs.OS{}, dir, func(journal.Record) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), filepath.Base(segs[0])) || !strings.Contains(err.Error(), "damaged at offset") {
 		t.Fatalf("%v", err)
 	}

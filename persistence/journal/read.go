@@ -10,16 +10,12 @@ import (
 	"github.com/gorosys/rosys/persistence/vfs"
 )
 
-// Read calls fn for every record in dir, oldest first. A torn tail
+// Read calls fn for every record in dir on fsys (vfs.OS{} for the disk;
+// tests model power cuts with another), oldest first. A torn tail
 // in the newest segment ends the journal quietly (that is what a power cut
 // leaves); damage anywhere else is an error naming the segment and offset.
 // It never panics on garbage.
-func Read(ctx context.Context, dir string, fn func(Record) error) error {
-	return ReadFS(ctx, vfs.OS{}, dir, fn)
-}
-
-// ReadFS is Read on fsys (tests model power cuts with it).
-func ReadFS(ctx context.Context, fsys vfs.FS, dir string, fn func(Record) error) error {
+func Read(ctx context.Context, fsys vfs.FS, dir string, fn func(Record) error) error {
 	segs, err := Segments(fsys, dir)
 	if err != nil {
 		return err

@@ -12,18 +12,19 @@ import (
 	"github.com/gorosys/rosys/persistence/history"
 	"github.com/gorosys/rosys/persistence/mirror"
 	"github.com/gorosys/rosys/persistence/persistencetest"
+	"github.com/gorosys/rosys/persistence/store"
 )
 
 var histBounds = history.Config{Default: history.Bounds{Keep: 3, MaxAge: time.Hour * 1000, MaxBytes: 1 << 30}}
 
 // historyRobot is a store with history and a mirror on b.
-func historyRobot(t *testing.T, dir string, b backend.Backend) (*persistence.Store, *mirror.Mirror, *persistence.Value[map[string]float64]) {
+func historyRobot(t *testing.T, dir string, b backend.Backend) (*store.Store, *mirror.Mirror, *persistence.Value[map[string]float64]) {
 	t.Helper()
 	m, err := mirror.New(mirror.Config{Metadata: b, Snapshots: b, Robot: "demo", Host: "board", KeepGenerations: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := persistencetest.Open(t, dir, persistence.WithMirror(m), persistence.WithHistory(histBounds))
+	s := persistencetest.Open(t, dir, store.WithMirror(m), store.WithHistory(histBounds))
 	v := persistence.NewValue(map[string]float64{"value": 0})
 	if err := s.Register("model", v); err != nil {
 		t.Fatal(err)

@@ -16,12 +16,13 @@ import (
 	"github.com/gorosys/rosys/persistence/journal"
 	"github.com/gorosys/rosys/persistence/mirror"
 	"github.com/gorosys/rosys/persistence/persistencetest"
+	"github.com/gorosys/rosys/persistence/store"
 )
 
 // robot is one run of a robot: a store on a local directory, mirrored to
 // meta and snap.
 type robot struct {
-	store  *persistence.Store
+	store  *store.Store
 	mirror *mirror.Mirror
 	model  *persistence.Value[map[string]float64]
 	calib  *persistence.Value[calib]
@@ -38,7 +39,7 @@ func startRobot(t *testing.T, dir string, meta, snap backend.Backend, host strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &robot{mirror: m, store: persistencetest.Open(t, dir, persistence.WithMirror(m)),
+	r := &robot{mirror: m, store: persistencetest.Open(t, dir, store.WithMirror(m)),
 		model: persistence.NewValue(map[string]float64{"value": 1}), calib: persistence.NewValue(calib{Gain: 1})}
 	if err := r.store.Register("model", r.model); err != nil {
 		t.Fatal(err)
@@ -335,7 +336,7 @@ func TestMirrorStopsAtNewerManifest(t *testing.T) {
 	r.model.Set(map[string]float64{"value": 2})
 	r.commit(t)
 	err := r.mirror.Sync(ctx)
-	if !errors.Is(err, persistence.ErrUnknownFormat) {
+	if !errors.Is(err, store.ErrUnknownFormat) {
 		t.Fatalf("Sync = %v, want ErrUnknownFormat", err)
 	}
 	if st := r.mirror.Status(); !st.Blocked || !strings.Contains(st.LastError, "rosys-go-manifest/2") {

@@ -11,6 +11,7 @@ import (
 	"github.com/gorosys/rosys/persistence/backend"
 	"github.com/gorosys/rosys/persistence/backend/s3"
 	"github.com/gorosys/rosys/persistence/persistencetest"
+	"github.com/gorosys/rosys/persistence/store"
 )
 
 // s3ViaProxy connects to versitygw through a fault proxy.
@@ -158,7 +159,7 @@ func TestS3RefusesHugeObject(t *testing.T) {
 	}
 	proxy.Fault.Store(persistencetest.FaultHuge)
 	_, _, err := b.Get(ctx, "manifests/000000000001.json")
-	if !errors.Is(err, persistence.ErrTooLarge) || !strings.Contains(err.Error(), "4294967296 bytes") {
+	if !errors.Is(err, store.ErrTooLarge) || !strings.Contains(err.Error(), "4294967296 bytes") {
 		t.Fatalf("Get = %v, want ErrTooLarge", err)
 	}
 	proxy.Fault.Store(persistencetest.FaultNone)

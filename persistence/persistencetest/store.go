@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/persistence"
+	"github.com/gorosys/rosys/persistence/store"
 	"go.uber.org/zap/zaptest"
 )
 
@@ -27,13 +28,13 @@ func FixedClock() func() time.Time {
 
 // Open opens a store on dir with a test logger and a FixedClock, and closes
 // it when the test ends.
-func Open(t testing.TB, dir string, opts ...persistence.Option) *persistence.Store {
+func Open(t testing.TB, dir string, opts ...store.Option) *store.Store {
 	t.Helper()
-	opts = append([]persistence.Option{
-		persistence.WithLogger(zaptest.NewLogger(t)),
-		persistence.WithClock(FixedClock()),
+	opts = append([]store.Option{
+		store.WithLogger(zaptest.NewLogger(t)),
+		store.WithClock(FixedClock()),
 	}, opts...)
-	s, err := persistence.Open(dir, opts...)
+	s, err := store.Open(dir, opts...)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

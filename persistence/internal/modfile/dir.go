@@ -13,7 +13,7 @@ import (
 )
 
 // DefaultMaxBytes bounds one module file read (and its .prev) unless the
-// store is told otherwise (persistence.WithMaxFileBytes).
+// store is told otherwise (store.WithMaxFileBytes).
 const DefaultMaxBytes int64 = 64 << 20
 
 // Paths lists the module files in dir (Classify's KindModule): <key>.json
