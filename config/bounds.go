@@ -139,6 +139,11 @@ func (b *bound) value(n *yaml.Node) (float64, error) {
 		v, err := parseBytes(n.Value)
 		return float64(v), err
 	case kindInt:
+		// yaml.v3 decodes 1.5 into an int as 1: a fraction is refused
+		// here, or a pin 26.9 would quietly become GPIO 26.
+		if f, err := strconv.ParseFloat(n.Value, 64); err == nil && f != math.Trunc(f) {
+			return f, fmt.Errorf("a fraction")
+		}
 		var v int64
 		err := n.Decode(&v)
 		return float64(v), err
