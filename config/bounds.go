@@ -139,6 +139,16 @@ func (b *bound) value(n *yaml.Node) (float64, error) {
 		v, err := parseBytes(n.Value)
 		return float64(v), err
 	case kindInt:
+		// yaml.v3 decodes 1.5 into an int as 1: a fraction is refused
+		// here, or a pin 26.9 would quietly become GPIO 26.
+		if f, err := strconv.ParseFloat(n.Value, 64); err == nil && f != math.Trunc(f) {
+			return f, fmt.Errorf("a fraction")
+		}
+		// yaml.v3 reads 025 as octal 21: a pin written 025 would quietly
+		// be GPIO 21. A leading zero is refused (0o25 and 0x15 say it).
+		if v := strings.TrimLeft(n.Value, "+-"); len(v) > 1 && v[0] == '0' && v[1] >= '0' && v[1] <= '9' {
+			return 0, fmt.Errorf("a leading zero")
+		}
 		var v int64
 		err := n.Decode(&v)
 		return float64(v), err

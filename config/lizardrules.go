@@ -199,11 +199,19 @@ func checkLizardRules(l *Lizard) error {
 			}
 		}
 	}
-	// The IMU takes the chip's default I2C pins (Lizard's Imu()).
+	// The IMU takes the chip's default I2C pins and port (Lizard's
+	// Imu()), whose driver it installs: a second Imu on one controller
+	// fails ("could not install i2c driver").
+	imus := map[string]int{}
 	for i := range mods {
 		if mods[i].Type != "imu" {
 			continue
 		}
+		if j, ok := imus[mods[i].Expander]; ok {
+			errs = append(errs, fmt.Errorf("%s: %s already has IMU %q (line %d) on its I2C port; Lizard's Imu() installs the port's driver and refuses a second", lizardWhere(mods, i), controllerName(mods[i].Expander), mods[j].Name, mods[j].Line))
+			continue
+		}
+		imus[mods[i].Expander] = i
 		sda, scl := chip.I2CDefaults()
 		for _, p := range []int{sda, scl} {
 			if j, ok := pins[fmt.Sprintf("%s/%d", mods[i].Expander, p)]; ok {

@@ -68,12 +68,27 @@ func (w *walker) walk(n *yaml.Node, path, pattern string) {
 			w.walk(c, fmt.Sprintf("%s[%d]", path, i), pattern+"[]")
 		}
 	case yaml.MappingNode:
+		// A key twice in one mapping is refused here, at every depth:
+		// yaml.v3 catches it only where it decodes into a struct, and a
+		// mapping read by hand (persistence.history) let the last win.
+		// Keys merged in ("<<") are not the mapping's own: its own
+		// override them, as YAML says.
+		seen := make(map[string]bool, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if k.Tag == "!!merge" {
 				w.merge(v, path, pattern)
 				continue
 			}
+			if seen[k.Value] {
+				where := path
+				if where != "" {
+					where += ": "
+				}
+				w.errs = append(w.errs, fmt.Errorf("line %d: %skey %q appears twice", k.Line, where, k.Value))
+				continue
+			}
+			seen[k.Value] = true
 			childPattern := join(pattern, k.Value)
 			if wildcardParents[pattern] {
 				childPattern = join(pattern, "*")

@@ -58,11 +58,9 @@ func (s *SoftEStop) Backup() any { return softEStopState{Active: s.Latch.Active(
 // from before the press must not undo what an operator did (releasing
 // takes Set(false), POST /api/estop).
 func (s *SoftEStop) Restore(data json.RawMessage) error {
-	var st struct {
-		Active *bool `json:"active"`
-	}
-	if err := json.Unmarshal(data, &st); err != nil {
-		return fmt.Errorf("soft e-stop: %w", err)
+	st, err := decodeSoftEStop(data)
+	if err != nil {
+		return err
 	}
 	if st.Active == nil {
 		return fmt.Errorf("soft e-stop: active: want true or false")
@@ -77,16 +75,34 @@ func (s *SoftEStop) Restore(data json.RawMessage) error {
 // /api/modules/soft_estop): unknown fields are refused, and so is data
 // that would release a pressed e-stop, rather than answered as if it had.
 func (s *SoftEStop) RestoreStrict(data json.RawMessage) error {
+	st, err := decodeSoftEStop(data)
+	if err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	var st struct {
-		Active *bool `json:"active"`
-	}
-	if err := dec.Decode(&st); err != nil {
+	if err := dec.Decode(&softEStopWire{}); err != nil {
 		return fmt.Errorf("soft e-stop: %w", err)
 	}
 	if st.Active != nil && !*st.Active && s.Latch.Active() {
 		return ErrReleaseByRestore
 	}
 	return s.Restore(data)
+}
+
+// softEStopWire is the stored data as read: Active is nil when missing.
+type softEStopWire struct {
+	Active *bool `json:"active"`
+}
+
+// decodeSoftEStop decodes through the persistence package's decoder, the
+// one place module data becomes a Go value, so a field name matches
+// exactly: {"Active": true} or {"active": true, "ACTIVE": false} is an
+// error, never taken for "active" as encoding/json alone would.
+func decodeSoftEStop(data json.RawMessage) (softEStopWire, error) {
+	st, err := persistence.FromJSON(data, softEStopWire{})
+	if err != nil {
+		return softEStopWire{}, fmt.Errorf("soft e-stop: %w", err)
+	}
+	return st, nil
 }

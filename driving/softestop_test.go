@@ -43,3 +43,34 @@ func TestSoftEStopPersists(t *testing.T) {
 		t.Fatal("Set(false) did not release it")
 	}
 }
+
+// Field names match exactly in the soft e-stop's data too, as everywhere
+// module data is decoded: {"Active": true} is not {"active": true}, at
+// start-up, by an import or a PUT. Before, its own json.Unmarshal matched
+// names case-insensitively: PUT {"Active": true} pressed it (200), and
+// {"active": true, "ACTIVE": false} was read as a release.
+func TestSoftEStopFieldNamesMatchExactly(t *testing.T) {
+	for _, body := range []string{
+		`{"Active": true}`, `{"ACTIVE": true}`, `{"aCtIvE": false}`,
+		`{"active": true, "ACTIVE": false}`, `{"ACTIVE": false, "active": true}`,
+		`{"activſ": true}`,
+	} {
+		var s driving.SoftEStop
+		if err := s.Restore(json.RawMessage(body)); err == nil || s.Active() {
+			t.Errorf("Restore(%s): %v, active %v; want an error and no change", body, err, s.Active())
+		}
+		var p driving.SoftEStop
+		if err := p.RestoreStrict(json.RawMessage(body)); err == nil || p.Active() {
+			t.Errorf("RestoreStrict(%s): %v, active %v; want an error and no change", body, err, p.Active())
+		}
+		var pressed driving.SoftEStop
+		pressed.Set(true)
+		if err := pressed.RestoreStrict(json.RawMessage(body)); err == nil || !pressed.Active() {
+			t.Errorf("pressed, RestoreStrict(%s): %v, active %v; want an error and still pressed", body, err, pressed.Active())
+		}
+	}
+	var s driving.SoftEStop
+	if err := s.RestoreStrict(json.RawMessage(`{"active": true}`)); err != nil || !s.Active() {
+		t.Fatalf("the exact name: %v, active %v", err, s.Active())
+	}
+}

@@ -206,6 +206,11 @@ func (s *Server) moduleState(key string) (moduleResponse, error) {
 // a change made on the robot would. Bad JSON changes nothing.
 func (s *Server) putModule(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("key")
+	sync, err := syncWanted(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
 	if s.store == nil {
 		writeError(w, http.StatusNotFound, fmt.Errorf("%w: %q", store.ErrUnknownKey, key))
 		return
@@ -252,7 +257,7 @@ func (s *Server) putModule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("module changed through the API", zap.String("module", key))
-	if r.URL.Query().Get("sync") != "" {
+	if sync {
 		// Answer only once the change is durable, as fsync would: it is
 		// committed now, not at the next backup cycle.
 		ctx, cancel := context.WithTimeout(r.Context(), syncTimeout)
@@ -281,4 +286,25 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 
 func writeError(w http.ResponseWriter, code int, err error) {
 	writeJSON(w, code, map[string]string{"error": err.Error()})
+}
+
+// syncWanted reads PUT's ?sync as a yes or no: a bare "?sync" and every
+// usual yes ask for the value to be durable before the answer; a no (or
+// no ?sync) leaves it to the backup cycle. Anything else, or ?sync given
+// twice, is an error, so a typo never passes for "durable".
+func syncWanted(r *http.Request) (bool, error) {
+	vs, ok := r.URL.Query()["sync"]
+	switch {
+	case !ok:
+		return false, nil
+	case len(vs) > 1:
+		return false, fmt.Errorf("?sync is given %d times; give it once (sync=1 or sync=0)", len(vs))
+	}
+	switch strings.ToLower(vs[0]) {
+	case "", "1", "true", "yes", "on":
+		return true, nil
+	case "0", "false", "no", "off":
+		return false, nil
+	}
+	return false, fmt.Errorf("?sync=%q: want 1 (answer once durable) or 0; nothing changed", vs[0])
 }

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -107,9 +106,7 @@ func (s *Server) restoreVersion(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req restoreRequest
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
+	if err := decodeCommand(body, &req); err != nil {
 		writeError(w, http.StatusBadRequest, fmt.Errorf(`body must be {"version": N} or {"at": "RFC 3339 time"}: %w`, err))
 		return
 	}

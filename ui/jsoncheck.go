@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
+	"slices"
+	"strings"
 )
 
 // maxJSONDepth bounds how deeply a request body may nest: module state is
@@ -80,4 +83,46 @@ func next(dec *json.Decoder, depth int, path string) error {
 		return fmt.Errorf("body is not JSON: %w", err)
 	}
 	return checkValue(dec, tok, depth+1, path)
+}
+
+// decodeCommand decodes a command body (a small JSON object) into the
+// struct *dst: the body passes checkBody (one value, no key twice), and
+// each key is exactly one of the struct's JSON names. encoding/json alone
+// matches names case-insensitively and lets the last of two keys win, so
+// {"version": 3, "Version": 1} would restore version 1.
+func decodeCommand(body []byte, dst any) error {
+	if err := checkBody(body); err != nil {
+		return err
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil || fields == nil {
+		return fmt.Errorf("body is not a JSON object: %s", truncate(string(body), 60))
+	}
+	names := jsonNames(reflect.TypeOf(dst).Elem())
+	for k := range fields {
+		if !slices.Contains(names, k) {
+			return fmt.Errorf("%q: unknown field (%s; names match exactly)", k, strings.Join(names, ", "))
+		}
+	}
+	return json.Unmarshal(body, dst)
+}
+
+// jsonNames lists the JSON names of struct type t's fields.
+func jsonNames(t reflect.Type) []string {
+	var names []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch name {
+		case "-":
+			continue
+		case "":
+			name = f.Name
+		}
+		names = append(names, name)
+	}
+	return names
 }

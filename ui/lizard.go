@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -39,9 +38,7 @@ func WithLizard(send LizardExchange) Option {
 				writeError(w, http.StatusRequestEntityTooLarge, fmt.Errorf("body: %w", err))
 				return
 			}
-			dec := json.NewDecoder(strings.NewReader(string(body)))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&req); err != nil || req.Line == nil {
+			if err := decodeCommand(body, &req); err != nil || req.Line == nil {
 				writeError(w, http.StatusBadRequest, errors.New(`want {"line": "<Lizard command>"}`))
 				return
 			}

@@ -275,6 +275,11 @@ func readObject(w http.ResponseWriter, r *http.Request, emptyOK bool) (map[strin
 	if err := json.Unmarshal(body, &fields); err != nil || fields == nil {
 		return nil, fmt.Errorf("body is not a JSON object: %s", truncate(string(body), 60))
 	}
+	// A map keeps the last of two equal keys, so {"active": true,
+	// "active": false} would release the soft e-stop: checkBody refuses it.
+	if err := checkBody(body); err != nil {
+		return nil, err
+	}
 	return fields, nil
 }
 

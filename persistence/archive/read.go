@@ -151,6 +151,9 @@ func readTarGz(r io.Reader, lim Limits) (*Archive, error) {
 		if err != nil {
 			return nil, invalid("entry %q: %v", f.Path, err)
 		}
+		if err := checkDuplicateKeys(b); err != nil {
+			return nil, invalid("entry %q: %v", f.Path, err)
+		}
 		if st.SchemaVersion != f.SchemaVersion {
 			return nil, invalid("entry %q has schema version %d, the manifest says %d", f.Path, st.SchemaVersion, f.SchemaVersion)
 		}
@@ -234,6 +237,9 @@ func readRoSysExport(r io.Reader, lim Limits) (*Archive, error) {
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(b, &obj); err != nil {
+		return nil, invalid("RoSys export.json: %v", err)
+	}
+	if err := checkDuplicateKeys(b); err != nil {
 		return nil, invalid("RoSys export.json: %v", err)
 	}
 	a := &Archive{RoSys: true, Files: map[string][]byte{}}

@@ -62,17 +62,32 @@ func (c Config) bounds(key string) Bounds {
 }
 
 // prune returns how many of the oldest versions (sorted oldest first) go.
+// The bounds count only the versions the history can serve: a damaged
+// one (a file planted under a version's name, 3 GiB or not JSON, or one
+// whose bytes changed) never pushes a good one out by its size or its
+// number. It goes when a newer good version goes, or by its age.
 func (b Bounds) prune(vs []Version, now time.Time) int {
 	var total int64
+	good := 0
 	for _, v := range vs {
-		total += v.Size
+		if v.Damaged == "" {
+			total += v.Size
+			good++
+		}
 	}
 	n := 0
-	for n < len(vs)-1 {
-		v := vs[n]
-		if len(vs)-n > b.Keep || now.Sub(v.SavedAt) > b.MaxAge || total > b.MaxBytes {
+	for i := 0; i < len(vs)-1; i++ {
+		v := vs[i]
+		if v.Damaged != "" {
+			if now.Sub(v.SavedAt) > b.MaxAge && n == i {
+				n++
+			}
+			continue
+		}
+		if good > b.Keep || now.Sub(v.SavedAt) > b.MaxAge || total > b.MaxBytes {
 			total -= v.Size
-			n++
+			good--
+			n = i + 1
 			continue
 		}
 		break

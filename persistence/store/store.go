@@ -37,16 +37,19 @@ type Store struct {
 	order   []*entry
 
 	writeMu sync.Mutex // serialises backup cycles and flushes; never taken by modules
-	wake    chan struct{}
-	mirror  *mirror.Mirror
-	access  SnapshotAccess
-	mode    Mode
-	writers int
-	maxFile int64 // largest module file read
-	format  FileFormat
-	sideW   atomicfile.Writer // format rosys: the sidecar directory
-	hist    *history.History
-	histCfg *history.Config // set by WithHistory; the History is made at Open
+	// exportTurn (one token) makes exports take turns before writeMu:
+	// see takeExportTurn.
+	exportTurn chan struct{}
+	wake       chan struct{}
+	mirror     *mirror.Mirror
+	access     SnapshotAccess
+	mode       Mode
+	writers    int
+	maxFile    int64 // largest module file read
+	format     FileFormat
+	sideW      atomicfile.Writer // format rosys: the sidecar directory
+	hist       *history.History
+	histCfg    *history.Config // set by WithHistory; the History is made at Open
 	// histMu guards histDone: closed when the last cycle's history record
 	// (run after the cycle returned, see recordHistoryAsync) is finished.
 	histMu   sync.Mutex
@@ -178,18 +181,19 @@ func (s *Store) Mirror() *mirror.Mirror { return s.mirror }
 // temporary files that an interrupted write left behind.
 func Open(dir string, opts ...Option) (*Store, error) {
 	s := &Store{
-		dir:     dir,
-		log:     zap.NewNop(),
-		now:     time.Now,
-		fs:      vfs.OS{},
-		w:       atomicfile.Writer{Dir: dir, KeepPrev: true},
-		entries: map[string]*entry{},
-		wake:    make(chan struct{}, 1),
-		access:  AccessFull,
-		mode:    ModePersisting,
-		writers: 4,
-		maxFile: DefaultMaxFileBytes,
-		format:  FormatRoSysGo,
+		exportTurn: make(chan struct{}, 1),
+		dir:        dir,
+		log:        zap.NewNop(),
+		now:        time.Now,
+		fs:         vfs.OS{},
+		w:          atomicfile.Writer{Dir: dir, KeepPrev: true},
+		entries:    map[string]*entry{},
+		wake:       make(chan struct{}, 1),
+		access:     AccessFull,
+		mode:       ModePersisting,
+		writers:    4,
+		maxFile:    DefaultMaxFileBytes,
+		format:     FormatRoSysGo,
 	}
 	for _, o := range opts {
 		o(s)

@@ -35,6 +35,7 @@ type controller struct {
 	can    string         // the CAN module, if any
 	pins   map[int]string // GPIO → owner
 	serial map[string]string
+	i2c    map[int]string // I2C port → the module that installed its driver
 }
 
 type checker struct {
@@ -87,7 +88,7 @@ func Check(script []string, opt Options) []Violation {
 func (c *checker) ctrl(name string) *controller {
 	k := c.ctrls[name]
 	if k == nil {
-		k = &controller{uarts: map[int]string{}, pins: map[int]string{}, serial: map[string]string{}}
+		k = &controller{uarts: map[int]string{}, pins: map[int]string{}, serial: map[string]string{}, i2c: map[int]string{}}
 		c.ctrls[name] = k
 	}
 	return k

@@ -56,6 +56,10 @@ func TestCheckRefusesWhatTheFirmwareRejects(t *testing.T) {
 		script []string
 		want   string // in the violation of the last line
 	}{
+		// Imu() installs the I2C driver on its port; a second install on
+		// the same port fails ("could not install i2c driver").
+		{"two IMUs on one I2C port", []string{"imu = Imu()", "imu2 = Imu()"}, "I2C port 0"},
+		{"two IMUs on an expander's I2C port", []string{"s = Serial(26, 27, 115200, 1)", "p0 = Expander(s, 25, 14)", "a = p0.Imu()", "b = p0.Imu(0)"}, "I2C port 0"},
 		{"two serials on one UART", []string{"battery = Serial(26, 27, 9600, 1)", "p0_serial = Serial(16, 17, 115200, 1)"}, "already used"},
 		{"UART 0 is the console", []string{"s = Serial(16, 17, 115200, 0)"}, "UART 0"},
 		{"same UART on an expander", []string{"s = Serial(16, 17, 115200, 1)", "p0 = Expander(s)", "a = p0.Serial(1, 2, 9600, 2)", "b = p0.Serial(3, 4, 9600, 2)"}, "already used"},

@@ -218,6 +218,13 @@ func (c *checker) resources(m *module, args []*expr) error {
 		if len(args) > 2 {
 			scl, _ = intValue(args[2])
 		}
+		// Imu's constructor installs the I2C driver on its port and
+		// throws "could not install i2c driver" when one is installed
+		// already: one Imu per I2C port of a controller.
+		if prev, ok := k.i2c[port]; ok {
+			return fmt.Errorf("%s: I2C port %d already has %q's driver: could not install i2c driver (one Imu per I2C port)", m.typ, port, prev)
+		}
+		k.i2c[port] = m.name
 		owner := &module{name: fmt.Sprintf("I2C bus %d", port)}
 		for _, p := range []int{sda, scl} {
 			if err := c.claimPin(k, owner, p, PinOutput, ""); err != nil {
