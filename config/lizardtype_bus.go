@@ -1,0 +1,84 @@
+package config
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/gorosys/rosys/drivers/lizard/lizardrules"
+)
+
+// The types that carry other modules (an expander, a serial port, a CAN
+// bus) or code, robot.yaml's half (robot/lizardtype_bus.go registers
+// their driver modules).
+
+var expanderType = builtinType{
+	LizardType: LizardType{Type: "expander", DefaultName: "p0", Keys: []string{"serial", "boot", "enable"}},
+	validate: func(c *moduleCheck, i int, m *LizardModule) {
+		if m.Serial == "" {
+			c.errorf(i, "serial: name the serial module the expander is reached through")
+		} else {
+			c.ref(i, "serial", m.Serial, "serial")
+		}
+		if (m.Boot == nil) != (m.Enable == nil) {
+			c.errorf(i, "boot and enable go together")
+		}
+		if m.Boot != nil && m.Enable != nil {
+			c.usePin(i, "", "boot", *m.Boot, m.Line)
+			c.usePin(i, "", "enable", *m.Enable, m.Line)
+		}
+	},
+	rules: func(c *rulesCheck, i int, m *LizardModule) {
+		if m.Serial != "" {
+			if j, taken := c.claim("link/"+m.Serial, i); taken {
+				c.errorf(i, "serial: %q already links expander %q (line %d); one serial port reaches one expander", m.Serial, c.mods[j].Name, c.mods[j].Line)
+				c.claims["link/"+m.Serial] = i // the latest, as the error for a third names
+			}
+		}
+		if e := c.onExpander(m.Serial); m.Serial != "" && e != "" {
+			c.errorf(i, "serial: module %q is on expander %s; Lizard's Expander takes a Serial of the main controller, not a proxy", m.Serial, e)
+		}
+		if m.Boot != nil && m.Enable != nil {
+			c.pin(i, "boot", *m.Boot, lizardrules.PinOutput)
+			c.pin(i, "enable", *m.Enable, lizardrules.PinOutput)
+		}
+	},
+}
+
+var serialType = builtinType{
+	LizardType: LizardType{Type: "serial", DefaultName: "serial", Keys: []string{"rx_pin", "tx_pin", "baud", "num", "expander"}},
+	uart:       true,
+	serialPins: &[2]int{26, 27},
+}
+
+var canType = builtinType{
+	LizardType: LizardType{Type: "can", DefaultName: "can", Keys: []string{"rx_pin", "tx_pin", "baud", "expander"}},
+	canBus:     true,
+	serialPins: &[2]int{32, 33},
+	rules: func(c *rulesCheck, i int, m *LizardModule) {
+		if m.Baud != 0 && !slices.Contains(lizardrules.CANBauds, m.Baud) {
+			c.errorf(i, "baud: %d is not a CAN baud rate Lizard accepts (%v)", m.Baud, lizardrules.CANBauds)
+		}
+	},
+}
+
+// codeType: Lizard lines written into the startup code as they are; it
+// makes no object of its own.
+var codeType = builtinType{
+	LizardType: LizardType{Type: "code", DefaultName: "code", Keys: []string{"lines"},
+		Objects: func(*LizardModule) []string { return nil }},
+	validate: func(c *moduleCheck, i int, m *LizardModule) {
+		for _, l := range m.Lines {
+			if strings.ContainsAny(l, "\n\r") {
+				c.errorf(i, "lines: one Lizard line per entry")
+			}
+		}
+	},
+	rules: func(c *rulesCheck, i int, m *LizardModule) {
+		for _, line := range m.Lines {
+			if n := len(line) + len("!+@xx\n"); n > lizardrules.HostLineMax {
+				c.add(fmt.Errorf("%s: lines: a line of %d bytes is uploaded as %d with \"!+\", its checksum and newline; Lizard reads host lines into %d", c.where(i), len(line), n, lizardrules.HostLineMax))
+			}
+		}
+	},
+}
