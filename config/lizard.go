@@ -81,50 +81,26 @@ var LizardConfigureModes = []string{"check", "auto", "off"}
 
 // LizardModule is one hardware module on the Lizard controller (or on an
 // expander behind it). Which keys apply depends on Type; a key of another
-// type is an error naming it.
+// type is an error naming it. A built-in type's keys are the fields of
+// its own struct (WheelsKeys, ...), declared with the type in
+// lizardtype_<type>.go and inlined here, so that m.Driver reads as before.
 type LizardModule struct {
 	Type string `yaml:"type"`
 	Name string `yaml:"name"`
 	Line int    `yaml:"-"` // where the module starts in robot.yaml
 
-	// wheels
-	Driver          string    `yaml:"driver"` // odrive | custom
-	Can             string    `yaml:"can"`
-	LeftCanAddress  *int      `yaml:"left_can_address"`
-	RightCanAddress *int      `yaml:"right_can_address"`
-	ODriveVersion   int       `yaml:"odrive_version"`
-	MPerTick        *float64  `yaml:"m_per_tick"`
-	Width           *float64  `yaml:"width"`
-	LeftReversed    bool      `yaml:"left_reversed"`
-	RightReversed   bool      `yaml:"right_reversed"`
-	HostTimeout     *Duration `yaml:"host_timeout"`
-
-	// estop, bumper
-	Pins     PinMap `yaml:"pins"`
-	Inverted *bool  `yaml:"inverted"`
-
-	// battery, serial, can
-	RxPin *int `yaml:"rx_pin"`
-	TxPin *int `yaml:"tx_pin"`
-	Baud  int  `yaml:"baud"`
-	Num   int  `yaml:"num"`
-
-	// battery
-	ChargeDetectThreshold *float64 `yaml:"charge_detect_threshold"`
-	RequestInterval       Duration `yaml:"request_interval"`
-	StaleAfter            Duration `yaml:"stale_after"`
-
-	// expander: the serial module it is reached through, boot and enable pins
-	Serial string `yaml:"serial"`
-	Boot   *int   `yaml:"boot"`
-	Enable *int   `yaml:"enable"`
+	// Each type's keys (lizardtype_<type>.go), as fields of the module.
+	WheelsKeys   `yaml:",inline"`
+	InputsKeys   `yaml:",inline"`
+	SerialKeys   `yaml:",inline"`
+	BatteryKeys  `yaml:",inline"`
+	ExpanderKeys `yaml:",inline"`
 
 	// Expander runs the module on the expander of that name (a Lizard
 	// proxy: "name = p0.Input(12)").
 	Expander string `yaml:"expander"`
 
-	// code: Lizard lines written into the startup code as they are
-	Lines []string `yaml:"lines"`
+	CodeKeys `yaml:",inline"`
 
 	// Node is the module's mapping as written, for a type registered by
 	// a user's package (LizardType) to decode its own keys from (see

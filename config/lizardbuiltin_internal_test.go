@@ -12,11 +12,21 @@ import (
 // its keys decode into agree.
 func TestBuiltinKeysAreLizardModuleFields(t *testing.T) {
 	fields := map[string]bool{}
-	for f := range reflect.TypeFor[LizardModule]().Fields() {
-		tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if tag != "" && tag != "-" && tag != "type" && tag != "name" {
-			fields[tag] = false
+	var visit func(typ reflect.Type)
+	visit = func(typ reflect.Type) {
+		for f := range typ.Fields() {
+			tag, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			switch {
+			case tag == "" && opts == "inline":
+				visit(f.Type)
+			case tag != "" && tag != "-" && tag != "type" && tag != "name":
+				fields[tag] = false
+			}
 		}
+	}
+	visit(reflect.TypeFor[LizardModule]())
+	if len(fields) < 20 {
+		t.Fatalf("LizardModule has keys %v: the walk misses the types' own", fields)
 	}
 	for _, b := range builtinLizardTypes {
 		for _, k := range b.Keys {

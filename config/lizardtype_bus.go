@@ -12,6 +12,14 @@ import (
 // bus) or code, robot.yaml's half (robot/lizardtype_bus.go registers
 // their driver modules).
 
+// ExpanderKeys are the keys of an expander module: the serial module
+// it is reached through, its boot and enable pins.
+type ExpanderKeys struct {
+	Serial string `yaml:"serial"`
+	Boot   *int   `yaml:"boot"`
+	Enable *int   `yaml:"enable"`
+}
+
 var expanderType = builtinType{
 	LizardType: LizardType{Type: "expander", DefaultName: "p0", Keys: []string{"serial", "boot", "enable"}},
 	validate: func(c *moduleCheck, i int, m *LizardModule) {
@@ -45,6 +53,15 @@ var expanderType = builtinType{
 	},
 }
 
+// SerialKeys are the keys of a serial port: of a serial, battery or can
+// module (a can module has no num).
+type SerialKeys struct {
+	RxPin *int `yaml:"rx_pin"`
+	TxPin *int `yaml:"tx_pin"`
+	Baud  int  `yaml:"baud"`
+	Num   int  `yaml:"num"`
+}
+
 var serialType = builtinType{
 	LizardType: LizardType{Type: "serial", DefaultName: "serial", Keys: []string{"rx_pin", "tx_pin", "baud", "num", "expander"}},
 	uart:       true,
@@ -60,6 +77,12 @@ var canType = builtinType{
 			c.errorf(i, "baud: %d is not a CAN baud rate Lizard accepts (%v)", m.Baud, lizardrules.CANBauds)
 		}
 	},
+}
+
+// CodeKeys are the keys of a code module: Lizard lines written into the
+// startup code as they are.
+type CodeKeys struct {
+	Lines []string `yaml:"lines"`
 }
 
 // codeType: Lizard lines written into the startup code as they are; it

@@ -6,6 +6,12 @@ import (
 	"github.com/gorosys/rosys/drivers/lizard/lizardrules"
 )
 
+// InputsKeys are the keys of an estop or bumper module.
+type InputsKeys struct {
+	Pins     PinMap `yaml:"pins"`
+	Inverted *bool  `yaml:"inverted"`
+}
+
 // estopType and bumperType: named Input pins ("pins: {front: 34}"),
 // robot.yaml's half (robot/lizardtype_inputs.go registers their driver
 // modules and twins).

@@ -7,6 +7,20 @@ import (
 	"github.com/gorosys/rosys/drivers/lizard/lizardrules"
 )
 
+// WheelsKeys are the keys of a wheels module.
+type WheelsKeys struct {
+	Driver          string    `yaml:"driver"` // odrive | custom
+	Can             string    `yaml:"can"`
+	LeftCanAddress  *int      `yaml:"left_can_address"`
+	RightCanAddress *int      `yaml:"right_can_address"`
+	ODriveVersion   int       `yaml:"odrive_version"`
+	MPerTick        *float64  `yaml:"m_per_tick"`
+	Width           *float64  `yaml:"width"`
+	LeftReversed    bool      `yaml:"left_reversed"`
+	RightReversed   bool      `yaml:"right_reversed"`
+	HostTimeout     *Duration `yaml:"host_timeout"`
+}
+
 // defaultHostTimeout is the wheels' host_timeout when robot.yaml gives
 // none (package robot applies it).
 const defaultHostTimeout = time.Second
