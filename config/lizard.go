@@ -39,6 +39,9 @@ type builtinType struct {
 	// the host (0: for ever), which the keep-alive must be shorter than
 	// (checkKeepAlive); nil has none.
 	hostTimeout func(m *LizardModule) time.Duration
+	// bounds are the ranges of its numeric keys (key relative to the
+	// module: "rx_pin", "pins.*"), rows of the bounds table.
+	bounds []bound
 }
 
 // builtinLizardTypes are the module types rosys knows without

@@ -118,3 +118,25 @@ func TestBuiltinDeclarationIsTheWholeType(t *testing.T) {
 		}
 	}
 }
+
+// A key several built-in types take (rx_pin) is one row of the bounds
+// table: each type that declares it declares it alike, and each type
+// bounds only keys it takes.
+func TestBuiltinBoundsAgree(t *testing.T) {
+	first := map[string]bound{}
+	for _, b := range builtinLizardTypes {
+		for _, bd := range b.bounds {
+			key, _, _ := strings.Cut(bd.key, ".")
+			if !slices.Contains(b.Keys, key) {
+				t.Errorf("%s bounds %s, a key it does not take", b.Type, bd.key)
+			}
+			if prev, ok := first[bd.key]; ok && prev != bd {
+				t.Errorf("%s bounds %s as %+v, another type as %+v", b.Type, bd.key, bd, prev)
+			}
+			first[bd.key] = bd
+			if boundsByKey["hardware.lizard.modules[]."+bd.key] == nil {
+				t.Errorf("%s's bound of %s is no row of the table", b.Type, bd.key)
+			}
+		}
+	}
+}

@@ -1,5 +1,7 @@
 package config
 
+import "slices"
+
 // BatteryKeys are the keys of a battery module beside its serial
 // port's (SerialKeys).
 type BatteryKeys struct {
@@ -16,4 +18,10 @@ var batteryType = builtinType{
 		"charge_detect_threshold", "request_interval", "stale_after"}},
 	uart:       true,
 	serialPins: &[2]int{26, 27},
+	bounds: append(slices.Clone(serialPortBounds),
+		bound{key: "charge_detect_threshold", kind: kindFloat, min: -100, max: 100, why: "amperes"},
+		bound{key: "request_interval", kind: kindDuration, min: 10 * ms, max: 60 * sec, def: "5s",
+			why: "how often the BMS is asked"},
+		bound{key: "stale_after", kind: kindDuration, min: 10 * ms, max: 600 * sec, def: "3 times request_interval",
+			why: "an older BMS reading is stale"}),
 }

@@ -22,6 +22,10 @@ type ExpanderKeys struct {
 
 var expanderType = builtinType{
 	LizardType: LizardType{Type: "expander", DefaultName: "p0", Keys: []string{"serial", "boot", "enable"}},
+	bounds: []bound{
+		{key: "boot", kind: kindInt, min: 0, max: 48, why: "ESP32 GPIO numbers"},
+		{key: "enable", kind: kindInt, min: 0, max: 48, why: "ESP32 GPIO numbers"},
+	},
 	validate: func(c *moduleCheck, i int, m *LizardModule) {
 		if m.Serial == "" {
 			c.errorf(i, "serial: name the serial module the expander is reached through")
@@ -62,16 +66,28 @@ type SerialKeys struct {
 	Num   int  `yaml:"num"`
 }
 
+// serialPortBounds are the bounds of SerialKeys, for every type that
+// takes them (a can module takes all but num, the last).
+var serialPortBounds = []bound{
+	{key: "rx_pin", kind: kindInt, min: 0, max: 48, why: "ESP32 GPIO numbers"},
+	{key: "tx_pin", kind: kindInt, min: 0, max: 48, why: "ESP32 GPIO numbers"},
+	{key: "baud", kind: kindInt, min: 1200, max: 5000000, def: "battery 9600, serial 115200, can 1000000",
+		why: "UART and CAN bit rates"},
+	{key: "num", kind: kindInt, min: 1, max: 2, def: "1", why: "the ESP32's UARTs (UART 0 is its console)"},
+}
+
 var serialType = builtinType{
 	LizardType: LizardType{Type: "serial", DefaultName: "serial", Keys: []string{"rx_pin", "tx_pin", "baud", "num", "expander"}},
 	uart:       true,
 	serialPins: &[2]int{26, 27},
+	bounds:     serialPortBounds,
 }
 
 var canType = builtinType{
 	LizardType: LizardType{Type: "can", DefaultName: "can", Keys: []string{"rx_pin", "tx_pin", "baud", "expander"}},
 	canBus:     true,
 	serialPins: &[2]int{32, 33},
+	bounds:     serialPortBounds[:3],
 	rules: func(c *rulesCheck, i int, m *LizardModule) {
 		if m.Baud != 0 && !slices.Contains(lizardrules.CANBauds, m.Baud) {
 			c.errorf(i, "baud: %d is not a CAN baud rate Lizard accepts (%v)", m.Baud, lizardrules.CANBauds)

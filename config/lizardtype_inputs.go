@@ -30,6 +30,7 @@ func inputsType(typ string) builtinType {
 				}
 				return out
 			}},
+		bounds: []bound{{key: "pins.*", kind: kindInt, min: 0, max: 48, why: "ESP32 GPIO numbers"}},
 		validate: func(c *moduleCheck, i int, m *LizardModule) {
 			if len(m.Pins) == 0 {
 				c.errorf(i, "pins: missing pin: name at least one, such as {front: 34}")

@@ -56,6 +56,15 @@ var wheelsType = builtinType{
 			c.errorf(i, "driver: %q is not odrive or custom", m.Driver)
 		}
 	},
+	bounds: []bound{
+		{key: "left_can_address", kind: kindInt, min: 0, max: 0x7ff, why: "11-bit CAN identifiers"},
+		{key: "right_can_address", kind: kindInt, min: 0, max: 0x7ff, why: "11-bit CAN identifiers"},
+		{key: "odrive_version", kind: kindInt, min: 4, max: 6, def: "the driver's", why: "ODrive firmware 4, 5 or 6"},
+		{key: "m_per_tick", kind: kindFloat, min: -1, max: 1, nonZero: true, why: "metres per encoder tick; negative reverses"},
+		{key: "width", kind: kindFloat, min: 0.01, max: 10, why: "wheel distance in metres"},
+		{key: "host_timeout", kind: kindDuration, min: 10 * ms, max: 60 * sec, def: "1s", zero: "no host timeout",
+			why: "the wheels stop when the host is silent this long (default 1s)"},
+	},
 	hostTimeout: func(m *LizardModule) time.Duration {
 		if m.HostTimeout != nil {
 			return m.HostTimeout.D()
