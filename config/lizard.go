@@ -19,7 +19,11 @@ import (
 // registers its driver module and simulated twin in
 // robot/lizardtype_<type>.go (package config cannot import robot or the
 // driver, and must check robot.yaml without them: rosys lizard code,
-// configure and run load it with config.Load alone).
+// configure and run load it with config.Load alone). Registering robot's
+// declarations into config at init would have put all of a type in one
+// file, but config.Load would then refuse every built-in type wherever
+// robot is not linked in (config's own tests, a tool of its own): a
+// hidden dependency on import order that a table here does not have.
 type builtinType struct {
 	LizardType
 	// uart: it takes one of the controller's UARTs (LizardUARTs).
