@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -53,7 +54,11 @@ const (
 	giB = float64(1 << 30)
 )
 
-var bounds = []bound{
+// bounds is the table: robot.yaml's keys in the order of the reference,
+// the Lizard modules' as their types declare them.
+var bounds = slices.Concat(generalBounds, lizardModuleBounds, hardwareBounds)
+
+var generalBounds = []bound{
 	{key: "control_period", kind: kindDuration, min: 1 * ms, max: 100 * ms, def: "10ms",
 		why: "1 kHz is the fastest rate the loop is measured at; slower than 10 Hz, steering, the deadman and the soft e-stop act too late"},
 	{key: "shutdown_timeout", kind: kindDuration, min: 1 * sec, max: 300 * sec, def: "10s",
@@ -84,26 +89,27 @@ var bounds = []bound{
 	{key: "hardware.lizard.baud", kind: kindInt, min: 1200, max: 4000000, def: "115200", why: "serial line rates"},
 	{key: "hardware.lizard.keep_alive", kind: kindDuration, min: 10 * ms, max: 10 * sec, def: "100ms",
 		why: "shorter than the wheels' host_timeout (checked)"},
-	{key: "hardware.lizard.modules[].left_can_address", kind: kindInt, min: 0, max: 0x7ff, why: "11-bit CAN identifiers"},
-	{key: "hardware.lizard.modules[].right_can_address", kind: kindInt, min: 0, max: 0x7ff, why: "11-bit CAN identifiers"},
-	{key: "hardware.lizard.modules[].odrive_version", kind: kindInt, min: 4, max: 6, def: "the driver's", why: "ODrive firmware 4, 5 or 6"},
-	{key: "hardware.lizard.modules[].m_per_tick", kind: kindFloat, min: -1, max: 1, nonZero: true, why: "metres per encoder tick; negative reverses"},
-	{key: "hardware.lizard.modules[].width", kind: kindFloat, min: 0.01, max: 10, why: "wheel distance in metres"},
-	{key: "hardware.lizard.modules[].host_timeout", kind: kindDuration, min: 10 * ms, max: 60 * sec, def: "1s", zero: "no host timeout",
-		why: "the wheels stop when the host is silent this long (default 1s)"},
-	{key: "hardware.lizard.modules[].rx_pin", kind: kindInt, min: 0, max: 48, why: "ESP32 GPIO numbers"},
-	{key: "hardware.lizard.modules[].tx_pin", kind: kindInt, min: 0, max: 48, why: "ESP32 GPIO numbers"},
-	{key: "hardware.lizard.modules[].boot", kind: kindInt, min: 0, max: 48, why: "ESP32 GPIO numbers"},
-	{key: "hardware.lizard.modules[].enable", kind: kindInt, min: 0, max: 48, why: "ESP32 GPIO numbers"},
-	{key: "hardware.lizard.modules[].pins.*", kind: kindInt, min: 0, max: 48, why: "ESP32 GPIO numbers"},
-	{key: "hardware.lizard.modules[].baud", kind: kindInt, min: 1200, max: 5000000, def: "battery 9600, serial 115200, can 1000000",
-		why: "UART and CAN bit rates"},
-	{key: "hardware.lizard.modules[].num", kind: kindInt, min: 1, max: 2, def: "1", why: "the ESP32's UARTs (UART 0 is its console)"},
-	{key: "hardware.lizard.modules[].charge_detect_threshold", kind: kindFloat, min: -100, max: 100, why: "amperes"},
-	{key: "hardware.lizard.modules[].request_interval", kind: kindDuration, min: 10 * ms, max: 60 * sec, def: "5s",
-		why: "how often the BMS is asked"},
-	{key: "hardware.lizard.modules[].stale_after", kind: kindDuration, min: 10 * ms, max: 600 * sec, def: "3 times request_interval",
-		why: "an older BMS reading is stale"},
+}
+
+// lizardModuleBounds are the rows of hardware.lizard.modules[].<key>:
+// each built-in type declares its keys' (builtinType.bounds, in its
+// lizardtype_<type>.go); a key that several types take (rx_pin) is one
+// row, declared alike by each.
+var lizardModuleBounds = func() []bound {
+	var out []bound
+	seen := map[string]bool{}
+	for _, t := range builtinLizardTypes {
+		for _, b := range t.bounds {
+			if b.key = "hardware.lizard.modules[]." + b.key; !seen[b.key] {
+				seen[b.key] = true
+				out = append(out, b)
+			}
+		}
+	}
+	return out
+}()
+
+var hardwareBounds = []bound{
 	{key: "hardware.estop.debounce", kind: kindDuration, min: 0, max: 100 * ms, def: "0 (none)", why: "a longer debounce delays the stop"},
 	{key: "hardware.gnss.baud", kind: kindInt, min: 1200, max: 4000000, def: "115200", why: "serial line rates"},
 	{key: "hardware.gnss.stale_after", kind: kindDuration, min: 100 * ms, max: 60 * sec, def: "2s", why: "an older fix is stale"},

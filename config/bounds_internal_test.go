@@ -12,11 +12,13 @@ import (
 // bounds table: a key added to the structs without one fails here.
 func TestEveryNumericKeyIsBounded(t *testing.T) {
 	var missing []string
+	seen := map[string]bool{}
 	var visit func(typ reflect.Type, path string)
 	visit = func(typ reflect.Type, path string) {
 		for typ.Kind() == reflect.Pointer {
 			typ = typ.Elem()
 		}
+		seen[path] = true
 		switch typ {
 		case reflect.TypeFor[Duration](), reflect.TypeFor[Bytes]():
 			if boundsByKey[path] == nil {
@@ -43,11 +45,13 @@ func TestEveryNumericKeyIsBounded(t *testing.T) {
 			visit(typ.Elem(), path+"[]")
 		case reflect.Struct:
 			for f := range typ.Fields() {
-				tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-				if tag == "" || tag == "-" {
-					continue
+				tag, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+				switch {
+				case tag == "" && opts == "inline": // its fields are the struct's
+					visit(f.Type, path)
+				case tag != "" && tag != "-":
+					visit(f.Type, join(path, tag))
 				}
-				visit(f.Type, join(path, tag))
 			}
 		}
 	}
@@ -55,7 +59,13 @@ func TestEveryNumericKeyIsBounded(t *testing.T) {
 	if len(missing) > 0 {
 		t.Fatalf("numeric keys without bounds (add them to bounds in bounds.go and to docs/configuration.md): %v", missing)
 	}
-	// And the table names no key that does not exist.
+	// And the table names no key that does not exist (nor one the walk
+	// missed, such as the fields of a type's keys inlined in LizardModule).
+	for _, b := range bounds {
+		if !seen[b.key] {
+			t.Errorf("bounds table has %s, which is no key of Robot's", b.key)
+		}
+	}
 	if len(bounds) != len(boundsByKey) {
 		t.Fatalf("a key appears twice in the bounds table")
 	}

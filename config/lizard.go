@@ -1,34 +1,64 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
 
+// builtinType is a built-in module type as package config knows it: what
+// a user's type says (LizardType: keys, default name, objects) and the
+// checks that need the whole module list, as data (the UART, CAN bus and
+// RX/TX pins it takes, which the generic rules of lizardcheck.go and
+// LizardUARTs apply) and as functions. Each one is declared in
+// config/lizardtype_<type>.go, next to nothing but its own checks; robot
+// registers its driver module and simulated twin in
+// robot/lizardtype_<type>.go (package config cannot import robot or the
+// driver, and must check robot.yaml without them: rosys lizard code,
+// configure and run load it with config.Load alone). Registering robot's
+// declarations into config at init would have put all of a type in one
+// file, but config.Load would then refuse every built-in type wherever
+// robot is not linked in (config's own tests, a tool of its own): a
+// hidden dependency on import order that a table here does not have.
+type builtinType struct {
+	LizardType
+	// uart: it takes one of the controller's UARTs (LizardUARTs).
+	uart bool
+	// canBus: it is its controller's CAN bus, of which there is one.
+	canBus bool
+	// serialPins are its default RX and TX GPIOs (rx_pin, tx_pin); nil
+	// takes none.
+	serialPins *[2]int
+	// validate checks a declared module against the others
+	// (validateLizardModules); nil checks nothing more.
+	validate func(c *moduleCheck, i int, m *LizardModule)
+	// rules checks it against the Lizard firmware's rules
+	// (checkLizardRules), afterRules once every module's pins are known.
+	rules, afterRules func(c *rulesCheck, i int, m *LizardModule)
+	// hostTimeout is how long the module runs on without hearing from
+	// the host (0: for ever), which the keep-alive must be shorter than
+	// (checkKeepAlive); nil has none.
+	hostTimeout func(m *LizardModule) time.Duration
+	// bounds are the ranges of its numeric keys (key relative to the
+	// module: "rx_pin", "pins.*"), rows of the bounds table.
+	bounds []bound
+}
+
 // builtinLizardTypes are the module types rosys knows without
-// registration: their keys besides type and name, and the Lizard object
-// name a module gets without a name key (RoSys's, except the battery,
-// which status shows as "battery"). Their values are LizardModule's
-// fields, checked by validateLizardModules, checkLizardRules and the
-// bounds table; robot registers each one's driver module and simulated
-// twin (robot/lizardtype_<type>.go).
-var builtinLizardTypes = []LizardType{
-	{Type: "wheels", DefaultName: "wheels", Keys: []string{"driver", "can", "left_can_address", "right_can_address",
-		"odrive_version", "m_per_tick", "width", "left_reversed", "right_reversed", "host_timeout"}},
-	{Type: "estop", DefaultName: "estop", Keys: []string{"pins", "inverted", "expander"}},
-	{Type: "bumper", DefaultName: "bumper", Keys: []string{"pins", "inverted", "expander"}},
-	{Type: "battery", DefaultName: "battery", Keys: []string{"rx_pin", "tx_pin", "baud", "num", "expander",
-		"charge_detect_threshold", "request_interval", "stale_after"}},
-	{Type: "imu", DefaultName: "imu", Keys: []string{"expander"}},
-	{Type: "expander", DefaultName: "p0", Keys: []string{"serial", "boot", "enable"}},
-	{Type: "serial", DefaultName: "serial", Keys: []string{"rx_pin", "tx_pin", "baud", "num", "expander"}},
-	{Type: "can", DefaultName: "can", Keys: []string{"rx_pin", "tx_pin", "baud", "expander"}},
-	{Type: "code", DefaultName: "code", Keys: []string{"lines"}},
+// registration, in robot.yaml's order of documentation.
+var builtinLizardTypes = []builtinType{wheelsType, estopType, bumperType, batteryType, imuType,
+	expanderType, serialType, canType, codeType}
+
+func lookupBuiltin(typ string) (*builtinType, bool) {
+	i := slices.IndexFunc(builtinLizardTypes, func(t builtinType) bool { return t.Type == typ })
+	if i < 0 {
+		return nil, false
+	}
+	return &builtinLizardTypes[i], true
 }
 
 // LizardModuleTypes lists the module types hardware.lizard.modules
@@ -44,11 +74,11 @@ var LizardModuleTypes = func() []string {
 // BuiltinLizardType is what robot.yaml knows of a built-in module type
 // (its keys and default name), ok false for any other.
 func BuiltinLizardType(typ string) (LizardType, bool) {
-	i := slices.IndexFunc(builtinLizardTypes, func(t LizardType) bool { return t.Type == typ })
-	if i < 0 {
+	b, ok := lookupBuiltin(typ)
+	if !ok {
 		return LizardType{}, false
 	}
-	t := builtinLizardTypes[i]
+	t := b.LizardType
 	t.Keys = slices.Clone(t.Keys)
 	return t, true
 }
@@ -58,50 +88,26 @@ var LizardConfigureModes = []string{"check", "auto", "off"}
 
 // LizardModule is one hardware module on the Lizard controller (or on an
 // expander behind it). Which keys apply depends on Type; a key of another
-// type is an error naming it.
+// type is an error naming it. A built-in type's keys are the fields of
+// its own struct (WheelsKeys, ...), declared with the type in
+// lizardtype_<type>.go and inlined here, so that m.Driver reads as before.
 type LizardModule struct {
 	Type string `yaml:"type"`
 	Name string `yaml:"name"`
 	Line int    `yaml:"-"` // where the module starts in robot.yaml
 
-	// wheels
-	Driver          string    `yaml:"driver"` // odrive | custom
-	Can             string    `yaml:"can"`
-	LeftCanAddress  *int      `yaml:"left_can_address"`
-	RightCanAddress *int      `yaml:"right_can_address"`
-	ODriveVersion   int       `yaml:"odrive_version"`
-	MPerTick        *float64  `yaml:"m_per_tick"`
-	Width           *float64  `yaml:"width"`
-	LeftReversed    bool      `yaml:"left_reversed"`
-	RightReversed   bool      `yaml:"right_reversed"`
-	HostTimeout     *Duration `yaml:"host_timeout"`
-
-	// estop, bumper
-	Pins     PinMap `yaml:"pins"`
-	Inverted *bool  `yaml:"inverted"`
-
-	// battery, serial, can
-	RxPin *int `yaml:"rx_pin"`
-	TxPin *int `yaml:"tx_pin"`
-	Baud  int  `yaml:"baud"`
-	Num   int  `yaml:"num"`
-
-	// battery
-	ChargeDetectThreshold *float64 `yaml:"charge_detect_threshold"`
-	RequestInterval       Duration `yaml:"request_interval"`
-	StaleAfter            Duration `yaml:"stale_after"`
-
-	// expander: the serial module it is reached through, boot and enable pins
-	Serial string `yaml:"serial"`
-	Boot   *int   `yaml:"boot"`
-	Enable *int   `yaml:"enable"`
+	// Each type's keys (lizardtype_<type>.go), as fields of the module.
+	WheelsKeys   `yaml:",inline"`
+	InputsKeys   `yaml:",inline"`
+	SerialKeys   `yaml:",inline"`
+	BatteryKeys  `yaml:",inline"`
+	ExpanderKeys `yaml:",inline"`
 
 	// Expander runs the module on the expander of that name (a Lizard
 	// proxy: "name = p0.Input(12)").
 	Expander string `yaml:"expander"`
 
-	// code: Lizard lines written into the startup code as they are
-	Lines []string `yaml:"lines"`
+	CodeKeys `yaml:",inline"`
 
 	// Node is the module's mapping as written, for a type registered by
 	// a user's package (LizardType) to decode its own keys from (see
@@ -217,156 +223,18 @@ func (m *LizardModule) ObjectNames() []string {
 	if m.Node != nil && m.objects != nil {
 		return m.objects
 	}
-	switch m.Type {
-	case "estop", "bumper":
-		out := make([]string, len(m.Pins))
-		for i, p := range m.Pins {
-			out[i] = m.Name + "_" + p.Name
-		}
-		return out
-	case "wheels":
-		if m.Driver == "" || m.Driver == "odrive" {
-			return []string{m.Name, m.Name + "_left", m.Name + "_right"}
-		}
-		return []string{m.Name}
-	case "code":
-		return nil
+	if t, ok := lookupBuiltin(m.Type); ok && t.Objects != nil {
+		return t.Objects(m)
 	}
 	return []string{m.Name}
 }
 
-// validateLizardModules checks what no single module can: names, pins and
-// references across modules.
-func validateLizardModules(mods []LizardModule) error {
-	var errs []error
-	where := func(i int) string {
-		return fmt.Sprintf("line %d: hardware.lizard.modules[%d] (%s %q)", mods[i].Line, i, mods[i].Type, mods[i].Name)
-	}
-	byName := map[string]int{}
-	objects := map[string]int{}
-	type pinUse struct {
-		what string
-		line int
-	}
-	pins := map[string]pinUse{} // "controller/pin"
-	usePin := func(i int, ctrl, what string, pin, line int) {
-		key := fmt.Sprintf("%s/%d", ctrl, pin)
-		if prev, ok := pins[key]; ok {
-			errs = append(errs, fmt.Errorf("line %d: hardware.lizard.modules[%d] (%s %q): %s: duplicate pin: GPIO %d is already used by %s (line %d)",
-				line, i, mods[i].Type, mods[i].Name, what, pin, prev.what, prev.line))
-			return
-		}
-		pins[key] = pinUse{fmt.Sprintf("%s %q %s", mods[i].Type, mods[i].Name, what), line}
-	}
-	for i := range mods {
-		m := &mods[i]
-		if !lizardIdentifier.MatchString(m.Name) || slices.Contains(lizardKeywords, m.Name) {
-			errs = append(errs, fmt.Errorf("%s: name: %q is not a Lizard identifier (letters, digits, _; not a keyword)", where(i), m.Name))
-		}
-		if slices.Contains(reservedNames, m.Name) {
-			errs = append(errs, fmt.Errorf("%s: name: %q is reserved (%s)", where(i), m.Name, strings.Join(reservedNames, ", ")))
-		}
-		if j, ok := byName[m.Name]; ok {
-			errs = append(errs, fmt.Errorf("%s: name collides with module %d at line %d", where(i), j, mods[j].Line))
-		} else {
-			byName[m.Name] = i
-		}
-		for _, obj := range m.ObjectNames() {
-			if j, ok := objects[obj]; ok && j != i {
-				errs = append(errs, fmt.Errorf("%s: name collides: Lizard object %q is also made by module %d at line %d", where(i), obj, j, mods[j].Line))
-			}
-			objects[obj] = i
-		}
-	}
-	ref := func(i int, key, name, typ string) {
-		j, ok := byName[name]
-		switch {
-		case !ok:
-			errs = append(errs, fmt.Errorf("%s: %s: no module named %q", where(i), key, name))
-		case mods[j].Type != typ:
-			errs = append(errs, fmt.Errorf("%s: %s: module %q is a %s, not a %s", where(i), key, name, mods[j].Type, typ))
-		}
-	}
-	wheels := 0
-	for i := range mods {
-		m := &mods[i]
-		ctrl := m.Expander
-		if m.Expander != "" {
-			ref(i, "expander", m.Expander, "expander")
-		}
-		switch m.Type {
-		case "wheels":
-			wheels++
-			if wheels > 1 {
-				errs = append(errs, fmt.Errorf("%s: only one wheels module is supported", where(i)))
-			}
-			switch m.Driver {
-			case "", "odrive":
-				if m.Can == "" {
-					errs = append(errs, fmt.Errorf("%s: can: ODrive wheels need the name of a can module", where(i)))
-				} else {
-					ref(i, "can", m.Can, "can")
-				}
-			case "custom":
-				if m.Can != "" {
-					errs = append(errs, fmt.Errorf("%s: can: custom wheels take no can module", where(i)))
-				}
-			default:
-				errs = append(errs, fmt.Errorf("%s: driver: %q is not odrive or custom", where(i), m.Driver))
-			}
-		case "estop", "bumper":
-			if len(m.Pins) == 0 {
-				errs = append(errs, fmt.Errorf("%s: pins: missing pin: name at least one, such as {front: 34}", where(i)))
-			}
-			seen := map[string]bool{}
-			for _, p := range m.Pins {
-				if !lizardIdentifier.MatchString(p.Name) {
-					errs = append(errs, fmt.Errorf("line %d: hardware.lizard.modules[%d].pins: %q is not a Lizard identifier", p.Line, i, p.Name))
-				}
-				if seen[p.Name] {
-					errs = append(errs, fmt.Errorf("line %d: hardware.lizard.modules[%d].pins: %q given twice", p.Line, i, p.Name))
-				}
-				seen[p.Name] = true
-				usePin(i, ctrl, "pin "+p.Name, p.Pin, p.Line)
-			}
-		case "battery", "serial", "can":
-			rx, tx := serialDefaults(m)
-			if rx == tx {
-				errs = append(errs, fmt.Errorf("%s: rx_pin and tx_pin are both GPIO %d", where(i), rx))
-			} else {
-				usePin(i, ctrl, "rx_pin", rx, m.Line)
-				usePin(i, ctrl, "tx_pin", tx, m.Line)
-			}
-		case "expander":
-			if m.Serial == "" {
-				errs = append(errs, fmt.Errorf("%s: serial: name the serial module the expander is reached through", where(i)))
-			} else {
-				ref(i, "serial", m.Serial, "serial")
-			}
-			if (m.Boot == nil) != (m.Enable == nil) {
-				errs = append(errs, fmt.Errorf("%s: boot and enable go together", where(i)))
-			}
-			if m.Boot != nil && m.Enable != nil {
-				usePin(i, "", "boot", *m.Boot, m.Line)
-				usePin(i, "", "enable", *m.Enable, m.Line)
-			}
-		case "code":
-			for _, l := range m.Lines {
-				if strings.ContainsAny(l, "\n\r") {
-					errs = append(errs, fmt.Errorf("%s: lines: one Lizard line per entry", where(i)))
-				}
-			}
-		}
-	}
-	return errors.Join(errs...)
-}
-
 // serialDefaults are the RX and TX pins of a battery, serial or can
-// module, with RoSys's defaults for those left out.
+// module, with its type's defaults (RoSys's) for those left out.
 func serialDefaults(m *LizardModule) (rx, tx int) {
 	rx, tx = 26, 27
-	if m.Type == "can" {
-		rx, tx = 32, 33
+	if t, ok := lookupBuiltin(m.Type); ok && t.serialPins != nil {
+		rx, tx = t.serialPins[0], t.serialPins[1]
 	}
 	if m.RxPin != nil {
 		rx = *m.RxPin

@@ -12,8 +12,9 @@ import (
 // LizardType is what robot.yaml needs to know of a Lizard module type
 // that a user's package registers (robot.LizardType carries it with the
 // type's startup code, decoding and simulated twin): its name, the keys
-// it takes and the checks of their values. The built-in types' keys are
-// this package's own (LizardModule's fields).
+// it takes and the checks of their values. A built-in type is one too,
+// with the checks across modules beside it (builtinType, declared in
+// lizardtype_<type>.go); its keys are LizardModule's fields.
 type LizardType struct {
 	// Type is the name robot.yaml gives it: "type: linear_axis".
 	Type string

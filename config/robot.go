@@ -352,8 +352,9 @@ func (r *Robot) Validate() error {
 	return errors.Join(errs...)
 }
 
-// checkKeepAlive: a host that stays silent longer than the wheels'
-// host_timeout has them stop on their own between two keep-alives.
+// checkKeepAlive: a host that stays silent longer than a module's host
+// timeout (the wheels': builtinType.hostTimeout) has it stop on its own
+// between two keep-alives.
 func checkKeepAlive(l *Lizard) []error {
 	keepAlive := l.KeepAlive.D()
 	if keepAlive == 0 {
@@ -361,11 +362,12 @@ func checkKeepAlive(l *Lizard) []error {
 	}
 	var errs []error
 	for i, m := range l.Modules {
-		hostTimeout := defaultHostTimeout
-		if m.HostTimeout != nil {
-			hostTimeout = m.HostTimeout.D()
+		t, ok := lookupBuiltin(m.Type)
+		if !ok || t.hostTimeout == nil {
+			continue
 		}
-		if m.Type != "wheels" || hostTimeout == 0 {
+		hostTimeout := t.hostTimeout(&m)
+		if hostTimeout == 0 {
 			continue
 		}
 		if keepAlive >= hostTimeout {
@@ -383,10 +385,6 @@ const defaultKeepAlive = 100 * time.Millisecond
 // defaultSegmentBytes is the journal's segment size when robot.yaml gives
 // none (package journal's default).
 const defaultSegmentBytes = 4 << 20
-
-// defaultHostTimeout is the wheels' host_timeout when robot.yaml gives
-// none (package robot applies it).
-const defaultHostTimeout = time.Second
 
 func (b *Backend) validate() error {
 	switch {

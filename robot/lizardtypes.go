@@ -44,8 +44,9 @@ func builtinLizardTypes() []LizardType {
 		expanderType(), serialType(), canType(), codeType()}
 }
 
-// builtinConfig is what robot.yaml knows of a built-in type (package
-// config keeps their keys, as it checks robot.yaml without an assembly).
+// builtinConfig is what robot.yaml knows of a built-in type: its half in
+// config/lizardtype_<type>.go (keys, default name, checks), which package
+// config keeps as it checks robot.yaml without an assembly.
 func builtinConfig(typ string) config.LizardType {
 	t, _ := config.BuiltinLizardType(typ)
 	return t
