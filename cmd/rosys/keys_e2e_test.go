@@ -22,17 +22,6 @@ import (
 var reservedKeys = []string{"calib.tmp-2024", "survey.json.tmp-recycled", "x.tmp-link", ".hidden", ".rosys-go", "x.prev", "model.json.prev",
 	"a.prev.b", "m.json.corrupt-20260101T000000.000Z", "a@1"}
 
-// outsideHistory is a listDir listing without the history directory.
-func outsideHistory(names []string) []string {
-	var out []string
-	for _, n := range names {
-		if n != "history" && !strings.HasPrefix(n, "history/") {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
 func listDir(t *testing.T, dir string) []string {
 	t.Helper()
 	var out []string
@@ -145,7 +134,7 @@ func TestReservedKeysAndFieldCaseRealBinary(t *testing.T) {
 	if after := moduleFiles(t, dir); !slices.Equal(before, after) {
 		t.Errorf("refused imports changed the data directory: %v → %v", before, after)
 	} else {
-		for _, name := range after {
+		for _, name := range listDir(t, dir) {
 			for _, key := range reservedKeys {
 				if strings.HasPrefix(name, "history/"+key+"@") {
 					t.Errorf("a refused import left a version of %q: %s", key, name)
