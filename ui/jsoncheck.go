@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/gorosys/rosys/internal/jsonkeys"
 )
 
 // maxJSONDepth bounds how deeply a request body may nest: module state is
@@ -29,60 +31,19 @@ func checkBody(body []byte) error {
 	if first == nil {
 		return errors.New("body is null; send the module's data")
 	}
-	if err := checkValue(dec, first, 1, "$"); err != nil {
+	var se *jsonkeys.SyntaxError
+	switch err := jsonkeys.Walk(dec, first, "$", 1, maxJSONDepth); {
+	case errors.As(err, &se):
+		return fmt.Errorf("body is not JSON: %w", se.Err)
+	case errors.Is(err, jsonkeys.ErrTooDeep):
+		return fmt.Errorf("body %w", err)
+	case err != nil:
 		return err
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return errors.New("body holds more than one JSON value")
 	}
 	return nil
-}
-
-// checkValue walks the value that starts with tok.
-func checkValue(dec *json.Decoder, tok json.Token, depth int, path string) error {
-	d, ok := tok.(json.Delim)
-	if !ok {
-		return nil // a scalar
-	}
-	if depth > maxJSONDepth {
-		return fmt.Errorf("body nests deeper than %d levels at %s", maxJSONDepth, path)
-	}
-	switch d {
-	case '{':
-		seen := map[string]bool{}
-		for dec.More() {
-			kt, err := dec.Token()
-			if err != nil {
-				return fmt.Errorf("body is not JSON: %w", err)
-			}
-			key, _ := kt.(string)
-			if seen[key] {
-				return fmt.Errorf("key %q appears twice in %s", key, path)
-			}
-			seen[key] = true
-			if err := next(dec, depth, path+"."+key); err != nil {
-				return err
-			}
-		}
-	case '[':
-		for i := 0; dec.More(); i++ {
-			if err := next(dec, depth, fmt.Sprintf("%s[%d]", path, i)); err != nil {
-				return err
-			}
-		}
-	}
-	if _, err := dec.Token(); err != nil { // the closing delimiter
-		return fmt.Errorf("body is not JSON: %w", err)
-	}
-	return nil
-}
-
-func next(dec *json.Decoder, depth int, path string) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return fmt.Errorf("body is not JSON: %w", err)
-	}
-	return checkValue(dec, tok, depth+1, path)
 }
 
 // decodeCommand decodes a command body (a small JSON object) into the

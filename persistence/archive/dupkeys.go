@@ -5,7 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+
+	"github.com/gorosys/rosys/internal/jsonkeys"
 )
 
 // maxDupDepth bounds the walk of checkDuplicateKeys (module data is a few
@@ -25,56 +26,13 @@ func checkDuplicateKeys(b []byte) error {
 	if err != nil {
 		return nil
 	}
-	if err := dupWalk(dec, tok, "$", 0); err != nil && !errors.Is(err, io.EOF) {
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			return nil
-		}
-		return err
+	err = jsonkeys.Walk(dec, tok, "$", 0, maxDupDepth)
+	var se *jsonkeys.SyntaxError
+	switch {
+	case err == nil, errors.As(err, &se):
+		return nil // invalid JSON: the decoder that follows says so
+	case errors.Is(err, jsonkeys.ErrTooDeep):
+		return fmt.Errorf("JSON %w", err)
 	}
-	return nil
-}
-
-func dupWalk(dec *json.Decoder, tok json.Token, path string, depth int) error {
-	d, ok := tok.(json.Delim)
-	if !ok {
-		return nil
-	}
-	if depth > maxDupDepth {
-		return fmt.Errorf("JSON nests deeper than %d levels at %s", maxDupDepth, path)
-	}
-	switch d {
-	case '{':
-		seen := map[string]bool{}
-		for dec.More() {
-			kt, err := dec.Token()
-			if err != nil {
-				return err
-			}
-			key, _ := kt.(string)
-			if seen[key] {
-				return fmt.Errorf("key %q appears twice in %s", key, path)
-			}
-			seen[key] = true
-			vt, err := dec.Token()
-			if err != nil {
-				return err
-			}
-			if err := dupWalk(dec, vt, path+"."+key, depth+1); err != nil {
-				return err
-			}
-		}
-	case '[':
-		for i := 0; dec.More(); i++ {
-			vt, err := dec.Token()
-			if err != nil {
-				return err
-			}
-			if err := dupWalk(dec, vt, fmt.Sprintf("%s[%d]", path, i), depth+1); err != nil {
-				return err
-			}
-		}
-	}
-	_, err := dec.Token() // the closing delimiter
 	return err
 }
