@@ -113,9 +113,9 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 // one pair every 60 ms;
 // it returns how many of each were answered 200 within 1 s, how many
 // within 5 s, and the slowest answer.
-func operatorRound(t *testing.T, addr, token string, n int) (estops, statuses int, answered [2]int, slowest time.Duration, errs []string) {
+func operatorRound(t *testing.T, addr, token string, n int, within time.Duration) (estops, statuses int, answered [2]int, slowest time.Duration, errs []string) {
 	t.Helper()
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	client := &http.Client{Timeout: 2 * within, Transport: &http.Transport{DisableKeepAlives: true}}
 	do := func(method, path, body string) (int, time.Duration, error) {
 		req, _ := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -143,7 +143,7 @@ func operatorRound(t *testing.T, addr, token string, n int) (estops, statuses in
 		} {
 			code, took, err := do(r.method, r.path, r.body)
 			slowest = max(slowest, took)
-			if err == nil && code == 200 && took <= 5*time.Second {
+			if err == nil && code == 200 && took <= within {
 				answered[j]++
 			}
 			if err == nil && code == 200 && took <= time.Second {
@@ -196,6 +196,14 @@ func TestEStopGetsThroughHostileConnectionsRealBinary(t *testing.T) {
 		perKind = have
 	}
 	strict := os.Getenv("ROSYS_LOCKOUT_STRICT") == "1"
+	// Every answer must be a 200 within this bound (a lockout is a 503
+	// or silence). Under make test-arm64 the robot runs in qemu's
+	// emulation, many times slower, while the hostile clients run native,
+	// so there the bound is what tells a refusal from emulation's pace.
+	within := 5 * time.Second
+	if os.Getenv(testexec.EnvWrapper) != "" {
+		within = 30 * time.Second
+	}
 	const token = "s3cret-token-s3cret"
 	cmd := testexec.Command(binary, "run", "--http", "127.0.0.1:0", "--data-dir", t.TempDir())
 	cmd.Env = append(os.Environ(), "ROSYS_HTTP_TOKEN="+token)
@@ -221,7 +229,7 @@ func TestEStopGetsThroughHostileConnectionsRealBinary(t *testing.T) {
 		for _, k := range round {
 			hold(ctx, &wg, p.addr, k, perKind, &dials)
 		}
-		estops, statuses, answered, slowest, errs := operatorRound(t, p.addr, token, 100)
+		estops, statuses, answered, slowest, errs := operatorRound(t, p.addr, token, 100, within)
 		cancel()
 		wg.Wait()
 		line := fmt.Sprintf("%s (%d connections, %d dials): %d/100 e-stops and %d/100 status within 1 s, slowest %v",
@@ -240,7 +248,7 @@ func TestEStopGetsThroughHostileConnectionsRealBinary(t *testing.T) {
 			t.Errorf("%s; first failures: %v", line, errs)
 		}
 		if answered[0] != 100 || answered[1] != 100 {
-			t.Errorf("%s; %d e-stops and %d status answered 200 within 5 s; first failures: %v", line, answered[0], answered[1], errs)
+			t.Errorf("%s; %d e-stops and %d status answered 200 within %v; first failures: %v", line, answered[0], answered[1], within, errs)
 		}
 	}
 	// The robot survived it all and stops cleanly.
