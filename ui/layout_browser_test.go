@@ -295,9 +295,12 @@ func TestPlotsStartWithTheRobotsHistory(t *testing.T) {
 			t.Fatalf("%s: %+v", id, got)
 		}
 	}
-	var battery string
-	if err := chromedp.Run(ctx, chromedp.Text("#battery-value", &battery, chromedp.ByID)); err != nil || battery != "77 %" {
-		t.Fatalf("battery %q %v", battery, err)
+	// The live value arrives with the next status push, which may come
+	// after the history has drawn on a loaded machine: wait for it.
+	if err := chromedp.Run(ctx, poll(`document.querySelector('#battery-value').textContent === '77 %'`)); err != nil {
+		var battery string
+		_ = chromedp.Run(ctx, chromedp.Text("#battery-value", &battery, chromedp.ByID))
+		t.Fatalf("battery %q: %v", battery, err)
 	}
 	saveScreenshot(t, ctx, "dashboard-plots-history.png")
 	if e := errs(); len(e) != 0 {
