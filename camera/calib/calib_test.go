@@ -317,3 +317,18 @@ func TestSolvePnPFourPoints(t *testing.T) {
 		t.Errorf("four points: off by %v m, %v°", m, d)
 	}
 }
+
+// LookingForward(π/2) looks straight down with the image's top ahead:
+// the same as roll π turned by −90° about z.
+func TestLookingForward(t *testing.T) {
+	r := LookingForward(math.Pi / 2)
+	if d := r.Apply(Point3{0, 0, 1}).Sub(Point3{0, 0, -1}).Norm(); d > 1e-15 {
+		t.Errorf("optical axis %v", r.Apply(Point3{0, 0, 1}))
+	}
+	if d := r.Apply(Point3{0, -1, 0}).Sub(Point3{1, 0, 0}).Norm(); d > 1e-15 {
+		t.Errorf("image up is %v, want ahead", r.Apply(Point3{0, -1, 0}))
+	}
+	if err := LookingForward(0.3).Check(); err != nil {
+		t.Error(err)
+	}
+}
