@@ -199,7 +199,11 @@ func (c *Camera) emit(jpeg []byte, t time.Time) {
 	if t.IsZero() {
 		t = c.opts.Clock.Now()
 	}
+	jpeg = trimPadding(jpeg)
 	w, h, err := Size(jpeg)
+	if err == nil && (len(jpeg) < 2 || jpeg[len(jpeg)-2] != 0xFF || jpeg[len(jpeg)-1] != 0xD9) {
+		err = fmt.Errorf("%w: torn frame of %d bytes without an end of image (EOI)", ErrNotJPEG, len(jpeg))
+	}
 	n := len(jpeg)
 	if gap := huffmanGap(jpeg); gap >= 0 {
 		n += len(standardDHT)
@@ -229,6 +233,20 @@ func (c *Camera) emit(jpeg []byte, t time.Time) {
 		default:
 		}
 	}
+}
+
+// trimPadding drops what cameras put after a frame's EOI: zeros (UVC
+// payloads padded to the buffer's size) and line ends.
+func trimPadding(j []byte) []byte {
+	for len(j) > 2 {
+		switch j[len(j)-1] {
+		case 0x00, '\r', '\n', ' ':
+			j = j[:len(j)-1]
+		default:
+			return j
+		}
+	}
+	return j
 }
 
 // fill copies a kept frame into dst, reusing dst's buffer.

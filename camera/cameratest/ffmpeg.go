@@ -95,8 +95,8 @@ func (p *process) supervise(done chan struct{}) {
 			return
 		}
 		cmd := exec.Command(p.path, p.args...)
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+		cmd.Stderr = os.Stderr // stdout (the publisher's SDP) is not wanted
+		cmd.SysProcAttr = procAttr()
 		if err := cmd.Start(); err != nil {
 			p.running = false
 			p.mu.Unlock()
