@@ -134,11 +134,15 @@ func (c *Camera) Source() Source { return c.src }
 func (c *Camera) Start(ctx context.Context) {
 	c.start.Do(func() {
 		ctx, c.cancel = context.WithCancel(ctx)
-		run := func() { defer close(c.done); c.capture(ctx) }
 		if cd, ok := c.src.(ClockDriven); ok && cd.ClockDriven() {
-			c.opts.Clock.Go(run)
+			c.opts.Clock.Go(func() { defer close(c.done); c.capture(ctx, c.opts.Clock) })
 		} else {
-			go run()
+			// A source that waits on I/O lives in real time, and so does
+			// its reconnect backoff: sleeping on a virtual clock's timer
+			// from a goroutine the clock did not start would upset its
+			// count of busy goroutines. Frames are still stamped by
+			// Options.Clock.
+			go func() { defer close(c.done); c.capture(ctx, clock.Real{}) }()
 		}
 	})
 }
@@ -161,8 +165,8 @@ func (c *Camera) Close() error {
 }
 
 // capture runs the source, again and again with backoff, until ctx ends.
-func (c *Camera) capture(ctx context.Context) {
-	timer := c.opts.Clock.NewTimer()
+func (c *Camera) capture(ctx context.Context, clk clock.Clock) {
+	timer := clk.NewTimer()
 	defer timer.Stop()
 	backoff := c.opts.BackoffMin
 	for ctx.Err() == nil {
@@ -178,11 +182,12 @@ func (c *Camera) capture(ctx context.Context) {
 		c.connected = false
 		c.lastErr = fmt.Sprintf("%s: %v", c.src.Name(), err)
 		c.reconnects++
+		c.nTimes = 0 // the frame rate is measured within one connection
 		c.mu.Unlock()
 		if c.runFrames > 0 {
 			backoff = c.opts.BackoffMin
 		}
-		if timer.SleepUntil(ctx, c.opts.Clock.Now().Add(backoff), nil) != nil {
+		if timer.SleepUntil(ctx, clk.Now().Add(backoff), nil) != nil {
 			break
 		}
 		backoff = min(2*backoff, c.opts.BackoffMax)
