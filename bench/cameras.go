@@ -116,8 +116,9 @@ func (b *bench) cameras() error {
 	b.goal("two 720p30 cameras, two clients each: frames dropped at capture", fmt.Sprintf("%d (clients skipped %d); arrival → consumer p99 %s; RSS %d MiB", dropped, consumerDropped, us(lat.P99), rssAfter>>10), "0", dropped == 0)
 	cr := float64(with.dist.P99) / float64(base)
 	b.r.p("**The control loop with the cameras running** (100 Hz, the runtime without other load, %s each): period error p99 %s with the "+
-		"cameras against %s without (the better of a run before and one after): **%.2f×**; missed ticks %d with, %d without.",
-		d, us(with.dist.P99), us(base), cr, with.missed, baseMissed)
+		"cameras against %s without (the better of a run before and one after): **%.2f×**; missed ticks %d with, %d without; "+
+		"garbage collections in the run %d with, %d and %d without; CPU steal %.1f %% with.",
+		d, us(with.dist.P99), us(base), cr, with.missed, baseMissed, with.env.gcs, without.env.gcs, without2.env.gcs, 100*with.env.stealShare)
 	b.goal("control loop p99 with two cameras running vs without", fmt.Sprintf("%.2f× (%s vs %s), missed %d vs %d", cr, us(with.dist.P99), us(base), with.missed, baseMissed), "≤ 1.1×, no extra missed ticks", cr <= 1.1 && with.missed <= baseMissed)
 	return nil
 }

@@ -51,6 +51,7 @@ func TestRTSPFromARealServerReconnects(t *testing.T) {
 		if !st.Connected || st.Width != 320 || st.Height != 240 || st.Dropped != 0 {
 			t.Fatalf("copy %v: %+v", copyFrames, st)
 		}
+		allocsPerFrame(t, c) // ffmpeg's pipe, the JPEG splitter, the ring
 		if copyFrames {
 			srv.StopServer()
 			testwait.Until(t, "the camera to see the server go", func() bool { return !c.Status().Connected })
