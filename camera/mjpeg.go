@@ -51,7 +51,7 @@ var _ Source = (*MJPEG)(nil)
 func NewMJPEG(opts MJPEGOptions) (*MJPEG, error) {
 	u, err := url.Parse(opts.URL)
 	if err != nil {
-		return nil, fmt.Errorf("mjpeg camera: URL: %w", err)
+		return nil, fmt.Errorf("mjpeg camera: URL: %w", urlError(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
 		return nil, fmt.Errorf("mjpeg camera: URL %q: want http:// or https:// with a host", u.Redacted())
@@ -77,6 +77,9 @@ func NewMJPEG(opts MJPEGOptions) (*MJPEG, error) {
 	}
 	if opts.StallTimeout < 0 || opts.SnapshotInterval < 0 {
 		return nil, errors.New("mjpeg camera: negative timeout or interval")
+	}
+	if opts.SnapshotInterval >= opts.StallTimeout {
+		return nil, fmt.Errorf("mjpeg camera: snapshot interval %v: must be shorter than the stall timeout %v", opts.SnapshotInterval, opts.StallTimeout)
 	}
 	if opts.Client == nil {
 		opts.Client = &http.Client{Transport: &http.Transport{
@@ -146,6 +149,16 @@ func (m *MJPEG) Run(ctx context.Context, emit func([]byte, time.Time)) error {
 			return fmt.Errorf("answered Content-Type %q: want multipart/x-mixed-replace or image/jpeg", resp.Header.Get("Content-Type"))
 		}
 	}
+}
+
+// urlError is a URL's parse error without the URL, which may hold a
+// password.
+func urlError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }
 
 // cause prefers the reason the context was cancelled (a stall) to the

@@ -93,3 +93,26 @@ func TestRTSPFFmpegFailures(t *testing.T) {
 		t.Fatalf("stalled ffmpeg: %v", err)
 	}
 }
+
+// ffmpeg prints the URL it was given, credentials included: they never
+// reach the error (and so the status).
+func TestRTSPErrorsCarryNoCredentials(t *testing.T) {
+	ff := testtool.Require(t, testtool.FFmpeg)
+	src, err := NewRTSP(RTSPOptions{URL: "rtsp://127.0.0.1:1/stream", Username: "op", Password: "s3cr:et", FFmpeg: ff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = src.Run(context.Background(), func([]byte, time.Time) {})
+	if err == nil || strings.Contains(err.Error(), "s3cr") || !strings.Contains(err.Error(), "ffmpeg exited") || !strings.Contains(err.Error(), "rtsp://127.0.0.1:1/stream") {
+		t.Fatalf("error %v", err)
+	}
+	if _, err := NewRTSP(RTSPOptions{URL: "rtsp://op:pa%zz@cam/x"}); err == nil || strings.Contains(err.Error(), "pa%zz") {
+		t.Fatalf("a bad URL's error: %v", err)
+	}
+	if _, err := NewMJPEG(MJPEGOptions{URL: "http://op:pa%zz@cam/x"}); err == nil || strings.Contains(err.Error(), "pa%zz") {
+		t.Fatalf("a bad URL's error: %v", err)
+	}
+	if _, err := NewMJPEG(MJPEGOptions{URL: "http://cam/x", SnapshotInterval: time.Minute}); err == nil || !strings.Contains(err.Error(), "shorter than the stall timeout") {
+		t.Fatalf("snapshot interval past the stall timeout: %v", err)
+	}
+}
