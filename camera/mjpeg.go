@@ -27,7 +27,9 @@ type MJPEGOptions struct {
 	// long, so the Camera reconnects (default 10 s).
 	StallTimeout time.Duration
 	// SnapshotInterval is the pause between two snapshot requests when
-	// the URL answers with single JPEGs (default 1 s).
+	// the URL answers with single JPEGs (default 1 s, or half the stall
+	// timeout if that is shorter; it must be shorter than the stall
+	// timeout).
 	SnapshotInterval time.Duration
 	// Client makes the requests (default: one with a 10 s dial and
 	// response-header timeout and no overall timeout, streams being
@@ -73,7 +75,7 @@ func NewMJPEG(opts MJPEGOptions) (*MJPEG, error) {
 		opts.StallTimeout = 10 * time.Second
 	}
 	if opts.SnapshotInterval == 0 {
-		opts.SnapshotInterval = time.Second
+		opts.SnapshotInterval = min(time.Second, opts.StallTimeout/2)
 	}
 	if opts.StallTimeout < 0 || opts.SnapshotInterval < 0 {
 		return nil, errors.New("mjpeg camera: negative timeout or interval")

@@ -178,7 +178,10 @@ func TestMJPEGStallReconnects(t *testing.T) {
 		<-r.Context().Done() // then silence
 	}))
 	defer srv.Close()
-	src, _ := NewMJPEG(MJPEGOptions{URL: srv.URL, StallTimeout: 50 * time.Millisecond})
+	src, err := NewMJPEG(MJPEGOptions{URL: srv.URL, StallTimeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := startCamera(t, src, Options{BackoffMin: time.Millisecond, BackoffMax: 2 * time.Millisecond})
 	testwait.Until(t, "a reconnect after the stall", func() bool { return c.Status().Reconnects >= 2 && conns.Load() >= 3 })
 	if st := c.Status(); !strings.Contains(st.Error, "no frame for 50ms") || st.Frames < 2 {
