@@ -94,7 +94,9 @@ func TestLearningLoopRefusesBadAnswers(t *testing.T) {
 		{"negative box", func(w http.ResponseWriter, r *http.Request) {
 			w.Write([]byte(`{"box_detections": [{"category_name": "a", "x": 1, "y": 1, "width": -5, "height": 1, "confidence": 1}]}`))
 		}, "out of bounds"},
-		{"redirect", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "http://example.com/", http.StatusFound) }, "302"},
+		{"redirect", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "http://example.com/", http.StatusFound)
+		}, "302"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			node := fakeNode(t, tc.answer)
