@@ -1,5 +1,6 @@
 // Package testtool finds the outside programs some tests run against
-// (Chromium, gpsd, versitygw, python3, prlimit). On a developer's machine a
+// (Chromium, gpsd, versitygw, python3 and its modules such as OpenCV,
+// prlimit). On a developer's machine a
 // missing one skips the test, saying what to install; under CI (the CI
 // environment variable set to a true value, as CI services and .ci/run
 // do) it fails the test instead, because .ci/run installs every one of
