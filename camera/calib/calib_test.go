@@ -317,3 +317,81 @@ func TestSolvePnPFourPoints(t *testing.T) {
 		t.Errorf("four points: off by %v m, %v°", m, d)
 	}
 }
+
+// LookingForward(π/2) looks straight down with the image's top ahead:
+// the same as roll π turned by −90° about z.
+func TestLookingForward(t *testing.T) {
+	r := LookingForward(math.Pi / 2)
+	if d := r.Apply(Point3{0, 0, 1}).Sub(Point3{0, 0, -1}).Norm(); d > 1e-15 {
+		t.Errorf("optical axis %v", r.Apply(Point3{0, 0, 1}))
+	}
+	if d := r.Apply(Point3{0, -1, 0}).Sub(Point3{1, 0, 0}).Norm(); d > 1e-15 {
+		t.Errorf("image up is %v, want ahead", r.Apply(Point3{0, -1, 0}))
+	}
+	if err := LookingForward(0.3).Check(); err != nil {
+		t.Error(err)
+	}
+}
+
+// The footprint of a camera looking straight down is the rectangle the
+// image's corners see; of one looking at the horizon, its far edge is
+// drawn at the range asked for.
+func TestFootprint(t *testing.T) {
+	c := Calibration{Intrinsics: Default(801, 601, 400), Extrinsics: Pose3{Z: 2, Rotation: LookingForward(math.Pi / 2)}}
+	robot := hardware.Pose{X: 5, Y: 1}
+	fp, err := c.Footprint(robot, 4, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fp) != 16 {
+		t.Fatalf("%d points", len(fp))
+	}
+	// The top-left pixel (0, 0) is 400.5 px left of and 300.5 px above
+	// the principal point (400.5, 300.5) of Default(801, 601): on the
+	// ground 2 m below, ahead (+x, the image's top) by 300.5/400·2 m and
+	// left (+y) by 400.5/400·2 m of the camera.
+	want := Point3{5 + 300.5/400*2, 1 + 400.5/400*2, 0}
+	if fp[0].Sub(want).Norm() > 1e-9 {
+		t.Errorf("first point %v, want %v", fp[0], want)
+	}
+	c.Extrinsics.Rotation = LookingForward(0)
+	fp, err = c.Footprint(robot, 8, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	far := 0
+	for _, p := range fp {
+		d := math.Hypot(p.X-5, p.Y-1)
+		if d > 30+1e-9 {
+			t.Errorf("point %v beyond the range", p)
+		}
+		if math.Abs(d-30) < 1e-9 {
+			far++
+		}
+	}
+	if far < 8 {
+		t.Errorf("only %d points on the range for a camera looking at the horizon", far)
+	}
+	if _, err := c.Footprint(robot, 0, 30); err == nil {
+		t.Error("0 steps accepted")
+	}
+}
+
+// Projecting and mapping to the ground allocate nothing: they may run for
+// every pixel of a detection or every frame.
+func TestNoAllocations(t *testing.T) {
+	c := lookingDown(cameras()["rational12"])
+	robot := hardware.Pose{X: 1, Yaw: 0.3}
+	n := testing.AllocsPerRun(100, func() {
+		g, err := c.GroundPoint(Point2{300, 500}, robot, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := c.Project(g, robot); !ok {
+			t.Fatal("not projected")
+		}
+	})
+	if n != 0 {
+		t.Errorf("%v allocations per GroundPoint+Project", n)
+	}
+}

@@ -273,3 +273,15 @@ func (p *Pose3) UnmarshalJSON(b []byte) error {
 	*p = Pose3{X: v.X, Y: v.Y, Z: v.Z, Rotation: v.Rotation}
 	return nil
 }
+
+// LookingForward is the rotation (camera → robot) of a camera looking
+// along the robot's x axis, tilted by tilt radians below the horizon
+// (π/2: straight down), upright: the image's right is the robot's right
+// (−y), the image's top points away from the ground.
+func LookingForward(tilt float64) Rotation {
+	s, c := math.Sincos(tilt)
+	z := Point3{c, 0, -s} // optical axis
+	x := Point3{0, -1, 0} // image right
+	y := z.Cross(x)       // image down
+	return Rotation{{x.X, y.X, z.X}, {x.Y, y.Y, z.Y}, {x.Z, y.Z, z.Z}}
+}

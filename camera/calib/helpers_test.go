@@ -31,19 +31,9 @@ func lookingDown(in Intrinsics) Calibration {
 	return Calibration{Intrinsics: in, Extrinsics: Pose3{X: 0.3, Y: 0, Z: 1.2, Rotation: downForward(50 * math.Pi / 180)}}
 }
 
-// downForward is the rotation of a camera looking ahead along the robot's
-// x, tilted by tilt below the horizon, with the image's top edge away
-// from the robot.
-func downForward(tilt float64) Rotation {
-	// Columns: the camera's x, y, z axes in the robot frame. z (optical
-	// axis) ahead and down; x (image right) to the robot's right (−y);
-	// y (image down) = z × x.
-	s, c := math.Sincos(tilt)
-	z := Point3{c, 0, -s}
-	x := Point3{0, -1, 0}
-	y := z.Cross(x)
-	return Rotation{{x.X, y.X, z.X}, {x.Y, y.Y, z.Y}, {x.Z, y.Z, z.Z}}
-}
+// downForward is LookingForward: the camera ahead along the robot's x,
+// tilted below the horizon.
+func downForward(tilt float64) Rotation { return LookingForward(tilt) }
 
 func randomRobot(rng *rand.Rand) hardware.Pose {
 	return hardware.Pose{X: rng.Float64()*20 - 10, Y: rng.Float64()*20 - 10, Yaw: rng.Float64()*2*math.Pi - math.Pi}

@@ -1,6 +1,6 @@
 // Package testtool finds the outside programs some tests run against
 // (Chromium, gpsd, versitygw, python3 and its modules such as OpenCV,
-// prlimit). On a developer's machine a
+// prlimit, ffmpeg). On a developer's machine a
 // missing one skips the test, saying what to install; under CI (the CI
 // environment variable set to a true value, as CI services and .ci/run
 // do) it fails the test instead, because .ci/run installs every one of
@@ -31,7 +31,10 @@ var (
 	Chromium = Tool{Name: "/usr/bin/chromium", Install: "apt-get install chromium"}
 	GPSD     = Tool{Name: "gpsd", Paths: []string{"/usr/sbin/gpsd"}, Install: "apt-get install gpsd"}
 	Python3  = Tool{Name: "/usr/bin/python3", Install: "apt-get install python3"}
-	Prlimit  = Tool{Name: "prlimit", Paths: []string{"/usr/bin/prlimit"}, Install: "apt-get install util-linux"}
+	// FFmpeg plays network cameras (MJPEG over HTTP, the RTSP source's
+	// publisher) and is the RTSP camera source's client.
+	FFmpeg  = Tool{Name: "/usr/bin/ffmpeg", Install: "apt-get install ffmpeg"}
+	Prlimit = Tool{Name: "prlimit", Paths: []string{"/usr/bin/prlimit"}, Install: "apt-get install util-linux"}
 	// Versitygw is a real S3 server for the S3 backend's tests.
 	Versitygw = Tool{Name: "versitygw", Paths: []string{filepath.Join(gopath(), "bin", "versitygw")},
 		Install: "go install github.com/versity/versitygw/cmd/versitygw@v1.8.0"}
