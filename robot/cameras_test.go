@@ -1,0 +1,200 @@
+package robot_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"image/jpeg"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorosys/rosys/camera/simcam"
+	"github.com/gorosys/rosys/config"
+	"github.com/gorosys/rosys/robot"
+	"github.com/gorosys/rosys/rosystest"
+	"go.uber.org/zap/zaptest"
+)
+
+func parseConfig(t *testing.T, yaml string) *config.Robot {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "robot.yaml")
+	if err := os.WriteFile(p, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func post(t *testing.T, url, body string, want int, out any) {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		t.Fatalf("POST %s %s: %d %s, want %d", url, body, resp.StatusCode, b, want)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("POST %s: %v: %s", url, err, b)
+		}
+	}
+}
+
+type camerasResponse struct {
+	Cameras []struct {
+		ID         string       `json:"id"`
+		Frames     uint64       `json:"frames"`
+		Calibrated bool         `json:"calibrated"`
+		Footprint  [][2]float64 `json:"footprint"`
+		Detections *struct {
+			Detections []struct {
+				Category string  `json:"category"`
+				X        float64 `json:"x"`
+				Y        float64 `json:"y"`
+			} `json:"detections"`
+		} `json:"detections"`
+	} `json:"cameras"`
+	WorldPoints []struct {
+		Camera   string  `json:"camera"`
+		Category string  `json:"category"`
+		X        float64 `json:"x"`
+		Y        float64 `json:"y"`
+	} `json:"world_points"`
+}
+
+// Issue 27.5: a simulated camera on virtual time, through the whole chain
+// and back to the markers' world positions, by the HTTP API: the camera
+// renders the markers, the simulated detector finds them in the JPEG,
+// their pixels go onto the ground through the calibration in
+// camera_provider and the robot's pose; the frame the API serves, with
+// the markers found in it, projects back onto their positions; their
+// positions project to the pixels they were found at.
+func TestSimCameraBackToTheMarkersThroughTheAPI(t *testing.T) {
+	clk := rosystest.NewVirtualClock()
+	cfg := parseConfig(t, `name: eyes
+board: sim
+http: 127.0.0.1:0
+cameras:
+  - {id: ground, kind: sim, fps: 5, detector: {kind: sim, interval: 1s}}
+`)
+	r, err := robot.New(cfg, robot.Options{DataDir: t.TempDir(), Log: zaptest.NewLogger(t), Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := running(t, r)
+	base := "http://" + r.Addr()
+	markers := simcam.DefaultMarkers()
+	if err := clk.ForwardUntil(func() bool { return len(r.Cameras.Points.List("ground")) >= len(markers) }, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	var st camerasResponse
+	get(t, base+"/api/cameras", &st)
+	if len(st.Cameras) != 1 || !st.Cameras[0].Calibrated || len(st.Cameras[0].Footprint) < 4 || st.Cameras[0].Frames == 0 {
+		t.Fatalf("cameras %+v", st.Cameras)
+	}
+	near := func(x, y, wx, wy, tol float64) bool { return math.Hypot(x-wx, y-wy) <= tol }
+	found := map[string]bool{}
+	for _, p := range st.WorldPoints {
+		for _, m := range markers {
+			if p.Category == m.ID {
+				if !near(p.X, p.Y, m.X, m.Y, 0.02) {
+					t.Errorf("marker %s detected on the ground at (%.3f, %.3f), is at (%.3f, %.3f)", m.ID, p.X, p.Y, m.X, m.Y)
+				}
+				found[m.ID] = true
+			}
+		}
+	}
+	if len(found) != len(markers) {
+		t.Fatalf("found %v of %d markers; world points %+v", found, len(markers), st.WorldPoints)
+	}
+	// The frame the API serves: the markers found in it, projected back.
+	resp, err := http.Get(base + "/api/cameras/ground/image.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/jpeg" {
+		t.Fatalf("image: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	img, err := jpeg.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := simcam.FindMarkers(img, markers, 12)
+	if len(seen) != len(markers) {
+		t.Fatalf("%d markers in the served frame", len(seen))
+	}
+	var pixels, points []string
+	for _, s := range seen {
+		pixels = append(pixels, fmt.Sprintf("[%g, %g]", s.Pixel.X, s.Pixel.Y))
+		points = append(points, fmt.Sprintf("[%g, %g, 0]", s.Marker.X, s.Marker.Y))
+	}
+	var ground struct{ Points [][3]float64 }
+	post(t, base+"/api/cameras/ground/project", `{"pixels": [`+strings.Join(pixels, ",")+`]}`, http.StatusOK, &ground)
+	var image struct{ Pixels [][2]float64 }
+	post(t, base+"/api/cameras/ground/project", `{"points": [`+strings.Join(points, ",")+`]}`, http.StatusOK, &image)
+	for i, s := range seen {
+		if p := ground.Points[i]; !near(p[0], p[1], s.Marker.X, s.Marker.Y, 0.02) || p[2] != 0 {
+			t.Errorf("%s: pixel (%.1f, %.1f) projects to (%.3f, %.3f, %g), the marker is at (%.3f, %.3f)",
+				s.Marker.ID, s.Pixel.X, s.Pixel.Y, p[0], p[1], p[2], s.Marker.X, s.Marker.Y)
+		}
+		if px := image.Pixels[i]; !near(px[0], px[1], s.Pixel.X, s.Pixel.Y, 2) {
+			t.Errorf("%s: the marker projects to (%.1f, %.1f), found at (%.1f, %.1f)", s.Marker.ID, px[0], px[1], s.Pixel.X, s.Pixel.Y)
+		}
+	}
+	// ?time=: the newest frame at or before it; before the first, none.
+	frameTime, _ := time.Parse(time.RFC3339Nano, resp.Header.Get("X-Frame-Time"))
+	if err := clk.Forward(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	at := frameTime.Add(100 * time.Millisecond).Format(time.RFC3339Nano)
+	resp, err = http.Get(base + "/api/cameras/ground/image.jpg?time=" + at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Get("X-Frame-Time"); resp.StatusCode != http.StatusOK || got != frameTime.UTC().Format(time.RFC3339Nano) {
+		t.Fatalf("?time=%s: %d, frame of %s, want the frame of %s (5 fps)", at, resp.StatusCode, got, frameTime)
+	}
+	for _, c := range []struct {
+		path string
+		want int
+	}{{"/api/cameras/ground/image.jpg?time=2000-01-01T00:00:00Z", 404}, {"/api/cameras/ground/image.jpg?time=yesterday", 400},
+		{"/api/cameras/nope/image.jpg", 404}} {
+		resp, err := http.Get(base + c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("GET %s: %d, want %d", c.path, resp.StatusCode, c.want)
+		}
+	}
+	post(t, base+"/api/cameras/nope/project", `{"pixels": [[1, 2]]}`, http.StatusNotFound, nil)
+	post(t, base+"/api/cameras/ground/project", `{"pixels": [[1, 2]], "points": [[1, 2, 3]]}`, http.StatusBadRequest, nil)
+	post(t, base+"/api/cameras/ground/project", `{"pixels": [[1, 2]], "pixels": [[1, 2]]}`, http.StatusBadRequest, nil)
+	var rec struct {
+		Name  string `json:"name"`
+		Bytes int    `json:"bytes"`
+	}
+	post(t, base+"/api/cameras/ground/record", ``, http.StatusOK, &rec)
+	if b, err := os.ReadFile(filepath.Join(r.DataDir, "recordings", "ground", rec.Name)); err != nil || len(b) != rec.Bytes || rec.Bytes == 0 {
+		t.Fatalf("recorded %+v: %d bytes on disk, %v", rec, len(b), err)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}
