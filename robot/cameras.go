@@ -37,7 +37,7 @@ type Cameras struct {
 	clock   clock.Clock
 	pose    func() hardware.Pose
 	poseAt  func(time.Time) (hardware.Pose, bool)
-	secrets []string // passwords, redacted from every status string
+	secrets []string // users and passwords, redacted from every status string
 	log     *zap.Logger
 
 	mu     sync.Mutex
@@ -104,6 +104,9 @@ func newCameras(env cameraEnv) (*Cameras, error) {
 			}
 			if pw != "" {
 				cs.secrets = append(cs.secrets, pw)
+			}
+			if c.User != "" {
+				cs.secrets = append(cs.secrets, c.User)
 			}
 		}
 		id := c.ID
@@ -426,7 +429,8 @@ func (cs *Cameras) Status() CamerasStatus {
 	return out
 }
 
-// redact hides every password in s (an ffmpeg error may echo its URL).
+// redact hides every user and password in s (an ffmpeg error may echo
+// the URL it was given, credentials included).
 func (cs *Cameras) redact(s string) string {
 	for _, p := range cs.secrets {
 		s = strings.ReplaceAll(s, p, "***")
