@@ -173,6 +173,11 @@ func (s *Server) cameraStream(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
+	// Each frame is followed at once by the next part's boundary, so a
+	// client knows the frame is whole without waiting for the next one.
+	if _, err := io.WriteString(w, "--"+streamBoundary+"\r\n"); err != nil {
+		return
+	}
 	flusher.Flush()
 	var f camera.Frame
 	head := make([]byte, 0, 256)
@@ -180,8 +185,10 @@ func (s *Server) cameraStream(w http.ResponseWriter, r *http.Request) {
 		if err := sub.Next(ctx, &f); err != nil {
 			return
 		}
-		head = append(head[:0], "--"+streamBoundary+"\r\nContent-Type: image/jpeg\r\nContent-Length: "...)
+		head = append(head[:0], "Content-Type: image/jpeg\r\nContent-Length: "...)
 		head = strconv.AppendInt(head, int64(len(f.JPEG)), 10)
+		head = append(head, "\r\nX-Frame-Seq: "...)
+		head = strconv.AppendUint(head, f.Seq, 10)
 		head = append(head, "\r\nX-Frame-Time: "...)
 		head = f.Time.UTC().AppendFormat(head, time.RFC3339Nano)
 		head = append(head, "\r\n\r\n"...)
@@ -192,7 +199,7 @@ func (s *Server) cameraStream(w http.ResponseWriter, r *http.Request) {
 		if _, err := w.Write(f.JPEG); err != nil {
 			return
 		}
-		if _, err := w.Write([]byte("\r\n")); err != nil {
+		if _, err := io.WriteString(w, "\r\n--"+streamBoundary+"\r\n"); err != nil {
 			return
 		}
 		flusher.Flush()
