@@ -113,7 +113,8 @@ FUZZ_TARGETS := ./drivers/lizard/wire:FuzzParseLine ./drivers/lizard/wire:FuzzLi
   ./persistence:FuzzDecodeFile ./persistence/internal/modfile:FuzzDecodeFastPath ./persistence/journal:FuzzJournalRecord ./persistence/journal:FuzzReadJournal \
   ./persistence/archive:FuzzReadArchive ./config:FuzzParse \
   ./drivers/gnss:FuzzParseNMEA ./drivers/gnss:FuzzNMEAStream ./drivers/gnss:FuzzGPSDReport \
-  ./camera/calib:FuzzParseOpenCV
+  ./camera/calib:FuzzParseOpenCV \
+  ./camera:FuzzPartReader ./camera:FuzzJPEGStream ./camera:FuzzKeepFrame ./camera:FuzzParseChallenge
 FUZZTIME ?= 2m
 
 fuzz:
@@ -143,17 +144,19 @@ bench: bench-deps
 # bench/quick/ so they never replace the published results.
 bench-quick: bench-deps
 	mkdir -p bench/quick
-	$(GO) test -run '^$$' -bench 'Tick|EncodeFile|Checksum|LineDecode|ValueUpdate' -benchmem -benchtime 2000x ./... > bench/quick/go-bench.txt
+	$(GO) test -run '^$$' -bench 'Tick|EncodeFile|Checksum|LineDecode|ValueUpdate|Ingest|RawRead' -benchmem -benchtime 2000x ./... > bench/quick/go-bench.txt
 	cd bench && $(GO) run . -quick -out quick -gobench quick/go-bench.txt
 
 # The control-loop baselines need cyclictest (Debian's rt-tests) and
-# Debian's python3 (for bench/rosys_standin.py); installed when missing.
+# Debian's python3 (for bench/rosys_standin.py), the cameras section ffmpeg; installed when missing.
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 bench-deps:
 	@command -v cyclictest >/dev/null || { echo "installing rt-tests (cyclictest)"; \
 	  $(APT_INSTALL) rt-tests || { apt-get update -qq && $(APT_INSTALL) rt-tests; }; }
 	@[ -x /usr/bin/python3 ] || { echo "installing python3"; \
 	  $(APT_INSTALL) python3 || { apt-get update -qq && $(APT_INSTALL) python3; }; }
+	@[ -x /usr/bin/ffmpeg ] || { echo "installing ffmpeg (the cameras section's network cameras)"; \
+	  $(APT_INSTALL) ffmpeg || { apt-get update -qq && $(APT_INSTALL) ffmpeg; }; }
 
 # Static binaries for the boards: no cgo, so they run on any arm64/armv7
 # Linux without a matching libc.

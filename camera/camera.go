@@ -134,11 +134,15 @@ func (c *Camera) Source() Source { return c.src }
 func (c *Camera) Start(ctx context.Context) {
 	c.start.Do(func() {
 		ctx, c.cancel = context.WithCancel(ctx)
-		run := func() { defer close(c.done); c.capture(ctx) }
 		if cd, ok := c.src.(ClockDriven); ok && cd.ClockDriven() {
-			c.opts.Clock.Go(run)
+			c.opts.Clock.Go(func() { defer close(c.done); c.capture(ctx, c.opts.Clock) })
 		} else {
-			go run()
+			// A source that waits on I/O lives in real time, and so does
+			// its reconnect backoff: sleeping on a virtual clock's timer
+			// from a goroutine the clock did not start would upset its
+			// count of busy goroutines. Frames are still stamped by
+			// Options.Clock.
+			go func() { defer close(c.done); c.capture(ctx, clock.Real{}) }()
 		}
 	})
 }
@@ -161,8 +165,8 @@ func (c *Camera) Close() error {
 }
 
 // capture runs the source, again and again with backoff, until ctx ends.
-func (c *Camera) capture(ctx context.Context) {
-	timer := c.opts.Clock.NewTimer()
+func (c *Camera) capture(ctx context.Context, clk clock.Clock) {
+	timer := clk.NewTimer()
 	defer timer.Stop()
 	backoff := c.opts.BackoffMin
 	for ctx.Err() == nil {
@@ -178,11 +182,12 @@ func (c *Camera) capture(ctx context.Context) {
 		c.connected = false
 		c.lastErr = fmt.Sprintf("%s: %v", c.src.Name(), err)
 		c.reconnects++
+		c.nTimes = 0 // the frame rate is measured within one connection
 		c.mu.Unlock()
 		if c.runFrames > 0 {
 			backoff = c.opts.BackoffMin
 		}
-		if timer.SleepUntil(ctx, c.opts.Clock.Now().Add(backoff), nil) != nil {
+		if timer.SleepUntil(ctx, clk.Now().Add(backoff), nil) != nil {
 			break
 		}
 		backoff = min(2*backoff, c.opts.BackoffMax)
@@ -199,7 +204,11 @@ func (c *Camera) emit(jpeg []byte, t time.Time) {
 	if t.IsZero() {
 		t = c.opts.Clock.Now()
 	}
+	jpeg = trimPadding(jpeg)
 	w, h, err := Size(jpeg)
+	if err == nil && (len(jpeg) < 2 || jpeg[len(jpeg)-2] != 0xFF || jpeg[len(jpeg)-1] != 0xD9) {
+		err = fmt.Errorf("%w: torn frame of %d bytes without an end of image (EOI)", ErrNotJPEG, len(jpeg))
+	}
 	n := len(jpeg)
 	if gap := huffmanGap(jpeg); gap >= 0 {
 		n += len(standardDHT)
@@ -229,6 +238,20 @@ func (c *Camera) emit(jpeg []byte, t time.Time) {
 		default:
 		}
 	}
+}
+
+// trimPadding drops what cameras put after a frame's EOI: zeros (UVC
+// payloads padded to the buffer's size) and line ends.
+func trimPadding(j []byte) []byte {
+	for len(j) > 2 {
+		switch j[len(j)-1] {
+		case 0x00, '\r', '\n', ' ':
+			j = j[:len(j)-1]
+		default:
+			return j
+		}
+	}
+	return j
 }
 
 // fill copies a kept frame into dst, reusing dst's buffer.

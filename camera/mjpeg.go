@@ -27,7 +27,9 @@ type MJPEGOptions struct {
 	// long, so the Camera reconnects (default 10 s).
 	StallTimeout time.Duration
 	// SnapshotInterval is the pause between two snapshot requests when
-	// the URL answers with single JPEGs (default 1 s).
+	// the URL answers with single JPEGs (default 1 s, or half the stall
+	// timeout if that is shorter; it must be shorter than the stall
+	// timeout).
 	SnapshotInterval time.Duration
 	// Client makes the requests (default: one with a 10 s dial and
 	// response-header timeout and no overall timeout, streams being
@@ -51,7 +53,7 @@ var _ Source = (*MJPEG)(nil)
 func NewMJPEG(opts MJPEGOptions) (*MJPEG, error) {
 	u, err := url.Parse(opts.URL)
 	if err != nil {
-		return nil, fmt.Errorf("mjpeg camera: URL: %w", err)
+		return nil, fmt.Errorf("mjpeg camera: URL: %w", urlError(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
 		return nil, fmt.Errorf("mjpeg camera: URL %q: want http:// or https:// with a host", u.Redacted())
@@ -73,10 +75,13 @@ func NewMJPEG(opts MJPEGOptions) (*MJPEG, error) {
 		opts.StallTimeout = 10 * time.Second
 	}
 	if opts.SnapshotInterval == 0 {
-		opts.SnapshotInterval = time.Second
+		opts.SnapshotInterval = min(time.Second, opts.StallTimeout/2)
 	}
 	if opts.StallTimeout < 0 || opts.SnapshotInterval < 0 {
 		return nil, errors.New("mjpeg camera: negative timeout or interval")
+	}
+	if opts.SnapshotInterval >= opts.StallTimeout {
+		return nil, fmt.Errorf("mjpeg camera: snapshot interval %v: must be shorter than the stall timeout %v", opts.SnapshotInterval, opts.StallTimeout)
 	}
 	if opts.Client == nil {
 		opts.Client = &http.Client{Transport: &http.Transport{
@@ -146,6 +151,16 @@ func (m *MJPEG) Run(ctx context.Context, emit func([]byte, time.Time)) error {
 			return fmt.Errorf("answered Content-Type %q: want multipart/x-mixed-replace or image/jpeg", resp.Header.Get("Content-Type"))
 		}
 	}
+}
+
+// urlError is a URL's parse error without the URL, which may hold a
+// password.
+func urlError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }
 
 // cause prefers the reason the context was cancelled (a stall) to the

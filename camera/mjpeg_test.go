@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -177,7 +178,10 @@ func TestMJPEGStallReconnects(t *testing.T) {
 		<-r.Context().Done() // then silence
 	}))
 	defer srv.Close()
-	src, _ := NewMJPEG(MJPEGOptions{URL: srv.URL, StallTimeout: 50 * time.Millisecond})
+	src, err := NewMJPEG(MJPEGOptions{URL: srv.URL, StallTimeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := startCamera(t, src, Options{BackoffMin: time.Millisecond, BackoffMax: 2 * time.Millisecond})
 	testwait.Until(t, "a reconnect after the stall", func() bool { return c.Status().Reconnects >= 2 && conns.Load() >= 3 })
 	if st := c.Status(); !strings.Contains(st.Error, "no frame for 50ms") || st.Frames < 2 {
@@ -214,4 +218,45 @@ func TestMJPEGFromFFmpegReconnects(t *testing.T) {
 	if st.FPS < 5 || st.FPS > 60 {
 		t.Errorf("measured %.1f fps of a 25 fps stream", st.FPS)
 	}
+}
+
+// The whole path of a real stream (ffmpeg over HTTP, net/http's body,
+// the part reader, the checks, the ring) allocates nothing per frame once
+// warm: counted over the whole test process, where nothing else runs.
+func TestMJPEGRealStreamAllocatesNothingPerFrame(t *testing.T) {
+	srv := cameratest.StartMJPEGServer(t, cameratest.Video{Width: 640, Height: 480, FPS: 50})
+	src, err := NewMJPEG(MJPEGOptions{URL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := startCamera(t, src, Options{BackoffMin: 10 * time.Millisecond})
+	allocsPerFrame(t, c)
+}
+
+// allocsPerFrame checks that a running camera allocates nothing per
+// frame, counting every allocation of the test process over 100 frames
+// of a connection that did not change.
+func allocsPerFrame(t *testing.T, c *Camera) {
+	t.Helper()
+	waitFrames(t, c, 0, 40) // the ring's buffers made, connection settled
+	for range 3 {
+		var before, after runtime.MemStats
+		st0 := c.Status()
+		runtime.ReadMemStats(&before)
+		waitFrames(t, c, st0.Frames, 100)
+		runtime.ReadMemStats(&after)
+		st := c.Status()
+		if st.Reconnects != st0.Reconnects {
+			t.Logf("the stream reconnected during the count (%s): again", st.Error)
+			continue
+		}
+		n := st.Frames - st0.Frames
+		perFrame := float64(after.Mallocs-before.Mallocs) / float64(n)
+		t.Logf("%d allocations over %d frames in the whole process (%.2f a frame)", after.Mallocs-before.Mallocs, n, perFrame)
+		if perFrame >= 0.5 {
+			t.Fatalf("%.2f allocations a frame on a real stream", perFrame)
+		}
+		return
+	}
+	t.Fatal("the stream reconnected during every count")
 }

@@ -41,9 +41,11 @@ const maxStderr = 2048
 
 // RTSP is a camera reached over RTSP through a supervised ffmpeg.
 type RTSP struct {
-	opts RTSPOptions
-	url  string // with credentials, for ffmpeg only
-	name string
+	opts     RTSPOptions
+	url      string // with credentials, for ffmpeg only
+	name     string
+	redacted string   // url without credentials
+	secrets  []string // the URL with credentials and the password, as ffmpeg may print them
 }
 
 var _ Source = (*RTSP)(nil)
@@ -52,7 +54,7 @@ var _ Source = (*RTSP)(nil)
 func NewRTSP(opts RTSPOptions) (*RTSP, error) {
 	u, err := url.Parse(opts.URL)
 	if err != nil {
-		return nil, fmt.Errorf("rtsp camera: URL: %w", err)
+		return nil, fmt.Errorf("rtsp camera: URL: %w", urlError(err))
 	}
 	if u.Scheme != "rtsp" && u.Scheme != "rtsps" || u.Host == "" {
 		return nil, fmt.Errorf("rtsp camera: URL %q: want rtsp:// or rtsps:// with a host", u.Redacted())
@@ -61,6 +63,12 @@ func NewRTSP(opts RTSPOptions) (*RTSP, error) {
 		u.User = url.UserPassword(opts.Username, opts.Password)
 	}
 	full := u.String()
+	var secrets []string // what ffmpeg's messages must not carry into status
+	if u.User != nil {
+		if pw, ok := u.User.Password(); ok && pw != "" {
+			secrets = append(secrets, full, pw, url.QueryEscape(pw), url.PathEscape(pw))
+		}
+	}
 	u.User = nil
 	if opts.Quality == 0 {
 		opts.Quality = 5
@@ -86,7 +94,7 @@ func NewRTSP(opts RTSPOptions) (*RTSP, error) {
 	if opts.StallTimeout < 0 {
 		return nil, errors.New("rtsp camera: negative stall timeout")
 	}
-	return &RTSP{opts: opts, url: full, name: "rtsp " + u.String()}, nil
+	return &RTSP{opts: opts, url: full, name: "rtsp " + u.String(), redacted: u.String(), secrets: secrets}, nil
 }
 
 // Name implements Source: the URL without credentials.
@@ -157,11 +165,26 @@ func (r *RTSP) Run(ctx context.Context, emit func([]byte, time.Time)) error {
 	case errors.Is(readErr, errFrameTooLarge) || errors.Is(readErr, ErrNotJPEG):
 		return readErr
 	}
-	msg := bytes.TrimSpace(stderr.Bytes())
+	msg := r.redact(bytes.TrimSpace(stderr.Bytes()))
 	if len(msg) > 0 {
 		return fmt.Errorf("ffmpeg exited (%v): %s", waitErr, msg)
 	}
 	return fmt.Errorf("ffmpeg exited (%v)", waitErr)
+}
+
+// redact replaces the credentials in ffmpeg's messages: the URL with
+// them by the URL without, then any remaining password by "xxxxx".
+// ffmpeg's command line holds them too (no other way to hand them over):
+// the host's other users can read it in /proc.
+func (r *RTSP) redact(msg []byte) []byte {
+	for i, s := range r.secrets {
+		with := []byte("xxxxx")
+		if i == 0 {
+			with = []byte(r.redacted)
+		}
+		msg = bytes.ReplaceAll(msg, []byte(s), with)
+	}
+	return msg
 }
 
 // boundedBuffer keeps the last max bytes written to it.

@@ -52,6 +52,7 @@ const (
 func builtinCameraKinds() []CameraKind {
 	return []CameraKind{
 		{Kind: string(config.CameraSim), Source: simSource},
+		{Kind: string(config.CameraUSB), Source: usbSource},
 		{Kind: string(config.CameraMJPEG), Source: func(d CameraDecl) (camera.Source, error) {
 			return camera.NewMJPEG(camera.MJPEGOptions{URL: d.URL, Username: d.User, Password: d.Password})
 		}},
@@ -59,6 +60,23 @@ func builtinCameraKinds() []CameraKind {
 			return camera.NewRTSP(camera.RTSPOptions{URL: d.URL, Username: d.User, Password: d.Password, FPS: d.FPS})
 		}},
 	}
+}
+
+// usbSource is a UVC camera through V4L2. A control robot.yaml sets turns
+// its automatic mode off (V4L2's auto_exposure 1 is manual); one it
+// leaves out keeps the camera's own setting.
+func usbSource(d CameraDecl) (camera.Source, error) {
+	ctl := map[string]int32{}
+	if d.Exposure != nil {
+		ctl["auto_exposure"], ctl["exposure"] = 1, int32(*d.Exposure)
+	}
+	if d.Gain != nil {
+		ctl["gain"] = int32(*d.Gain)
+	}
+	if d.WhiteBalance != nil {
+		ctl["auto_white_balance"], ctl["white_balance"] = 0, int32(*d.WhiteBalance)
+	}
+	return camera.NewV4L2(camera.V4L2Options{Device: d.Device, Width: d.Width, Height: d.Height, FPS: d.FPS, Controls: ctl})
 }
 
 // cameraKinds are the built-in kinds by name.

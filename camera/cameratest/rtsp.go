@@ -43,10 +43,10 @@ func StartRTSPServer(t testing.TB, v Video) *RTSPServer {
 	port, udp := FreePort(t), freeUDPPort(t)
 	s := &RTSPServer{
 		URL:    fmt.Sprintf("rtsp://127.0.0.1:%d/camera", port),
-		server: &process{t: t, path: py, args: []string{script, strconv.Itoa(port), "camera", strconv.Itoa(udp)}},
+		server: &process{fail: func(err error) { t.Error(err) }, path: py, args: []string{script, strconv.Itoa(port), "camera", strconv.Itoa(udp)}},
 	}
 	args := append([]string{"-nostdin", "-hide_banner", "-loglevel", "error"}, v.input()...)
-	s.publisher = &process{t: t, path: ff, args: append(args, "-f", "rtp", fmt.Sprintf("rtp://127.0.0.1:%d", udp))}
+	s.publisher = &process{fail: func(err error) { t.Error(err) }, path: ff, args: append(args, "-f", "rtp", fmt.Sprintf("rtp://127.0.0.1:%d", udp))}
 	s.server.start()
 	s.publisher.start()
 	t.Cleanup(func() { s.publisher.stop(); s.server.stop() })
