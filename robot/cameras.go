@@ -312,19 +312,6 @@ func (cs *Cameras) ground(id string, t time.Time, px [2]float64) ([3]float64, er
 	return [3]float64{p.X, p.Y, p.Z}, nil
 }
 
-// image maps one world point to camera id's pixel at t; NaN behind it.
-func (cs *Cameras) image(id string, t time.Time, w [3]float64) ([2]float64, error) {
-	_, c, err := cs.calibration(id)
-	if err != nil {
-		return [2]float64{}, err
-	}
-	px, ok := c.Project(calib.Point3{X: w[0], Y: w[1], Z: w[2]}, cs.robotPose(t))
-	if !ok {
-		return [2]float64{math.NaN(), math.NaN()}, nil
-	}
-	return [2]float64{px.X, px.Y}, nil
-}
-
 // API is what the HTTP API serves of the cameras.
 func (cs *Cameras) API() ui.Cameras {
 	return ui.Cameras{
@@ -334,11 +321,10 @@ func (cs *Cameras) API() ui.Cameras {
 		},
 		Status: func() any { return cs.Status() },
 		Ground: func(id string, pixels [][2]float64) ([][3]float64, error) {
-			rc, c, err := cs.calibration(id)
+			_, c, err := cs.calibration(id)
 			if err != nil {
 				return nil, err
 			}
-			_ = rc
 			cam := c.CameraPose(cs.pose())
 			out := make([][3]float64, len(pixels))
 			for i, px := range pixels {

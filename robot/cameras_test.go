@@ -14,8 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorosys/rosys/camera/calib"
 	"github.com/gorosys/rosys/camera/simcam"
 	"github.com/gorosys/rosys/config"
+	"github.com/gorosys/rosys/internal/testwait"
 	"github.com/gorosys/rosys/robot"
 	"github.com/gorosys/rosys/rosystest"
 	"go.uber.org/zap/zaptest"
@@ -196,5 +198,107 @@ cameras:
 	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func put(t *testing.T, url, body string, want int) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPut, url, strings.NewReader(body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != want {
+		t.Fatalf("PUT %s: %d %s, want %d", url, resp.StatusCode, b, want)
+	}
+}
+
+// Issue 27.1: a recalibration is a history version that can be restored,
+// and survives a restart; a calibration made at another resolution is
+// marked invalid in /api/cameras and not applied (projection 422).
+func TestRecalibrationHistoryAndResolution(t *testing.T) {
+	data := t.TempDir()
+	const yaml = `name: eyes
+board: sim
+http: 127.0.0.1:0
+persistence: {snapshot_interval: 0s}
+cameras:
+  - {id: ground, kind: sim}
+`
+	r, err := robot.New(parseConfig(t, yaml), robot.Options{DataDir: data, Log: zaptest.NewLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := running(t, r)
+	base := "http://" + r.Addr()
+	calibrated := func() (bool, string) {
+		var st struct {
+			Cameras []struct {
+				Calibrated       bool   `json:"calibrated"`
+				CalibrationError string `json:"calibration_error"`
+			} `json:"cameras"`
+		}
+		get(t, base+"/api/cameras", &st)
+		return st.Cameras[0].Calibrated, st.Cameras[0].CalibrationError
+	}
+	testwait.Until(t, "the simulated camera to store its default calibration", func() bool { ok, _ := calibrated(); return ok })
+	project := func(want int) [3]float64 {
+		var out struct{ Points [][3]float64 }
+		post(t, base+"/api/cameras/ground/project", `{"pixels": [[320, 400]]}`, want, &out)
+		if want != http.StatusOK {
+			return [3]float64{}
+		}
+		return out.Points[0]
+	}
+	p0 := project(http.StatusOK)
+	calibration := func(w, h int, z float64) string {
+		b, err := json.Marshal(calib.Calibration{Intrinsics: calib.Default(w, h, 500),
+			Extrinsics: calib.Pose3{X: 0.3, Z: z, Rotation: calib.RotationFromEuler(math.Pi, 0, 0)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return `{"cameras": {"ground": {"calibration": ` + string(b) + `}}}`
+	}
+	put(t, base+"/api/modules/camera_provider?sync=1", calibration(640, 480, 2), http.StatusOK)
+	p1 := project(http.StatusOK)
+	// Looking straight down from 2 m (roll π: the image's down is the
+	// robot's right): pixel row 400 is 160 px below the centre, 2 m ·
+	// 160/500 = 0.64 m to the right of the camera (at x 0.3, y 0).
+	if math.Abs(p1[0]-0.3) > 1e-6 || math.Abs(p1[1]+0.64) > 1e-6 || p1 == p0 {
+		t.Fatalf("after the recalibration the pixel lands at %v (before: %v)", p1, p0)
+	}
+	put(t, base+"/api/modules/camera_provider?sync=1", calibration(1280, 720, 2), http.StatusOK)
+	if ok, why := calibrated(); ok || !strings.Contains(why, "resolution") || !strings.Contains(why, "1280") {
+		t.Fatalf("a 1280x720 calibration on 640x480 frames: calibrated %v, %q", ok, why)
+	}
+	project(http.StatusUnprocessableEntity)
+	var hist struct {
+		Versions []struct {
+			Version int `json:"version"`
+		} `json:"versions"`
+	}
+	get(t, base+"/api/modules/camera_provider/history", &hist)
+	if len(hist.Versions) < 3 {
+		t.Fatalf("history %+v", hist)
+	}
+	before := hist.Versions[len(hist.Versions)-2].Version
+	post(t, base+"/api/modules/camera_provider/restore", fmt.Sprintf(`{"version": %d}`, before), http.StatusOK, nil)
+	if p := project(http.StatusOK); p != p1 {
+		t.Fatalf("restored version %d projects to %v, want %v", before, p, p1)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	// After a restart the restored calibration is the one in force.
+	r2, err := robot.New(parseConfig(t, yaml), robot.Options{DataDir: data, Log: zaptest.NewLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	running(t, r2)
+	base = "http://" + r2.Addr()
+	if p := project(http.StatusOK); p != p1 {
+		t.Fatalf("after a restart the pixel lands at %v, want %v", p, p1)
 	}
 }

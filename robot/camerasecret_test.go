@@ -142,7 +142,6 @@ cameras:
 	var ground struct{ Points [][3]float64 }
 	post(t, base+"/api/cameras/mast/project", `{"pixels": [[32, 40]]}`, http.StatusOK, &ground) // calibrated now
 	post(t, base+"/api/cameras/mast/record", ``, http.StatusOK, nil)
-	var seen []string
 	for _, path := range []string{"/api/status", "/api/cameras", "/api/modules", "/api/modules/camera_provider", "/api/modules/camera_provider/history", "/api/export", "/api/export?format=rosys-json"} {
 		resp, err := http.Get(base + path)
 		if err != nil {
@@ -158,7 +157,6 @@ cameras:
 				t.Fatal(err)
 			}
 		}
-		seen = append(seen, path)
 		for _, secret := range []string{password, user} {
 			if bytes.Contains(b, []byte(secret)) {
 				t.Errorf("GET %s holds %q", path, secret)
