@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -300,5 +301,65 @@ cameras:
 	base = "http://" + r2.Addr()
 	if p := project(http.StatusOK); p != p1 {
 		t.Fatalf("after a restart the pixel lands at %v, want %v", p, p1)
+	}
+}
+
+// Issue 27.3: a camera's frames go to a Learning Loop detector node (its
+// REST API: POST /detect, the image as the form file "file", the camera
+// in camera-id); what the node finds lands on the ground where the
+// projection puts its pixel, and in /api/cameras.
+func TestLearningLoopDetectionsOnTheGround(t *testing.T) {
+	type got struct {
+		camera string
+		jpeg   bool
+	}
+	calls := make(chan got, 100)
+	node := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, _, err := r.FormFile("file")
+		if r.URL.Path != "/detect" || err != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		b, _ := io.ReadAll(f)
+		select {
+		case calls <- got{r.Header.Get("camera-id"), len(b) > 2 && b[0] == 0xff && b[1] == 0xd8}:
+		default:
+		}
+		fmt.Fprint(w, `{"box_detections": [{"category_name": "weed", "x": 300, "y": 380, "width": 40, "height": 40, "model_name": "m", "confidence": 0.7}],
+			"point_detections": [{"category_name": "crop", "x": 100, "y": 300, "model_name": "m", "confidence": 0.9}]}`)
+	}))
+	defer node.Close()
+	r, err := robot.New(parseConfig(t, `name: eyes
+board: sim
+http: 127.0.0.1:0
+cameras:
+  - {id: ground, kind: sim, detector: {kind: learning_loop, url: "`+node.URL+`", interval: 100ms}}
+`), robot.Options{DataDir: t.TempDir(), Log: zaptest.NewLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	running(t, r)
+	base := "http://" + r.Addr()
+	call := testwait.For(t, calls, "the detector node to be asked", func(g got) bool { return true })
+	if call.camera != "ground" || !call.jpeg {
+		t.Fatalf("the node got camera %q, a JPEG: %v", call.camera, call.jpeg)
+	}
+	testwait.Until(t, "detections on the ground", func() bool { return len(r.Cameras.Points.List("ground")) >= 2 })
+	var want struct{ Points [][3]float64 }
+	post(t, base+"/api/cameras/ground/project", `{"pixels": [[320, 400], [100, 300]]}`, http.StatusOK, &want) // the box's centre, the point
+	var st camerasResponse
+	get(t, base+"/api/cameras", &st)
+	byName := map[string][2]float64{}
+	for _, p := range st.WorldPoints {
+		byName[p.Category] = [2]float64{p.X, p.Y}
+	}
+	for i, name := range []string{"weed", "crop"} {
+		p, ok := byName[name]
+		if !ok || math.Hypot(p[0]-want.Points[i][0], p[1]-want.Points[i][1]) > 1e-6 {
+			t.Fatalf("%s on the ground at %v (found %v), its pixel projects to %v", name, p, ok, want.Points[i])
+		}
+	}
+	if d := st.Cameras[0].Detections; d == nil || len(d.Detections) != 2 || d.Detections[0].Category != "weed" {
+		t.Fatalf("detections in pixels %+v", d)
 	}
 }
