@@ -11,10 +11,10 @@ import (
 // Bounds of a multipart MJPEG stream's framing: what a camera sends
 // around its JPEGs is small, so anything longer is a broken stream.
 const (
-	maxPartHeaderLine  = 1024 // bytes of one part header line
-	maxPartHeaders     = 32   // header lines of one part
-	maxBetweenParts    = 4096 // bytes skipped looking for a boundary
-	multipartReadBytes = 64 << 10
+	maxPartHeaderLine  = 1024     // bytes of one part header line
+	maxPartHeaders     = 32       // header lines of one part
+	maxBetweenParts    = 4096     // bytes skipped looking for a boundary
+	multipartReadBytes = 16 << 10 // under a frame's size: most of a part is read straight into its buffer, past bufio
 )
 
 // partReader splits a multipart/x-mixed-replace body into its parts'

@@ -224,6 +224,7 @@ func TestCalibrationJSON(t *testing.T) {
 		{`{"intrinsics": {"model": "pinhole", "matrix": [[0,0,0],[0,1,0],[0,0,1]], "distortion": [], "size": {"width": 1, "height": 1}}}`, "must be positive"},
 		{`{"intrinsics": {"model": "pinhole", "matrix": [[1,0,0],[0,1,0],[0,0,1]], "distortion": [], "size": {"width": 0, "height": 1}}}`, "image size"},
 		{`{"intrinsics": {"model": "pinhole", "matrix": [[1,0,0],[0,1,0],[0,0,1]], "distortion": [], "size": {"width": 1, "height": 1}}, "extrinsics": {"rotation": {"R": [[2,0,0],[0,1,0],[0,0,1]]}}}`, "orthonormal"},
+		{`{"extrinsics": {"x": 1}}`, "no intrinsics"},
 		{`{"intrinsics": {"model": "fisheye", "matrix": [[1,0,0],[0,1,0],[0,0,1]], "distortion": [1,2,3,4,5], "size": {"width": 1, "height": 1}}}`, "fisheye distortion has 5"},
 	} {
 		var c Calibration
@@ -315,6 +316,11 @@ func TestSolvePnPFourPoints(t *testing.T) {
 	m, d := poseError(res.Camera, c.CameraPose(robot))
 	if m > 1e-6 || d > 1e-4 {
 		t.Errorf("four points: off by %v m, %v°", m, d)
+	}
+	// Back to the extrinsics the scene was made with.
+	m, d = poseError(res.Extrinsics(robot), c.Extrinsics)
+	if m > 1e-6 || d > 1e-4 {
+		t.Errorf("extrinsics off by %v m, %v°", m, d)
 	}
 }
 

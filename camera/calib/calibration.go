@@ -54,6 +54,9 @@ func (c *Calibration) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &v); err != nil {
 		return fmt.Errorf("calibration: %w", err)
 	}
+	if v.Intrinsics.Model == "" {
+		return errors.New("calibration: no intrinsics")
+	}
 	if err := Calibration(v).Check(); err != nil {
 		return fmt.Errorf("calibration: %w", err)
 	}

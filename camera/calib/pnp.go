@@ -6,6 +6,8 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/gorosys/rosys/hardware"
 )
 
 // MaxPnPPoints bounds SolvePnP's input.
@@ -21,6 +23,13 @@ type PnPResult struct {
 	RMS float64
 	// Iterations of the Levenberg–Marquardt refinement.
 	Iterations int
+}
+
+// Extrinsics is the camera's pose on the robot from a resection made
+// with world points while the robot stood at robot:
+// RobotPose3(robot)⁻¹∘Camera.
+func (r PnPResult) Extrinsics(robot hardware.Pose) Pose3 {
+	return RobotPose3(robot).Inverse().Mul(r.Camera)
 }
 
 // ErrPnP is wrapped by SolvePnP's errors about its input.
@@ -56,7 +65,10 @@ func SolvePnP(in Intrinsics, world []Point3, pixels []Point2) (PnPResult, error)
 		}
 		norm[i] = q
 	}
-	centroid, basis, sv := principal(world)
+	centroid, basis, sv, ok := principal(world)
+	if !ok {
+		return PnPResult{}, fmt.Errorf("%w: the world points' spread cannot be decomposed", ErrPnP)
+	}
 	if sv[1] < 1e-9*math.Max(sv[0], 1e-300) {
 		return PnPResult{}, fmt.Errorf("%w: the world points lie on a line (or on one point)", ErrPnP)
 	}
@@ -89,7 +101,7 @@ func finite(vs ...float64) bool {
 // principal returns the centroid of the points, the principal axes (rows,
 // largest spread first; the third is the normal of the best plane) and the
 // variances along them.
-func principal(pts []Point3) (c Point3, axes [3]Point3, sv [3]float64) {
+func principal(pts []Point3) (c Point3, axes [3]Point3, sv [3]float64, ok bool) {
 	for _, p := range pts {
 		c = c.Add(p)
 	}
@@ -105,7 +117,9 @@ func principal(pts []Point3) (c Point3, axes [3]Point3, sv [3]float64) {
 		}
 	}
 	var eig mat.EigenSym
-	eig.Factorize(cov, true)
+	if !eig.Factorize(cov, true) {
+		return c, axes, sv, false
+	}
 	vals := eig.Values(nil) // ascending
 	var vecs mat.Dense
 	eig.VectorsTo(&vecs)
@@ -116,7 +130,7 @@ func principal(pts []Point3) (c Point3, axes [3]Point3, sv [3]float64) {
 	}
 	// A right-handed basis, so that the plane's frame is a rotation.
 	axes[2] = axes[0].Cross(axes[1])
-	return
+	return c, axes, sv, true
 }
 
 // nullVector returns the right singular vector of a's smallest singular
@@ -138,10 +152,12 @@ func nullVector(a *mat.Dense) ([]float64, error) {
 
 // nearestRotation returns the rotation nearest to m (Frobenius), and the
 // mean of m's singular values.
-func nearestRotation(m [3][3]float64) (Rotation, float64) {
+func nearestRotation(m [3][3]float64) (Rotation, float64, error) {
 	a := mat.NewDense(3, 3, []float64{m[0][0], m[0][1], m[0][2], m[1][0], m[1][1], m[1][2], m[2][0], m[2][1], m[2][2]})
 	var svd mat.SVD
-	svd.Factorize(a, mat.SVDFull)
+	if !svd.Factorize(a, mat.SVDFull) {
+		return Rotation{}, 0, fmt.Errorf("%w: singular value decomposition failed", ErrPnP)
+	}
 	var u, v mat.Dense
 	svd.UTo(&u)
 	svd.VTo(&v)
@@ -164,7 +180,7 @@ func nearestRotation(m [3][3]float64) (Rotation, float64) {
 			}
 		}
 	}
-	return out, (s[0] + s[1] + s[2]) / 3
+	return out, (s[0] + s[1] + s[2]) / 3, nil
 }
 
 // fromHomography: with the points in their plane's coordinates (a, b) —
@@ -214,7 +230,10 @@ func fromHomography(world []Point3, norm []Point2, c Point3, axes [3]Point3) (Po
 			m[i][j] = comp(cols[0], i)*comp(axes[0], j) + comp(cols[1], i)*comp(axes[1], j) + comp(cols[2], i)*comp(axes[2], j)
 		}
 	}
-	r, _ := nearestRotation(m)
+	r, _, err := nearestRotation(m)
+	if err != nil {
+		return Pose3{}, err
+	}
 	t := h3.Scale(1 / lambda).Sub(r.Apply(c))
 	return Pose3{X: t.X, Y: t.Y, Z: t.Z, Rotation: r}, nil
 }
@@ -256,7 +275,10 @@ func fromDLT(world []Point3, norm []Point2, c Point3, s float64) (Pose3, error) 
 		}
 	}
 	last = last.Scale(sign)
-	r, mean := nearestRotation(m)
+	r, mean, err := nearestRotation(m)
+	if err != nil {
+		return Pose3{}, err
+	}
 	mu := mean / s
 	if mu == 0 {
 		return Pose3{}, fmt.Errorf("%w: degenerate projection matrix", ErrPnP)

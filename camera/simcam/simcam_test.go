@@ -68,7 +68,13 @@ func run(t *testing.T, o Options, d time.Duration) (*Source, []frame, time.Time)
 // Frames come every 1/FPS of virtual time, the first at once, timed by
 // the clock.
 func TestFramesOnVirtualTime(t *testing.T) {
-	_, frames, start := run(t, Options{Calibration: DefaultCalibration(), FPS: 10}, time.Second)
+	c := DefaultCalibration()
+	in, err := c.Intrinsics.Scaled(160, 120)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Intrinsics = in
+	_, frames, start := run(t, Options{Calibration: c, FPS: 10}, time.Second)
 	if len(frames) != 11 {
 		t.Fatalf("%d frames in 1 s at 10 fps, want 11 (0, 0.1, …, 1.0 s)", len(frames))
 	}
@@ -77,16 +83,23 @@ func TestFramesOnVirtualTime(t *testing.T) {
 			t.Errorf("frame %d at %v, want %v", i, f.t, want)
 		}
 		w, h, err := camera.Size(f.jpeg)
-		if err != nil || w != 640 || h != 480 {
+		if err != nil || w != 160 || h != 120 {
 			t.Errorf("frame %d: %d×%d, %v", i, w, h, err)
 		}
 	}
 }
 
-// The same poses at the same times give the same bytes.
+// The same poses at the same times give the same bytes (at 320×240, the
+// default camera scaled, to keep the test light under -race).
 func TestDeterministic(t *testing.T) {
-	_, a, _ := run(t, Options{Calibration: DefaultCalibration(), FPS: 5}, 2*time.Second)
-	_, b, _ := run(t, Options{Calibration: DefaultCalibration(), FPS: 5}, 2*time.Second)
+	c := DefaultCalibration()
+	in, err := c.Intrinsics.Scaled(320, 240)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Intrinsics = in
+	_, a, _ := run(t, Options{Calibration: c, FPS: 5}, 2*time.Second)
+	_, b, _ := run(t, Options{Calibration: c, FPS: 5}, 2*time.Second)
 	if len(a) != len(b) || len(a) != 11 {
 		t.Fatalf("%d and %d frames", len(a), len(b))
 	}
