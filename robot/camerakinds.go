@@ -40,6 +40,9 @@ type CameraDecl struct {
 	Pose           func() hardware.Pose
 	Calibration    func() (calib.Calibration, bool)
 	SetCalibration func(calib.Calibration) error
+	// Busy is held around a simulated camera's rendering and encoding,
+	// shared by every camera of the robot (see Cameras.busy).
+	Busy *sync.Mutex
 }
 
 // Defaults of a simulated camera whose robot.yaml entry leaves them out.
@@ -149,5 +152,33 @@ func (l *lazySim) Run(ctx context.Context, emit func([]byte, time.Time)) error {
 	if l.err != nil {
 		return l.err
 	}
-	return l.src.Run(ctx, emit)
+	// simcam's own Run, with every frame rendered and encoded under Busy:
+	// two cameras never take two processors at once, so the control
+	// loop always finds one free (Go gives a runnable goroutine no
+	// priority over another; a loop that waits for a processor waits up
+	// to the scheduler's 10 ms preemption).
+	clk := l.d.Clock
+	period := time.Duration(float64(time.Second) / float64(l.d.FPS))
+	timer := clk.NewTimer()
+	defer timer.Stop()
+	next := clk.Now()
+	for {
+		if err := timer.SleepUntil(ctx, next, nil); err != nil {
+			return err
+		}
+		now := clk.Now()
+		l.d.Busy.Lock()
+		b, err := l.src.Frame(l.d.Pose())
+		if err == nil {
+			emit(b, now)
+		}
+		l.d.Busy.Unlock()
+		if err != nil {
+			return err
+		}
+		next = next.Add(period)
+		if !next.After(now) {
+			next = now.Add(period)
+		}
+	}
 }

@@ -40,6 +40,12 @@ type Cameras struct {
 	secrets []string // users and passwords, redacted from every status string
 	log     *zap.Logger
 
+	// busy serialises the cameras' heavy work (rendering and encoding a
+	// simulated frame, decoding one for the simulated detector), so that
+	// it takes one processor at most and the control loop's is never
+	// taken by a camera.
+	busy sync.Mutex
+
 	mu     sync.Mutex
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -115,7 +121,7 @@ func newCameras(env cameraEnv) (*Cameras, error) {
 				cal, err := cs.Provider.Applicable(id, c.Width, c.Height)
 				return cal, err == nil
 			},
-			SetCalibration: func(cal calib.Calibration) error { return cs.Provider.SetCalibration(id, &cal) }})
+			SetCalibration: func(cal calib.Calibration) error { return cs.Provider.SetCalibration(id, &cal) }, Busy: &cs.busy})
 		if err != nil {
 			return nil, fmt.Errorf("cameras %s: %w", id, err)
 		}
@@ -177,7 +183,7 @@ func (cs *Cameras) detector(rc *robotCamera, d *config.CameraDetector) (*detect.
 	}
 	switch d.Kind {
 	case config.DetectorSim:
-		run.Detector = &detect.SimImage{Markers: simMarkers()}
+		run.Detector = busyDetector{mu: &cs.busy, d: &detect.SimImage{Markers: simMarkers()}}
 	case config.DetectorLearningLoop:
 		ll, err := detect.NewLearningLoop(d.URL, d.Timeout.D())
 		if err != nil {
@@ -188,6 +194,19 @@ func (cs *Cameras) detector(rc *robotCamera, d *config.CameraDetector) (*detect.
 		return nil, fmt.Errorf("detector kind %q", d.Kind)
 	}
 	return run, nil
+}
+
+// busyDetector runs a detector that only computes (decoding, finding)
+// under the cameras' busy lock.
+type busyDetector struct {
+	mu *sync.Mutex
+	d  detect.Detector
+}
+
+func (b busyDetector) Detect(ctx context.Context, img detect.Image) ([]detect.Detection, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.d.Detect(ctx, img)
 }
 
 // Start implements rosys.Starter: every camera captures, records on its
