@@ -88,7 +88,6 @@ func newCameras(env cameraEnv) (*Cameras, error) {
 		}
 		settings = append(settings, provider.Settings{ID: c.ID, Kind: string(c.Kind), Device: c.Device, URL: c.URL,
 			Width: c.Width, Height: c.Height, FPS: c.FPS, Exposure: c.Exposure, Gain: c.Gain, WhiteBalance: c.WhiteBalance})
-		env.cfg.Cameras[i].Width, env.cfg.Cameras[i].Height = c.Width, c.Height // what the provider records
 		cs.list = append(cs.list, &robotCamera{cfg: c})
 	}
 	cs.Provider = provider.New(settings)
