@@ -56,7 +56,7 @@ const (
 
 // bounds is the table: robot.yaml's keys in the order of the reference,
 // the Lizard modules' as their types declare them.
-var bounds = slices.Concat(generalBounds, lizardModuleBounds, hardwareBounds)
+var bounds = slices.Concat(generalBounds, lizardModuleBounds, hardwareBounds, cameraBounds)
 
 var generalBounds = []bound{
 	{key: "control_period", kind: kindDuration, min: 1 * ms, max: 100 * ms, def: "10ms",
@@ -118,6 +118,22 @@ var hardwareBounds = []bound{
 	{key: "hardware.gnss.antenna.x", kind: kindFloat, min: -10, max: 10, why: "metres, not centimetres"},
 	{key: "hardware.gnss.antenna.y", kind: kindFloat, min: -10, max: 10, why: "metres, not centimetres"},
 	{key: "hardware.gnss.antenna.yaw", kind: kindFloat, min: -2 * math.Pi, max: 2 * math.Pi, why: "radians, not degrees"},
+}
+
+var cameraBounds = []bound{
+	{key: "cameras[].width", kind: kindInt, min: 16, max: 8192, def: "the camera's (sim: 640)", why: "pixels; 8K is the largest sensor mode we know of"},
+	{key: "cameras[].height", kind: kindInt, min: 16, max: 8192, def: "the camera's (sim: 480)", why: "pixels"},
+	{key: "cameras[].fps", kind: kindInt, min: 1, max: 240, def: "the camera's (sim: 10)", why: "frames per second"},
+	{key: "cameras[].exposure", kind: kindInt, min: 1, max: 100000, def: "automatic", why: "V4L2 exposure_time_absolute in 100 µs: up to 10 s"},
+	{key: "cameras[].gain", kind: kindInt, min: 0, max: 10000, def: "automatic", why: "V4L2 gain, in the camera's own unit"},
+	{key: "cameras[].white_balance", kind: kindInt, min: 1000, max: 15000, def: "automatic", why: "kelvin"},
+	{key: "cameras[].record.interval", kind: kindDuration, min: 100 * ms, max: 24 * 3600 * sec, def: "0 (on request only)", zero: "on request only",
+		why: "a timelapse; faster than 10 Hz is a video, not a recording of images"},
+	{key: "cameras[].record.keep", kind: kindInt, min: 1, max: 1000000, def: "1000", why: "images kept; the oldest go first"},
+	{key: "cameras[].record.max_bytes", kind: kindBytes, min: 1 * miB, max: 1024 * giB, def: "1GiB", why: "the images' bytes; the oldest go first"},
+	{key: "cameras[].record.max_age", kind: kindDuration, min: 60 * sec, max: 87600 * 3600 * sec, def: "720h", why: "older images go"},
+	{key: "cameras[].detector.interval", kind: kindDuration, min: 10 * ms, max: 3600 * sec, def: "1s", why: "how often the newest image is sent to the detector"},
+	{key: "cameras[].detector.timeout", kind: kindDuration, min: 100 * ms, max: 60 * sec, def: "5s", why: "a detector that answers later is given up on"},
 }
 
 var boundsByKey = func() map[string]*bound {

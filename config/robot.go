@@ -26,6 +26,9 @@ type Robot struct {
 	BackupSchedule  *BackupSchedule `yaml:"backup_schedule"`
 	Hardware        Hardware        `yaml:"hardware"`
 	Automation      Automation      `yaml:"automation"`
+	// Cameras are the robot's cameras (camera.go); with board: sim each
+	// is simulated.
+	Cameras []Camera `yaml:"cameras"`
 	// Demo adds the demo's modules (waypoints, model) to this robot, as
 	// `rosys run` does without a robot.yaml (examples/demo.yaml).
 	Demo bool `yaml:"demo"`
@@ -272,7 +275,7 @@ func cleanYAMLError(err error) error {
 	msg := err.Error()
 	msg = strings.TrimPrefix(msg, "yaml: unmarshal errors:\n  ")
 	msg = strings.ReplaceAll(msg, "\n  ", "; ")
-	for _, typ := range []string{"Robot", "Persistence", "Backend", "Filesystem", "S3", "BackupSchedule", "Hardware", "Lizard", "EStop", "Automation"} {
+	for _, typ := range []string{"Robot", "Persistence", "Backend", "Filesystem", "S3", "BackupSchedule", "Hardware", "Lizard", "EStop", "Automation", "Camera", "CameraRecord", "CameraDetector"} {
 		msg = strings.ReplaceAll(msg, " in type config."+typ, "")
 	}
 	msg = strings.ReplaceAll(msg, "field ", "unknown key ")
@@ -348,6 +351,9 @@ func (r *Robot) Validate() error {
 		if err := checkLizardRules(l); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if err := validateCameras(r.Cameras); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -57,6 +57,9 @@ func (r *Robot) httpServer() (*http.Server, *ui.Server, error) {
 	if pool != nil {
 		opts = append(opts, ui.WithConnClass(pool.classify))
 	}
+	if r.Cameras != nil {
+		opts = append(opts, ui.WithCameras(r.Cameras.API()))
+	}
 	api := ui.NewServer(r.Runtime, append(opts, ui.WithToken(r.Config.Token()), ui.WithLogger(r.log), ui.WithHardware(r.Hardware),
 		ui.WithListenAddr(r.Addr()), ui.WithMetrics(reg), ui.WithLizard(ui.LizardExchange(r.hw.Exchange)),
 		ui.WithOperation(ui.Operation{Automator: r.Automator, Steerer: r.Steerer, SoftEStop: r.SoftEStop, Driving: r.Driving,

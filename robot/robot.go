@@ -45,6 +45,10 @@ type Robot struct {
 	Driver    *driving.Driver
 	Automator *automation.Automator
 
+	// Cameras are robot.yaml's cameras (nil without any): their module
+	// camera_provider, capture, recording and detection.
+	Cameras *Cameras
+
 	// SimWheels and SimEStop are set when the hardware is simulated.
 	SimWheels *sim.Wheels
 	SimEStop  *sim.EStop
@@ -128,6 +132,11 @@ func New(cfg *config.Robot, o Options) (r *Robot, err error) {
 	r, err = Assemble(rt, hw, AutoResume(cfg.Automation.AutoResume))
 	if err != nil {
 		return nil, err
+	}
+	if len(cfg.Cameras) > 0 {
+		if err := r.addCameras(cfg, dir, log); err != nil {
+			return nil, err
+		}
 	}
 	r.Config, r.Store, r.Board, r.DataDir = cfg, store, board, dir
 	r.log, r.version, r.files = log, o.Version, files

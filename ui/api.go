@@ -53,6 +53,8 @@ type Server struct {
 
 	streams   streams                   // open event streams (streams.go)
 	connClass func(*http.Request, bool) // WithConnClass
+
+	cams Cameras // WithCameras (cameras.go)
 }
 
 var errStreaming = errors.New("streaming not supported")
@@ -104,6 +106,7 @@ func NewServer(rt *rosys.Runtime, opts ...Option) *Server {
 	s.routeDashboard()
 	s.routeMetrics()
 	s.routeHistory()
+	s.routeCameras()
 	s.mux.HandleFunc("GET /api/telemetry/recent", s.telemetryRecent)
 	s.startTelemetry()
 	return s

@@ -47,13 +47,14 @@ func refuse(w http.ResponseWriter, code int, err error) {
 }
 
 // queryTokenPaths are where a browser cannot send a header: a download
-// started by a link, and an EventSource. Only there is ?token= accepted; a
+// started by a link, and an EventSource (and a camera's image or stream
+// in an <img>: cameraMediaPath). Only there is ?token= accepted; a
 // token in a URL ends up in histories and logs, so nowhere else.
 var queryTokenPaths = map[string]bool{"/api/export": true, "/api/events": true}
 
 func (s *Server) authorized(r *http.Request) bool {
 	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok && r.Method == http.MethodGet && queryTokenPaths[r.URL.Path] {
+	if !ok && r.Method == http.MethodGet && (queryTokenPaths[r.URL.Path] || cameraMediaPath(r.URL.Path)) {
 		got, ok = r.URL.Query().Get("token"), true
 	}
 	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(s.token)) == 1

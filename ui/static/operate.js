@@ -167,7 +167,7 @@ function renderMap(pose, driver, waypoints) {
     return [c, t];
   }));
   // Fit everything, at least 3 m across.
-  const all = [pose, ...trail, ...path, ...waypoints];
+  const all = [pose, ...trail, ...path, ...waypoints, ...(typeof cameraMapPoints === 'function' ? cameraMapPoints() : [])]; // cameras.js
   let minX = Math.min(...all.map((p) => p.x)) - 0.5, maxX = Math.max(...all.map((p) => p.x)) + 0.5;
   let minY = Math.min(...all.map((p) => p.y)) - 0.5, maxY = Math.max(...all.map((p) => p.y)) + 0.5;
   let w = Math.max(3, maxX - minX), h = Math.max(3, maxY - minY);
