@@ -138,6 +138,11 @@ func (e *Estimator) restore(s Saved) {
 			p[j][i] = p[i][j] // symmetric, as the filter keeps it
 		}
 	}
+	// A kill loses up to CommitInterval of motion: the robot may be that
+	// far from the committed pose (restoreVar), so the first fix is not
+	// refused for the distance.
+	p[0][0] += restoreVar
+	p[1][1] += restoreVar
 	e.cur = state{x: s.X, y: s.Y, yaw: wrap(s.Yaw), p: p}
 	if !e.hist.empty() {
 		n := e.hist.newest()
@@ -162,6 +167,10 @@ func (e *Estimator) restore(s Saved) {
 		fn(hardware.Pose{X: s.X, Y: s.Y, Yaw: wrap(s.Yaw), Time: s.Time})
 	}
 }
+
+// restoreVar (m²) is added to a restored pose's position variance: half
+// a metre, a second of motion at the speeds of field robots.
+const restoreVar = 0.5 * 0.5
 
 // restoredPose is where the estimate started after a restart.
 type restoredPose struct {
