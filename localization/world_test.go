@@ -14,7 +14,7 @@ import (
 // sim twins (wheels with slip, odometer, GNSS with noise and latency, IMU
 // with drift) and the estimator on them, stepped in the runtime's order.
 type world struct {
-	t      *testing.T
+	t      testing.TB
 	now    time.Time
 	period time.Duration
 	wheels *sim.Wheels
@@ -35,7 +35,7 @@ type worldConfig struct {
 	rec     localization.Recorder
 }
 
-func newWorld(t *testing.T, wc worldConfig) *world {
+func newWorld(t testing.TB, wc worldConfig) *world {
 	t.Helper()
 	w := &world{t: t, now: time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC), period: 10 * time.Millisecond}
 	w.wheels = sim.NewWheels(sim.WheelsConfig{LinearAccel: 1, AngularAccel: 3, Slip: wc.slip})
