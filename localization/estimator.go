@@ -86,6 +86,9 @@ type Config struct {
 	OnRestore func(hardware.Pose)
 	Recorder  Recorder
 	Log       *zap.Logger
+	// Fresh ignores the stored estimate (Module.Restore keeps nothing): a
+	// replay reproduces a run from its start, not from where it ended.
+	Fresh bool
 	// Replay builds an estimator fed only by Apply (recorded inputs): it
 	// needs no Odometer, and Step does nothing.
 	Replay bool

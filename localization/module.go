@@ -108,6 +108,9 @@ func (m *Module) Restore(data json.RawMessage) error {
 	if err := s.Validate(); err != nil {
 		return fmt.Errorf("pose: %w", err)
 	}
+	if m.e.cfg.Fresh {
+		return nil
+	}
 	m.e.restore(s)
 	return nil
 }

@@ -156,6 +156,7 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	sum.Records, sum.Inputs = len(recs)+len(rec.commands), len(recs)
 	sum.From, sum.To = recs[0].Time, recs[len(recs)-1].Time
 	sum.FinalPose = r.Odometer.Pose()
+	sum.FusedPose = r.Pose.Pose()
 	for _, k := range st.Keys() {
 		if m, ok := st.Module(k); ok {
 			sum.Modules[k], _ = json.Marshal(m.Backup())

@@ -11,12 +11,14 @@ import (
 
 // Summary is what a replay found, as `rosys replay` prints it.
 type Summary struct {
-	Mode             Mode                       `json:"mode"`
-	Records          int                        `json:"records"`
-	Inputs           int                        `json:"inputs"`
-	From             time.Time                  `json:"from"`
-	To               time.Time                  `json:"to"`
-	FinalPose        hardware.Pose              `json:"final_pose"`
+	Mode      Mode          `json:"mode"`
+	Records   int           `json:"records"`
+	Inputs    int           `json:"inputs"`
+	From      time.Time     `json:"from"`
+	To        time.Time     `json:"to"`
+	FinalPose hardware.Pose `json:"final_pose"` // odometry
+	// FusedPose is the pose estimate at the end (package localization).
+	FusedPose        hardware.Pose              `json:"fused_pose"`
 	Modules          map[string]json.RawMessage `json:"modules"`
 	RecordedCommands int                        `json:"recorded_speed_commands"`
 	SentCommands     int                        `json:"sent_speed_commands"`

@@ -127,7 +127,8 @@ func Assemble(rt *rosys.Runtime, hw Hardware, opts ...Option) (*Robot, error) {
 	clock := rt.Clock()
 	r.Odometer = sim.NewOdometer(r.Wheels)
 	store := storage.StoreOf(rt)
-	pose, ref, err := r.buildPose(hw.Pose)
+	// A replay starts from the recorded run's start, not its stored end.
+	pose, ref, err := r.buildPose(hw.Pose, store != nil && store.ReadOnly())
 	if err != nil {
 		return nil, err
 	}

