@@ -23,8 +23,11 @@ func (r *Robot) Stops() []string {
 			out = append(out, s.Name)
 		}
 	}
-	if h := r.Driver.Held(); h != "" {
-		out = append(out, h) // the path waits for a fresh or confirmed pose
+	if h := r.Driver.Held(); h != "" && r.Automator.Running() {
+		// The path waits for a fresh or confirmed pose. Only while the
+		// automation runs: paused, its path does not move the wheels, and
+		// the operator may steer.
+		out = append(out, h)
 	}
 	if r.hw.Refusing != nil {
 		for _, reason := range r.hw.Refusing() {
