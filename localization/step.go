@@ -19,7 +19,9 @@ func (e *Estimator) Step(now time.Time, _ time.Duration) {
 	hasIMU := false
 	var imuTime time.Time
 	if e.cfg.IMU != nil {
-		if s := e.cfg.IMU.IMU(); !s.Time.IsZero() {
+		// A silent IMU's last yaw would freeze the estimate's turning:
+		// only a fresh one is taken, the wheels' turn otherwise.
+		if s := e.cfg.IMU.IMU(); !s.Time.IsZero() && now.Sub(s.Time) <= e.cfg.StaleAfter {
 			imuYaw, hasIMU, imuTime = s.Yaw, true, s.Time
 		}
 	}

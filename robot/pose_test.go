@@ -230,3 +230,31 @@ func TestStaleFixesSlowThenStop(t *testing.T) {
 }
 
 var _ hardware.IMU = (*sim.IMU)(nil)
+
+// A multipath jump of 1 m for 1.5 s in the middle of the route is not
+// followed: the fused pose stays within 5 cm of the truth, and the route
+// ends at its goal.
+func TestMultipathJumpNotFollowed(t *testing.T) {
+	a := newPoseRig(t, "")
+	a.r.Start()
+	if err := a.bot.Automator.Start("route"); err != nil {
+		t.Fatal(err)
+	}
+	a.r.ForwardUntil(func() bool { return a.bot.Pose.Pose().X > 2 }, time.Minute)
+	a.gnss.SetOffset(1, -0.5)
+	worst := 0.0
+	for range 15 {
+		a.r.Forward(100 * time.Millisecond)
+		p, truth := a.bot.Pose.Pose(), a.bot.SimWheels.TruePose()
+		worst = math.Max(worst, math.Hypot(p.X-truth.X, p.Y-truth.Y))
+	}
+	a.gnss.SetOffset(0, 0)
+	st := a.bot.Pose.Status(a.r.Clock.Now())
+	if worst > 0.05 || st.Fixes.Rejected < 10 || st.Fixes.Reinits != 0 {
+		t.Fatalf("during the jump: worst error %.3f m, fixes %+v", worst, st.Fixes)
+	}
+	a.r.ForwardUntil(a.done, 2*time.Minute)
+	if end := a.bot.SimWheels.TruePose(); math.Hypot(end.X-4, end.Y-1) > 0.05 {
+		t.Fatalf("ended at %+v", end)
+	}
+}
