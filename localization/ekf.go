@@ -19,7 +19,10 @@ type state struct {
 
 // motion is the robot's movement between two ticks in its own frame at
 // the first: forward dx, left dy (m), turn dyaw (rad).
-type motion struct{ dx, dy, dyaw float64 }
+type motion struct {
+	dx, dy, dyaw float64
+	imu          bool // dyaw is the IMU's: its drift over the tick counts
+}
 
 // noise is the filter's process noise: how much each metre and radian of
 // odometry may be wrong.
@@ -54,7 +57,10 @@ func (s *state) predict(m motion, n *noise, dt float64) {
 	d := math.Hypot(m.dx, m.dy)
 	sa := n.along*d + n.floor
 	sl := n.lateral*d + n.floor
-	st := n.turn*math.Abs(m.dyaw) + n.turnPerMetre*d + n.perSecond*dt
+	st := n.turn*math.Abs(m.dyaw) + n.turnPerMetre*d
+	if m.imu {
+		st += n.perSecond * dt
+	}
 	va, vl := sa*sa, sl*sl
 	// The slip's σ·D grows to σ·(D+d): its variance by σ²(2Dd + d²).
 	va += n.slip * n.slip * (2*s.since*d + d*d)

@@ -193,9 +193,6 @@ func New(cfg Config) (*Estimator, error) {
 	if cfg.GNSS != nil && cfg.Mode != ModeOdometry && !cfg.Replay {
 		e.fixes, e.unsub = cfg.GNSS.SubscribeGNSS(64)
 	}
-	if cfg.IMU != nil {
-		e.noise.perSecond = imuDriftPerSecond
-	}
 	return e, nil
 }
 
@@ -204,7 +201,7 @@ func New(cfg Config) (*Estimator, error) {
 const imuDriftPerSecond = 0.0003
 
 func defaultNoise() noise {
-	return noise{along: 0.05, lateral: 0.02, turn: 0.05, turnPerMetre: 0.01, floor: 1e-5, slip: 0.05}
+	return noise{along: 0.05, lateral: 0.02, turn: 0.05, turnPerMetre: 0.01, floor: 1e-5, slip: 0.05, perSecond: imuDriftPerSecond}
 }
 
 // initialCovariance is the estimate's uncertainty before any absolute

@@ -18,7 +18,8 @@ import (
 //	't' tick:     now (unix ns), odometry x, y, yaw, IMU yaw, has IMU (0|1)
 //	's' set pose: now, x, y, yaw, 0, 0
 //	'g' fix:      now, x, y, yaw, lat σ, lon σ, fix time, received (unix ns),
-//	              quality, flags (has fix|has local|has heading), heading source
+//	              quality, flags (has fix|has local|has heading), heading source,
+//	              antenna x, y (where on the robot the fix was measured)
 const (
 	recTick   = 't'
 	recSet    = 's'
@@ -39,7 +40,7 @@ func (e *Estimator) record(what byte, now time.Time, a, b, c, d, f float64) {
 	e.cfg.Recorder.RecordAt(now, JournalSource, kindInput, buf)
 }
 
-func (e *Estimator) recordFix(now time.Time, g *hardware.GNSS) {
+func (e *Estimator) recordFix(now time.Time, g *hardware.GNSS, ax, ay float64) {
 	if e.cfg.Recorder == nil {
 		return
 	}
@@ -56,6 +57,8 @@ func (e *Estimator) recordFix(now time.Time, g *hardware.GNSS) {
 		flags |= 2
 	}
 	buf = append(buf, byte(g.Quality), flags, byte(g.HeadingSource))
+	buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(ax))
+	buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(ay))
 	e.cfg.Recorder.RecordAt(now, JournalSource, kindInput, buf)
 }
 
@@ -86,14 +89,15 @@ func (e *Estimator) Apply(data []byte) error {
 	case recSet:
 		e.set(now, hardware.Pose{X: f(1), Y: f(2), Yaw: f(3)})
 	case recFix:
-		if len(data) < 1+8*8+3 {
+		if len(data) != 1+8*8+3+16 {
 			return fmt.Errorf("%w: fix of %d bytes", ErrRecord, len(data))
 		}
 		g := hardware.GNSS{X: f(1), Y: f(2), Yaw: f(3), LatStdDev: f(4), LonStdDev: f(5),
 			FixTime: time.Unix(0, int64(u(6))), Received: time.Unix(0, int64(u(7))), HasLocal: true}
 		tail := data[1+8*8:]
 		g.Quality, g.HasHeading, g.HeadingSource = hardware.GNSSQuality(tail[0]), tail[1]&2 != 0, hardware.HeadingSource(tail[2])
-		e.fix(now, &g)
+		ant := tail[3:]
+		e.fix(now, &g, math.Float64frombits(binary.LittleEndian.Uint64(ant)), math.Float64frombits(binary.LittleEndian.Uint64(ant[8:])))
 	default:
 		return fmt.Errorf("%w: kind %q", ErrRecord, what)
 	}

@@ -43,7 +43,8 @@ func (e *Estimator) Step(now time.Time, _ time.Duration) {
 		for {
 			select {
 			case g := <-e.fixes:
-				e.fix(now, &g)
+				ax, ay := e.antennaFor(&g)
+				e.fix(now, &g, ax, ay)
 			default:
 				break drain
 			}
@@ -65,7 +66,7 @@ func (e *Estimator) tick(now time.Time, ox, oy, oyaw, imuYaw float64, hasIMU boo
 		m = between(prev.ox, prev.oy, prev.oyaw, ox, oy, oyaw)
 		moved = math.Abs(m.dx)+math.Abs(m.dy) > 1e-7 || math.Abs(m.dyaw) > 1e-7
 		if hasIMU && prev.hasIMU {
-			m.dyaw = wrap(imuYaw - prev.imuYaw)
+			m.dyaw, m.imu = wrap(imuYaw-prev.imuYaw), true
 		}
 		dt = now.Sub(prev.t).Seconds()
 		e.cur.predict(m, &e.noise, dt)
@@ -97,8 +98,19 @@ const (
 	gateYaw = 10.8
 )
 
-// fix applies one GNSS measurement at its own time.
-func (e *Estimator) fix(now time.Time, g *hardware.GNSS) {
+// antennaFor is where g's position was measured on the robot: the
+// antenna, unless the receiver moved the fix to the robot itself (those
+// with a true heading, see drivers/gnss).
+func (e *Estimator) antennaFor(g *hardware.GNSS) (ax, ay float64) {
+	if g.HasHeading && g.HeadingSource == hardware.HeadingTrue {
+		return 0, 0
+	}
+	return e.cfg.Antenna.X, e.cfg.Antenna.Y
+}
+
+// fix applies one GNSS measurement, taken by an antenna at (ax, ay) on
+// the robot, at its own time.
+func (e *Estimator) fix(now time.Time, g *hardware.GNSS, ax, ay float64) {
 	if !g.HasFix() || !g.HasLocal {
 		e.counts.NoFix++
 		return
@@ -120,13 +132,8 @@ func (e *Estimator) fix(now time.Time, g *hardware.GNSS) {
 			return
 		}
 	}
-	e.recordFix(now, g)
+	e.recordFix(now, g, ax, ay)
 	vx, vy := sigma2(g.LatStdDev, g.Quality), sigma2(g.LonStdDev, g.Quality)
-	var ax, ay float64
-	if !(g.HasHeading && g.HeadingSource == hardware.HeadingTrue) {
-		// Not moved to the robot by the receiver: the antenna's position.
-		ax, ay = e.cfg.Antenna.X, e.cfg.Antenna.Y
-	}
 	en := e.hist.at(k)
 	est := &en.est
 	e.lastFix = g.Received
