@@ -262,11 +262,17 @@ func (e *Estimator) Start(context.Context) error {
 	return nil
 }
 
-// Stop implements rosys.Stopper.
+// Stop implements rosys.Stopper. It captures the last estimate into the
+// pose module, so the final flush writes where the robot stopped.
 func (e *Estimator) Stop(ctx context.Context) error {
 	if e.unsub != nil {
 		e.unsub()
 	}
+	e.mu.Lock()
+	if !e.hist.empty() {
+		e.mod.capture(e.savedLocked(e.hist.newest().t))
+	}
+	e.mu.Unlock()
 	if e.stopCommit != nil {
 		e.stopCommit()
 		select {

@@ -229,3 +229,30 @@ func slicesEqual(a, b []string) bool {
 	}
 	return true
 }
+
+// The pose module is captured at least once a second while the robot
+// moves and when it comes to a stop, with the stopped pose.
+func TestModuleCommittedWhileMovingAndAtAStop(t *testing.T) {
+	w := newWorld(t, worldConfig{noGNSS: true, noIMU: true})
+	w.run(time.Second, 0, 0)
+	var times []time.Time
+	for range 50 {
+		w.run(100*time.Millisecond, 0.3, 0)
+		if b := w.est.Module().Backup().(localization.Saved); len(times) == 0 || !b.Time.Equal(times[len(times)-1]) {
+			times = append(times, b.Time)
+		}
+	}
+	for i := 1; i < len(times); i++ {
+		if d := times[i].Sub(times[i-1]); d > localization.CommitInterval+w.period {
+			t.Fatalf("captures %v apart while moving", d)
+		}
+	}
+	if len(times) < 4 {
+		t.Fatalf("%d captures in 5 s of motion", len(times))
+	}
+	w.run(3*time.Second, 0, 0) // decelerates, then stands
+	b, p := w.est.Module().Backup().(localization.Saved), w.est.Pose()
+	if b.X != p.X || b.Y != p.Y || b.X < 1.4 {
+		t.Fatalf("at a stop the module holds %+v, the estimate is %+v", b, p)
+	}
+}
