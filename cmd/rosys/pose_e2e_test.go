@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -71,6 +70,6 @@ func TestPoseSurvivesKill(t *testing.T) {
 	}
 	ex, ey, _ := poseOf(t, p)
 	if d := math.Hypot(ex, ey); d > 0.05 {
-		t.Fatal(fmt.Sprintf("ended at (%.3f, %.3f), %.3f m from the origin the square ends at", ex, ey, d))
+		t.Fatalf("ended at (%.3f, %.3f), %.3f m from the origin the square ends at", ex, ey, d)
 	}
 }
