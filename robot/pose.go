@@ -138,5 +138,3 @@ func (r *Robot) commitSoon(key string) {
 	}()
 }
 
-// PoseStatus is the estimate for /api/status (hardware.pose_estimate).
-func (r *Robot) PoseStatus(now time.Time) localization.Status { return r.Pose.Status(now) }

@@ -40,13 +40,18 @@ type poseRig struct {
 
 func newPoseRig(t *testing.T, dir string, opts ...robot.Option) *poseRig {
 	t.Helper()
+	return newPoseRigWith(t, dir, sim.GNSSConfig{Latency: 150 * time.Millisecond, Noise: 0.01, StdDev: 0.01, NoHeading: true, FirstFix: true, Seed: 3}, opts...)
+}
+
+func newPoseRigWith(t *testing.T, dir string, gc sim.GNSSConfig, opts ...robot.Option) *poseRig {
+	t.Helper()
 	cfg := rosys.Config{}
 	if dir != "" {
 		clock := rosystest.NewVirtualClock()
 		cfg = rosys.Config{Clock: clock, Storage: storage.New(persistencetest.Open(t, dir, store.WithClock(clock.Now)), nil)}
 	}
 	r := rosystest.New(t, cfg)
-	g := sim.NewGNSS(sim.GNSSConfig{Latency: 150 * time.Millisecond, Noise: 0.01, StdDev: 0.01, NoHeading: true, FirstFix: true, Seed: 3})
+	g := sim.NewGNSS(gc)
 	hw := robot.Hardware{GNSS: g, Drivers: []robot.Driver{{Name: "gnss", V: g}}, Pose: robot.PoseConfig{StaleAfter: 2 * time.Second}}
 	bot, err := robot.Assemble(r.Runtime, hw, opts...)
 	if err != nil {
@@ -256,5 +261,27 @@ func TestMultipathJumpNotFollowed(t *testing.T) {
 	a.r.ForwardUntil(a.done, 2*time.Minute)
 	if end := a.bot.SimWheels.TruePose(); math.Hypot(end.X-4, end.Y-1) > 0.05 {
 		t.Fatalf("ended at %+v", end)
+	}
+}
+
+// A configured reference wins over a stored first-fix one: the module
+// then records the configured point.
+func TestConfiguredReferenceWins(t *testing.T) {
+	a := newPoseRig(t, "")
+	a.r.Start()
+	a.r.ForwardUntil(func() bool { return a.committed(robot.ReferenceKey) }, time.Minute)
+	if a.bot.Reference.Get().Source != "first_fix" {
+		t.Fatalf("first run's reference %+v", a.bot.Reference.Get())
+	}
+	dir := copyData(t, a.r.Dir)
+	ref, err := hardware.NewGeoReference(50.1, 8.6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newPoseRigWith(t, dir, sim.GNSSConfig{Reference: ref})
+	b.r.Start()
+	got, src, _ := b.gnss.ReferenceInUse()
+	if m := b.bot.Reference.Get(); src != "config" || got != ref || m != (robot.Reference{Lat: 50.1, Lon: 8.6, Source: "config"}) {
+		t.Fatalf("in use %v from %s, module %+v", got, src, m)
 	}
 }
