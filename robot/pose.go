@@ -137,4 +137,3 @@ func (r *Robot) commitSoon(key string) {
 		}
 	}()
 }
-
