@@ -26,6 +26,10 @@ type GNSS struct {
 	// Antenna is where the main antenna sits on the robot, as RoSys's
 	// antenna_pose; absent means at the robot's origin.
 	Antenna *Antenna `yaml:"antenna"`
+	// ConfirmRestoredPose: after a restart the restored pose waits for a
+	// fix that agrees with it before the Driver follows a path on it
+	// (default true); false drives on at once from the restored pose.
+	ConfirmRestoredPose *bool `yaml:"confirm_restored_pose"`
 }
 
 // Antenna is the main antenna's pose in the robot's frame: x forward and y
@@ -47,7 +51,7 @@ type GeoPoint struct {
 // with their lines, since a custom unmarshaler's inner decode does not
 // refuse unknown keys by itself.
 func (g *GNSS) UnmarshalYAML(n *yaml.Node) error {
-	if err := knownKeys(n, "hardware.gnss", "port", "baud", "gpsd", "reference", "stale_after", "antenna"); err != nil {
+	if err := knownKeys(n, "hardware.gnss", "port", "baud", "gpsd", "reference", "stale_after", "antenna", "confirm_restored_pose"); err != nil {
 		return err
 	}
 	type plain GNSS

@@ -5,16 +5,37 @@ import (
 	"errors"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorosys/rosys/clock"
 	"github.com/gorosys/rosys/hardware"
 )
 
-// PoseSource gives the robot's pose: odometry now, a GNSS fusion later.
+// PoseSource gives the robot's pose: odometry alone, or the fused
+// estimate (package localization).
 type PoseSource interface {
 	Pose() hardware.Pose
 }
+
+// CorrectedPose is a PoseSource that absolute sources (GNSS fixes, a pose
+// an operator set) correct. The Driver judges it on every tick.
+type CorrectedPose interface {
+	PoseSource
+	// Correction reports when the pose was last corrected by an absolute
+	// source (zero: not since the start), whether the robot has an
+	// absolute source at all (without one, the age means nothing and the
+	// Driver does not slow for it), and whether the Driver must hold: a
+	// restored pose not yet confirmed by a fix.
+	Correction() (last time.Time, absolute, hold bool)
+}
+
+// Reasons the Driver holds the robot, as Held names them (and the robot's
+// stops list them).
+const (
+	HoldStalePose   = "stale pose"
+	HoldUnconfirmed = "pose unconfirmed"
+)
 
 // ErrAborted is returned by Follow when the path was aborted (Abort, or a
 // new Follow).
@@ -26,10 +47,14 @@ var ErrAborted = errors.New("path aborted")
 // carrot. It writes its command into a Command cell (the Arbiter's
 // automation cell), so it moves the wheels only while the automation runs.
 type Driver struct {
-	params *ParameterStore
-	pose   PoseSource
-	out    *Command
-	clock  clock.Clock
+	params    *ParameterStore
+	pose      PoseSource
+	corrected CorrectedPose // pose, if it is one
+	out       *Command
+	clock     clock.Clock
+
+	held     atomic.Int32  // index+1 into holdNames; the control loop writes it
+	throttle atomic.Uint64 // float64 bits of the last tick's speed factor
 
 	mu  sync.Mutex // guards run; held by Step for microseconds, never during I/O
 	run *following
@@ -37,7 +62,10 @@ type Driver struct {
 
 // NewDriver follows paths on pose, writing commands into out.
 func NewDriver(params *ParameterStore, pose PoseSource, out *Command, clock clock.Clock) *Driver {
-	return &Driver{params: params, pose: pose, out: out, clock: clock}
+	d := &Driver{params: params, pose: pose, out: out, clock: clock}
+	d.corrected, _ = pose.(CorrectedPose)
+	d.throttle.Store(math.Float64bits(1))
+	return d
 }
 
 // Follow drives along p and returns once the robot is at its end (nil),
@@ -164,11 +192,23 @@ func (d *Driver) finishLocked(err error) {
 }
 
 // Step implements rosys.Stepper. It allocates nothing.
-func (d *Driver) Step(time.Time, time.Duration) {
+func (d *Driver) Step(now time.Time, _ time.Duration) {
+	prm := d.params.Get()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	f := d.run
 	if f == nil {
+		d.held.Store(0)
+		d.throttle.Store(math.Float64bits(1))
+		return
+	}
+	factor, held := d.speedFactor(now, prm)
+	d.throttle.Store(math.Float64bits(factor))
+	d.held.Store(held)
+	if factor <= 0 {
+		// Holding: the path waits where it is, and goes on when the pose
+		// is fresh again.
+		d.out.Set(0, 0)
 		return
 	}
 	pose := d.pose.Pose()
@@ -177,13 +217,59 @@ func (d *Driver) Step(time.Time, time.Duration) {
 		f.pts = sampleLine(f.pts, Line{From: Point{pose.X, pose.Y}, To: *f.lineTo})
 		f.runEnd, f.lineTo, f.stale = f.nextRunEnd(0), nil, true
 	}
-	linear, angular, done := f.step(pose, d.params.Get())
+	linear, angular, done := f.step(pose, prm)
 	if done {
 		d.finishLocked(nil)
 		return
 	}
-	d.out.Set(linear, angular)
+	d.out.Set(linear*factor, angular*factor)
 }
+
+var holdNames = [...]string{HoldStalePose, HoldUnconfirmed}
+
+// speedFactor is RoSys's throttle on the age of the last absolute
+// correction (max_detection_age_ramp: full speed up to its start, zero
+// from its end, linear between), and zero while the pose source holds.
+// held is index+1 into holdNames, 0 when nothing holds.
+func (d *Driver) speedFactor(now time.Time, prm Parameters) (factor float64, held int32) {
+	if d.corrected == nil {
+		return 1, 0
+	}
+	last, absolute, hold := d.corrected.Correction()
+	if hold {
+		return 0, 2
+	}
+	ramp := prm.MaxDetectionAgeRamp
+	if !absolute || ramp.Off() {
+		return 1, 0
+	}
+	if last.IsZero() {
+		return 0, 1
+	}
+	age := now.Sub(last).Seconds()
+	switch {
+	case age <= ramp[0]:
+		return 1, 0
+	case age >= ramp[1]:
+		return 0, 1
+	}
+	return (ramp[1] - age) / (ramp[1] - ramp[0]), 0
+}
+
+// Held names why the Driver holds the robot still on the path it follows
+// ("stale pose", "pose unconfirmed"), or "" when it does not (or follows
+// none). It is a stop: it wins over the path on the tick that sees it,
+// and the robot lists it among its stops.
+func (d *Driver) Held() string {
+	if i := d.held.Load(); i > 0 {
+		return holdNames[i-1]
+	}
+	return ""
+}
+
+// SpeedFactor is the factor (0…1) the staleness ramp put on the last
+// tick's command.
+func (d *Driver) SpeedFactor() float64 { return math.Float64frombits(d.throttle.Load()) }
 
 // DriverStatus is the Driver for the API and the dashboard's map.
 type DriverStatus struct {

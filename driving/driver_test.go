@@ -2,6 +2,7 @@ package driving_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"strings"
@@ -309,5 +310,27 @@ func TestDriveToStartsOnTheTick(t *testing.T) {
 	d.Abort()
 	if err := <-result; !errors.Is(err, driving.ErrAborted) {
 		t.Fatal(err)
+	}
+}
+
+// max_detection_age_ramp is RoSys's [start, end] or null, validated.
+func TestDetectionAgeRampParameter(t *testing.T) {
+	var p driving.Parameters
+	if err := json.Unmarshal([]byte(`{"max_detection_age_ramp": [1.5, 4]}`), &p); err != nil || p.MaxDetectionAgeRamp != (driving.AgeRamp{1.5, 4}) {
+		t.Fatalf("%v %v", err, p.MaxDetectionAgeRamp)
+	}
+	b, _ := json.Marshal(driving.DefaultParameters())
+	if !strings.Contains(string(b), `"max_detection_age_ramp":null`) {
+		t.Fatalf("default is not null: %s", b)
+	}
+	if err := json.Unmarshal([]byte(`{"max_detection_age_ramp": [1]}`), &p); err == nil || !strings.Contains(err.Error(), "max_detection_age_ramp") {
+		t.Fatalf("one number: %v", err)
+	}
+	for _, r := range []driving.AgeRamp{{3, 1}, {-1, 2}, {1, 1e9}, {nan(), 2}, {1, inf()}} {
+		p := driving.DefaultParameters()
+		p.MaxDetectionAgeRamp = r
+		if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "max_detection_age_ramp") {
+			t.Errorf("%v: %v", r, err)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package driving
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -40,6 +41,47 @@ type Parameters struct {
 	// GoalTolerance (m): the path is done once the robot is this close to
 	// its end, or has passed it.
 	GoalTolerance float64 `json:"goal_tolerance"`
+	// MaxDetectionAgeRamp is RoSys's [start, end] in seconds: as the last
+	// absolute correction of the pose (a GNSS fix, a set pose) ages past
+	// start, the Driver slows linearly, and from end on it holds the robot
+	// ("stale pose" among the stops) until a correction comes. Nil (the
+	// default, as in RoSys) never slows; a robot without an absolute
+	// source never slows either. hardware.gnss.stale_after is a different
+	// question: when a receiver's last fix stops counting as live.
+	MaxDetectionAgeRamp AgeRamp `json:"max_detection_age_ramp"`
+}
+
+// AgeRamp is [start, end] in seconds; the zero value is RoSys's None
+// (null in JSON): no ramp. An array, not a pointer, so that reading the
+// parameters on the control tick copies without allocating.
+type AgeRamp [2]float64
+
+// Off reports whether r is the zero value (no ramp).
+func (r AgeRamp) Off() bool { return r == AgeRamp{} }
+
+// MarshalJSON writes null for no ramp, as RoSys's None.
+func (r AgeRamp) MarshalJSON() ([]byte, error) {
+	if r.Off() {
+		return []byte("null"), nil
+	}
+	return json.Marshal([2]float64(r))
+}
+
+// UnmarshalJSON reads null or [start, end].
+func (r *AgeRamp) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*r = AgeRamp{}
+		return nil
+	}
+	var v []float64
+	if err := json.Unmarshal(b, &v); err != nil {
+		return fmt.Errorf("max_detection_age_ramp: %w", err)
+	}
+	if len(v) != 2 {
+		return fmt.Errorf("max_detection_age_ramp: want [start, end] in seconds or null, got %d numbers", len(v))
+	}
+	*r = AgeRamp{v[0], v[1]}
+	return nil
 }
 
 // DefaultParameters suit the demo robot: 0.3 m/s, 1 rad/s.
@@ -54,9 +96,10 @@ func DefaultParameters() Parameters {
 // Limits of the parameters: far beyond any field robot, so only typos
 // and absurd values (a speed of 1e308) are refused.
 const (
-	maxLinearSpeed  = 10.0  // m/s
-	maxAngularSpeed = 20.0  // rad/s
-	maxDistance     = 100.0 // m, for every distance parameter
+	maxLinearSpeed  = 10.0   // m/s
+	maxAngularSpeed = 20.0   // rad/s
+	maxDistance     = 100.0  // m, for every distance parameter
+	maxDetectionAge = 3600.0 // s
 )
 
 // Validate names the first field with a value the driver cannot use.
@@ -86,6 +129,12 @@ func (p Parameters) Validate() error {
 				lo = "("
 			}
 			return fmt.Errorf("%s %v is out of range %s%g, %g]", f.name, f.v, lo, f.min, f.max)
+		}
+	}
+	if r := p.MaxDetectionAgeRamp; !r.Off() {
+		// Written so that NaN is refused too.
+		if !(r[0] >= 0 && r[1] > r[0] && r[1] <= maxDetectionAge) {
+			return fmt.Errorf("max_detection_age_ramp [%v, %v]: want 0 <= start < end <= %g (s), or null", r[0], r[1], maxDetectionAge)
 		}
 	}
 	if p.ThrottleAtEndMinSpeed > p.LinearSpeedLimit {

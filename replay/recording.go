@@ -3,9 +3,13 @@ package replay
 import (
 	"context"
 	"fmt"
+	"time"
+
+	"github.com/gorosys/rosys/hardware"
 	"path/filepath"
 	"strings"
 
+	"github.com/gorosys/rosys/localization"
 	"github.com/gorosys/rosys/persistence/journal"
 	"github.com/gorosys/rosys/persistence/vfs"
 )
@@ -16,6 +20,9 @@ type recording struct {
 	inputs   []journal.Record
 	commands []string // speed commands, without their "@..." suffix
 	lastTick uint64
+	// fusion are the pose estimator's recorded inputs (source
+	// localization), in order.
+	fusion []journal.Record
 }
 
 func readRecording(ctx context.Context, dir, speedPrefix string) (recording, error) {
@@ -24,6 +31,10 @@ func readRecording(ctx context.Context, dir, speedPrefix string) (recording, err
 	err := journal.Read(ctx, vfs.OS{}, jdir, func(r journal.Record) error {
 		if r.Kind == journal.RecordTick {
 			rec.lastTick = max(rec.lastTick, r.Tick)
+			return nil
+		}
+		if r.Source == localization.JournalSource && r.Kind == journal.RecordInput {
+			rec.fusion = append(rec.fusion, r)
 			return nil
 		}
 		if r.Source != "lizard" {
@@ -49,4 +60,19 @@ func readRecording(ctx context.Context, dir, speedPrefix string) (recording, err
 		return rec, ErrOffsetsOnly
 	}
 	return rec, nil
+}
+
+// replayFusion feeds the recorded estimator inputs to a new estimator:
+// the live run's estimate, bit for bit.
+func replayFusion(recs []journal.Record, staleAfter time.Duration) (hardware.Pose, error) {
+	e, err := localization.New(localization.Config{Replay: true, StaleAfter: staleAfter})
+	if err != nil {
+		return hardware.Pose{}, err
+	}
+	for _, r := range recs {
+		if err := e.Apply(r.Data); err != nil {
+			return hardware.Pose{}, fmt.Errorf("journal record at %s: %w", r.Time.Format(time.RFC3339Nano), err)
+		}
+	}
+	return e.Pose(), nil
 }

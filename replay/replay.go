@@ -156,6 +156,19 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	sum.Records, sum.Inputs = len(recs)+len(rec.commands), len(recs)
 	sum.From, sum.To = recs[0].Time, recs[len(recs)-1].Time
 	sum.FinalPose = r.Odometer.Pose()
+	sum.FusedPose = r.Pose.Pose()
+	if len(rec.fusion) > 0 {
+		// The estimator's own inputs were journaled (hardware.gnss with a
+		// journal): the fusion replays from them exactly.
+		var staleAfter time.Duration // as the live robot took it
+		if g := cfg.Hardware.GNSS; g != nil {
+			staleAfter = g.StaleAfter.D()
+		}
+		if sum.FusedPose, err = replayFusion(rec.fusion, staleAfter); err != nil {
+			return stopWith(err)
+		}
+		sum.FusionInputs = len(rec.fusion)
+	}
 	for _, k := range st.Keys() {
 		if m, ok := st.Module(k); ok {
 			sum.Modules[k], _ = json.Marshal(m.Backup())

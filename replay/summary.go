@@ -11,12 +11,17 @@ import (
 
 // Summary is what a replay found, as `rosys replay` prints it.
 type Summary struct {
-	Mode             Mode                       `json:"mode"`
-	Records          int                        `json:"records"`
-	Inputs           int                        `json:"inputs"`
-	From             time.Time                  `json:"from"`
-	To               time.Time                  `json:"to"`
-	FinalPose        hardware.Pose              `json:"final_pose"`
+	Mode      Mode          `json:"mode"`
+	Records   int           `json:"records"`
+	Inputs    int           `json:"inputs"`
+	From      time.Time     `json:"from"`
+	To        time.Time     `json:"to"`
+	FinalPose hardware.Pose `json:"final_pose"` // odometry
+	// FusedPose is the pose estimate at the end (package localization):
+	// replayed from the estimator's journaled inputs (FusionInputs of
+	// them) when the run recorded them, else the replay robot's own.
+	FusedPose        hardware.Pose              `json:"fused_pose"`
+	FusionInputs     int                        `json:"fusion_inputs"`
 	Modules          map[string]json.RawMessage `json:"modules"`
 	RecordedCommands int                        `json:"recorded_speed_commands"`
 	SentCommands     int                        `json:"sent_speed_commands"`

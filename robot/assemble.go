@@ -10,6 +10,7 @@ import (
 	"github.com/gorosys/rosys/driving"
 	"github.com/gorosys/rosys/hardware"
 	"github.com/gorosys/rosys/hardware/sim"
+	"github.com/gorosys/rosys/localization"
 	"github.com/gorosys/rosys/storage"
 	"go.uber.org/zap"
 )
@@ -37,6 +38,8 @@ type Hardware struct {
 	// Refusing names each reason the motor controller refuses to drive
 	// now (listed among the robot's stops); nil without a controller.
 	Refusing func() []string
+	// Pose configures the pose estimate.
+	Pose PoseConfig
 	// Exchange sends one line to the motor controller and collects its
 	// replies (POST /api/lizard/send); nil without a controller.
 	Exchange func(ctx context.Context, line string, window time.Duration) ([]string, error)
@@ -66,10 +69,13 @@ func AutoResume(on bool) Option { return func(o *options) { o.autoResume = on } 
 //	hw.Drivers              under their own names
 //	wheels                  simulated wheels, when hw has none
 //	sim_<name>              simulated twins that step (battery, IMU)
-//	odometer, driver, arbiter
+//	odometer, localization  the pose estimate (package localization)
+//	pose                    its last estimate (persistent)
+//	driver, arbiter
 //	automation              the Automator (persistent)
 //	driving_parameters      speed limits (persistent)
 //	soft_estop              the soft e-stop (persistent)
+//	gnss_reference          the GNSS frame's origin in use (persistent; with a GNSS)
 //
 // The arbiter stops the wheels for the e-stop, the soft e-stop, and every
 // e-stop pin and bumper on its own. No automation is registered: the
@@ -120,10 +126,19 @@ func Assemble(rt *rosys.Runtime, hw Hardware, opts ...Option) (*Robot, error) {
 	}
 	clock := rt.Clock()
 	r.Odometer = sim.NewOdometer(r.Wheels)
+	store := storage.StoreOf(rt)
+	// A replay starts from the recorded run's start, not its stored end.
+	pose, ref, err := r.buildPose(hw.Pose, store != nil && store.ReadOnly())
+	if err != nil {
+		return nil, err
+	}
+	r.Pose, r.Reference = pose, ref
+	if store != nil && !store.ReadOnly() {
+		pose.SetCommit(func(ctx context.Context) error { return store.CommitNow(ctx, localization.ModuleKey) })
+	}
 	r.Steerer = driving.NewSteerer(r.Params, clock.Now)
 	r.Arbiter = driving.NewArbiter(r.Wheels, r.Params, r.Steerer)
-	r.Driver = driving.NewDriver(r.Params, r.Odometer, r.Arbiter.Automation(), clock)
-	store := storage.StoreOf(rt)
+	r.Driver = driving.NewDriver(r.Params, r.Pose, r.Arbiter.Automation(), clock)
 	acfg := automation.Config{
 		Clock: clock, Output: r.Arbiter.Automation(), Interlock: r.Arbiter, Abort: r.Driver.Abort,
 		AutoResume: o.autoResume, Fresh: store != nil && store.ReadOnly(),
@@ -152,7 +167,9 @@ func Assemble(rt *rosys.Runtime, hw Hardware, opts ...Option) (*Robot, error) {
 	}
 	mods = append(mods,
 		mod{"odometer", r.Odometer, driverNames, false},
-		mod{"driver", r.Driver, []string{"odometer"}, false},
+		mod{"localization", r.Pose, append(slices.Clone(driverNames), "odometer"), false},
+		mod{localization.ModuleKey, r.Pose.Module(), nil, true},
+		mod{"driver", r.Driver, []string{"localization"}, false},
 		mod{"arbiter", r.Arbiter, []string{"driver"}, false},
 		mod{automation.DefaultKey, r.Automator.Module(), []string{"arbiter"}, true},
 		mod{"driving_parameters", r.Params, nil, true},
@@ -168,9 +185,21 @@ func Assemble(rt *rosys.Runtime, hw Hardware, opts ...Option) (*Robot, error) {
 			return nil, err
 		}
 	}
-	// A simulated GNSS twin reports the odometry around its reference.
+	if r.Reference != nil {
+		if err := rt.Add(ReferenceKey, r.Reference, rosys.Persist()); err != nil {
+			return nil, err
+		}
+		keeper := r.GNSS.(referenceKeeper)
+		rt.OnStartup(func(context.Context) error { syncReference(keeper, r.Reference); return nil })
+	}
+	// A simulated GNSS twin reports the robot's true pose (the odometry's,
+	// with real wheels) around its reference.
 	if s, ok := hw.GNSS.(*sim.GNSS); ok {
-		s.Follow(r.Odometer)
+		if r.SimWheels != nil {
+			s.Follow(r.SimWheels)
+		} else {
+			s.Follow(r.Odometer)
+		}
 	}
 	return r, nil
 }

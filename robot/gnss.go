@@ -32,20 +32,28 @@ func addGNSS(cfg *config.Robot, hw *Hardware, log *zap.Logger) error {
 	if staleAfter <= 0 {
 		staleAfter = gnss.DefaultStaleAfter
 	}
+	hw.Pose.StaleAfter, hw.Pose.ConfirmRestored = staleAfter, g.ConfirmRestoredPose
+	if a := g.Antenna; a != nil {
+		hw.Pose.Antenna = hardware.Pose{X: a.X, Y: a.Y, Yaw: a.Yaw}
+	}
 	var status func() any
 	if cfg.Board == "sim" {
-		sc := sim.GNSSConfig{}
+		// Without a configured reference the twin takes its frame from its
+		// first fix, as a real receiver does (kept across restarts in the
+		// module gnss_reference).
+		sc := sim.GNSSConfig{FirstFix: ref == nil}
 		if ref != nil {
 			sc.Reference = *ref
 		}
 		s := sim.NewGNSS(sc)
 		hw.GNSS = s
 		hw.Drivers = append(hw.Drivers, Driver{Name: "gnss", V: s})
-		r := s.Reference()
 		status = func() any {
 			st := gnss.StatusOf(s.GNSS(), time.Now(), staleAfter)
 			st.Source, st.Connected = "sim", true
-			st.Reference = &gnss.Reference{Lat: r.Lat, Lon: r.Lon, Source: "config"}
+			if r, src, ok := s.ReferenceInUse(); ok {
+				st.Reference = &gnss.Reference{Lat: r.Lat, Lon: r.Lon, Source: src}
+			}
 			return st
 		}
 	} else {

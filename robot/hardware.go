@@ -46,6 +46,11 @@ func buildHardware(cfg *config.Robot, board boards.Profile, journal *journal.Jou
 		}
 		return hw, addGNSS(cfg, &hw, log)
 	}
+	if journal != nil && cfg.Hardware.GNSS != nil {
+		// The pose estimate's inputs (odometry, GNSS fixes, IMU yaw), so
+		// that localization.Replay computes the same estimate.
+		hw.Pose.Journal = journal
+	}
 	status := map[string]func() any{}
 	var moduleStatus func() map[string]any
 	if l := cfg.Hardware.Lizard; l != nil {

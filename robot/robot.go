@@ -15,6 +15,8 @@ import (
 	"github.com/gorosys/rosys/driving"
 	"github.com/gorosys/rosys/hardware"
 	"github.com/gorosys/rosys/hardware/sim"
+	"github.com/gorosys/rosys/localization"
+	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/store"
 	"go.uber.org/zap"
 )
@@ -34,8 +36,14 @@ type Robot struct {
 
 	Wheels   hardware.Wheels
 	EStop    hardware.EStop
-	Odometer *sim.Odometer         // dead reckoning from the wheels' velocity
-	GNSS     hardware.GNSSReceiver // nil without hardware.gnss
+	Odometer *sim.Odometer // dead reckoning from the wheels' velocity
+	// Pose is the fused pose estimate the Driver follows paths on
+	// (odometry, GNSS, IMU): see package localization.
+	Pose *localization.Estimator
+	// Reference is the persistent GNSS reference in use (nil without a
+	// receiver that takes one).
+	Reference *persistence.Value[Reference]
+	GNSS      hardware.GNSSReceiver // nil without hardware.gnss
 
 	// Operating the robot: see packages driving and automation.
 	SoftEStop *driving.SoftEStop

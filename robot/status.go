@@ -6,6 +6,7 @@ import (
 
 	"github.com/gorosys/rosys/driving"
 	"github.com/gorosys/rosys/hardware"
+	"github.com/gorosys/rosys/localization"
 )
 
 // HardwareStatus is the robot's hardware as /api/status shows it under
@@ -14,13 +15,17 @@ type HardwareStatus struct {
 	// EStop is true while any e-stop is pressed: a hardware one or the
 	// soft e-stop (SoftEStop tells which). Every active stop is listed in
 	// the status's "stops".
-	EStop      bool               `json:"estop_active"`
-	SoftEStop  bool               `json:"soft_estop_active"`
-	Velocity   hardware.Velocity  `json:"velocity"`
-	Target     *hardware.Velocity `json:"target,omitempty"` // simulated wheels only
-	Pose       hardware.Pose      `json:"pose"`
-	Automation string             `json:"automation"`
-	Simulated  bool               `json:"simulated"`
+	EStop     bool               `json:"estop_active"`
+	SoftEStop bool               `json:"soft_estop_active"`
+	Velocity  hardware.Velocity  `json:"velocity"`
+	Target    *hardware.Velocity `json:"target,omitempty"` // simulated wheels only
+	// Pose is the fused pose (PoseEstimate says how good it is); Odometry
+	// is the wheels' dead reckoning since the start.
+	Pose         hardware.Pose       `json:"pose"`
+	PoseEstimate localization.Status `json:"pose_estimate"`
+	Odometry     hardware.Pose       `json:"odometry"`
+	Automation   string              `json:"automation"`
+	Simulated    bool                `json:"simulated"`
 	// Drivers is every driver's and simulated twin's state by name
 	// (hardware.drivers.lizard, .gnss, .<module name>, .journal).
 	Drivers any `json:"drivers,omitempty"`
@@ -29,12 +34,14 @@ type HardwareStatus struct {
 // Hardware reports the robot's hardware for /api/status.
 func (r *Robot) Hardware() any {
 	st := HardwareStatus{
-		EStop:      r.EStop.Active() || r.SoftEStop.Active(),
-		SoftEStop:  r.SoftEStop.Active(),
-		Velocity:   r.Wheels.Velocity(),
-		Pose:       r.Odometer.Pose(),
-		Automation: string(r.Automator.Status().State),
-		Simulated:  r.SimWheels != nil,
+		EStop:        r.EStop.Active() || r.SoftEStop.Active(),
+		SoftEStop:    r.SoftEStop.Active(),
+		Velocity:     r.Wheels.Velocity(),
+		Pose:         r.Pose.Pose(),
+		PoseEstimate: r.Pose.Status(r.Runtime.Clock().Now()),
+		Odometry:     r.Odometer.Pose(),
+		Automation:   string(r.Automator.Status().State),
+		Simulated:    r.SimWheels != nil,
 	}
 	if r.SimWheels != nil {
 		t := r.SimWheels.Target()
@@ -58,7 +65,7 @@ type DrivingStatus struct {
 
 // Driving reports the drive for the events stream and the dashboard's map.
 func (r *Robot) Driving() any {
-	return DrivingStatus{Arbiter: r.Arbiter.Status(), Driver: r.Driver.Status(), Pose: r.Odometer.Pose()}
+	return DrivingStatus{Arbiter: r.Arbiter.Status(), Driver: r.Driver.Status(), Pose: r.Pose.Pose()}
 }
 
 // simStatus adds the twins' states to the drivers' status.

@@ -12,7 +12,8 @@ import (
 
 // Stops names every stop active now, in one list: each e-stop pin and
 // bumper and the soft e-stop as the Arbiter names them ("estop", "soft
-// estop", "bumper front"), then each reason the motor controller refuses
+// estop", "bumper front"), the Driver's hold on its path ("stale pose",
+// "pose unconfirmed"), then each reason the motor controller refuses
 // to drive ("lizard: controller not connected"). Empty when the robot may
 // move. /api/status shows it as "stops"; commands it refuses name it.
 func (r *Robot) Stops() []string {
@@ -21,6 +22,12 @@ func (r *Robot) Stops() []string {
 		if s.Active {
 			out = append(out, s.Name)
 		}
+	}
+	if h := r.Driver.Held(); h != "" && r.Automator.Running() {
+		// The path waits for a fresh or confirmed pose. Only while the
+		// automation runs: paused, its path does not move the wheels, and
+		// the operator may steer.
+		out = append(out, h)
 	}
 	if r.hw.Refusing != nil {
 		for _, reason := range r.hw.Refusing() {

@@ -108,6 +108,7 @@ type Driver struct {
 	latest hardware.Topic[hardware.GNSS]
 	events hardware.Topic[Connection]
 	ref    atomic.Pointer[refInfo]
+	onRef  refHook
 	conn   atomic.Bool
 
 	good, bad, ignored, overlong, reconnects atomic.Uint64
@@ -220,6 +221,9 @@ func (d *Driver) newAssembler() *assembler {
 	a.onReference = func(ref hardware.GeoReference) {
 		d.ref.Store(&refInfo{ref, "first_fix"})
 		d.log.Info("local frame reference taken from the first fix", zap.Float64("lat", ref.Lat), zap.Float64("lon", ref.Lon))
+		if fn := d.onRef.Load(); fn != nil {
+			(*fn)(ref)
+		}
 	}
 	return a
 }

@@ -50,7 +50,7 @@ type Status struct {
 type Reference struct {
 	Lat    float64 `json:"lat"`
 	Lon    float64 `json:"lon"`
-	Source string  `json:"source"` // "config" or "first_fix"
+	Source string  `json:"source"` // "config", "first_fix", or "restored" (an earlier run's first fix)
 }
 
 // Status reports the latest measurement, its age by the driver's clock,

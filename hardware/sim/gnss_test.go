@@ -73,3 +73,51 @@ func TestGNSSStepAllocatesNothing(t *testing.T) {
 		t.Fatalf("%v allocations per tick", n)
 	}
 }
+
+// Latency delays the arrival, not the fix time; a multipath offset
+// shifts the positions; a receiver without heading reports its antenna;
+// a first-fix receiver takes its frame from its first fix unless given
+// one.
+func TestGNSSLatencyOffsetAntennaFirstFix(t *testing.T) {
+	g := sim.NewGNSS(sim.GNSSConfig{Latency: 150 * time.Millisecond, NoHeading: true, Antenna: hardware.Pose{X: 0.5}, FirstFix: true})
+	var made []hardware.GeoReference
+	g.OnReference(func(r hardware.GeoReference) { made = append(made, r) })
+	updates, cancel := g.SubscribeGNSS(16)
+	defer cancel()
+	odo := hardware.NewOdometry(hardware.Pose{X: 10, Y: 0, Yaw: math.Pi / 2})
+	g.Follow(odo)
+	now := t0
+	for range 15 {
+		g.Step(now, 10*time.Millisecond)
+		if len(updates) != 0 {
+			t.Fatalf("a measurement arrived %v after its fix", now.Sub(t0))
+		}
+		now = now.Add(10 * time.Millisecond)
+	}
+	g.Step(now, 10*time.Millisecond) // 150 ms
+	m := <-updates
+	// The frame is the first fix's: the antenna, 0.5 m ahead of a robot
+	// facing y, is its origin.
+	if !m.FixTime.Equal(t0) || !m.Received.Equal(t0.Add(150*time.Millisecond)) || m.HasHeading || math.Abs(m.X) > 1e-6 || math.Abs(m.Y) > 1e-6 || len(made) != 1 {
+		t.Fatalf("%+v, references made %d", m, len(made))
+	}
+	if _, src, _ := g.ReferenceInUse(); src != "first_fix" || g.UseReference(made[0]) {
+		t.Fatalf("source %s, or a second reference taken", src)
+	}
+	g.SetOffset(1, -2)
+	from := now
+	for i := 0; m.FixTime.Before(from); i++ { // the first fix taken with the offset
+		if i > 100 {
+			t.Fatal("no fix with the offset within a second")
+		}
+		now = now.Add(10 * time.Millisecond)
+		g.Step(now, 10*time.Millisecond)
+		select {
+		case m = <-updates:
+		default:
+		}
+	}
+	if math.Abs(m.X-1) > 1e-6 || math.Abs(m.Y+2) > 1e-6 {
+		t.Fatalf("with a 1, -2 offset: %v, %v", m.X, m.Y)
+	}
+}

@@ -17,6 +17,10 @@ type WheelsConfig struct {
 	// none. The noise is seeded, so runs repeat exactly.
 	LinearNoise, AngularNoise float64
 	Seed                      uint64
+	// Slip is how much the wheels turn beyond the ground they cover (0.03:
+	// the odometry reports 3 % more than the robot moves; the robot's true
+	// pose, TruePose, moves by the actual velocity).
+	Slip float64
 }
 
 // Wheels simulates a drive that follows commands within acceleration
@@ -29,6 +33,7 @@ type Wheels struct {
 	actual  hardware.Velocity
 	rng     *rand.Rand
 	blocked func() bool // e.g. an active e-stop
+	truth   hardware.Pose
 
 	measured hardware.Topic[hardware.Velocity]
 }
@@ -82,9 +87,13 @@ func (w *Wheels) Step(now time.Time, period time.Duration) {
 	if w.blocked != nil && w.blocked() {
 		target.Linear, target.Angular = 0, 0
 	}
+	// The true pose moves as the odometry integrates: by the velocity
+	// held since the last tick.
+	w.truth = hardware.Integrate(w.truth, w.actual.Linear, w.actual.Angular, period)
+	w.truth.Time = now
 	w.actual.Linear = approach(w.actual.Linear, target.Linear, w.cfg.LinearAccel*dt)
 	w.actual.Angular = approach(w.actual.Angular, target.Angular, w.cfg.AngularAccel*dt)
-	m := hardware.Velocity{Linear: w.actual.Linear, Angular: w.actual.Angular, Time: now}
+	m := hardware.Velocity{Linear: w.actual.Linear * (1 + w.cfg.Slip), Angular: w.actual.Angular * (1 + w.cfg.Slip), Time: now}
 	if w.cfg.LinearNoise > 0 {
 		m.Linear += w.rng.NormFloat64() * w.cfg.LinearNoise
 	}
@@ -104,4 +113,23 @@ func approach(v, target, step float64) float64 {
 		return v + step
 	}
 	return v - step
+}
+
+// TruePose is where the simulated robot really is (its odometry drifts
+// from it by the slip and the noise), in the frame it started in.
+func (w *Wheels) TruePose() hardware.Pose {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.truth
+}
+
+// Pose is TruePose: a simulated GNSS receiver or IMU follows it.
+func (w *Wheels) Pose() hardware.Pose { return w.TruePose() }
+
+// PlaceAt puts the simulated robot at p: after a restart it stands where
+// it stood before (its restored pose).
+func (w *Wheels) PlaceAt(p hardware.Pose) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.truth.X, w.truth.Y, w.truth.Yaw = p.X, p.Y, p.Yaw
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorosys/rosys/hardware"
 	"github.com/gorosys/rosys/hardware/sim"
 )
 
@@ -75,5 +76,34 @@ func TestWheelsBlockedByEStop(t *testing.T) {
 	}
 	if a, b := <-changes, <-changes; !a || b {
 		t.Fatalf("changes %v %v", a, b)
+	}
+}
+
+// Slipping wheels report more than the robot moves: the odometry runs
+// ahead of TruePose by the slip; an IMU follows the true yaw plus its
+// drift.
+func TestSlipAndIMUDrift(t *testing.T) {
+	w := sim.NewWheels(sim.WheelsConfig{Slip: 0.03})
+	odo := sim.NewOdometer(w)
+	imu := sim.NewIMU(w)
+	imu.SetDrift(0.01)
+	_ = w.Drive(1, 0.1)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for range 1000 {
+		now = now.Add(10 * time.Millisecond)
+		w.Step(now, 10*time.Millisecond)
+		odo.Step(now, 10*time.Millisecond)
+		imu.Step(now, 10*time.Millisecond)
+	}
+	truth, p := w.TruePose(), odo.Pose()
+	if r := p.Yaw / truth.Yaw; math.Abs(r-1.03) > 1e-3 {
+		t.Fatalf("odometry turned %v of the truth, want 1.03", r)
+	}
+	if d := imu.IMU().Yaw - truth.Yaw; math.Abs(d-0.01*9.99) > 1e-6 {
+		t.Fatalf("IMU yaw %v off the truth %v, want the drift's 0.0999", imu.IMU().Yaw, truth.Yaw)
+	}
+	w.PlaceAt(hardware.Pose{X: 5, Y: 6, Yaw: 1})
+	if got := w.TruePose(); got.X != 5 || got.Y != 6 || got.Yaw != 1 {
+		t.Fatalf("placed at %+v", got)
 	}
 }

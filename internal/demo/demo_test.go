@@ -170,9 +170,10 @@ func TestKilledAtCheckpointComesBackPaused(t *testing.T) {
 		t.Fatal(err)
 	}
 	r2.ForwardUntil(func() bool { return state(robot2) == automation.Completed }, time.Minute)
-	// It drove waypoints 2 and 3 only, from where odometry starts again
-	// (the origin): to (0, 1), then (0, 0).
-	if p := robot2.Odometer.Pose(); math.Hypot(p.X, p.Y) > 0.03 {
+	// It drove waypoints 2 and 3 only, from the restored pose (the
+	// persistent module "pose"; odometry starts again at the origin): to
+	// (0, 1), then (0, 0).
+	if p := robot2.Pose.Pose(); math.Hypot(p.X, p.Y) > 0.03 {
 		t.Fatalf("ended at %+v", p)
 	}
 }
