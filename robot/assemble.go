@@ -66,6 +66,7 @@ func AutoResume(on bool) Option { return func(o *options) { o.autoResume = on } 
 //	hw.Drivers              under their own names
 //	wheels                  simulated wheels, when hw has none
 //	sim_<name>              simulated twins that step (battery, IMU)
+//	pose_input              poses an operator sets (SetPose), taken each tick
 //	odometer, driver, arbiter
 //	automation              the Automator (persistent)
 //	driving_parameters      speed limits (persistent)
@@ -120,6 +121,7 @@ func Assemble(rt *rosys.Runtime, hw Hardware, opts ...Option) (*Robot, error) {
 	}
 	clock := rt.Clock()
 	r.Odometer = sim.NewOdometer(r.Wheels)
+	r.pose = &poseInput{target: r.Odometer, log: r.log}
 	r.Steerer = driving.NewSteerer(r.Params, clock.Now)
 	r.Arbiter = driving.NewArbiter(r.Wheels, r.Params, r.Steerer)
 	r.Driver = driving.NewDriver(r.Params, r.Odometer, r.Arbiter.Automation(), clock)
@@ -151,7 +153,10 @@ func Assemble(rt *rosys.Runtime, hw Hardware, opts ...Option) (*Robot, error) {
 		}
 	}
 	mods = append(mods,
-		mod{"odometer", r.Odometer, driverNames, false},
+		// Before the odometer: a pose an operator set since the last tick
+		// is in place when the odometry integrates.
+		mod{"pose_input", r.pose, driverNames, false},
+		mod{"odometer", r.Odometer, append(slices.Clone(driverNames), "pose_input"), false},
 		mod{"driver", r.Driver, []string{"odometer"}, false},
 		mod{"arbiter", r.Arbiter, []string{"driver"}, false},
 		mod{automation.DefaultKey, r.Automator.Module(), []string{"arbiter"}, true},
