@@ -8,10 +8,13 @@ import (
 
 	"github.com/gorosys/rosys/persistence/journal"
 	"github.com/gorosys/rosys/persistence/vfs"
+	"github.com/gorosys/rosys/robot"
 )
 
-// recording is what a journal holds for a replay: the controller's lines,
-// the speed commands sent then, and the live run's last control tick.
+// recording is what a journal holds for a replay: the controller's lines
+// and the poses operators set (robot.PoseJournalSource), in the order
+// recorded, the speed commands sent then, and the live run's last control
+// tick.
 type recording struct {
 	inputs   []journal.Record
 	commands []string // speed commands, without their "@..." suffix
@@ -24,6 +27,10 @@ func readRecording(ctx context.Context, dir, speedPrefix string) (recording, err
 	err := journal.Read(ctx, vfs.OS{}, jdir, func(r journal.Record) error {
 		if r.Kind == journal.RecordTick {
 			rec.lastTick = max(rec.lastTick, r.Tick)
+			return nil
+		}
+		if r.Source == robot.PoseJournalSource && r.Kind == journal.RecordInput {
+			rec.inputs = append(rec.inputs, r)
 			return nil
 		}
 		if r.Source != "lizard" {
