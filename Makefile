@@ -112,7 +112,8 @@ soak:
 FUZZ_TARGETS := ./drivers/lizard/wire:FuzzParseLine ./drivers/lizard/wire:FuzzLineReader ./drivers/lizard/wire:FuzzCoreDecode ./drivers/lizard/wire:FuzzBMSFrame \
   ./persistence:FuzzDecodeFile ./persistence/internal/modfile:FuzzDecodeFastPath ./persistence/journal:FuzzJournalRecord ./persistence/journal:FuzzReadJournal \
   ./persistence/archive:FuzzReadArchive ./config:FuzzParse \
-  ./drivers/gnss:FuzzParseNMEA ./drivers/gnss:FuzzNMEAStream ./drivers/gnss:FuzzGPSDReport
+  ./drivers/gnss:FuzzParseNMEA ./drivers/gnss:FuzzNMEAStream ./drivers/gnss:FuzzGPSDReport \
+  ./drivers/ntrip:FuzzFramer ./drivers/ntrip:FuzzCasterAnswer
 FUZZTIME ?= 2m
 
 fuzz:

@@ -41,6 +41,9 @@ func addGNSS(cfg *config.Robot, hw *Hardware, log *zap.Logger) error {
 			sc.Reference = *ref
 		}
 		s := sim.NewGNSS(sc)
+		if g.NTRIP != nil {
+			log.Info("hardware.gnss.ntrip is not used with board: sim (the simulated receiver needs no corrections)")
+		}
 		hw.GNSS = s
 		hw.Drivers = append(hw.Drivers, Driver{Name: "gnss", V: s})
 		r := s.Reference()
