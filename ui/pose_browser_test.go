@@ -120,4 +120,3 @@ func dragActions(d drag, touch bool) []chromedp.Action {
 	}
 	return append(acts, input.DispatchTouchEvent(input.TouchEnd, []*input.TouchPoint{}))
 }
-
