@@ -38,7 +38,7 @@ func TestNTRIPEndToEnd(t *testing.T) {
 	defer rx.Close()
 	cfg := filepath.Join(dir, "robot.yaml")
 	yaml := "name: ntrip-e2e\nboard: auto\nhardware:\n  gnss:\n    port: " + link + "\n    ntrip: {host: 127.0.0.1, port: " +
-		strconv.Itoa(caster.Port) + ", mountpoint: " + mount + ", user: " + user + ", password_env: TEST_NTRIP_PW, version: 1, send_gga_interval: 1s}\n"
+		strconv.Itoa(caster.Port) + ", mountpoint: " + mount + ", user: " + user + ", password_env: TEST_NTRIP_PW, send_gga_interval: 1s}\n"
 	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -53,7 +53,9 @@ type Config struct {
 	User, Password string
 	// Version is the NTRIP version to ask for: 1 or 2 (default 2). A
 	// caster that answers a version 2 request in version 1 ("ICY 200
-	// OK") is understood either way.
+	// OK") is understood either way; one that closes on a version 2
+	// request without a word (RTKLIB's) is asked in version 1 next, and
+	// so on alternately.
 	Version int
 	// GGAInterval is how often the current fix goes up to the caster as
 	// an NMEA GGA (a virtual reference station needs it); 0 never.
@@ -124,6 +126,7 @@ type Client struct {
 	reconnects, sessions                          atomic.Uint64
 	lastFrame                                     atomic.Int64 // unix ns; 0 never
 	lastType                                      atomic.Int64
+	version                                       atomic.Int64 // asked for next: cfg.Version, or the other after a silent close
 	lastErr                                       atomic.Pointer[string]
 	events                                        hardware.Topic[Event]
 	cancel                                        context.CancelFunc
@@ -163,6 +166,7 @@ func New(cfg Config) (*Client, error) {
 		}
 	}
 	c := &Client{cfg: cfg, caster: net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)) + "/" + cfg.Mountpoint}
+	c.version.Store(int64(cfg.Version))
 	c.log = cfg.Log.Named("ntrip").With(zap.String("caster", c.caster))
 	return c, nil
 }

@@ -194,7 +194,8 @@ func TestVersion2ChunkedWithBasicAuthAndGGA(t *testing.T) {
 			t.Fatalf("request lacks %q:\n%s", want, req)
 		}
 	}
-	if st := c.Status(); !st.Connected || st.Messages != 20 || st.GGASent < 2 {
+	// The counter follows the write the caster has seen: at least the first.
+	if st := c.Status(); !st.Connected || st.Messages != 20 || st.GGASent < 1 {
 		t.Fatalf("status %+v", st)
 	}
 }
@@ -311,5 +312,30 @@ func waitUntil(t *testing.T, got <-chan struct{}, cond func() bool, what string)
 		case <-deadline:
 			t.Fatalf("timed out waiting for %s", what)
 		}
+	}
+}
+
+// A caster that closes on a version 2 request without a word (RTKLIB's)
+// is asked in version 1 next, and streams.
+func TestSilentCloseOnVersion2FallsBackToVersion1(t *testing.T) {
+	served, _ := ntriptest.Frames(0, 3)
+	cs := startCaster(t, func(c net.Conn, req string) {
+		if !strings.HasPrefix(req, "GET /MOUNT1 HTTP/1.0\r\n") {
+			return // closed without an answer
+		}
+		fmt.Fprintf(c, "ICY 200 OK\r\n%s", served)
+		time.Sleep(time.Second)
+	})
+	c, s, ev := newClient(t, cs.port(), nil)
+	if err := firstError(t, ev); !errors.Is(err, ntrip.ErrBadAnswer) || !strings.Contains(err.Error(), "trying NTRIP 1 next") {
+		t.Fatalf("first attempt: %v", err)
+	}
+	waitUntil(t, s.got, func() bool { return bytes.Equal(s.bytes(), served) }, "the frames in version 1")
+	if st := c.Status(); st.Version != 1 || !st.Connected {
+		t.Fatalf("status %+v", st)
+	}
+	reqs := cs.requests()
+	if !strings.HasPrefix(reqs[0], "GET /MOUNT1 HTTP/1.1\r\n") || !strings.HasPrefix(reqs[1], "GET /MOUNT1 HTTP/1.0\r\n") {
+		t.Fatalf("requests %q", reqs)
 	}
 }

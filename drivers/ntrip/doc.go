@@ -12,6 +12,8 @@
 // current fix every GGAInterval. A lost or refused connection is retried
 // with bounded exponential backoff; each failure names its cause (a 401,
 // a source table for a missing mountpoint, garbage instead of an answer).
+// A caster that closes on a version 2 request without a word (RTKLIB's)
+// is asked in version 1 next.
 //
 // The password is held in memory only: it is never written to status,
 // logs or errors, and robot.yaml names the environment variable it comes

@@ -28,8 +28,13 @@ const (
 	userAgent      = "NTRIP rosys-go/1"
 )
 
+// errUnanswered marks an answer that never began: the caster closed the
+// connection without a byte.
+var errUnanswered = errors.New("the caster closed the connection without answering")
+
 // session makes one connection and streams until it fails or ctx ends.
 func (c *Client) session(ctx context.Context) error {
+	version := int(c.version.Load())
 	c.sessions.Add(1)
 	dctx, cancel := context.WithTimeout(ctx, c.cfg.DialTimeout)
 	conn, err := c.cfg.Dial(dctx, net.JoinHostPort(c.cfg.Host, strconv.Itoa(c.cfg.Port)))
@@ -44,18 +49,25 @@ func (c *Client) session(ctx context.Context) error {
 	// The request and the whole answer's header within DialTimeout: a
 	// caster that trickles its header a byte at a time is cut off.
 	_ = conn.SetDeadline(time.Now().Add(c.cfg.DialTimeout))
-	if _, err := conn.Write(c.request()); err != nil {
+	if _, err := conn.Write(c.request(version)); err != nil {
 		return fmt.Errorf("ntrip: send request to %s: %w", c.caster, err)
 	}
 	br := bufio.NewReaderSize(conn, maxHeaderLine)
 	body, err := c.answer(br)
+	if errors.Is(err, errUnanswered) && c.cfg.Version == 2 {
+		// RTKLIB's caster closes on an HTTP/1.1 request without a word:
+		// the next attempt asks in version 1, the one after in 2 again
+		// (a wrong password or mountpoint gets the same silence).
+		c.version.Store(int64(3 - version))
+		return fmt.Errorf("%w (asked in NTRIP %d; trying NTRIP %d next)", err, version, 3-version)
+	}
 	if err != nil {
 		return err
 	}
 	_ = conn.SetDeadline(time.Time{})
 	c.conn.Store(true)
 	c.events.Publish(Event{Connected: true})
-	c.log.Info("NTRIP stream open", zap.Int("version", c.cfg.Version))
+	c.log.Info("NTRIP stream open", zap.Int("version", version))
 
 	var wg sync.WaitGroup
 	stopGGA := make(chan struct{})
@@ -75,15 +87,15 @@ func (c *Client) session(ctx context.Context) error {
 
 // request is the GET for the mountpoint. The credentials go in the
 // Authorization header only; nothing else ever sees them.
-func (c *Client) request() []byte {
+func (c *Client) request(version int) []byte {
 	var b bytes.Buffer
 	proto := "HTTP/1.1"
-	if c.cfg.Version == 1 {
+	if version == 1 {
 		proto = "HTTP/1.0"
 	}
 	fmt.Fprintf(&b, "GET /%s %s\r\nHost: %s\r\nUser-Agent: %s\r\n", c.cfg.Mountpoint, proto,
 		net.JoinHostPort(c.cfg.Host, strconv.Itoa(c.cfg.Port)), userAgent)
-	if c.cfg.Version == 2 {
+	if version == 2 {
 		b.WriteString("Ntrip-Version: Ntrip/2.0\r\n")
 	}
 	if c.cfg.User != "" {
@@ -162,7 +174,7 @@ func readLine(br *bufio.Reader, total *int) (string, error) {
 	case errors.Is(err, io.EOF) && *total == 0 && len(b) == 0:
 		// RTKLIB's caster closes without a word on a wrong mountpoint or
 		// password, and on a version 2 (HTTP/1.1) request.
-		return "", fmt.Errorf("%w: the caster closed the connection without answering (wrong mountpoint, user or password? a caster that speaks only NTRIP 1: set version 1)", ErrBadAnswer)
+		return "", fmt.Errorf("%w: %w (wrong mountpoint, user or password? a caster that speaks only NTRIP 1?)", ErrBadAnswer, errUnanswered)
 	case errors.Is(err, io.EOF):
 		return "", fmt.Errorf("%w: the connection closed within the header", ErrBadAnswer)
 	case err != nil:

@@ -8,8 +8,8 @@ import (
 // Status is the client's state for /api/status (hardware.drivers.gnss.ntrip).
 // It never holds the user or the password.
 type Status struct {
-	Caster    string `json:"caster"` // host:port/mountpoint
-	Version   int    `json:"version"`
+	Caster    string `json:"caster"`  // host:port/mountpoint
+	Version   int    `json:"version"` // asked for now (see Config.Version)
 	Connected bool   `json:"connected"`
 	// Bytes and Messages count the intact frames written to the
 	// receiver; BadFrames those whose CRC failed; SkippedBytes what the
@@ -32,7 +32,7 @@ type Status struct {
 // Status reports the connection and the counters.
 func (c *Client) Status() Status {
 	st := Status{
-		Caster: c.caster, Version: c.cfg.Version, Connected: c.conn.Load(),
+		Caster: c.caster, Version: int(c.version.Load()), Connected: c.conn.Load(),
 		Bytes: c.bytes.Load(), Messages: c.frames.Load(), BadFrames: c.bad.Load(), SkippedBytes: c.skipped.Load(),
 		Dropped: c.dropped.Load(), LastMessageType: int(c.lastType.Load()), GGASent: c.ggaSent.Load(),
 		Reconnects: c.reconnects.Load(),

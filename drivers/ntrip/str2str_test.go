@@ -37,7 +37,7 @@ func TestStreamsFromStr2strToTheReceiversPort(t *testing.T) {
 	_ = drv.Start(context.Background())
 	defer drv.Stop(context.Background())
 	cl, err := ntrip.New(ntrip.Config{Host: "127.0.0.1", Port: caster.Port, Mountpoint: mount, User: user, Password: pass,
-		Version: 1, Sink: drv.WriteCorrections, GGAInterval: 200 * time.Millisecond,
+		Sink: drv.WriteCorrections, GGAInterval: 200 * time.Millisecond,
 		Position:     func() (hardware.GNSS, bool) { return drv.Fresh() },
 		ReconnectMin: 20 * time.Millisecond, ReconnectMax: 200 * time.Millisecond})
 	if err != nil {
