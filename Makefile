@@ -114,7 +114,8 @@ FUZZ_TARGETS := ./drivers/lizard/wire:FuzzParseLine ./drivers/lizard/wire:FuzzLi
   ./persistence/archive:FuzzReadArchive ./config:FuzzParse \
   ./drivers/gnss:FuzzParseNMEA ./drivers/gnss:FuzzNMEAStream ./drivers/gnss:FuzzGPSDReport \
   ./camera/calib:FuzzParseOpenCV \
-  ./camera:FuzzPartReader ./camera:FuzzJPEGStream ./camera:FuzzKeepFrame ./camera:FuzzParseChallenge
+  ./camera:FuzzPartReader ./camera:FuzzJPEGStream ./camera:FuzzKeepFrame ./camera:FuzzParseChallenge \
+  ./drivers/ntrip:FuzzFramer ./drivers/ntrip:FuzzCasterAnswer
 FUZZTIME ?= 2m
 
 fuzz:

@@ -118,6 +118,14 @@ var hardwareBounds = []bound{
 	{key: "hardware.gnss.antenna.x", kind: kindFloat, min: -10, max: 10, why: "metres, not centimetres"},
 	{key: "hardware.gnss.antenna.y", kind: kindFloat, min: -10, max: 10, why: "metres, not centimetres"},
 	{key: "hardware.gnss.antenna.yaw", kind: kindFloat, min: -2 * math.Pi, max: 2 * math.Pi, why: "radians, not degrees"},
+	{key: "hardware.gnss.ntrip.port", kind: kindInt, min: 1, max: 65535, def: "2101", why: "TCP ports"},
+	{key: "hardware.gnss.ntrip.version", kind: kindInt, min: 1, max: 2, def: "2", why: "NTRIP 1 (ICY) or 2 (HTTP/1.1)"},
+	{key: "hardware.gnss.ntrip.send_gga_interval", kind: kindDuration, min: 1 * sec, max: 600 * sec, def: "10s", zero: "never send the position",
+		why: "casters want a position every few seconds to a minute; faster only costs bandwidth"},
+	{key: "hardware.gnss.ntrip.read_timeout", kind: kindDuration, min: 1 * sec, max: 600 * sec, def: "30s",
+		why: "a mountpoint sends every second or so; longer leaves the receiver without corrections"},
+	{key: "hardware.gnss.ntrip.reconnect_max", kind: kindDuration, min: 1 * sec, max: 3600 * sec, def: "60s",
+		why: "the longest wait between attempts; shorter hammers a caster that refuses"},
 }
 
 var cameraBounds = []bound{

@@ -56,3 +56,42 @@ func TestBadGNSSConfigsNameKeyAndLine(t *testing.T) {
 		})
 	}
 }
+
+func TestNTRIPConfig(t *testing.T) {
+	r, err := config.Parse([]byte("hardware:\n  gnss:\n    port: /dev/ttyACM0\n    ntrip: {host: caster.example.com, mountpoint: RTCM3_EU, user: rover, send_gga_interval: 0}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := r.Hardware.GNSS.NTRIP
+	if n == nil || n.Host != "caster.example.com" || n.Mountpoint != "RTCM3_EU" || n.User != "rover" || n.Port != 0 ||
+		n.SendGGAInterval == nil || *n.SendGGAInterval != 0 || n.PasswordVariable() != config.DefaultNTRIPPasswordEnv {
+		t.Fatalf("%+v", n)
+	}
+	r, err = config.Parse([]byte("hardware:\n  gnss:\n    port: /dev/x\n    ntrip: {host: 10.0.0.1, port: 2102, mountpoint: M, password_env: MY_PW, version: 1}\n"))
+	if err != nil || r.Hardware.GNSS.NTRIP.SendGGAInterval != nil || r.Hardware.GNSS.NTRIP.PasswordVariable() != "MY_PW" || r.Hardware.GNSS.NTRIP.Version != 1 {
+		t.Fatalf("%v %+v", err, r.Hardware.GNSS.NTRIP)
+	}
+}
+
+func TestBadNTRIPConfigsNameKeyAndLine(t *testing.T) {
+	const head = "hardware:\n  gnss:\n    port: /dev/x\n    ntrip:\n"
+	for name, c := range map[string]struct{ yaml, want string }{
+		"password":      {head + "      host: h\n      mountpoint: M\n      password: hunter2\n", "line 7: hardware.gnss.ntrip.password: a password does not belong in robot.yaml"},
+		"with gpsd":     {"hardware:\n  gnss:\n    gpsd: localhost:2947\n    ntrip: {host: h, mountpoint: M}\n", "line 4: hardware.gnss.ntrip: needs the serial source (port); with gpsd"},
+		"no host":       {head + "      mountpoint: M\n", "line 5: hardware.gnss.ntrip: name the caster's host"},
+		"no mount":      {head + "      host: h\n", `hardware.gnss.ntrip.mountpoint: "": want 1 to 100 letters`},
+		"mount slash":   {head + "      host: h\n      mountpoint: /M\n", `hardware.gnss.ntrip.mountpoint: "/M"`},
+		"host url":      {head + "      host: http://h:2101\n      mountpoint: M\n", `line 5: hardware.gnss.ntrip.host: "http://h:2101": a host name`},
+		"user colon":    {head + "      host: h\n      mountpoint: M\n      user: a:b\n", "line 7: hardware.gnss.ntrip.user: no ':'"},
+		"env name":      {head + "      host: h\n      mountpoint: M\n      password_env: $PW\n", `line 7: hardware.gnss.ntrip.password_env: "$PW" is not`},
+		"port":          {head + "      host: h\n      mountpoint: M\n      port: 70000\n", "line 7: hardware.gnss.ntrip.port: 70000 is out of range 1 to 65535"},
+		"version":       {head + "      host: h\n      mountpoint: M\n      version: 3\n", "line 7: hardware.gnss.ntrip.version: 3 is out of range 1 to 2"},
+		"gga too often": {head + "      host: h\n      mountpoint: M\n      send_gga_interval: 10ms\n", "line 7: hardware.gnss.ntrip.send_gga_interval: 10ms is out of range"},
+		"unknown":       {head + "      host: h\n      mountpoint: M\n      pass: x\n", "line 7: unknown key pass in hardware.gnss.ntrip"},
+	} {
+		_, err := config.Parse([]byte(c.yaml))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v; want %q", name, err, c.want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package hardware
 
 import (
+	"errors"
 	"math"
 	"sync"
 	"time"
@@ -74,6 +75,29 @@ func (o *Odometry) Update(v Velocity) {
 	o.vel = v
 	o.hist[o.n%historyLen] = sample{o.pose, v}
 	o.n++
+}
+
+// ErrBadPose is returned by SetPose for a pose that is not finite.
+var ErrBadPose = errors.New("hardware: pose not finite")
+
+// SetPose re-initialises the pose (an operator placing the robot on the
+// map): X, Y and Yaw (wrapped) are taken, the time stays the last
+// update's so integration goes on from there with the velocity held. The
+// history is cleared: PoseAt answers only for times after the jump, not
+// with poses of the old frame.
+func (o *Odometry) SetPose(p Pose) error {
+	if math.IsNaN(p.X+p.Y+p.Yaw) || math.IsInf(p.X+p.Y+p.Yaw, 0) {
+		return ErrBadPose
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.pose.X, o.pose.Y, o.pose.Yaw = p.X, p.Y, WrapAngle(p.Yaw)
+	o.n = 0
+	if o.started {
+		o.hist[0] = sample{o.pose, o.vel}
+		o.n = 1
+	}
+	return nil
 }
 
 // Pose implements Odometer: the pose at the last update.

@@ -27,8 +27,9 @@ func TestMetricsDocListsEveryMetric(t *testing.T) {
 	for _, m := range runtimeMetrics() {
 		exported = append(exported, metricName(m.name, m.labels))
 	}
-	ch := make(chan *prometheus.Desc, 8)
+	ch := make(chan *prometheus.Desc, 16)
 	newDriverCollector(nil, time.Now).Describe(ch)
+	newCorrectionCollector(nil).Describe(ch)
 	close(ch)
 	desc := regexp.MustCompile(`fqName: "([^"]+)".*variableLabels: \{([^}]*)\}`)
 	for d := range ch {

@@ -26,10 +26,11 @@ var ErrDuplicateDriver = errors.New("metrics: driver registered twice")
 type Option func(*options)
 
 type options struct {
-	drivers []driverSource
-	now     func() time.Time
-	process bool
-	err     error
+	drivers     []driverSource
+	corrections []correctionSource
+	now         func() time.Time
+	process     bool
+	err         error
 }
 
 // add registers src, merging it with an earlier registration of the same
@@ -56,8 +57,9 @@ func (o *options) add(src driverSource) {
 }
 
 // WithDriver registers the driver d under name: its serial line counts if
-// it is a LineCounter, its sensors' ages if it is a SensorClock. A driver
-// that is neither adds nothing, so every driver of a robot can be passed.
+// it is a LineCounter, its sensors' ages if it is a SensorClock, its
+// correction stream if it is a CorrectionSource. A driver that is none of
+// them adds nothing, so every driver of a robot can be passed.
 func WithDriver(name string, d any) Option {
 	return func(o *options) {
 		src := driverSource{name: name}
@@ -69,6 +71,9 @@ func WithDriver(name string, d any) Option {
 		}
 		if src.lines != nil || src.sensors != nil {
 			o.add(src)
+		}
+		if cs, ok := d.(CorrectionSource); ok {
+			o.corrections = append(o.corrections, correctionSource{name, cs.CorrectionCounts})
 		}
 	}
 }
@@ -107,6 +112,9 @@ func NewRegistry(rt *rosys.Runtime, opts ...Option) (*prometheus.Registry, error
 	}
 	reg := prometheus.NewRegistry()
 	cs := []prometheus.Collector{newRuntimeCollector(rt), newDriverCollector(o.drivers, o.now)}
+	if len(o.corrections) > 0 {
+		cs = append(cs, newCorrectionCollector(o.corrections))
+	}
 	if o.process {
 		cs = append(cs, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}

@@ -12,10 +12,13 @@ import (
 	"github.com/gorosys/rosys/localization"
 	"github.com/gorosys/rosys/persistence/journal"
 	"github.com/gorosys/rosys/persistence/vfs"
+	"github.com/gorosys/rosys/robot"
 )
 
-// recording is what a journal holds for a replay: the controller's lines,
-// the speed commands sent then, and the live run's last control tick.
+// recording is what a journal holds for a replay: the controller's lines
+// and the poses operators set (robot.PoseJournalSource), in the order
+// recorded, the speed commands sent then, and the live run's last control
+// tick.
 type recording struct {
 	inputs   []journal.Record
 	commands []string // speed commands, without their "@..." suffix
@@ -35,6 +38,10 @@ func readRecording(ctx context.Context, dir, speedPrefix string) (recording, err
 		}
 		if r.Source == localization.JournalSource && r.Kind == journal.RecordInput {
 			rec.fusion = append(rec.fusion, r)
+			return nil
+		}
+		if r.Source == robot.PoseJournalSource && r.Kind == journal.RecordInput {
+			rec.inputs = append(rec.inputs, r)
 			return nil
 		}
 		if r.Source != "lizard" {

@@ -15,6 +15,7 @@ import (
 	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/robot"
 	"github.com/gorosys/rosys/storage"
+	"go.uber.org/zap"
 )
 
 // Run replays the journal in o.DataDir on the robot o describes and
@@ -99,6 +100,7 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 		return sum, err
 	}
 	start := time.Now()
+	rb := r
 	for _, r := range recs {
 		if ctx.Err() != nil {
 			return stopWith(ctx.Err())
@@ -127,6 +129,13 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 					return stopWith(err)
 				}
 			}
+		}
+		if r.Source == robot.PoseJournalSource {
+			// A pose an operator set: taken by the next tick, as live.
+			if err := robot.ApplyPoseRecord(rb, r.Data); err != nil {
+				log.Warn("replay: a journaled pose is unreadable; skipped", zap.Error(err))
+			}
+			continue
 		}
 		drv.Feed(r.Data, r.Time)
 	}

@@ -69,6 +69,7 @@ func AutoResume(on bool) Option { return func(o *options) { o.autoResume = on } 
 //	hw.Drivers              under their own names
 //	wheels                  simulated wheels, when hw has none
 //	sim_<name>              simulated twins that step (battery, IMU)
+//	pose_input              poses an operator sets (SetPose), taken each tick
 //	odometer, localization  the pose estimate (package localization)
 //	pose                    its last estimate (persistent)
 //	driver, arbiter
@@ -136,6 +137,8 @@ func Assemble(rt *rosys.Runtime, hw Hardware, opts ...Option) (*Robot, error) {
 	if store != nil && !store.ReadOnly() {
 		pose.SetCommit(func(ctx context.Context) error { return store.CommitNow(ctx, localization.ModuleKey) })
 	}
+	// Poses an operator sets go to the estimator on the next tick.
+	r.poseIn = &poseInput{target: r.Pose, log: r.log}
 	r.Steerer = driving.NewSteerer(r.Params, clock.Now)
 	r.Arbiter = driving.NewArbiter(r.Wheels, r.Params, r.Steerer)
 	r.Driver = driving.NewDriver(r.Params, r.Pose, r.Arbiter.Automation(), clock)
@@ -166,7 +169,10 @@ func Assemble(rt *rosys.Runtime, hw Hardware, opts ...Option) (*Robot, error) {
 		}
 	}
 	mods = append(mods,
-		mod{"odometer", r.Odometer, driverNames, false},
+		// Before the odometer: a pose an operator set since the last tick
+		// is in place when the odometry integrates.
+		mod{"pose_input", r.poseIn, driverNames, false},
+		mod{"odometer", r.Odometer, append(slices.Clone(driverNames), "pose_input"), false},
 		mod{"localization", r.Pose, append(slices.Clone(driverNames), "odometer"), false},
 		mod{localization.ModuleKey, r.Pose.Module(), nil, true},
 		mod{"driver", r.Driver, []string{"localization"}, false},

@@ -1,10 +1,12 @@
 package robot
 
 import (
+	"os"
 	"time"
 
 	"github.com/gorosys/rosys/config"
 	"github.com/gorosys/rosys/drivers/gnss"
+	"github.com/gorosys/rosys/drivers/ntrip"
 	"github.com/gorosys/rosys/hardware"
 	"github.com/gorosys/rosys/hardware/sim"
 	"go.uber.org/zap"
@@ -46,6 +48,9 @@ func addGNSS(cfg *config.Robot, hw *Hardware, log *zap.Logger) error {
 			sc.Reference = *ref
 		}
 		s := sim.NewGNSS(sc)
+		if g.NTRIP != nil {
+			log.Info("hardware.gnss.ntrip is not used with board: sim (the simulated receiver needs no corrections)")
+		}
 		hw.GNSS = s
 		hw.Drivers = append(hw.Drivers, Driver{Name: "gnss", V: s})
 		status = func() any {
@@ -68,7 +73,47 @@ func addGNSS(cfg *config.Robot, hw *Hardware, log *zap.Logger) error {
 		hw.GNSS = d
 		hw.Drivers = append(hw.Drivers, Driver{Name: "gnss", V: d})
 		status = func() any { return d.Status() }
+		if g.NTRIP != nil {
+			c, err := newNTRIP(g.NTRIP, d, log)
+			if err != nil {
+				return err
+			}
+			// After the receiver's driver: started after it, stopped before.
+			hw.Drivers = append(hw.Drivers, Driver{Name: "ntrip", V: c})
+			status = func() any {
+				st := c.Status()
+				return gnssWithNTRIP{Status: d.Status(), NTRIP: &st}
+			}
+		}
 	}
 	hw.Status = withStatus(hw.Status, "gnss", status)
 	return nil
+}
+
+// gnssWithNTRIP is the GNSS driver's status with its NTRIP client's, at
+// hardware.drivers.gnss.ntrip.
+type gnssWithNTRIP struct {
+	gnss.Status
+	NTRIP *ntrip.Status `json:"ntrip"`
+}
+
+// newNTRIP makes the client robot.yaml's hardware.gnss.ntrip describes,
+// feeding d's port. The password is read from the environment here and
+// kept only inside the client.
+func newNTRIP(n *config.NTRIP, d *gnss.Driver, log *zap.Logger) (*ntrip.Client, error) {
+	nc := ntrip.Config{Host: n.Host, Port: n.Port, Mountpoint: n.Mountpoint, User: n.User, Version: n.Version,
+		GGAInterval: 10 * time.Second, Position: d.Fresh, Sink: d.WriteCorrections,
+		ReadTimeout: n.ReadTimeout.D(), ReconnectMax: n.ReconnectMax.D(), Log: log}
+	if n.SendGGAInterval != nil {
+		nc.GGAInterval = n.SendGGAInterval.D()
+	}
+	if n.User != "" {
+		env := n.PasswordVariable()
+		nc.Password = os.Getenv(env)
+		if nc.Password == "" {
+			log.Warn("NTRIP: the password variable is empty or unset; the caster will likely refuse (401)",
+				zap.String("variable", env))
+		}
+	}
+	return ntrip.New(nc)
 }

@@ -68,6 +68,7 @@ type Robot struct {
 	DataDir string
 
 	hw       Hardware
+	poseIn   *poseInput
 	log      *zap.Logger
 	version  string
 	ln       net.Listener // nil with http: off
@@ -148,6 +149,7 @@ func New(cfg *config.Robot, o Options) (r *Robot, err error) {
 	}
 	r.Config, r.Store, r.Board, r.DataDir = cfg, store, board, dir
 	r.log, r.version, r.files = log, o.Version, files
+	r.poseIn.journal, r.poseIn.log = journal, log // poses set by an operator are inputs a replay repeats
 	if name := cfg.Automation.StartOnFirstRun; name != "" {
 		r.StartOnFirstRun(name)
 	}

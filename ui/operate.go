@@ -13,6 +13,7 @@ import (
 
 	"github.com/gorosys/rosys/automation"
 	"github.com/gorosys/rosys/driving"
+	"github.com/gorosys/rosys/hardware"
 	"go.uber.org/zap"
 )
 
@@ -41,6 +42,12 @@ type SoftEStop interface {
 	Active() bool
 }
 
+// PoseSetter places the robot at a pose an operator gives (POST
+// /api/pose): the robot assembly wires the odometry or the pose estimator.
+type PoseSetter interface {
+	SetPose(p hardware.Pose) error
+}
+
 // Operation is what the API operates the robot with; nil parts are left
 // out (their endpoints answer 404).
 type Operation struct {
@@ -59,6 +66,8 @@ type Operation struct {
 	// returning once they are; the API answers an operator's change only
 	// after it.
 	Commit func(ctx context.Context) error
+	// Pose sets the robot's pose (POST /api/pose).
+	Pose PoseSetter
 }
 
 // WithOperation adds the automation, steering and e-stop endpoints.
@@ -70,6 +79,7 @@ func (s *Server) routeOperate() {
 	s.mux.HandleFunc("POST /api/steer", s.steer)
 	s.mux.HandleFunc("POST /api/estop", s.estop)
 	s.mux.HandleFunc("GET /api/estop", s.estopState)
+	s.mux.HandleFunc("POST /api/pose", s.setPose)
 }
 
 // operateSnapshot is the operating state in the events stream.

@@ -17,7 +17,7 @@ import (
 
 func operation(robot *demo.Robot) ui.Option {
 	return ui.WithOperation(ui.Operation{Automator: robot.Automator, Steerer: robot.Steerer, SoftEStop: robot.SoftEStop, Driving: robot.Driving,
-		Stops: robot.Stops, Commit: robot.CommitOperating})
+		Stops: robot.Stops, Commit: robot.CommitOperating, Pose: robot})
 }
 
 func newDemoServer(t *testing.T, opts ...ui.Option) (*httptest.Server, *demo.Robot, *rosystest.Robot) {
@@ -155,7 +155,7 @@ func TestAutomationEndpoints(t *testing.T) {
 
 func TestOperatingNeedsTokenAndOrigin(t *testing.T) {
 	srv, robot, r := newDemoServer(t, ui.WithToken("s3cret"))
-	for _, path := range []string{"/api/steer", "/api/estop", "/api/automation/stop"} {
+	for _, path := range []string{"/api/steer", "/api/estop", "/api/automation/stop", "/api/pose"} {
 		req, _ := http.NewRequest("POST", srv.URL+path, strings.NewReader(`{"active": true}`))
 		if code, _ := do(t, req); code != 401 {
 			t.Errorf("%s without a token: %d", path, code)

@@ -114,6 +114,12 @@ type Driver struct {
 	good, bad, ignored, overlong, reconnects atomic.Uint64
 	lastErr                                  atomic.Pointer[string]
 
+	// Corrections for the receiver (WriteCorrections): queued, written by
+	// a goroutine of the serial session while writable.
+	corr                   chan []byte
+	writable               atomic.Bool
+	corrBytes, corrDropped atomic.Uint64
+
 	cancel context.CancelFunc
 	done   chan struct{}
 	mu     sync.Mutex // guards closer
@@ -138,7 +144,7 @@ func New(cfg Config) (*Driver, error) {
 	case cfg.Reference != nil && !cfg.Reference.Valid():
 		return nil, fmt.Errorf("%w: reference point not made by hardware.NewGeoReference", ErrConfig)
 	}
-	d := &Driver{cfg: cfg}
+	d := &Driver{cfg: cfg, corr: make(chan []byte, correctionQueue)}
 	if cfg.Port != "" {
 		d.source = "serial " + cfg.Port
 	} else {

@@ -27,6 +27,8 @@ func (d *Driver) serialSession(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	stopWriter := d.startWriter(port)
+	defer stopWriter()
 	d.connected()
 	d.log.Info("receiver port open")
 	a := d.newAssembler()

@@ -43,7 +43,12 @@ type Status struct {
 	Ignored      uint64 `json:"ignored"`
 	Overlong     uint64 `json:"overlong_lines"`
 	Reconnects   uint64 `json:"reconnects"`
-	LastError    string `json:"last_error,omitempty"`
+	// CorrectionBytes counts the correction bytes (RTCM from NTRIP)
+	// written to the receiver's port; CorrectionsDropped the writes
+	// refused (port closed, queue full) or failed.
+	CorrectionBytes    uint64 `json:"correction_bytes"`
+	CorrectionsDropped uint64 `json:"corrections_dropped"`
+	LastError          string `json:"last_error,omitempty"`
 }
 
 // Reference is the local frame's origin and where it came from.
@@ -60,6 +65,7 @@ func (d *Driver) Status() Status {
 	st.Source, st.Connected = d.source, d.conn.Load()
 	st.Sentences, st.BadSentences, st.Ignored = d.good.Load(), d.bad.Load(), d.ignored.Load()
 	st.Overlong, st.Reconnects = d.overlong.Load(), d.reconnects.Load()
+	st.CorrectionBytes, st.CorrectionsDropped = d.corrBytes.Load(), d.corrDropped.Load()
 	if r := d.ref.Load(); r != nil {
 		st.Reference = &Reference{Lat: r.ref.Lat, Lon: r.ref.Lon, Source: r.source}
 	}

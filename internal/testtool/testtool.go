@@ -1,6 +1,6 @@
 // Package testtool finds the outside programs some tests run against
 // (Chromium, gpsd, versitygw, python3 and its modules such as OpenCV,
-// prlimit, ffmpeg). On a developer's machine a
+// prlimit, ffmpeg, str2str). On a developer's machine a
 // missing one skips the test, saying what to install; under CI (the CI
 // environment variable set to a true value, as CI services and .ci/run
 // do) it fails the test instead, because .ci/run installs every one of
@@ -35,6 +35,8 @@ var (
 	// publisher) and is the RTSP camera source's client.
 	FFmpeg  = Tool{Name: "/usr/bin/ffmpeg", Install: "apt-get install ffmpeg"}
 	Prlimit = Tool{Name: "prlimit", Paths: []string{"/usr/bin/prlimit"}, Install: "apt-get install util-linux"}
+	// Str2str (RTKLIB) serves a real NTRIP caster for the NTRIP client's tests.
+	Str2str = Tool{Name: "str2str", Paths: []string{"/usr/bin/str2str"}, Install: "apt-get install rtklib"}
 	// Versitygw is a real S3 server for the S3 backend's tests.
 	Versitygw = Tool{Name: "versitygw", Paths: []string{filepath.Join(gopath(), "bin", "versitygw")},
 		Install: "go install github.com/versity/versitygw/cmd/versitygw@v1.8.0"}

@@ -63,7 +63,16 @@ type Receiver struct {
 	muted atomic.Bool
 	// Bursts counts the bursts written.
 	Bursts atomic.Uint64
+
+	// What the driver wrote to the receiver (corrections), kept up to
+	// maxReceived bytes; got is signalled after each read.
+	rmu      sync.Mutex
+	received []byte
+	got      chan struct{}
 }
+
+// maxReceived bounds the bytes Received keeps.
+const maxReceived = 4 << 20
 
 // Start creates the pty and starts sending.
 func Start(cfg Config) (*Receiver, error) {
@@ -87,7 +96,7 @@ func Start(cfg Config) (*Receiver, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	r := &Receiver{cfg: cfg, quality: cfg.Quality}
+	r := &Receiver{cfg: cfg, quality: cfg.Quality, got: make(chan struct{}, 1)}
 	if err := r.plug(); err != nil {
 		return nil, err
 	}
@@ -259,10 +268,46 @@ func (r *Receiver) plug() error {
 	r.mu.Lock()
 	r.ptmx, r.tty, r.stop = ptmx, tty, stop
 	r.mu.Unlock()
-	r.loops.Add(1)
+	r.loops.Add(2)
 	go r.sendLoop(stop)
+	go r.readLoop(ptmx)
 	return nil
 }
+
+// readLoop keeps what the driver writes to the port (RTCM corrections),
+// as a receiver takes them in, until the pty closes.
+func (r *Receiver) readLoop(ptmx *os.File) {
+	defer r.loops.Done()
+	buf := make([]byte, 4096)
+	for {
+		n, err := ptmx.Read(buf)
+		if n > 0 {
+			r.rmu.Lock()
+			if len(r.received)+n <= maxReceived {
+				r.received = append(r.received, buf[:n]...)
+			}
+			r.rmu.Unlock()
+			select {
+			case r.got <- struct{}{}:
+			default:
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// Received returns a copy of the bytes the driver wrote to the receiver
+// so far (up to 4 MiB), across unplugs.
+func (r *Receiver) Received() []byte {
+	r.rmu.Lock()
+	defer r.rmu.Unlock()
+	return append([]byte(nil), r.received...)
+}
+
+// Got is signalled (coalesced) whenever bytes from the driver arrive.
+func (r *Receiver) Got() <-chan struct{} { return r.got }
 
 func (r *Receiver) sendLoop(stop <-chan struct{}) {
 	defer r.loops.Done()
