@@ -1,0 +1,115 @@
+package pathplanning
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/gorosys/rosys/hardware"
+)
+
+func rect(id string, x0, y0, x1, y1 float64) Obstacle {
+	return Obstacle{ID: id, Outline: []Point{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}}}
+}
+
+func rectArea(id, typ string, x0, y0, x1, y1 float64) Area {
+	return Area{ID: id, Type: typ, Color: "green", Closed: true, Outline: []Point{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}}}
+}
+
+func mapOf(obstacles []Obstacle, areas ...Area) Map {
+	m := Map{Obstacles: map[string]Obstacle{}, Areas: map[string]Area{}}
+	for _, o := range obstacles {
+		m.Obstacles[o.ID] = o
+	}
+	for _, a := range areas {
+		m.Areas[a.ID] = a
+	}
+	return m
+}
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// planOK plans and asserts the path runs from start to goal and passes
+// the independent check.
+func planOK(t *testing.T, m Map, start, goal hardware.Pose, opts Options) Result {
+	t.Helper()
+	r, err := Plan(ctxT(t), m, DefaultShape(), start, goal, opts)
+	if err != nil {
+		t.Fatalf("Plan: %v", err)
+	}
+	if len(r.Segments) == 0 {
+		t.Fatal("no segments")
+	}
+	if err := Check(m, DefaultShape(), r.Segments, 0.01); err != nil {
+		t.Fatalf("planned path fails the check: %v", err)
+	}
+	first, last := r.Segments[0].At(0), r.Segments[len(r.Segments)-1].At(1)
+	if d := dist(first.X, first.Y, start.X, start.Y); d > 1e-9 {
+		t.Errorf("path starts %g m from the start", d)
+	}
+	if d := dist(last.X, last.Y, goal.X, goal.Y); d > 1e-9 {
+		t.Errorf("path ends %g m from the goal", d)
+	}
+	if h := heading(r.Segments[0], 0); abs(angleDiff(h, start.Yaw)) > 1e-3 {
+		t.Errorf("path leaves at heading %g, the robot faces %g", h, start.Yaw)
+	}
+	if h := heading(r.Segments[len(r.Segments)-1], 1); abs(angleDiff(h, goal.Yaw)) > 1e-3 {
+		t.Errorf("path arrives at heading %g, the goal is %g", h, goal.Yaw)
+	}
+	return r
+}
+
+func TestStraightOnEmptyField(t *testing.T) {
+	r := planOK(t, Map{}, hardware.Pose{}, hardware.Pose{X: 10}, Options{})
+	if r.Length < 10 || r.Length > 10.001 {
+		t.Errorf("length %g, want 10", r.Length)
+	}
+}
+
+func TestGoalInsideObstacle(t *testing.T) {
+	m := mapOf([]Obstacle{rect("tree", 4, -1, 6, 1)})
+	_, err := Plan(ctxT(t), m, DefaultShape(), hardware.Pose{}, hardware.Pose{X: 5}, Options{})
+	var np *NoPathError
+	if !errors.As(err, &np) || np.Reason != "goal inside obstacle 'tree'" {
+		t.Fatalf("err %v, want goal inside obstacle 'tree'", err)
+	}
+}
+
+func TestStartOutsideEveryArea(t *testing.T) {
+	m := mapOf(nil, rectArea("field", "", 0, 0, 10, 10))
+	_, err := Plan(ctxT(t), m, DefaultShape(), hardware.Pose{X: -5, Y: 5}, hardware.Pose{X: 5, Y: 5}, Options{})
+	var np *NoPathError
+	if !errors.As(err, &np) || np.Reason != "start outside every area" {
+		t.Fatalf("err %v, want start outside every area", err)
+	}
+}
+
+func TestCheckFindsCollision(t *testing.T) {
+	m := mapOf([]Obstacle{rect("rock", 4, -0.2, 4.4, 0.2)})
+	path := planOK(t, Map{}, hardware.Pose{}, hardware.Pose{X: 10}, Options{}).Segments
+	var ce *CollisionError
+	if err := Check(m, DefaultShape(), path, 0); !errors.As(err, &ce) || ce.Obstacle != "rock" {
+		t.Fatalf("Check: %v, want a collision with rock", err)
+	}
+	// The robot's nose reaches 0.75 m ahead: it first touches the rock
+	// with its centre at 3.25; the first pose tested beyond that is at
+	// most CheckStep further.
+	if ce.Pose.X < 3.25 || ce.Pose.X > 3.25+CheckStep {
+		t.Errorf("first collision at x=%g, want within %g m after 3.25", ce.Pose.X, CheckStep)
+	}
+	// Beside the path, half a metre plus the robot's half width away.
+	side := mapOf([]Obstacle{rect("post", 4, 0.52, 4.4, 1)})
+	if err := Check(side, DefaultShape(), path, 0); err != nil {
+		t.Errorf("obstacle 2 cm beside the robot: %v", err)
+	}
+	if d := ObstacleDistance(side, DefaultShape(), hardware.Pose{X: 4}); abs(d-0.02) > 1e-9 {
+		t.Errorf("ObstacleDistance %g, want 0.02", d)
+	}
+}
+
+func dist(ax, ay, bx, by float64) float64 { return hypot(ax-bx, ay-by) }
