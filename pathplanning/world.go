@@ -15,7 +15,8 @@ type polygon struct {
 // world is a map prepared for exact pose tests of one robot outline.
 type world struct {
 	obstacles []polygon
-	areas     []polygon // accessible areas; none: the whole plane
+	areas     []polygon // accessible areas
+	bounded   bool      // the map has areas: the robot must be inside the accessible ones
 	robot     []Point   // the outline tested (the shape, maybe grown)
 	rmax      float64   // largest distance of an outline point from the pose
 	buf       []Point   // the placed outline (one world per goroutine)
@@ -30,7 +31,11 @@ func newWorld(m Map, robot []Point, types []string) *world {
 	}
 	for _, id := range sortedKeys(m.Areas) {
 		a := m.Areas[id]
-		if len(a.Outline) < 3 || (len(types) > 0 && !slices.Contains(types, a.Type)) {
+		if len(a.Outline) < 3 {
+			continue
+		}
+		w.bounded = true
+		if len(types) > 0 && !slices.Contains(types, a.Type) {
 			continue
 		}
 		w.areas = append(w.areas, polygon{id: id, pts: a.Outline, box: boxOf(a.Outline)})
@@ -39,7 +44,7 @@ func newWorld(m Map, robot []Point, types []string) *world {
 }
 
 // hasAreas reports whether the map's accessible areas bound the robot.
-func (w *world) hasAreas() bool { return len(w.areas) > 0 }
+func (w *world) hasAreas() bool { return w.bounded }
 
 // collision says what the robot placed at (x, y, yaw) touches: "" when
 // nothing, else the id of an obstacle or outsideAreas.
@@ -53,7 +58,7 @@ func (w *world) collision(x, y, yaw float64) (what string, hit bool) {
 			return o.id, true
 		}
 	}
-	if len(w.areas) > 0 && !w.insideAreas(r, b) {
+	if w.bounded && !w.insideAreas(r, b) {
 		return "", true
 	}
 	return "", false
@@ -119,7 +124,7 @@ func (w *world) distance(x, y, yaw float64) float64 {
 	for i := range w.obstacles {
 		d = math.Min(d, outlineDist(r, w.obstacles[i].pts))
 	}
-	if len(w.areas) > 0 {
+	if w.bounded {
 		// The border of the union: area edges not inside another area.
 		for k := range w.areas {
 			d = math.Min(d, w.borderDist(r, k))
