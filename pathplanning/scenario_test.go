@@ -134,8 +134,10 @@ func TestPropertyRandomMaps(t *testing.T) {
 		start, goal := freePose(rng, m), freePose(rng, m)
 		opts := Options{AllowReverse: i%2 == 1}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		t0 := time.Now()
 		r, err := Plan(ctx, m, DefaultShape(), start, goal, opts)
 		cancel()
+		t.Logf("run %d: %d obstacles, %v, %v", i, len(m.Obstacles), time.Since(t0), err)
 		var np *NoPathError
 		switch {
 		case errors.As(err, &np):

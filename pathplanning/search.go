@@ -36,28 +36,34 @@ type planner struct {
 	rmax  float64
 	step  float64 // between tested poses
 	yawSt float64
+	// bounds is what the grid covers (less the robot's reach and a metre);
+	// the grid is built when the first shot fails.
+	bounds box
 }
 
 func newPlanner(m Map, shape Shape, opts Options, keep float64, step float64, a, b pose) *planner {
 	grown := offset(shape.Outline, opts.Margin+keep)
 	p := &planner{opts: opts, w: newWorld(m, grown, opts.AccessibleTypes), step: step, yawSt: 3 * maxYawStep}
 	p.rmax = p.w.rmax
-	bb := box{math.Min(a.x, b.x), math.Min(a.y, b.y), math.Max(a.x, b.x), math.Max(a.y, b.y)}
+	p.bounds = box{math.Min(a.x, b.x), math.Min(a.y, b.y), math.Max(a.x, b.x), math.Max(a.y, b.y)}
 	if p.w.hasAreas() {
 		for _, ar := range p.w.areas {
-			bb = bb.union(ar.box)
+			p.bounds = p.bounds.union(ar.box)
 		}
 	} else {
 		for _, o := range p.w.obstacles {
-			bb = bb.union(o.box)
+			p.bounds = p.bounds.union(o.box)
 		}
 	}
-	p.grid = newGrid(p.w, bb.grow(2*p.rmax+1))
 	return p
 }
 
 // freePose is the exact test, skipped far from everything.
 func (p *planner) freePose(x, y, yaw float64) bool {
+	if p.grid == nil {
+		_, hit := p.w.collision(x, y, yaw)
+		return !hit
+	}
 	c := p.grid.clearance(x, y)
 	if c > p.rmax {
 		return true
@@ -182,6 +188,7 @@ func (p *planner) search(ctx context.Context, a, b pose) (driving.Path, error) {
 	if seg, ok := p.shot(a, b); ok {
 		return driving.Path{seg}, nil
 	}
+	p.grid = newGrid(p.w, p.bounds.grow(2*p.rmax+1))
 	g := p.grid
 	hstep := 4
 	// Where the robot's centre may be: the disc inside its (grown)
@@ -221,7 +228,7 @@ func (p *planner) search(ctx context.Context, a, b pose) (driving.Path, error) {
 		closed[k] = true
 		hc := h.at(cur.pose.x, cur.pose.y)
 		euclid := math.Hypot(b.x-cur.pose.x, b.y-cur.pose.y)
-		if n%8 == 0 || hc < euclid+0.5 || euclid < 3 {
+		if n%32 == 0 || hc < euclid+0.5 || euclid < 3 {
 			if seg, ok := p.shot(cur.pose, b); ok {
 				return p.smooth(p.trace(nodes, it.n, seg)), nil
 			}
