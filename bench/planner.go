@@ -119,8 +119,8 @@ func runRoSysPlanner(ctx context.Context, checkout, dir string, c plannerCase, s
 	}
 	spec := map[string]any{
 		"robot_outline": outline, "obstacles": c.m.Obstacles, "areas": c.m.Areas,
-		"start": map[string]float64{"x": c.start.X, "y": c.start.Y, "yaw": c.start.Yaw},
-		"goal":  map[string]float64{"x": c.goal.X, "y": c.goal.Y, "yaw": c.goal.Yaw},
+		"start":   map[string]float64{"x": c.start.X, "y": c.start.Y, "yaw": c.start.Yaw},
+		"goal":    map[string]float64{"x": c.goal.X, "y": c.goal.Y, "yaw": c.goal.Yaw},
 		"repeats": repeats,
 	}
 	data, err := json.Marshal(spec)
@@ -278,7 +278,7 @@ func (b *bench) planner() error {
 		b.r.p("Collisions on RoSys's paths found by the same check: %d of %d paths (its obstacle map is a 10 cm raster with 36 yaw layers; "+
 			"the check tests the exact outline).", collTheirs, pathsTheirs)
 	}
-	b.r.p("The control loop's p99 while the planner searches is not measured here (the loop harness, section 1, runs without it); "+
+	b.r.p("The control loop's p99 while the planner searches is not measured here (the loop harness, section 1, runs without it); " +
 		"the planner runs on its caller's goroutine and allocates only per search.")
 	return nil
 }
