@@ -16,6 +16,9 @@ type grid struct {
 	cell   float64
 	nx, ny int
 	dist   []float64 // centre to the nearest forbidden centre (m)
+	// reach is clearance's largest error: the true distance from a point
+	// to the nearest forbidden point is at most clearance + reach.
+	reach float64
 }
 
 // maxCells bounds the raster (the cell grows on large maps).
@@ -46,6 +49,9 @@ func newGrid(w *world, b box) *grid {
 		g.trace(forbidden, o.pts)
 	}
 	g.dist = edt(forbidden, g.nx, g.ny, c)
+	// A marked cell's centre is within half a diagonal of a forbidden
+	// point; the point within half a diagonal of its cell's centre.
+	g.reach = 2*c + c*math.Sqrt2
 	return g
 }
 
@@ -181,16 +187,30 @@ type costToGo struct {
 	cost   []float64
 }
 
-func newCostToGo(g *grid, step int, minClear float64, gx, gy float64) *costToGo {
+//
+// A step into a cell whose clearance is below wide costs up to twice its
+// length (more the narrower): the walk keeps away from obstacles where it
+// can, so that the robot's corners have room when it turns.
+func newCostToGo(g *grid, step int, minClear, wide float64, gx, gy float64) *costToGo {
 	h := &costToGo{g: g, step: step, nx: (g.nx + step - 1) / step, ny: (g.ny + step - 1) / step}
 	h.cost = make([]float64, h.nx*h.ny)
 	open := make([]bool, len(h.cost))
+	clear := make([]float64, len(h.cost)) // the best clearance in the cell
 	for fr := 0; fr < g.ny; fr++ {
 		for fc := 0; fc < g.nx; fc++ {
-			if g.dist[fr*g.nx+fc] >= minClear {
-				open[(fr/step)*h.nx+fc/step] = true
+			i := (fr/step)*h.nx + fc/step
+			d := g.dist[fr*g.nx+fc]
+			clear[i] = math.Max(clear[i], d)
+			if d >= minClear {
+				open[i] = true
 			}
 		}
+	}
+	price := func(i int) float64 {
+		if clear[i] >= wide || wide <= minClear {
+			return 1
+		}
+		return 1 + (wide-clear[i])/(wide-minClear)
 	}
 	for i := range h.cost {
 		h.cost[i] = math.Inf(1)
@@ -228,6 +248,7 @@ func newCostToGo(g *grid, step int, minClear float64, gx, gy float64) *costToGo 
 				if dr != 0 && dc != 0 {
 					d = diag
 				}
+				d *= price(j)
 				if nc := it.c + d; nc < h.cost[j] {
 					h.cost[j] = nc
 					heap.Push(q, costItem{nc, int32(j)})
@@ -274,4 +295,36 @@ func (q *costQueue) Pop() any {
 	it := old[len(old)-1]
 	*q = old[:len(old)-1]
 	return it
+}
+
+// walk is the descent from (x, y) to the goal through the cost to go: the
+// centres of the cells on the way, (x, y) first; nil where none leads.
+func (h *costToGo) walk(x, y float64) []Point {
+	i, ok := h.cellOf(x, y)
+	if !ok || math.IsInf(h.cost[i], 1) {
+		return nil
+	}
+	cs := h.g.cell * float64(h.step)
+	out := []Point{{x, y}}
+	for n := 0; h.cost[i] > 0 && n < len(h.cost); n++ {
+		r, c := i/h.nx, i%h.nx
+		best := i
+		for dr := -1; dr <= 1; dr++ {
+			for dc := -1; dc <= 1; dc++ {
+				nr, nc := r+dr, c+dc
+				if nr < 0 || nc < 0 || nr >= h.ny || nc >= h.nx {
+					continue
+				}
+				if j := nr*h.nx + nc; h.cost[j] < h.cost[best] {
+					best = j
+				}
+			}
+		}
+		if best == i {
+			return nil
+		}
+		i = best
+		out = append(out, Point{h.g.x0 + (float64(i%h.nx)+0.5)*cs, h.g.y0 + (float64(i/h.nx)+0.5)*cs})
+	}
+	return out
 }

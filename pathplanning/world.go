@@ -7,9 +7,10 @@ import (
 
 // polygon is an outline with its bounding box.
 type polygon struct {
-	id  string
-	pts []Point
-	box box
+	id     string
+	pts    []Point
+	box    box
+	convex bool
 }
 
 // world is a map prepared for exact pose tests of one robot outline.
@@ -38,7 +39,7 @@ func newWorld(m Map, robot []Point, types []string) *world {
 		if len(types) > 0 && !slices.Contains(types, a.Type) {
 			continue
 		}
-		w.areas = append(w.areas, polygon{id: id, pts: a.Outline, box: boxOf(a.Outline)})
+		w.areas = append(w.areas, polygon{id: id, pts: a.Outline, box: boxOf(a.Outline), convex: convex(a.Outline)})
 	}
 	return w
 }
@@ -69,6 +70,23 @@ func (w *world) collision(x, y, yaw float64) (what string, hit bool) {
 // area borders lies inside some area. (A hole in the union that lies
 // wholly inside the robot's outline is not seen.)
 func (w *world) insideAreas(r []Point, b box) bool {
+	// Every corner inside one convex area: the outline is inside it.
+	for k := range w.areas {
+		a := &w.areas[k]
+		if !a.convex || b.minX < a.box.minX || b.maxX > a.box.maxX || b.minY < a.box.minY || b.maxY > a.box.maxY {
+			continue
+		}
+		all := true
+		for _, p := range r {
+			if !inside(p, a.pts) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true
+		}
+	}
 	for i := range r {
 		p, q := r[i], r[(i+1)%len(r)]
 		w.cuts = append(w.cuts[:0], 0, 1)
