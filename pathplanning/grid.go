@@ -187,7 +187,6 @@ type costToGo struct {
 	cost   []float64
 }
 
-//
 // A step into a cell whose clearance is below wide costs up to twice its
 // length (more the narrower): the walk keeps away from obstacles where it
 // can, so that the robot's corners have room when it turns.

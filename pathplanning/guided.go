@@ -53,4 +53,3 @@ func (p *planner) wideLine(u, v Point) bool {
 	}
 	return true
 }
-

@@ -312,4 +312,3 @@ type step struct {
 	seg      driving.PathSegment
 	from, to pose
 }
-
