@@ -177,9 +177,10 @@ func dt1(f, d []float64, v []int, z []float64) {
 	}
 }
 
-// costToGo is the length of the shortest 8-connected walk from every cell
+// costToGo is the cost of the cheapest 8-connected walk from every cell
 // of a coarse grid to the goal's, through cells where the robot's centre
-// might be (clearance at least minClear); +Inf where none leads.
+// might be (a fine cell in it with clearance at least minClear); +Inf
+// where none leads.
 type costToGo struct {
 	g      *grid
 	step   int // coarse cell = step fine cells
@@ -187,7 +188,8 @@ type costToGo struct {
 	cost   []float64
 }
 
-// A step into a cell whose clearance is below wide costs up to twice its
+// newCostToGo walks out from the goal (gx, gy). A step costs its length;
+// a step into a cell whose clearance is below wide costs up to twice its
 // length (more the narrower): the walk keeps away from obstacles where it
 // can, so that the robot's corners have room when it turns.
 func newCostToGo(g *grid, step int, minClear, wide float64, gx, gy float64) *costToGo {
