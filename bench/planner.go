@@ -278,7 +278,61 @@ func (b *bench) planner() error {
 		b.r.p("Collisions on RoSys's paths found by the same check: %d of %d paths (its obstacle map is a 10 cm raster with 36 yaw layers; "+
 			"the check tests the exact outline).", collTheirs, pathsTheirs)
 	}
-	b.r.p("The control loop's p99 while the planner searches is not measured here (the loop harness, section 1, runs without it); " +
-		"the planner runs on its caller's goroutine and allocates only per search.")
+	return b.plannerLoop()
+}
+
+// plannerLoop measures the control loop (100 Hz, no other load) while a
+// goroutine plans the 100-obstacle map over and over, against runs
+// without it, interleaved.
+func (b *bench) plannerLoop() error {
+	d := min(b.s.loopDur, 10*time.Second)
+	reps := 2
+	if b.s.quick {
+		reps = 1
+	}
+	var c plannerCase
+	for _, x := range plannerCases() {
+		if strings.HasPrefix(x.name, "100 ") {
+			c = x
+		}
+	}
+	var without, with []time.Duration
+	plans := 0
+	for range reps {
+		r, err := runRuntime(b.ctx, b.root, 10*time.Millisecond, d, false)
+		if err != nil {
+			return err
+		}
+		without = append(without, r.dist.P99)
+		stop := make(chan struct{})
+		done := make(chan int)
+		go func() {
+			n := 0
+			for {
+				select {
+				case <-stop:
+					done <- n
+					return
+				default:
+				}
+				ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+				_, _ = pathplanning.Plan(ctx, c.m, pathplanning.DefaultShape(), c.start, c.goal, pathplanning.Options{AllowReverse: true})
+				cancel()
+				n++
+			}
+		}()
+		r, err = runRuntime(b.ctx, b.root, 10*time.Millisecond, d, false)
+		close(stop)
+		plans += <-done
+		if err != nil {
+			return err
+		}
+		with = append(with, r.dist.P99)
+	}
+	w0, w1 := median(without), median(with)
+	rat := float64(w1) / float64(max(w0, time.Microsecond))
+	b.r.p("Control loop at 100 Hz (the runtime alone, as section 1's no-load run) for %s, %d× each way, interleaved: tick-time error p99 %s without the planner, "+
+		"%s while a goroutine plans the 100-obstacle map over and over (%d plans), **%.2f×** (median of the runs' p99s).", d, reps, us(w0), us(w1), plans, rat)
+	b.goal("planner: control loop p99 while planning the 100-obstacle map", fmt.Sprintf("%s vs %s without (%.2f×)", us(w1), us(w0), rat), "≤ 1.1×", rat <= 1.1)
 	return nil
 }
