@@ -54,6 +54,9 @@ func Plan(ctx context.Context, m Map, shape Shape, start, goal hardware.Pose, op
 	if opts.Margin < 0 || opts.Margin > 10 || !finite(opts.Margin) {
 		return Result{}, fmt.Errorf("margin %g m: want 0 to 10", opts.Margin)
 	}
+	if opts.MinTurnRadius < 0 || opts.MinTurnRadius > 100 || !finite(opts.MinTurnRadius) {
+		return Result{}, fmt.Errorf("minimum turning radius %g m: want 0 to 100", opts.MinTurnRadius)
+	}
 	exact := newWorld(m, shape.Outline, opts.AccessibleTypes)
 	if err := poseError(exact, "start", fromHW(start)); err != nil {
 		return Result{}, err

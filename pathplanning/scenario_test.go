@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorosys/rosys/driving"
 	"github.com/gorosys/rosys/hardware"
 )
 
@@ -134,10 +135,8 @@ func TestPropertyRandomMaps(t *testing.T) {
 		start, goal := freePose(rng, m), freePose(rng, m)
 		opts := Options{AllowReverse: i%2 == 1}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		t0 := time.Now()
 		r, err := Plan(ctx, m, DefaultShape(), start, goal, opts)
 		cancel()
-		t.Logf("run %d: %d obstacles, %v, %v", i, len(m.Obstacles), time.Since(t0), err)
 		var np *NoPathError
 		switch {
 		case errors.As(err, &np):
@@ -187,5 +186,41 @@ func TestPropertyEnclosedGoal(t *testing.T) {
 		if !errors.As(err, &np) {
 			t.Errorf("run %d: %v, want a NoPathError", i, err)
 		}
+	}
+}
+
+// maxPathCurvature samples every segment's curvature (1/m).
+func maxPathCurvature(segs []driving.PathSegment) float64 {
+	k := 0.0
+	for _, ps := range segs {
+		switch s := ps.Segment.(type) {
+		case driving.Arc:
+			k = math.Max(k, 1/s.Radius)
+		case driving.Spline:
+			for i := 0; i <= 200; i++ {
+				u := float64(i) / 200
+				dx, dy := splineDeriv(s, u)
+				v := 1 - u
+				ddx := 6*v*(s.P2.X-2*s.P1.X+s.P0.X) + 6*u*(s.P3.X-2*s.P2.X+s.P1.X)
+				ddy := 6*v*(s.P2.Y-2*s.P1.Y+s.P0.Y) + 6*u*(s.P3.Y-2*s.P2.Y+s.P1.Y)
+				if sp := math.Hypot(dx, dy); sp > 1e-6 {
+					k = math.Max(k, math.Abs(dx*ddy-dy*ddx)/(sp*sp*sp))
+				}
+			}
+		}
+	}
+	return k
+}
+
+func TestMinTurnRadius(t *testing.T) {
+	m := mapOf([]Obstacle{rect("box", 4, -1.5, 6, 1.5)})
+	loose := planOK(t, m, hardware.Pose{}, hardware.Pose{X: 10, Y: 4, Yaw: math.Pi / 2}, Options{})
+	r := planOK(t, m, hardware.Pose{}, hardware.Pose{X: 10, Y: 4, Yaw: math.Pi / 2}, Options{MinTurnRadius: 3})
+	// Sampled between the 64 points the planner tests: a little slack.
+	if k := maxPathCurvature(r.Segments); k > 1.05/3 {
+		t.Errorf("curvature %.3f 1/m, more than a 3 m radius allows", k)
+	}
+	if k := maxPathCurvature(loose.Segments); k <= 1.0/3 {
+		t.Logf("without a limit the path turns at most %.3f 1/m anyway", k)
 	}
 }

@@ -22,7 +22,7 @@ const (
 	yawBins      = 72
 	reversePrice = 1.2 // a metre backwards costs this much
 	switchPrice  = 1.0 // m, for each change of direction
-	maxCurvature = 5.0 // 1/m, of a spline (a 20 cm radius)
+	maxCurvature = 5.0 // 1/m, of a spline (a 20 cm radius) unless Options.MinTurnRadius says more
 	// heuristicWeight > 1 trades the search's optimality (the shortening
 	// afterwards recovers most of it) for far fewer expansions.
 	heuristicWeight = 1.5
@@ -30,8 +30,23 @@ const (
 	maxExpansions = 50_000
 )
 
-// curvatures of the moves (1/m).
-var curvatures = []float64{0, 0.8, -0.8, 2, -2}
+// curvatures of the moves (1/m): straight, and radii of 1.25 m and 0.5 m,
+// or MinTurnRadius and 2.5 times it when it is larger.
+func (p *planner) curvatures() [5]float64 {
+	k := 2.0
+	if r := p.opts.MinTurnRadius; r > 0.5 {
+		k = 1 / r
+	}
+	return [5]float64{0, k / 2.5, -k / 2.5, k, -k}
+}
+
+// maxCurv is the sharpest a spline may turn (1/m).
+func (p *planner) maxCurv() float64 {
+	if r := p.opts.MinTurnRadius; r > 1/maxCurvature {
+		return 1 / r
+	}
+	return maxCurvature
+}
 
 // planner holds a map prepared for one search.
 type planner struct {
@@ -96,11 +111,11 @@ func (p *planner) free(seg driving.PathSegment) bool {
 	})
 }
 
-// healthy refuses splines that turn too sharply or stall (RoSys's
-// _is_healthy), tested at 32 points.
-func healthy(s driving.Spline) bool {
-	for i := 0; i <= 32; i++ {
-		u := float64(i) / 32
+// healthy refuses splines that turn sharper than maxK or stall (RoSys's
+// _is_healthy), tested at 64 points.
+func healthy(s driving.Spline, maxK float64) bool {
+	for i := 0; i <= 64; i++ {
+		u := float64(i) / 64
 		dx, dy := splineDeriv(s, u)
 		v := 1 - u
 		ddx := 6*v*(s.P2.X-2*s.P1.X+s.P0.X) + 6*u*(s.P3.X-2*s.P2.X+s.P1.X)
@@ -112,7 +127,7 @@ func healthy(s driving.Spline) bool {
 			}
 			return false
 		}
-		if math.Abs(dx*ddy-dy*ddx)/(sp*sp*sp) > maxCurvature {
+		if math.Abs(dx*ddy-dy*ddx)/(sp*sp*sp) > maxK {
 			return false
 		}
 	}
@@ -127,7 +142,7 @@ func (p *planner) shot(a, b pose) (driving.PathSegment, bool) {
 	for _, back := range p.dirs() {
 		for _, k := range []float64{0.5, 0.35, 0.7} {
 			s := spline(a, b, back, k)
-			if !healthy(s) {
+			if !healthy(s, p.maxCurv()) {
 				continue
 			}
 			seg := driving.PathSegment{Segment: s, Backward: back}
@@ -252,7 +267,7 @@ func (p *planner) search(ctx context.Context, a, b pose) (driving.Path, error) {
 			}
 		}
 		for _, back := range p.dirs() {
-			for _, kv := range curvatures {
+			for _, kv := range p.curvatures() {
 				seg, e := move(cur.pose, kv, moveLength, back)
 				ps := driving.PathSegment{Segment: seg, Backward: back}
 				he := h.at(e.x, e.y)

@@ -126,6 +126,10 @@ type Options struct {
 	// Margin (m) is kept between the robot's outline and every obstacle
 	// and area border, on top of Clearance.
 	Margin float64
+	// MinTurnRadius (m) is the tightest turn the path may make (the
+	// Driver's minimum_turning_radius); 0: splines down to 20 cm, moves
+	// down to 50 cm.
+	MinTurnRadius float64
 	// AccessibleTypes are the area types the robot may drive in; empty:
 	// every area (as RoSys does).
 	AccessibleTypes []string
