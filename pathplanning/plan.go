@@ -65,6 +65,9 @@ func Plan(ctx context.Context, m Map, shape Shape, start, goal hardware.Pose, op
 		return Result{}, err
 	}
 	a, b := fromHW(start), fromHW(goal)
+	if math.Hypot(b.x-a.x, b.y-a.y) < 1e-3 && math.Abs(angleDiff(b.yaw, a.yaw)) < 0.01 {
+		return Result{}, nil // there already
+	}
 	// The search keeps Clearance and tests poses 5 cm apart; from a start
 	// or to a goal closer than that to something, 1 cm and 1 cm.
 	keep, step := Clearance, testStep

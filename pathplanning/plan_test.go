@@ -3,6 +3,7 @@ package pathplanning
 import (
 	"context"
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -113,3 +114,15 @@ func TestCheckFindsCollision(t *testing.T) {
 }
 
 func dist(ax, ay, bx, by float64) float64 { return hypot(ax-bx, ay-by) }
+
+func TestAlreadyThere(t *testing.T) {
+	r, err := Plan(ctxT(t), Map{}, DefaultShape(), hardware.Pose{X: 1, Y: 2, Yaw: 1}, hardware.Pose{X: 1, Y: 2.0005, Yaw: 1.001}, Options{})
+	if err != nil || len(r.Segments) != 0 || r.Length != 0 {
+		t.Fatalf("start at the goal: %+v, %v; want no segments", r, err)
+	}
+	// Same place, turned round: a manoeuvre, not nothing.
+	r = planOK(t, Map{}, hardware.Pose{X: 1, Y: 2}, hardware.Pose{X: 1, Y: 2, Yaw: math.Pi}, Options{AllowReverse: true})
+	if r.Length < 1 {
+		t.Errorf("turning round: %.2f m", r.Length)
+	}
+}

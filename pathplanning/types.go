@@ -148,7 +148,8 @@ const CheckStep = 0.02
 type Result struct {
 	// Segments run from the start pose to the goal pose, each starting
 	// where the last ended, the robot's heading along the tangent
-	// (reversed on Backward segments).
+	// (reversed on Backward segments). Empty when the start is the goal
+	// (within 1 mm and 0.01 rad).
 	Segments driving.Path
 	// Length is the path's length (m).
 	Length float64
