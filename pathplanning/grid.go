@@ -15,7 +15,7 @@ type grid struct {
 	x0, y0 float64 // the corner of cell (0, 0)
 	cell   float64
 	nx, ny int
-	dist   []float64 // centre to the nearest forbidden centre (m)
+	dist   []float32 // centre to the nearest forbidden centre (m)
 	// reach is clearance's largest error: the true distance from a point
 	// to the nearest forbidden point is at most clearance + reach.
 	reach float64
@@ -24,7 +24,22 @@ type grid struct {
 // maxCells bounds the raster (the cell grows on large maps).
 const maxCells = 1 << 20
 
-func newGrid(w *world, b box) *grid {
+// rasters are the grid's buffers, kept by a Planner between plans.
+type rasters struct {
+	forbidden []bool
+	dist      []float32
+}
+
+func (r *rasters) get(n int) ([]bool, []float32) {
+	if cap(r.forbidden) < n {
+		r.forbidden, r.dist = make([]bool, n), make([]float32, n)
+	}
+	r.forbidden, r.dist = r.forbidden[:n], r.dist[:n]
+	clear(r.forbidden)
+	return r.forbidden, r.dist
+}
+
+func newGrid(w *world, b box, bufs *rasters) *grid {
 	c := 0.05
 	if a := (b.maxX - b.minX) * (b.maxY - b.minY); a/(c*c) > maxCells {
 		c = math.Sqrt(a / maxCells)
@@ -32,7 +47,7 @@ func newGrid(w *world, b box) *grid {
 	g := &grid{x0: b.minX, y0: b.minY, cell: c}
 	g.nx = int(math.Ceil((b.maxX-b.minX)/c)) + 1
 	g.ny = int(math.Ceil((b.maxY-b.minY)/c)) + 1
-	forbidden := make([]bool, g.nx*g.ny)
+	forbidden, dist := bufs.get(g.nx * g.ny)
 	if w.hasAreas() {
 		for i := range forbidden {
 			forbidden[i] = true
@@ -48,7 +63,7 @@ func newGrid(w *world, b box) *grid {
 		g.fill(forbidden, o.pts, true)
 		g.trace(forbidden, o.pts)
 	}
-	g.dist = edt(forbidden, g.nx, g.ny, c)
+	g.dist = edt(forbidden, dist, g.nx, g.ny, c)
 	// A marked cell's centre is within half a diagonal of a forbidden
 	// point; the point within half a diagonal of its cell's centre.
 	g.reach = 2*c + c*math.Sqrt2
@@ -114,15 +129,14 @@ func (g *grid) clearance(x, y float64) float64 {
 	// The point is within half a diagonal of its cell's centre, and the
 	// nearest forbidden point within a half diagonal and a trace step
 	// (a third of a cell) of a marked cell's centre.
-	return g.dist[i] - 2*g.cell
+	return float64(g.dist[i]) - 2*g.cell
 }
 
 // edt is the Euclidean distance transform of f (distance of every cell
 // centre to the nearest true cell's centre), by Felzenszwalb and
-// Huttenlocher's lower envelope of parabolas, rows then columns.
-func edt(f []bool, nx, ny int, cell float64) []float64 {
+// Huttenlocher's lower envelope of parabolas, rows then columns, into d.
+func edt(f []bool, d []float32, nx, ny int, cell float64) []float32 {
 	const inf = 1e20
-	d := make([]float64, nx*ny)
 	for i, v := range f {
 		if v {
 			d[i] = 0
@@ -137,17 +151,23 @@ func edt(f []bool, nx, ny int, cell float64) []float64 {
 	z := make([]float64, n+1)
 	for r := 0; r < ny; r++ {
 		row := d[r*nx : (r+1)*nx]
-		copy(buf, row)
+		for c, x := range row {
+			buf[c] = float64(x)
+		}
 		dt1(buf[:nx], out[:nx], v, z)
-		copy(row, out[:nx])
+		for c := range row {
+			// Squared cell counts: integers, exact in a float32 below 2²⁴.
+			row[c] = float32(out[c])
+		}
 	}
 	for c := 0; c < nx; c++ {
 		for r := 0; r < ny; r++ {
-			buf[r] = d[r*nx+c]
+			buf[r] = float64(d[r*nx+c])
 		}
 		dt1(buf[:ny], out[:ny], v, z)
 		for r := 0; r < ny; r++ {
-			d[r*nx+c] = math.Sqrt(out[r]) * cell
+			// Rounded down, so that the distance stays a lower bound.
+			d[r*nx+c] = float32(math.Sqrt(out[r])*cell) * (1 - 1e-6)
 		}
 	}
 	return d
@@ -200,7 +220,7 @@ func newCostToGo(g *grid, step int, minClear, wide float64, gx, gy float64) *cos
 	for fr := 0; fr < g.ny; fr++ {
 		for fc := 0; fc < g.nx; fc++ {
 			i := (fr/step)*h.nx + fc/step
-			d := g.dist[fr*g.nx+fc]
+			d := float64(g.dist[fr*g.nx+fc])
 			clear[i] = math.Max(clear[i], d)
 			if d >= minClear {
 				open[i] = true

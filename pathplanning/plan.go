@@ -35,8 +35,22 @@ func spline(a, b pose, backward bool, k float64) driving.Spline {
 // Plan searches a path for a robot of shape from start to goal (headings
 // included) that keeps clear of m's obstacles and inside its accessible
 // areas. It returns a *NoPathError saying why when there is none, or ctx's
-// error when ctx ends first. It runs on the caller's goroutine.
+// error when ctx ends first. It runs on the caller's goroutine, with
+// buffers of its own (see Planner).
 func Plan(ctx context.Context, m Map, shape Shape, start, goal hardware.Pose, opts Options) (Result, error) {
+	return new(Planner).Plan(ctx, m, shape, start, goal, opts)
+}
+
+// Planner is Plan with the raster's buffers (a few MB on a field of some
+// hundred square metres) kept from one plan to the next, so that a robot
+// planning often makes little garbage for the collector. The zero value is
+// ready; one Planner plans one path at a time (not for concurrent use).
+type Planner struct {
+	bufs rasters
+}
+
+// Plan is the package's Plan on p's buffers.
+func (pl *Planner) Plan(ctx context.Context, m Map, shape Shape, start, goal hardware.Pose, opts Options) (Result, error) {
 	if err := shape.Validate(); err != nil {
 		return Result{}, err
 	}
@@ -78,6 +92,7 @@ func Plan(ctx context.Context, m Map, shape Shape, start, goal hardware.Pose, op
 		keep, step = 0.01, 0.01
 	}
 	p := newPlanner(m, shape, opts, keep, step, a, b)
+	p.bufs = &pl.bufs
 	segs, err := p.search(ctx, a, b)
 	if err != nil {
 		return Result{}, err

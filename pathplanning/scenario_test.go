@@ -224,3 +224,25 @@ func TestMinTurnRadius(t *testing.T) {
 		t.Logf("without a limit the path turns at most %.3f 1/m anyway", k)
 	}
 }
+
+// A Planner's buffers carry nothing from one plan to the next: the same
+// answers as fresh plans, map after map, big and small.
+func TestPlannerReuse(t *testing.T) {
+	var pl Planner
+	rng := rand.New(rand.NewPCG(26, 3))
+	for i := range 6 {
+		m := randomMap(rng, 10+rng.IntN(30))
+		if i%2 == 1 {
+			m = passage(1.3)
+		}
+		start, goal := hardware.Pose{X: 0.5, Y: 0.5}, hardware.Pose{X: 10, Y: 0.5}
+		if i%2 == 0 {
+			start, goal = freePose(rng, m), freePose(rng, m)
+		}
+		a, errA := pl.Plan(ctxT(t), m, DefaultShape(), start, goal, Options{AllowReverse: true})
+		b, errB := Plan(ctxT(t), m, DefaultShape(), start, goal, Options{AllowReverse: true})
+		if (errA == nil) != (errB == nil) || a.Length != b.Length || len(a.Segments) != len(b.Segments) {
+			t.Errorf("map %d: reused %.4f m, %v; fresh %.4f m, %v", i, a.Length, errA, b.Length, errB)
+		}
+	}
+}

@@ -55,6 +55,7 @@ type planner struct {
 	grid  *grid
 	rmax  float64
 	rin   float64 // the disc about the pose inside the grown outline
+	bufs  *rasters
 	step  float64 // between tested poses
 	yawSt float64
 	// bounds is what the grid covers (less the robot's reach and a metre);
@@ -215,7 +216,7 @@ func (p *planner) search(ctx context.Context, a, b pose) (driving.Path, error) {
 	if seg, ok := p.shot(a, b); ok {
 		return driving.Path{seg}, nil
 	}
-	p.grid = newGrid(p.w, p.bounds.grow(2*p.rmax+1))
+	p.grid = newGrid(p.w, p.bounds.grow(2*p.rmax+1), p.bufs)
 	g := p.grid
 	hstep := 4
 	// Where the robot's centre may be: the disc inside its (grown)
