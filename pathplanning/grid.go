@@ -1,7 +1,6 @@
 package pathplanning
 
 import (
-	"container/heap"
 	"math"
 	"slices"
 )
@@ -243,10 +242,11 @@ func newCostToGo(g *grid, step int, minClear, wide float64, gx, gy float64) *cos
 	}
 	open[start] = true
 	h.cost[start] = 0
-	q := &costQueue{{0, int32(start)}}
+	q := &minHeap[costItem]{key: func(c costItem) float64 { return c.c }}
+	q.push(costItem{0, int32(start)})
 	diag := cs * math.Sqrt2
 	for q.Len() > 0 {
-		it := heap.Pop(q).(costItem)
+		it := q.pop()
 		i := int(it.i)
 		if it.c > h.cost[i] {
 			continue
@@ -272,7 +272,7 @@ func newCostToGo(g *grid, step int, minClear, wide float64, gx, gy float64) *cos
 				d *= price(j)
 				if nc := it.c + d; nc < h.cost[j] {
 					h.cost[j] = nc
-					heap.Push(q, costItem{nc, int32(j)})
+					q.push(costItem{nc, int32(j)})
 				}
 			}
 		}
@@ -303,19 +303,6 @@ func (h *costToGo) at(x, y float64) float64 {
 type costItem struct {
 	c float64
 	i int32
-}
-
-type costQueue []costItem
-
-func (q costQueue) Len() int           { return len(q) }
-func (q costQueue) Less(i, j int) bool { return q[i].c < q[j].c }
-func (q costQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
-func (q *costQueue) Push(x any)        { *q = append(*q, x.(costItem)) }
-func (q *costQueue) Pop() any {
-	old := *q
-	it := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return it
 }
 
 // walk is the descent from (x, y) to the goal through the cost to go: the

@@ -1,7 +1,6 @@
 package pathplanning
 
 import (
-	"container/heap"
 	"context"
 	"math"
 
@@ -176,19 +175,6 @@ type openItem struct {
 	n int32
 }
 
-type openQueue []openItem
-
-func (q openQueue) Len() int           { return len(q) }
-func (q openQueue) Less(i, j int) bool { return q[i].f < q[j].f }
-func (q openQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
-func (q *openQueue) Push(x any)        { *q = append(*q, x.(openItem)) }
-func (q *openQueue) Pop() any {
-	old := *q
-	it := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return it
-}
-
 // move is the arc (or line) of length l and curvature k from a, backwards
 // if back, and the pose at its end.
 func move(a pose, k, l float64, back bool) (driving.Segment, pose) {
@@ -240,7 +226,8 @@ func (p *planner) search(ctx context.Context, a, b pose) (driving.Path, error) {
 	nodes := []node{{pose: a, parent: -1}}
 	best := map[int64]float64{key(a): 0}
 	closed := map[int64]bool{}
-	open := &openQueue{{h.at(a.x, a.y), 0}}
+	open := &minHeap[openItem]{key: func(o openItem) float64 { return o.f }}
+	open.push(openItem{h.at(a.x, a.y), 0})
 	for n := 0; open.Len() > 0; n++ {
 		if n%256 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -250,7 +237,7 @@ func (p *planner) search(ctx context.Context, a, b pose) (driving.Path, error) {
 		if n >= maxExpansions {
 			return nil, noPath("no path found in %d steps of the search", maxExpansions)
 		}
-		it := heap.Pop(open).(openItem)
+		it := open.pop()
 		cur := nodes[it.n]
 		k := key(cur.pose)
 		if closed[k] {
@@ -295,7 +282,7 @@ func (p *planner) search(ctx context.Context, a, b pose) (driving.Path, error) {
 				}
 				best[ke] = ge
 				nodes = append(nodes, node{pose: e, g: ge, parent: it.n, move: ps})
-				heap.Push(open, openItem{ge + heuristicWeight*he, int32(len(nodes) - 1)})
+				open.push(openItem{ge + heuristicWeight*he, int32(len(nodes) - 1)})
 			}
 		}
 	}
