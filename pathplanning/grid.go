@@ -54,8 +54,8 @@ func newGrid(w *world, b box, bufs *rasters) *grid {
 		for _, a := range w.areas {
 			g.fill(forbidden, a.pts, false)
 		}
-		for _, a := range w.areas {
-			g.trace(forbidden, a.pts)
+		for k := range w.areas {
+			g.traceBorder(forbidden, w, k)
 		}
 	}
 	for _, o := range w.obstacles {
@@ -103,6 +103,32 @@ func (g *grid) trace(f []bool, pts []Point) {
 		for k := 0; k <= n; k++ {
 			t := float64(k) / float64(n)
 			if i, ok := g.index(a.X+t*(b.X-a.X), a.Y+t*(b.Y-a.Y)); ok {
+				f[i] = true
+			}
+		}
+	}
+}
+
+// traceBorder marks the cells along the border of area k where it is
+// border of the union of the areas (not where another area lies beyond).
+func (g *grid) traceBorder(f []bool, w *world, k int) {
+	pts := w.areas[k].pts
+	for i := range pts {
+		a, b := pts[i], pts[(i+1)%len(pts)]
+		l := math.Hypot(b.X-a.X, b.Y-a.Y)
+		if l == 0 {
+			continue
+		}
+		// Points a millimetre either side of the edge.
+		nx, ny := (b.Y-a.Y)/l*1e-3, -(b.X-a.X)/l*1e-3
+		n := int(math.Ceil(l/(g.cell/3))) + 1
+		for j := 0; j <= n; j++ {
+			t := float64(j) / float64(n)
+			x, y := a.X+t*(b.X-a.X), a.Y+t*(b.Y-a.Y)
+			if w.inAnyArea(Point{x + nx, y + ny}) && w.inAnyArea(Point{x - nx, y - ny}) {
+				continue // inside the union: another area lies beyond
+			}
+			if i, ok := g.index(x, y); ok {
 				f[i] = true
 			}
 		}

@@ -246,3 +246,13 @@ func TestPlannerReuse(t *testing.T) {
 		}
 	}
 }
+
+// Two fields sharing an edge are one accessible region: the robot crosses
+// from one into the other.
+func TestAcrossAdjacentAreas(t *testing.T) {
+	m := mapOf([]Obstacle{rect("wall", 4, 1.5, 6, 10)}, rectArea("west", "", 0, 0, 5, 10), rectArea("east", "", 5, 0, 10, 10))
+	r := planOK(t, m, hardware.Pose{X: 2, Y: 5, Yaw: -math.Pi / 2}, hardware.Pose{X: 8, Y: 5, Yaw: math.Pi / 2}, Options{})
+	if r.Length < 6 {
+		t.Errorf("length %.2f m", r.Length)
+	}
+}
