@@ -27,6 +27,26 @@ const maxCells = 1 << 20
 type rasters struct {
 	forbidden []bool
 	dist      []float32
+	// The cost to go's grid and queue.
+	cost, clear []float64
+	open        []bool
+	queue       []costItem
+	// The hybrid A*'s nodes, queue and sets.
+	nodes  []node
+	items  []openItem
+	best   map[int64]float64
+	closed map[int64]bool
+}
+
+// coarse returns the cost to go's buffers for n cells, cleared.
+func (r *rasters) coarse(n int) (cost, clr []float64, open []bool) {
+	if cap(r.cost) < n {
+		r.cost, r.clear, r.open = make([]float64, n), make([]float64, n), make([]bool, n)
+	}
+	r.cost, r.clear, r.open = r.cost[:n], r.clear[:n], r.open[:n]
+	clear(r.clear)
+	clear(r.open)
+	return r.cost, r.clear, r.open
 }
 
 func (r *rasters) get(n int) ([]bool, []float32) {
@@ -237,11 +257,11 @@ type costToGo struct {
 // a step into a cell whose clearance is below wide costs up to twice its
 // length (more the narrower): the walk keeps away from obstacles where it
 // can, so that the robot's corners have room when it turns.
-func newCostToGo(g *grid, step int, minClear, wide float64, gx, gy float64) *costToGo {
+func newCostToGo(g *grid, step int, minClear, wide float64, gx, gy float64, bufs *rasters) *costToGo {
 	h := &costToGo{g: g, step: step, nx: (g.nx + step - 1) / step, ny: (g.ny + step - 1) / step}
-	h.cost = make([]float64, h.nx*h.ny)
-	open := make([]bool, len(h.cost))
-	clear := make([]float64, len(h.cost)) // the best clearance in the cell
+	var open []bool
+	var clear []float64 // the best clearance in the cell
+	h.cost, clear, open = bufs.coarse(h.nx * h.ny)
 	for fr := 0; fr < g.ny; fr++ {
 		for fc := 0; fc < g.nx; fc++ {
 			i := (fr/step)*h.nx + fc/step
@@ -268,7 +288,8 @@ func newCostToGo(g *grid, step int, minClear, wide float64, gx, gy float64) *cos
 	}
 	open[start] = true
 	h.cost[start] = 0
-	q := &minHeap[costItem]{key: func(c costItem) float64 { return c.c }}
+	q := &minHeap[costItem]{items: bufs.queue[:0], key: func(c costItem) float64 { return c.c }}
+	defer func() { bufs.queue = q.items }()
 	q.push(costItem{0, int32(start)})
 	diag := cs * math.Sqrt2
 	for q.Len() > 0 {

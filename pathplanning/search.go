@@ -209,7 +209,7 @@ func (p *planner) search(ctx context.Context, a, b pose) (driving.Path, error) {
 	// outline must be clear. A point that far from everything lies in a
 	// cell whose centre is at least that minus a cell's diagonal from the
 	// nearest forbidden cell's centre.
-	h := newCostToGo(g, hstep, inradius(p.w.robot)-g.cell*math.Sqrt2-1e-9, p.rmax+g.reach, b.x, b.y)
+	h := newCostToGo(g, hstep, inradius(p.w.robot)-g.cell*math.Sqrt2-1e-9, p.rmax+g.reach, b.x, b.y, p.bufs)
 	if math.IsInf(h.at(a.x, a.y), 1) {
 		return nil, noPath("the goal cannot be reached from the start")
 	}
@@ -223,10 +223,22 @@ func (p *planner) search(ctx context.Context, a, b pose) (driving.Path, error) {
 		y := int64(math.Floor((normAngle(q.yaw) + math.Pi) / (2 * math.Pi) * yawBins))
 		return (r*int64(h.nx)+c)*yawBins + y%yawBins
 	}
-	nodes := []node{{pose: a, parent: -1}}
-	best := map[int64]float64{key(a): 0}
-	closed := map[int64]bool{}
-	open := &minHeap[openItem]{key: func(o openItem) float64 { return o.f }}
+	bf := p.bufs
+	if bf.best == nil {
+		bf.best, bf.closed = map[int64]float64{}, map[int64]bool{}
+	}
+	clear(bf.best)
+	clear(bf.closed)
+	nodes := append(bf.nodes[:0], node{pose: a, parent: -1})
+	best, closed := bf.best, bf.closed
+	best[key(a)] = 0
+	open := &minHeap[openItem]{items: bf.items[:0], key: func(o openItem) float64 { return o.f }}
+	defer func() {
+		// Kept for the next search; the segments of the path returned
+		// are copies of what nodes hold.
+		clear(nodes)
+		bf.nodes, bf.items = nodes[:0], open.items[:0]
+	}()
 	open.push(openItem{h.at(a.x, a.y), 0})
 	for n := 0; open.Len() > 0; n++ {
 		if n%256 == 0 {
