@@ -179,8 +179,8 @@ func (b *bench) planner() error {
 		b.r.p("**RoSys's checkout is absent** (set ROSYS_CHECKOUT to a directory holding RoSys's `rosys` package, e.g. "+
 			"`git archive HEAD rosys | tar -x -C DIR` of github.com/zauberzeug/rosys): ours runs alone%s.", map[bool]string{true: " (ROSYS_CHECKOUT=" + checkout + " has no rosys/pathplanning/delaunay_planner.py)", false: ""}[checkout != ""])
 	} else {
-		out, _ := exec.Command(pythonPath, "-c", "import numpy, scipy, cv2, networkx, matplotlib; print(numpy.__version__, scipy.__version__, cv2.__version__, networkx.__version__)").CombinedOutput()
-		b.r.p("RoSys from %s, run by bench/rosys_planner.py under Debian's %s with Debian's numpy %s (python3-numpy, -scipy, -opencv, -networkx, -matplotlib). "+
+		out, _ := exec.Command(pythonPath, "-c", "import numpy, scipy, cv2, networkx, matplotlib; print(f'numpy {numpy.__version__}, scipy {scipy.__version__}, OpenCV {cv2.__version__}, networkx {networkx.__version__}, matplotlib {matplotlib.__version__}')").CombinedOutput()
+		b.r.p("RoSys from %s, run by bench/rosys_planner.py under Debian's %s with Debian's %s (python3-numpy, -scipy, -opencv, -networkx, -matplotlib). "+
 			"**NiceGUI is stubbed** in `sys.modules` at run time (it cannot be installed here) and the package `__init__`s of rosys, rosys.driving, "+
 			"rosys.geometry and rosys.pathplanning are skipped; the planner's own modules run unchanged.", checkout, pythonPath, strings.TrimSpace(string(out)))
 	}
