@@ -36,6 +36,8 @@ var rules = []struct {
 	{pkg: runtime, forbid: append([]string{"hardware", "config", "robot", "driving", "automation"}, engine...)},
 	{pkg: "driving", allow: []string{"clock", "hardware", "persistence", "persistence/internal/", "persistence/vfs"}},
 	{pkg: "automation", allow: []string{"clock", "hardware", "persistence", "persistence/internal/", "persistence/vfs"}},
+	// The planner plans in poses for the Driver: hardware and driving only.
+	{pkg: "pathplanning", allow: []string{"clock", "hardware", "driving", "persistence", "persistence/internal/", "persistence/vfs"}},
 }
 
 // root is the module's directory: two up from this file.
