@@ -67,6 +67,10 @@ type cameraEnv struct {
 	clock   clock.Clock
 	pose    func() hardware.Pose
 	poseAt  func(time.Time) (hardware.Pose, bool)
+	// simPose is where a simulated camera renders the world from: the
+	// simulated robot's true pose (the estimate's error is what the
+	// detections then show), else the estimate.
+	simPose func() hardware.Pose
 	log     *zap.Logger
 }
 
@@ -115,7 +119,7 @@ func newCameras(env cameraEnv) (*Cameras, error) {
 			}
 		}
 		id := c.ID
-		src, err := kind.Source(CameraDecl{Camera: c, Password: pw, Log: cs.log.With(zap.String("camera", id)), Clock: env.clock, Pose: env.pose,
+		src, err := kind.Source(CameraDecl{Camera: c, Password: pw, Log: cs.log.With(zap.String("camera", id)), Clock: env.clock, Pose: env.simPose,
 			Calibration: func() (calib.Calibration, bool) {
 				cal, err := cs.Provider.Applicable(id, c.Width, c.Height)
 				return cal, err == nil
@@ -150,7 +154,11 @@ func newCameras(env cameraEnv) (*Cameras, error) {
 // addCameras adds robot.yaml's cameras to the robot: the persistent
 // module camera_provider and the module "cameras".
 func (r *Robot) addCameras(cfg *config.Robot, dataDir string, log *zap.Logger) error {
-	cs, err := newCameras(cameraEnv{cfg: cfg, dataDir: dataDir, clock: r.Runtime.Clock(), pose: r.Odometer.Pose, poseAt: r.Odometer.PoseAt, log: log})
+	env := cameraEnv{cfg: cfg, dataDir: dataDir, clock: r.Runtime.Clock(), pose: r.Pose.Pose, poseAt: r.fusedPoseAt, simPose: r.Pose.Pose, log: log}
+	if r.SimWheels != nil {
+		env.simPose = r.SimWheels.TruePose
+	}
+	cs, err := newCameras(env)
 	if err != nil {
 		return err
 	}
@@ -457,4 +465,27 @@ func footprint(c *calib.Calibration, robot hardware.Pose) [][2]float64 {
 		out = append(out, [2]float64{p.X, p.Y})
 	}
 	return out
+}
+
+// fusedPoseAt is the fused pose at t: the estimate now, moved back by the
+// odometry's motion since t (what a frame taken at t saw from).
+func (r *Robot) fusedPoseAt(t time.Time) (hardware.Pose, bool) {
+	then, ok := r.Odometer.PoseAt(t)
+	if !ok {
+		return hardware.Pose{}, false
+	}
+	return relocate(r.Pose.Pose(), r.Odometer.Pose(), then), true
+}
+
+// relocate moves pose p, estimated where the odometry says now, to where
+// it was when the odometry said then: the odometry's motion from then to
+// now, in the robot's frame, undone from p.
+func relocate(p, now, then hardware.Pose) hardware.Pose {
+	// then in now's frame
+	dx, dy := then.X-now.X, then.Y-now.Y
+	c, s := math.Cos(-now.Yaw), math.Sin(-now.Yaw)
+	lx, ly := c*dx-s*dy, s*dx+c*dy
+	// the same offset from p
+	c, s = math.Cos(p.Yaw), math.Sin(p.Yaw)
+	return hardware.Pose{X: p.X + c*lx - s*ly, Y: p.Y + s*lx + c*ly, Yaw: hardware.WrapAngle(p.Yaw + then.Yaw - now.Yaw)}
 }
