@@ -65,7 +65,7 @@ func TestSetPoseOnTheMap(t *testing.T) {
 			tol := 2 / d.PX // two pixels in metres
 			deadline := time.Now().Add(20 * time.Second)
 			for {
-				p := robot.Odometer.Pose()
+				p := robot.Pose.Pose()
 				if math.Abs(p.X-d.X) <= tol && math.Abs(p.Y-d.Y) <= tol && math.Abs(p.Yaw-d.Yaw) < 0.05 {
 					break
 				}

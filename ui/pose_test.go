@@ -16,7 +16,7 @@ func TestSetPoseRefusesBadBodies(t *testing.T) {
 		t.Fatal("stop the demo's automation first")
 	}
 	r.Forward(time.Second)
-	before := robot.Odometer.Pose()
+	before := robot.Pose.Pose()
 	for _, tc := range []struct{ body, want string }{
 		{`{"x": NaN, "y": 0, "yaw": 0}`, "not a JSON object"},
 		{`{"x": "NaN", "y": 0, "yaw": 0}`, `x: "NaN" is not a finite number`},
@@ -40,7 +40,7 @@ func TestSetPoseRefusesBadBodies(t *testing.T) {
 		}
 	}
 	r.Forward(50 * time.Millisecond)
-	if p := robot.Odometer.Pose(); p.X != before.X || p.Y != before.Y || p.Yaw != before.Yaw {
+	if p := robot.Pose.Pose(); p.X != before.X || p.Y != before.Y || p.Yaw != before.Yaw {
 		t.Fatalf("a refused pose moved the robot: %+v → %+v", before, p)
 	}
 }
@@ -54,7 +54,7 @@ func TestSetPoseRefusedWhileAnAutomationRuns(t *testing.T) {
 		t.Fatalf("%d %v", code, body)
 	}
 	r.Forward(50 * time.Millisecond)
-	if p := robot.Odometer.Pose(); math.Abs(p.X-3) < 0.5 && math.Abs(p.Y-4) < 0.5 {
+	if p := robot.Pose.Pose(); math.Abs(p.X-3) < 0.5 && math.Abs(p.Y-4) < 0.5 {
 		t.Fatalf("the refused pose was set: %+v", p)
 	}
 }
@@ -71,7 +71,7 @@ func TestSetPoseMovesTheRobot(t *testing.T) {
 		t.Fatalf("%d %v", code, body)
 	}
 	// Taken before the answer; the robot stands, so it stays there.
-	if p := robot.Odometer.Pose(); math.Abs(p.X+12.5) > 0.01 || math.Abs(p.Y-7.25) > 0.01 || math.Abs(p.Yaw-wantYaw) > 0.01 {
+	if p := robot.Pose.Pose(); math.Abs(p.X+12.5) > 0.01 || math.Abs(p.Y-7.25) > 0.01 || math.Abs(p.Yaw-wantYaw) > 0.01 {
 		t.Fatalf("pose %+v", p)
 	}
 }

@@ -64,7 +64,7 @@ func TestPoseSetThroughTheAPIReplays(t *testing.T) {
 	if code != 0 || json.Unmarshal([]byte(out), &s) != nil {
 		t.Fatalf("replay: %d %s %s", code, errs, out)
 	}
-	if d := math.Hypot(s.FinalPose.X-lx, s.FinalPose.Y-ly); d > 0.005 || math.Abs(s.FinalPose.Yaw-live["yaw"].(float64)) > 0.005 {
-		t.Fatalf("replay ends at %+v; the live run stood at %v", s.FinalPose, live)
+	if d := math.Hypot(s.FusedPose.X-lx, s.FusedPose.Y-ly); d > 0.005 || math.Abs(s.FusedPose.Yaw-live["yaw"].(float64)) > 0.005 {
+		t.Fatalf("replay ends at %+v; the live run stood at %v", s.FusedPose, live)
 	}
 }
