@@ -34,6 +34,7 @@ type Server struct {
 	token    string
 	log      *zap.Logger
 	hardware func() any
+	version  any
 	op       Operation
 	mux      *routeMux
 	listen   []net.IP // addresses this server listens on, for the Host check
@@ -81,6 +82,10 @@ func WithListenAddr(addr string) Option {
 
 // WithLogger sets the logger; the server names it "http".
 func WithLogger(l *zap.Logger) Option { return func(s *Server) { s.log = l } }
+
+// WithVersion adds v to /api/status as "version" (the running and the
+// previous version: deploy.Versions).
+func WithVersion(v any) Option { return func(s *Server) { s.version = v } }
 
 // WithHardware adds the value fn returns to /api/status as "hardware".
 func WithHardware(fn func() any) Option { return func(s *Server) { s.hardware = fn } }
@@ -132,6 +137,7 @@ type statusResponse struct {
 	// empty when nothing stops the robot.
 	Stops    *[]string `json:"stops,omitempty"`
 	Hardware any       `json:"hardware,omitempty"`
+	Version  any       `json:"version,omitempty"`
 }
 
 func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
@@ -139,7 +145,7 @@ func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) statusNow() statusResponse {
-	resp := statusResponse{Status: s.rt.Status(), storageStatus: storage.StatusOf(s.rt)}
+	resp := statusResponse{Status: s.rt.Status(), storageStatus: storage.StatusOf(s.rt), Version: s.version}
 	if s.op.Stops != nil {
 		stops := s.op.Stops()
 		if stops == nil {
