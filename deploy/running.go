@@ -11,12 +11,12 @@ type Versions struct {
 	Running string `json:"running"`
 	// RunningID is the install id the running binary was started from
 	// (empty when it does not run from /opt/rosys/versions).
-	RunningID       string        `json:"running_id,omitempty"`
-	Current         string        `json:"current_id,omitempty"`
-	Previous        string        `json:"previous,omitempty"`
-	PreviousID      string        `json:"previous_id,omitempty"`
-	LastUpdate      *UpdateRecord `json:"last_update,omitempty"`
-	InstallRoot     string        `json:"install_root,omitempty"`
+	RunningID   string        `json:"running_id,omitempty"`
+	Current     string        `json:"current_id,omitempty"`
+	Previous    string        `json:"previous,omitempty"`
+	PreviousID  string        `json:"previous_id,omitempty"`
+	LastUpdate  *UpdateRecord `json:"last_update,omitempty"`
+	InstallRoot string        `json:"install_root,omitempty"`
 }
 
 // InstalledFrom finds the layout an executable runs from: its resolved

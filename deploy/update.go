@@ -30,7 +30,9 @@ type ServiceState struct {
 }
 
 // Ready is systemd's word that a Type=notify service sent READY=1 and runs.
-func (s ServiceState) Ready() bool { return s.Active == "active" && s.Sub == "running" && s.MainPID > 0 }
+func (s ServiceState) Ready() bool {
+	return s.Active == "active" && s.Sub == "running" && s.MainPID > 0
+}
 
 // Exited tells that the main process ended by itself (systemd is about to
 // restart it or gave up).
