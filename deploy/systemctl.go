@@ -15,12 +15,19 @@ type Systemctl struct{ Unit string }
 
 var _ Service = Systemctl{}
 
-// Restart implements Service: reset-failed (a crash loop may have hit the
-// start limit), then restart --no-block (a unit that never becomes ready
-// would hold a blocking restart for TimeoutStartSec).
+// Restart implements Service: stop (waiting for the final flush; it also
+// ends a crash loop's pending restart), reset-failed (a crash loop may
+// have hit the start limit), then start --no-block (a unit that never
+// becomes ready would hold a blocking start for TimeoutStartSec). After
+// the stop the unit is inactive, so the states seen next are the new
+// process's own: an "auto-restart" left from before cannot be mistaken
+// for the new process exiting.
 func (s Systemctl) Restart(ctx context.Context) error {
+	if _, err := s.run(ctx, "stop", s.Unit); err != nil {
+		return err
+	}
 	_, _ = s.run(ctx, "reset-failed", s.Unit)
-	_, err := s.run(ctx, "restart", "--no-block", s.Unit)
+	_, err := s.run(ctx, "start", "--no-block", s.Unit)
 	return err
 }
 
@@ -57,7 +64,9 @@ func parseShow(out []byte) ServiceState {
 }
 
 func (s Systemctl) run(ctx context.Context, args ...string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	// stop waits for the unit's TimeoutStopSec (30 s) at most, and more
+	// under load.
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "systemctl", args...)
 	var out, errb bytes.Buffer

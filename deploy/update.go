@@ -14,8 +14,8 @@ import (
 
 // Service is the service manager's view of the robot's unit.
 type Service interface {
-	// Restart clears a failed state and restarts the unit without waiting
-	// for it to become ready.
+	// Restart stops the unit (waiting for it to stop), clears a failed
+	// state and starts it without waiting for it to become ready.
 	Restart(ctx context.Context) error
 	State(ctx context.Context) (ServiceState, error)
 }

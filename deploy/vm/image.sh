@@ -26,7 +26,7 @@ SUITE=bookworm
 MIRROR="${ROSYS_PI_MIRROR:-http://deb.debian.org/debian}"
 # Bump when the recipe changes: a new stamp rebuilds the tree.
 RECIPE=3
-PACKAGES=systemd,systemd-sysv,udev,dbus,iproute2,busybox-static,ca-certificates
+PACKAGES=systemd,systemd-sysv,udev,dbus,iproute2,busybox-static
 
 if [ -n "${ROSYS_PI_CACHE:-}" ]; then
   cache="$ROSYS_PI_CACHE"
