@@ -171,7 +171,7 @@ func TestInstallErrors(t *testing.T) {
 
 func TestUnitWithoutGroups(t *testing.T) {
 	u := Unit(nil)
-	if strings.Contains(u, "SupplementaryGroups") || !strings.Contains(u, "Type=notify") {
+	if strings.Contains(u, "\nSupplementaryGroups") || !strings.Contains(u, "Type=notify") {
 		t.Fatalf("unit without groups:\n%s", u)
 	}
 }

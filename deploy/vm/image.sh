@@ -105,8 +105,6 @@ if [ ! -e "$kdir/.rosys-complete" ]; then
   mkdir -p "$kdir/x"
   dpkg-deb -x "$kdir"/linux-image-*.deb "$kdir/x"
   kver=$(ls "$kdir/x/lib/modules" 2>/dev/null || ls "$kdir/x/usr/lib/modules")
-  mods="$kdir/x/lib/modules/$kver"
-  [ -d "$mods" ] || mods="$kdir/x/usr/lib/modules/$kver"
   cp "$kdir/x/boot/vmlinuz-$kver" "$kdir/vmlinuz"
   depmod -b "$kdir/x" "$kver" 2>/dev/null || depmod -b "$kdir/x/usr" "$kver"
 
@@ -143,7 +141,7 @@ INIT
   chmod 755 "$ird/init"
   (cd "$ird" && find . | cpio -o -H newc --quiet | gzip -1) > "$kdir/initrd.gz"
   echo "$kver" > "$kdir/version"
-  rm -rf "$kdir/apt/cache" "$kdir/x/usr/share" && touch "$kdir/.rosys-complete"
+  rm -rf "$kdir/apt" "$kdir/x" "$kdir"/linux-image-*.deb && touch "$kdir/.rosys-complete"
 fi
 
 echo "ROOTFS=$rootfs"
