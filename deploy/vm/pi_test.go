@@ -15,7 +15,7 @@ import (
 	"github.com/gorosys/rosys/internal/testtool"
 )
 
-const token = "vm-test-token"
+const token = "vm-test-token-0123456789"
 
 // robotYAML is the robot the VM installs: the demo's modules (the "model"
 // slider), simulated hardware, the API beyond loopback (for qemu's port
