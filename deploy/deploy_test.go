@@ -348,3 +348,17 @@ func TestParseShow(t *testing.T) {
 		t.Fatalf("%+v", st)
 	}
 }
+
+func TestVersionsNowReadsTheLastUpdateAgain(t *testing.T) {
+	l, _ := installed(t)
+	v := Versions{Running: "v1", InstallRoot: l.path(Prefix)}
+	if got := v.Now().(Versions); got.LastUpdate != nil {
+		t.Fatalf("before any update: %+v", got.LastUpdate)
+	}
+	if err := l.record(UpdateRecord{From: "a", To: "b", Outcome: "kept"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := v.Now().(Versions); got.LastUpdate == nil || got.LastUpdate.Outcome != "kept" || got.Running != "v1" {
+		t.Fatalf("after an update: %+v", got)
+	}
+}

@@ -3,6 +3,7 @@ package deploy
 import (
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Versions is what /api/status ("version") and `rosys version` say about
@@ -17,6 +18,15 @@ type Versions struct {
 	PreviousID  string        `json:"previous_id,omitempty"`
 	LastUpdate  *UpdateRecord `json:"last_update,omitempty"`
 	InstallRoot string        `json:"install_root,omitempty"`
+}
+
+// Now is v with the last update read again (bounded, a few KiB): an
+// update writes its outcome after the version it started is running.
+func (v Versions) Now() any {
+	if v.InstallRoot != "" {
+		v.LastUpdate = Layout{Root: strings.TrimSuffix(v.InstallRoot, filepath.FromSlash(Prefix))}.LastUpdate()
+	}
+	return v
 }
 
 // InstalledFrom finds the layout an executable runs from: its resolved

@@ -59,7 +59,7 @@ func (r *Robot) httpServer() (*http.Server, *ui.Server, error) {
 		opts = append(opts, ui.WithConnClass(pool.classify))
 	}
 	api := ui.NewServer(r.Runtime, append(opts, ui.WithToken(r.Config.Token()), ui.WithLogger(r.log), ui.WithHardware(r.Hardware),
-		ui.WithVersion(deploy.RunningVersions(r.version)),
+		ui.WithVersion(deploy.RunningVersions(r.version).Now),
 		ui.WithListenAddr(r.Addr()), ui.WithMetrics(reg), ui.WithLizard(ui.LizardExchange(r.hw.Exchange)),
 		ui.WithOperation(ui.Operation{Automator: r.Automator, Steerer: r.Steerer, SoftEStop: r.SoftEStop, Driving: r.Driving,
 			Stops: r.Stops, Commit: r.CommitOperating}))...)
