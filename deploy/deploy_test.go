@@ -283,7 +283,7 @@ func TestUpdateRollsBack(t *testing.T) {
 		exits      bool
 	}{
 		{"exits at once", "the service exited", true},
-		{"never ready", "not ready within", false},
+		{"never ready", "not ready within 200ms: not ready (activating/start)", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l, v1 := installed(t)

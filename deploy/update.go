@@ -177,6 +177,8 @@ func waitReady(ctx context.Context, o UpdateOptions, id string) error {
 	for {
 		st, err := o.Service.State(ctx)
 		switch {
+		case err != nil && ctx.Err() != nil:
+			// The deadline cut the look short: the last state says more.
 		case err != nil:
 			last = err
 		case st.Exited():
@@ -197,6 +199,9 @@ func waitReady(ctx context.Context, o UpdateOptions, id string) error {
 		}
 		select {
 		case <-ctx.Done():
+			if last == nil {
+				last = ctx.Err()
+			}
 			return fmt.Errorf("not ready within %s: %v", o.Timeout, last)
 		case <-t.C:
 		}
