@@ -362,3 +362,41 @@ func TestVersionsNowReadsTheLastUpdateAgain(t *testing.T) {
 		t.Fatalf("after an update: %+v", got)
 	}
 }
+
+func TestPruneKeepsCurrentPreviousAndTheNewest(t *testing.T) {
+	l, v1 := installed(t)
+	base := time.Now().Add(-time.Hour)
+	var ids []string
+	for i := range 6 {
+		id := versionID("old", []byte{byte(i), 1, 2, 3, 4, 5})
+		dir := filepath.Join(l.Versions(), id)
+		os.MkdirAll(dir, 0o755)
+		os.Chtimes(dir, base.Add(time.Duration(i)*time.Minute), base.Add(time.Duration(i)*time.Minute))
+		ids = append(ids, id)
+		b := filepath.Join(l.path(Prefix), "backups", "pre-update-"+id+".tar.gz")
+		os.MkdirAll(filepath.Dir(b), 0o700)
+		os.WriteFile(b, nil, 0o600)
+		os.Chtimes(b, base.Add(time.Duration(i)*time.Minute), base.Add(time.Duration(i)*time.Minute))
+	}
+	// previous is the oldest: it stays whatever its age.
+	if err := l.setLink(l.Previous(), ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.prune(); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(l.Versions())
+	var left []string
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	want := []string{ids[0], ids[3], ids[4], ids[5], v1}
+	slices.Sort(want)
+	if !slices.Equal(left, want) {
+		t.Fatalf("versions left %v, want %v", left, want)
+	}
+	backups, _ := os.ReadDir(filepath.Join(l.path(Prefix), "backups"))
+	if len(backups) != Keep || backups[0].Name() != "pre-update-"+ids[3]+".tar.gz" {
+		t.Fatalf("backups left %v", backups)
+	}
+}

@@ -134,6 +134,9 @@ func Update(ctx context.Context, o UpdateOptions) (UpdateRecord, error) {
 	if err == nil {
 		rec.Outcome = "kept"
 		say("%s is ready: kept (previous: %s)", id, old)
+		if err := l.prune(); err != nil {
+			say("removing old versions and exports: %v", err)
+		}
 		return rec, l.record(rec)
 	}
 	// Back to the old version; previous names what it named before.
