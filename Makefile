@@ -13,7 +13,7 @@ HTTP        ?=
 DATA_DIR    ?=
 CONFIG      ?=
 
-.PHONY: all build run demo-serial test test-short test-unit test-arm64 test-crash test-lockout soak lint tools bench bench-quick bench-deps fuzz fuzz-short cross clean
+.PHONY: all build run demo-serial test test-short test-unit test-arm64 test-pi test-crash test-lockout soak lint tools bench bench-quick bench-deps fuzz fuzz-short cross clean
 
 all: build
 
@@ -78,6 +78,15 @@ test-short:
 test-arm64:
 	CGO_ENABLED=0 GOARCH=arm64 ROSYS_TEST_EXEC_WRAPPER=qemu-aarch64-static \
 	  $(GO) test -count=1 -exec qemu-aarch64-static ./...
+
+# The deployment on a real arm64 Debian bookworm with systemd under
+# qemu-system-aarch64 (needs root): rosys install, the service through a
+# port forward, systemctl poweroff and a power cut (kill -9 of qemu), the
+# watchdog, update with rollback. The system is built once by
+# deploy/vm/image.sh and cached in $$ROSYS_PI_CACHE (default
+# /var/cache/rosys-pi); docs/deploying.md says what it proves.
+test-pi:
+	ROSYS_TEST_PI=1 $(GO) test -count=1 -timeout 30m -run '^TestPi$$' -v ./deploy/vm/
 
 lint: $(STATICCHECK)
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -2,6 +2,7 @@ package robot
 
 import (
 	"context"
+	"github.com/gorosys/rosys/deploy"
 	"net/http"
 	"os"
 	"syscall"
@@ -61,6 +62,7 @@ func (r *Robot) httpServer() (*http.Server, *ui.Server, error) {
 		opts = append(opts, ui.WithCameras(r.Cameras.API()))
 	}
 	api := ui.NewServer(r.Runtime, append(opts, ui.WithToken(r.Config.Token()), ui.WithLogger(r.log), ui.WithHardware(r.Hardware),
+		ui.WithVersion(deploy.RunningVersions(r.version).Now),
 		ui.WithListenAddr(r.Addr()), ui.WithMetrics(reg), ui.WithLizard(ui.LizardExchange(r.hw.Exchange)),
 		ui.WithOperation(ui.Operation{Automator: r.Automator, Steerer: r.Steerer, SoftEStop: r.SoftEStop, Driving: r.Driving,
 			Stops: r.Stops, Commit: r.CommitOperating, Pose: r}))...)

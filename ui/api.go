@@ -34,6 +34,7 @@ type Server struct {
 	token    string
 	log      *zap.Logger
 	hardware func() any
+	version  func() any
 	op       Operation
 	mux      *routeMux
 	listen   []net.IP // addresses this server listens on, for the Host check
@@ -83,6 +84,10 @@ func WithListenAddr(addr string) Option {
 
 // WithLogger sets the logger; the server names it "http".
 func WithLogger(l *zap.Logger) Option { return func(s *Server) { s.log = l } }
+
+// WithVersion adds what fn returns to /api/status as "version" (the
+// running and the previous version: deploy.Versions).
+func WithVersion(fn func() any) Option { return func(s *Server) { s.version = fn } }
 
 // WithHardware adds the value fn returns to /api/status as "hardware".
 func WithHardware(fn func() any) Option { return func(s *Server) { s.hardware = fn } }
@@ -135,6 +140,7 @@ type statusResponse struct {
 	// empty when nothing stops the robot.
 	Stops    *[]string `json:"stops,omitempty"`
 	Hardware any       `json:"hardware,omitempty"`
+	Version  any       `json:"version,omitempty"`
 }
 
 func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
@@ -143,6 +149,9 @@ func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Server) statusNow() statusResponse {
 	resp := statusResponse{Status: s.rt.Status(), storageStatus: storage.StatusOf(s.rt)}
+	if s.version != nil {
+		resp.Version = s.version()
+	}
 	if s.op.Stops != nil {
 		stops := s.op.Stops()
 		if stops == nil {

@@ -6,6 +6,7 @@
 //	rosys lizard code|configure|send [--config robot.yaml] [--port DEV]
 //	rosys fleet list|restore --config robot.yaml
 //	rosys boards
+//	rosys install|update|rollback
 //	rosys version
 //
 // See `rosys --help`, the README and docs/cli.md.
@@ -52,8 +53,13 @@ func (a app) commands() []command {
 		{"fleet", "list --config robot.yaml [--json] | restore NAME --config robot.yaml --data-dir DIR [--generation N] [--force]",
 			"list the robots sharing robot.yaml's S3 bucket, or bring one's state onto a replacement board", a.fleetCommand},
 		{"boards", "[--root DIR] [--json]", "list board profiles and the board this machine is", a.boardsCommand},
-		{"version", "", "print the version", func(_ []string, out, _ io.Writer) int {
-			fmt.Fprintf(out, "rosys %s\n", version)
+		{"install", "[--root DIR] [--binary FILE] [--config robot.yaml] [--no-systemd] [--no-start]",
+			"install this binary (or --binary) as the robot's service: /opt/rosys, the unit, /etc/rosys/robot.yaml (kept if there), the robot user; idempotent", a.installCommand},
+		{"update", "[--timeout 90s] [--no-backup] [--root DIR] NEW_BINARY",
+			"switch the service to NEW_BINARY; keep it only if it becomes ready, else roll back by itself (exit 3)", a.updateCommand},
+		{"rollback", "[--timeout 90s] [--no-backup] [--root DIR]", "switch the service back to the previous version, with update's readiness check", a.rollbackCommand},
+		{"version", "", "print the version, and the installed current and previous versions", func(_ []string, out, _ io.Writer) int {
+			printVersions(out)
 			return 0
 		}},
 	}
