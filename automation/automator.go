@@ -83,6 +83,7 @@ type Automator struct {
 	mu        sync.Mutex
 	names     []string
 	fns       map[string]Func
+	byName    map[string]bool // started only when named (OnlyByName)
 	rec       Record
 	gen       uint64 // identifies the current goroutine; bumped to disown it
 	alive     bool   // the goroutine of gen has not returned
@@ -115,9 +116,24 @@ func New(cfg Config) *Automator {
 	return a
 }
 
+// RegisterOption configures one registered automation.
+type RegisterOption func(*registration)
+
+type registration struct{ byName bool }
+
+// OnlyByName registers an automation that Start("") never picks: one
+// the robot registers for itself (the planner's "goto", which needs a
+// goal), so that the first automation a user registers stays the
+// default.
+func OnlyByName() RegisterOption { return func(r *registration) { r.byName = true } }
+
 // Register adds an automation under name, before the robot runs, so that
 // after a restart the automator knows what a stored checkpoint belongs to.
-func (a *Automator) Register(name string, fn Func) error {
+func (a *Automator) Register(name string, fn Func, opts ...RegisterOption) error {
+	var reg registration
+	for _, o := range opts {
+		o(&reg)
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.started {
@@ -131,6 +147,12 @@ func (a *Automator) Register(name string, fn Func) error {
 	}
 	a.names = append(a.names, name)
 	a.fns[name] = fn
+	if reg.byName {
+		if a.byName == nil {
+			a.byName = map[string]bool{}
+		}
+		a.byName[name] = true
+	}
 	return nil
 }
 
@@ -147,7 +169,7 @@ func (a *Automator) Running() bool { return a.running.Load() }
 func (a *Automator) Subscribe(buffer int) (<-chan Event, func()) { return a.events.Subscribe(buffer) }
 
 // Start runs the automation registered under name ("" for the first
-// registered) from its beginning.
+// registered without OnlyByName) from its beginning.
 func (a *Automator) Start(name string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -157,8 +179,13 @@ func (a *Automator) Start(name string) error {
 	if a.rec.State == Running || a.rec.State == Paused {
 		return fmt.Errorf("%w: %s is %s", ErrBusy, a.rec.Name, a.rec.State)
 	}
-	if name == "" && len(a.names) > 0 {
-		name = a.names[0]
+	if name == "" {
+		for _, n := range a.names {
+			if !a.byName[n] {
+				name = n
+				break
+			}
+		}
 	}
 	if _, ok := a.fns[name]; !ok {
 		return fmt.Errorf("%w: %q (registered: %v)", ErrUnknown, name, a.names)

@@ -10,6 +10,8 @@ import (
 	"github.com/gorosys/rosys/driving"
 	"github.com/gorosys/rosys/hardware"
 	"github.com/gorosys/rosys/hardware/sim"
+	"github.com/gorosys/rosys/navigate"
+	"github.com/gorosys/rosys/pathplanning"
 	"github.com/gorosys/rosys/storage"
 	"go.uber.org/zap"
 )
@@ -51,7 +53,10 @@ type Driver struct {
 // Option configures Assemble.
 type Option func(*options)
 
-type options struct{ autoResume bool }
+type options struct {
+	autoResume bool
+	shape      *pathplanning.Shape
+}
 
 // AutoResume resumes an automation found running or paused at start-up
 // (robot.yaml automation.auto_resume).
@@ -70,10 +75,13 @@ func AutoResume(on bool) Option { return func(o *options) { o.autoResume = on } 
 //	automation              the Automator (persistent)
 //	driving_parameters      speed limits (persistent)
 //	soft_estop              the soft e-stop (persistent)
+//	path_planner            obstacles and areas (persistent; package navigate)
 //
-// The arbiter stops the wheels for the e-stop, the soft e-stop, and every
-// e-stop pin and bumper on its own. No automation is registered: the
-// caller registers its own with r.Automator.Register before Run.
+// The arbiter stops the wheels for the e-stop, the soft e-stop, every
+// e-stop pin and bumper on its own, and the geofence (outside every area
+// of path_planner). The automation "goto" (POST /api/goto) is registered
+// only by name; the caller registers its own with r.Automator.Register
+// before Run, and the first of those is the one a nameless start runs.
 func Assemble(rt *rosys.Runtime, hw Hardware, opts ...Option) (*Robot, error) {
 	var o options
 	for _, fn := range opts {
@@ -150,6 +158,9 @@ func Assemble(rt *rosys.Runtime, hw Hardware, opts ...Option) (*Robot, error) {
 			return nil, err
 		}
 	}
+	if err := r.addPlanner(o); err != nil {
+		return nil, err
+	}
 	mods = append(mods,
 		mod{"odometer", r.Odometer, driverNames, false},
 		mod{"driver", r.Driver, []string{"odometer"}, false},
@@ -158,6 +169,7 @@ func Assemble(rt *rosys.Runtime, hw Hardware, opts ...Option) (*Robot, error) {
 		mod{"driving_parameters", r.Params, nil, true},
 		// Pressed before a crash, still pressed after it.
 		mod{driving.SoftEStopKey, r.SoftEStop, nil, true},
+		mod{navigate.Key, r.World, nil, true},
 	)
 	for _, m := range mods {
 		opts := []rosys.AddOption{rosys.DependsOn(m.deps...)}

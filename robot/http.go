@@ -60,7 +60,7 @@ func (r *Robot) httpServer() (*http.Server, *ui.Server, error) {
 	api := ui.NewServer(r.Runtime, append(opts, ui.WithToken(r.Config.Token()), ui.WithLogger(r.log), ui.WithHardware(r.Hardware),
 		ui.WithListenAddr(r.Addr()), ui.WithMetrics(reg), ui.WithLizard(ui.LizardExchange(r.hw.Exchange)),
 		ui.WithOperation(ui.Operation{Automator: r.Automator, Steerer: r.Steerer, SoftEStop: r.SoftEStop, Driving: r.Driving,
-			Stops: r.Stops, Commit: r.CommitOperating}))...)
+			Stops: r.Stops, Commit: r.CommitOperating}), ui.WithNavigator(r.Navigator))...)
 	srv := newHTTPServer(api)
 	if pool != nil {
 		srv.ConnState, srv.ConnContext = pool.connState, pool.connContext

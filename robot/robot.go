@@ -15,6 +15,7 @@ import (
 	"github.com/gorosys/rosys/driving"
 	"github.com/gorosys/rosys/hardware"
 	"github.com/gorosys/rosys/hardware/sim"
+	"github.com/gorosys/rosys/navigate"
 	"github.com/gorosys/rosys/persistence/store"
 	"go.uber.org/zap"
 )
@@ -44,6 +45,12 @@ type Robot struct {
 	Arbiter   *driving.Arbiter // AddStop adds a stop of your own
 	Driver    *driving.Driver
 	Automator *automation.Automator
+
+	// The path planner: obstacles and areas (the persistent module
+	// path_planner), the geofence stop, and the automation "goto".
+	World     *navigate.World
+	Geofence  *navigate.Geofence
+	Navigator *navigate.Navigator
 
 	// SimWheels and SimEStop are set when the hardware is simulated.
 	SimWheels *sim.Wheels
@@ -125,12 +132,13 @@ func New(cfg *config.Robot, o Options) (r *Robot, err error) {
 		}
 		hw.Status = withStatus(hw.Status, "journal", func() any { return journal.Status() })
 	}
-	r, err = Assemble(rt, hw, AutoResume(cfg.Automation.AutoResume))
+	r, err = Assemble(rt, hw, AutoResume(cfg.Automation.AutoResume), Shape(shapeOf(cfg)))
 	if err != nil {
 		return nil, err
 	}
 	r.Config, r.Store, r.Board, r.DataDir = cfg, store, board, dir
 	r.log, r.version, r.files = log, o.Version, files
+	r.Navigator.SetLogger(log)
 	if name := cfg.Automation.StartOnFirstRun; name != "" {
 		r.StartOnFirstRun(name)
 	}

@@ -35,6 +35,7 @@ type Server struct {
 	log      *zap.Logger
 	hardware func() any
 	op       Operation
+	nav      Navigator
 	mux      *routeMux
 	listen   []net.IP // addresses this server listens on, for the Host check
 
@@ -101,6 +102,7 @@ func NewServer(rt *rosys.Runtime, opts ...Option) *Server {
 	s.mux.HandleFunc("GET /api/export", s.export)
 	s.mux.HandleFunc("POST /api/import", s.importArchive)
 	s.routeOperate()
+	s.routeGoto()
 	s.routeDashboard()
 	s.routeMetrics()
 	s.routeHistory()

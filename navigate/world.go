@@ -1,0 +1,397 @@
+package navigate
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gorosys/rosys/hardware"
+	"github.com/gorosys/rosys/pathplanning"
+	"github.com/gorosys/rosys/persistence"
+)
+
+// Key is the persistent module's key, RoSys's.
+const Key = "path_planner"
+
+// Bounds of the obstacle map: a field robot's map is drawn by hand or
+// imported from a field boundary, hundreds of shapes at most. A body on
+// the API is at most 1 MiB anyway; these keep the planner's map (and the
+// geofence's work on each control tick) bounded too.
+const (
+	MaxObstacles     = 2000
+	MaxAreas         = 200
+	MaxOutlinePoints = 1000    // per obstacle or area
+	MaxPoints        = 100_000 // over all outlines
+	MaxCoordinate    = 100_000 // m from the frame's origin
+	MaxIDBytes       = 128
+	maxColorBytes    = 64
+)
+
+// ErrNoReference is returned for an outline given in latitude and
+// longitude while the robot has no GNSS reference to place it by.
+var ErrNoReference = errors.New("no GNSS reference: the robot has no local frame to place lat/lon points in (set hardware.gnss.reference, or wait for the first fix)")
+
+// ReferenceFunc is the GNSS reference the robot uses now; false without
+// one.
+type ReferenceFunc func() (hardware.GeoReference, bool)
+
+// World is the persistent module "path_planner": obstacles and accessible
+// areas in the local frame, in RoSys's shape, so that RoSys's files load
+// here and ours load in RoSys:
+//
+//	{"obstacles": {"tree": {"id": "tree", "outline": [{"x": 1, "y": 2}, ...]}},
+//	 "areas": {"field": {"id": "field", "type": null, "color": "green", "closed": true,
+//	                     "outline": [{"x": 0, "y": 0}, ...]}}}
+//
+// A point may be given as {"lat", "lon"} (WGS84 degrees) instead: it is
+// converted with the GNSS reference in use and stored as x, y. Its methods
+// are safe for concurrent use.
+type World struct {
+	persistence.Tracker
+	ref ReferenceFunc
+
+	mu      sync.Mutex
+	m       pathplanning.Map // replaced whole, never modified: readers share it
+	version uint64
+	changed chan struct{} // closed and replaced on every change
+
+	areas atomic.Pointer[areaSet] // for the geofence on the control loop
+}
+
+// NewWorld returns an empty map; ref converts lat/lon outlines (nil: they
+// are refused).
+func NewWorld(ref ReferenceFunc) *World {
+	w := &World{ref: ref, changed: make(chan struct{})}
+	w.replace(pathplanning.Map{Obstacles: map[string]pathplanning.Obstacle{}, Areas: map[string]pathplanning.Area{}})
+	return w
+}
+
+// Map is the map now. It is shared: do not modify it.
+func (w *World) Map() pathplanning.Map {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.m
+}
+
+// Version counts the changes to the map.
+func (w *World) Version() uint64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.version
+}
+
+// Changed is closed at the next change of the map.
+func (w *World) Changed() <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.changed
+}
+
+// SetObstacle adds or replaces the obstacle o.ID.
+func (w *World) SetObstacle(o pathplanning.Obstacle) error {
+	return w.edit(func(m *pathplanning.Map) { m.Obstacles[o.ID] = o })
+}
+
+// RemoveObstacle removes the obstacle id; false if there is none.
+func (w *World) RemoveObstacle(id string) bool {
+	found := false
+	_ = w.edit(func(m *pathplanning.Map) { _, found = m.Obstacles[id]; delete(m.Obstacles, id) })
+	return found
+}
+
+// SetArea adds or replaces the area a.ID.
+func (w *World) SetArea(a pathplanning.Area) error {
+	return w.edit(func(m *pathplanning.Map) { m.Areas[a.ID] = a })
+}
+
+// RemoveArea removes the area id; false if there is none.
+func (w *World) RemoveArea(id string) bool {
+	found := false
+	_ = w.edit(func(m *pathplanning.Map) { _, found = m.Areas[id]; delete(m.Areas, id) })
+	return found
+}
+
+// edit applies fn to a copy of the map, validates it and makes it the map.
+func (w *World) edit(fn func(*pathplanning.Map)) error {
+	w.mu.Lock()
+	m := pathplanning.Map{Obstacles: maps.Clone(w.m.Obstacles), Areas: maps.Clone(w.m.Areas)}
+	w.mu.Unlock()
+	fn(&m)
+	if err := validate(m); err != nil {
+		return err
+	}
+	w.replace(m)
+	w.RequestBackup()
+	return nil
+}
+
+func (w *World) replace(m pathplanning.Map) {
+	set := newAreaSet(m)
+	w.mu.Lock()
+	w.m = m
+	w.version++
+	close(w.changed)
+	w.changed = make(chan struct{})
+	w.areas.Store(set)
+	w.mu.Unlock()
+}
+
+// stored is the module's data as RoSys writes it: points in x, y only.
+type stored struct {
+	Obstacles map[string]storedObstacle `json:"obstacles"`
+	Areas     map[string]storedArea     `json:"areas"`
+}
+
+type storedObstacle struct {
+	ID      string    `json:"id"`
+	Outline []xyPoint `json:"outline"`
+}
+
+type storedArea struct {
+	ID      string    `json:"id"`
+	Type    *string   `json:"type"`
+	Color   string    `json:"color"`
+	Closed  bool      `json:"closed"`
+	Outline []xyPoint `json:"outline"`
+}
+
+type xyPoint struct {
+	X float64 `json:"x"`
+	Y float64 `json:"y"`
+}
+
+// Backup implements persistence.Persistable.
+func (w *World) Backup() any {
+	m := w.Map()
+	out := stored{Obstacles: make(map[string]storedObstacle, len(m.Obstacles)), Areas: make(map[string]storedArea, len(m.Areas))}
+	for k, o := range m.Obstacles {
+		out.Obstacles[k] = storedObstacle{ID: o.ID, Outline: toXY(o.Outline)}
+	}
+	for k, a := range m.Areas {
+		out.Areas[k] = storedArea{ID: a.ID, Type: areaType(a), Color: a.Color, Closed: a.Closed, Outline: toXY(a.Outline)}
+	}
+	return out
+}
+
+func toXY(ps []pathplanning.Point) []xyPoint {
+	out := make([]xyPoint, len(ps))
+	for i, p := range ps {
+		out[i] = xyPoint{p.X, p.Y}
+	}
+	return out
+}
+
+// Restore implements persistence.Persistable: a file RoSys or we wrote.
+// Fields it does not know are ignored (RoSys may add some).
+func (w *World) Restore(data json.RawMessage) error { return w.restore(data, false) }
+
+// RestoreStrict implements persistence.StrictRestorer: the API refuses a
+// misspelt field rather than dropping it.
+func (w *World) RestoreStrict(data json.RawMessage) error { return w.restore(data, true) }
+
+func (w *World) restore(data json.RawMessage, strict bool) error {
+	in, err := persistence.FromJSON(data, input{})
+	if err != nil {
+		return err
+	}
+	if strict {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		var check input
+		if err := dec.Decode(&check); err != nil {
+			return err
+		}
+	}
+	m, err := in.toMap(w.ref)
+	if err != nil {
+		return err
+	}
+	if err := validate(m); err != nil {
+		return err
+	}
+	w.replace(m)
+	return nil
+}
+
+// input is the module's data as given: points in x, y or lat, lon.
+type input struct {
+	Obstacles map[string]inputObstacle `json:"obstacles"`
+	Areas     map[string]inputArea     `json:"areas"`
+}
+
+type inputObstacle struct {
+	ID      string       `json:"id"`
+	Outline []inputPoint `json:"outline"`
+}
+
+type inputArea struct {
+	ID      string       `json:"id"`
+	Type    *string      `json:"type"`
+	Color   *string      `json:"color"`
+	Closed  *bool        `json:"closed"`
+	Outline []inputPoint `json:"outline"`
+}
+
+type inputPoint struct {
+	X   *float64 `json:"x"`
+	Y   *float64 `json:"y"`
+	Lat *float64 `json:"lat"`
+	Lon *float64 `json:"lon"`
+}
+
+// toMap converts the input, lat/lon points with the reference.
+func (in input) toMap(ref ReferenceFunc) (pathplanning.Map, error) {
+	if len(in.Obstacles) > MaxObstacles {
+		return pathplanning.Map{}, fmt.Errorf("obstacles: %d, at most %d", len(in.Obstacles), MaxObstacles)
+	}
+	if len(in.Areas) > MaxAreas {
+		return pathplanning.Map{}, fmt.Errorf("areas: %d, at most %d", len(in.Areas), MaxAreas)
+	}
+	m := pathplanning.Map{Obstacles: make(map[string]pathplanning.Obstacle, len(in.Obstacles)),
+		Areas: make(map[string]pathplanning.Area, len(in.Areas))}
+	for _, k := range sortedKeys(in.Obstacles) {
+		o := in.Obstacles[k]
+		pts, err := convert(o.Outline, ref)
+		if err != nil {
+			return m, fmt.Errorf("obstacles.%s.outline%w", k, err)
+		}
+		m.Obstacles[k] = pathplanning.Obstacle{ID: o.ID, Outline: pts}
+	}
+	for _, k := range sortedKeys(in.Areas) {
+		a := in.Areas[k]
+		pts, err := convert(a.Outline, ref)
+		if err != nil {
+			return m, fmt.Errorf("areas.%s.outline%w", k, err)
+		}
+		area := pathplanning.Area{ID: a.ID, Color: "green", Closed: true, Outline: pts}
+		setAreaType(&area, a.Type)
+		if a.Color != nil {
+			area.Color = *a.Color
+		}
+		if a.Closed != nil {
+			area.Closed = *a.Closed
+		}
+		m.Areas[k] = area
+	}
+	return m, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// convert takes each point in x, y or lat, lon (never a mix in one
+// point); errors start with the point's index ("[3]: ...").
+func convert(in []inputPoint, ref ReferenceFunc) ([]pathplanning.Point, error) {
+	if len(in) > MaxOutlinePoints {
+		return nil, fmt.Errorf(": %d points, at most %d", len(in), MaxOutlinePoints)
+	}
+	out := make([]pathplanning.Point, len(in))
+	var r hardware.GeoReference
+	haveRef := false
+	for i, p := range in {
+		xy, ll := p.X != nil || p.Y != nil, p.Lat != nil || p.Lon != nil
+		switch {
+		case xy && ll:
+			return nil, fmt.Errorf("[%d]: give x and y, or lat and lon, not both", i)
+		case xy:
+			if p.X == nil || p.Y == nil {
+				return nil, fmt.Errorf("[%d]: needs both x and y", i)
+			}
+			out[i] = pathplanning.Point{X: *p.X, Y: *p.Y}
+		case ll:
+			if p.Lat == nil || p.Lon == nil {
+				return nil, fmt.Errorf("[%d]: needs both lat and lon", i)
+			}
+			lat, lon := *p.Lat, *p.Lon
+			if !(lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180) {
+				return nil, fmt.Errorf("[%d]: lat %v, lon %v is not on the globe (lat in [-90, 90], lon in [-180, 180])", i, lat, lon)
+			}
+			if !haveRef {
+				if ref != nil {
+					r, haveRef = ref()
+				}
+				if !haveRef || !r.Valid() {
+					return nil, fmt.Errorf("[%d]: %w", i, ErrNoReference)
+				}
+			}
+			x, y := r.ToLocal(lat, lon)
+			if !(math.Abs(x) <= MaxCoordinate && math.Abs(y) <= MaxCoordinate) {
+				return nil, fmt.Errorf("[%d]: lat %v, lon %v is %.0f km from the reference (%v, %v), more than %d km",
+					i, lat, lon, math.Hypot(x, y)/1000, r.Lat, r.Lon, MaxCoordinate/1000)
+			}
+			out[i] = pathplanning.Point{X: x, Y: y}
+		default:
+			return nil, fmt.Errorf("[%d]: an empty point; give x and y (m) or lat and lon (degrees)", i)
+		}
+	}
+	return out, nil
+}
+
+// validate checks what the planner and the geofence rely on.
+func validate(m pathplanning.Map) error {
+	if len(m.Obstacles) > MaxObstacles {
+		return fmt.Errorf("obstacles: %d, at most %d", len(m.Obstacles), MaxObstacles)
+	}
+	if len(m.Areas) > MaxAreas {
+		return fmt.Errorf("areas: %d, at most %d", len(m.Areas), MaxAreas)
+	}
+	total := 0
+	for _, k := range sortedKeys(m.Obstacles) {
+		o := m.Obstacles[k]
+		if err := checkShape("obstacles", k, o.ID, o.Outline); err != nil {
+			return err
+		}
+		total += len(o.Outline)
+	}
+	for _, k := range sortedKeys(m.Areas) {
+		a := m.Areas[k]
+		if err := checkShape("areas", k, a.ID, a.Outline); err != nil {
+			return err
+		}
+		if len(a.Color) > maxColorBytes {
+			return fmt.Errorf("areas.%s.color: %d bytes, at most %d", k, len(a.Color), maxColorBytes)
+		}
+		if t := areaType(a); t != nil && len(*t) > MaxIDBytes {
+			return fmt.Errorf("areas.%s.type: %d bytes, at most %d", k, len(*t), MaxIDBytes)
+		}
+		total += len(a.Outline)
+	}
+	if total > MaxPoints {
+		return fmt.Errorf("%d outline points in all, at most %d", total, MaxPoints)
+	}
+	return nil
+}
+
+func checkShape(kind, key, id string, outline []pathplanning.Point) error {
+	switch {
+	case key == "":
+		return fmt.Errorf("%s: an empty id", kind)
+	case len(key) > MaxIDBytes:
+		return fmt.Errorf("%s.%.20s...: id of %d bytes, at most %d", kind, key, len(key), MaxIDBytes)
+	case id != key:
+		return fmt.Errorf("%s.%s.id is %q: it must match its key %q", kind, key, id, key)
+	case len(outline) < 3:
+		return fmt.Errorf("%s.%s.outline: %d points, a polygon needs at least 3", kind, key, len(outline))
+	case len(outline) > MaxOutlinePoints:
+		return fmt.Errorf("%s.%s.outline: %d points, at most %d", kind, key, len(outline), MaxOutlinePoints)
+	}
+	for i, p := range outline {
+		// Written so that NaN is refused too.
+		if !(math.Abs(p.X) <= MaxCoordinate && math.Abs(p.Y) <= MaxCoordinate) {
+			return fmt.Errorf("%s.%s.outline[%d]: (%v, %v) is not within %d m of the origin", kind, key, i, p.X, p.Y, MaxCoordinate)
+		}
+	}
+	return nil
+}
