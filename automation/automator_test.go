@@ -232,6 +232,42 @@ func TestRegisterRules(t *testing.T) {
 	}
 }
 
+// An automation registered OnlyByName is never the nameless start's,
+// even when registered first (the robot's own "goto").
+func TestOnlyByNameIsNotTheDefault(t *testing.T) {
+	var ran atomic.Value
+	mark := func(name string) automation.Func {
+		return func(context.Context, *automation.Handle) error { ran.Store(name); return nil }
+	}
+	g := newRig(t, func(a *automation.Automator) {
+		if err := a.Register("goto", mark("goto"), automation.OnlyByName()); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Register("mow", mark("mow")); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if err := g.a.Start(""); err != nil {
+		t.Fatal(err)
+	}
+	g.r.ForwardUntil(func() bool { return g.state() == automation.Completed }, time.Second)
+	if g.a.Status().Name != "mow" || ran.Load() != "mow" {
+		t.Fatalf("nameless start ran %v: %+v", ran.Load(), g.a.Status())
+	}
+	if err := g.a.Start("goto"); err != nil {
+		t.Fatal(err)
+	}
+	g.r.ForwardUntil(func() bool { return g.state() == automation.Completed }, time.Second)
+	if ran.Load() != "goto" {
+		t.Fatalf("by name ran %v", ran.Load())
+	}
+	only := automation.New(automation.Config{})
+	_ = only.Register("goto", mark("goto"), automation.OnlyByName())
+	if st := only.Status(); len(st.Automations) != 1 {
+		t.Fatalf("%+v", st)
+	}
+}
+
 func TestRestoreRefusesBadRecords(t *testing.T) {
 	a := automation.New(automation.Config{})
 	for _, body := range []string{`{"state": "dancing"}`, `{"state": 3}`, `[`} {
