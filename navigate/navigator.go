@@ -51,7 +51,7 @@ type Config struct {
 	// driving parameters' can_drive_backwards); it overrides
 	// Options.AllowReverse.
 	AllowReverse func() bool
-	Log         *zap.Logger
+	Log          *zap.Logger
 }
 
 // Navigator plans paths on the World and drives them as the automation
