@@ -143,7 +143,9 @@ func (n *Navigator) Goto(ctx context.Context, g Goal, ready func() error) (PathV
 		n.mu.Unlock()
 		return PathView{}, err
 	}
-	return p.view(), nil
+	v := p.view()
+	v.Active = true // started: the automation drives it
+	return v, nil
 }
 
 func (g Goal) validate() error {
