@@ -34,7 +34,7 @@ func main() {
 	gobench := flag.String("gobench", "", "go test -bench output to summarise")
 	note := flag.String("note", "", "a remark on the run for the report's header (e.g. that other work shared the machine)")
 	loopDur := flag.Duration("loopdur", 0, "length of each control-loop run (default 30s, 2s with -quick)")
-	only := flag.String("only", "", "comma-separated sections to run (loop,backup,process,serial,s3,scale; history: only the history part of backup); default all")
+	only := flag.String("only", "", "comma-separated sections to run (loop,backup,process,serial,s3,scale,planner; history: only the history part of backup); default all")
 	traceOut := flag.String("trace", "", "write a runtime/trace of the whole run to this file (for `go tool trace`)")
 	flag.Parse()
 	s := settings{quick: *quick, loopDur: 30 * time.Second, reps: 3, maxBytes: 256 << 20, maxN: 10000, demoDur: 60 * time.Second, rtts: 500}
@@ -94,6 +94,9 @@ func main() {
 	}
 	if run("scale") {
 		b.section("8. Scale curves", b.scale)
+	}
+	if run("planner") {
+		b.section("9. Path planner", b.planner)
 	}
 	if *gobench != "" {
 		b.section("Go benchmarks of the hot paths", func() error { return b.goBench(*gobench) })

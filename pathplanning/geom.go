@@ -33,16 +33,14 @@ func signedArea(pts []Point) float64 {
 	return a / 2
 }
 
-// inside reports whether p lies inside the closed polygon pts (even-odd;
-// points on the border count as inside).
+// inside reports whether p lies inside the closed polygon pts (even-odd
+// rule; a point exactly on the border may go either way: callers that
+// must count touching test the borders with segmentsIntersect).
 func inside(p Point, pts []Point) bool {
 	in := false
 	n := len(pts)
 	for i, j := 0, n-1; i < n; j, i = i, i+1 {
 		a, b := pts[i], pts[j]
-		if onSegment(p, a, b) {
-			return true
-		}
 		if (a.Y > p.Y) != (b.Y > p.Y) {
 			x := a.X + (p.Y-a.Y)/(b.Y-a.Y)*(b.X-a.X)
 			if p.X < x {
@@ -66,11 +64,16 @@ func onSegment(p, a, b Point) bool {
 
 // segmentsIntersect reports whether segments ab and cd share a point.
 func segmentsIntersect(a, b, c, d Point) bool {
+	if math.Max(a.X, b.X) < math.Min(c.X, d.X) || math.Max(c.X, d.X) < math.Min(a.X, b.X) ||
+		math.Max(a.Y, b.Y) < math.Min(c.Y, d.Y) || math.Max(c.Y, d.Y) < math.Min(a.Y, b.Y) {
+		return false
+	}
 	d1, d2 := cross(c, d, a), cross(c, d, b)
 	d3, d4 := cross(a, b, c), cross(a, b, d)
 	if ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0)) {
 		return true
 	}
+	// Touching or collinear: an end on the other segment.
 	return onSegment(a, c, d) || onSegment(b, c, d) || onSegment(c, a, b) || onSegment(d, a, b)
 }
 
@@ -208,4 +211,22 @@ func place(dst, pts []Point, x, y, yaw float64) []Point {
 		dst = append(dst, Point{x + c*p.X - s*p.Y, y + s*p.X + c*p.Y})
 	}
 	return dst
+}
+
+// convex reports whether pts turns one way only (a convex polygon).
+func convex(pts []Point) bool {
+	sign := 0.0
+	n := len(pts)
+	for i := range pts {
+		c := cross(pts[i], pts[(i+1)%n], pts[(i+2)%n])
+		if c == 0 {
+			continue
+		}
+		if sign == 0 {
+			sign = c
+		} else if (c > 0) != (sign > 0) {
+			return false
+		}
+	}
+	return sign != 0
 }

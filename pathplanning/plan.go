@@ -61,8 +61,18 @@ func Plan(ctx context.Context, m Map, shape Shape, start, goal hardware.Pose, op
 	if err := poseError(exact, "goal", fromHW(goal)); err != nil {
 		return Result{}, err
 	}
-	p := newPlanner(m, shape, opts)
-	segs, err := p.search(ctx, fromHW(start), fromHW(goal))
+	a, b := fromHW(start), fromHW(goal)
+	// The search keeps Clearance and tests poses 5 cm apart; from a start
+	// or to a goal closer than that to something, 1 cm and 1 cm.
+	keep, step := Clearance, testStep
+	grown := newWorld(m, offset(shape.Outline, opts.Margin+keep), opts.AccessibleTypes)
+	if _, hit := grown.collision(a.x, a.y, a.yaw); hit {
+		keep, step = 0.01, 0.01
+	} else if _, hit := grown.collision(b.x, b.y, b.yaw); hit {
+		keep, step = 0.01, 0.01
+	}
+	p := newPlanner(m, shape, opts, keep, step, a, b)
+	segs, err := p.search(ctx, a, b)
 	if err != nil {
 		return Result{}, err
 	}

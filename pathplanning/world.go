@@ -7,15 +7,17 @@ import (
 
 // polygon is an outline with its bounding box.
 type polygon struct {
-	id  string
-	pts []Point
-	box box
+	id     string
+	pts    []Point
+	box    box
+	convex bool
 }
 
 // world is a map prepared for exact pose tests of one robot outline.
 type world struct {
 	obstacles []polygon
-	areas     []polygon // accessible areas; none: the whole plane
+	areas     []polygon // accessible areas
+	bounded   bool      // the map has areas: the robot must be inside the accessible ones
 	robot     []Point   // the outline tested (the shape, maybe grown)
 	rmax      float64   // largest distance of an outline point from the pose
 	buf       []Point   // the placed outline (one world per goroutine)
@@ -30,16 +32,20 @@ func newWorld(m Map, robot []Point, types []string) *world {
 	}
 	for _, id := range sortedKeys(m.Areas) {
 		a := m.Areas[id]
-		if len(a.Outline) < 3 || (len(types) > 0 && !slices.Contains(types, a.Type)) {
+		if len(a.Outline) < 3 {
 			continue
 		}
-		w.areas = append(w.areas, polygon{id: id, pts: a.Outline, box: boxOf(a.Outline)})
+		w.bounded = true
+		if len(types) > 0 && !slices.Contains(types, a.Type) {
+			continue
+		}
+		w.areas = append(w.areas, polygon{id: id, pts: a.Outline, box: boxOf(a.Outline), convex: convex(a.Outline)})
 	}
 	return w
 }
 
 // hasAreas reports whether the map's accessible areas bound the robot.
-func (w *world) hasAreas() bool { return len(w.areas) > 0 }
+func (w *world) hasAreas() bool { return w.bounded }
 
 // collision says what the robot placed at (x, y, yaw) touches: "" when
 // nothing, else the id of an obstacle or outsideAreas.
@@ -53,7 +59,7 @@ func (w *world) collision(x, y, yaw float64) (what string, hit bool) {
 			return o.id, true
 		}
 	}
-	if len(w.areas) > 0 && !w.insideAreas(r, b) {
+	if w.bounded && !w.insideAreas(r, b) {
 		return "", true
 	}
 	return "", false
@@ -64,6 +70,23 @@ func (w *world) collision(x, y, yaw float64) (what string, hit bool) {
 // area borders lies inside some area. (A hole in the union that lies
 // wholly inside the robot's outline is not seen.)
 func (w *world) insideAreas(r []Point, b box) bool {
+	// Every corner inside one convex area: the outline is inside it.
+	for k := range w.areas {
+		a := &w.areas[k]
+		if !a.convex || b.minX < a.box.minX || b.maxX > a.box.maxX || b.minY < a.box.minY || b.maxY > a.box.maxY {
+			continue
+		}
+		all := true
+		for _, p := range r {
+			if !inside(p, a.pts) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true
+		}
+	}
 	for i := range r {
 		p, q := r[i], r[(i+1)%len(r)]
 		w.cuts = append(w.cuts[:0], 0, 1)
@@ -119,7 +142,7 @@ func (w *world) distance(x, y, yaw float64) float64 {
 	for i := range w.obstacles {
 		d = math.Min(d, outlineDist(r, w.obstacles[i].pts))
 	}
-	if len(w.areas) > 0 {
+	if w.bounded {
 		// The border of the union: area edges not inside another area.
 		for k := range w.areas {
 			d = math.Min(d, w.borderDist(r, k))
