@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/automation"
+	"github.com/gorosys/rosys/driving"
 	"github.com/gorosys/rosys/hardware"
 	"github.com/gorosys/rosys/navigate"
 	"github.com/gorosys/rosys/pathplanning"
@@ -281,5 +284,65 @@ func TestGotoIsRefusedWhileAnotherAutomationRuns(t *testing.T) {
 	g.drive(func() bool { return g.state() == automation.Failed }, time.Second)
 	if r := g.r.Automator.Status().Reason; !strings.Contains(r, "POST /api/goto") {
 		t.Fatalf("reason %q", r)
+	}
+}
+
+// The geofence wins over the automation: areas shrunk under a running
+// goto stop the wheels on the next tick and pause it, naming the fence.
+func TestGeofenceWinsOverGoto(t *testing.T) {
+	g := newRig(t)
+	if err := g.r.World.SetArea(area("field", -2, -3, 10, 3)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.r.Navigator.Goto(context.Background(), navigate.Goal{X: 8, Y: 0}, nil); err != nil {
+		t.Fatal(err)
+	}
+	g.drive(func() bool { return g.r.Odometer.Pose().X > 1.5 }, time.Minute)
+	if err := g.r.World.SetArea(area("field", 5, -3, 10, 3)); err != nil {
+		t.Fatal(err)
+	}
+	g.Forward(10 * time.Millisecond)
+	if st := g.r.Arbiter.Status(); st.Source != "stop" || !slices.Contains(g.r.Stops(), navigate.GeofenceStop) {
+		t.Fatalf("one tick after: arbiter %+v, stops %v", st, g.r.Stops())
+	}
+	g.drive(func() bool { return g.state() == automation.Paused }, time.Second)
+	if st := g.r.Automator.Status(); st.Reason != navigate.GeofenceStop {
+		t.Fatalf("paused: %+v", st)
+	}
+	if err := g.r.Automator.Resume(); !errors.Is(err, automation.ErrBlocked) {
+		t.Fatalf("resume outside the fence: %v", err)
+	}
+}
+
+// A path_planner.json as RoSys writes it (the data object alone) in the
+// data directory is the robot's map at start-up, and a goal in its tree
+// has no path.
+func TestRoSysFileInTheDataDirectory(t *testing.T) {
+	rt := rosystest.New(t, rosys.Config{})
+	data, err := os.ReadFile("testdata/rosys_path_planner.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(rt.Dir, "path_planner.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := robot.Assemble(rt.Runtime, robot.Hardware{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt.Start()
+	if m := r.World.Map(); len(m.Obstacles) != 2 || m.Areas["headland"].Type != "turn" {
+		t.Fatalf("restored %+v", m)
+	}
+	_, err = r.Navigator.Goto(context.Background(), navigate.Goal{X: 4.5, Y: 0}, nil)
+	var noPath *pathplanning.NoPathError
+	if !errors.As(err, &noPath) || noPath.Reason != "goal inside obstacle 'tree'" {
+		t.Fatalf("goto into RoSys's tree: %v", err)
+	}
+	if !r.Navigator.TestSpline(driving.Spline{P0: driving.Point{X: 2}, P1: driving.Point{X: 4}, P2: driving.Point{X: 5}, P3: driving.Point{X: 7}}, false) {
+		t.Fatal("a spline through the tree does not touch it")
+	}
+	if d := r.Navigator.ObstacleDistance(hardware.Pose{X: 2}); math.Abs(d-1.25) > 0.01 {
+		t.Fatalf("distance from (2, 0) with the nose 0.75 m ahead to the tree at 4 m: %.3f", d)
 	}
 }

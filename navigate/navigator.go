@@ -379,3 +379,17 @@ func (n *Navigator) Path() PathView {
 
 // SetLogger sets the logger (before the robot runs).
 func (n *Navigator) SetLogger(log *zap.Logger) { n.log = log.Named("goto") }
+
+// TestSpline is RoSys's test_spline on the map now: true when the robot
+// driving s (backwards when backward) touches an obstacle or leaves the
+// accessible areas.
+func (n *Navigator) TestSpline(s driving.Spline, backward bool) bool {
+	return pathplanning.TestSpline(n.cfg.World.Map(), n.cfg.Shape, s, backward)
+}
+
+// ObstacleDistance is RoSys's get_obstacle_distance on the map now: the
+// gap (m) around the robot's outline at pose to the nearest obstacle or
+// area border (see pathplanning.ObstacleDistance).
+func (n *Navigator) ObstacleDistance(pose hardware.Pose) float64 {
+	return pathplanning.ObstacleDistance(n.cfg.World.Map(), n.cfg.Shape, pose)
+}

@@ -54,13 +54,16 @@ func (r *Robot) addPlanner(o options) error {
 	if o.shape != nil {
 		shape = *o.shape
 	}
+	// The pose the planner starts from and the geofence tests: the one
+	// the Driver follows paths on.
+	pose := r.Odometer.Pose
 	r.World = navigate.NewWorld(geoReference(r.GNSS))
-	r.Geofence = navigate.NewGeofence(r.World, r.Odometer.Pose)
+	r.Geofence = navigate.NewGeofence(r.World, pose)
 	if err := r.Arbiter.AddStop(navigate.GeofenceStop, r.Geofence); err != nil {
 		return err
 	}
 	r.Navigator = navigate.New(navigate.Config{
-		World: r.World, Shape: shape, Pose: r.Odometer.Pose, Driver: r.Driver, Automator: r.Automator,
+		World: r.World, Shape: shape, Pose: pose, Driver: r.Driver, Automator: r.Automator,
 		Clock: r.Runtime.Clock(), Log: r.log,
 		AllowReverse: func() bool { return r.Params.Get().CanDriveBackwards },
 		Moving: func() bool {
