@@ -170,7 +170,16 @@ func (a *Automator) Subscribe(buffer int) (<-chan Event, func()) { return a.even
 
 // Start runs the automation registered under name ("" for the first
 // registered without OnlyByName) from its beginning.
-func (a *Automator) Start(name string) error {
+func (a *Automator) Start(name string) error { return a.StartFrom(name, nil) }
+
+// StartFrom runs the automation registered under name from checkpoint
+// (nil: from its beginning), as if it had saved it: the record holds it
+// from the start, so an automation's input (the goal of "goto") is durable
+// as soon as the start is, and its Handle.Load returns it.
+func (a *Automator) StartFrom(name string, checkpoint json.RawMessage) error {
+	if checkpoint != nil && !json.Valid(checkpoint) {
+		return errors.New("start: the checkpoint is not JSON")
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if err := a.usable(); err != nil {
@@ -193,9 +202,9 @@ func (a *Automator) Start(name string) error {
 	if stop, ok := a.blocked(); ok {
 		return fmt.Errorf("%w: %s", ErrBlocked, stop)
 	}
-	a.rec = Record{Name: name, State: Running, Updated: a.cfg.Clock.Now()}
+	a.rec = Record{Name: name, State: Running, Updated: a.cfg.Clock.Now(), Checkpoint: slices.Clone(checkpoint)}
 	a.sawTrips()
-	a.launch(nil)
+	a.launch(checkpoint)
 	a.changedLocked(EventStarted, "")
 	return nil
 }

@@ -3,6 +3,7 @@ package automation_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -265,6 +266,36 @@ func TestOnlyByNameIsNotTheDefault(t *testing.T) {
 	_ = only.Register("goto", mark("goto"), automation.OnlyByName())
 	if st := only.Status(); len(st.Automations) != 1 {
 		t.Fatalf("%+v", st)
+	}
+}
+
+// StartFrom's checkpoint is in the record from the start and is what the
+// automation loads.
+func TestStartFromACheckpoint(t *testing.T) {
+	loaded := make(chan string, 1)
+	g := newRig(t, func(a *automation.Automator) {
+		_ = a.Register("go", func(ctx context.Context, h *automation.Handle) error {
+			var v struct{ Goal string }
+			ok, err := h.Load(&v)
+			if !ok || err != nil {
+				return fmt.Errorf("load: %v %v", ok, err)
+			}
+			loaded <- v.Goal
+			return h.Sleep(ctx, time.Hour)
+		})
+	})
+	if err := g.a.StartFrom("go", []byte(`{"goal": "barn"`)); err == nil {
+		t.Fatal("a checkpoint that is not JSON was taken")
+	}
+	if err := g.a.StartFrom("go", []byte(`{"goal": "barn"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if st := g.a.Status(); string(st.Checkpoint) != `{"goal": "barn"}` || st.State != automation.Running {
+		t.Fatalf("record %+v", st)
+	}
+	g.r.Forward(10 * time.Millisecond)
+	if got := <-loaded; got != "barn" {
+		t.Fatalf("loaded %q", got)
 	}
 }
 

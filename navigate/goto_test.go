@@ -2,6 +2,7 @@ package navigate_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"os"
@@ -17,8 +18,11 @@ import (
 	"github.com/gorosys/rosys/hardware"
 	"github.com/gorosys/rosys/navigate"
 	"github.com/gorosys/rosys/pathplanning"
+	"github.com/gorosys/rosys/persistence/persistencetest"
+	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/robot"
 	"github.com/gorosys/rosys/rosystest"
+	"github.com/gorosys/rosys/storage"
 )
 
 // rig is a simulated robot on virtual time with the planner's parts.
@@ -345,4 +349,76 @@ func TestRoSysFileInTheDataDirectory(t *testing.T) {
 	if d := r.Navigator.ObstacleDistance(hardware.Pose{X: 2}); math.Abs(d-1.25) > 0.01 {
 		t.Fatalf("distance from (2, 0) with the nose 0.75 m ahead to the tree at 4 m: %.3f", d)
 	}
+}
+
+// copyDir copies a data directory as a power cut finds it: what was
+// committed, without the lock.
+func copyDir(t *testing.T, from string) string {
+	t.Helper()
+	to := t.TempDir()
+	entries, err := os.ReadDir(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() || e.Name() == ".lock" {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(from, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(to, e.Name()), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return to
+}
+
+// The goal is durable when the start is (the API answers after
+// CommitOperating): killed at that moment, the robot comes back with goto
+// paused at its goal and the map, does not move, and once resumed plans
+// again and arrives.
+func TestGotoKilledAtTheAnswerResumes(t *testing.T) {
+	g := newRig(t)
+	if err := g.r.World.SetObstacle(box("box", 2, -1, 3, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.r.Navigator.Goto(context.Background(), navigate.Goal{X: 6, Y: 0}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.r.CommitOperating(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Store().CommitNow(context.Background(), navigate.Key); err != nil {
+		t.Fatal(err)
+	}
+	killed := copyDir(t, g.Dir)
+
+	clock := rosystest.NewVirtualClock()
+	rt2 := rosystest.New(t, rosys.Config{Clock: clock, Storage: storage.New(persistencetest.Open(t, killed, store.WithClock(clock.Now)), nil)})
+	r2, err := robot.Assemble(rt2.Runtime, robot.Hardware{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt2.Start()
+	st := r2.Automator.Status()
+	var cp struct{ Goal navigate.Goal }
+	_ = json.Unmarshal(st.Checkpoint, &cp)
+	if st.State != automation.Paused || st.Name != navigate.Automation || cp.Goal.X != 6 || cp.Goal.Y != 0 {
+		t.Fatalf("after the kill: %+v (checkpoint %s)", st, st.Checkpoint)
+	}
+	if _, ok := r2.World.Map().Obstacles["box"]; !ok {
+		t.Fatalf("map after the kill: %+v", r2.World.Map())
+	}
+	rt2.Forward(3 * time.Second)
+	if p := r2.Odometer.Pose(); p.X != 0 || p.Y != 0 {
+		t.Fatalf("moved on its own: %+v", p)
+	}
+	if err := r2.Automator.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	g2 := &rig{Robot: rt2, r: r2, t: t}
+	g2.arrive(6, 0, 3*time.Minute)
+	g2.clear(r2.World.Map())
 }

@@ -2,6 +2,7 @@ package navigate
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -132,10 +133,16 @@ func (n *Navigator) Goto(ctx context.Context, g Goal, ready func() error) (PathV
 			return PathView{}, err
 		}
 	}
+	// The goal is the checkpoint from the start: durable once the start
+	// is, so a restart right after the answer resumes to it.
+	cp, err := json.Marshal(checkpoint{Goal: g})
+	if err != nil {
+		return PathView{}, err
+	}
 	n.mu.Lock()
 	n.pending = p
 	n.mu.Unlock()
-	if err := n.cfg.Automator.Start(Automation); err != nil {
+	if err := n.cfg.Automator.StartFrom(Automation, cp); err != nil {
 		n.mu.Lock()
 		if n.pending == p {
 			n.pending = nil
@@ -146,6 +153,10 @@ func (n *Navigator) Goto(ctx context.Context, g Goal, ready func() error) (PathV
 	v := p.view()
 	v.Active = true // started: the automation drives it
 	return v, nil
+}
+
+func (g Goal) same(o Goal) bool {
+	return g.X == o.X && g.Y == o.Y && (g.Yaw == nil) == (o.Yaw == nil) && (g.Yaw == nil || *g.Yaw == *o.Yaw)
 }
 
 func (g Goal) validate() error {
@@ -206,22 +217,22 @@ type checkpoint struct {
 // run is the automation "goto".
 func (n *Navigator) run(ctx context.Context, h *automation.Handle) error {
 	var cp checkpoint
-	resumed, err := h.Load(&cp)
-	if err != nil {
+	if ok, err := h.Load(&cp); err != nil {
 		return err
+	} else if !ok {
+		return ErrNoGoal
 	}
-	var next *planned
-	if !resumed {
-		n.mu.Lock()
-		next, n.pending = n.pending, nil
-		n.mu.Unlock()
-		if next == nil {
-			return ErrNoGoal
-		}
-		cp.Goal = next.goal
-		if err := h.Save(ctx, cp, 0); err != nil {
-			return err
-		}
+	if err := cp.Goal.validate(); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	// Started by Goto: its path, planned from where the robot stands.
+	// Resumed after a restart: none, planned again below.
+	n.mu.Lock()
+	next := n.pending
+	n.pending = nil
+	n.mu.Unlock()
+	if next != nil && !next.goal.same(cp.Goal) {
+		next = nil
 	}
 	defer n.setCurrent(nil, false)
 	for {
@@ -229,6 +240,7 @@ func (n *Navigator) run(ctx context.Context, h *automation.Handle) error {
 			return err
 		}
 		if next == nil {
+			var err error
 			if next, err = n.plan(ctx, cp.Goal); err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()

@@ -56,6 +56,10 @@ type World struct {
 	persistence.Tracker
 	ref ReferenceFunc
 
+	// editMu orders changes: an edit reads the map, changes a copy and
+	// replaces it, and two at once must not lose one.
+	editMu sync.Mutex
+
 	mu      sync.Mutex
 	m       pathplanning.Map // replaced whole, never modified: readers share it
 	version uint64
@@ -119,6 +123,8 @@ func (w *World) RemoveArea(id string) bool {
 
 // edit applies fn to a copy of the map, validates it and makes it the map.
 func (w *World) edit(fn func(*pathplanning.Map)) error {
+	w.editMu.Lock()
+	defer w.editMu.Unlock()
 	w.mu.Lock()
 	m := pathplanning.Map{Obstacles: maps.Clone(w.m.Obstacles), Areas: maps.Clone(w.m.Areas)}
 	w.mu.Unlock()
@@ -215,6 +221,8 @@ func (w *World) restore(data json.RawMessage, strict bool) error {
 	if err := validate(m); err != nil {
 		return err
 	}
+	w.editMu.Lock()
+	defer w.editMu.Unlock()
 	w.replace(m)
 	return nil
 }

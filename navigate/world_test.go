@@ -2,6 +2,7 @@ package navigate_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"reflect"
@@ -186,5 +187,29 @@ func TestGeofenceOnlyWithAreas(t *testing.T) {
 	pose = hardware.Pose{X: 20, Y: 5}
 	if allocs := testing.AllocsPerRun(100, func() { g.Active() }); allocs != 0 {
 		t.Fatalf("Active allocates %v times", allocs)
+	}
+}
+
+// Edits from many goroutines at once all land (none is lost to a
+// concurrent copy-and-replace).
+func TestConcurrentEditsAllLand(t *testing.T) {
+	w := navigate.NewWorld(nil)
+	done := make(chan struct{})
+	for i := range 8 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for k := range 25 {
+				id := fmt.Sprintf("o%d-%d", i, k)
+				if err := w.SetObstacle(pathplanning.Obstacle{ID: id, Outline: []pathplanning.Point{{X: 0, Y: 0}, {X: 1, Y: 0}, {X: 0, Y: 1}}}); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	for range 8 {
+		<-done
+	}
+	if n := len(w.Map().Obstacles); n != 200 {
+		t.Fatalf("%d obstacles, want 200", n)
 	}
 }
