@@ -269,12 +269,29 @@ func (a *Automator) Stop() error {
 func (a *Automator) Status() Status {
 	a.mu.Lock()
 	st := Status{State: a.rec.State, Name: a.rec.Name, Reason: a.rec.Reason, Progress: a.rec.Progress,
-		Checkpoint: slices.Clone(a.rec.Checkpoint), Automations: slices.Clone(a.names)}
+		Checkpoint: slices.Clone(a.rec.Checkpoint), Automations: a.listLocked()}
 	a.mu.Unlock()
 	if stop, ok := a.blocked(); ok {
 		st.Blocked = stop
 	}
 	return st
+}
+
+// listLocked is the registered names, those a nameless start may pick
+// first (in their order), then those started only by name; a.mu held.
+func (a *Automator) listLocked() []string {
+	out := make([]string, 0, len(a.names))
+	for _, n := range a.names {
+		if !a.byName[n] {
+			out = append(out, n)
+		}
+	}
+	for _, n := range a.names {
+		if a.byName[n] {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func (a *Automator) usable() error {

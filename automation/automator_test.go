@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -252,6 +253,9 @@ func TestOnlyByNameIsNotTheDefault(t *testing.T) {
 		t.Fatal(err)
 	}
 	g.r.ForwardUntil(func() bool { return g.state() == automation.Completed }, time.Second)
+	if got := g.a.Status().Automations; !slices.Equal(got, []string{"mow", "goto"}) {
+		t.Fatalf("automations listed %v: the default first", got)
+	}
 	if g.a.Status().Name != "mow" || ran.Load() != "mow" {
 		t.Fatalf("nameless start ran %v: %+v", ran.Load(), g.a.Status())
 	}
