@@ -132,6 +132,10 @@ fuzz-short:
 # baselines, written to bench/RESULTS.md and bench/*.png.
 # BENCH_ARGS passes options to the harness, e.g. BENCH_ARGS='-only loop,scale'
 # or BENCH_ARGS='-note "other work shared the machine"'.
+# The planner section (-only planner) runs RoSys's own planner beside ours
+# when ROSYS_CHECKOUT names a directory holding RoSys's rosys package (never
+# kept here), e.g. ROSYS_CHECKOUT=/tmp/rosys-checkout make bench; without it,
+# ours alone.
 BENCH_COUNT ?= 6
 BENCH_ARGS  ?=
 bench: bench-deps
@@ -148,11 +152,16 @@ bench-quick: bench-deps
 # The control-loop baselines need cyclictest (Debian's rt-tests) and
 # Debian's python3 (for bench/rosys_standin.py); installed when missing.
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
+# What RoSys's path planner imports (the planner section, with ROSYS_CHECKOUT).
+ROSYS_PY    := python3-numpy python3-scipy python3-opencv python3-networkx python3-matplotlib
 bench-deps:
 	@command -v cyclictest >/dev/null || { echo "installing rt-tests (cyclictest)"; \
 	  $(APT_INSTALL) rt-tests || { apt-get update -qq && $(APT_INSTALL) rt-tests; }; }
 	@[ -x /usr/bin/python3 ] || { echo "installing python3"; \
 	  $(APT_INSTALL) python3 || { apt-get update -qq && $(APT_INSTALL) python3; }; }
+	@[ -z "$(ROSYS_CHECKOUT)" ] || /usr/bin/python3 -c 'import numpy, scipy, cv2, networkx, matplotlib' 2>/dev/null || { \
+	  echo "installing RoSys's planner's Python packages"; \
+	  $(APT_INSTALL) $(ROSYS_PY) || { apt-get update -qq && $(APT_INSTALL) $(ROSYS_PY); }; }
 
 # Static binaries for the boards: no cgo, so they run on any arm64/armv7
 # Linux without a matching libc.

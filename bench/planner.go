@@ -179,8 +179,8 @@ func (b *bench) planner() error {
 		b.r.p("**RoSys's checkout is absent** (set ROSYS_CHECKOUT to a directory holding RoSys's `rosys` package, e.g. "+
 			"`git archive HEAD rosys | tar -x -C DIR` of github.com/zauberzeug/rosys): ours runs alone%s.", map[bool]string{true: " (ROSYS_CHECKOUT=" + checkout + " has no rosys/pathplanning/delaunay_planner.py)", false: ""}[checkout != ""])
 	} else {
-		out, _ := exec.Command(pythonPath, "-c", "import numpy, scipy, cv2, networkx, matplotlib; print(numpy.__version__, scipy.__version__, cv2.__version__, networkx.__version__)").CombinedOutput()
-		b.r.p("RoSys from %s, run by bench/rosys_planner.py under Debian's %s with Debian's numpy %s (python3-numpy, -scipy, -opencv, -networkx, -matplotlib). "+
+		out, _ := exec.Command(pythonPath, "-c", "import numpy, scipy, cv2, networkx, matplotlib; print(f'numpy {numpy.__version__}, scipy {scipy.__version__}, OpenCV {cv2.__version__}, networkx {networkx.__version__}, matplotlib {matplotlib.__version__}')").CombinedOutput()
+		b.r.p("RoSys from %s, run by bench/rosys_planner.py under Debian's %s with Debian's %s (python3-numpy, -scipy, -opencv, -networkx, -matplotlib). "+
 			"**NiceGUI is stubbed** in `sys.modules` at run time (it cannot be installed here) and the package `__init__`s of rosys, rosys.driving, "+
 			"rosys.geometry and rosys.pathplanning are skipped; the planner's own modules run unchanged.", checkout, pythonPath, strings.TrimSpace(string(out)))
 	}
@@ -297,17 +297,21 @@ func (b *bench) plannerLoop() error {
 		}
 	}
 	var without, with []time.Duration
-	plans := 0
+	plans, gcs0, gcs1 := 0, uint32(0), uint32(0)
+	rt, steal := true, 0.0
 	for range reps {
 		r, err := runRuntime(b.ctx, b.root, 10*time.Millisecond, d, false)
 		if err != nil {
 			return err
 		}
 		without = append(without, r.dist.P99)
+		gcs0 += r.env.gcs
+		rt, steal = rt && r.realtime, max(steal, r.env.stealShare)
 		stop := make(chan struct{})
 		done := make(chan int)
 		go func() {
 			n := 0
+			var pl pathplanning.Planner
 			for {
 				select {
 				case <-stop:
@@ -316,7 +320,7 @@ func (b *bench) plannerLoop() error {
 				default:
 				}
 				ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
-				_, _ = pathplanning.Plan(ctx, c.m, pathplanning.DefaultShape(), c.start, c.goal, pathplanning.Options{AllowReverse: true})
+				_, _ = pl.Plan(ctx, c.m, pathplanning.DefaultShape(), c.start, c.goal, pathplanning.Options{AllowReverse: true})
 				cancel()
 				n++
 			}
@@ -328,11 +332,14 @@ func (b *bench) plannerLoop() error {
 			return err
 		}
 		with = append(with, r.dist.P99)
+		gcs1 += r.env.gcs
+		rt, steal = rt && r.realtime, max(steal, r.env.stealShare)
 	}
 	w0, w1 := median(without), median(with)
 	rat := float64(w1) / float64(max(w0, time.Microsecond))
 	b.r.p("Control loop at 100 Hz (the runtime alone, as section 1's no-load run) for %s, %d× each way, interleaved: tick-time error p99 %s without the planner, "+
-		"%s while a goroutine plans the 100-obstacle map over and over (%d plans), **%.2f×** (median of the runs' p99s).", d, reps, us(w0), us(w1), plans, rat)
+		"%s while a goroutine plans the 100-obstacle map over and over on one pathplanning.Planner (%d plans), **%.2f×** (median of the runs' p99s). "+
+		"Garbage collections: %d without, %d with. The loop got SCHED_FIFO in every run: %v. CPU steal (worst run): %.1f %%.", d, reps, us(w0), us(w1), plans, rat, gcs0, gcs1, rt, 100*steal)
 	b.goal("planner: control loop p99 while planning the 100-obstacle map", fmt.Sprintf("%s vs %s without (%.2f×)", us(w1), us(w0), rat), "≤ 1.1×", rat <= 1.1)
 	return nil
 }

@@ -29,8 +29,9 @@ func boxesMap(n int, seed uint64, lo, hi float64) Map {
 func BenchmarkPlan100Obstacles(b *testing.B) {
 	m := boxesMap(100, 2, 0.2, 0.6)
 	start, goal := hardware.Pose{X: 2, Y: 2}, hardware.Pose{X: 18, Y: 18, Yaw: math.Pi / 2}
+	var pl Planner
 	for b.Loop() {
-		if _, err := Plan(context.Background(), m, DefaultShape(), start, goal, Options{AllowReverse: true}); err != nil {
+		if _, err := pl.Plan(context.Background(), m, DefaultShape(), start, goal, Options{AllowReverse: true}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,7 +1,6 @@
 package pathplanning
 
 import (
-	"container/heap"
 	"math"
 	"slices"
 )
@@ -15,7 +14,7 @@ type grid struct {
 	x0, y0 float64 // the corner of cell (0, 0)
 	cell   float64
 	nx, ny int
-	dist   []float64 // centre to the nearest forbidden centre (m)
+	dist   []float32 // centre to the nearest forbidden centre (m)
 	// reach is clearance's largest error: the true distance from a point
 	// to the nearest forbidden point is at most clearance + reach.
 	reach float64
@@ -24,7 +23,42 @@ type grid struct {
 // maxCells bounds the raster (the cell grows on large maps).
 const maxCells = 1 << 20
 
-func newGrid(w *world, b box) *grid {
+// rasters are the grid's buffers, kept by a Planner between plans.
+type rasters struct {
+	forbidden []bool
+	dist      []float32
+	// The cost to go's grid and queue.
+	cost, clear []float64
+	open        []bool
+	queue       []costItem
+	// The hybrid A*'s nodes, queue and sets.
+	nodes  []node
+	items  []openItem
+	best   map[int64]float64
+	closed map[int64]bool
+}
+
+// coarse returns the cost to go's buffers for n cells, cleared.
+func (r *rasters) coarse(n int) (cost, clr []float64, open []bool) {
+	if cap(r.cost) < n {
+		r.cost, r.clear, r.open = make([]float64, n), make([]float64, n), make([]bool, n)
+	}
+	r.cost, r.clear, r.open = r.cost[:n], r.clear[:n], r.open[:n]
+	clear(r.clear)
+	clear(r.open)
+	return r.cost, r.clear, r.open
+}
+
+func (r *rasters) get(n int) ([]bool, []float32) {
+	if cap(r.forbidden) < n {
+		r.forbidden, r.dist = make([]bool, n), make([]float32, n)
+	}
+	r.forbidden, r.dist = r.forbidden[:n], r.dist[:n]
+	clear(r.forbidden)
+	return r.forbidden, r.dist
+}
+
+func newGrid(w *world, b box, bufs *rasters) *grid {
 	c := 0.05
 	if a := (b.maxX - b.minX) * (b.maxY - b.minY); a/(c*c) > maxCells {
 		c = math.Sqrt(a / maxCells)
@@ -32,7 +66,7 @@ func newGrid(w *world, b box) *grid {
 	g := &grid{x0: b.minX, y0: b.minY, cell: c}
 	g.nx = int(math.Ceil((b.maxX-b.minX)/c)) + 1
 	g.ny = int(math.Ceil((b.maxY-b.minY)/c)) + 1
-	forbidden := make([]bool, g.nx*g.ny)
+	forbidden, dist := bufs.get(g.nx * g.ny)
 	if w.hasAreas() {
 		for i := range forbidden {
 			forbidden[i] = true
@@ -40,15 +74,15 @@ func newGrid(w *world, b box) *grid {
 		for _, a := range w.areas {
 			g.fill(forbidden, a.pts, false)
 		}
-		for _, a := range w.areas {
-			g.trace(forbidden, a.pts)
+		for k := range w.areas {
+			g.traceBorder(forbidden, w, k)
 		}
 	}
 	for _, o := range w.obstacles {
 		g.fill(forbidden, o.pts, true)
 		g.trace(forbidden, o.pts)
 	}
-	g.dist = edt(forbidden, g.nx, g.ny, c)
+	g.dist = edt(forbidden, dist, g.nx, g.ny, c)
 	// A marked cell's centre is within half a diagonal of a forbidden
 	// point; the point within half a diagonal of its cell's centre.
 	g.reach = 2*c + c*math.Sqrt2
@@ -95,6 +129,32 @@ func (g *grid) trace(f []bool, pts []Point) {
 	}
 }
 
+// traceBorder marks the cells along the border of area k where it is
+// border of the union of the areas (not where another area lies beyond).
+func (g *grid) traceBorder(f []bool, w *world, k int) {
+	pts := w.areas[k].pts
+	for i := range pts {
+		a, b := pts[i], pts[(i+1)%len(pts)]
+		l := math.Hypot(b.X-a.X, b.Y-a.Y)
+		if l == 0 {
+			continue
+		}
+		// Points a millimetre either side of the edge.
+		nx, ny := (b.Y-a.Y)/l*1e-3, -(b.X-a.X)/l*1e-3
+		n := int(math.Ceil(l/(g.cell/3))) + 1
+		for j := 0; j <= n; j++ {
+			t := float64(j) / float64(n)
+			x, y := a.X+t*(b.X-a.X), a.Y+t*(b.Y-a.Y)
+			if w.inAnyArea(Point{x + nx, y + ny}) && w.inAnyArea(Point{x - nx, y - ny}) {
+				continue // inside the union: another area lies beyond
+			}
+			if i, ok := g.index(x, y); ok {
+				f[i] = true
+			}
+		}
+	}
+}
+
 func (g *grid) index(x, y float64) (int, bool) {
 	c := int(math.Floor((x - g.x0) / g.cell))
 	r := int(math.Floor((y - g.y0) / g.cell))
@@ -114,15 +174,14 @@ func (g *grid) clearance(x, y float64) float64 {
 	// The point is within half a diagonal of its cell's centre, and the
 	// nearest forbidden point within a half diagonal and a trace step
 	// (a third of a cell) of a marked cell's centre.
-	return g.dist[i] - 2*g.cell
+	return float64(g.dist[i]) - 2*g.cell
 }
 
 // edt is the Euclidean distance transform of f (distance of every cell
 // centre to the nearest true cell's centre), by Felzenszwalb and
-// Huttenlocher's lower envelope of parabolas, rows then columns.
-func edt(f []bool, nx, ny int, cell float64) []float64 {
+// Huttenlocher's lower envelope of parabolas, rows then columns, into d.
+func edt(f []bool, d []float32, nx, ny int, cell float64) []float32 {
 	const inf = 1e20
-	d := make([]float64, nx*ny)
 	for i, v := range f {
 		if v {
 			d[i] = 0
@@ -137,17 +196,23 @@ func edt(f []bool, nx, ny int, cell float64) []float64 {
 	z := make([]float64, n+1)
 	for r := 0; r < ny; r++ {
 		row := d[r*nx : (r+1)*nx]
-		copy(buf, row)
+		for c, x := range row {
+			buf[c] = float64(x)
+		}
 		dt1(buf[:nx], out[:nx], v, z)
-		copy(row, out[:nx])
+		for c := range row {
+			// Squared cell counts: integers, exact in a float32 below 2²⁴.
+			row[c] = float32(out[c])
+		}
 	}
 	for c := 0; c < nx; c++ {
 		for r := 0; r < ny; r++ {
-			buf[r] = d[r*nx+c]
+			buf[r] = float64(d[r*nx+c])
 		}
 		dt1(buf[:ny], out[:ny], v, z)
 		for r := 0; r < ny; r++ {
-			d[r*nx+c] = math.Sqrt(out[r]) * cell
+			// Rounded down, so that the distance stays a lower bound.
+			d[r*nx+c] = float32(math.Sqrt(out[r])*cell) * (1 - 1e-6)
 		}
 	}
 	return d
@@ -192,15 +257,15 @@ type costToGo struct {
 // a step into a cell whose clearance is below wide costs up to twice its
 // length (more the narrower): the walk keeps away from obstacles where it
 // can, so that the robot's corners have room when it turns.
-func newCostToGo(g *grid, step int, minClear, wide float64, gx, gy float64) *costToGo {
+func newCostToGo(g *grid, step int, minClear, wide float64, gx, gy float64, bufs *rasters) *costToGo {
 	h := &costToGo{g: g, step: step, nx: (g.nx + step - 1) / step, ny: (g.ny + step - 1) / step}
-	h.cost = make([]float64, h.nx*h.ny)
-	open := make([]bool, len(h.cost))
-	clear := make([]float64, len(h.cost)) // the best clearance in the cell
+	var open []bool
+	var clear []float64 // the best clearance in the cell
+	h.cost, clear, open = bufs.coarse(h.nx * h.ny)
 	for fr := 0; fr < g.ny; fr++ {
 		for fc := 0; fc < g.nx; fc++ {
 			i := (fr/step)*h.nx + fc/step
-			d := g.dist[fr*g.nx+fc]
+			d := float64(g.dist[fr*g.nx+fc])
 			clear[i] = math.Max(clear[i], d)
 			if d >= minClear {
 				open[i] = true
@@ -223,10 +288,12 @@ func newCostToGo(g *grid, step int, minClear, wide float64, gx, gy float64) *cos
 	}
 	open[start] = true
 	h.cost[start] = 0
-	q := &costQueue{{0, int32(start)}}
+	q := &minHeap[costItem]{items: bufs.queue[:0], key: func(c costItem) float64 { return c.c }}
+	defer func() { bufs.queue = q.items }()
+	q.push(costItem{0, int32(start)})
 	diag := cs * math.Sqrt2
 	for q.Len() > 0 {
-		it := heap.Pop(q).(costItem)
+		it := q.pop()
 		i := int(it.i)
 		if it.c > h.cost[i] {
 			continue
@@ -252,7 +319,7 @@ func newCostToGo(g *grid, step int, minClear, wide float64, gx, gy float64) *cos
 				d *= price(j)
 				if nc := it.c + d; nc < h.cost[j] {
 					h.cost[j] = nc
-					heap.Push(q, costItem{nc, int32(j)})
+					q.push(costItem{nc, int32(j)})
 				}
 			}
 		}
@@ -283,19 +350,6 @@ func (h *costToGo) at(x, y float64) float64 {
 type costItem struct {
 	c float64
 	i int32
-}
-
-type costQueue []costItem
-
-func (q costQueue) Len() int           { return len(q) }
-func (q costQueue) Less(i, j int) bool { return q[i].c < q[j].c }
-func (q costQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
-func (q *costQueue) Push(x any)        { *q = append(*q, x.(costItem)) }
-func (q *costQueue) Pop() any {
-	old := *q
-	it := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return it
 }
 
 // walk is the descent from (x, y) to the goal through the cost to go: the

@@ -35,8 +35,22 @@ func spline(a, b pose, backward bool, k float64) driving.Spline {
 // Plan searches a path for a robot of shape from start to goal (headings
 // included) that keeps clear of m's obstacles and inside its accessible
 // areas. It returns a *NoPathError saying why when there is none, or ctx's
-// error when ctx ends first. It runs on the caller's goroutine.
+// error when ctx ends first. It runs on the caller's goroutine, with
+// buffers of its own (see Planner).
 func Plan(ctx context.Context, m Map, shape Shape, start, goal hardware.Pose, opts Options) (Result, error) {
+	return new(Planner).Plan(ctx, m, shape, start, goal, opts)
+}
+
+// Planner is Plan with the raster's buffers (a few MB on a field of some
+// hundred square metres) kept from one plan to the next, so that a robot
+// planning often makes little garbage for the collector. The zero value is
+// ready; one Planner plans one path at a time (not for concurrent use).
+type Planner struct {
+	bufs rasters
+}
+
+// Plan is the package's Plan on p's buffers.
+func (pl *Planner) Plan(ctx context.Context, m Map, shape Shape, start, goal hardware.Pose, opts Options) (Result, error) {
 	if err := shape.Validate(); err != nil {
 		return Result{}, err
 	}
@@ -54,6 +68,9 @@ func Plan(ctx context.Context, m Map, shape Shape, start, goal hardware.Pose, op
 	if opts.Margin < 0 || opts.Margin > 10 || !finite(opts.Margin) {
 		return Result{}, fmt.Errorf("margin %g m: want 0 to 10", opts.Margin)
 	}
+	if opts.MinTurnRadius < 0 || opts.MinTurnRadius > 100 || !finite(opts.MinTurnRadius) {
+		return Result{}, fmt.Errorf("minimum turning radius %g m: want 0 to 100", opts.MinTurnRadius)
+	}
 	exact := newWorld(m, shape.Outline, opts.AccessibleTypes)
 	if err := poseError(exact, "start", fromHW(start)); err != nil {
 		return Result{}, err
@@ -62,6 +79,9 @@ func Plan(ctx context.Context, m Map, shape Shape, start, goal hardware.Pose, op
 		return Result{}, err
 	}
 	a, b := fromHW(start), fromHW(goal)
+	if math.Hypot(b.x-a.x, b.y-a.y) < 1e-3 && math.Abs(angleDiff(b.yaw, a.yaw)) < 0.01 {
+		return Result{}, nil // there already
+	}
 	// The search keeps Clearance and tests poses 5 cm apart; from a start
 	// or to a goal closer than that to something, 1 cm and 1 cm.
 	keep, step := Clearance, testStep
@@ -72,6 +92,7 @@ func Plan(ctx context.Context, m Map, shape Shape, start, goal hardware.Pose, op
 		keep, step = 0.01, 0.01
 	}
 	p := newPlanner(m, shape, opts, keep, step, a, b)
+	p.bufs = &pl.bufs
 	segs, err := p.search(ctx, a, b)
 	if err != nil {
 		return Result{}, err

@@ -3,6 +3,7 @@ package pathplanning
 import (
 	"context"
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -113,3 +114,34 @@ func TestCheckFindsCollision(t *testing.T) {
 }
 
 func dist(ax, ay, bx, by float64) float64 { return hypot(ax-bx, ay-by) }
+
+func TestAlreadyThere(t *testing.T) {
+	r, err := Plan(ctxT(t), Map{}, DefaultShape(), hardware.Pose{X: 1, Y: 2, Yaw: 1}, hardware.Pose{X: 1, Y: 2.0005, Yaw: 1.001}, Options{})
+	if err != nil || len(r.Segments) != 0 || r.Length != 0 {
+		t.Fatalf("start at the goal: %+v, %v; want no segments", r, err)
+	}
+	// Same place, turned round: a manoeuvre, not nothing.
+	r = planOK(t, Map{}, hardware.Pose{X: 1, Y: 2}, hardware.Pose{X: 1, Y: 2, Yaw: math.Pi}, Options{AllowReverse: true})
+	if r.Length < 1 {
+		t.Errorf("turning round: %.2f m", r.Length)
+	}
+}
+
+func TestObstacleDistanceToAreaBorder(t *testing.T) {
+	m := mapOf(nil, rectArea("field", "", 0, 0, 10, 10))
+	// The nose reaches x = 5.75: 4.25 m from the east border.
+	if d := ObstacleDistance(m, DefaultShape(), hardware.Pose{X: 5, Y: 5}); abs(d-4.25) > 1e-9 {
+		t.Errorf("distance %g, want 4.25", d)
+	}
+	// Two areas sharing an edge: the shared edge is no border.
+	two := mapOf(nil, rectArea("a", "", 0, 0, 5, 10), rectArea("b", "", 5, 0, 10, 10))
+	if d := ObstacleDistance(two, DefaultShape(), hardware.Pose{X: 5, Y: 5}); abs(d-4.25) > 1e-9 {
+		t.Errorf("across two areas: distance %g, want 4.25", d)
+	}
+	if d := ObstacleDistance(m, DefaultShape(), hardware.Pose{X: 9.5, Y: 5}); d != 0 {
+		t.Errorf("nose out of the field: distance %g, want 0", d)
+	}
+	if d := ObstacleDistance(Map{}, DefaultShape(), hardware.Pose{}); !math.IsInf(d, 1) {
+		t.Errorf("empty map: %g", d)
+	}
+}

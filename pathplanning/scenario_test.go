@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorosys/rosys/driving"
 	"github.com/gorosys/rosys/hardware"
 )
 
@@ -134,10 +135,8 @@ func TestPropertyRandomMaps(t *testing.T) {
 		start, goal := freePose(rng, m), freePose(rng, m)
 		opts := Options{AllowReverse: i%2 == 1}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		t0 := time.Now()
 		r, err := Plan(ctx, m, DefaultShape(), start, goal, opts)
 		cancel()
-		t.Logf("run %d: %d obstacles, %v, %v", i, len(m.Obstacles), time.Since(t0), err)
 		var np *NoPathError
 		switch {
 		case errors.As(err, &np):
@@ -187,5 +186,73 @@ func TestPropertyEnclosedGoal(t *testing.T) {
 		if !errors.As(err, &np) {
 			t.Errorf("run %d: %v, want a NoPathError", i, err)
 		}
+	}
+}
+
+// maxPathCurvature samples every segment's curvature (1/m).
+func maxPathCurvature(segs []driving.PathSegment) float64 {
+	k := 0.0
+	for _, ps := range segs {
+		switch s := ps.Segment.(type) {
+		case driving.Arc:
+			k = math.Max(k, 1/s.Radius)
+		case driving.Spline:
+			for i := 0; i <= 200; i++ {
+				u := float64(i) / 200
+				dx, dy := splineDeriv(s, u)
+				v := 1 - u
+				ddx := 6*v*(s.P2.X-2*s.P1.X+s.P0.X) + 6*u*(s.P3.X-2*s.P2.X+s.P1.X)
+				ddy := 6*v*(s.P2.Y-2*s.P1.Y+s.P0.Y) + 6*u*(s.P3.Y-2*s.P2.Y+s.P1.Y)
+				if sp := math.Hypot(dx, dy); sp > 1e-6 {
+					k = math.Max(k, math.Abs(dx*ddy-dy*ddx)/(sp*sp*sp))
+				}
+			}
+		}
+	}
+	return k
+}
+
+func TestMinTurnRadius(t *testing.T) {
+	m := mapOf([]Obstacle{rect("box", 4, -1.5, 6, 1.5)})
+	loose := planOK(t, m, hardware.Pose{}, hardware.Pose{X: 10, Y: 4, Yaw: math.Pi / 2}, Options{})
+	r := planOK(t, m, hardware.Pose{}, hardware.Pose{X: 10, Y: 4, Yaw: math.Pi / 2}, Options{MinTurnRadius: 3})
+	// Sampled between the 64 points the planner tests: a little slack.
+	if k := maxPathCurvature(r.Segments); k > 1.05/3 {
+		t.Errorf("curvature %.3f 1/m, more than a 3 m radius allows", k)
+	}
+	if k := maxPathCurvature(loose.Segments); k <= 1.0/3 {
+		t.Logf("without a limit the path turns at most %.3f 1/m anyway", k)
+	}
+}
+
+// A Planner's buffers carry nothing from one plan to the next: the same
+// answers as fresh plans, map after map, big and small.
+func TestPlannerReuse(t *testing.T) {
+	var pl Planner
+	rng := rand.New(rand.NewPCG(26, 3))
+	for i := range 6 {
+		m := randomMap(rng, 10+rng.IntN(30))
+		if i%2 == 1 {
+			m = passage(1.3)
+		}
+		start, goal := hardware.Pose{X: 0.5, Y: 0.5}, hardware.Pose{X: 10, Y: 0.5}
+		if i%2 == 0 {
+			start, goal = freePose(rng, m), freePose(rng, m)
+		}
+		a, errA := pl.Plan(ctxT(t), m, DefaultShape(), start, goal, Options{AllowReverse: true})
+		b, errB := Plan(ctxT(t), m, DefaultShape(), start, goal, Options{AllowReverse: true})
+		if (errA == nil) != (errB == nil) || a.Length != b.Length || len(a.Segments) != len(b.Segments) {
+			t.Errorf("map %d: reused %.4f m, %v; fresh %.4f m, %v", i, a.Length, errA, b.Length, errB)
+		}
+	}
+}
+
+// Two fields sharing an edge are one accessible region: the robot crosses
+// from one into the other.
+func TestAcrossAdjacentAreas(t *testing.T) {
+	m := mapOf([]Obstacle{rect("wall", 4, 1.5, 6, 10)}, rectArea("west", "", 0, 0, 5, 10), rectArea("east", "", 5, 0, 10, 10))
+	r := planOK(t, m, hardware.Pose{X: 2, Y: 5, Yaw: -math.Pi / 2}, hardware.Pose{X: 8, Y: 5, Yaw: math.Pi / 2}, Options{})
+	if r.Length < 6 {
+		t.Errorf("length %.2f m", r.Length)
 	}
 }

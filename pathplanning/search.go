@@ -1,7 +1,6 @@
 package pathplanning
 
 import (
-	"container/heap"
 	"context"
 	"math"
 
@@ -22,7 +21,7 @@ const (
 	yawBins      = 72
 	reversePrice = 1.2 // a metre backwards costs this much
 	switchPrice  = 1.0 // m, for each change of direction
-	maxCurvature = 5.0 // 1/m, of a spline (a 20 cm radius)
+	maxCurvature = 5.0 // 1/m, of a spline (a 20 cm radius) unless Options.MinTurnRadius says more
 	// heuristicWeight > 1 trades the search's optimality (the shortening
 	// afterwards recovers most of it) for far fewer expansions.
 	heuristicWeight = 1.5
@@ -30,8 +29,23 @@ const (
 	maxExpansions = 50_000
 )
 
-// curvatures of the moves (1/m).
-var curvatures = []float64{0, 0.8, -0.8, 2, -2}
+// curvatures of the moves (1/m): straight, and radii of 1.25 m and 0.5 m,
+// or MinTurnRadius and 2.5 times it when it is larger.
+func (p *planner) curvatures() [5]float64 {
+	k := 2.0
+	if r := p.opts.MinTurnRadius; r > 0.5 {
+		k = 1 / r
+	}
+	return [5]float64{0, k / 2.5, -k / 2.5, k, -k}
+}
+
+// maxCurv is the sharpest a spline may turn (1/m).
+func (p *planner) maxCurv() float64 {
+	if r := p.opts.MinTurnRadius; r > 1/maxCurvature {
+		return 1 / r
+	}
+	return maxCurvature
+}
 
 // planner holds a map prepared for one search.
 type planner struct {
@@ -40,6 +54,7 @@ type planner struct {
 	grid  *grid
 	rmax  float64
 	rin   float64 // the disc about the pose inside the grown outline
+	bufs  *rasters
 	step  float64 // between tested poses
 	yawSt float64
 	// bounds is what the grid covers (less the robot's reach and a metre);
@@ -96,11 +111,11 @@ func (p *planner) free(seg driving.PathSegment) bool {
 	})
 }
 
-// healthy refuses splines that turn too sharply or stall (RoSys's
-// _is_healthy), tested at 32 points.
-func healthy(s driving.Spline) bool {
-	for i := 0; i <= 32; i++ {
-		u := float64(i) / 32
+// healthy refuses splines that turn sharper than maxK or stall (RoSys's
+// _is_healthy), tested at 64 points.
+func healthy(s driving.Spline, maxK float64) bool {
+	for i := 0; i <= 64; i++ {
+		u := float64(i) / 64
 		dx, dy := splineDeriv(s, u)
 		v := 1 - u
 		ddx := 6*v*(s.P2.X-2*s.P1.X+s.P0.X) + 6*u*(s.P3.X-2*s.P2.X+s.P1.X)
@@ -112,7 +127,7 @@ func healthy(s driving.Spline) bool {
 			}
 			return false
 		}
-		if math.Abs(dx*ddy-dy*ddx)/(sp*sp*sp) > maxCurvature {
+		if math.Abs(dx*ddy-dy*ddx)/(sp*sp*sp) > maxK {
 			return false
 		}
 	}
@@ -127,7 +142,7 @@ func (p *planner) shot(a, b pose) (driving.PathSegment, bool) {
 	for _, back := range p.dirs() {
 		for _, k := range []float64{0.5, 0.35, 0.7} {
 			s := spline(a, b, back, k)
-			if !healthy(s) {
+			if !healthy(s, p.maxCurv()) {
 				continue
 			}
 			seg := driving.PathSegment{Segment: s, Backward: back}
@@ -160,19 +175,6 @@ type openItem struct {
 	n int32
 }
 
-type openQueue []openItem
-
-func (q openQueue) Len() int           { return len(q) }
-func (q openQueue) Less(i, j int) bool { return q[i].f < q[j].f }
-func (q openQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
-func (q *openQueue) Push(x any)        { *q = append(*q, x.(openItem)) }
-func (q *openQueue) Pop() any {
-	old := *q
-	it := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return it
-}
-
 // move is the arc (or line) of length l and curvature k from a, backwards
 // if back, and the pose at its end.
 func move(a pose, k, l float64, back bool) (driving.Segment, pose) {
@@ -200,14 +202,14 @@ func (p *planner) search(ctx context.Context, a, b pose) (driving.Path, error) {
 	if seg, ok := p.shot(a, b); ok {
 		return driving.Path{seg}, nil
 	}
-	p.grid = newGrid(p.w, p.bounds.grow(2*p.rmax+1))
+	p.grid = newGrid(p.w, p.bounds.grow(2*p.rmax+1), p.bufs)
 	g := p.grid
 	hstep := 4
 	// Where the robot's centre may be: the disc inside its (grown)
 	// outline must be clear. A point that far from everything lies in a
 	// cell whose centre is at least that minus a cell's diagonal from the
 	// nearest forbidden cell's centre.
-	h := newCostToGo(g, hstep, inradius(p.w.robot)-g.cell*math.Sqrt2-1e-9, p.rmax+g.reach, b.x, b.y)
+	h := newCostToGo(g, hstep, inradius(p.w.robot)-g.cell*math.Sqrt2-1e-9, p.rmax+g.reach, b.x, b.y, p.bufs)
 	if math.IsInf(h.at(a.x, a.y), 1) {
 		return nil, noPath("the goal cannot be reached from the start")
 	}
@@ -221,10 +223,23 @@ func (p *planner) search(ctx context.Context, a, b pose) (driving.Path, error) {
 		y := int64(math.Floor((normAngle(q.yaw) + math.Pi) / (2 * math.Pi) * yawBins))
 		return (r*int64(h.nx)+c)*yawBins + y%yawBins
 	}
-	nodes := []node{{pose: a, parent: -1}}
-	best := map[int64]float64{key(a): 0}
-	closed := map[int64]bool{}
-	open := &openQueue{{h.at(a.x, a.y), 0}}
+	bf := p.bufs
+	if bf.best == nil {
+		bf.best, bf.closed = map[int64]float64{}, map[int64]bool{}
+	}
+	clear(bf.best)
+	clear(bf.closed)
+	nodes := append(bf.nodes[:0], node{pose: a, parent: -1})
+	best, closed := bf.best, bf.closed
+	best[key(a)] = 0
+	open := &minHeap[openItem]{items: bf.items[:0], key: func(o openItem) float64 { return o.f }}
+	defer func() {
+		// Kept for the next search; the segments of the path returned
+		// are copies of what nodes hold.
+		clear(nodes)
+		bf.nodes, bf.items = nodes[:0], open.items[:0]
+	}()
+	open.push(openItem{h.at(a.x, a.y), 0})
 	for n := 0; open.Len() > 0; n++ {
 		if n%256 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -234,7 +249,7 @@ func (p *planner) search(ctx context.Context, a, b pose) (driving.Path, error) {
 		if n >= maxExpansions {
 			return nil, noPath("no path found in %d steps of the search", maxExpansions)
 		}
-		it := heap.Pop(open).(openItem)
+		it := open.pop()
 		cur := nodes[it.n]
 		k := key(cur.pose)
 		if closed[k] {
@@ -252,7 +267,7 @@ func (p *planner) search(ctx context.Context, a, b pose) (driving.Path, error) {
 			}
 		}
 		for _, back := range p.dirs() {
-			for _, kv := range curvatures {
+			for _, kv := range p.curvatures() {
 				seg, e := move(cur.pose, kv, moveLength, back)
 				ps := driving.PathSegment{Segment: seg, Backward: back}
 				he := h.at(e.x, e.y)
@@ -279,7 +294,7 @@ func (p *planner) search(ctx context.Context, a, b pose) (driving.Path, error) {
 				}
 				best[ke] = ge
 				nodes = append(nodes, node{pose: e, g: ge, parent: it.n, move: ps})
-				heap.Push(open, openItem{ge + heuristicWeight*he, int32(len(nodes) - 1)})
+				open.push(openItem{ge + heuristicWeight*he, int32(len(nodes) - 1)})
 			}
 		}
 	}

@@ -43,7 +43,7 @@ func (p *planner) join(a, b pose, back bool, limit float64) (step, bool) {
 	for _, k := range []float64{0.5, 0.4, 0.6, 0.3} {
 		s := spline(a, b, back, k)
 		l := s.Length()
-		if l >= bestL || !healthy(s) {
+		if l >= bestL || !healthy(s, p.maxCurv()) {
 			continue
 		}
 		seg := driving.PathSegment{Segment: s, Backward: back}

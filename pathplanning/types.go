@@ -126,6 +126,10 @@ type Options struct {
 	// Margin (m) is kept between the robot's outline and every obstacle
 	// and area border, on top of Clearance.
 	Margin float64
+	// MinTurnRadius (m) is the tightest turn the path may make (the
+	// Driver's minimum_turning_radius); 0: splines down to 20 cm, moves
+	// down to 50 cm.
+	MinTurnRadius float64
 	// AccessibleTypes are the area types the robot may drive in; empty:
 	// every area (as RoSys does).
 	AccessibleTypes []string
@@ -144,7 +148,8 @@ const CheckStep = 0.02
 type Result struct {
 	// Segments run from the start pose to the goal pose, each starting
 	// where the last ended, the robot's heading along the tangent
-	// (reversed on Backward segments).
+	// (reversed on Backward segments). Empty when the start is the goal
+	// (within 1 mm and 0.01 rad).
 	Segments driving.Path
 	// Length is the path's length (m).
 	Length float64

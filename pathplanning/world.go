@@ -152,23 +152,27 @@ func (w *world) distance(x, y, yaw float64) float64 {
 }
 
 // borderDist is the distance from outline r to the edges of area k that
-// are border of the union (sampled: an edge counts where its midpoint lies
-// in no other area).
+// are border of the union (sampled: an edge counts where the point just
+// beside its midpoint, on the side away from area k, lies in no area).
 func (w *world) borderDist(r []Point, k int) float64 {
 	a := w.areas[k].pts
 	d := math.Inf(1)
 	for j := range a {
 		p, q := a[j], a[(j+1)%len(a)]
-		mid := Point{(p.X + q.X) / 2, (p.Y + q.Y) / 2}
-		shared := false
-		for o := range w.areas {
-			if o != k && inside(mid, w.areas[o].pts) {
-				shared = true
-				break
-			}
-		}
-		if shared {
+		l := math.Hypot(q.X-p.X, q.Y-p.Y)
+		if l == 0 {
 			continue
+		}
+		const eps = 1e-6
+		mid := Point{(p.X + q.X) / 2, (p.Y + q.Y) / 2}
+		nx, ny := (q.Y-p.Y)/l*eps, -(q.X-p.X)/l*eps
+		left, right := Point{mid.X - nx, mid.Y - ny}, Point{mid.X + nx, mid.Y + ny}
+		out := right
+		if !inside(left, a) {
+			out = left
+		}
+		if w.inAnyArea(out) {
+			continue // shared with another area
 		}
 		for i := range r {
 			d = math.Min(d, segSegDist(r[i], r[(i+1)%len(r)], p, q))
