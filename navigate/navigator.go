@@ -62,6 +62,9 @@ type Navigator struct {
 	log      *zap.Logger
 	planning sync.Mutex // one goto request plans at a time
 
+	searchMu sync.Mutex           // guards searcher
+	searcher pathplanning.Planner // its buffers kept between plans: less garbage
+
 	mu      sync.Mutex
 	pending *planned // the goal and path Goto hands to the automation
 	current *planned // the path being (or last) driven, for /api/path
@@ -187,7 +190,9 @@ func (n *Navigator) plan(ctx context.Context, g Goal) (*planned, error) {
 	if n.cfg.AllowReverse != nil {
 		opts.AllowReverse = n.cfg.AllowReverse()
 	}
-	res, err := pathplanning.Plan(ctx, n.cfg.World.Map(), n.cfg.Shape, start, goal, opts)
+	n.searchMu.Lock()
+	res, err := n.searcher.Plan(ctx, n.cfg.World.Map(), n.cfg.Shape, start, goal, opts)
+	n.searchMu.Unlock()
 	took := time.Since(began)
 	var noPath *pathplanning.NoPathError
 	if err != nil && !errors.As(err, &noPath) && errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
