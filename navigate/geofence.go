@@ -45,13 +45,21 @@ func (w *World) Outside(x, y float64) bool {
 }
 
 // areaSet is the areas as the geofence tests them: closed polygons with
-// their bounding boxes.
+// their bounding boxes, and their edges sorted into horizontal strips, so
+// a test looks only at the edges that span the point's y (a ray cast to
+// +x crosses no others): at the module's bounds (100 000 points) a tick
+// tests a few hundred edges, not all of them.
 type areaSet struct{ polys []poly }
 
 type poly struct {
 	pts                    []pathplanning.Point
 	minX, minY, maxX, maxY float64
+	strip                  float64   // height of a strip
+	strips                 [][]int32 // edge i runs from pts[i] to pts[i+1]
 }
+
+// edgesPerStrip is the strips' aim: about this many edges each.
+const edgesPerStrip = 8
 
 func newAreaSet(m pathplanning.Map) *areaSet {
 	s := &areaSet{}
@@ -65,9 +73,27 @@ func newAreaSet(m pathplanning.Map) *areaSet {
 			p.minX, p.maxX = math.Min(p.minX, q.X), math.Max(p.maxX, q.X)
 			p.minY, p.maxY = math.Min(p.minY, q.Y), math.Max(p.maxY, q.Y)
 		}
+		n := len(a.Outline)
+		p.strips = make([][]int32, max(1, min(256, n/edgesPerStrip)))
+		p.strip = (p.maxY - p.minY) / float64(len(p.strips))
+		for i := range n {
+			a, b := a.Outline[i], a.Outline[(i+1)%n]
+			lo, hi := p.stripOf(math.Min(a.Y, b.Y)), p.stripOf(math.Max(a.Y, b.Y))
+			for j := lo; j <= hi; j++ {
+				p.strips[j] = append(p.strips[j], int32(i))
+			}
+		}
 		s.polys = append(s.polys, p)
 	}
 	return s
+}
+
+// stripOf is the strip holding y (clamped to the polygon's).
+func (p *poly) stripOf(y float64) int {
+	if p.strip <= 0 {
+		return 0
+	}
+	return max(0, min(len(p.strips)-1, int((y-p.minY)/p.strip)))
 }
 
 func (s *areaSet) contains(x, y float64) bool {
@@ -76,18 +102,19 @@ func (s *areaSet) contains(x, y float64) bool {
 		if x < p.minX || x > p.maxX || y < p.minY || y > p.maxY {
 			continue
 		}
-		if insidePolygon(p.pts, x, y) {
+		if p.inside(x, y) {
 			return true
 		}
 	}
 	return false
 }
 
-// insidePolygon is the even-odd rule (a ray to +x).
-func insidePolygon(pts []pathplanning.Point, x, y float64) bool {
+// inside is the even-odd rule (a ray to +x) over the edges of y's strip.
+func (p *poly) inside(x, y float64) bool {
 	in := false
-	for i, j := 0, len(pts)-1; i < len(pts); j, i = i, i+1 {
-		a, b := pts[i], pts[j]
+	n := len(p.pts)
+	for _, i := range p.strips[p.stripOf(y)] {
+		a, b := p.pts[i], p.pts[(int(i)+1)%n]
 		if (a.Y > y) != (b.Y > y) && x < (b.X-a.X)*(y-a.Y)/(b.Y-a.Y)+a.X {
 			in = !in
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"reflect"
 	"strings"
@@ -211,5 +212,52 @@ func TestConcurrentEditsAllLand(t *testing.T) {
 	}
 	if n := len(w.Map().Obstacles); n != 200 {
 		t.Fatalf("%d obstacles, want 200", n)
+	}
+}
+
+// The geofence's strip index answers as the plain even-odd rule over all
+// edges does, on random polygons (stars, so they zig-zag across strips)
+// and random points.
+func TestGeofenceMatchesThePlainRule(t *testing.T) {
+	rng := rand.New(rand.NewPCG(26, 1))
+	plain := func(pts []pathplanning.Point, x, y float64) bool {
+		in := false
+		for i, j := 0, len(pts)-1; i < len(pts); j, i = i, i+1 {
+			a, b := pts[i], pts[j]
+			if (a.Y > y) != (b.Y > y) && x < (b.X-a.X)*(y-a.Y)/(b.Y-a.Y)+a.X {
+				in = !in
+			}
+		}
+		return in
+	}
+	for round := range 20 {
+		w := navigate.NewWorld(nil)
+		var polys [][]pathplanning.Point
+		for i := range 1 + rng.IntN(4) {
+			n := 3 + rng.IntN(400)
+			cx, cy, r := rng.Float64()*20-10, rng.Float64()*20-10, 1+rng.Float64()*8
+			pts := make([]pathplanning.Point, n)
+			for k := range pts {
+				a := 2 * math.Pi * float64(k) / float64(n)
+				rr := r * (0.2 + 0.8*rng.Float64())
+				pts[k] = pathplanning.Point{X: cx + rr*math.Cos(a), Y: cy + rr*math.Sin(a)}
+			}
+			if err := w.SetArea(pathplanning.Area{ID: fmt.Sprint("a", i), Outline: pts}); err != nil {
+				t.Fatal(err)
+			}
+			polys = append(polys, pts)
+		}
+		for range 2000 {
+			x, y := rng.Float64()*40-20, rng.Float64()*40-20
+			want := true
+			for _, p := range polys {
+				if plain(p, x, y) {
+					want = false
+				}
+			}
+			if got := w.Outside(x, y); got != want {
+				t.Fatalf("round %d: (%v, %v) outside %v, the plain rule says %v", round, x, y, got, want)
+			}
+		}
 	}
 }
