@@ -3,7 +3,9 @@ package pathplanning
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -143,5 +145,37 @@ func TestObstacleDistanceToAreaBorder(t *testing.T) {
 	}
 	if d := ObstacleDistance(Map{}, DefaultShape(), hardware.Pose{}); !math.IsInf(d, 1) {
 		t.Errorf("empty map: %g", d)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	nan := mapOf([]Obstacle{{ID: "rock", Outline: []Point{{0, 0}, {1, math.NaN()}, {1, 1}}}})
+	if err := nan.Validate(); err == nil || !strings.Contains(err.Error(), `obstacle "rock": point 1`) {
+		t.Errorf("NaN point: %v", err)
+	}
+	line := mapOf([]Obstacle{{ID: "twig", Outline: []Point{{0, 0}, {1, 0}}}})
+	if _, err := Plan(ctxT(t), line, DefaultShape(), hardware.Pose{X: -3}, hardware.Pose{X: 3}, Options{}); err == nil || !strings.Contains(err.Error(), `obstacle "twig": 2 points`) {
+		t.Errorf("two-point obstacle: %v", err)
+	}
+	if _, err := Plan(ctxT(t), Map{}, Shape{Outline: []Point{{0, 0}, {1, 0}, {2, 0}}}, hardware.Pose{}, hardware.Pose{X: 3}, Options{}); err == nil || !strings.Contains(err.Error(), "encloses no area") {
+		t.Errorf("flat shape: %v", err)
+	}
+	if _, err := Plan(ctxT(t), Map{}, DefaultShape(), hardware.Pose{Yaw: math.Inf(1)}, hardware.Pose{X: 3}, Options{}); err == nil || !strings.Contains(err.Error(), "start pose") {
+		t.Errorf("infinite yaw: %v", err)
+	}
+	if _, err := Plan(ctxT(t), Map{}, DefaultShape(), hardware.Pose{}, hardware.Pose{X: 3}, Options{Margin: -1}); err == nil || !strings.Contains(err.Error(), "margin") {
+		t.Errorf("negative margin: %v", err)
+	}
+	big := Map{Obstacles: map[string]Obstacle{}}
+	for i := range 101 {
+		pts := make([]Point, MaxOutlinePoints)
+		for k := range pts {
+			a := 2 * math.Pi * float64(k) / float64(len(pts))
+			pts[k] = Point{float64(i)*3 + math.Cos(a), math.Sin(a)}
+		}
+		big.Obstacles[fmt.Sprint(i)] = Obstacle{ID: fmt.Sprint(i), Outline: pts}
+	}
+	if err := big.Validate(); err == nil || !strings.Contains(err.Error(), "at most 1000000") {
+		t.Errorf("1 010 000 points: %v", err)
 	}
 }

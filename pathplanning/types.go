@@ -71,12 +71,27 @@ func (s Shape) Validate() error {
 	return nil
 }
 
-// MaxOutlinePoints bounds every outline (shape, obstacle, area).
-const MaxOutlinePoints = 10_000
+// MaxOutlinePoints bounds every outline (shape, obstacle, area), and
+// MaxMapPoints all the map's outlines together.
+const (
+	MaxOutlinePoints = 10_000
+	MaxMapPoints     = 1_000_000
+)
 
-// Validate reports a map the planner cannot use: outlines with points that
-// are not finite, obstacles with fewer than three points, too many points.
+// Validate reports a map the planner cannot use, naming the outline: points
+// that are not finite or beyond 1000 km, an obstacle with fewer than three
+// points, too many points in an outline or in all.
 func (m Map) Validate() error {
+	total := 0
+	for _, o := range m.Obstacles {
+		total += len(o.Outline)
+	}
+	for _, a := range m.Areas {
+		total += len(a.Outline)
+	}
+	if total > MaxMapPoints {
+		return fmt.Errorf("map: %d outline points, at most %d", total, MaxMapPoints)
+	}
 	for _, id := range sortedKeys(m.Obstacles) {
 		o := m.Obstacles[id]
 		if len(o.Outline) < 3 {
