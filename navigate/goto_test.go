@@ -422,3 +422,20 @@ func TestGotoKilledAtTheAnswerResumes(t *testing.T) {
 	g2.arrive(6, 0, 3*time.Minute)
 	g2.clear(r2.World.Map())
 }
+
+// An obstacle put across the path after the search but before the robot
+// set off counts too: the robot replans before it reaches it.
+func TestObstacleBetweenPlanAndStart(t *testing.T) {
+	g := newRig(t)
+	if _, err := g.r.Navigator.Goto(context.Background(), navigate.Goal{X: 6, Y: 0}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.r.World.SetObstacle(box("late", 3, -1, 4, 1)); err != nil {
+		t.Fatal(err)
+	}
+	g.arrive(6, 0, 3*time.Minute)
+	g.clear(g.r.World.Map())
+	if n := g.r.Navigator.Replans(); n != 1 {
+		t.Fatalf("%d replans", n)
+	}
+}

@@ -81,11 +81,12 @@ type Goal struct {
 
 // planned is one search's result.
 type planned struct {
-	goal   Goal
-	path   driving.Path
-	length float64
-	at     time.Time
-	active bool
+	goal    Goal
+	version uint64 // of the map planned on
+	path    driving.Path
+	length  float64
+	at      time.Time
+	active  bool
 }
 
 // New returns a Navigator; Register adds its automation.
@@ -190,8 +191,9 @@ func (n *Navigator) plan(ctx context.Context, g Goal) (*planned, error) {
 	if n.cfg.AllowReverse != nil {
 		opts.AllowReverse = n.cfg.AllowReverse()
 	}
+	m, version := n.cfg.World.Snapshot()
 	n.searchMu.Lock()
-	res, err := n.searcher.Plan(ctx, n.cfg.World.Map(), n.cfg.Shape, start, goal, opts)
+	res, err := n.searcher.Plan(ctx, m, n.cfg.Shape, start, goal, opts)
 	n.searchMu.Unlock()
 	took := time.Since(began)
 	var noPath *pathplanning.NoPathError
@@ -207,7 +209,7 @@ func (n *Navigator) plan(ctx context.Context, g Goal) (*planned, error) {
 		return nil, &pathplanning.NoPathError{Reason: "the planner returned no segments"}
 	}
 	n.log.Info("path planned", zap.Any("goal", g), zap.Int("segments", len(path)), zap.Float64("length", res.Length), zap.Duration("took", took))
-	return &planned{goal: g, path: path, length: res.Length, at: n.cfg.Clock.Now()}, nil
+	return &planned{goal: g, version: version, path: path, length: res.Length, at: n.cfg.Clock.Now()}, nil
 }
 
 // resultPath is the Driver's path for a search's result.
@@ -277,38 +279,34 @@ func (n *Navigator) run(ctx context.Context, h *automation.Handle) error {
 // follow drives p, watching the World: an obstacle put across the rest of
 // the path aborts the Driver (the robot stops) and follow reports replan.
 func (n *Navigator) follow(ctx context.Context, p *planned) (replan bool, err error) {
-	done := make(chan struct{})
 	result := make(chan bool, 1)
 	w := n.cfg.World
-	seen := w.Version()
+	seen := p.version // a change since the search is checked at once
+	// Cancelled when Follow returns: that ends the watcher's sleep.
 	watchCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	n.cfg.Clock.Go(func() {
 		timer := n.cfg.Clock.NewTimer()
 		defer timer.Stop()
 		for {
+			// Sleeping on the map's own change channel (closed at a change):
+			// a virtual clock sees the wake-up before it moves time on.
 			changed := w.Changed()
-			if v := w.Version(); v != seen {
+			if m, v := w.Snapshot(); v != seen {
 				seen = v
-				if err := n.blocked(w.Map(), p.path); err != nil {
+				if err := n.blocked(m, p.path); err != nil {
 					n.log.Info("path blocked", zap.Error(err))
 					result <- true
 					n.cfg.Driver.Abort()
 					return
 				}
 			}
-			if err := timer.SleepUntil(watchCtx, n.cfg.Clock.Now().Add(24*time.Hour), mergeWake(changed, done)); err != nil {
+			if err := timer.SleepUntil(watchCtx, n.cfg.Clock.Now().Add(24*time.Hour), changed); err != nil {
 				return
-			}
-			select {
-			case <-done:
-				return
-			default:
 			}
 		}
 	})
 	err = n.cfg.Driver.Follow(ctx, p.path)
-	close(done)
 	cancel()
 	select {
 	case r := <-result:
@@ -318,19 +316,6 @@ func (n *Navigator) follow(ctx context.Context, p *planned) (replan bool, err er
 	default:
 	}
 	return false, err
-}
-
-// mergeWake is a channel that delivers once a or b is closed.
-func mergeWake(a <-chan struct{}, b chan struct{}) <-chan struct{} {
-	out := make(chan struct{}, 1)
-	go func() {
-		select {
-		case <-a:
-		case <-b:
-		}
-		out <- struct{}{}
-	}()
-	return out
 }
 
 // blocked checks the rest of path (from the segment the robot is on)

@@ -83,6 +83,13 @@ func (w *World) Map() pathplanning.Map {
 	return w.m
 }
 
+// Snapshot is the map now and its version, read together.
+func (w *World) Snapshot() (pathplanning.Map, uint64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.m, w.version
+}
+
 // Version counts the changes to the map.
 func (w *World) Version() uint64 {
 	w.mu.Lock()
