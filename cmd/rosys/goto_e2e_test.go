@@ -85,8 +85,13 @@ robot_shape:
 	if code != 200 {
 		t.Fatalf("second goto: %d %v", code, body)
 	}
-	for x, _ := poseOf(t, p); x < 2.2; x, _ = poseOf(t, p) {
-		time.Sleep(50 * time.Millisecond)
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if x, _ := poseOf(t, p); x >= 2.2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the robot never got halfway")
+		}
 	}
 	_ = p.cmd.Process.Kill()
 	<-p.done
