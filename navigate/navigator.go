@@ -159,6 +159,24 @@ func (n *Navigator) Goto(ctx context.Context, g Goal, ready func() error) (PathV
 	return v, nil
 }
 
+// Preview plans a path from the robot's pose to g as Goto does, and only
+// shows it: nothing starts, the robot does not move (the dashboard draws
+// it before the operator sends the robot). Errors as Goto's.
+func (n *Navigator) Preview(ctx context.Context, g Goal) (PathView, error) {
+	if err := g.validate(); err != nil {
+		return PathView{}, err
+	}
+	if !n.planning.TryLock() {
+		return PathView{}, fmt.Errorf("%w: %w", automation.ErrBusy, ErrPlanning)
+	}
+	defer n.planning.Unlock()
+	p, err := n.plan(ctx, g)
+	if err != nil {
+		return PathView{}, err
+	}
+	return p.view(), nil
+}
+
 func (g Goal) same(o Goal) bool {
 	return g.X == o.X && g.Y == o.Y && (g.Yaw == nil) == (o.Yaw == nil) && (g.Yaw == nil || *g.Yaw == *o.Yaw)
 }

@@ -63,6 +63,8 @@ func TestGotoAnswers(t *testing.T) {
 		{`{"x": 1e9, "y": 0}`, "not within 100000 m", 400},
 		{`{"x": 1, "y": 0, "yaw": 90}`, "yaw 90: want radians", 400},
 		{`{"x": 1, "x": 2, "y": 0}`, "twice", 400},
+		{`{"x": 4.5, "y": 0, "preview": true}`, "goal inside obstacle 'tree'", 422},
+		{`{"x": 1, "y": 0, "preview": "yes"}`, "preview: want true or false", 400},
 	} {
 		code, body := post(t, srv, "/api/goto", tc.body)
 		if code != tc.code || !strings.Contains(fmt.Sprint(body["error"]), tc.want) {
@@ -71,6 +73,14 @@ func TestGotoAnswers(t *testing.T) {
 	}
 	if _, body := post(t, srv, "/api/goto", `{"x": 4.5, "y": 0}`); body["reason"] != "goal inside obstacle 'tree'" {
 		t.Errorf("422 body %v", body)
+	}
+	// A preview answers the path around the tree and starts nothing.
+	code, body = post(t, srv, "/api/goto", `{"x": 7, "y": 0, "preview": true}`)
+	if code != 200 || body["active"] != false || body["length"].(float64) <= 7 || len(body["points"].([]any)) < 50 {
+		t.Fatalf("preview: %d %v", code, body)
+	}
+	if st := r.Automator.Status(); st.State != automation.Idle {
+		t.Fatalf("a preview started %+v", st)
 	}
 	// With a field that does not hold the robot: the planner's reason,
 	// not the geofence's stop.

@@ -220,8 +220,10 @@ func TestPlannerOnTheMap(t *testing.T) {
 				if err := pointer(ctx, touch, pathplanning.Point{X: 5.5, Y: -2.5}, nil); err != nil {
 					t.Fatal(err)
 				}
-				if err := chromedp.Run(ctx, chromedp.Click("#tool-send", chromedp.ByID),
-					poll(`document.querySelector('#planner-result').textContent.includes("no path: goal inside obstacle 'tree'")`)); err != nil {
+				// The preview already says why; Send stays disabled.
+				if err := chromedp.Run(ctx,
+					poll(`document.querySelector('#planner-result').textContent.includes("no path: goal inside obstacle 'tree'")`),
+					poll(`document.querySelector('#tool-send').disabled`)); err != nil {
 					t.Fatal(err)
 				}
 				if st := r.Automator.Status(); st.State != automation.Idle {
@@ -234,8 +236,19 @@ func TestPlannerOnTheMap(t *testing.T) {
 				if err := pointer(ctx, touch, goal, nil); err != nil {
 					t.Fatal(err)
 				}
+				// The path is shown before the robot moves.
 				if err := chromedp.Run(ctx, poll(`document.querySelector('#goal-marker') !== null`),
-					chromedp.Click("#tool-send", chromedp.ByID),
+					poll(`document.querySelector('#planned-path').classList.contains('preview')`),
+					poll(`document.querySelector('#planned-path').getAttribute('points').split(' ').length > 10`)); err != nil {
+					t.Fatal(err)
+				}
+				if st := r.Automator.Status(); st.State != automation.Idle {
+					t.Fatalf("moving before the send: %+v", st)
+				}
+				if p := r.Odometer.Pose(); p.X != 0 || p.Y != 0 {
+					t.Fatalf("moved before the send: %+v", p)
+				}
+				if err := chromedp.Run(ctx, chromedp.Click("#tool-send", chromedp.ByID),
 					// The planned path is drawn from the answer.
 					poll(`document.querySelector('#planned-path').getAttribute('points').split(' ').length > 10`),
 					poll(`document.querySelector('#planner-result').textContent.includes('path planned')`)); err != nil {

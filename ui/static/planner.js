@@ -1,6 +1,7 @@
 // The path planner on the map: obstacles and areas (the module
 // path_planner) drawn, added, moved and deleted; a click sends the robot
-// (POST /api/goto) and the planned path is drawn from the answer. Loaded
+// after showing the path it would take (POST /api/goto with preview), and
+// the planned path is drawn from the answer. Loaded
 // after operate.js, which calls renderPlanner with every snapshot and asks
 // plannerFitPoints what the map must show.
 'use strict';
@@ -8,6 +9,7 @@
 const planner = {
   map: { obstacles: {}, areas: {} }, // the module's data, as last received
   mode: 'view', // view | goto | obstacle | area
+  preview: null, // the path to the clicked goal, planned but not driven
   draft: [], // points of the shape being drawn
   goal: null, // the clicked goal, until sent
   selected: null, // {kind: 'obstacles'|'areas', id}
@@ -75,6 +77,7 @@ function setMode(mode) {
   planner.mode = mode;
   planner.draft = [];
   planner.goal = null;
+  planner.preview = null;
   if (mode !== 'view') planner.selected = null;
   for (const [id, on] of [['tool-goto', mode === 'goto'], ['tool-obstacle', mode === 'obstacle'], ['tool-area', mode === 'area']]) {
     $(id).setAttribute('aria-pressed', on ? 'true' : 'false');
@@ -94,7 +97,7 @@ function updateTools() {
   $('tool-finish').hidden = !drawing;
   $('tool-finish').disabled = planner.draft.length < 3;
   $('tool-send').hidden = planner.mode !== 'goto';
-  $('tool-send').disabled = !planner.goal;
+  $('tool-send').disabled = !planner.goal || !planner.preview;
   $('tool-delete').hidden = !planner.selected;
   $('tool-cancel').hidden = planner.mode === 'view' && !planner.selected;
   $('map').classList.toggle('planning', planner.mode !== 'view' || !!planner.selected);
@@ -120,7 +123,7 @@ function onPointerDown(e) {
   if (!p) return;
   if (planner.mode === 'goto') {
     planner.goal = p;
-    plannerMessage(`goal x ${fmt(p.x, 2)} m, y ${fmt(p.y, 2)} m: Send robot to go.`);
+    previewGoal(p);
   } else if (planner.mode === 'obstacle' || planner.mode === 'area') {
     planner.draft.push(p);
   } else {
@@ -213,6 +216,25 @@ async function saveMap(next, what) {
   }
 }
 
+// previewGoal plans to g without moving the robot and draws the path, so
+// the operator sees where it would go before sending it.
+async function previewGoal(g) {
+  planner.preview = null;
+  plannerMessage(`goal x ${fmt(g.x, 2)} m, y ${fmt(g.y, 2)} m: planning…`);
+  try {
+    const r = await fetch('/api/goto', { method: 'POST', headers: jsonHeaders, body: JSON.stringify({ x: g.x, y: g.y, preview: true }) });
+    const out = await r.json().catch(() => ({}));
+    if (planner.goal !== g) return; // another tap since
+    if (!r.ok) throw new Error(out.reason ? 'no path: ' + out.reason : (out.error || r.statusText));
+    planner.preview = out;
+    plannerMessage(`goal x ${fmt(g.x, 2)} m, y ${fmt(g.y, 2)} m: ${fmt(out.length, 2)} m to drive. Send robot to go.`);
+  } catch (e) {
+    if (planner.goal === g) plannerMessage(e.message);
+  }
+  updateTools();
+  drawPlanner();
+}
+
 async function sendRobot() {
   const g = planner.goal;
   if (!g) return;
@@ -281,10 +303,12 @@ function drawPlanner() {
     draft.push(c);
   }
   $('planner-draft').replaceChildren(...draft);
-  const path = planner.path;
+  const preview = planner.mode === 'goto' && planner.goal && planner.preview;
+  const path = preview || planner.path;
   const planned = $('planned-path');
   planned.setAttribute('points', path && path.points ? path.points.map(pt).join(' ') : '');
-  planned.classList.toggle('done', !(path && path.active));
+  planned.classList.toggle('done', !preview && !(path && path.active));
+  planned.classList.toggle('preview', !!preview);
 }
 
 // plannerFitPoints is what the map must keep in view (operate.js).
@@ -292,6 +316,7 @@ function plannerFitPoints() {
   const out = [];
   for (const kind of ['areas', 'obstacles']) for (const s of Object.values(planner.map[kind] || {})) out.push(...(s.outline || []));
   if (planner.path && planner.path.points) out.push(...planner.path.points);
+  if (planner.preview && planner.preview.points) out.push(...planner.preview.points);
   out.push(...planner.draft);
   if (planner.goal) out.push(planner.goal);
   return out;
