@@ -262,7 +262,8 @@ func TestPlannerOnTheMap(t *testing.T) {
 				if !near(pathplanning.Point{X: p.X, Y: p.Y}, goal, 0.15) {
 					t.Fatalf("arrived at %+v, tapped %+v", p, goal)
 				}
-				if err := chromedp.Run(ctx, poll(`document.querySelector('#planned-path').classList.contains('done')`)); err != nil {
+				if err := chromedp.Run(ctx, poll(`document.querySelector('#planned-path').classList.contains('done')`),
+					poll(`document.querySelector('#planner-result').textContent === 'arrived.'`)); err != nil {
 					t.Fatal(err)
 				}
 				saveViewport(t, ctx, "planner-"+vp.name+".png")

@@ -16,6 +16,7 @@ const planner = {
   drag: null, // {start: point, moved: bool, pointerId}
   path: null, // GET /api/path
   pathFetched: 0,
+  gotoState: '', // the automation goto's state as last seen
   saving: false,
 };
 
@@ -329,6 +330,14 @@ function renderPlanner(s) {
   if (m && !planner.saving && !planner.drag) planner.map = m;
   const a = (s.operate || {}).automation;
   const going = a && a.name === 'goto' && (a.state === 'running' || a.state === 'paused');
+  // Say how a goto this page watched ended.
+  const gotoState = a && a.name === 'goto' ? a.state : '';
+  if (planner.gotoState && planner.gotoState !== gotoState && planner.mode === 'view') {
+    if (gotoState === 'completed') plannerMessage('arrived.');
+    else if (gotoState === 'failed') plannerMessage('goto failed: ' + (a.reason || ''));
+    else if (gotoState === 'paused') plannerMessage('goto paused: ' + (a.reason || ''));
+  }
+  planner.gotoState = gotoState;
   // The path may change (a replan) while going: fetched at most once a second.
   if ((going || (planner.path && planner.path.active)) && Date.now() - planner.pathFetched > 1000) fetchPath();
   drawPlanner();
