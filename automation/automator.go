@@ -83,6 +83,7 @@ type Automator struct {
 	mu        sync.Mutex
 	names     []string
 	fns       map[string]Func
+	byName    map[string]bool // started only when named (OnlyByName)
 	rec       Record
 	gen       uint64 // identifies the current goroutine; bumped to disown it
 	alive     bool   // the goroutine of gen has not returned
@@ -115,9 +116,24 @@ func New(cfg Config) *Automator {
 	return a
 }
 
+// RegisterOption configures one registered automation.
+type RegisterOption func(*registration)
+
+type registration struct{ byName bool }
+
+// OnlyByName registers an automation that Start("") never picks: one
+// the robot registers for itself (the planner's "goto", which needs a
+// goal), so that the first automation a user registers stays the
+// default.
+func OnlyByName() RegisterOption { return func(r *registration) { r.byName = true } }
+
 // Register adds an automation under name, before the robot runs, so that
 // after a restart the automator knows what a stored checkpoint belongs to.
-func (a *Automator) Register(name string, fn Func) error {
+func (a *Automator) Register(name string, fn Func, opts ...RegisterOption) error {
+	var reg registration
+	for _, o := range opts {
+		o(&reg)
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.started {
@@ -131,6 +147,12 @@ func (a *Automator) Register(name string, fn Func) error {
 	}
 	a.names = append(a.names, name)
 	a.fns[name] = fn
+	if reg.byName {
+		if a.byName == nil {
+			a.byName = map[string]bool{}
+		}
+		a.byName[name] = true
+	}
 	return nil
 }
 
@@ -147,8 +169,17 @@ func (a *Automator) Running() bool { return a.running.Load() }
 func (a *Automator) Subscribe(buffer int) (<-chan Event, func()) { return a.events.Subscribe(buffer) }
 
 // Start runs the automation registered under name ("" for the first
-// registered) from its beginning.
-func (a *Automator) Start(name string) error {
+// registered without OnlyByName) from its beginning.
+func (a *Automator) Start(name string) error { return a.StartFrom(name, nil) }
+
+// StartFrom runs the automation registered under name from checkpoint
+// (nil: from its beginning), as if it had saved it: the record holds it
+// from the start, so an automation's input (the goal of "goto") is durable
+// as soon as the start is, and its Handle.Load returns it.
+func (a *Automator) StartFrom(name string, checkpoint json.RawMessage) error {
+	if checkpoint != nil && !json.Valid(checkpoint) {
+		return errors.New("start: the checkpoint is not JSON")
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if err := a.usable(); err != nil {
@@ -157,8 +188,13 @@ func (a *Automator) Start(name string) error {
 	if a.rec.State == Running || a.rec.State == Paused {
 		return fmt.Errorf("%w: %s is %s", ErrBusy, a.rec.Name, a.rec.State)
 	}
-	if name == "" && len(a.names) > 0 {
-		name = a.names[0]
+	if name == "" {
+		for _, n := range a.names {
+			if !a.byName[n] {
+				name = n
+				break
+			}
+		}
 	}
 	if _, ok := a.fns[name]; !ok {
 		return fmt.Errorf("%w: %q (registered: %v)", ErrUnknown, name, a.names)
@@ -166,9 +202,9 @@ func (a *Automator) Start(name string) error {
 	if stop, ok := a.blocked(); ok {
 		return fmt.Errorf("%w: %s", ErrBlocked, stop)
 	}
-	a.rec = Record{Name: name, State: Running, Updated: a.cfg.Clock.Now()}
+	a.rec = Record{Name: name, State: Running, Updated: a.cfg.Clock.Now(), Checkpoint: slices.Clone(checkpoint)}
 	a.sawTrips()
-	a.launch(nil)
+	a.launch(checkpoint)
 	a.changedLocked(EventStarted, "")
 	return nil
 }
@@ -233,12 +269,29 @@ func (a *Automator) Stop() error {
 func (a *Automator) Status() Status {
 	a.mu.Lock()
 	st := Status{State: a.rec.State, Name: a.rec.Name, Reason: a.rec.Reason, Progress: a.rec.Progress,
-		Checkpoint: slices.Clone(a.rec.Checkpoint), Automations: slices.Clone(a.names)}
+		Checkpoint: slices.Clone(a.rec.Checkpoint), Automations: a.listLocked()}
 	a.mu.Unlock()
 	if stop, ok := a.blocked(); ok {
 		st.Blocked = stop
 	}
 	return st
+}
+
+// listLocked is the registered names, those a nameless start may pick
+// first (in their order), then those started only by name; a.mu held.
+func (a *Automator) listLocked() []string {
+	out := make([]string, 0, len(a.names))
+	for _, n := range a.names {
+		if !a.byName[n] {
+			out = append(out, n)
+		}
+	}
+	for _, n := range a.names {
+		if a.byName[n] {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func (a *Automator) usable() error {

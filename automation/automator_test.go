@@ -3,6 +3,8 @@ package automation_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -229,6 +231,75 @@ func TestRegisterRules(t *testing.T) {
 	}
 	if err := a.Start("x"); err == nil {
 		t.Fatal("started before the robot runs")
+	}
+}
+
+// An automation registered OnlyByName is never the nameless start's,
+// even when registered first (the robot's own "goto").
+func TestOnlyByNameIsNotTheDefault(t *testing.T) {
+	var ran atomic.Value
+	mark := func(name string) automation.Func {
+		return func(context.Context, *automation.Handle) error { ran.Store(name); return nil }
+	}
+	g := newRig(t, func(a *automation.Automator) {
+		if err := a.Register("goto", mark("goto"), automation.OnlyByName()); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Register("mow", mark("mow")); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if err := g.a.Start(""); err != nil {
+		t.Fatal(err)
+	}
+	g.r.ForwardUntil(func() bool { return g.state() == automation.Completed }, time.Second)
+	if got := g.a.Status().Automations; !slices.Equal(got, []string{"mow", "goto"}) {
+		t.Fatalf("automations listed %v: the default first", got)
+	}
+	if g.a.Status().Name != "mow" || ran.Load() != "mow" {
+		t.Fatalf("nameless start ran %v: %+v", ran.Load(), g.a.Status())
+	}
+	if err := g.a.Start("goto"); err != nil {
+		t.Fatal(err)
+	}
+	g.r.ForwardUntil(func() bool { return g.state() == automation.Completed }, time.Second)
+	if ran.Load() != "goto" {
+		t.Fatalf("by name ran %v", ran.Load())
+	}
+	only := automation.New(automation.Config{})
+	_ = only.Register("goto", mark("goto"), automation.OnlyByName())
+	if st := only.Status(); len(st.Automations) != 1 {
+		t.Fatalf("%+v", st)
+	}
+}
+
+// StartFrom's checkpoint is in the record from the start and is what the
+// automation loads.
+func TestStartFromACheckpoint(t *testing.T) {
+	loaded := make(chan string, 1)
+	g := newRig(t, func(a *automation.Automator) {
+		_ = a.Register("go", func(ctx context.Context, h *automation.Handle) error {
+			var v struct{ Goal string }
+			ok, err := h.Load(&v)
+			if !ok || err != nil {
+				return fmt.Errorf("load: %v %v", ok, err)
+			}
+			loaded <- v.Goal
+			return h.Sleep(ctx, time.Hour)
+		})
+	})
+	if err := g.a.StartFrom("go", []byte(`{"goal": "barn"`)); err == nil {
+		t.Fatal("a checkpoint that is not JSON was taken")
+	}
+	if err := g.a.StartFrom("go", []byte(`{"goal": "barn"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if st := g.a.Status(); string(st.Checkpoint) != `{"goal": "barn"}` || st.State != automation.Running {
+		t.Fatalf("record %+v", st)
+	}
+	g.r.Forward(10 * time.Millisecond)
+	if got := <-loaded; got != "barn" {
+		t.Fatalf("loaded %q", got)
 	}
 }
 

@@ -69,12 +69,15 @@ type Event struct {
 
 // Status is the automator for the API and the dashboard.
 type Status struct {
-	State       State           `json:"state"`
-	Name        string          `json:"name,omitempty"`
-	Reason      string          `json:"reason,omitempty"`
-	Progress    float64         `json:"progress"`
-	Checkpoint  json.RawMessage `json:"checkpoint,omitempty"`
-	Automations []string        `json:"automations"`
+	State      State           `json:"state"`
+	Name       string          `json:"name,omitempty"`
+	Reason     string          `json:"reason,omitempty"`
+	Progress   float64         `json:"progress"`
+	Checkpoint json.RawMessage `json:"checkpoint,omitempty"`
+	// Automations are the registered names: first those a nameless start
+	// may pick (the first of them is the default), then those registered
+	// OnlyByName (the robot's "goto").
+	Automations []string `json:"automations"`
 	// Blocked names an active safety stop: start and resume are refused.
 	Blocked string `json:"blocked,omitempty"`
 }

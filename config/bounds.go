@@ -89,6 +89,10 @@ var generalBounds = []bound{
 	{key: "hardware.lizard.baud", kind: kindInt, min: 1200, max: 4000000, def: "115200", why: "serial line rates"},
 	{key: "hardware.lizard.keep_alive", kind: kindDuration, min: 10 * ms, max: 10 * sec, def: "100ms",
 		why: "shorter than the wheels' host_timeout (checked)"},
+	{key: "robot_shape.outline[].x", kind: kindFloat, min: -10, max: 10, def: "RoSys's shape, -0.5 to 0.75",
+		why: "metres from the pose's reference point, forward; not centimetres"},
+	{key: "robot_shape.outline[].y", kind: kindFloat, min: -10, max: 10, def: "RoSys's shape, -0.5 to 0.5",
+		why: "metres from the pose's reference point, left; not centimetres"},
 }
 
 // lizardModuleBounds are the rows of hardware.lizard.modules[].<key>:

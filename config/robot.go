@@ -29,6 +29,9 @@ type Robot struct {
 	// Cameras are the robot's cameras (camera.go); with board: sim each
 	// is simulated.
 	Cameras []Camera `yaml:"cameras"`
+	// RobotShape is the footprint the path planner keeps clear of
+	// obstacles (shape.go); nil: RoSys's default.
+	RobotShape *RobotShape `yaml:"robot_shape"`
 	// Demo adds the demo's modules (waypoints, model) to this robot, as
 	// `rosys run` does without a robot.yaml (examples/demo.yaml).
 	Demo bool `yaml:"demo"`
@@ -275,7 +278,7 @@ func cleanYAMLError(err error) error {
 	msg := err.Error()
 	msg = strings.TrimPrefix(msg, "yaml: unmarshal errors:\n  ")
 	msg = strings.ReplaceAll(msg, "\n  ", "; ")
-	for _, typ := range []string{"Robot", "Persistence", "Backend", "Filesystem", "S3", "BackupSchedule", "Hardware", "Lizard", "EStop", "Automation", "Camera", "CameraRecord", "CameraDetector"} {
+	for _, typ := range []string{"Robot", "Persistence", "Backend", "Filesystem", "S3", "BackupSchedule", "Hardware", "Lizard", "EStop", "Automation", "Camera", "CameraRecord", "CameraDetector", "RobotShape", "ShapePoint"} {
 		msg = strings.ReplaceAll(msg, " in type config."+typ, "")
 	}
 	msg = strings.ReplaceAll(msg, "field ", "unknown key ")
@@ -306,6 +309,11 @@ func (r *Robot) Validate() error {
 			errs = append(errs, keyErr("http", `%q is not host:port or "off"%s`, r.HTTP, fromEnv("ROSYS_HTTP", r.HTTP)))
 		} else if !isLoopback(host) && r.Token() == "" {
 			errs = append(errs, keyErr("http", "%s%s is reachable from other machines; set http_token (or ROSYS_HTTP_TOKEN)", r.HTTP, fromEnv("ROSYS_HTTP", r.HTTP)))
+		}
+	}
+	if r.RobotShape != nil {
+		if err := r.RobotShape.validate(); err != nil {
+			errs = append(errs, keyErr("robot_shape.outline", "%v", err))
 		}
 	}
 	p := r.Persistence

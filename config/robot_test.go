@@ -102,6 +102,10 @@ func TestBadConfigsNameKeyAndLine(t *testing.T) {
 		"storage no remote": {"backup_schedule:\n  storage: backend\n", "backup_schedule.storage: backend needs persistence.backend"},
 		"automation key":    {"automation:\n  auto_resum: true\n", "line 2: unknown key auto_resum"},
 		"automation type":   {"automation: {auto_resume: sometimes}\n", "line 1: cannot unmarshal !!str `sometimes` into bool"},
+		"shape two points":  {"robot_shape:\n  outline: [{x: 0, y: 0}, {x: 1, y: 0}]\n", "line 2: robot_shape.outline: 2 points; an outline takes 3 to 64"},
+		"shape flat":        {"robot_shape:\n  outline: [{x: 0, y: 0}, {x: 1, y: 0}, {x: 2, y: 0}]\n", "the points enclose 0.0000 m²"},
+		"shape centimetres": {"robot_shape:\n  outline: [{x: -50, y: -50}, {x: 50, y: -50}, {x: 0, y: 50}]\n", "robot_shape.outline[0].x: -50 is out of range -10 to 10"},
+		"shape key":         {"robot_shape:\n  outline: [{x: 0, y: 0, z: 1}]\n", "unknown key z"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := config.Parse([]byte(tc.yaml))
@@ -109,6 +113,19 @@ func TestBadConfigsNameKeyAndLine(t *testing.T) {
 				t.Fatalf("error %v, want it to contain %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestRobotShape(t *testing.T) {
+	r, err := config.Parse([]byte("robot_shape:\n  outline: [{x: -0.4, y: -0.3}, {x: 0.6, y: -0.3}, {x: 0.6, y: 0.3}, {x: -0.4, y: 0.3}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := r.RobotShape; s == nil || len(s.Outline) != 4 || s.Outline[1] != (config.ShapePoint{X: 0.6, Y: -0.3}) {
+		t.Fatalf("robot_shape %+v", r.RobotShape)
+	}
+	if d, _ := config.Parse([]byte("name: x\n")); d.RobotShape != nil {
+		t.Fatal("a shape without robot_shape")
 	}
 }
 

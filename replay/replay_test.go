@@ -75,7 +75,7 @@ func TestReplayFollowsTheRecording(t *testing.T) {
 	if c.FinalPose != a.FinalPose || c.Mode != replay.Batch {
 		t.Fatalf("batch %+v (%s), speedrun %+v", c.FinalPose, c.Mode, a.FinalPose)
 	}
-	for _, k := range []string{"automation", "driving_parameters", "soft_estop"} {
+	for _, k := range []string{"automation", "driving_parameters", "soft_estop", "path_planner"} {
 		if _, ok := a.Modules[k]; !ok {
 			t.Errorf("standard module %s missing from %v", k, keys(a.Modules))
 		}

@@ -11,6 +11,8 @@ import (
 	"github.com/gorosys/rosys/hardware"
 	"github.com/gorosys/rosys/hardware/sim"
 	"github.com/gorosys/rosys/localization"
+	"github.com/gorosys/rosys/navigate"
+	"github.com/gorosys/rosys/pathplanning"
 	"github.com/gorosys/rosys/storage"
 	"go.uber.org/zap"
 )
@@ -54,7 +56,10 @@ type Driver struct {
 // Option configures Assemble.
 type Option func(*options)
 
-type options struct{ autoResume bool }
+type options struct {
+	autoResume bool
+	shape      *pathplanning.Shape
+}
 
 // AutoResume resumes an automation found running or paused at start-up
 // (robot.yaml automation.auto_resume).
@@ -77,10 +82,13 @@ func AutoResume(on bool) Option { return func(o *options) { o.autoResume = on } 
 //	driving_parameters      speed limits (persistent)
 //	soft_estop              the soft e-stop (persistent)
 //	gnss_reference          the GNSS frame's origin in use (persistent; with a GNSS)
+//	path_planner            obstacles and areas (persistent; package navigate)
 //
-// The arbiter stops the wheels for the e-stop, the soft e-stop, and every
-// e-stop pin and bumper on its own. No automation is registered: the
-// caller registers its own with r.Automator.Register before Run.
+// The arbiter stops the wheels for the e-stop, the soft e-stop, every
+// e-stop pin and bumper on its own, and the geofence (outside every area
+// of path_planner). The automation "goto" (POST /api/goto) is registered
+// only by name; the caller registers its own with r.Automator.Register
+// before Run, and the first of those is the one a nameless start runs.
 func Assemble(rt *rosys.Runtime, hw Hardware, opts ...Option) (*Robot, error) {
 	var o options
 	for _, fn := range opts {
@@ -168,6 +176,9 @@ func Assemble(rt *rosys.Runtime, hw Hardware, opts ...Option) (*Robot, error) {
 			return nil, err
 		}
 	}
+	if err := r.addPlanner(o); err != nil {
+		return nil, err
+	}
 	mods = append(mods,
 		// Before the odometer: a pose an operator set since the last tick
 		// is in place when the odometry integrates.
@@ -181,6 +192,7 @@ func Assemble(rt *rosys.Runtime, hw Hardware, opts ...Option) (*Robot, error) {
 		mod{"driving_parameters", r.Params, nil, true},
 		// Pressed before a crash, still pressed after it.
 		mod{driving.SoftEStopKey, r.SoftEStop, nil, true},
+		mod{navigate.Key, r.World, nil, true},
 	)
 	for _, m := range mods {
 		opts := []rosys.AddOption{rosys.DependsOn(m.deps...)}

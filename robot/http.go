@@ -65,7 +65,7 @@ func (r *Robot) httpServer() (*http.Server, *ui.Server, error) {
 		ui.WithVersion(deploy.RunningVersions(r.version).Now),
 		ui.WithListenAddr(r.Addr()), ui.WithMetrics(reg), ui.WithLizard(ui.LizardExchange(r.hw.Exchange)),
 		ui.WithOperation(ui.Operation{Automator: r.Automator, Steerer: r.Steerer, SoftEStop: r.SoftEStop, Driving: r.Driving,
-			Stops: r.Stops, Commit: r.CommitOperating, Pose: r}))...)
+			Stops: r.Stops, Commit: r.CommitOperating, Pose: r}), ui.WithNavigator(r.Navigator))...)
 	srv := newHTTPServer(api)
 	if pool != nil {
 		srv.ConnState, srv.ConnContext = pool.connState, pool.connContext

@@ -16,6 +16,7 @@ import (
 	"github.com/gorosys/rosys/hardware"
 	"github.com/gorosys/rosys/hardware/sim"
 	"github.com/gorosys/rosys/localization"
+	"github.com/gorosys/rosys/navigate"
 	"github.com/gorosys/rosys/persistence"
 	"github.com/gorosys/rosys/persistence/store"
 	"go.uber.org/zap"
@@ -56,6 +57,12 @@ type Robot struct {
 	// Cameras are robot.yaml's cameras (nil without any): their module
 	// camera_provider, capture, recording and detection.
 	Cameras *Cameras
+
+	// The path planner: obstacles and areas (the persistent module
+	// path_planner), the geofence stop, and the automation "goto".
+	World     *navigate.World
+	Geofence  *navigate.Geofence
+	Navigator *navigate.Navigator
 
 	// SimWheels and SimEStop are set when the hardware is simulated.
 	SimWheels *sim.Wheels
@@ -138,7 +145,7 @@ func New(cfg *config.Robot, o Options) (r *Robot, err error) {
 		}
 		hw.Status = withStatus(hw.Status, "journal", func() any { return journal.Status() })
 	}
-	r, err = Assemble(rt, hw, AutoResume(cfg.Automation.AutoResume))
+	r, err = Assemble(rt, hw, AutoResume(cfg.Automation.AutoResume), Shape(shapeOf(cfg)))
 	if err != nil {
 		return nil, err
 	}
@@ -150,6 +157,7 @@ func New(cfg *config.Robot, o Options) (r *Robot, err error) {
 	r.Config, r.Store, r.Board, r.DataDir = cfg, store, board, dir
 	r.log, r.version, r.files = log, o.Version, files
 	r.poseIn.journal, r.poseIn.log = journal, log // poses set by an operator are inputs a replay repeats
+	r.Navigator.SetLogger(log)
 	if name := cfg.Automation.StartOnFirstRun; name != "" {
 		r.StartOnFirstRun(name)
 	}

@@ -149,7 +149,7 @@ func TestNewServesTheRobot(t *testing.T) {
 	}
 	// The standard persistent modules and the user's; not the demo's
 	// waypoints and model.
-	if strings.Join(keys, " ") != "pose automation driving_parameters soft_estop trip" {
+	if strings.Join(keys, " ") != "pose automation driving_parameters soft_estop path_planner trip" {
 		t.Fatalf("modules %v", keys)
 	}
 	req, _ := http.NewRequest("PUT", base+"/api/modules/trip", strings.NewReader(`{"metres": 12.5}`))

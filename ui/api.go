@@ -36,6 +36,7 @@ type Server struct {
 	hardware func() any
 	version  func() any
 	op       Operation
+	nav      Navigator
 	mux      *routeMux
 	listen   []net.IP // addresses this server listens on, for the Host check
 
@@ -108,6 +109,7 @@ func NewServer(rt *rosys.Runtime, opts ...Option) *Server {
 	s.mux.HandleFunc("GET /api/export", s.export)
 	s.mux.HandleFunc("POST /api/import", s.importArchive)
 	s.routeOperate()
+	s.routeGoto()
 	s.routeDashboard()
 	s.routeMetrics()
 	s.routeHistory()

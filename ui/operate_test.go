@@ -124,7 +124,7 @@ func TestAutomationEndpoints(t *testing.T) {
 	srv, _, r := newDemoServer(t)
 	req, _ := http.NewRequest("GET", srv.URL+"/api/automation", nil)
 	code, body := do(t, req)
-	if code != 200 || body["state"] != "running" || body["name"] != "waypoints" || fmt.Sprint(body["automations"]) != "[waypoints]" {
+	if code != 200 || body["state"] != "running" || body["name"] != "waypoints" || fmt.Sprint(body["automations"]) != "[waypoints goto]" {
 		t.Fatalf("%d %v", code, body)
 	}
 	for _, tc := range []struct {

@@ -18,7 +18,7 @@ import (
 // standardModules are the persistent modules every robot has (package
 // robot's Assemble); demoModules are those the demo adds.
 var (
-	standardModules = []string{"automation", "driving_parameters", "pose", "soft_estop"}
+	standardModules = []string{"automation", "driving_parameters", "path_planner", "pose", "soft_estop"}
 	demoModules     = []string{"model", "waypoints"}
 )
 

@@ -38,6 +38,9 @@ var rules = []struct {
 	{pkg: "automation", allow: []string{"clock", "hardware", "persistence", "persistence/internal/", "persistence/vfs"}},
 	// The planner plans in poses for the Driver: hardware and driving only.
 	{pkg: "pathplanning", allow: []string{"clock", "hardware", "driving", "persistence", "persistence/internal/", "persistence/vfs"}},
+	// The planner on a robot: the planner, the Driver and the automator, no
+	// runtime, engine or assembly (the robot wires it).
+	{pkg: "navigate", allow: []string{"clock", "hardware", "driving", "automation", "pathplanning", "persistence", "persistence/internal/", "persistence/vfs"}},
 }
 
 // root is the module's directory: two up from this file.

@@ -167,7 +167,9 @@ function renderMap(pose, driver, waypoints) {
     return [c, t];
   }));
   // Fit everything, at least 3 m across.
-  const all = [pose, ...trail, ...path, ...waypoints, ...(typeof cameraMapPoints === 'function' ? cameraMapPoints() : [])]; // cameras.js
+  const all = [pose, ...trail, ...path, ...waypoints,
+    ...(typeof cameraMapPoints === 'function' ? cameraMapPoints() : []), // cameras.js
+    ...(typeof plannerFitPoints === 'function' ? plannerFitPoints() : [])]; // planner.js
   let minX = Math.min(...all.map((p) => p.x)) - 0.5, maxX = Math.max(...all.map((p) => p.x)) + 0.5;
   let minY = Math.min(...all.map((p) => p.y)) - 0.5, maxY = Math.max(...all.map((p) => p.y)) + 0.5;
   let w = Math.max(3, maxX - minX), h = Math.max(3, maxY - minY);
@@ -318,6 +320,7 @@ function renderOperate(s) {
   const d = op.driving || {};
   const pose = d.pose || hw.pose;
   const wps = ((s.modules || {}).waypoints || {}).points || [];
+  if (typeof renderPlanner === 'function') renderPlanner(s); // planner.js
   if (pose) renderMap(pose, d.driver, wps);
   const arb = d.arbiter;
   const rows = [];
