@@ -170,7 +170,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.Navigate(srv.URL),
 		poll(`document.querySelector('#state').textContent === 'running'`),
 		poll(`!document.querySelector('#model-slider').disabled`),
-		poll(`document.querySelectorAll('#modules tr').length === 6`), // model, waypoints, pose, automation, driving_parameters, soft_estop
+		poll(`document.querySelectorAll('#modules tr').length === 7`), // model, waypoints, pose, automation, driving_parameters, soft_estop, path_planner
 	); err != nil {
 		t.Fatal(err)
 	}

@@ -45,7 +45,7 @@ func TestBackupExportImportOffline(t *testing.T) {
 	}
 	// Flags after the file work too.
 	out, errs, code := rosysCmd(t, "backup", "import", archive, "--data-dir", dst)
-	if code != 0 || !strings.Contains(out, "imported 6 modules") || !strings.Contains(out, "rollback") {
+	if code != 0 || !strings.Contains(out, "imported 7 modules") || !strings.Contains(out, "rollback") {
 		t.Fatalf("import: %d %s %s", code, out, errs)
 	}
 	if v := persistencetest.StoredValue(t, dst, "model"); v != 3.25 {
