@@ -178,6 +178,18 @@ type openItem struct {
 // move is the arc (or line) of length l and curvature k from a, backwards
 // if back, and the pose at its end.
 func move(a pose, k, l float64, back bool) (driving.Segment, pose) {
+	line, arc, e := motion(a, k, l, back)
+	if k == 0 {
+		return line, e
+	}
+	return arc, e
+}
+
+// motion is move without the interface: the line (k = 0) or the arc as
+// values, so the search can look at where a motion ends before it boxes
+// the segment (each boxed arc is garbage, and garbage wakes the collector,
+// which costs the control loop its ticks while a plan runs).
+func motion(a pose, k, l float64, back bool) (driving.Line, driving.Arc, pose) {
 	th := a.yaw
 	if back {
 		th += math.Pi
@@ -185,14 +197,14 @@ func move(a pose, k, l float64, back bool) (driving.Segment, pose) {
 	st, ct := math.Sincos(th)
 	if k == 0 {
 		e := pose{a.x + l*ct, a.y + l*st, a.yaw}
-		return driving.Line{From: driving.Point{X: a.x, Y: a.y}, To: driving.Point{X: e.x, Y: e.y}}, e
+		return driving.Line{From: driving.Point{X: a.x, Y: a.y}, To: driving.Point{X: e.x, Y: e.y}}, driving.Arc{}, e
 	}
 	cx, cy := a.x-st/k, a.y+ct/k
 	start := math.Atan2(a.y-cy, a.x-cx)
 	sweep := k * l
 	arc := driving.Arc{Center: driving.Point{X: cx, Y: cy}, Radius: math.Abs(1 / k), Start: start, Sweep: sweep}
 	e := arc.At(1)
-	return arc, pose{e.X, e.Y, normAngle(a.yaw + sweep)}
+	return driving.Line{}, arc, pose{e.X, e.Y, normAngle(a.yaw + sweep)}
 }
 
 func (p *planner) search(ctx context.Context, a, b pose) (driving.Path, error) {
@@ -268,8 +280,7 @@ func (p *planner) search(ctx context.Context, a, b pose) (driving.Path, error) {
 		}
 		for _, back := range p.dirs() {
 			for _, kv := range p.curvatures() {
-				seg, e := move(cur.pose, kv, moveLength, back)
-				ps := driving.PathSegment{Segment: seg, Backward: back}
+				_, _, e := motion(cur.pose, kv, moveLength, back)
 				he := h.at(e.x, e.y)
 				if math.IsInf(he, 1) {
 					continue
@@ -289,6 +300,8 @@ func (p *planner) search(ctx context.Context, a, b pose) (driving.Path, error) {
 				if old, ok := best[ke]; ok && old <= ge {
 					continue
 				}
+				seg, _ := move(cur.pose, kv, moveLength, back)
+				ps := driving.PathSegment{Segment: seg, Backward: back}
 				if !p.free(ps) {
 					continue
 				}

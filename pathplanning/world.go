@@ -25,7 +25,8 @@ type world struct {
 }
 
 func newWorld(m Map, robot []Point, types []string) *world {
-	w := &world{robot: robot, rmax: radius(robot), buf: make([]Point, 0, len(robot))}
+	w := &world{robot: robot, rmax: radius(robot), buf: make([]Point, 0, len(robot)),
+		obstacles: make([]polygon, 0, len(m.Obstacles)), areas: make([]polygon, 0, len(m.Areas))}
 	for _, id := range sortedKeys(m.Obstacles) {
 		o := m.Obstacles[id]
 		w.obstacles = append(w.obstacles, polygon{id: id, pts: o.Outline, box: boxOf(o.Outline)})
