@@ -8,6 +8,7 @@ import "sync"
 type Latch struct {
 	mu      sync.Mutex
 	active  bool
+	count   uint64 // presses and releases so far
 	changes Topic[bool]
 }
 
@@ -19,6 +20,9 @@ func (l *Latch) Set(active bool) {
 	l.mu.Lock()
 	changed := l.active != active
 	l.active = active
+	if changed {
+		l.count++
+	}
 	l.mu.Unlock()
 	if changed {
 		l.changes.Publish(active)
@@ -30,6 +34,16 @@ func (l *Latch) Active() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.active
+}
+
+// State is the latch's state with the number of presses and releases
+// before it, read together. A client that hears the state by more than one
+// path (an answer, an event stream) keeps the one with the higher count: a
+// state with a lower count is older, whatever order it arrived in.
+func (l *Latch) State() (active bool, changes uint64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.active, l.count
 }
 
 // SubscribeChanges implements EStop.

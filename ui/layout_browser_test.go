@@ -182,6 +182,16 @@ func TestEStopOnScreenAtEveryWidth(t *testing.T) {
 				poll(`document.querySelector('#estop').getAttribute('aria-pressed') === 'false'`)); err != nil {
 				t.Fatal(err)
 			}
+			// A snapshot from before the release, delivered after its
+			// answer (a loaded machine does that), must not show the
+			// e-stop pressed again: the next tap would release it.
+			var shown string
+			if err := chromedp.Run(ctx, chromedp.Evaluate(`showEStop(true, 0); document.querySelector('#estop').getAttribute('aria-pressed')`, &shown)); err != nil {
+				t.Fatal(err)
+			}
+			if shown != "false" || robot.SoftEStop.Active() {
+				t.Fatalf("a stale snapshot shows the e-stop pressed (%s) or the robot's is (%v)", shown, robot.SoftEStop.Active())
+			}
 		})
 	}
 	t.Run("every width from 320 to 1400 px, and more", func(t *testing.T) {

@@ -40,6 +40,9 @@ type Steerer interface {
 type SoftEStop interface {
 	Set(active bool)
 	Active() bool
+	// State is Active with the number of presses and releases before it
+	// (hardware.Latch.State).
+	State() (active bool, changes uint64)
 }
 
 // PoseSetter places the robot at a pose an operator gives (POST
@@ -87,7 +90,10 @@ type operateSnapshot struct {
 	Automation *automation.Status   `json:"automation,omitempty"`
 	Steer      *driving.SteerStatus `json:"steer,omitempty"`
 	SoftEStop  *bool                `json:"soft_estop,omitempty"`
-	Driving    any                  `json:"driving,omitempty"`
+	// SoftEStopChanges orders the snapshot's soft e-stop against the
+	// answers to POST /api/estop (see estopAnswer).
+	SoftEStopChanges uint64 `json:"soft_estop_changes"`
+	Driving          any    `json:"driving,omitempty"`
 }
 
 func (s *Server) operateNow() *operateSnapshot {
@@ -105,8 +111,8 @@ func (s *Server) operateNow() *operateSnapshot {
 		out.Steer = &st
 	}
 	if op.SoftEStop != nil {
-		a := op.SoftEStop.Active()
-		out.SoftEStop = &a
+		a, n := op.SoftEStop.State()
+		out.SoftEStop, out.SoftEStopChanges = &a, n
 	}
 	if op.Driving != nil {
 		out.Driving = op.Driving()
@@ -246,7 +252,7 @@ func (s *Server) estop(w http.ResponseWriter, r *http.Request) {
 	if !s.commit(w, r, fmt.Sprintf("soft e-stop active=%v (in effect now)", active)) {
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]bool{"active": s.op.SoftEStop.Active()})
+	writeJSON(w, http.StatusOK, estopAnswerOf(s.op.SoftEStop))
 }
 
 // openCommand opens a command handler (steer, e-stop): 404 saying

@@ -1,6 +1,9 @@
 package ui_test
 
 import (
+	"bufio"
+	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -207,5 +210,62 @@ func TestCommandOpeningsAlike(t *testing.T) {
 		if code, body := post(t, bare, path, `{}`); code != 404 || !strings.Contains(fmt.Sprint(body["error"]), want) {
 			t.Errorf("%s without the part: %d %v, want 404 with %q", path, code, body, want)
 		}
+	}
+}
+
+// The page hears the soft e-stop in the answers to its clicks and in the
+// event stream, in any order: each carries the count of presses and
+// releases, so a snapshot from before a release (delivered after the
+// release's answer) is known to be older and cannot show the e-stop
+// pressed again. The count moves on a change only.
+func TestEStopStatesAreOrderedByTheirChanges(t *testing.T) {
+	srv, _, _ := newDemoServer(t)
+	for i, step := range []struct {
+		body    string
+		active  bool
+		changes float64
+	}{{`{"active": true}`, true, 1}, {`{"active": true}`, true, 1}, {`{"active": false}`, false, 2}, {`{"active": false}`, false, 2}, {`{"active": true}`, true, 3}} {
+		code, body := post(t, srv, "/api/estop", step.body)
+		if code != 200 || body["active"] != step.active || body["changes"] != step.changes {
+			t.Fatalf("step %d %s: %d %v, want active %v changes %v", i, step.body, code, body, step.active, step.changes)
+		}
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/api/estop", nil)
+	if code, body := do(t, req); code != 200 || body["active"] != true || body["changes"] != float64(3) {
+		t.Fatalf("GET /api/estop: %d %v", code, body)
+	}
+	post(t, srv, "/api/estop", `{"active": false}`)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // a bound on failure only
+	defer cancel()
+	req, _ = http.NewRequestWithContext(ctx, "GET", srv.URL+"/api/events", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	br := bufio.NewReader(resp.Body)
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("the event stream ended before a snapshot: %v", err)
+		}
+		data, ok := strings.CutPrefix(line, "data: ")
+		if !ok {
+			continue
+		}
+		var snap struct {
+			Operate struct {
+				SoftEStop        *bool   `json:"soft_estop"`
+				SoftEStopChanges *uint64 `json:"soft_estop_changes"`
+			} `json:"operate"`
+		}
+		if err := json.Unmarshal([]byte(data), &snap); err != nil {
+			t.Fatal(err)
+		}
+		if op := snap.Operate; op.SoftEStop == nil || *op.SoftEStop || op.SoftEStopChanges == nil || *op.SoftEStopChanges != 4 {
+			t.Fatalf("the snapshot's soft e-stop: %s", data)
+		}
+		return
 	}
 }

@@ -56,11 +56,27 @@ func (s *Server) commit(w http.ResponseWriter, r *http.Request, what string) boo
 	return true
 }
 
-// estopState answers GET /api/estop: {"active": bool}.
+// estopAnswer is the soft e-stop's state as the API tells it. Changes
+// counts presses and releases since start: a page that hears the state
+// both in answers and in the event stream keeps the one with the higher
+// count, so a snapshot taken before an operator's release and delivered
+// after its answer cannot show the e-stop pressed again (and turn the
+// next click into a release).
+type estopAnswer struct {
+	Active  bool   `json:"active"`
+	Changes uint64 `json:"changes"`
+}
+
+func estopAnswerOf(e SoftEStop) estopAnswer {
+	a, n := e.State()
+	return estopAnswer{Active: a, Changes: n}
+}
+
+// estopState answers GET /api/estop: {"active": bool, "changes": n}.
 func (s *Server) estopState(w http.ResponseWriter, _ *http.Request) {
 	if s.op.SoftEStop == nil {
 		writeError(w, http.StatusNotFound, errors.New("this robot has no soft e-stop"))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]bool{"active": s.op.SoftEStop.Active()})
+	writeJSON(w, http.StatusOK, estopAnswerOf(s.op.SoftEStop))
 }

@@ -33,10 +33,19 @@ $('estop').addEventListener('click', async () => {
   const active = $('estop').getAttribute('aria-pressed') !== 'true';
   try {
     const r = await postJSON('/api/estop', { active });
-    showEStop(r.active);
+    showEStop(r.active, r.changes);
   } catch (e) { operateMessage(e.message); }
 });
-function showEStop(active) {
+// The state is heard in answers and in the event stream, in any order: the
+// one with the higher count of presses and releases is the newer (a
+// snapshot from before a release must not show the e-stop pressed again,
+// which would make the next click a release).
+let estopChanges = -1;
+function showEStop(active, changes) {
+  if (typeof changes === 'number') {
+    if (changes < estopChanges) return;
+    estopChanges = changes;
+  }
   const b = $('estop');
   b.setAttribute('aria-pressed', active ? 'true' : 'false');
   b.textContent = active ? 'RELEASE E-STOP' : 'E-STOP';
@@ -316,7 +325,7 @@ function renderOperate(s) {
     $('pause').disabled = a.state !== 'running';
     $('stop').disabled = a.state !== 'running' && a.state !== 'paused';
   }
-  if (op.soft_estop !== undefined && !document.hidden) showEStop(op.soft_estop);
+  if (op.soft_estop !== undefined && !document.hidden) showEStop(op.soft_estop, op.soft_estop_changes);
   const d = op.driving || {};
   const pose = d.pose || hw.pose;
   const wps = ((s.modules || {}).waypoints || {}).points || [];
