@@ -34,9 +34,14 @@ func main() {
 	gobench := flag.String("gobench", "", "go test -bench output to summarise")
 	note := flag.String("note", "", "a remark on the run for the report's header (e.g. that other work shared the machine)")
 	loopDur := flag.Duration("loopdur", 0, "length of each control-loop run (default 30s, 2s with -quick)")
-	only := flag.String("only", "", "comma-separated sections to run (loop,backup,process,serial,s3,scale,cameras,pose,planner; history: only the history part of backup); default all")
+	only := flag.String("only", "", "comma-separated sections to run (loop,backup,process,serial,s3,scale,cameras,pose,planner,garbage; history: only the history part of backup); default all")
 	traceOut := flag.String("trace", "", "write a runtime/trace of the whole run to this file (for `go tool trace`)")
+	apiClient := flag.String("apiclient", "", "(internal) poll the API at this URL, as section 12's client process")
 	flag.Parse()
+	if *apiClient != "" {
+		apiClientMain(*apiClient)
+		return
+	}
 	s := settings{quick: *quick, loopDur: 30 * time.Second, reps: 3, maxBytes: 256 << 20, maxN: 10000, demoDur: 60 * time.Second, rtts: 500}
 	if s.quick {
 		s = settings{quick: true, loopDur: 2 * time.Second, reps: 1, maxBytes: 8 << 20, maxN: 1000, demoDur: 8 * time.Second, rtts: 50}
@@ -103,6 +108,9 @@ func main() {
 	}
 	if run("planner") {
 		b.section("11. Path planner", b.planner)
+	}
+	if run("garbage") {
+		b.section("12. Steady-state garbage", b.garbage)
 	}
 	if *gobench != "" {
 		b.section("Go benchmarks of the hot paths", func() error { return b.goBench(*gobench) })

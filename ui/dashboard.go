@@ -19,7 +19,11 @@ const eventsEvery = 200 * time.Millisecond
 // snapshot is what the dashboard renders.
 type snapshot struct {
 	Status  statusResponse             `json:"status"`
-	Modules map[string]json.RawMessage `json:"modules"`
+	// Modules holds the data of the modules that changed since the
+	// stream's previous event (all of them in its first); ModuleKeys
+	// lists every module (moduleFeed).
+	Modules    json.RawMessage `json:"modules"`
+	ModuleKeys []string        `json:"module_keys"`
 	// Operate is the automation, steering, e-stop and path (WithOperation).
 	Operate *operateSnapshot `json:"operate,omitempty"`
 }
@@ -32,15 +36,7 @@ func (s *Server) routeDashboard() {
 }
 
 func (s *Server) snapshot() snapshot {
-	snap := snapshot{Status: s.statusNow(), Modules: map[string]json.RawMessage{}, Operate: s.operateNow()}
-	if s.store != nil {
-		for _, key := range s.store.Keys() {
-			if m, err := s.moduleState(key); err == nil {
-				snap.Modules[key] = m.Data
-			}
-		}
-	}
-	return snap
+	return snapshot{Status: s.statusNow(), Operate: s.operateNow()}
 }
 
 // events streams the dashboard's state as server-sent events: one at once,
@@ -67,15 +63,18 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	tick := time.NewTicker(eventsEvery)
 	defer tick.Stop()
 	var last []byte
+	feed := newModuleFeed()
 	for {
 		snap := s.snapshot()
+		modulesChanged := feed.update(s.store)
 		// Uptime and tick counts always change; they alone do not warrant
 		// an event.
 		cmp := snap
 		cmp.Status.UptimeS, cmp.Status.Control.Ticks = 0, 0
 		key, _ := json.Marshal(cmp)
-		if !bytes.Equal(key, last) || last == nil {
+		if !bytes.Equal(key, last) || last == nil || modulesChanged {
 			last = key
+			snap.Modules, snap.ModuleKeys = feed.out.Bytes(), feed.keys
 			b, err := json.Marshal(snap)
 			if err != nil {
 				return

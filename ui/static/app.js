@@ -158,8 +158,15 @@ function render(s) {
 function connect() {
   const es = new EventSource(withToken('/api/events'));
   es.onopen = () => { $('conn').textContent = 'live'; };
+  // An event carries only the modules whose data changed since the last
+  // one (all in the first) and the keys of all: the rest is kept from
+  // before, and a module no longer listed is dropped.
+  let modules = {};
   es.onmessage = (e) => {
     const s = JSON.parse(e.data);
+    const next = {};
+    for (const k of s.module_keys || []) next[k] = k in (s.modules || {}) ? s.modules[k] : modules[k];
+    s.modules = modules = next;
     render(s);
     if (typeof renderOperate === 'function') renderOperate(s); // operate.js
   };
