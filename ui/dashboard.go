@@ -18,7 +18,7 @@ const eventsEvery = 200 * time.Millisecond
 
 // snapshot is what the dashboard renders.
 type snapshot struct {
-	Status  statusResponse             `json:"status"`
+	Status statusResponse `json:"status"`
 	// Modules holds the data of the modules that changed since the
 	// stream's previous event (all of them in its first); ModuleKeys
 	// lists every module (moduleFeed).
