@@ -85,6 +85,10 @@ func runGarbage(ctx context.Context, dir string, d time.Duration, withAPI bool) 
 	var before, after runtime.MemStats
 	c0 := storage.StatusOf(r).Backup.Cycles
 	runtime.ReadMemStats(&before)
+	if p := os.Getenv("BENCH_GARBAGE_PROFILE"); p != "" { // diagnosis: the window's allocations, with pprof -base
+		_ = writeMemProfile(fmt.Sprintf("%s-%v-before", p, withAPI))
+		defer writeMemProfile(fmt.Sprintf("%s-%v-after", p, withAPI))
+	}
 	time.Sleep(d)
 	runtime.ReadMemStats(&after)
 	c1 := storage.StatusOf(r).Backup.Cycles
@@ -169,6 +173,7 @@ func apiClientMain(base string) {
 				return
 			}
 			if len(line) > 5 && string(line[:5]) == "data:" {
+
 				answers <- struct{}{}
 			}
 		}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"runtime/trace"
 	"strings"
 	"time"
@@ -36,6 +37,7 @@ func main() {
 	loopDur := flag.Duration("loopdur", 0, "length of each control-loop run (default 30s, 2s with -quick)")
 	only := flag.String("only", "", "comma-separated sections to run (loop,backup,process,serial,s3,scale,cameras,pose,planner,garbage; history: only the history part of backup); default all")
 	traceOut := flag.String("trace", "", "write a runtime/trace of the whole run to this file (for `go tool trace`)")
+	memProfile := flag.String("memprofile", "", "write the run's allocation profile to this file at the end (for `go tool pprof -sample_index=alloc_space`)")
 	apiClient := flag.String("apiclient", "", "(internal) poll the API at this URL, as section 12's client process")
 	flag.Parse()
 	if *apiClient != "" {
@@ -115,6 +117,11 @@ func main() {
 	if *gobench != "" {
 		b.section("Go benchmarks of the hot paths", func() error { return b.goBench(*gobench) })
 	}
+	if *memProfile != "" {
+		if err := writeMemProfile(*memProfile); err != nil {
+			fail(err)
+		}
+	}
 	b.headline()
 	b.findings()
 	b.r.p("Whole run: %s.", time.Since(begin).Round(time.Second))
@@ -140,6 +147,17 @@ func startTrace(path string) (func(), error) {
 		return nil, err
 	}
 	return func() { trace.Stop(); f.Close() }, nil
+}
+
+// writeMemProfile writes the allocations sampled since the start (where
+// the garbage of section 12 comes from).
+func writeMemProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return pprof.Lookup("allocs").WriteTo(f, 0)
 }
 
 func fail(err error) {
