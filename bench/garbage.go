@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys"
+	"github.com/gorosys/rosys/drivers/lizard/lizardtest"
 	"github.com/gorosys/rosys/metrics"
 	"github.com/gorosys/rosys/storage"
 	"github.com/gorosys/rosys/ui"
@@ -51,7 +52,7 @@ func (g garbageRun) perCycle() float64  { return float64(g.alloc) / float64(max(
 const garbageWarmup = 3 * time.Second
 
 func runGarbage(ctx context.Context, dir string, d time.Duration, withAPI bool) (garbageRun, error) {
-	l, err := startLoad(ctx, dir, 100)
+	l, err := startLoadWith(ctx, dir, 100, true)
 	if err != nil {
 		return garbageRun{}, err
 	}
@@ -85,10 +86,6 @@ func runGarbage(ctx context.Context, dir string, d time.Duration, withAPI bool) 
 	var before, after runtime.MemStats
 	c0 := storage.StatusOf(r).Backup.Cycles
 	runtime.ReadMemStats(&before)
-	if p := os.Getenv("BENCH_GARBAGE_PROFILE"); p != "" { // diagnosis: the window's allocations, with pprof -base
-		_ = writeMemProfile(fmt.Sprintf("%s-%v-before", p, withAPI))
-		defer writeMemProfile(fmt.Sprintf("%s-%v-after", p, withAPI))
-	}
 	time.Sleep(d)
 	runtime.ReadMemStats(&after)
 	c1 := storage.StatusOf(r).Backup.Cycles
@@ -102,6 +99,42 @@ func runGarbage(ctx context.Context, dir string, d time.Duration, withAPI bool) 
 		return out, err
 	}
 	return out, nil
+}
+
+// startControllerApart runs the simulated Lizard controller as a process
+// of its own (-lizardsim) on dir's link and waits for the link.
+func startControllerApart(dir string) (func(), error) {
+	cmd := exec.Command(os.Args[0], "-lizardsim", lizardtest.TempLink(dir))
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	stop := func() { in.Close(); _ = cmd.Wait() }
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(lizardtest.TempLink(dir)); err == nil {
+			return stop, nil
+		}
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			stop()
+			return nil, errors.New("the simulated controller's process made no link in 30 s")
+		}
+	}
+}
+
+// lizardSimMain is the -lizardsim process: the simulated controller on
+// link until its standard input closes.
+func lizardSimMain(link string) {
+	ctrl, err := lizardtest.Start(lizardtest.Config{Link: link, Period: 10 * time.Millisecond})
+	if err != nil {
+		fail(err)
+	}
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	ctrl.Close()
 }
 
 // apiClient is the -apiclient process polling the API.
@@ -215,7 +248,7 @@ func (b *bench) garbage() error {
 	}
 	d := b.s.loopDur
 	b.r.p("Does a robot in steady state wake the garbage collector? The runtime at 100 Hz with section 1's load (100 modules of 64 KiB "+
-		"re-requested and committed every 100 ms, Lizard telemetry at 100 Hz over a pty), without and with its HTTP API served "+
+		"re-requested and committed every 100 ms, Lizard telemetry at 100 Hz over a pty from the simulated controller, which runs in a process of its own here), without and with its HTTP API served "+
 		"(`GET /api/status` and `GET /metrics` every 100 ms and the event stream open, the client in a process of its own so that its "+
 		"garbage is not counted). After %s of warm-up, each run measures a window of %s: collections, bytes allocated by the whole "+
 		"process (`runtime.MemStats.TotalAlloc`) per second and per backup cycle, and the live heap. %d repetitions of each variant, "+

@@ -36,6 +36,13 @@ type load struct {
 }
 
 func startLoad(ctx context.Context, dir string, modules int) (*load, error) {
+	return startLoadWith(ctx, dir, modules, false)
+}
+
+// startLoadWith is startLoad with the simulated controller in a process of
+// its own when ctrlApart (this binary again, -lizardsim): section 12
+// counts the robot's garbage, not its simulator's.
+func startLoadWith(ctx context.Context, dir string, modules int, ctrlApart bool) (*load, error) {
 	l := &load{}
 	s, err := store.Open(filepath.Join(dir, "data"))
 	if err != nil {
@@ -46,11 +53,20 @@ func startLoad(ctx context.Context, dir string, modules int) (*load, error) {
 	for range modules {
 		l.vals = append(l.vals, persistence.NewValue(blob{Text: strings.Repeat("x", 64<<10)}))
 	}
-	ctrl, err := lizardtest.Start(lizardtest.Config{Link: lizardtest.TempLink(dir), Period: 10 * time.Millisecond})
-	if err != nil {
-		return nil, err
+	if ctrlApart {
+		stop, err := startControllerApart(dir)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		l.stop = append(l.stop, stop)
+	} else {
+		ctrl, err := lizardtest.Start(lizardtest.Config{Link: lizardtest.TempLink(dir), Period: 10 * time.Millisecond})
+		if err != nil {
+			return nil, err
+		}
+		l.stop = append(l.stop, ctrl.Close)
 	}
-	l.stop = append(l.stop, ctrl.Close)
 	drv, err := lizard.New(lizard.Config{Port: lizardtest.TempLink(dir), Log: zap.NewNop()})
 	if err != nil {
 		return nil, err

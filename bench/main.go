@@ -39,7 +39,12 @@ func main() {
 	traceOut := flag.String("trace", "", "write a runtime/trace of the whole run to this file (for `go tool trace`)")
 	memProfile := flag.String("memprofile", "", "write the run's allocation profile to this file at the end (for `go tool pprof -sample_index=alloc_space`)")
 	apiClient := flag.String("apiclient", "", "(internal) poll the API at this URL, as section 12's client process")
+	lizardSim := flag.String("lizardsim", "", "(internal) run the simulated Lizard controller on this link, as section 12's controller process")
 	flag.Parse()
+	if *lizardSim != "" {
+		lizardSimMain(*lizardSim)
+		return
+	}
 	if *apiClient != "" {
 		apiClientMain(*apiClient)
 		return
