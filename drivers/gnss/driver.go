@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/hardware"
+	"github.com/gorosys/rosys/internal/reconnect"
 	"go.bug.st/serial"
 	"go.uber.org/zap"
 )
@@ -238,10 +239,18 @@ func (d *Driver) newAssembler() *assembler {
 // failures; a session that received data resets the backoff.
 func (d *Driver) connectLoop(ctx context.Context) {
 	defer close(d.done)
-	backoff := d.cfg.ReconnectMin
-	logged := false
-	for ctx.Err() == nil {
-		before := d.good.Load()
+	loop := reconnect.Loop{
+		Min: d.cfg.ReconnectMin, Max: d.cfg.ReconnectMax, Progress: d.good.Load,
+		Failed: func(err error, _ time.Duration, first bool) {
+			d.setErr(err)
+			d.events.Publish(Connection{Err: err.Error()})
+			if first { // once per outage, not once per retry
+				d.log.Warn("GNSS source unavailable; retrying", zap.Error(err))
+			}
+			d.reconnects.Add(1)
+		},
+	}
+	loop.Run(ctx, func(ctx context.Context) error {
 		var err error
 		if d.cfg.Port != "" {
 			err = d.serialSession(ctx)
@@ -250,29 +259,8 @@ func (d *Driver) connectLoop(ctx context.Context) {
 		}
 		d.conn.Store(false)
 		d.setCloser(nil)
-		if ctx.Err() != nil {
-			return
-		}
-		d.setErr(err)
-		d.events.Publish(Connection{Err: err.Error()})
-		if d.good.Load() != before {
-			backoff, logged = d.cfg.ReconnectMin, false
-		}
-		if !logged {
-			// Once per outage, not once per retry.
-			d.log.Warn("GNSS source unavailable; retrying", zap.Error(err))
-			logged = true
-		}
-		d.reconnects.Add(1)
-		t := time.NewTimer(backoff)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return
-		}
-		backoff = min(2*backoff, d.cfg.ReconnectMax)
-	}
+		return err
+	})
 }
 
 // setCloser replaces the closer, closing the old one (nil closes only).

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/hardware"
+	"github.com/gorosys/rosys/internal/reconnect"
 	"go.uber.org/zap"
 )
 
@@ -229,37 +230,24 @@ func (c *Client) SubscribeEvents(buffer int) (<-chan Event, func()) {
 
 func (c *Client) connectLoop(ctx context.Context) {
 	defer close(c.done)
-	backoff := c.cfg.ReconnectMin
-	logged := false
-	for ctx.Err() == nil {
-		before := c.frames.Load()
+	loop := reconnect.Loop{
+		Min: c.cfg.ReconnectMin, Max: c.cfg.ReconnectMax, Progress: c.frames.Load,
+		Failed: func(err error, backoff time.Duration, first bool) {
+			s := err.Error()
+			c.lastErr.Store(&s)
+			c.events.Publish(Event{Err: err})
+			if first { // once per outage, not once per retry
+				c.log.Warn("NTRIP corrections lost; reconnecting", zap.Error(err), zap.Duration("backoff", backoff))
+			}
+			c.reconnects.Add(1)
+		},
+	}
+	loop.Run(ctx, func(ctx context.Context) error {
 		err := c.session(ctx)
 		c.conn.Store(false)
 		c.setConn(nil)
-		if ctx.Err() != nil {
-			return
-		}
-		s := err.Error()
-		c.lastErr.Store(&s)
-		c.events.Publish(Event{Err: err})
-		if c.frames.Load() != before {
-			backoff, logged = c.cfg.ReconnectMin, false
-		}
-		if !logged {
-			// Once per outage, not once per retry.
-			c.log.Warn("NTRIP corrections lost; reconnecting", zap.Error(err), zap.Duration("backoff", backoff))
-			logged = true
-		}
-		c.reconnects.Add(1)
-		t := time.NewTimer(backoff)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return
-		}
-		backoff = min(2*backoff, c.cfg.ReconnectMax)
-	}
+		return err
+	})
 }
 
 // setConn replaces the open connection, closing the old one.
