@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -121,10 +120,7 @@ type Driver struct {
 	writable               atomic.Bool
 	corrBytes, corrDropped atomic.Uint64
 
-	cancel context.CancelFunc
-	done   chan struct{}
-	mu     sync.Mutex // guards closer
-	closer io.Closer  // the open port or connection, closed by Stop
+	run reconnect.Runner // the open port or connection (SetConn), closed by Stop
 }
 
 type refInfo struct {
@@ -163,26 +159,12 @@ func New(cfg Config) (*Driver, error) {
 
 // Start connects in the background and returns at once.
 func (d *Driver) Start(context.Context) error {
-	ctx, cancel := context.WithCancel(context.Background())
-	d.cancel, d.done = cancel, make(chan struct{})
-	go d.connectLoop(ctx)
+	d.run.Start(d.loop(), d.session)
 	return nil
 }
 
 // Stop closes the port or connection and waits for the reader to end.
-func (d *Driver) Stop(ctx context.Context) error {
-	if d.cancel == nil {
-		return nil
-	}
-	d.cancel()
-	d.setCloser(nil)
-	select {
-	case <-d.done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (d *Driver) Stop(ctx context.Context) error { return d.run.Stop(ctx) }
 
 // GNSS implements hardware.GNSSReceiver: the latest measurement, fresh or
 // not (judge with Fresh). It never blocks on I/O and never allocates.
@@ -235,11 +217,10 @@ func (d *Driver) newAssembler() *assembler {
 	return a
 }
 
-// connectLoop runs sessions until Stop, with exponential backoff between
-// failures; a session that received data resets the backoff.
-func (d *Driver) connectLoop(ctx context.Context) {
-	defer close(d.done)
-	loop := reconnect.Loop{
+// loop reconnects with exponential backoff between failures; a session
+// that received good data resets the backoff.
+func (d *Driver) loop() reconnect.Loop {
+	return reconnect.Loop{
 		Min: d.cfg.ReconnectMin, Max: d.cfg.ReconnectMax, Progress: d.good.Load,
 		Failed: func(err error, _ time.Duration, first bool) {
 			d.setErr(err)
@@ -250,28 +231,15 @@ func (d *Driver) connectLoop(ctx context.Context) {
 			d.reconnects.Add(1)
 		},
 	}
-	loop.Run(ctx, func(ctx context.Context) error {
-		var err error
-		if d.cfg.Port != "" {
-			err = d.serialSession(ctx)
-		} else {
-			err = d.gpsdSession(ctx)
-		}
-		d.conn.Store(false)
-		d.setCloser(nil)
-		return err
-	})
 }
 
-// setCloser replaces the closer, closing the old one (nil closes only).
-func (d *Driver) setCloser(c io.Closer) {
-	d.mu.Lock()
-	old := d.closer
-	d.closer = c
-	d.mu.Unlock()
-	if old != nil {
-		_ = old.Close()
+// session reads the serial port or gpsd until it fails.
+func (d *Driver) session(ctx context.Context) error {
+	defer d.conn.Store(false)
+	if d.cfg.Port != "" {
+		return d.serialSession(ctx)
 	}
+	return d.gpsdSession(ctx)
 }
 
 func (d *Driver) setErr(err error) {

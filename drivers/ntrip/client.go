@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -130,10 +129,7 @@ type Client struct {
 	version                                       atomic.Int64 // asked for next: cfg.Version, or the other after a silent close
 	lastErr                                       atomic.Pointer[string]
 	events                                        hardware.Topic[Event]
-	cancel                                        context.CancelFunc
-	done                                          chan struct{}
-	mu                                            sync.Mutex
-	closer                                        net.Conn
+	run                                           reconnect.Runner // the connection (SetConn), closed by Stop
 }
 
 // Event is a change of the connection: connected, or ended with Err.
@@ -202,35 +198,25 @@ func (c *Client) Caster() string { return c.caster }
 
 // Start connects in the background and returns at once.
 func (c *Client) Start(context.Context) error {
-	ctx, cancel := context.WithCancel(context.Background())
-	c.cancel, c.done = cancel, make(chan struct{})
-	go c.connectLoop(ctx)
+	c.run.Start(c.loop(), func(ctx context.Context) error {
+		defer c.conn.Store(false)
+		return c.session(ctx)
+	})
 	return nil
 }
 
 // Stop closes the connection and waits for the client to end.
-func (c *Client) Stop(ctx context.Context) error {
-	if c.cancel == nil {
-		return nil
-	}
-	c.cancel()
-	c.setConn(nil)
-	select {
-	case <-c.done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (c *Client) Stop(ctx context.Context) error { return c.run.Stop(ctx) }
 
 // SubscribeEvents delivers every connect and every ended connection.
 func (c *Client) SubscribeEvents(buffer int) (<-chan Event, func()) {
 	return c.events.Subscribe(buffer)
 }
 
-func (c *Client) connectLoop(ctx context.Context) {
-	defer close(c.done)
-	loop := reconnect.Loop{
+// loop reconnects with exponential backoff; a connection that brought
+// frames resets it.
+func (c *Client) loop() reconnect.Loop {
+	return reconnect.Loop{
 		Min: c.cfg.ReconnectMin, Max: c.cfg.ReconnectMax, Progress: c.frames.Load,
 		Failed: func(err error, backoff time.Duration, first bool) {
 			s := err.Error()
@@ -241,22 +227,5 @@ func (c *Client) connectLoop(ctx context.Context) {
 			}
 			c.reconnects.Add(1)
 		},
-	}
-	loop.Run(ctx, func(ctx context.Context) error {
-		err := c.session(ctx)
-		c.conn.Store(false)
-		c.setConn(nil)
-		return err
-	})
-}
-
-// setConn replaces the open connection, closing the old one.
-func (c *Client) setConn(conn net.Conn) {
-	c.mu.Lock()
-	old := c.closer
-	c.closer = conn
-	c.mu.Unlock()
-	if old != nil {
-		_ = old.Close()
 	}
 }

@@ -9,6 +9,8 @@ package reconnect
 import (
 	"context"
 	"errors"
+	"io"
+	"sync"
 	"time"
 )
 
@@ -62,5 +64,58 @@ func (l Loop) Run(ctx context.Context, session func(context.Context) error) {
 			return
 		}
 		wait = min(2*wait, l.Max)
+	}
+}
+
+// Runner runs a Loop on a goroutine of its own, from Start until Stop,
+// and holds the session's open connection (SetConn) so that Stop can
+// close it: a session blocked reading it returns. After every session
+// the connection is closed.
+type Runner struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	mu     sync.Mutex // guards conn
+	conn   io.Closer
+}
+
+// Start runs l with session in the background and returns at once.
+func (r *Runner) Start(l Loop, session func(context.Context) error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel, r.done = cancel, make(chan struct{})
+	go func() {
+		defer close(r.done)
+		l.Run(ctx, func(ctx context.Context) error {
+			err := session(ctx)
+			r.SetConn(nil)
+			return err
+		})
+	}()
+}
+
+// Stop ends the loop, closes the connection and waits for the loop's
+// goroutine within ctx. Without Start it does nothing.
+func (r *Runner) Stop(ctx context.Context) error {
+	if r.cancel == nil {
+		return nil
+	}
+	r.cancel()
+	r.SetConn(nil)
+	select {
+	case <-r.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// SetConn replaces the session's connection, closing the old one; nil
+// closes only.
+func (r *Runner) SetConn(c io.Closer) {
+	r.mu.Lock()
+	old := r.conn
+	r.conn = c
+	r.mu.Unlock()
+	if old != nil {
+		_ = old.Close()
 	}
 }

@@ -3,6 +3,8 @@ package reconnect_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net"
 	"slices"
 	"testing"
 	"time"
@@ -69,4 +71,46 @@ func TestRunEndsDuringTheWait(t *testing.T) {
 	testwait.For(t, failed, "the first failure", func(struct{}) bool { return true })
 	cancel()
 	testwait.For(t, done, "Run's return", func(struct{}) bool { return true })
+}
+
+// The Runner closes a session's connection when the session ends, and
+// Stop closes the one a session is blocked reading, so the session
+// returns and Stop does too.
+func TestRunnerClosesTheConnection(t *testing.T) {
+	var r reconnect.Runner
+	if err := r.Stop(context.Background()); err != nil {
+		t.Fatalf("Stop before Start: %v", err)
+	}
+	first, firstPeer := net.Pipe()
+	second, secondPeer := net.Pipe()
+	blocked := make(chan struct{})
+	readErr := make(chan error, 1)
+	sessions := 0
+	r.Start(reconnect.Loop{Min: time.Millisecond, Max: time.Millisecond}, func(ctx context.Context) error {
+		sessions++
+		if sessions == 1 {
+			r.SetConn(first)
+			return errors.New("refused")
+		}
+		r.SetConn(second)
+		close(blocked)
+		_, err := second.Read(make([]byte, 1)) // blocks until Stop closes it
+		readErr <- err
+		return err
+	})
+	testwait.For(t, blocked, "the second session", func(struct{}) bool { return true })
+	if _, err := firstPeer.Read(make([]byte, 1)); err == nil {
+		t.Fatal("the first session's connection is still open after it ended")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := r.Stop(ctx); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if err := testwait.For(t, readErr, "the blocked read's end", func(error) bool { return true }); !errors.Is(err, io.ErrClosedPipe) {
+		t.Fatalf("the blocked read ended with %v, want the pipe closed", err)
+	}
+	if _, err := secondPeer.Write([]byte{1}); err == nil {
+		t.Fatal("the second connection is still open after Stop")
+	}
 }
