@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/gorosys/rosys/internal/durable"
 )
 
 // Runner runs a system command (useradd, usermod, systemctl); tests
@@ -197,7 +199,7 @@ func (l Layout) binLink(say func(string, ...any)) error {
 		return err
 	}
 	say("%s -> %s", BinLink, want)
-	return syncDir(filepath.Dir(link))
+	return durable.SyncDir(filepath.Dir(link))
 }
 
 // accounts creates the robot user (a system user with its own group, home

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/gorosys/rosys/internal/durable"
 )
 
 // Paths on the robot, relative to Layout.Root.
@@ -93,7 +95,7 @@ func (l Layout) setLink(name, id string) error {
 	if err := os.Rename(tmp, name); err != nil {
 		return err
 	}
-	return syncDir(filepath.Dir(name))
+	return durable.SyncDir(filepath.Dir(name))
 }
 
 // validID keeps ids to one harmless path element.
@@ -160,43 +162,12 @@ func readBounded(path string, max int64) ([]byte, error) {
 	return b, nil
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
-// writeFileAtomic writes data to path durably: temp file, fsync, rename,
-// fsync of the directory.
+// writeFileAtomic writes data to path durably (internal/durable), making
+// its directory first; a crash may leave a temporary <name>.tmp<digits>
+// beside it.
 func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(mode); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(filepath.Dir(path))
+	return durable.WriteFile(path, data, mode, filepath.Base(path)+".tmp*")
 }

@@ -18,11 +18,8 @@ import (
 	"github.com/gorosys/rosys/hardware"
 	"github.com/gorosys/rosys/navigate"
 	"github.com/gorosys/rosys/pathplanning"
-	"github.com/gorosys/rosys/persistence/persistencetest"
-	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/robot"
 	"github.com/gorosys/rosys/rosystest"
-	"github.com/gorosys/rosys/storage"
 )
 
 // rig is a simulated robot on virtual time with the planner's parts.
@@ -351,30 +348,6 @@ func TestRoSysFileInTheDataDirectory(t *testing.T) {
 	}
 }
 
-// copyDir copies a data directory as a power cut finds it: what was
-// committed, without the lock.
-func copyDir(t *testing.T, from string) string {
-	t.Helper()
-	to := t.TempDir()
-	entries, err := os.ReadDir(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if !e.Type().IsRegular() || e.Name() == ".lock" {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(from, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(to, e.Name()), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return to
-}
-
 // The goal is durable when the start is (the API answers after
 // CommitOperating): killed at that moment, the robot comes back with goto
 // paused at its goal and the map, does not move, and once resumed plans
@@ -393,10 +366,7 @@ func TestGotoKilledAtTheAnswerResumes(t *testing.T) {
 	if err := g.Store().CommitNow(context.Background(), navigate.Key); err != nil {
 		t.Fatal(err)
 	}
-	killed := copyDir(t, g.Dir)
-
-	clock := rosystest.NewVirtualClock()
-	rt2 := rosystest.New(t, rosys.Config{Clock: clock, Storage: storage.New(persistencetest.Open(t, killed, store.WithClock(clock.Now)), nil)})
+	rt2 := rosystest.NewIn(t, rosystest.Killed(t, g.Dir), rosys.Config{})
 	r2, err := robot.Assemble(rt2.Runtime, robot.Hardware{})
 	if err != nil {
 		t.Fatal(err)

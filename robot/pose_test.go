@@ -15,11 +15,8 @@ import (
 	"github.com/gorosys/rosys/hardware"
 	"github.com/gorosys/rosys/hardware/sim"
 	"github.com/gorosys/rosys/localization"
-	"github.com/gorosys/rosys/persistence/persistencetest"
-	"github.com/gorosys/rosys/persistence/store"
 	"github.com/gorosys/rosys/robot"
 	"github.com/gorosys/rosys/rosystest"
-	"github.com/gorosys/rosys/storage"
 )
 
 // route is the test's automation: straight lines to each point, a
@@ -45,12 +42,7 @@ func newPoseRig(t *testing.T, dir string, opts ...robot.Option) *poseRig {
 
 func newPoseRigWith(t *testing.T, dir string, gc sim.GNSSConfig, opts ...robot.Option) *poseRig {
 	t.Helper()
-	cfg := rosys.Config{}
-	if dir != "" {
-		clock := rosystest.NewVirtualClock()
-		cfg = rosys.Config{Clock: clock, Storage: storage.New(persistencetest.Open(t, dir, store.WithClock(clock.Now)), nil)}
-	}
-	r := rosystest.New(t, cfg)
+	r := rosystest.NewIn(t, dir, rosys.Config{}) // dir "": a new one
 	g := sim.NewGNSS(gc)
 	hw := robot.Hardware{GNSS: g, Drivers: []robot.Driver{{Name: "gnss", V: g}}, Pose: robot.PoseConfig{StaleAfter: 2 * time.Second}}
 	bot, err := robot.Assemble(r.Runtime, hw, opts...)
@@ -88,30 +80,6 @@ func (p *poseRig) committed(key string) bool {
 	return err == nil && !ms.Pending && ms.Saves > 0
 }
 
-// copyData takes the data directory as a kill -9 leaves it: the
-// committed files.
-func copyData(t *testing.T, from string) string {
-	t.Helper()
-	to := t.TempDir()
-	entries, err := os.ReadDir(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if !e.Type().IsRegular() || e.Name() == ".lock" {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(from, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(to, e.Name()), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return to
-}
-
 // A robot killed halfway along its first line comes back (a new runtime
 // on the committed files) at its persisted pose, unconfirmed, waits for
 // a fix to confirm it, and finishes the route within 5 cm of the goal,
@@ -126,7 +94,7 @@ func TestKilledMidRouteResumesFromThePersistedPose(t *testing.T) {
 	a.r.ForwardUntil(func() bool {
 		return a.bot.Pose.Module().Backup().(localization.Saved).X > 2 && a.committed(localization.ModuleKey)
 	}, time.Minute)
-	dir := copyData(t, a.r.Dir)
+	dir := rosystest.Killed(t, a.r.Dir)
 	truth := a.bot.SimWheels.TruePose()
 	saved := a.bot.Pose.Module().Backup().(localization.Saved)
 	// Committed at least once a second of virtual time, but a commit's
@@ -178,7 +146,7 @@ func TestFirstFixReferenceKeepsTheFrame(t *testing.T) {
 	a.r.ForwardUntil(func() bool { return a.committed(localization.ModuleKey) && a.committed(robot.ReferenceKey) }, time.Minute)
 	truth := a.bot.SimWheels.TruePose()
 	for _, keep := range []bool{true, false} {
-		dir := copyData(t, a.r.Dir)
+		dir := rosystest.Killed(t, a.r.Dir)
 		if !keep {
 			if err := os.Remove(filepath.Join(dir, robot.ReferenceKey+".json")); err != nil {
 				t.Fatal(err)
@@ -273,7 +241,7 @@ func TestConfiguredReferenceWins(t *testing.T) {
 	if a.bot.Reference.Get().Source != "first_fix" {
 		t.Fatalf("first run's reference %+v", a.bot.Reference.Get())
 	}
-	dir := copyData(t, a.r.Dir)
+	dir := rosystest.Killed(t, a.r.Dir)
 	ref, err := hardware.NewGeoReference(50.1, 8.6)
 	if err != nil {
 		t.Fatal(err)

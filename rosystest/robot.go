@@ -2,6 +2,8 @@ package rosystest
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -41,14 +43,29 @@ func (NoNotify) Notify(string) error { return nil }
 // real-time priority.
 func New(t testing.TB, cfg rosys.Config) *Robot {
 	t.Helper()
+	return newIn(t, "", cfg)
+}
+
+// NewIn returns a Robot like New whose store is in dir: a data directory
+// an earlier run left (Killed), restored at Start. cfg.Storage is
+// replaced.
+func NewIn(t testing.TB, dir string, cfg rosys.Config) *Robot {
+	t.Helper()
+	cfg.Storage = nil
+	return newIn(t, dir, cfg)
+}
+
+func newIn(t testing.TB, dir string, cfg rosys.Config) *Robot {
+	t.Helper()
 	clock, ok := cfg.Clock.(*VirtualClock)
 	if !ok {
 		clock = NewVirtualClock()
 	}
 	cfg.Clock = clock
-	dir := ""
 	if cfg.Storage == nil {
-		dir = t.TempDir()
+		if dir == "" {
+			dir = t.TempDir()
+		}
 		cfg.Storage = storage.New(persistencetest.Open(t, dir, store.WithClock(clock.Now)), nil)
 	} else if s, ok := cfg.Storage.(*storage.Service); ok {
 		dir = s.Store().Dir()
@@ -125,3 +142,29 @@ func (r *Robot) ForwardUntil(cond func() bool, d time.Duration) {
 
 // Store is the robot's store (nil when its storage is not a store's).
 func (r *Robot) Store() *store.Store { return storage.StoreOf(r.Runtime) }
+
+// Killed copies the data directory dir as a kill -9 leaves it (or a
+// power cut after the store's last fsync): the committed files, without
+// the lock, into a temporary directory of t's, whose path it returns.
+// Start a Robot on it with NewIn.
+func Killed(t testing.TB, dir string) string {
+	t.Helper()
+	to := t.TempDir()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() || e.Name() == ".lock" {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(to, e.Name()), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return to
+}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/gorosys/rosys/clock"
+	"github.com/gorosys/rosys/internal/durable"
 )
 
 // Defaults for a Config left at zero.
@@ -177,7 +178,10 @@ func (r *Recorder) Save(jpeg []byte, t time.Time) (Image, error) {
 	for n := 1; r.hasLocked(name); n++ {
 		name = nameFor(t, n)
 	}
-	if err := writeAtomic(r.cfg.Dir, name, jpeg); err != nil {
+	// A temporary beside it, fsynced, renamed over the name, the directory
+	// fsynced: a crash leaves a temporary that Open removes, or the whole
+	// image.
+	if err := durable.WriteFile(filepath.Join(r.cfg.Dir, name), jpeg, 0o644, tmpPrefix+"*"); err != nil {
 		r.failures++
 		r.lastErr = err.Error()
 		return Image{}, fmt.Errorf("record: %w", err)

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/gorosys/rosys/hardware"
+	"github.com/gorosys/rosys/internal/reconnect"
 	"go.bug.st/serial"
 	"go.uber.org/zap"
 )
@@ -120,10 +120,7 @@ type Driver struct {
 	writable               atomic.Bool
 	corrBytes, corrDropped atomic.Uint64
 
-	cancel context.CancelFunc
-	done   chan struct{}
-	mu     sync.Mutex // guards closer
-	closer io.Closer  // the open port or connection, closed by Stop
+	run reconnect.Runner // the open port or connection (SetConn), closed by Stop
 }
 
 type refInfo struct {
@@ -162,26 +159,12 @@ func New(cfg Config) (*Driver, error) {
 
 // Start connects in the background and returns at once.
 func (d *Driver) Start(context.Context) error {
-	ctx, cancel := context.WithCancel(context.Background())
-	d.cancel, d.done = cancel, make(chan struct{})
-	go d.connectLoop(ctx)
+	d.run.Start(d.loop(), d.session)
 	return nil
 }
 
 // Stop closes the port or connection and waits for the reader to end.
-func (d *Driver) Stop(ctx context.Context) error {
-	if d.cancel == nil {
-		return nil
-	}
-	d.cancel()
-	d.setCloser(nil)
-	select {
-	case <-d.done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (d *Driver) Stop(ctx context.Context) error { return d.run.Stop(ctx) }
 
 // GNSS implements hardware.GNSSReceiver: the latest measurement, fresh or
 // not (judge with Fresh). It never blocks on I/O and never allocates.
@@ -234,56 +217,29 @@ func (d *Driver) newAssembler() *assembler {
 	return a
 }
 
-// connectLoop runs sessions until Stop, with exponential backoff between
-// failures; a session that received data resets the backoff.
-func (d *Driver) connectLoop(ctx context.Context) {
-	defer close(d.done)
-	backoff := d.cfg.ReconnectMin
-	logged := false
-	for ctx.Err() == nil {
-		before := d.good.Load()
-		var err error
-		if d.cfg.Port != "" {
-			err = d.serialSession(ctx)
-		} else {
-			err = d.gpsdSession(ctx)
-		}
-		d.conn.Store(false)
-		d.setCloser(nil)
-		if ctx.Err() != nil {
-			return
-		}
-		d.setErr(err)
-		d.events.Publish(Connection{Err: err.Error()})
-		if d.good.Load() != before {
-			backoff, logged = d.cfg.ReconnectMin, false
-		}
-		if !logged {
-			// Once per outage, not once per retry.
-			d.log.Warn("GNSS source unavailable; retrying", zap.Error(err))
-			logged = true
-		}
-		d.reconnects.Add(1)
-		t := time.NewTimer(backoff)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return
-		}
-		backoff = min(2*backoff, d.cfg.ReconnectMax)
+// loop reconnects with exponential backoff between failures; a session
+// that received good data resets the backoff.
+func (d *Driver) loop() reconnect.Loop {
+	return reconnect.Loop{
+		Min: d.cfg.ReconnectMin, Max: d.cfg.ReconnectMax, Progress: d.good.Load,
+		Failed: func(err error, _ time.Duration, first bool) {
+			d.setErr(err)
+			d.events.Publish(Connection{Err: err.Error()})
+			if first { // once per outage, not once per retry
+				d.log.Warn("GNSS source unavailable; retrying", zap.Error(err))
+			}
+			d.reconnects.Add(1)
+		},
 	}
 }
 
-// setCloser replaces the closer, closing the old one (nil closes only).
-func (d *Driver) setCloser(c io.Closer) {
-	d.mu.Lock()
-	old := d.closer
-	d.closer = c
-	d.mu.Unlock()
-	if old != nil {
-		_ = old.Close()
+// session reads the serial port or gpsd until it fails.
+func (d *Driver) session(ctx context.Context) error {
+	defer d.conn.Store(false)
+	if d.cfg.Port != "" {
+		return d.serialSession(ctx)
 	}
+	return d.gpsdSession(ctx)
 }
 
 func (d *Driver) setErr(err error) {

@@ -30,7 +30,7 @@ func (d *Driver) gpsdSession(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("gnss: connect to gpsd at %s: %w", d.cfg.GPSD, err)
 	}
-	d.setCloser(conn)
+	d.run.SetConn(conn)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}

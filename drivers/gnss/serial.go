@@ -23,7 +23,7 @@ func (d *Driver) serialSession(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("gnss: open %s: %w", d.cfg.Port, err)
 	}
-	d.setCloser(port)
+	d.run.SetConn(port)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}

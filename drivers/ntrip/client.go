@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"net"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/gorosys/rosys/hardware"
+	"github.com/gorosys/rosys/internal/reconnect"
 	"go.uber.org/zap"
 )
 
@@ -129,10 +129,7 @@ type Client struct {
 	version                                       atomic.Int64 // asked for next: cfg.Version, or the other after a silent close
 	lastErr                                       atomic.Pointer[string]
 	events                                        hardware.Topic[Event]
-	cancel                                        context.CancelFunc
-	done                                          chan struct{}
-	mu                                            sync.Mutex
-	closer                                        net.Conn
+	run                                           reconnect.Runner // the connection (SetConn), closed by Stop
 }
 
 // Event is a change of the connection: connected, or ended with Err.
@@ -201,74 +198,34 @@ func (c *Client) Caster() string { return c.caster }
 
 // Start connects in the background and returns at once.
 func (c *Client) Start(context.Context) error {
-	ctx, cancel := context.WithCancel(context.Background())
-	c.cancel, c.done = cancel, make(chan struct{})
-	go c.connectLoop(ctx)
+	c.run.Start(c.loop(), func(ctx context.Context) error {
+		defer c.conn.Store(false)
+		return c.session(ctx)
+	})
 	return nil
 }
 
 // Stop closes the connection and waits for the client to end.
-func (c *Client) Stop(ctx context.Context) error {
-	if c.cancel == nil {
-		return nil
-	}
-	c.cancel()
-	c.setConn(nil)
-	select {
-	case <-c.done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (c *Client) Stop(ctx context.Context) error { return c.run.Stop(ctx) }
 
 // SubscribeEvents delivers every connect and every ended connection.
 func (c *Client) SubscribeEvents(buffer int) (<-chan Event, func()) {
 	return c.events.Subscribe(buffer)
 }
 
-func (c *Client) connectLoop(ctx context.Context) {
-	defer close(c.done)
-	backoff := c.cfg.ReconnectMin
-	logged := false
-	for ctx.Err() == nil {
-		before := c.frames.Load()
-		err := c.session(ctx)
-		c.conn.Store(false)
-		c.setConn(nil)
-		if ctx.Err() != nil {
-			return
-		}
-		s := err.Error()
-		c.lastErr.Store(&s)
-		c.events.Publish(Event{Err: err})
-		if c.frames.Load() != before {
-			backoff, logged = c.cfg.ReconnectMin, false
-		}
-		if !logged {
-			// Once per outage, not once per retry.
-			c.log.Warn("NTRIP corrections lost; reconnecting", zap.Error(err), zap.Duration("backoff", backoff))
-			logged = true
-		}
-		c.reconnects.Add(1)
-		t := time.NewTimer(backoff)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return
-		}
-		backoff = min(2*backoff, c.cfg.ReconnectMax)
-	}
-}
-
-// setConn replaces the open connection, closing the old one.
-func (c *Client) setConn(conn net.Conn) {
-	c.mu.Lock()
-	old := c.closer
-	c.closer = conn
-	c.mu.Unlock()
-	if old != nil {
-		_ = old.Close()
+// loop reconnects with exponential backoff; a connection that brought
+// frames resets it.
+func (c *Client) loop() reconnect.Loop {
+	return reconnect.Loop{
+		Min: c.cfg.ReconnectMin, Max: c.cfg.ReconnectMax, Progress: c.frames.Load,
+		Failed: func(err error, backoff time.Duration, first bool) {
+			s := err.Error()
+			c.lastErr.Store(&s)
+			c.events.Publish(Event{Err: err})
+			if first { // once per outage, not once per retry
+				c.log.Warn("NTRIP corrections lost; reconnecting", zap.Error(err), zap.Duration("backoff", backoff))
+			}
+			c.reconnects.Add(1)
+		},
 	}
 }

@@ -42,7 +42,7 @@ func (c *Client) session(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("ntrip: connect %s: %w", c.caster, err)
 	}
-	c.setConn(conn)
+	c.run.SetConn(conn)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}

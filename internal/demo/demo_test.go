@@ -12,11 +12,8 @@ import (
 	"github.com/gorosys/rosys"
 	"github.com/gorosys/rosys/automation"
 	"github.com/gorosys/rosys/internal/demo"
-	"github.com/gorosys/rosys/persistence/persistencetest"
-	"github.com/gorosys/rosys/persistence/store"
 	assembly "github.com/gorosys/rosys/robot"
 	"github.com/gorosys/rosys/rosystest"
-	"github.com/gorosys/rosys/storage"
 )
 
 func state(r *demo.Robot) automation.State { return r.Automator.Status().State }
@@ -108,30 +105,6 @@ func TestEStopStopsTheDemoAndRefusesResume(t *testing.T) {
 	}
 }
 
-// copyDir copies the files of a data directory as a power cut would find
-// them: only what was committed, not the lock.
-func copyDir(t *testing.T, from string) string {
-	t.Helper()
-	to := t.TempDir()
-	entries, err := os.ReadDir(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if !e.Type().IsRegular() || e.Name() == ".lock" {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(from, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(to, e.Name()), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return to
-}
-
 // TestKilledAtCheckpointComesBackPaused runs the waypoints until the
 // second checkpoint is committed, takes the data directory as a kill -9
 // would leave it, starts a new runtime on it: the automation is paused
@@ -148,10 +121,7 @@ func TestKilledAtCheckpointComesBackPaused(t *testing.T) {
 		return next(robot) == 2 && !ms.Pending
 	}
 	r.ForwardUntil(committed, time.Minute) // one 10 s backup cycle writes it
-	killed := copyDir(t, r.Dir)
-
-	clock := rosystest.NewVirtualClock()
-	r2 := rosystest.New(t, rosys.Config{Clock: clock, Storage: storage.New(persistencetest.Open(t, killed, store.WithClock(clock.Now)), nil)})
+	r2 := rosystest.NewIn(t, rosystest.Killed(t, r.Dir), rosys.Config{})
 	robot2, err := demo.Add(r2.Runtime)
 	if err != nil {
 		t.Fatal(err)
@@ -187,8 +157,7 @@ func TestAutoResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.Store().Close()
-	clock := rosystest.NewVirtualClock()
-	r2 := rosystest.New(t, rosys.Config{Clock: clock, Storage: storage.New(persistencetest.Open(t, r.Dir, store.WithClock(clock.Now)), nil)})
+	r2 := rosystest.NewIn(t, r.Dir, rosys.Config{})
 	robot2, _ := demo.Add(r2.Runtime, assembly.AutoResume(true))
 	r2.Start()
 	if st := robot2.Automator.Status(); st.State != automation.Running {
@@ -202,8 +171,7 @@ func TestDamagedCheckpointIsKeptAsideAndReported(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "automation.json"), []byte(`{"format": "rosys-go/1", "key": "automation", "data": {"state": "runn`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	clock := rosystest.NewVirtualClock()
-	r := rosystest.New(t, rosys.Config{Clock: clock, Storage: storage.New(persistencetest.Open(t, dir, store.WithClock(clock.Now)), nil)})
+	r := rosystest.NewIn(t, dir, rosys.Config{})
 	robot, _ := demo.Add(r.Runtime)
 	r.Start()
 	st := robot.Automator.Status()

@@ -1,10 +1,13 @@
 package docs
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -267,5 +270,51 @@ func TestLayoutListsEveryPackage(t *testing.T) {
 	}
 	if n < 100 {
 		t.Errorf("only %d Go files found", n)
+	}
+}
+
+// The README's minimal robot in Go is a whole program that compiles
+// against today's API: its Go block is built as a package of this module
+// (through an overlay, so nothing is written into the tree).
+func TestReadmeGoProgramCompiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go build")
+	}
+	readme := read(t, "README.md")
+	_, rest, ok := strings.Cut(readme, "## A minimal robot in Go")
+	if !ok {
+		t.Fatal(`README.md has no section "A minimal robot in Go"`)
+	}
+	_, rest, ok = strings.Cut(rest, "```go\n")
+	program, _, closed := strings.Cut(rest, "```")
+	if !ok || !closed || !strings.HasPrefix(program, "package main\n") || !strings.Contains(program, "func main()") {
+		t.Fatalf("the section's first Go block is not a whole program (package main, func main):\n%s", program)
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "main.go")
+	if err := os.WriteFile(src, []byte(program), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkg := filepath.Join(abs, "internal", "docs", "readmeexample") // on no disk: the overlay's
+	overlay, err := json.Marshal(map[string]map[string]string{"Replace": {filepath.Join(pkg, "main.go"): src}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ov := filepath.Join(dir, "overlay.json")
+	if err := os.WriteFile(ov, overlay, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	cmd := exec.Command(gobin, "build", "-overlay", ov, "-o", filepath.Join(dir, "robot"), "./internal/docs/readmeexample")
+	cmd.Dir = abs
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("the README's Go program does not compile: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "robot")); err != nil {
+		t.Fatalf("go build made no binary: %v", err)
 	}
 }
