@@ -4,12 +4,13 @@ package config
 // (robot/lizardtype_imu.go registers its driver module and twin).
 var imuType = builtinType{
 	LizardType: LizardType{Type: "imu", DefaultName: "imu", Keys: []string{"expander"}},
-	// Lizard's Imu() installs the driver of its controller's I2C port: a
-	// second Imu on one controller fails ("could not install i2c driver")
-	// and the startup code stops there.
+	// An imu module is Lizard's Imu() with its defaults: the BNO055 at
+	// address 0x28 on the controller's I2C port 0. Lizard lets a second
+	// Imu share the port (I2cBusManager), but a second imu module would
+	// drive the same chip, so one per controller.
 	rules: func(c *rulesCheck, i int, m *LizardModule) {
 		if j, taken := c.claim("i2c/"+m.Expander, i); taken {
-			c.errorf(i, "%s already has IMU %q (line %d) on its I2C port; Lizard's Imu() installs the port's driver and refuses a second", controllerName(m.Expander), c.mods[j].Name, c.mods[j].Line)
+			c.errorf(i, "%s already has IMU %q (line %d): an imu module is the BNO055 at I2C address 0x28 on its controller's port 0, so a second would drive the same chip", controllerName(m.Expander), c.mods[j].Name, c.mods[j].Line)
 		}
 	},
 	// The IMU takes the chip's default I2C pins (Lizard's Imu()), which

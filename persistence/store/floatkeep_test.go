@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -184,4 +185,62 @@ func TestRoSysSpellingWinsOverGoTypes(t *testing.T) {
 			}
 		})
 	}
+}
+
+type rosysPoint struct {
+	X float64 `json:"x"`
+	Y float64 `json:"y"`
+}
+
+// Waypoints RoSys wrote with a float and an int in each, then a point
+// inserted in front of them on our side (as RoSys's own Persistable
+// showed: they came back with their kinds swapped) and, after a restart,
+// the first removed: the points RoSys wrote keep their spelling, the new
+// one is float64's.
+func TestRoSysPointsThatMovedKeepTheirKinds(t *testing.T) {
+	for _, format := range []store.FileFormat{store.FormatRoSys, store.FormatRoSysGo} {
+		t.Run(string(format), func(t *testing.T) {
+			dir := t.TempDir()
+			rosys := `{"points": [{"x": 1.0, "y": 2}, {"x": 3, "y": 4.0}]}`
+			if err := os.WriteFile(filepath.Join(dir, "waypoints.json"), []byte(rosys), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			type points struct {
+				Points []rosysPoint `json:"points"`
+			}
+			s := persistencetest.Open(t, dir, store.WithFormat(format))
+			v := persistence.NewValue(points{})
+			s.Register("waypoints", v)
+			s.Restore(context.Background())
+			v.Update(func(p *points) { p.Points = append([]rosysPoint{{9, 9}}, p.Points...) })
+			if err := s.Flush(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if b := compact(t, dataOf(t, dir, "waypoints", format)); b != `{"points":[{"x":9.0,"y":9.0},{"x":1.0,"y":2},{"x":3,"y":4.0}]}` {
+				t.Fatalf("inserted in front: %s", b)
+			}
+			s.Close()
+			s = persistencetest.Open(t, dir, store.WithFormat(format))
+			v = persistence.NewValue(points{})
+			s.Register("waypoints", v)
+			s.Restore(context.Background())
+			v.Update(func(p *points) { p.Points = p.Points[2:] })
+			if err := s.Flush(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if b := compact(t, dataOf(t, dir, "waypoints", format)); b != `{"points":[{"x":3,"y":4.0}]}` {
+				t.Fatalf("two removed after a restart: %s", b)
+			}
+		})
+	}
+}
+
+// compact is b without its indentation (numbers as spelled).
+func compact(t *testing.T, b []byte) string {
+	t.Helper()
+	var out bytes.Buffer
+	if err := json.Compact(&out, b); err != nil {
+		t.Fatal(err)
+	}
+	return out.String()
 }

@@ -35,7 +35,15 @@ type controller struct {
 	can    string         // the CAN module, if any
 	pins   map[int]string // GPIO → owner
 	serial map[string]string
-	i2c    map[int]string // I2C port → the module that installed its driver
+	i2c    map[int]*i2cBus // I2C port → its bus, once a module set it up
+}
+
+// i2cBus is an I2C port as I2cBusManager keeps it: set up once, by its
+// first user, with pins and clock every later user must repeat.
+type i2cBus struct {
+	owner         string
+	sda, scl, clk int
+	addrs         map[int]string // device address → the Imu there
 }
 
 type checker struct {
@@ -88,7 +96,7 @@ func Check(script []string, opt Options) []Violation {
 func (c *checker) ctrl(name string) *controller {
 	k := c.ctrls[name]
 	if k == nil {
-		k = &controller{uarts: map[int]string{}, pins: map[int]string{}, serial: map[string]string{}, i2c: map[int]string{}}
+		k = &controller{uarts: map[int]string{}, pins: map[int]string{}, serial: map[string]string{}, i2c: map[int]*i2cBus{}}
 		c.ctrls[name] = k
 	}
 	return k

@@ -42,6 +42,26 @@ func TestCheckAcceptsWhatTheFirmwareRuns(t *testing.T) {
 	}
 }
 
+// Two BNO055s on one I2C bus (addresses 0x28 and 0x29): the second Imu
+// shares the port the first set up (I2cBusManager::ensure), so the
+// firmware runs both; their pins are the bus's, not taken twice.
+func TestCheckAcceptsTwoIMUsSharingABus(t *testing.T) {
+	for _, script := range [][]string{
+		{"imu = Imu()", "imu2 = Imu(0, 21, 22, 0x29)"},
+		{"imu = Imu(0, 21, 22, 0x28, 400000)", "imu2 = Imu(0, 21, 22, 41, 400000)"},
+		{"imu = Imu()", "imu2 = Imu(1, 18, 19)"},
+	} {
+		for _, v := range Check(script, Options{}) {
+			t.Errorf("%q: %v", script, v)
+		}
+	}
+	// Another port's pins are still pins: the second bus may not take
+	// the first one's.
+	if v := Check([]string{"imu = Imu()", "imu2 = Imu(1, 21, 19)"}, Options{}); len(v) != 1 || !strings.Contains(v[0].Msg, "21") {
+		t.Errorf("a second port on the first one's SDA pin: %v", v)
+	}
+}
+
 func TestCheckRefusesWhatTheFirmwareRejects(t *testing.T) {
 	long := strings.Repeat("x", 1019)
 	var bumpers []string
@@ -56,10 +76,14 @@ func TestCheckRefusesWhatTheFirmwareRejects(t *testing.T) {
 		script []string
 		want   string // in the violation of the last line
 	}{
-		// Imu() installs the I2C driver on its port; a second install on
-		// the same port fails ("could not install i2c driver").
-		{"two IMUs on one I2C port", []string{"imu = Imu()", "imu2 = Imu()"}, "I2C port 0"},
-		{"two IMUs on an expander's I2C port", []string{"s = Serial(26, 27, 115200, 1)", "p0 = Expander(s, 25, 14)", "a = p0.Imu()", "b = p0.Imu(0)"}, "I2C port 0"},
+		// Imu() sets up its I2C port through I2cBusManager: a second
+		// Imu on the port must name the same pins and clock ("i2c bus
+		// already initialized with different parameters"), and one at
+		// the same address would drive the same BNO055.
+		{"two IMUs at one address", []string{"imu = Imu()", "imu2 = Imu()"}, "address 0x28 on I2C port 0"},
+		{"two IMUs at one address on an expander", []string{"s = Serial(26, 27, 115200, 1)", "p0 = Expander(s, 25, 14)", "a = p0.Imu()", "b = p0.Imu(0)"}, "address 0x28 on I2C port 0"},
+		{"I2C port set up with other pins", []string{"imu = Imu()", "imu2 = Imu(0, 18, 19, 0x29)"}, "i2c bus already initialized with different parameters"},
+		{"I2C port set up with another clock", []string{"imu = Imu(0, 21, 22, 0x28, 400000)", "imu2 = Imu(0, 21, 22, 0x29)"}, "i2c bus already initialized with different parameters"},
 		{"two serials on one UART", []string{"battery = Serial(26, 27, 9600, 1)", "p0_serial = Serial(16, 17, 115200, 1)"}, "already used"},
 		{"UART 0 is the console", []string{"s = Serial(16, 17, 115200, 0)"}, "UART 0"},
 		{"same UART on an expander", []string{"s = Serial(16, 17, 115200, 1)", "p0 = Expander(s)", "a = p0.Serial(1, 2, 9600, 2)", "b = p0.Serial(3, 4, 9600, 2)"}, "already used"},

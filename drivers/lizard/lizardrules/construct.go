@@ -207,24 +207,34 @@ func (c *checker) resources(m *module, args []*expr) error {
 			return pin(0, use, "")
 		}
 	case "Imu":
-		port, sda, scl := 0, -1, -1
-		if len(args) > 0 {
-			port, _ = intValue(args[0])
+		// imu.cpp: Imu(port = 0, sda, scl = the chip's default pins,
+		// address = 0x28, clock = 100000 Hz).
+		port, addr, clk := 0, 0x28, 100000
+		sda, scl := c.opt.Chip.I2CDefaults()
+		for i, p := range []*int{&port, &sda, &scl, &addr, &clk} {
+			if len(args) > i {
+				if v, ok := intValue(args[i]); ok {
+					*p = v
+				}
+			}
 		}
-		sda, scl = c.opt.Chip.I2CDefaults()
-		if len(args) > 1 {
-			sda, _ = intValue(args[1])
+		// I2cBusManager::ensure (utils/i2c_bus.cpp): the first I2C user
+		// of a port installs its driver; a later one shares the bus when
+		// it names the same pins and clock, and throws "i2c bus already
+		// initialized with different parameters" otherwise.
+		if b, ok := k.i2c[port]; ok {
+			if b.sda != sda || b.scl != scl || b.clk != clk {
+				return fmt.Errorf("%s: I2C port %d is already set up by %q (SDA %d, SCL %d, %d Hz): i2c bus already initialized with different parameters",
+					m.typ, port, b.owner, b.sda, b.scl, b.clk)
+			}
+			// Not a firmware error: both would drive one BNO055.
+			if prev, ok := b.addrs[addr]; ok {
+				return fmt.Errorf("%s: %q already is the IMU at address 0x%02x on I2C port %d; a second Imu there drives the same chip", m.typ, prev, addr, port)
+			}
+			b.addrs[addr] = m.name
+			return nil
 		}
-		if len(args) > 2 {
-			scl, _ = intValue(args[2])
-		}
-		// Imu's constructor installs the I2C driver on its port and
-		// throws "could not install i2c driver" when one is installed
-		// already: one Imu per I2C port of a controller.
-		if prev, ok := k.i2c[port]; ok {
-			return fmt.Errorf("%s: I2C port %d already has %q's driver: could not install i2c driver (one Imu per I2C port)", m.typ, port, prev)
-		}
-		k.i2c[port] = m.name
+		k.i2c[port] = &i2cBus{owner: m.name, sda: sda, scl: scl, clk: clk, addrs: map[int]string{addr: m.name}}
 		owner := &module{name: fmt.Sprintf("I2C bus %d", port)}
 		for _, p := range []int{sda, scl} {
 			if err := c.claimPin(k, owner, p, PinOutput, ""); err != nil {

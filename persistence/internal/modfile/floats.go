@@ -12,10 +12,47 @@ import (
 )
 
 // NumberKinds records how a stored data object spelled its numbers whose
-// type JSON alone leaves open: for each path, true for an integral value
-// written as a float ("7.0", "1e2"), false for an integer ("7"). Other
-// numbers ("2.5") cannot be mistaken and are not kept.
-type NumberKinds map[string]bool
+// type JSON alone leaves open: for each path, whether an integral value
+// was written as a float ("7.0", "1e2") or as an integer ("7"), and the
+// value. Other numbers ("2.5") cannot be mistaken and are not kept. It
+// also holds the length of each array (under lenKey) and, for the numbers
+// of arrays, their kinds by value whatever their index (under anyIndexKey),
+// so an element that only moved (a point inserted before it) keeps its
+// spelling.
+type NumberKinds map[string]numberKind
+
+type numberKind struct {
+	float     bool
+	ambiguous bool    // by value: the array spelled this value both ways
+	n         int     // an array's length (lenKey entries)
+	val       float64 // the value (path entries)
+}
+
+// lenKey is where an array's length is kept; anyIndexKey where a number
+// of an array is kept by value, its indices left out. Paths start with
+// 0x00, so neither can be a path.
+func lenKey(arrayPath string) string { return "\x01" + arrayPath }
+
+func anyIndexKey(path, lit string) string {
+	f, err := strconv.ParseFloat(lit, 64)
+	if err != nil {
+		return ""
+	}
+	b := make([]byte, 0, len(path)+24)
+	b = append(b, 2)
+	for i := 0; i < len(path); i++ {
+		b = append(b, path[i])
+		if path[i] == 0 && i+1 < len(path) && path[i+1] == 'i' {
+			b = append(b, 'i', '*')
+			i++
+			for i+1 < len(path) && path[i+1] >= '0' && path[i+1] <= '9' {
+				i++
+			}
+		}
+	}
+	b = append(b, 0)
+	return string(strconv.AppendFloat(b, f, 'g', -1, 64))
+}
 
 // kindsMaxBytes bounds the data whose number kinds are recorded: beyond
 // it the Go types alone decide (start-up time and memory stay linear in
@@ -28,7 +65,8 @@ func ReadNumberKinds(data []byte) NumberKinds {
 	if len(data) > kindsMaxBytes || !bytes.ContainsAny(data, "0123456789") {
 		return nil
 	}
-	nums, err := numberPaths(data)
+	lens := map[string]int{}
+	nums, err := scanNumbers(data, false, lens)
 	if err != nil {
 		return nil
 	}
@@ -42,11 +80,58 @@ func ReadNumberKinds(data []byte) NumberKinds {
 			}
 		}
 		if k == nil {
-			k = NumberKinds{}
+			k = make(NumberKinds, len(lens)+len(nums))
+			for p, l := range lens {
+				k[lenKey(p)] = numberKind{n: l}
+			}
 		}
-		k[n.path] = isFloat
+		f, _ := strconv.ParseFloat(n.lit, 64)
+		k[n.path] = numberKind{float: isFloat, val: f}
+		if strings.Contains(n.path, "\x00i") {
+			if key := anyIndexKey(n.path, n.lit); key != "" {
+				if prev, seen := k[key]; seen && prev.float != isFloat {
+					k[key] = numberKind{ambiguous: true}
+				} else if !seen {
+					k[key] = numberKind{float: isFloat}
+				}
+			}
+		}
 	}
 	return k
+}
+
+// kindOf is how the stored data spelled the number now at path with
+// literal lit. Outside arrays, as at the same path. In arrays: as at the
+// same path if the value is the one stored there; else as the arrays'
+// elements spelled that value, whatever their index (an element that
+// only moved keeps its spelling), unless they spelled it both ways; else
+// as at the same path while every array on the path has its stored length
+// (an element changed in place); else not known (a new element goes by
+// its Go type).
+func (k NumberKinds) kindOf(path, lit string, lens map[string]int) (isFloat, known bool) {
+	if len(k) == 0 {
+		return false, false
+	}
+	e, ok := k[path]
+	if !strings.Contains(path, "\x00i") {
+		return e.float, ok
+	}
+	f, err := strconv.ParseFloat(lit, 64)
+	if ok && err == nil && f == e.val {
+		return e.float, true
+	}
+	if byValue, found := k[anyIndexKey(path, lit)]; found && !byValue.ambiguous {
+		return byValue.float, true
+	}
+	for i := 0; i+1 < len(path); i++ {
+		if path[i] != 0 || path[i+1] != 'i' {
+			continue
+		}
+		if was, stored := k[lenKey(path[:i])]; !stored || was.n != lens[path[:i]] {
+			return false, false
+		}
+	}
+	return e.float, ok
 }
 
 // KeepFloats keeps Python's number types through Go: encoding/json writes
@@ -70,14 +155,18 @@ func KeepFloats(v any, enc []byte, escapeHTML bool, kinds NumberKinds) []byte {
 	if !hasIntegralNumber(enc) {
 		return enc
 	}
-	a, err := integerPaths(enc)
+	var lens map[string]int
+	if len(kinds) > 0 {
+		lens = map[string]int{}
+	}
+	a, err := scanNumbers(enc, true, lens)
 	if err != nil {
 		return enc
 	}
 	// Paths kinds does not settle go by the Go type.
 	var byType map[string]string
 	for _, n := range a {
-		if _, known := kinds[n.path]; !known && !strings.ContainsAny(n.lit, ".eE") {
+		if _, known := kinds.kindOf(n.path, n.lit, lens); !known && !strings.ContainsAny(n.lit, ".eE") {
 			byType = floatPaths(v, escapeHTML)
 			break
 		}
@@ -88,7 +177,7 @@ func KeepFloats(v any, enc []byte, escapeHTML bool, kinds NumberKinds) []byte {
 		if strings.ContainsAny(n.lit, ".eE") {
 			continue
 		}
-		isFloat, known := kinds[n.path]
+		isFloat, known := kinds.kindOf(n.path, n.lit, lens)
 		if !known {
 			other, ok := byType[n.path]
 			isFloat = ok && other != n.lit
@@ -287,20 +376,23 @@ type frame struct {
 	object bool
 	key    string
 	index  int
+	seen   bool // an array: it has an element
 }
 
 // numberPaths lists the numbers of a JSON document (valid JSON, as
 // encoding/json writes it or json.Valid accepts) with their paths. It is a
 // scanner of its own, not json.Decoder's tokens: it runs over every file
 // written and every file restored, and allocates only the paths.
-func numberPaths(b []byte) ([]numberAt, error) { return scanNumbers(b, false) }
+func numberPaths(b []byte) ([]numberAt, error) { return scanNumbers(b, false, nil) }
 
 // integerPaths is numberPaths for the numbers spelled as integers only
 // (the only ones KeepFloats may change): a large module of fractions
 // costs no paths.
-func integerPaths(b []byte) ([]numberAt, error) { return scanNumbers(b, true) }
+func integerPaths(b []byte) ([]numberAt, error) { return scanNumbers(b, true, nil) }
 
-func scanNumbers(b []byte, integersOnly bool) ([]numberAt, error) {
+// scanNumbers also puts the length of each array into lens, by its path,
+// when lens is not nil.
+func scanNumbers(b []byte, integersOnly bool, lens map[string]int) ([]numberAt, error) {
 	var stack []frame
 	var out []numberAt
 	var path []byte
@@ -317,19 +409,35 @@ func scanNumbers(b []byte, integersOnly bool) ([]numberAt, error) {
 		}
 		return string(path)
 	}
+	markSeen := func() {
+		if len(stack) > 0 && !stack[len(stack)-1].object {
+			stack[len(stack)-1].seen = true
+		}
+	}
 	expectKey := false
 	for i := 0; i < len(b); i++ {
 		c := b[i]
 		switch c {
 		case ' ', '\t', '\n', '\r', ':':
 		case '{':
+			markSeen()
 			stack = append(stack, frame{object: true})
 			expectKey = true
 		case '[':
+			markSeen()
 			stack = append(stack, frame{})
 		case '}', ']':
 			if len(stack) == 0 {
 				return nil, errors.New("unbalanced JSON")
+			}
+			if top := stack[len(stack)-1]; c == ']' && lens != nil && !top.object {
+				n := 0
+				if top.seen {
+					n = top.index + 1
+				}
+				stack = stack[:len(stack)-1]
+				lens[appendPath()] = n
+				continue
 			}
 			stack = stack[:len(stack)-1]
 		case ',':
@@ -363,9 +471,12 @@ func scanNumbers(b []byte, integersOnly bool) ([]numberAt, error) {
 				}
 				stack[len(stack)-1].key = key
 				expectKey = false
+			} else {
+				markSeen()
 			}
 			i = j
 		case 't', 'f', 'n':
+			markSeen()
 			for i+1 < len(b) && b[i+1] >= 'a' && b[i+1] <= 'z' {
 				i++
 			}
@@ -373,6 +484,7 @@ func scanNumbers(b []byte, integersOnly bool) ([]numberAt, error) {
 			if c != '-' && (c < '0' || c > '9') {
 				return nil, fmt.Errorf("unexpected %q in JSON", c)
 			}
+			markSeen()
 			j := i
 			for j < len(b) && strings.IndexByte("+-0123456789.eE", b[j]) >= 0 {
 				j++

@@ -114,3 +114,50 @@ func TestNumberPathsAgreesWithDecoder(t *testing.T) {
 		}
 	}
 }
+
+type shiftPoint struct {
+	X float64 `json:"x"`
+	Y float64 `json:"y"`
+}
+
+type shiftModel struct {
+	Points []shiftPoint `json:"points"`
+	Any    []any        `json:"any"`
+}
+
+// An element that only moved keeps the spelling it was stored with (a
+// point inserted in front of RoSys's points, found against RoSys's own
+// Persistable): in arrays, a value not stored at its index is looked up
+// by value among the elements; a new value keeps its index's spelling if
+// the arrays kept their lengths (changed in place), else it goes by its
+// Go type.
+func TestKeepFloatsFollowsMovedElements(t *testing.T) {
+	kinds := ReadNumberKinds([]byte(`{"points": [{"x": 1.0, "y": 2}, {"x": 3, "y": 4.0}], "any": [1.0, 2, 3.0], "twice": [1.0, 1]}`))
+	for _, tc := range []struct {
+		name string
+		v    shiftModel
+		want string
+	}{
+		{"inserted in front", shiftModel{Points: []shiftPoint{{9, 9}, {1, 2}, {3, 4}}, Any: []any{5.0, 1.0, 2.0, 3.0}},
+			`{"points":[{"x":9.0,"y":9.0},{"x":1.0,"y":2},{"x":3,"y":4.0}],"any":[5,1.0,2,3.0]}`},
+		{"first removed", shiftModel{Points: []shiftPoint{{3, 4}}, Any: []any{2.0, 3.0}},
+			`{"points":[{"x":3,"y":4.0}],"any":[2,3.0]}`},
+		{"changed in place", shiftModel{Points: []shiftPoint{{1, 5}, {7, 4}}, Any: []any{1.0, 6.0, 3.0}},
+			`{"points":[{"x":1.0,"y":5},{"x":7,"y":4.0}],"any":[1.0,6,3.0]}`},
+		{"reordered", shiftModel{Points: []shiftPoint{{3, 4}, {1, 2}}, Any: []any{3.0, 2.0, 1.0}},
+			`{"points":[{"x":3,"y":4.0},{"x":1.0,"y":2}],"any":[3.0,2,1.0]}`},
+	} {
+		enc, _ := json.Marshal(tc.v)
+		if got := string(KeepFloats(tc.v, enc, true, kinds)); got != tc.want {
+			t.Errorf("%s:\n got %s\nwant %s", tc.name, got, tc.want)
+		}
+	}
+	// A value the array spelled both ways is left to the Go type.
+	v := struct {
+		Twice []any `json:"twice"`
+	}{[]any{0.0, 1.0, 1.0}}
+	enc, _ := json.Marshal(v)
+	if got := string(KeepFloats(v, enc, true, kinds)); got != `{"twice":[0,1,1]}` {
+		t.Errorf("ambiguous: %s", got)
+	}
+}
