@@ -50,6 +50,10 @@ func realRobot(t *testing.T) (*demo.Robot, *httptest.Server) {
 	return robot, srv
 }
 
+// steerSettled is true once the page has no joystick command queued or
+// on its way (operate.js sends them one at a time).
+const steerSettled = `(steerBusy === null && steerNext === null)`
+
 // robotX is the x of the robot drawn on the map.
 const robotX = `(() => { const m = document.querySelector('#robot').getAttribute('transform').match(/translate\(([-\d.]+) ([-\d.]+)\)/);
 	return m ? parseFloat(m[1]) : NaN; })()`
@@ -178,6 +182,12 @@ func TestOperatingFromTheDashboard(t *testing.T) {
 	})
 
 	t.Run("reloading mid-run shows the state again", func(t *testing.T) {
+		// The page's last joystick command (the zero one of letting go)
+		// may still be on its way on a slow machine: landing after the
+		// resume, it would pause the automation again.
+		if err := chromedp.Run(ctx, poll(steerSettled)); err != nil {
+			t.Fatal(err)
+		}
 		if err := robot.Automator.Resume(); err != nil {
 			t.Fatal(err)
 		}
@@ -196,6 +206,47 @@ func TestOperatingFromTheDashboard(t *testing.T) {
 			t.Fatalf("after the reload the map shows x=%v (robot at %+v)", x, p)
 		}
 		saveScreenshot(t, ctx, "dashboard-reloaded.png")
+	})
+
+	t.Run("a slow link: letting go and Play land in order", func(t *testing.T) {
+		// Commands to move take 300 ms to reach the robot, the zero one of
+		// letting go none: sent side by side, the zero command would land
+		// first and the robot drive on, and a Play pressed at once would be
+		// paused by a command to move landing after it.
+		if err := chromedp.Run(ctx, chromedp.Evaluate(`window.realFetch = window.fetch;
+			window.fetch = (url, opts) => url === '/api/steer' && !/"linear":0,"angular":0/.test(opts.body)
+				? new Promise((ok) => setTimeout(ok, 300)).then(() => window.realFetch(url, opts)) : window.realFetch(url, opts);`, nil),
+			chromedp.Focus("#joystick", chromedp.ByID),
+			key(input.KeyDown, "ArrowUp", 38),
+		); err != nil {
+			t.Fatal(err)
+		}
+		testwait.Until(t, "a slow command to move to land", func() bool {
+			st := robot.Steerer.Status()
+			return st.Active && st.Linear > 0
+		})
+		if st := robot.Automator.Status(); st.State != automation.Paused || st.Reason != "manual steering" {
+			t.Fatalf("steering did not pause the automation: %+v", st)
+		}
+		if err := chromedp.Run(ctx,
+			poll(`document.querySelector('#automation-state').textContent === 'paused' && !document.querySelector('#play').disabled`),
+			key(input.KeyUp, "ArrowUp", 38),
+			chromedp.Click("#play", chromedp.ByID),
+			poll(steerSettled+` && document.querySelector('#automation-state').textContent === 'running'`),
+		); err != nil {
+			t.Fatal(err)
+		}
+		// Every command the page sent has landed: the last was to stand
+		// still, and Play's resume came after it.
+		if st := robot.Steerer.Status(); st.Linear != 0 || st.Angular != 0 {
+			t.Fatalf("after letting go the robot is steered at %+v", st)
+		}
+		if st := robot.Automator.Status(); st.State != automation.Running {
+			t.Fatalf("Play's resume was undone by a late joystick command: %+v", st)
+		}
+		if err := chromedp.Run(ctx, chromedp.Evaluate(`window.fetch = window.realFetch`, nil)); err != nil {
+			t.Fatal(err)
+		}
 	})
 
 	t.Run("a closed tab: the deadman stops the robot", func(t *testing.T) {

@@ -19,6 +19,9 @@ function operateMessage(text) { $('operate-result').textContent = text || ''; }
 $('play').addEventListener('click', async () => {
   const a = last && last.operate && last.operate.automation;
   try {
+    // A steer command still on its way would pause what Play starts
+    // ("manual steering"): let the joystick's last commands land first.
+    await steerSettled();
     if (a && a.state === 'paused') await postJSON('/api/automation/resume');
     else await postJSON('/api/automation/start', a && a.name ? { name: a.name } : {});
     operateMessage('');
@@ -74,8 +77,27 @@ function command() {
 function sendSteer() {
   const c = command();
   placeKnob(c.x, c.y);
-  postJSON('/api/steer', { linear: c.linear, angular: c.angular }).then(() => operateMessage(''), (e) => operateMessage(e.message));
+  postSteer({ linear: c.linear, angular: c.angular });
 }
+// Steer commands go one at a time, in order, the newest replacing one not
+// sent yet: requests on parallel connections can arrive in any order, and
+// a command to move arriving after the one that let go would drive on for
+// another deadman (a slow link or a loaded robot does that).
+let steerBusy = null, steerNext = null;
+function postSteer(c) {
+  steerNext = c;
+  if (!steerBusy) steerBusy = (async () => {
+    while (steerNext) {
+      const body = steerNext;
+      steerNext = null;
+      try { await postJSON('/api/steer', body); operateMessage(''); } catch (e) { operateMessage(e.message); }
+    }
+    steerBusy = null;
+  })();
+  return steerBusy;
+}
+// steerSettled resolves once no steer command is queued or on its way.
+function steerSettled() { return steerBusy || Promise.resolve(); }
 function holding() { return steer.pointer || steer.keys.size > 0; }
 function update() {
   if (holding() && !steer.timer) {
@@ -90,7 +112,7 @@ function update() {
     joy.classList.remove('active');
     steer.x = steer.y = 0;
     placeKnob(0, 0);
-    postJSON('/api/steer', { linear: 0, angular: 0 }).catch((e) => operateMessage(e.message)); // letting go stops
+    postSteer({ linear: 0, angular: 0 }); // letting go stops
   }
 }
 function placeKnob(x, y) {

@@ -241,6 +241,7 @@ async function sendRobot() {
   if (!g) return;
   $('tool-send').disabled = true;
   try {
+    await steerSettled(); // operate.js: a late joystick command would pause the goto
     const r = await fetch('/api/goto', { method: 'POST', headers: jsonHeaders, body: JSON.stringify({ x: g.x, y: g.y }) });
     const out = await r.json().catch(() => ({}));
     if (!r.ok) throw new Error(out.reason ? 'no path: ' + out.reason : (out.error || r.statusText));
