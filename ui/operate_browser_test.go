@@ -23,6 +23,16 @@ import (
 // the page's joystick and the deadman run in real time.
 func realRobot(t *testing.T) (*demo.Robot, *httptest.Server) {
 	t.Helper()
+	robot, api := realRobotAPI(t)
+	srv := httptest.NewServer(api)
+	t.Cleanup(func() { api.CloseStreams(); srv.Close() }) // open pages hold event streams
+	return robot, srv
+}
+
+// realRobotAPI is realRobot without the HTTP server: its API, to serve as
+// a test likes.
+func realRobotAPI(t *testing.T) (*demo.Robot, *ui.Server) {
+	t.Helper()
 	rt := rosys.New(rosys.Config{Name: "demo", Storage: storage.New(persistencetest.Open(t, t.TempDir()), nil), Log: zaptest.NewLogger(t),
 		Notifier: rosystest.NoNotify{}, DisableRealtime: true, SharedP: true})
 	robot, err := demo.Add(rt)
@@ -44,10 +54,8 @@ func realRobot(t *testing.T) (*demo.Robot, *httptest.Server) {
 		t.Fatal(err)
 	}
 	api := ui.NewServer(rt, ui.WithHardware(robot.Hardware), operation(robot))
-	srv := httptest.NewServer(api)
-	t.Cleanup(srv.Close)
 	t.Cleanup(api.CloseStreams)
-	return robot, srv
+	return robot, api
 }
 
 // steerSettled is true once the page has no joystick command queued or

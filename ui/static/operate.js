@@ -43,8 +43,15 @@ $('estop').addEventListener('click', async () => {
 // one with the higher count of presses and releases is the newer (a
 // snapshot from before a release must not show the e-stop pressed again,
 // which would make the next click a release).
-let estopChanges = -1;
-function showEStop(active, changes) {
+// The count starts again when the robot restarts (run is the snapshot's
+// started_at): a page that outlived a restart starts counting again, or it
+// would ignore the new run's presses until they outnumbered the old run's.
+let estopChanges = -1, estopRun = null;
+function showEStop(active, changes, run) {
+  if (typeof run === 'string' && run !== estopRun) {
+    if (estopRun !== null) estopChanges = -1;
+    estopRun = run;
+  }
   if (typeof changes === 'number') {
     if (changes < estopChanges) return;
     estopChanges = changes;
@@ -347,7 +354,7 @@ function renderOperate(s) {
     $('pause').disabled = a.state !== 'running';
     $('stop').disabled = a.state !== 'running' && a.state !== 'paused';
   }
-  if (op.soft_estop !== undefined && !document.hidden) showEStop(op.soft_estop, op.soft_estop_changes);
+  if (op.soft_estop !== undefined && !document.hidden) showEStop(op.soft_estop, op.soft_estop_changes, s.status.started_at);
   const d = op.driving || {};
   const pose = d.pose || hw.pose;
   const wps = ((s.modules || {}).waypoints || {}).points || [];
