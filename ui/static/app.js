@@ -39,9 +39,26 @@ slider.addEventListener('input', () => {
   else inFlight++;
   pending = setTimeout(() => {
     pending = null;
-    putModel(value).finally(() => { inFlight--; });
+    queueModel(value).finally(() => { inFlight--; });
   }, 80);
 });
+
+// One PUT at a time, the newest value replacing one not sent yet: PUTs on
+// parallel connections can land in any order, which left the robot at an
+// older value than the slider shows (a slow link or a loaded robot).
+let putBusy = null, putNext = null;
+function queueModel(value) {
+  putNext = { value };
+  if (!putBusy) putBusy = (async () => {
+    while (putNext) {
+      const v = putNext.value;
+      putNext = null;
+      await putModel(v).catch((e) => showResult(e.message, true));
+    }
+    putBusy = null;
+  })();
+  return putBusy;
+}
 
 async function putModel(value) {
   const r = await fetch('/api/modules/model', {
