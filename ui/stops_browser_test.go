@@ -36,6 +36,18 @@ func TestDashboardShowsActiveStops(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
+	// The robot would refuse a command to move anyway (409), so its
+	// Steerer proves nothing: ask the page whether it took the key and
+	// whether a steer request went out (one would show among the page's
+	// resources once answered, and hold steerBusy until then).
+	var sent struct{ Held, Requests int }
+	if err := chromedp.Run(ctx, poll(steerSettled), chromedp.Evaluate(`({Held: steer.keys.size + (steer.timer === null ? 0 : 1),
+		Requests: performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/api/steer')).length})`, &sent)); err != nil {
+		t.Fatal(err)
+	}
+	if sent.Held != 0 || sent.Requests != 0 {
+		t.Fatalf("the disabled joystick took the key (%d) or sent %d steer requests", sent.Held, sent.Requests)
+	}
 	if st := robot.Steerer.Status(); st.Active {
 		t.Fatalf("the disabled joystick steered: %+v", st)
 	}
