@@ -216,6 +216,16 @@ func TestDashboardInBrowser(t *testing.T) {
 		if v := robot.Model.Get().Value; v != 3.5 {
 			t.Fatalf("the slider's moves landed out of order: the model is %v, the slider's last value 3.5", v)
 		}
+		// A snapshot from before the last PUT, delivered after its answer,
+		// must not move the slider back.
+		var shown string
+		if err := chromedp.Run(ctx, chromedp.Evaluate(`render({...last, modules: {...last.modules, model: {value: 2.5}}, puts: 0});
+			document.querySelector('#model-slider').value`, &shown)); err != nil {
+			t.Fatal(err)
+		}
+		if shown != "3.5" {
+			t.Fatalf("a snapshot from before the slider's last PUT moved it to %s", shown)
+		}
 		robot.Model.Set(demo.Model{Value: 7.4}) // changed on the robot (a value on the slider's 0.1 step)
 		if err := chromedp.Run(ctx, poll(`document.querySelector('#model-slider').value === '7.4'`)); err != nil {
 			t.Fatal(err)

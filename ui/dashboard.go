@@ -22,6 +22,10 @@ type snapshot struct {
 	Modules map[string]json.RawMessage `json:"modules"`
 	// Operate is the automation, steering, e-stop and path (WithOperation).
 	Operate *operateSnapshot `json:"operate,omitempty"`
+	// Puts is the count of module PUTs read before the state (Server.puts):
+	// the snapshot holds every change a PUT answer with a count up to it
+	// reported.
+	Puts uint64 `json:"puts"`
 }
 
 func (s *Server) routeDashboard() {
@@ -32,7 +36,8 @@ func (s *Server) routeDashboard() {
 }
 
 func (s *Server) snapshot() snapshot {
-	snap := snapshot{Status: s.statusNow(), Modules: map[string]json.RawMessage{}, Operate: s.operateNow()}
+	puts := s.puts.Load() // before the modules are read
+	snap := snapshot{Status: s.statusNow(), Modules: map[string]json.RawMessage{}, Operate: s.operateNow(), Puts: puts}
 	if s.store != nil {
 		for _, key := range s.store.Keys() {
 			if m, err := s.moduleState(key); err == nil {
