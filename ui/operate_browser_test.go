@@ -299,6 +299,7 @@ func TestOperatingFromTheDashboard(t *testing.T) {
 			chromedp.Evaluate(`(() => { const e = document.querySelector('#module-json');
 				e.value = e.value.replace('"linear_speed_limit": -1', '"linear_speed_limit": 0.25');
 				e.dispatchEvent(new Event('input')); })()`, nil),
+			chromedp.Evaluate(`window.staleSnapshot = last`, nil), // from before the save
 			chromedp.Click("#module-save", chromedp.ByID),
 			poll(`document.querySelector('#module-result').className === 'ok'`),
 		); err != nil {
@@ -306,6 +307,17 @@ func TestOperatingFromTheDashboard(t *testing.T) {
 		}
 		if robot.Params.Get().LinearSpeedLimit != 0.25 {
 			t.Fatalf("not saved: %+v", robot.Params.Get())
+		}
+		// That snapshot, delivered after the answer, must not put the
+		// older data back in the editor (an edit made on it would undo the
+		// save).
+		var shown string
+		if err := chromedp.Run(ctx, chromedp.Evaluate(`renderEditor(window.staleSnapshot.modules, window.staleSnapshot);
+			document.querySelector('#module-json').value`, &shown)); err != nil {
+			t.Fatal(err)
+		}
+		if !contains(shown, `"linear_speed_limit": 0.25`) {
+			t.Fatalf("a snapshot from before the save put back %s", shown)
 		}
 		saveScreenshot(t, ctx, "dashboard-editor.png")
 	})

@@ -321,9 +321,16 @@ $('module-save').addEventListener('click', async () => {
   const out = await r.json().catch(() => ({}));
   if (!r.ok) { editorResult('Refused: ' + (out.error || r.statusText), false); return; }
   editorDirty = false;
+  if (typeof out.puts === 'number') editorPuts = out.puts;
   editorResult('Saved ' + key + '; backup requested.', true);
 });
-function renderEditor(modules) {
+// editorPuts is the PUT count of the editor's last save (the answer's
+// "puts"): a snapshot with a lower count was taken before it and must not
+// put the older data back in the editor. It starts again with each run.
+let editorPuts = 0, editorRun;
+function renderEditor(modules, s) {
+  if (s.status.started_at !== editorRun) { editorRun = s.status.started_at; editorPuts = 0; }
+  if (typeof s.puts === 'number' && s.puts < editorPuts) return;
   const keys = Object.keys(modules || {}).sort();
   if (select.options.length !== keys.length || keys.some((k, i) => select.options[i].value !== k)) {
     const cur = select.value;
@@ -371,5 +378,5 @@ function renderOperate(s) {
   fill($('drive'), rows);
   if (typeof renderPlots === 'function') renderPlots(s); // plots.js
   renderDrivers(hw.drivers || {});
-  renderEditor(s.modules || {});
+  renderEditor(s.modules || {}, s);
 }
