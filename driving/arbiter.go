@@ -116,17 +116,13 @@ func (a *Arbiter) Automation() *Command { return &a.auto }
 // Step implements rosys.Stepper.
 func (a *Arbiter) Step(now time.Time, _ time.Duration) {
 	a.stepped.Store(true)
-	stopped := false
+	stopped, tripped := false, false
 	for i := range a.stops {
 		s := &a.stops[i]
 		active := s.stop.Active()
 		if active && !s.active {
 			a.lastTrip.Store(int32(i + 1))
-			a.tripN.Add(1)
-			select { // wake whoever pauses the automation; never block
-			case a.trips <- struct{}{}:
-			default:
-			}
+			tripped = true
 		}
 		s.active = active
 		stopped = stopped || active
@@ -138,6 +134,16 @@ func (a *Arbiter) Step(now time.Time, _ time.Duration) {
 		a.stopTicks.Add(1)
 		a.record(srcStop, 0, 0)
 		a.sentZero = true
+		if tripped {
+			// Counted and signalled once the wheels were told to stop, so
+			// whoever sees the trip (the automation pausing, and through
+			// it an operator's page) sees a robot already stopping.
+			a.tripN.Add(1)
+			select { // wake whoever pauses the automation; never block
+			case a.trips <- struct{}{}:
+			default:
+			}
+		}
 		return
 	}
 	if l, w, ok := a.steerer.Command(now); ok {
@@ -202,7 +208,8 @@ func (a *Arbiter) Blocked() (string, bool) {
 // Tripped delivers a value after a stop became active (coalesced).
 func (a *Arbiter) Tripped() <-chan struct{} { return a.trips }
 
-// TripCount counts the times a stop became active.
+// TripCount counts the ticks on which a stop became active (two on one
+// tick are one trip), counted once the wheels were told to stop.
 func (a *Arbiter) TripCount() uint64 { return a.tripN.Load() }
 
 // LastTrip names the stop that became active last ("" if none ever did).

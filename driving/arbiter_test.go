@@ -221,3 +221,53 @@ func TestStepAllocatesNothing(t *testing.T) {
 		t.Fatalf("did not drive: %+v", p)
 	}
 }
+
+// orderWheels notes, when told to stop, whether the trip was already
+// signalled: whoever sees a trip must see wheels already told to stop.
+type orderWheels struct {
+	*sim.Wheels
+	arb              *driving.Arbiter
+	stops            int
+	signalledAtFirst bool
+}
+
+func (w *orderWheels) Stop() error {
+	if w.stops++; w.stops == 1 {
+		w.signalledAtFirst = len(w.arb.Tripped()) > 0 || w.arb.TripCount() > 0
+	}
+	return w.Wheels.Stop()
+}
+
+// A trip is counted and signalled after the wheels were told to stop, so
+// an automation pausing on it (and a page showing that pause) never sees a
+// robot that was not yet told to stop.
+func TestTripSignalledAfterTheWheelsStop(t *testing.T) {
+	w := &orderWheels{Wheels: sim.NewWheels(sim.WheelsConfig{})}
+	params := driving.NewParameterStore(driving.Parameters{})
+	now := t0
+	arb := driving.NewArbiter(w, params, driving.NewSteerer(params, func() time.Time { return now }))
+	w.arb = arb
+	auto, estop, bumper := &flag{}, &flag{}, &flag{}
+	arb.SetAutomation(auto)
+	for name, s := range map[string]*flag{"estop": estop, "bumper front": bumper} {
+		if err := arb.AddStop(name, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	auto.on.Store(true)
+	arb.Automation().Set(0.2, 0)
+	arb.Step(now, 10*time.Millisecond)
+	if v := w.Target(); v.Linear != 0.2 {
+		t.Fatalf("automation: %+v", v)
+	}
+	estop.on.Store(true)
+	bumper.on.Store(true) // two stops on one tick: one trip
+	now = now.Add(10 * time.Millisecond)
+	arb.Step(now, 10*time.Millisecond)
+	if w.stops == 0 || w.signalledAtFirst {
+		t.Fatalf("wheels told to stop %d times; trip signalled before the first: %v", w.stops, w.signalledAtFirst)
+	}
+	if n := arb.TripCount(); n != 1 || len(arb.Tripped()) != 1 {
+		t.Fatalf("trip count %d, signalled %d", n, len(arb.Tripped()))
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorosys/rosys"
@@ -57,6 +58,13 @@ type Server struct {
 	connClass func(*http.Request, bool) // WithConnClass
 
 	cams Cameras // WithCameras (cameras.go)
+
+	// puts counts the modules changed through PUT /api/modules/{key} since
+	// start. Its answer carries the count after the change and every
+	// event-stream snapshot the count before its state was read, so a page
+	// keeps its own change over a snapshot with a lower count: one taken
+	// before the change, delivered after the answer.
+	puts atomic.Uint64
 }
 
 var errStreaming = errors.New("streaming not supported")
@@ -266,6 +274,7 @@ func (s *Server) putModule(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("module %q refused the data: %w", key, err))
 		return
 	}
+	puts := s.puts.Add(1) // after the change: a snapshot counting it reads it
 	if err := s.store.RequestBackup(key); err != nil {
 		writeError(w, http.StatusInternalServerError, err)
 		return
@@ -286,7 +295,14 @@ func (s *Server) putModule(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, m)
+	writeJSON(w, http.StatusOK, putAnswer{moduleResponse: m, Puts: puts})
+}
+
+// putAnswer is the module after a PUT, with the count of PUTs since start
+// that includes it (Server.puts).
+type putAnswer struct {
+	moduleResponse
+	Puts uint64 `json:"puts"`
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -204,6 +204,28 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitValue(t, changes, 3.5)
+		// On a slow link the older values take longer to land: moves the
+		// page sent one by one must still leave the robot at the last.
+		if err := chromedp.Run(ctx, chromedp.Evaluate(`window.realFetch = window.fetch;
+			window.fetch = (url, opts) => url === '/api/modules/model' && !opts.body.includes('3.5')
+				? new Promise((ok) => setTimeout(ok, 300)).then(() => window.realFetch(url, opts)) : window.realFetch(url, opts);`, nil),
+			setSlider("1.5"), poll(`pending === null`), setSlider("2.5"), poll(`pending === null`), setSlider("3.5"),
+			poll(`pending === null && inFlight === 0`), chromedp.Evaluate(`window.fetch = window.realFetch`, nil)); err != nil {
+			t.Fatal(err)
+		}
+		if v := robot.Model.Get().Value; v != 3.5 {
+			t.Fatalf("the slider's moves landed out of order: the model is %v, the slider's last value 3.5", v)
+		}
+		// A snapshot from before the last PUT, delivered after its answer,
+		// must not move the slider back.
+		var shown string
+		if err := chromedp.Run(ctx, chromedp.Evaluate(`render({...last, modules: {...last.modules, model: {value: 2.5}}, puts: 0});
+			document.querySelector('#model-slider').value`, &shown)); err != nil {
+			t.Fatal(err)
+		}
+		if shown != "3.5" {
+			t.Fatalf("a snapshot from before the slider's last PUT moved it to %s", shown)
+		}
 		robot.Model.Set(demo.Model{Value: 7.4}) // changed on the robot (a value on the slider's 0.1 step)
 		if err := chromedp.Run(ctx, poll(`document.querySelector('#model-slider').value === '7.4'`)); err != nil {
 			t.Fatal(err)

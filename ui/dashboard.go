@@ -26,6 +26,10 @@ type snapshot struct {
 	ModuleKeys []string        `json:"module_keys"`
 	// Operate is the automation, steering, e-stop and path (WithOperation).
 	Operate *operateSnapshot `json:"operate,omitempty"`
+	// Puts is the count of module PUTs read before the state (Server.puts):
+	// the snapshot holds every change a PUT answer with a count up to it
+	// reported.
+	Puts uint64 `json:"puts"`
 }
 
 func (s *Server) routeDashboard() {
@@ -36,7 +40,10 @@ func (s *Server) routeDashboard() {
 }
 
 func (s *Server) snapshot() snapshot {
-	return snapshot{Status: s.statusNow(), Operate: s.operateNow()}
+	// The PUT count is read before the modules (the events loop reads
+	// them after this, through its moduleFeed).
+	puts := s.puts.Load()
+	return snapshot{Status: s.statusNow(), Operate: s.operateNow(), Puts: puts}
 }
 
 // events streams the dashboard's state as server-sent events: one at once,

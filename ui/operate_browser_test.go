@@ -23,6 +23,16 @@ import (
 // the page's joystick and the deadman run in real time.
 func realRobot(t *testing.T) (*demo.Robot, *httptest.Server) {
 	t.Helper()
+	robot, api := realRobotAPI(t)
+	srv := httptest.NewServer(api)
+	t.Cleanup(func() { api.CloseStreams(); srv.Close() }) // open pages hold event streams
+	return robot, srv
+}
+
+// realRobotAPI is realRobot without the HTTP server: its API, to serve as
+// a test likes.
+func realRobotAPI(t *testing.T) (*demo.Robot, *ui.Server) {
+	t.Helper()
 	rt := rosys.New(rosys.Config{Name: "demo", Storage: storage.New(persistencetest.Open(t, t.TempDir()), nil), Log: zaptest.NewLogger(t),
 		Notifier: rosystest.NoNotify{}, DisableRealtime: true, SharedP: true})
 	robot, err := demo.Add(rt)
@@ -44,11 +54,13 @@ func realRobot(t *testing.T) (*demo.Robot, *httptest.Server) {
 		t.Fatal(err)
 	}
 	api := ui.NewServer(rt, ui.WithHardware(robot.Hardware), operation(robot))
-	srv := httptest.NewServer(api)
-	t.Cleanup(srv.Close)
 	t.Cleanup(api.CloseStreams)
-	return robot, srv
+	return robot, api
 }
+
+// steerSettled is true once the page has no joystick command queued or
+// on its way (operate.js sends them one at a time).
+const steerSettled = `(steerBusy === null && steerNext === null)`
 
 // robotX is the x of the robot drawn on the map.
 const robotX = `(() => { const m = document.querySelector('#robot').getAttribute('transform').match(/translate\(([-\d.]+) ([-\d.]+)\)/);
@@ -178,6 +190,12 @@ func TestOperatingFromTheDashboard(t *testing.T) {
 	})
 
 	t.Run("reloading mid-run shows the state again", func(t *testing.T) {
+		// The page's last joystick command (the zero one of letting go)
+		// may still be on its way on a slow machine: landing after the
+		// resume, it would pause the automation again.
+		if err := chromedp.Run(ctx, poll(steerSettled)); err != nil {
+			t.Fatal(err)
+		}
 		if err := robot.Automator.Resume(); err != nil {
 			t.Fatal(err)
 		}
@@ -196,6 +214,47 @@ func TestOperatingFromTheDashboard(t *testing.T) {
 			t.Fatalf("after the reload the map shows x=%v (robot at %+v)", x, p)
 		}
 		saveScreenshot(t, ctx, "dashboard-reloaded.png")
+	})
+
+	t.Run("a slow link: letting go and Play land in order", func(t *testing.T) {
+		// Commands to move take 300 ms to reach the robot, the zero one of
+		// letting go none: sent side by side, the zero command would land
+		// first and the robot drive on, and a Play pressed at once would be
+		// paused by a command to move landing after it.
+		if err := chromedp.Run(ctx, chromedp.Evaluate(`window.realFetch = window.fetch;
+			window.fetch = (url, opts) => url === '/api/steer' && !/"linear":0,"angular":0/.test(opts.body)
+				? new Promise((ok) => setTimeout(ok, 300)).then(() => window.realFetch(url, opts)) : window.realFetch(url, opts);`, nil),
+			chromedp.Focus("#joystick", chromedp.ByID),
+			key(input.KeyDown, "ArrowUp", 38),
+		); err != nil {
+			t.Fatal(err)
+		}
+		testwait.Until(t, "a slow command to move to land", func() bool {
+			st := robot.Steerer.Status()
+			return st.Active && st.Linear > 0
+		})
+		if st := robot.Automator.Status(); st.State != automation.Paused || st.Reason != "manual steering" {
+			t.Fatalf("steering did not pause the automation: %+v", st)
+		}
+		if err := chromedp.Run(ctx,
+			poll(`document.querySelector('#automation-state').textContent === 'paused' && !document.querySelector('#play').disabled`),
+			key(input.KeyUp, "ArrowUp", 38),
+			chromedp.Click("#play", chromedp.ByID),
+			poll(steerSettled+` && document.querySelector('#automation-state').textContent === 'running'`),
+		); err != nil {
+			t.Fatal(err)
+		}
+		// Every command the page sent has landed: the last was to stand
+		// still, and Play's resume came after it.
+		if st := robot.Steerer.Status(); st.Linear != 0 || st.Angular != 0 {
+			t.Fatalf("after letting go the robot is steered at %+v", st)
+		}
+		if st := robot.Automator.Status(); st.State != automation.Running {
+			t.Fatalf("Play's resume was undone by a late joystick command: %+v", st)
+		}
+		if err := chromedp.Run(ctx, chromedp.Evaluate(`window.fetch = window.realFetch`, nil)); err != nil {
+			t.Fatal(err)
+		}
 	})
 
 	t.Run("a closed tab: the deadman stops the robot", func(t *testing.T) {
@@ -240,6 +299,7 @@ func TestOperatingFromTheDashboard(t *testing.T) {
 			chromedp.Evaluate(`(() => { const e = document.querySelector('#module-json');
 				e.value = e.value.replace('"linear_speed_limit": -1', '"linear_speed_limit": 0.25');
 				e.dispatchEvent(new Event('input')); })()`, nil),
+			chromedp.Evaluate(`window.staleSnapshot = last`, nil), // from before the save
 			chromedp.Click("#module-save", chromedp.ByID),
 			poll(`document.querySelector('#module-result').className === 'ok'`),
 		); err != nil {
@@ -247,6 +307,17 @@ func TestOperatingFromTheDashboard(t *testing.T) {
 		}
 		if robot.Params.Get().LinearSpeedLimit != 0.25 {
 			t.Fatalf("not saved: %+v", robot.Params.Get())
+		}
+		// That snapshot, delivered after the answer, must not put the
+		// older data back in the editor (an edit made on it would undo the
+		// save).
+		var shown string
+		if err := chromedp.Run(ctx, chromedp.Evaluate(`renderEditor(window.staleSnapshot.modules, window.staleSnapshot);
+			document.querySelector('#module-json').value`, &shown)); err != nil {
+			t.Fatal(err)
+		}
+		if !contains(shown, `"linear_speed_limit": 0.25`) {
+			t.Fatalf("a snapshot from before the save put back %s", shown)
 		}
 		saveScreenshot(t, ctx, "dashboard-editor.png")
 	})

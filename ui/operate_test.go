@@ -269,3 +269,54 @@ func TestEStopStatesAreOrderedByTheirChanges(t *testing.T) {
 		return
 	}
 }
+
+// A PUT's answer carries the count of module PUTs that includes it, and
+// every snapshot the count read before its modules: a snapshot counting a
+// PUT holds its change, so a page keeps its own change over a snapshot with
+// a lower count (one taken before the PUT, delivered after its answer).
+func TestModulePutsOrderAnswersAndSnapshots(t *testing.T) {
+	srv, _, _ := newDemoServer(t)
+	for i, v := range []string{"2.5", "3.5", "4.5"} {
+		req, _ := http.NewRequest("PUT", srv.URL+"/api/modules/model", strings.NewReader(`{"value": `+v+`}`))
+		if code, body := do(t, req); code != 200 || body["puts"] != float64(i+1) {
+			t.Fatalf("PUT %d: %d %v, want puts %d", i+1, code, body, i+1)
+		}
+	}
+	// Refused: the count does not move.
+	req, _ := http.NewRequest("PUT", srv.URL+"/api/modules/model", strings.NewReader(`{"value": "x"}`))
+	if code, body := do(t, req); code != 400 || body["puts"] != nil {
+		t.Fatalf("refused PUT: %d %v", code, body)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // a bound on failure only
+	defer cancel()
+	req, _ = http.NewRequestWithContext(ctx, "GET", srv.URL+"/api/events", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	br := bufio.NewReader(resp.Body)
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("the event stream ended before a snapshot: %v", err)
+		}
+		data, ok := strings.CutPrefix(line, "data: ")
+		if !ok {
+			continue
+		}
+		var snap struct {
+			Puts    *uint64 `json:"puts"`
+			Modules struct {
+				Model struct{ Value float64 } `json:"model"`
+			} `json:"modules"`
+		}
+		if err := json.Unmarshal([]byte(data), &snap); err != nil {
+			t.Fatal(err)
+		}
+		if snap.Puts == nil || *snap.Puts != 3 || snap.Modules.Model.Value != 4.5 {
+			t.Fatalf("the snapshot after 3 PUTs: %.300s", data)
+		}
+		return
+	}
+}

@@ -161,11 +161,24 @@ func TestPlannerOnTheMap(t *testing.T) {
 						t.Fatalf("%v: %s at %v,%v", err, dbg, x, y)
 					}
 				}
-				if err := chromedp.Run(ctx, chromedp.Click("#tool-finish", chromedp.ByID),
+				if err := chromedp.Run(ctx, chromedp.Evaluate(`window.staleSnapshot = last`, nil), // operate.js: the latest snapshot
+					chromedp.Click("#tool-finish", chromedp.ByID),
 					poll(`document.querySelector('#planner-result').textContent.includes("added obstacle 'obstacle-1'")`)); err != nil {
 					var dbg string
 					_ = chromedp.Run(ctx, chromedp.Evaluate(`document.querySelector('#planner-result').textContent`, &dbg))
 					t.Fatalf("%v: %s", err, dbg)
+				}
+				// A snapshot from before the PUT, delivered after its answer
+				// (a loaded machine does that), must not take the obstacle
+				// off the map: the next tap would miss it, and the next edit,
+				// made on the older map, would delete it on the robot.
+				var drawn int
+				if err := chromedp.Run(ctx, chromedp.Evaluate(`renderPlanner(window.staleSnapshot);
+					document.querySelectorAll('#planner-obstacles polygon').length`, &drawn)); err != nil {
+					t.Fatal(err)
+				}
+				if drawn != 1 {
+					t.Fatalf("a snapshot from before the PUT left %d obstacles on the map", drawn)
 				}
 				o, ok := r.World.Map().Obstacles["obstacle-1"]
 				if !ok || len(o.Outline) != 4 {

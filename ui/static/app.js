@@ -39,15 +39,38 @@ slider.addEventListener('input', () => {
   else inFlight++;
   pending = setTimeout(() => {
     pending = null;
-    putModel(value).finally(() => { inFlight--; });
+    queueModel(value).finally(() => { inFlight--; });
   }, 80);
 });
 
+// One PUT at a time, the newest value replacing one not sent yet: PUTs on
+// parallel connections can land in any order, which left the robot at an
+// older value than the slider shows (a slow link or a loaded robot).
+let putBusy = null, putNext = null;
+function queueModel(value) {
+  putNext = { value };
+  if (!putBusy) putBusy = (async () => {
+    while (putNext) {
+      const v = putNext.value;
+      putNext = null;
+      await putModel(v).catch((e) => showResult(e.message, true));
+    }
+    putBusy = null;
+  })();
+  return putBusy;
+}
+
+// modelPuts is the PUT count of the slider's last change (the answer's
+// "puts"): a snapshot with a lower count was taken before it and must not
+// move the slider back. It starts again with each run of the robot.
+let modelPuts = 0, modelRun;
 async function putModel(value) {
   const r = await fetch('/api/modules/model', {
     method: 'PUT', headers: { 'Content-Type': 'application/json', ...authHeaders }, body: JSON.stringify({ value }),
   });
-  if (!r.ok) showResult((await r.json()).error || r.statusText, true);
+  const out = await r.json().catch(() => ({}));
+  if (!r.ok) showResult(out.error || r.statusText, true);
+  else if (typeof out.puts === 'number') modelPuts = out.puts;
 }
 
 function showResult(text, isError) {
@@ -143,7 +166,9 @@ function render(s) {
   const model = (s.modules || {}).model;
   if (model && typeof model.value === 'number') {
     slider.disabled = false;
-    if (!dragging && inFlight === 0 && document.activeElement !== slider) {
+    if (st.started_at !== modelRun) { modelRun = st.started_at; modelPuts = 0; }
+    const older = typeof s.puts === 'number' && s.puts < modelPuts;
+    if (!dragging && inFlight === 0 && document.activeElement !== slider && !older) {
       slider.value = model.value;
       $('model-value').textContent = fmt(model.value, 2);
     }

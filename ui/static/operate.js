@@ -19,6 +19,9 @@ function operateMessage(text) { $('operate-result').textContent = text || ''; }
 $('play').addEventListener('click', async () => {
   const a = last && last.operate && last.operate.automation;
   try {
+    // A steer command still on its way would pause what Play starts
+    // ("manual steering"): let the joystick's last commands land first.
+    await steerSettled();
     if (a && a.state === 'paused') await postJSON('/api/automation/resume');
     else await postJSON('/api/automation/start', a && a.name ? { name: a.name } : {});
     operateMessage('');
@@ -40,8 +43,15 @@ $('estop').addEventListener('click', async () => {
 // one with the higher count of presses and releases is the newer (a
 // snapshot from before a release must not show the e-stop pressed again,
 // which would make the next click a release).
-let estopChanges = -1;
-function showEStop(active, changes) {
+// The count starts again when the robot restarts (run is the snapshot's
+// started_at): a page that outlived a restart starts counting again, or it
+// would ignore the new run's presses until they outnumbered the old run's.
+let estopChanges = -1, estopRun = null;
+function showEStop(active, changes, run) {
+  if (typeof run === 'string' && run !== estopRun) {
+    if (estopRun !== null) estopChanges = -1;
+    estopRun = run;
+  }
   if (typeof changes === 'number') {
     if (changes < estopChanges) return;
     estopChanges = changes;
@@ -74,8 +84,27 @@ function command() {
 function sendSteer() {
   const c = command();
   placeKnob(c.x, c.y);
-  postJSON('/api/steer', { linear: c.linear, angular: c.angular }).then(() => operateMessage(''), (e) => operateMessage(e.message));
+  postSteer({ linear: c.linear, angular: c.angular });
 }
+// Steer commands go one at a time, in order, the newest replacing one not
+// sent yet: requests on parallel connections can arrive in any order, and
+// a command to move arriving after the one that let go would drive on for
+// another deadman (a slow link or a loaded robot does that).
+let steerBusy = null, steerNext = null;
+function postSteer(c) {
+  steerNext = c;
+  if (!steerBusy) steerBusy = (async () => {
+    while (steerNext) {
+      const body = steerNext;
+      steerNext = null;
+      try { await postJSON('/api/steer', body); operateMessage(''); } catch (e) { operateMessage(e.message); }
+    }
+    steerBusy = null;
+  })();
+  return steerBusy;
+}
+// steerSettled resolves once no steer command is queued or on its way.
+function steerSettled() { return steerBusy || Promise.resolve(); }
 function holding() { return steer.pointer || steer.keys.size > 0; }
 function update() {
   if (holding() && !steer.timer) {
@@ -90,7 +119,7 @@ function update() {
     joy.classList.remove('active');
     steer.x = steer.y = 0;
     placeKnob(0, 0);
-    postJSON('/api/steer', { linear: 0, angular: 0 }).catch((e) => operateMessage(e.message)); // letting go stops
+    postSteer({ linear: 0, angular: 0 }); // letting go stops
   }
 }
 function placeKnob(x, y) {
@@ -292,9 +321,16 @@ $('module-save').addEventListener('click', async () => {
   const out = await r.json().catch(() => ({}));
   if (!r.ok) { editorResult('Refused: ' + (out.error || r.statusText), false); return; }
   editorDirty = false;
+  if (typeof out.puts === 'number') editorPuts = out.puts;
   editorResult('Saved ' + key + '; backup requested.', true);
 });
-function renderEditor(modules) {
+// editorPuts is the PUT count of the editor's last save (the answer's
+// "puts"): a snapshot with a lower count was taken before it and must not
+// put the older data back in the editor. It starts again with each run.
+let editorPuts = 0, editorRun;
+function renderEditor(modules, s) {
+  if (s.status.started_at !== editorRun) { editorRun = s.status.started_at; editorPuts = 0; }
+  if (typeof s.puts === 'number' && s.puts < editorPuts) return;
   const keys = Object.keys(modules || {}).sort();
   if (select.options.length !== keys.length || keys.some((k, i) => select.options[i].value !== k)) {
     const cur = select.value;
@@ -325,7 +361,7 @@ function renderOperate(s) {
     $('pause').disabled = a.state !== 'running';
     $('stop').disabled = a.state !== 'running' && a.state !== 'paused';
   }
-  if (op.soft_estop !== undefined && !document.hidden) showEStop(op.soft_estop, op.soft_estop_changes);
+  if (op.soft_estop !== undefined && !document.hidden) showEStop(op.soft_estop, op.soft_estop_changes, s.status.started_at);
   const d = op.driving || {};
   const pose = d.pose || hw.pose;
   const wps = ((s.modules || {}).waypoints || {}).points || [];
@@ -342,5 +378,5 @@ function renderOperate(s) {
   fill($('drive'), rows);
   if (typeof renderPlots === 'function') renderPlots(s); // plots.js
   renderDrivers(hw.drivers || {});
-  renderEditor(s.modules || {});
+  renderEditor(s.modules || {}, s);
 }

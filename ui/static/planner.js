@@ -18,6 +18,8 @@ const planner = {
   pathFetched: 0,
   gotoState: '', // the automation goto's state as last seen
   saving: false,
+  run: undefined, // the robot's run (status.started_at) the snapshots come from
+  puts: 0, // the PUT count of this page's last saved map (PUT /api/modules answers "puts")
 };
 
 // ---- layers and toolbar, created here so index.html needs only the script ---
@@ -206,6 +208,7 @@ async function saveMap(next, what) {
     const out = await r.json().catch(() => ({}));
     if (!r.ok) throw new Error(out.error || r.statusText);
     planner.map = out.data || next;
+    if (typeof out.puts === 'number') planner.puts = out.puts;
     plannerMessage(what);
     return true;
   } catch (e) {
@@ -241,6 +244,7 @@ async function sendRobot() {
   if (!g) return;
   $('tool-send').disabled = true;
   try {
+    await steerSettled(); // operate.js: a late joystick command would pause the goto
     const r = await fetch('/api/goto', { method: 'POST', headers: jsonHeaders, body: JSON.stringify({ x: g.x, y: g.y }) });
     const out = await r.json().catch(() => ({}));
     if (!r.ok) throw new Error(out.reason ? 'no path: ' + out.reason : (out.error || r.statusText));
@@ -325,9 +329,14 @@ function plannerFitPoints() {
 
 function renderPlanner(s) {
   const m = (s.modules || {}).path_planner;
-  // Not while a change is on its way or a shape is dragged: the snapshot
-  // may be older than it.
-  if (m && !planner.saving && !planner.drag) planner.map = m;
+  // Not while a change is on its way or a shape is dragged, nor from a
+  // snapshot taken before the last change this page saved (a lower count
+  // of PUTs; it can arrive after the answer): the next edit, made on the
+  // older map, would undo that change. The count starts again with a run.
+  const run = s.status && s.status.started_at;
+  if (run !== planner.run) { planner.run = run; planner.puts = 0; }
+  const older = typeof s.puts === 'number' && s.puts < planner.puts;
+  if (m && !planner.saving && !planner.drag && !older) planner.map = m;
   const a = (s.operate || {}).automation;
   const going = a && a.name === 'goto' && (a.state === 'running' || a.state === 'paused');
   // Say how a goto this page watched ended.
