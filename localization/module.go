@@ -1,6 +1,7 @@
 package localization
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -99,12 +100,33 @@ func (m *Module) Backup() any {
 }
 
 // Restore implements persistence.Persistable: the estimate goes on from
-// the restored pose, marked unconfirmed.
+// the restored pose, marked unconfirmed. The data is decoded by the
+// persistence package, so field names match exactly ({"x": 1, "X": 7} is
+// refused, never taken for x as encoding/json alone would).
 func (m *Module) Restore(data json.RawMessage) error {
-	var s Saved
-	if err := json.Unmarshal(data, &s); err != nil {
+	s, err := persistence.FromJSON(data, Saved{})
+	if err != nil {
 		return fmt.Errorf("pose: %w", err)
 	}
+	return m.restore(s)
+}
+
+// RestoreStrict implements persistence.StrictRestorer: a pose typed by a
+// person (PUT /api/modules/pose, an import) may hold no unknown field.
+func (m *Module) RestoreStrict(data json.RawMessage) error {
+	s, err := persistence.FromJSON(data, Saved{})
+	if err != nil {
+		return fmt.Errorf("pose: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&Saved{}); err != nil {
+		return fmt.Errorf("pose: %w", err)
+	}
+	return m.restore(s)
+}
+
+func (m *Module) restore(s Saved) error {
 	if err := s.Validate(); err != nil {
 		return fmt.Errorf("pose: %w", err)
 	}

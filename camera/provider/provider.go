@@ -126,13 +126,18 @@ func (p *Provider) Restore(data json.RawMessage) error { return p.restore(data, 
 func (p *Provider) RestoreStrict(data json.RawMessage) error { return p.restore(data, true) }
 
 func (p *Provider) restore(data json.RawMessage, strict bool) error {
-	var d Data
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if strict {
-		dec.DisallowUnknownFields()
-	}
-	if err := dec.Decode(&d); err != nil {
+	// Through the persistence package's decoder, so field names match
+	// exactly ({"CAMERAS": ...} is refused, not taken for "cameras").
+	d, err := persistence.FromJSON(data, Data{})
+	if err != nil {
 		return fmt.Errorf("%s: %w", Key, err)
+	}
+	if strict {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&Data{}); err != nil {
+			return fmt.Errorf("%s: %w", Key, err)
+		}
 	}
 	if len(d.Cameras) > MaxCameras {
 		return fmt.Errorf("%s: %d cameras; at most %d", Key, len(d.Cameras), MaxCameras)

@@ -93,6 +93,8 @@ func TestReservedKeysAndFieldCaseRealBinary(t *testing.T) {
 		{"/api/modules/model", `{"VALUE": 5}`, `"VALUE"`},
 		{"/api/modules/model", `{"Value": 5, "value": 2}`, `"Value"`},
 		{"/api/modules/waypoints", `{"points": [{"x": 1, "y": 1}, {"X": 2, "y": 1}]}`, `"X"`},
+		{"/api/modules/pose", `{"x": 1, "y": 0, "yaw": 0, "X": 7}`, `"X"`},
+		{"/api/modules/pose", `{"x": 1, "y": 0, "yaw": 0, "YAW": 3}`, `"YAW"`},
 	} {
 		_, before := p.do("GET", tc.path, "")
 		code, body := p.do("PUT", tc.path, tc.body)
