@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -308,8 +307,7 @@ func TestReadmeGoProgramCompiles(t *testing.T) {
 	if err := os.WriteFile(ov, overlay, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	cmd := exec.Command(gobin, "build", "-overlay", ov, "-o", filepath.Join(dir, "robot"), "./internal/docs/readmeexample")
+	cmd := exec.Command("go", "build", "-overlay", ov, "-o", filepath.Join(dir, "robot"), "./internal/docs/readmeexample")
 	cmd.Dir = abs
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("the README's Go program does not compile: %v\n%s", err, out)
