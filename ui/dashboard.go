@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io/fs"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -16,7 +17,9 @@ var static embed.FS
 // the runtime's lock-free status, never anything the control loop waits on.
 const eventsEvery = 200 * time.Millisecond
 
-// snapshot is what the dashboard renders.
+// snapshot is what the dashboard renders, as each event carries it. The
+// stream writes it field by field into buffers it keeps (eventStream),
+// byte for byte as json.Marshal would write this struct.
 type snapshot struct {
 	Status  statusResponse             `json:"status"`
 	Modules map[string]json.RawMessage `json:"modules"`
@@ -29,18 +32,6 @@ func (s *Server) routeDashboard() {
 	files := http.FileServerFS(sub)
 	s.mux.Handle("GET /", files)
 	s.mux.HandleFunc("GET /api/events", s.events)
-}
-
-func (s *Server) snapshot() snapshot {
-	snap := snapshot{Status: s.statusNow(), Modules: map[string]json.RawMessage{}, Operate: s.operateNow()}
-	if s.store != nil {
-		for _, key := range s.store.Keys() {
-			if m, err := s.moduleState(key); err == nil {
-				snap.Modules[key] = m.Data
-			}
-		}
-	}
-	return snap
 }
 
 // events streams the dashboard's state as server-sent events: one at once,
@@ -66,22 +57,15 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	defer leave()
 	tick := time.NewTicker(eventsEvery)
 	defer tick.Stop()
-	var last []byte
+	es := &eventStream{s: s}
 	for {
-		snap := s.snapshot()
-		// Uptime and tick counts always change; they alone do not warrant
-		// an event.
-		cmp := snap
-		cmp.Status.UptimeS, cmp.Status.Control.Ticks = 0, 0
-		key, _ := json.Marshal(cmp)
-		if !bytes.Equal(key, last) || last == nil {
-			last = key
-			b, err := json.Marshal(snap)
-			if err != nil {
-				return
-			}
+		b, changed, err := es.next()
+		if err != nil {
+			return
+		}
+		if changed {
 			_ = rc.SetWriteDeadline(time.Now().Add(eventWriteTimeout))
-			if _, err := w.Write(append(append([]byte("data: "), b...), '\n', '\n')); err != nil {
+			if _, err := w.Write(b); err != nil {
 				return
 			}
 			flusher.Flush()
@@ -96,6 +80,133 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		case <-tick.C:
 		}
 	}
+}
+
+// eventStream is one open stream's state: the snapshot it refills and the
+// buffers it encodes into, kept from one event to the next so that an open
+// dashboard makes no garbage but what the modules' Backup and the hardware
+// report allocate (issue 28), and what it sent last.
+type eventStream struct {
+	s      *Server
+	st     statusResponse
+	op     operateSnapshot
+	keys   []string
+	key    string // the module key being encoded (a field: no boxing)
+	val    bytes.Buffer
+	mods   bytes.Buffer // the "modules" object
+	opJSON bytes.Buffer // the "operate" value; empty without operation
+	stJSON bytes.Buffer // the status
+	cmp    bytes.Buffer // the event without uptime and tick count
+	last   []byte       // cmp of the event sent last, when sent
+	out    bytes.Buffer // the event: "data: {...}\n\n"
+	enc    *json.Encoder
+	encBuf bytes.Buffer // what enc writes into
+	sent   bool
+}
+
+// encode encodes v into dst as json.Marshal would (no newline). v must be
+// a pointer or an interface value already, so that passing it boxes
+// nothing.
+func (es *eventStream) encode(dst *bytes.Buffer, v any) error {
+	if es.enc == nil {
+		es.enc = json.NewEncoder(&es.encBuf)
+	}
+	es.encBuf.Reset()
+	if err := es.enc.Encode(v); err != nil {
+		return err
+	}
+	trimNewline(&es.encBuf)
+	dst.Write(es.encBuf.Bytes())
+	return nil
+}
+
+// next builds the snapshot and returns the event to send ("data: ...\n\n")
+// with changed true when it differs from the last one sent (uptime and the
+// tick count aside). The event is valid until the next call.
+func (es *eventStream) next() ([]byte, bool, error) {
+	s := es.s
+	s.statusInto(&es.st)
+	es.opJSON.Reset()
+	if s.operateInto(&es.op) {
+		if err := es.encode(&es.opJSON, &es.op); err != nil {
+			return nil, false, err
+		}
+	}
+	es.modules()
+
+	// Uptime and tick counts always change; they alone do not warrant an
+	// event.
+	uptime, ticks := es.st.UptimeS, es.st.Control.Ticks
+	es.st.UptimeS, es.st.Control.Ticks = 0, 0
+	es.stJSON.Reset()
+	err := es.encode(&es.stJSON, &es.st)
+	es.st.UptimeS, es.st.Control.Ticks = uptime, ticks
+	if err != nil {
+		return nil, false, err
+	}
+	es.cmp.Reset()
+	es.join(&es.cmp)
+	if es.sent && bytes.Equal(es.cmp.Bytes(), es.last) {
+		return nil, false, nil
+	}
+	es.last, es.sent = append(es.last[:0], es.cmp.Bytes()...), true
+
+	es.stJSON.Reset()
+	if err := es.encode(&es.stJSON, &es.st); err != nil {
+		return nil, false, err
+	}
+	es.out.Reset()
+	es.out.WriteString("data: ")
+	es.join(&es.out)
+	es.out.WriteString("\n\n")
+	return es.out.Bytes(), true, nil
+}
+
+// join writes the snapshot's JSON from its encoded parts, in snapshot's
+// field order.
+func (es *eventStream) join(dst *bytes.Buffer) {
+	dst.WriteString(`{"status":`)
+	dst.Write(es.stJSON.Bytes())
+	dst.WriteString(`,"modules":`)
+	dst.Write(es.mods.Bytes())
+	if es.opJSON.Len() > 0 {
+		dst.WriteString(`,"operate":`)
+		dst.Write(es.opJSON.Bytes())
+	}
+	dst.WriteByte('}')
+}
+
+// modules encodes every module's data as an object by key, sorted as
+// encoding/json sorts a map's keys; a module whose data does not encode is
+// left out.
+func (es *eventStream) modules() {
+	es.mods.Reset()
+	es.mods.WriteByte('{')
+	st := es.s.store
+	if st != nil {
+		es.keys = append(es.keys[:0], st.Keys()...)
+		slices.Sort(es.keys)
+		first := true
+		for _, key := range es.keys {
+			mod, ok := st.Module(key)
+			if !ok {
+				continue
+			}
+			es.val.Reset()
+			if es.encode(&es.val, mod.Backup()) != nil {
+				continue
+			}
+			if !first {
+				es.mods.WriteByte(',')
+			}
+			first = false
+			es.key = key
+			_ = es.encode(&es.mods, &es.key) // a string always encodes
+			es.mods.WriteByte(':')
+			es.mods.Write(es.val.Bytes())
+		}
+	}
+	es.mods.WriteByte('}')
 }
 
 // eventWriteTimeout bounds the write of one event to a dashboard.

@@ -1,0 +1,41 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// EventStream is one open event stream's state.
+type EventStream = eventStream
+
+// NextEvent builds the event an open stream would send now, as if the
+// stream had sent nothing before (so it is always built in full), for the
+// allocation tests and benchmarks in package ui_test. The event is valid
+// until the next call.
+func (s *Server) NextEvent(es *EventStream) ([]byte, error) {
+	es.s, es.sent = s, false
+	b, _, err := es.next()
+	return b, err
+}
+
+// NextEventIfChanged is NextEvent keeping what the stream sent last: ok
+// is false when nothing shown changed.
+func (s *Server) NextEventIfChanged(es *EventStream) ([]byte, bool, error) {
+	es.s = s
+	return es.next()
+}
+
+// ReferenceEvent is the event es built last, as json.Marshal encodes the
+// snapshot struct: the stream must send these bytes.
+func ReferenceEvent(es *EventStream) ([]byte, error) {
+	var mods map[string]json.RawMessage
+	if err := json.Unmarshal(es.mods.Bytes(), &mods); err != nil {
+		return nil, fmt.Errorf("modules %s: %w", es.mods.Bytes(), err)
+	}
+	snap := snapshot{Status: es.st, Modules: mods}
+	if es.opJSON.Len() > 0 {
+		snap.Operate = &es.op
+	}
+	b, err := json.Marshal(snap)
+	return append(append([]byte("data: "), b...), '\n', '\n'), err
+}
