@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"sync"
 	"time"
 
 	"github.com/gorosys/rosys"
@@ -15,6 +16,12 @@ type runtimeCollector struct {
 	rt   *rosys.Runtime
 	all  []*prometheus.Desc
 	desc map[string]*prometheus.Desc
+
+	// st is refilled at every scrape (rosys.Runtime.StatusInto), so that a
+	// scrape does not build the module list afresh; scrapes may overlap
+	// (promhttp lets a few run), hence the lock.
+	mu sync.Mutex
+	st rosys.Status
 }
 
 type metricSpec struct {
@@ -76,7 +83,10 @@ func (c *runtimeCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c *runtimeCollector) Collect(ch chan<- prometheus.Metric) {
-	st := c.rt.Status()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := &c.st
+	c.rt.StatusInto(st)
 	m := c.rt.Metrics()
 	ss, sm := storage.StatusOf(c.rt), storage.MetricsOf(c.rt)
 	now := c.rt.Clock().Now()
