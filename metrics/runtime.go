@@ -17,11 +17,13 @@ type runtimeCollector struct {
 	all  []*prometheus.Desc
 	desc map[string]*prometheus.Desc
 
-	// st is refilled at every scrape (rosys.Runtime.StatusInto), so that a
-	// scrape does not build the module list afresh; scrapes may overlap
+	// st and ss are refilled at every scrape (rosys.Runtime.StatusInto,
+	// storage.StatusInto), so that a scrape does not build the module
+	// lists afresh; scrapes may overlap
 	// (promhttp lets a few run), hence the lock.
 	mu sync.Mutex
 	st rosys.Status
+	ss storage.Status
 }
 
 type metricSpec struct {
@@ -88,7 +90,8 @@ func (c *runtimeCollector) Collect(ch chan<- prometheus.Metric) {
 	st := &c.st
 	c.rt.StatusInto(st)
 	m := c.rt.Metrics()
-	ss, sm := storage.StatusOf(c.rt), storage.MetricsOf(c.rt)
+	storage.StatusInto(c.rt, &c.ss)
+	ss, sm := &c.ss, storage.MetricsOf(c.rt)
 	now := c.rt.Clock().Now()
 	gauge := func(name string, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(c.desc[name], prometheus.GaugeValue, v, labels...)

@@ -161,7 +161,7 @@ func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
 // statusInto fills resp with the status now, reusing its room.
 func (s *Server) statusInto(resp *statusResponse) {
 	s.rt.StatusInto(&resp.Status)
-	resp.storageStatus = storage.StatusOf(s.rt)
+	storage.StatusInto(s.rt, &resp.storageStatus)
 	resp.Stops, resp.Hardware, resp.Version = nil, nil, nil
 	if s.version != nil {
 		resp.Version = s.version()

@@ -46,20 +46,19 @@ func TestEventIsTheSnapshotAsMarshalled(t *testing.T) {
 
 // Allocation ceilings of the steady-state HTTP paths (issue 28, goal 1) on
 // the demo robot, at the level reached (before: a status 110 allocations
-// and 51.7 KB, an event 184 and 52.4 KB; now 25 and 2.9 KB, 65 and 4.5 KB:
+// and 51.7 KB, an event 184 and 52.4 KB; now 23 and 1.2 KB, 63 and 3.0 KB:
 // BenchmarkStatus, BenchmarkEvent). What remains, and why it is not cut here:
 //
 //   - every time.Time encoded costs two (encoding/json boxes the value to
 //     call its MarshalJSON, which returns a new slice): started_at, the
 //     velocity's, target's, pose's and odometry's times, the modules'
-//     the modules' last_saved — about half of the status's 25;
+//     the modules' last_saved — about half of the status's 23;
 //   - the hardware status is built afresh and boxed in an any
 //     (robot.Robot.Hardware: the status, its target, the pose estimate's
-//     lists), the arbiter's stops, the automations' list, the store's
-//     module statuses (a slice and its entries' copy): about 10;
+//     lists), the arbiter's stops, the automations' list: about 10;
 //   - the two response headers set per answer (net/http makes a new header
 //     map per request anyway);
-//   - a scrape (before 287 KB and 1945 allocations, now 190 KB and 1852)
+//   - a scrape (before 287 KB and 1945 allocations, now 189 KB and 1850)
 //     is mostly client_golang's: Gather builds a protobuf family for every
 //     metric, the process collector reads /proc/self/stat, limits, fd and
 //     net/netstat with fresh buffers (a third of the bytes), the Go
@@ -98,11 +97,11 @@ func TestSteadyPathsAllocations(t *testing.T) {
 	}
 	t.Run("status", func(t *testing.T) {
 		w, req := newDiscard(), loopbackGet("/api/status")
-		check(t, "GET /api/status", 25, 4<<10, func() { serveOnce(t, api, w, req) })
+		check(t, "GET /api/status", 23, 3<<10, func() { serveOnce(t, api, w, req) })
 	})
 	t.Run("event", func(t *testing.T) {
 		var es ui.EventStream
-		check(t, "an event of /api/events", 65, 5<<10, func() {
+		check(t, "an event of /api/events", 63, 4<<10, func() {
 			if _, err := api.NextEvent(&es); err != nil {
 				t.Fatal(err)
 			}
@@ -110,6 +109,6 @@ func TestSteadyPathsAllocations(t *testing.T) {
 	})
 	t.Run("metrics", func(t *testing.T) {
 		w, req := newDiscard(), loopbackGet("/metrics")
-		check(t, "GET /metrics", 1855, 200<<10, func() { serveOnce(t, api, w, req) })
+		check(t, "GET /metrics", 1853, 195<<10, func() { serveOnce(t, api, w, req) })
 	})
 }
