@@ -134,32 +134,58 @@ func (es *eventStream) next() ([]byte, bool, error) {
 	}
 	es.modules()
 
-	// Uptime and tick counts always change; they alone do not warrant an
-	// event.
-	uptime, ticks := es.st.UptimeS, es.st.Control.Ticks
-	es.st.UptimeS, es.st.Control.Ticks = 0, 0
 	es.stJSON.Reset()
-	err := es.encode(&es.stJSON, &es.st)
-	es.st.UptimeS, es.st.Control.Ticks = uptime, ticks
-	if err != nil {
+	if err := es.encode(&es.stJSON, &es.st); err != nil {
 		return nil, false, err
 	}
+	// Uptime and tick counts always change; they alone do not warrant an
+	// event: the comparison leaves their values out.
 	es.cmp.Reset()
-	es.join(&es.cmp)
+	withoutNumbers(&es.cmp, es.stJSON.Bytes(), uptimeField, ticksField)
+	es.cmp.WriteByte(0) // the status ends here, the modules and operate follow
+	es.cmp.Write(es.mods.Bytes())
+	es.cmp.Write(es.opJSON.Bytes())
 	if es.sent && bytes.Equal(es.cmp.Bytes(), es.last) {
 		return nil, false, nil
 	}
 	es.last, es.sent = append(es.last[:0], es.cmp.Bytes()...), true
 
-	es.stJSON.Reset()
-	if err := es.encode(&es.stJSON, &es.st); err != nil {
-		return nil, false, err
-	}
 	es.out.Reset()
 	es.out.WriteString("data: ")
 	es.join(&es.out)
 	es.out.WriteString("\n\n")
 	return es.out.Bytes(), true, nil
+}
+
+// The status's fields that change at every event (rosys.Status.UptimeS,
+// LoopStats.Ticks), as the encoding names them.
+var (
+	uptimeField = []byte(`"uptime_s":`)
+	ticksField  = []byte(`"ticks":`)
+)
+
+// withoutNumbers writes status (a status encoded as JSON) to dst without
+// the numbers that follow the first occurrence of each field, in order. A
+// first occurrence is the field itself: only the robot's name, state and
+// start time come before these, and inside an encoded string a quote is
+// escaped, so the name cannot hold "uptime_s": or "ticks": as they stand
+// here. A field not found leaves the rest as it is (the event is sent).
+func withoutNumbers(dst *bytes.Buffer, status []byte, fields ...[]byte) {
+	for _, f := range fields {
+		i := bytes.Index(status, f)
+		if i < 0 {
+			break
+		}
+		i += len(f)
+		dst.Write(status[:i])
+		status = status[i:]
+		j := 0
+		for j < len(status) && status[j] != ',' && status[j] != '}' {
+			j++
+		}
+		status = status[j:]
+	}
+	dst.Write(status)
 }
 
 // join writes the snapshot's JSON from its encoded parts, in snapshot's

@@ -18,13 +18,6 @@ func (s *Server) NextEvent(es *EventStream) ([]byte, error) {
 	return b, err
 }
 
-// NextEventIfChanged is NextEvent keeping what the stream sent last: ok
-// is false when nothing shown changed.
-func (s *Server) NextEventIfChanged(es *EventStream) ([]byte, bool, error) {
-	es.s = s
-	return es.next()
-}
-
 // ReferenceEvent is the event es built last, as json.Marshal encodes the
 // snapshot struct: the stream must send these bytes.
 func ReferenceEvent(es *EventStream) ([]byte, error) {

@@ -46,7 +46,7 @@ func TestEventIsTheSnapshotAsMarshalled(t *testing.T) {
 
 // Allocation ceilings of the steady-state HTTP paths (issue 28, goal 1) on
 // the demo robot, at the level reached (before: a status 110 allocations
-// and 51.7 KB, an event 184 and 52.4 KB; now 23 and 1.2 KB, 63 and 3.0 KB:
+// and 51.7 KB, an event 184 and 52.4 KB; now 23 and 1.2 KB, 48 and 2.5 KB:
 // BenchmarkStatus, BenchmarkEvent). What remains, and why it is not cut here:
 //
 //   - every time.Time encoded costs two (encoding/json boxes the value to
@@ -101,7 +101,7 @@ func TestSteadyPathsAllocations(t *testing.T) {
 	})
 	t.Run("event", func(t *testing.T) {
 		var es ui.EventStream
-		check(t, "an event of /api/events", 63, 4<<10, func() {
+		check(t, "an event of /api/events", 48, 3<<10, func() {
 			if _, err := api.NextEvent(&es); err != nil {
 				t.Fatal(err)
 			}
