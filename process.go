@@ -1,11 +1,8 @@
 package rosys
 
 import (
-	"os"
 	"runtime"
 	"runtime/metrics"
-	"strconv"
-	"strings"
 )
 
 // ProcessStats describes the process, for leak hunting in soak tests and
@@ -19,27 +16,28 @@ type ProcessStats struct {
 	GCCycles   uint64 `json:"gc_cycles"`
 }
 
-func processStats() ProcessStats {
-	samples := []metrics.Sample{
-		{Name: "/memory/classes/heap/objects:bytes"},
-		{Name: "/gc/cycles/total:gc-cycles"},
+// processReader reads ProcessStats, keeping the room it reads with (the
+// samples, the directory buffer) from one read to the next, so that a
+// status poll makes no garbage here (on Linux: process_linux.go). Not safe
+// for concurrent use: loopStats.readers guards it.
+type processReader struct {
+	samples [2]metrics.Sample
+	buf     []byte // process_linux.go
+}
+
+func (p *processReader) read() ProcessStats {
+	if p.samples[0].Name == "" {
+		p.samples[0].Name = "/memory/classes/heap/objects:bytes"
+		p.samples[1].Name = "/gc/cycles/total:gc-cycles"
 	}
-	metrics.Read(samples)
+	metrics.Read(p.samples[:])
 	st := ProcessStats{Goroutines: runtime.NumGoroutine()}
-	if samples[0].Value.Kind() == metrics.KindUint64 {
-		st.HeapBytes = samples[0].Value.Uint64()
+	if p.samples[0].Value.Kind() == metrics.KindUint64 {
+		st.HeapBytes = p.samples[0].Value.Uint64()
 	}
-	if samples[1].Value.Kind() == metrics.KindUint64 {
-		st.GCCycles = samples[1].Value.Uint64()
+	if p.samples[1].Value.Kind() == metrics.KindUint64 {
+		st.GCCycles = p.samples[1].Value.Uint64()
 	}
-	if fds, err := os.ReadDir("/proc/self/fd"); err == nil {
-		st.OpenFiles = len(fds) - 1 // the directory being read
-	}
-	if b, err := os.ReadFile("/proc/self/statm"); err == nil {
-		if f := strings.Fields(string(b)); len(f) > 1 {
-			pages, _ := strconv.ParseUint(f[1], 10, 64)
-			st.RSSBytes = pages * uint64(os.Getpagesize())
-		}
-	}
+	st.OpenFiles, st.RSSBytes = p.files()
 	return st
 }

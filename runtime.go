@@ -55,6 +55,8 @@ type Runtime struct {
 type module struct {
 	name    string
 	v       any
+	typ     string   // typeName(v), for Status
+	roles   []string // roles(v), for Status; never changed once set
 	deps    []string
 	persist bool
 	started atomic.Bool
@@ -127,7 +129,7 @@ func (r *Runtime) Add(name string, m any, opts ...AddOption) error {
 	if !isStarter && !isStopper && !isStepper && !isActuator && !isPersistable {
 		return fmt.Errorf("add %q: %T implements none of Starter, Stopper, Stepper, Actuator, persistence.Persistable", name, m)
 	}
-	mod := &module{name: name, v: m}
+	mod := &module{name: name, v: m, typ: typeName(m), roles: roles(m)}
 	for _, o := range opts {
 		o(mod)
 	}

@@ -2,6 +2,7 @@ package rosys
 
 import (
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -23,6 +24,16 @@ type loopStats struct {
 	// Every tick, not just the window, for /metrics (see metrics.go).
 	periodErr Histogram
 	stepTime  Histogram
+
+	// readers is the room a status read sorts the window in and reads the
+	// process figures with, so that polling the status makes no garbage
+	// (16 KiB a read otherwise). Only readers take the lock; the loop
+	// never does.
+	readers struct {
+		sync.Mutex
+		lat, step [statsWindow]int64
+		proc      processReader
+	}
 }
 
 func (s *loopStats) record(lateness, step time.Duration) {
@@ -57,8 +68,9 @@ type LoopStats struct {
 func (s *loopStats) snapshot(period time.Duration) LoopStats {
 	ticks := s.ticks.Load()
 	n := int(min(ticks, statsWindow))
-	lat := make([]int64, n)
-	step := make([]int64, n)
+	s.readers.Lock()
+	defer s.readers.Unlock()
+	lat, step := s.readers.lat[:n], s.readers.step[:n]
 	for i := range n {
 		lat[i] = s.lateness[i].Load()
 		step[i] = s.step[i].Load()
@@ -85,3 +97,10 @@ func percentiles(v []int64) (p50, p99, maxV float64) {
 }
 
 func us(ns int64) float64 { return float64(ns) / 1e3 }
+
+// process reads the process figures (ProcessStats) with the readers' room.
+func (s *loopStats) process() ProcessStats {
+	s.readers.Lock()
+	defer s.readers.Unlock()
+	return s.readers.proc.read()
+}

@@ -42,34 +42,49 @@ type RepeaterStatus struct {
 // Status reports the runtime's state. It takes no lock the control loop
 // uses, so it is safe to call at any rate.
 func (r *Runtime) Status() Status {
+	var st Status
+	r.StatusInto(&st)
+	return st
+}
+
+// StatusInto is Status written into st, reusing the room of st.Modules and
+// st.Repeaters, so that a caller polling with one Status allocates nothing
+// here in steady state. The Roles and DependsOn of the modules are shared
+// with the runtime: read them, never change them.
+func (r *Runtime) StatusInto(st *Status) {
+	mods, reps := st.Modules[:0], st.Repeaters[:0]
 	r.mu.Lock()
-	st := Status{Name: r.cfg.Name, State: r.state, StartedAt: r.startedAt}
-	mods := append([]*module(nil), r.mods...)
-	reps := append([]*repeater(nil), r.repeaters...)
-	r.mu.Unlock()
-	if !st.StartedAt.IsZero() {
-		st.UptimeS = r.clock.Now().Sub(st.StartedAt).Seconds()
+	*st = Status{Name: r.cfg.Name, State: r.state, StartedAt: r.startedAt}
+	// Built under the lock rather than from a copy of the lists: a few
+	// atomic loads per entry, nothing that waits.
+	for _, m := range r.mods {
+		mods = append(mods, ModuleInfo{Name: m.name, Type: m.typ, Roles: m.roles, Started: m.started.Load(), DependsOn: m.deps})
 	}
-	st.Control = r.stats.snapshot(r.cfg.ControlPeriod)
-	st.Process = processStats()
-	st.Control.Realtime = r.realtime.Load()
-	if n := r.rtNote.Load(); n != nil {
-		st.Control.RealtimeNote = *n
-	}
-	for _, m := range mods {
-		st.Modules = append(st.Modules, ModuleInfo{
-			Name: m.name, Type: typeName(m.v), Roles: roles(m.v), Started: m.started.Load(), DependsOn: m.deps,
-		})
-	}
-	for _, rep := range reps {
+	for _, rep := range r.repeaters {
 		rs := RepeaterStatus{Name: rep.name, IntervalS: rep.interval.Seconds(), Runs: rep.runs.Load(),
 			Errors: rep.errors.Load(), Panics: rep.panics.Load()}
 		if e := rep.lastErr.Load(); e != nil {
 			rs.LastError = *e
 		}
-		st.Repeaters = append(st.Repeaters, rs)
+		reps = append(reps, rs)
 	}
-	return st
+	r.mu.Unlock()
+	// Empty lists stay null, as they were before StatusInto reused room.
+	if len(mods) > 0 {
+		st.Modules = mods
+	}
+	if len(reps) > 0 {
+		st.Repeaters = reps
+	}
+	if !st.StartedAt.IsZero() {
+		st.UptimeS = r.clock.Now().Sub(st.StartedAt).Seconds()
+	}
+	st.Control = r.stats.snapshot(r.cfg.ControlPeriod)
+	st.Process = r.stats.process()
+	st.Control.Realtime = r.realtime.Load()
+	if n := r.rtNote.Load(); n != nil {
+		st.Control.RealtimeNote = *n
+	}
 }
 
 func roles(v any) []string {

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"sync"
 	"time"
 
 	"github.com/gorosys/rosys"
@@ -15,6 +16,14 @@ type runtimeCollector struct {
 	rt   *rosys.Runtime
 	all  []*prometheus.Desc
 	desc map[string]*prometheus.Desc
+
+	// st and ss are refilled at every scrape (rosys.Runtime.StatusInto,
+	// storage.StatusInto), so that a scrape does not build the module
+	// lists afresh; scrapes may overlap
+	// (promhttp lets a few run), hence the lock.
+	mu sync.Mutex
+	st rosys.Status
+	ss storage.Status
 }
 
 type metricSpec struct {
@@ -76,9 +85,13 @@ func (c *runtimeCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c *runtimeCollector) Collect(ch chan<- prometheus.Metric) {
-	st := c.rt.Status()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := &c.st
+	c.rt.StatusInto(st)
 	m := c.rt.Metrics()
-	ss, sm := storage.StatusOf(c.rt), storage.MetricsOf(c.rt)
+	storage.StatusInto(c.rt, &c.ss)
+	ss, sm := &c.ss, storage.MetricsOf(c.rt)
 	now := c.rt.Clock().Now()
 	gauge := func(name string, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(c.desc[name], prometheus.GaugeValue, v, labels...)

@@ -38,10 +38,20 @@ type BackupStatus struct {
 // StatusOf reports the storage of rt; without a store it has the backup
 // interval and nothing else. It takes no lock the control loop uses.
 func StatusOf(rt *rosys.Runtime) Status {
-	st := Status{Backup: BackupStatus{IntervalS: max(rt.BackupInterval(), 0).Seconds()}} // 0: commit at once
+	var st Status
+	StatusInto(rt, &st)
+	return st
+}
+
+// StatusInto is StatusOf written into st, reusing the room of
+// st.Persistence, so that a caller polling with one Status (the API's
+// status, a scrape) allocates little here.
+func StatusInto(rt *rosys.Runtime, st *Status) {
+	persist := st.Persistence
+	*st = Status{Backup: BackupStatus{IntervalS: max(rt.BackupInterval(), 0).Seconds()}} // 0: commit at once
 	s := Of(rt)
 	if s == nil {
-		return st
+		return
 	}
 	st.Backup.Cycles = s.stats.cycles.Load()
 	st.Backup.Failures = s.stats.failures.Load()
@@ -57,7 +67,11 @@ func StatusOf(rt *rosys.Runtime) Status {
 		ms := m.Status()
 		st.Mirror = &ms
 	}
-	st.Persistence = s.store.Status()
+	// Status gives an empty list, never null, even without modules.
+	st.Persistence = s.store.StatusInto(persist)
+	if st.Persistence == nil {
+		st.Persistence = []persistence.ModuleStatus{}
+	}
 	st.Imports = s.store.Imports()
 	st.Backup.DataDir = s.store.Dir()
 	st.Backup.ReservedFiles = s.store.ReservedFiles()
@@ -66,7 +80,6 @@ func StatusOf(rt *rosys.Runtime) Status {
 			st.Backup.PendingCount++
 		}
 	}
-	return st
 }
 
 // Metrics are the storage's figures that a metrics exporter needs beyond

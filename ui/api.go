@@ -151,28 +151,39 @@ type statusResponse struct {
 	Stops    *[]string `json:"stops,omitempty"`
 	Hardware any       `json:"hardware,omitempty"`
 	Version  any       `json:"version,omitempty"`
+
+	stops []string // what Stops points to
 }
+
+// statusResponses are kept from one status request to the next, so that
+// rosys.Runtime.StatusInto reuses their lists.
+var statusResponses = sync.Pool{New: func() any { return new(statusResponse) }}
 
 func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, s.statusNow())
+	resp := statusResponses.Get().(*statusResponse)
+	defer statusResponses.Put(resp)
+	s.statusInto(resp)
+	writeJSON(w, http.StatusOK, resp)
 }
 
-func (s *Server) statusNow() statusResponse {
-	resp := statusResponse{Status: s.rt.Status(), storageStatus: storage.StatusOf(s.rt)}
+// statusInto fills resp with the status now, reusing its room.
+func (s *Server) statusInto(resp *statusResponse) {
+	s.rt.StatusInto(&resp.Status)
+	storage.StatusInto(s.rt, &resp.storageStatus)
+	resp.Stops, resp.Hardware, resp.Version = nil, nil, nil
 	if s.version != nil {
 		resp.Version = s.version()
 	}
 	if s.op.Stops != nil {
-		stops := s.op.Stops()
-		if stops == nil {
-			stops = []string{}
+		resp.stops = s.op.Stops()
+		if resp.stops == nil {
+			resp.stops = []string{}
 		}
-		resp.Stops = &stops
+		resp.Stops = &resp.stops
 	}
 	if s.hardware != nil {
 		resp.Hardware = s.hardware()
 	}
-	return resp
 }
 
 type moduleResponse struct {
@@ -306,12 +317,14 @@ type putAnswer struct {
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
+	b, err := encodeIndented(v)
+	defer b.release()
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
+	if err == nil { // as json.Encoder: nothing of a value that failed
+		_, _ = w.Write(b.buf.Bytes())
+	}
 }
 
 func writeError(w http.ResponseWriter, code int, err error) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io/fs"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -16,7 +17,9 @@ var static embed.FS
 // the runtime's lock-free status, never anything the control loop waits on.
 const eventsEvery = 200 * time.Millisecond
 
-// snapshot is what the dashboard renders.
+// snapshot is what the dashboard renders, as each event carries it. The
+// stream writes it field by field into buffers it keeps (eventStream),
+// byte for byte as json.Marshal would write this struct.
 type snapshot struct {
 	Status statusResponse `json:"status"`
 	// Modules holds the data of the modules that changed since the
@@ -37,13 +40,6 @@ func (s *Server) routeDashboard() {
 	files := http.FileServerFS(sub)
 	s.mux.Handle("GET /", files)
 	s.mux.HandleFunc("GET /api/events", s.events)
-}
-
-func (s *Server) snapshot() snapshot {
-	// The PUT count is read before the modules (the events loop reads
-	// them after this, through its moduleFeed).
-	puts := s.puts.Load()
-	return snapshot{Status: s.statusNow(), Operate: s.operateNow(), Puts: puts}
 }
 
 // events streams the dashboard's state as server-sent events: one at once,
@@ -69,25 +65,15 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	defer leave()
 	tick := time.NewTicker(eventsEvery)
 	defer tick.Stop()
-	var last []byte
-	feed := newModuleFeed()
+	es := &eventStream{s: s}
 	for {
-		snap := s.snapshot()
-		modulesChanged := feed.update(s.store)
-		// Uptime and tick counts always change; they alone do not warrant
-		// an event.
-		cmp := snap
-		cmp.Status.UptimeS, cmp.Status.Control.Ticks = 0, 0
-		key, _ := json.Marshal(cmp)
-		if !bytes.Equal(key, last) || last == nil || modulesChanged {
-			last = key
-			snap.Modules, snap.ModuleKeys = feed.out.Bytes(), feed.keys
-			b, err := json.Marshal(snap)
-			if err != nil {
-				return
-			}
+		b, changed, err := es.next()
+		if err != nil {
+			return
+		}
+		if changed {
 			_ = rc.SetWriteDeadline(time.Now().Add(eventWriteTimeout))
-			if _, err := w.Write(append(append([]byte("data: "), b...), '\n', '\n')); err != nil {
+			if _, err := w.Write(b); err != nil {
 				return
 			}
 			flusher.Flush()
@@ -102,6 +88,160 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		case <-tick.C:
 		}
 	}
+}
+
+// eventStream is one open stream's state: the snapshot it refills and the
+// buffers it encodes into, kept from one event to the next so that an open
+// dashboard makes no garbage but what the modules' Backup and the hardware
+// report allocate (issue 28), and what it sent last.
+type eventStream struct {
+	s      *Server
+	st     statusResponse
+	op     operateSnapshot
+	feed   moduleFeed   // the modules' data, sent when changed
+	puts   uint64       // Server.puts, read before the modules
+	keys   bytes.Buffer // the "module_keys" array
+	key    string       // the module key being encoded (a field: no boxing)
+	opJSON bytes.Buffer // the "operate" value; empty without operation
+	stJSON bytes.Buffer // the status
+	cmp    bytes.Buffer // the event without uptime and tick count
+	last   []byte       // cmp of the event sent last, when sent
+	out    bytes.Buffer // the event: "data: {...}\n\n"
+	enc    *json.Encoder
+	encBuf bytes.Buffer // what enc writes into
+	sent   bool
+}
+
+// encode encodes v into dst as json.Marshal would (no newline). v must be
+// a pointer or an interface value already, so that passing it boxes
+// nothing.
+func (es *eventStream) encode(dst *bytes.Buffer, v any) error {
+	if es.enc == nil {
+		es.enc = json.NewEncoder(&es.encBuf)
+	}
+	es.encBuf.Reset()
+	if err := es.enc.Encode(v); err != nil {
+		return err
+	}
+	trimNewline(&es.encBuf)
+	dst.Write(es.encBuf.Bytes())
+	return nil
+}
+
+// next builds the snapshot and returns the event to send ("data: ...\n\n")
+// with changed true when it differs from the last one sent (uptime and the
+// tick count aside). The event is valid until the next call.
+func (es *eventStream) next() ([]byte, bool, error) {
+	s := es.s
+	// The PUT count is read before the modules: an event holds every
+	// change a PUT answer with a count up to it reported.
+	es.puts = s.puts.Load()
+	s.statusInto(&es.st)
+	es.opJSON.Reset()
+	if s.operateInto(&es.op) {
+		if err := es.encode(&es.opJSON, &es.op); err != nil {
+			return nil, false, err
+		}
+	}
+	if !es.sent {
+		es.feed.sendAll() // a stream's first event carries every module
+	}
+	modulesChanged, err := es.modules()
+	if err != nil {
+		return nil, false, err
+	}
+
+	es.stJSON.Reset()
+	if err := es.encode(&es.stJSON, &es.st); err != nil {
+		return nil, false, err
+	}
+	// Uptime and tick counts always change; they alone do not warrant an
+	// event: the comparison leaves their values out.
+	es.cmp.Reset()
+	withoutNumbers(&es.cmp, es.stJSON.Bytes(), uptimeField, ticksField)
+	es.cmp.WriteByte(0) // the status ends here, operate and the PUT count follow
+	es.cmp.Write(es.opJSON.Bytes())
+	es.cmp.WriteByte(0)
+	es.cmp.Write(strconv.AppendUint(es.cmp.AvailableBuffer(), es.puts, 10))
+	if es.sent && !modulesChanged && bytes.Equal(es.cmp.Bytes(), es.last) {
+		return nil, false, nil
+	}
+	es.last, es.sent = append(es.last[:0], es.cmp.Bytes()...), true
+
+	es.out.Reset()
+	es.out.WriteString("data: ")
+	es.join(&es.out)
+	es.out.WriteString("\n\n")
+	return es.out.Bytes(), true, nil
+}
+
+// The status's fields that change at every event (rosys.Status.UptimeS,
+// LoopStats.Ticks), as the encoding names them.
+var (
+	uptimeField = []byte(`"uptime_s":`)
+	ticksField  = []byte(`"ticks":`)
+)
+
+// withoutNumbers writes status (a status encoded as JSON) to dst without
+// the numbers that follow the first occurrence of each field, in order. A
+// first occurrence is the field itself: only the robot's name, state and
+// start time come before these, and inside an encoded string a quote is
+// escaped, so the name cannot hold "uptime_s": or "ticks": as they stand
+// here. A field not found leaves the rest as it is (the event is sent).
+func withoutNumbers(dst *bytes.Buffer, status []byte, fields ...[]byte) {
+	for _, f := range fields {
+		i := bytes.Index(status, f)
+		if i < 0 {
+			break
+		}
+		i += len(f)
+		dst.Write(status[:i])
+		status = status[i:]
+		j := 0
+		for j < len(status) && status[j] != ',' && status[j] != '}' {
+			j++
+		}
+		status = status[j:]
+	}
+	dst.Write(status)
+}
+
+// join writes the snapshot's JSON from its encoded parts, in snapshot's
+// field order.
+func (es *eventStream) join(dst *bytes.Buffer) {
+	dst.WriteString(`{"status":`)
+	dst.Write(es.stJSON.Bytes())
+	dst.WriteString(`,"modules":`)
+	dst.Write(es.feed.out.Bytes())
+	dst.WriteString(`,"module_keys":`)
+	dst.Write(es.keys.Bytes())
+	if es.opJSON.Len() > 0 {
+		dst.WriteString(`,"operate":`)
+		dst.Write(es.opJSON.Bytes())
+	}
+	dst.WriteString(`,"puts":`)
+	dst.Write(strconv.AppendUint(dst.AvailableBuffer(), es.puts, 10))
+	dst.WriteByte('}')
+}
+
+// modules updates the feed (the data of the modules that changed) and
+// encodes the list of every module's key; changed is true when any data
+// or the list changed since the last event.
+func (es *eventStream) modules() (changed bool, err error) {
+	changed = es.feed.update(es.s.store, es.encode)
+	es.keys.Reset()
+	es.keys.WriteByte('[')
+	for i, k := range es.feed.keys {
+		if i > 0 {
+			es.keys.WriteByte(',')
+		}
+		es.key = k
+		if err := es.encode(&es.keys, &es.key); err != nil {
+			return false, err
+		}
+	}
+	es.keys.WriteByte(']')
+	return changed, nil
 }
 
 // eventWriteTimeout bounds the write of one event to a dashboard.

@@ -28,12 +28,13 @@ func (s *Server) routeMetrics() {
 	if s.gatherer == nil {
 		return
 	}
-	s.mux.Handle("GET "+metricsPath, promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{
+	s.mux.Handle("GET "+metricsPath, scrapeTimeout(promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{
 		ErrorLog:            zap.NewStdLog(s.log.Named("metrics")),
 		ErrorHandling:       promhttp.ContinueOnError, // one bad collector does not hide the rest
 		MaxRequestsInFlight: metricsMaxInFlight,
-		Timeout:             metricsTimeout,
-	}))
+		// Timeout is scrapeTimeout's, whose buffers are kept between
+		// scrapes (promhttp's is http.TimeoutHandler's, new each time).
+	}), metricsTimeout))
 }
 
 // metricsPath is guarded like /api/ (see guard).

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"bytes"
-	"encoding/json"
 	"slices"
 
 	"github.com/gorosys/rosys/persistence/store"
@@ -17,64 +16,69 @@ import (
 // second, each encoded twice: 85 MB/s of garbage with one page open, and
 // as much to a phone over Wi-Fi.
 type moduleFeed struct {
-	sent    map[string][]byte // key → the data last sent
-	keys    []string          // the keys last sent
-	scratch bytes.Buffer
-	enc     *json.Encoder
-	out     bytes.Buffer // the next event's "modules" object
+	sent  map[string][]byte // key → the data last sent
+	keys  []string          // every module's key, sorted
+	now   []string          // the keys read this time
+	val   bytes.Buffer
+	key   string       // the key being encoded (a field: no boxing)
+	out   bytes.Buffer // the next event's "modules" object
+	stale bool         // send every module next time (sendAll)
 }
 
-func newModuleFeed() *moduleFeed {
-	f := &moduleFeed{sent: map[string][]byte{}}
-	f.enc = json.NewEncoder(&f.scratch)
-	return f
-}
+// sendAll makes the next update send every module's data.
+func (f *moduleFeed) sendAll() { f.stale = true }
 
-// update encodes every module of st, keeps in f.out the object of those
-// that changed since the last update, and reports whether anything did
-// (data, or the set of keys).
-func (f *moduleFeed) update(st *store.Store) bool {
+// update encodes every module of st with encode, keeps in f.out the
+// object of those that changed since the last update (or all, after
+// sendAll), and reports whether anything did (data, or the set of keys).
+// A module whose data does not encode is left out of the object.
+func (f *moduleFeed) update(st *store.Store, encode func(dst *bytes.Buffer, v any) error) bool {
+	if f.sent == nil {
+		f.sent = map[string][]byte{}
+	}
+	all := f.stale
+	f.stale = false
 	f.out.Reset()
 	f.out.WriteByte('{')
-	if st == nil {
-		f.out.WriteByte('}')
-		return false
+	f.now = f.now[:0]
+	if st != nil {
+		f.now = append(f.now, st.Keys()...)
+		slices.Sort(f.now)
 	}
-	keys := st.Keys()
-	changed := !slices.Equal(keys, f.keys)
+	changed := all || !slices.Equal(f.now, f.keys)
+	if changed {
+		f.keys = append(f.keys[:0], f.now...)
+		for key := range f.sent {
+			if _, found := slices.BinarySearch(f.keys, key); !found {
+				delete(f.sent, key)
+			}
+		}
+	}
 	n := 0
-	for _, key := range keys {
+	for _, key := range f.keys {
 		mod, ok := st.Module(key)
 		if !ok {
 			continue
 		}
-		f.scratch.Reset()
-		if err := f.enc.Encode(mod.Backup()); err != nil {
-			continue // a module that cannot encode is left out, as before
-		}
-		data := bytes.TrimSuffix(f.scratch.Bytes(), []byte{'\n'})
-		if last, ok := f.sent[key]; ok && bytes.Equal(last, data) {
+		f.val.Reset()
+		if encode(&f.val, mod.Backup()) != nil {
 			continue
 		}
-		f.sent[key] = append(f.sent[key][:0], data...)
+		last, seen := f.sent[key]
+		if seen && !all && bytes.Equal(last, f.val.Bytes()) {
+			continue
+		}
+		f.sent[key] = append(last[:0], f.val.Bytes()...)
 		if n > 0 {
 			f.out.WriteByte(',')
 		}
 		n++
-		k, _ := json.Marshal(key)
-		f.out.Write(k)
+		f.key = key
+		_ = encode(&f.out, &f.key) // a string always encodes
 		f.out.WriteByte(':')
-		f.out.Write(data)
+		f.out.Write(f.val.Bytes())
 		changed = true
 	}
 	f.out.WriteByte('}')
-	if changed && !slices.Equal(keys, f.keys) {
-		for key := range f.sent {
-			if !slices.Contains(keys, key) {
-				delete(f.sent, key)
-			}
-		}
-		f.keys = keys
-	}
 	return changed
 }

@@ -94,30 +94,38 @@ type operateSnapshot struct {
 	// answers to POST /api/estop (see estopAnswer).
 	SoftEStopChanges uint64 `json:"soft_estop_changes"`
 	Driving          any    `json:"driving,omitempty"`
+
+	// What the pointers above point to, kept with the snapshot so that
+	// an event stream refills one snapshot without allocating them.
+	automation automation.Status
+	steer      driving.SteerStatus
+	softEStop  bool
 }
 
-func (s *Server) operateNow() *operateSnapshot {
+// operateInto fills out with the operating state now; false when the
+// server has no operation (the events leave "operate" out).
+func (s *Server) operateInto(out *operateSnapshot) bool {
 	op := s.op
 	if op.Automator == nil && op.Steerer == nil && op.SoftEStop == nil && op.Driving == nil {
-		return nil
+		return false
 	}
-	out := &operateSnapshot{}
+	out.Automation, out.Steer, out.SoftEStop, out.SoftEStopChanges, out.Driving = nil, nil, nil, 0, nil
 	if op.Automator != nil {
-		st := op.Automator.Status()
-		out.Automation = &st
+		out.automation = op.Automator.Status()
+		out.Automation = &out.automation
 	}
 	if op.Steerer != nil {
-		st := op.Steerer.Status()
-		out.Steer = &st
+		out.steer = op.Steerer.Status()
+		out.Steer = &out.steer
 	}
 	if op.SoftEStop != nil {
-		a, n := op.SoftEStop.State()
-		out.SoftEStop, out.SoftEStopChanges = &a, n
+		out.softEStop, out.SoftEStopChanges = op.SoftEStop.State()
+		out.SoftEStop = &out.softEStop
 	}
 	if op.Driving != nil {
 		out.Driving = op.Driving()
 	}
-	return out
+	return true
 }
 
 var errNoAutomator = errors.New("this robot has no automator")

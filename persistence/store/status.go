@@ -12,6 +12,26 @@ func (s *Store) Status() []persistence.ModuleStatus {
 	return out
 }
 
+// StatusInto is Status written over dst's room (dst[:0]), so that a caller
+// polling with the same slice (the API's status, a scrape) makes no
+// garbage here: only a module's MovedAside or HistoryIgnored, when it has
+// any, is a new slice.
+func (s *Store) StatusInto(dst []persistence.ModuleStatus) []persistence.ModuleStatus {
+	// The entries are copied out under s.mu into room kept for this, and
+	// read after it, as snapshotEntries does: e.status takes the entry's
+	// lock, never while s.mu is held.
+	s.statusMu.Lock()
+	defer s.statusMu.Unlock()
+	s.mu.Lock()
+	s.statusEntries = append(s.statusEntries[:0], s.order...)
+	s.mu.Unlock()
+	dst = dst[:0]
+	for _, e := range s.statusEntries {
+		dst = append(dst, s.withHistory(e.status()))
+	}
+	return dst
+}
+
 // persistence.ModuleStatus reports one module.
 func (s *Store) ModuleStatus(key string) (persistence.ModuleStatus, error) {
 	e, err := s.entry(key)

@@ -25,6 +25,11 @@ import (
 // Store keeps registered modules in one directory, one file per module:
 // <dir>/<key>.json. One process at a time owns a directory (see Open).
 type Store struct {
+	// statusEntries is StatusInto's copy of the entries, kept between
+	// calls; statusMu guards it.
+	statusMu      sync.Mutex
+	statusEntries []*entry
+
 	dir  string
 	log  *zap.Logger
 	now  func() time.Time
