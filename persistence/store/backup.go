@@ -59,10 +59,13 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 		return fmt.Errorf("nothing written: %w", err)
 	}
 	at := s.now()
-	var wrote []written
+	// The cycle's lists are the store's, reused (the caller holds writeMu,
+	// and the last cycle's history record, which read wrote, is done):
+	// a cycle whose modules do not grow makes no garbage for them.
 	var errs []error
-	var jobs []*writeJob
-	for _, e := range s.snapshotEntries() {
+	s.cycleEntries = s.appendEntries(s.cycleEntries[:0])
+	jobs := s.jobs[:0]
+	for _, e := range s.cycleEntries {
 		// The generation is read before the snapshot is taken: a request
 		// that arrives after this point is newer than what gets written and
 		// leaves the module marked for the next cycle.
@@ -74,9 +77,12 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 			errs = append(errs, fmt.Errorf("module %q: %w", e.key, ErrNotRestored))
 			continue
 		}
-		jobs = append(jobs, &writeJob{e: e, gen: gen})
+		e.job = writeJob{e: e, gen: gen}
+		jobs = append(jobs, &e.job)
 	}
-	w := s.w // this cycle's writer
+	s.jobs = jobs
+	clear(s.cycleEntries) // holds no module past the cycle
+	w := s.w              // this cycle's writer
 	if len(jobs) > 0 && s.sparesInDoubt.Load() {
 		// A spare a failed cycle could not remove may still be .prev on
 		// the disk. Once the directory as it is now is durable it is
@@ -95,6 +101,7 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 		s.sparesInDoubt.Store(false)
 	}
 	s.writeAll(ctx, w, jobs, at)
+	wrote := s.wrote[:0]
 	if s.format == FormatRoSys {
 		s.renameRoSys(w, jobs)
 	}
@@ -116,12 +123,16 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 		}
 		wrote = append(wrote, written{j.e, j.gen, j.size, j.meta, j.sum, j.summed})
 	}
+	s.wrote = wrote
+	for _, j := range jobs {
+		j.data = nil // format rosys: the cycle's data files are not kept
+	}
 	if len(wrote) == 0 {
 		return errors.Join(errs...)
 	}
 	// One directory fsync makes the whole batch durable; until it returns
 	// nothing of the batch counts as saved.
-	if err := s.w.Sync(); err != nil {
+	if err := s.w.SyncName(s.dirName); err != nil {
 		for _, w := range wrote {
 			w.e.setError(err)
 			s.forgetRecycled(w.e.key)
@@ -147,10 +158,9 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 		if w.meta != nil {
 			w.e.gens = append([]generation{*w.meta}, w.e.gens...)[:min(len(w.e.gens)+1, modfile.SidecarKeep)]
 		}
-		close(w.e.savedCh) // wakes WaitDurable
-		w.e.savedCh = make(chan struct{})
 		w.e.stMu.Unlock()
 	}
+	s.durable.wake()                // wakes WaitDurable
 	s.recordHistoryAsync(wrote, at) // after the commit counts: never delays or fails it
 	s.log.Debug("backup written", zap.Int("modules", len(wrote)), zap.Bool("flush", all))
 	return errors.Join(errs...)
@@ -220,7 +230,7 @@ func (s *Store) writeAll(ctx context.Context, w atomicfile.Writer, jobs []*write
 	}
 	// An encoded file waits in the unbuffered channel until a writer takes
 	// it, so at most encoders + writers files are in memory at once.
-	ready := make(chan *encodedJob)
+	ready := make(chan encodedJob)
 	var writers sync.WaitGroup
 	for range min(s.writers, len(jobs)) {
 		writers.Go(func() {
@@ -232,7 +242,7 @@ func (s *Store) writeAll(ctx context.Context, w atomicfile.Writer, jobs []*write
 						continue
 					}
 				}
-				r.j.err = w.Write(r.j.e.key+".json", r.out.Bytes())
+				r.j.err = w.WriteNames(r.j.e.names, r.out.Bytes())
 				r.j.size = r.out.Len()
 				if s.hist != nil {
 					// Taken of the bytes written, while they are in
@@ -254,7 +264,7 @@ func (s *Store) writeAll(ctx context.Context, w atomicfile.Writer, jobs []*write
 					j.err = err
 					continue
 				}
-				ready <- &encodedJob{j, out}
+				ready <- encodedJob{j, out}
 			}
 		})
 	}
@@ -265,7 +275,7 @@ func (s *Store) writeAll(ctx context.Context, w atomicfile.Writer, jobs []*write
 		case j.ahead:
 			toEncode <- j
 		default:
-			ready <- &encodedJob{j: j}
+			ready <- encodedJob{j: j}
 		}
 	}
 	close(toEncode)
@@ -382,7 +392,7 @@ func (s *Store) renameRoSys(w atomicfile.Writer, jobs []*writeJob) {
 	}
 	for _, j := range jobs {
 		if j.err == nil {
-			j.err = w.Write(j.e.key+".json", j.data)
+			j.err = w.WriteNames(j.e.names, j.data)
 		}
 	}
 }
