@@ -13,6 +13,7 @@ import (
 
 	"github.com/gorosys/rosys/persistence/internal/atomicfile"
 	"github.com/gorosys/rosys/persistence/internal/modfile"
+	"github.com/gorosys/rosys/persistence/vfs"
 )
 
 // Commit is one module file a commit made durable, to be recorded.
@@ -195,7 +196,9 @@ func (h *History) RecordBatch(at time.Time, cs []Commit) ([]Version, []error) {
 // about a dozen system calls (open, fstat, read, close; open, fstat,
 // ftruncate, write, fsync, close, link, unlink) instead of one (link).
 func (h *History) place(c Commit, n uint64, spareOK bool) error {
-	data, err := h.fs.ReadFile(c.Path, h.maxFile)
+	buf := h.readBuf()
+	data, err := vfs.ReadFileBuf(h.fs, c.Path, h.maxFile, buf)
+	defer h.putReadBuf(data)
 	if err != nil {
 		return fmt.Errorf("read committed file: %w", err)
 	}
@@ -226,4 +229,35 @@ func fill(errs []error, err error) []error {
 		}
 	}
 	return errs
+}
+
+// readBufs keep the buffers place reads committed files into, for the
+// next record: a history of modules whose size does not change reads
+// every cycle into the same arrays. Up to keptReadBufs of at most
+// keptReadBufMax bytes are kept (a record is one goroutine; imports and
+// Put may run beside it).
+const (
+	keptReadBufs   = 2
+	keptReadBufMax = 4 << 20
+)
+
+func (h *History) readBuf() []byte {
+	select {
+	case b := <-h.readBufs:
+		return b
+	default:
+		return nil
+	}
+}
+
+// putReadBuf keeps b's array for the next readBuf, once place is done
+// with its bytes (CreateNew has written and fsynced them).
+func (h *History) putReadBuf(b []byte) {
+	if cap(b) == 0 || cap(b) > keptReadBufMax {
+		return
+	}
+	select {
+	case h.readBufs <- b[:0]:
+	default:
+	}
 }
