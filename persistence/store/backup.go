@@ -160,9 +160,11 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 		}
 		w.e.stMu.Unlock()
 	}
-	s.durable.wake()                // wakes WaitDurable
-	s.recordHistoryAsync(wrote, at) // after the commit counts: never delays or fails it
-	s.log.Debug("backup written", zap.Int("modules", len(wrote)), zap.Bool("flush", all))
+	s.durable.wake()                                                    // wakes WaitDurable
+	s.recordHistoryAsync(wrote, at)                                     // after the commit counts: never delays or fails it
+	if ce := s.log.Check(zap.DebugLevel, "backup written"); ce != nil { // no fields made unless logged
+		ce.Write(zap.Int("modules", len(wrote)), zap.Bool("flush", all))
+	}
 	return errors.Join(errs...)
 }
 
@@ -229,59 +231,100 @@ func (s *Store) writeAll(ctx context.Context, w atomicfile.Writer, jobs []*write
 		}
 	}
 	// An encoded file waits in the unbuffered channel until a writer takes
-	// it, so at most encoders + writers files are in memory at once.
-	ready := make(chan encodedJob)
-	var writers sync.WaitGroup
-	for range min(s.writers, len(jobs)) {
-		writers.Go(func() {
-			for r := range ready {
-				if r.out == nil { // small: encoded here
-					var err error
-					if r.out, err = s.encode(r.j.e, at); err != nil {
-						r.j.err = err
-						continue
-					}
-				}
-				r.j.err = w.WriteNames(r.j.e.names, r.out.Bytes())
-				r.j.size = r.out.Len()
-				if s.hist != nil {
-					// Taken of the bytes written, while they are in
-					// memory: the history checks its copy of the file
-					// against it, so an edit in place is never kept.
-					r.j.sum, r.j.summed = sha256.Sum256(r.out.Bytes()), true
-				}
-				modfile.PutBuffer(r.out)
-			}
-		})
+	// it, so at most encoders + writers files are in memory at once. The
+	// channels are the store's, made once: the cycle ends its goroutines
+	// with a zero job each instead of closing them.
+	c := &s.cyc
+	if c.ready == nil {
+		c.ready = make(chan encodedJob)
+		c.toEncode = make(chan *writeJob)
 	}
-	toEncode := make(chan *writeJob)
-	var encoders sync.WaitGroup
-	for range min(s.writers, runtime.GOMAXPROCS(0), large) {
-		encoders.Go(func() {
-			for j := range toEncode {
-				out, err := s.encode(j.e, at)
-				if err != nil {
-					j.err = err
-					continue
-				}
-				ready <- encodedJob{j, out}
-			}
-		})
+	c.s, c.w, c.at = s, w, at
+	nw := min(s.writers, len(jobs))
+	c.writers.Add(nw)
+	for range nw {
+		go c.writer()
+	}
+	ne := min(s.writers, runtime.GOMAXPROCS(0), large)
+	c.encoders.Add(ne)
+	for range ne {
+		go c.encoder()
 	}
 	for _, j := range jobs {
 		switch {
 		case ctx.Err() != nil:
 			j.err = fmt.Errorf("stopped before writing: %w", ctx.Err())
 		case j.ahead:
-			toEncode <- j
+			c.toEncode <- j
 		default:
-			ready <- encodedJob{j: j}
+			c.ready <- encodedJob{j: j}
 		}
 	}
-	close(toEncode)
-	encoders.Wait()
-	close(ready)
-	writers.Wait()
+	for range ne {
+		c.toEncode <- nil
+	}
+	c.encoders.Wait()
+	for range nw {
+		c.ready <- encodedJob{}
+	}
+	c.writers.Wait()
+	c.s = nil
+}
+
+// cycle is what writeAll's goroutines share: one per store, reused by
+// every cycle (guarded by writeMu), so that starting them allocates no
+// channels, wait groups or closures' state.
+type cycle struct {
+	s  *Store
+	w  atomicfile.Writer
+	at time.Time
+	// ready carries a job to the writers (encoded ahead, or for them to
+	// encode); a zero one ends a writer.
+	ready chan encodedJob
+	// toEncode carries large jobs to the encoders; nil ends one.
+	toEncode          chan *writeJob
+	writers, encoders sync.WaitGroup
+}
+
+func (c *cycle) writer() {
+	defer c.writers.Done()
+	s := c.s
+	for r := range c.ready {
+		if r.j == nil {
+			return
+		}
+		if r.out == nil { // small: encoded here
+			var err error
+			if r.out, err = s.encode(r.j.e, c.at); err != nil {
+				r.j.err = err
+				continue
+			}
+		}
+		r.j.err = c.w.WriteNames(r.j.e.names, r.out.Bytes())
+		r.j.size = r.out.Len()
+		if s.hist != nil {
+			// Taken of the bytes written, while they are in memory: the
+			// history checks its copy of the file against it, so an edit
+			// in place is never kept.
+			r.j.sum, r.j.summed = sha256.Sum256(r.out.Bytes()), true
+		}
+		modfile.PutBuffer(r.out)
+	}
+}
+
+func (c *cycle) encoder() {
+	defer c.encoders.Done()
+	for j := range c.toEncode {
+		if j == nil {
+			return
+		}
+		out, err := c.s.encode(j.e, c.at)
+		if err != nil {
+			j.err = err
+			continue
+		}
+		c.ready <- encodedJob{j, out}
+	}
 }
 
 type encodedJob struct {
@@ -322,9 +365,18 @@ func (s *Store) encode(e *entry, at time.Time) (*bytes.Buffer, error) {
 	if blocked != nil {
 		return nil, blocked
 	}
-	snap, err := backupModule(e.mod)
+	var snap any
+	var err error
+	if e.shared != nil {
+		snap, err = backupShared(e.shared)
+	} else {
+		snap, err = backupModule(e.mod)
+	}
 	if err != nil {
 		return nil, err
+	}
+	if e.shared != nil {
+		defer e.shared.ReleaseBackup()
 	}
 	out := modfile.GetBuffer()
 	out.Reset()
@@ -342,6 +394,17 @@ func (e *entry) numberKinds() modfile.NumberKinds {
 		return *k
 	}
 	return nil
+}
+
+// backupShared is backupModule for a SharedBackup: the caller releases
+// the snapshot once it is encoded.
+func backupShared(sb persistence.SharedBackup) (snap any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic in Backup: %v", r)
+		}
+	}()
+	return sb.BackupShared(), nil
 }
 
 func backupModule(p persistence.Persistable) (snap any, err error) {

@@ -44,6 +44,7 @@ type Store struct {
 	cycleEntries []*entry
 	jobs         []*writeJob
 	wrote        []written
+	cyc          cycle // writeAll's, reused
 	// durable wakes WaitDurable whenever a commit became durable.
 	durable broadcast
 	// exportTurn (one token) makes exports take turns before writeMu:
@@ -92,8 +93,11 @@ var writersP procs.Shared
 
 // entry is one registered module.
 type entry struct {
-	key     string
-	mod     persistence.Persistable
+	key string
+	mod persistence.Persistable
+	// shared is mod's SharedBackup (a Value): its snapshot is lent to
+	// the encoder, not boxed anew every cycle.
+	shared  persistence.SharedBackup
 	tracker link.Tracked // nil unless the module embeds persistence.Tracker
 	version int
 	// names are the module file's names, prepared once for the writes
@@ -344,6 +348,7 @@ func (s *Store) Register(key string, p persistence.Persistable, opts ...Register
 		}
 	}
 	e.names = s.w.Names(key + ".json")
+	e.shared, _ = persistence.SharedBackupOf(p)
 	e.st = persistence.ModuleStatus{Key: key, SchemaVersion: e.version}
 
 	s.mu.Lock()
