@@ -19,7 +19,10 @@ import (
 // Commit is one module file a commit made durable, to be recorded.
 type Commit struct {
 	Key  string
-	Path string   // the committed file, read and checked against Size and Sum
+	Path string // the committed file, read and checked against Size and Sum
+	// Name is Path prepared (vfs.Name), if the caller has it: read
+	// without copying the path or opening an os.File.
+	Name *vfs.Name
 	Size int64    // its size
 	Sum  [32]byte // its sha256
 	// SchemaVersion of the data (kept in the index for plain files).
@@ -197,7 +200,13 @@ func (h *History) RecordBatch(at time.Time, cs []Commit) ([]Version, []error) {
 // ftruncate, write, fsync, close, link, unlink) instead of one (link).
 func (h *History) place(c Commit, n uint64, spareOK bool) error {
 	buf := h.readBuf()
-	data, err := vfs.ReadFileBuf(h.fs, c.Path, h.maxFile, buf)
+	var data []byte
+	var err error
+	if c.Name != nil {
+		data, err = vfs.ReadFileNameBuf(h.fs, c.Name, h.maxFile, buf)
+	} else {
+		data, err = vfs.ReadFileBuf(h.fs, c.Path, h.maxFile, buf)
+	}
 	defer h.putReadBuf(data)
 	if err != nil {
 		return fmt.Errorf("read committed file: %w", err)

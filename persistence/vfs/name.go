@@ -45,6 +45,9 @@ type NameFS interface {
 	RemoveName(name *Name) error
 	OpenOverwriteName(name *Name) (OverwriteFile, error)
 	SyncDirName(dir *Name) error
+	// ReadFileName is ReadFile (and its guards) into buf's array when
+	// the file fits (see ReadFileBuf).
+	ReadFileName(name *Name, limit int64, buf []byte) ([]byte, error)
 }
 
 // nameFS is fsys's NameFS, if it has one and it takes these names.
@@ -91,6 +94,14 @@ func SyncDirName(fsys FS, dir *Name) error {
 		return nf.SyncDirName(dir)
 	}
 	return fsys.SyncDir(dir.s)
+}
+
+// ReadFileNameBuf is ReadFileBuf on a prepared name.
+func ReadFileNameBuf(fsys FS, name *Name, limit int64, buf []byte) ([]byte, error) {
+	if nf, ok := nameFS(fsys, name); ok {
+		return nf.ReadFileName(name, limit, buf)
+	}
+	return ReadFileBuf(fsys, name.s, limit, buf)
 }
 
 // OpenOverwriter is a file system that can write over an existing file

@@ -125,6 +125,50 @@ func (OS) OpenOverwriteName(name *Name) (OverwriteFile, error) {
 	return &name.f, nil
 }
 
+// ReadFileName is readRegular on a prepared name, through a bare
+// descriptor: no os.File, no FileInfo, no copy of the path.
+func (OS) ReadFileName(name *Name, limit int64, buf []byte) ([]byte, error) {
+	var st syscall.Stat_t
+	fd, err := openName(name, syscall.O_RDONLY, &st)
+	if err != nil {
+		return nil, err
+	}
+	defer syscall.Close(fd)
+	if st.Size > limit {
+		return nil, tooLarge(name.s, st.Size, limit)
+	}
+	b := buf[:0]
+	if int64(cap(b)) < st.Size+1 {
+		b = make([]byte, 0, st.Size+1)
+	}
+	// At most limit+1 bytes are read: a file that grew since the fstat,
+	// or lies about its size, is caught either way (as readRegular).
+	for int64(len(b)) <= limit {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		end := cap(b)
+		if int64(end) > limit+1 {
+			end = int(limit + 1)
+		}
+		n, err := syscall.Read(fd, b[len(b):end])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, pathErr("read", name, err)
+		}
+		if n == 0 {
+			break
+		}
+		b = b[:len(b)+n]
+	}
+	if int64(len(b)) > limit {
+		return nil, tooLarge(name.s, int64(len(b)), limit)
+	}
+	return b, nil
+}
+
 // SyncDirName is SyncDir on a prepared name.
 func (OS) SyncDirName(dir *Name) error {
 	var fd uintptr

@@ -112,6 +112,9 @@ func (w Writer) Names(name string) *Names {
 // Path is the file the names are for.
 func (n *Names) Path() string { return n.path.String() }
 
+// PathName is Path prepared (for reading the file back).
+func (n *Names) PathName() *vfs.Name { return n.path }
+
 // Write stores data under name. It is durable only after Sync.
 func (w Writer) Write(name string, data []byte) error {
 	return w.WriteNames(w.Names(name), data)
