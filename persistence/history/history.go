@@ -62,6 +62,8 @@ type History struct {
 
 	// readBufs: see readBuf.
 	readBufs chan []byte
+	// spares are the keys' spare names, prepared (spareName); guarded by mu.
+	spares map[string]*vfs.Name
 
 	// canRecycle: the file system can write over a file (the key's
 	// spare, a pruned version) instead of creating a new one.

@@ -148,7 +148,7 @@ func (h *History) RecordBatch(at time.Time, cs []Commit) ([]Version, []error) {
 			// One that shares its inode stays out of it (OpenOverwrite
 			// refuses it then), and a damaged one is no good spare.
 			if j == drop-1 && old.Damaged == "" && h.canRecycle {
-				if h.fs.Rename(p, h.sparePath(c.Key)) == nil {
+				if h.fs.Rename(p, h.spareName(c.Key).String()) == nil {
 					recycled[i] = true
 					continue
 				}
@@ -215,11 +215,11 @@ func (h *History) place(c Commit, n uint64, spareOK bool) error {
 		return fmt.Errorf("%w: %s is not the file committed (%d bytes, %d committed); version %d is not kept",
 			ErrChanged, c.Path, len(data), c.Size, n)
 	}
-	spare := ""
+	var spare *vfs.Name
 	if spareOK && h.canRecycle {
-		spare = h.sparePath(c.Key)
+		spare = h.spareName(c.Key)
 	}
-	err = atomicfile.Writer{FS: h.fs, Dir: h.dir}.CreateNew(filepath.Base(h.path(c.Key, n)), spare, data)
+	err = atomicfile.Writer{FS: h.fs, Dir: h.dir}.CreateNewName(filepath.Base(h.path(c.Key, n)), spare, data)
 	if errors.Is(err, atomicfile.ErrExists) {
 		return fmt.Errorf("%w: %s is there already and is not replaced; version %d is not kept",
 			ErrInTheWay, h.path(c.Key, n), n)
@@ -230,6 +230,22 @@ func (h *History) place(c Commit, n uint64, spareOK bool) error {
 // sparePath is the key's spare in the history directory: a pruned version
 // kept to be written over by the next (atomicfile.RecyclePath).
 func (h *History) sparePath(key string) string { return atomicfile.RecyclePath(h.dir, key+".json") }
+
+// spareName is sparePath prepared once per key (vfs.Name): written over
+// by the key's next version, under the key's lock.
+func (h *History) spareName(key string) *vfs.Name {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n, ok := h.spares[key]
+	if !ok {
+		if h.spares == nil {
+			h.spares = map[string]*vfs.Name{}
+		}
+		n = vfs.NewName(h.sparePath(key))
+		h.spares[key] = n
+	}
+	return n
+}
 
 func fill(errs []error, err error) []error {
 	for i := range errs {

@@ -235,11 +235,20 @@ var ErrExists = errors.New("name already exists; not replaced")
 // links (FAT) the last step is a rename after a check that the name is
 // free: the caller holds the directory's lock, so nothing of ours races.
 func (w Writer) CreateNew(name, spare string, data []byte) (err error) {
+	var sp *vfs.Name
+	if spare != "" {
+		sp = vfs.NewName(spare)
+	}
+	return w.CreateNewName(name, sp, data)
+}
+
+// CreateNewName is CreateNew with the spare prepared (nil: none), for a
+// caller that writes over the same spare again and again. A spare Name
+// is for one writer at a time (see vfs.Name).
+func (w Writer) CreateNewName(name string, spare *vfs.Name, data []byte) (err error) {
 	path := filepath.Join(w.Dir, name)
 	var slots [2]*vfs.Name
-	if spare != "" {
-		slots[0] = vfs.NewName(spare)
-	}
+	slots[0] = spare
 	f, _ := w.overwriteSpare(slots, len(data))
 	if f == nil {
 		if f, err = w.FS.CreateTemp(w.Dir, name+TmpMarker+"*"); err != nil {
