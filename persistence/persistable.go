@@ -1,7 +1,10 @@
 package persistence
 
 import (
+	"encoding"
 	"encoding/json"
+	"reflect"
+	"strings"
 	"sync/atomic"
 
 	"github.com/gorosys/rosys/persistence/internal/link"
@@ -86,3 +89,79 @@ func init() {
 		return trackerLink{t.tracker()}, true
 	}
 }
+
+// SharedBackup is a Persistable whose snapshot can be lent instead of
+// returned: BackupShared returns what Backup would, as a pointer the
+// caller must not keep or change, valid until ReleaseBackup, which the
+// caller must call once it is done with it (and only then may it call
+// BackupShared again). Value has it; see SharedBackupOf.
+type SharedBackup interface {
+	BackupShared() any
+	ReleaseBackup()
+}
+
+// SharedBackupOf is p's SharedBackup if p is a *Value itself. A type that
+// embeds a Value has its methods too, but may have a Backup of its own,
+// which the promoted BackupShared would pass over: only the Value itself
+// is taken.
+func SharedBackupOf(p Persistable) (SharedBackup, bool) {
+	sb, ok := p.(SharedBackup)
+	if !ok {
+		return nil, false
+	}
+	t := reflect.TypeOf(p)
+	if t.Kind() != reflect.Pointer {
+		return nil, false
+	}
+	t = t.Elem()
+	if t.PkgPath() != valuePkg || !strings.HasPrefix(t.Name(), "Value[") {
+		return nil, false
+	}
+	// A Value of a T that json encodes differently behind a pointer keeps
+	// Backup's copy: the file must not change with the way it is taken.
+	if f, ok := t.FieldByName("v"); !ok || addrSensitive(f.Type, map[reflect.Type]bool{}) {
+		return nil, false
+	}
+	return sb, true
+}
+
+// addrSensitive says whether encoding/json encodes a t behind a pointer
+// differently from a t in an interface: a value it reaches is addressable
+// only behind the pointer, and then a MarshalJSON or MarshalText with a
+// pointer receiver is called that is not called otherwise. What
+// addressability changes is t itself and what it holds inline (struct
+// fields, array elements); behind a pointer or in a slice a value is
+// addressable either way, and a map's values never are.
+func addrSensitive(t reflect.Type, seen map[reflect.Type]bool) bool {
+	if seen[t] {
+		return false
+	}
+	seen[t] = true
+	if t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface {
+		pt := reflect.PointerTo(t)
+		for _, m := range []reflect.Type{jsonMarshaler, textMarshaler} {
+			if pt.Implements(m) && !t.Implements(m) {
+				return true
+			}
+		}
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if addrSensitive(t.Field(i).Type, seen) {
+				return true
+			}
+		}
+	case reflect.Array:
+		return addrSensitive(t.Elem(), seen)
+	}
+	return false
+}
+
+var (
+	jsonMarshaler = reflect.TypeFor[json.Marshaler]()
+	textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
+)
+
+// valuePkg is the import path of Value.
+var valuePkg = reflect.TypeFor[Value[int]]().PkgPath()

@@ -24,6 +24,10 @@ type Value[T any] struct {
 	v   T
 	def T
 
+	// snapMu guards snap, the copy BackupShared lends (see SharedBackup).
+	snapMu sync.Mutex
+	snap   T
+
 	deep       bool
 	version    int
 	migrations map[int]Migration
@@ -116,6 +120,31 @@ func (v *Value[T]) changed() {
 // Backup implements Persistable: a deep copy taken under a read lock; the
 // store encodes it after the lock is released.
 func (v *Value[T]) Backup() any { return v.Get() }
+
+// BackupShared implements SharedBackup: Backup's copy, kept in the Value
+// and lent as a pointer until ReleaseBackup (returning T itself as an
+// interface allocates the size of T on every backup). Set, Update and
+// Get do not wait for the loan; another BackupShared does.
+func (v *Value[T]) BackupShared() any {
+	v.snapMu.Lock()
+	ok := false
+	defer func() {
+		if !ok { // a panic in the copy: nothing is lent
+			v.snapMu.Unlock()
+		}
+	}()
+	v.snap = v.Get()
+	ok = true
+	return &v.snap
+}
+
+// ReleaseBackup ends BackupShared's loan; the copy is dropped, so the
+// Value holds no second copy of its maps and slices between backups.
+func (v *Value[T]) ReleaseBackup() {
+	var zero T
+	v.snap = zero
+	v.snapMu.Unlock()
+}
 
 // Restore implements Persistable. It decodes data over the defaults and
 // replaces the value only if decoding succeeds.

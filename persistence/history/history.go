@@ -60,6 +60,11 @@ type History struct {
 	taken   map[string]bool     // keys whose part of primed was used
 	ignored map[string][]string // names of a key's that are no version, with why
 
+	// readBufs: see readBuf.
+	readBufs chan []byte
+	// spares are the keys' spare names, prepared (spareName); guarded by mu.
+	spares map[string]*vfs.Name
+
 	// canRecycle: the file system can write over a file (the key's
 	// spare, a pruned version) instead of creating a new one.
 	canRecycle bool
@@ -82,7 +87,7 @@ func New(fsys vfs.FS, dataDir string, cfg Config, now func() time.Time, maxFile 
 	if cfg.Default == (Bounds{}) {
 		cfg.Default = DefaultBounds
 	}
-	return &History{fs: fsys, dir: filepath.Join(dataDir, Dir), cfg: cfg, now: now, maxFile: maxFile,
+	return &History{fs: fsys, dir: filepath.Join(dataDir, Dir), cfg: cfg, now: now, maxFile: maxFile, readBufs: make(chan []byte, keptReadBufs),
 		canRecycle: atomicfile.CanRecycle(fsys), verified: map[string]bool{},
 		index: map[string][]Version{}, keys: map[string]*sync.Mutex{}, dirty: map[string]bool{}}
 }

@@ -13,12 +13,16 @@ import (
 
 	"github.com/gorosys/rosys/persistence/internal/atomicfile"
 	"github.com/gorosys/rosys/persistence/internal/modfile"
+	"github.com/gorosys/rosys/persistence/vfs"
 )
 
 // Commit is one module file a commit made durable, to be recorded.
 type Commit struct {
 	Key  string
-	Path string   // the committed file, read and checked against Size and Sum
+	Path string // the committed file, read and checked against Size and Sum
+	// Name is Path prepared (vfs.Name), if the caller has it: read
+	// without copying the path or opening an os.File.
+	Name *vfs.Name
 	Size int64    // its size
 	Sum  [32]byte // its sha256
 	// SchemaVersion of the data (kept in the index for plain files).
@@ -144,7 +148,7 @@ func (h *History) RecordBatch(at time.Time, cs []Commit) ([]Version, []error) {
 			// One that shares its inode stays out of it (OpenOverwrite
 			// refuses it then), and a damaged one is no good spare.
 			if j == drop-1 && old.Damaged == "" && h.canRecycle {
-				if h.fs.Rename(p, h.sparePath(c.Key)) == nil {
+				if h.fs.Rename(p, h.spareName(c.Key).String()) == nil {
 					recycled[i] = true
 					continue
 				}
@@ -195,7 +199,15 @@ func (h *History) RecordBatch(at time.Time, cs []Commit) ([]Version, []error) {
 // about a dozen system calls (open, fstat, read, close; open, fstat,
 // ftruncate, write, fsync, close, link, unlink) instead of one (link).
 func (h *History) place(c Commit, n uint64, spareOK bool) error {
-	data, err := h.fs.ReadFile(c.Path, h.maxFile)
+	buf := h.readBuf()
+	var data []byte
+	var err error
+	if c.Name != nil {
+		data, err = vfs.ReadFileNameBuf(h.fs, c.Name, h.maxFile, buf)
+	} else {
+		data, err = vfs.ReadFileBuf(h.fs, c.Path, h.maxFile, buf)
+	}
+	defer h.putReadBuf(data)
 	if err != nil {
 		return fmt.Errorf("read committed file: %w", err)
 	}
@@ -203,11 +215,11 @@ func (h *History) place(c Commit, n uint64, spareOK bool) error {
 		return fmt.Errorf("%w: %s is not the file committed (%d bytes, %d committed); version %d is not kept",
 			ErrChanged, c.Path, len(data), c.Size, n)
 	}
-	spare := ""
+	var spare *vfs.Name
 	if spareOK && h.canRecycle {
-		spare = h.sparePath(c.Key)
+		spare = h.spareName(c.Key)
 	}
-	err = atomicfile.Writer{FS: h.fs, Dir: h.dir}.CreateNew(filepath.Base(h.path(c.Key, n)), spare, data)
+	err = atomicfile.Writer{FS: h.fs, Dir: h.dir}.CreateNewName(filepath.Base(h.path(c.Key, n)), spare, data)
 	if errors.Is(err, atomicfile.ErrExists) {
 		return fmt.Errorf("%w: %s is there already and is not replaced; version %d is not kept",
 			ErrInTheWay, h.path(c.Key, n), n)
@@ -219,6 +231,22 @@ func (h *History) place(c Commit, n uint64, spareOK bool) error {
 // kept to be written over by the next (atomicfile.RecyclePath).
 func (h *History) sparePath(key string) string { return atomicfile.RecyclePath(h.dir, key+".json") }
 
+// spareName is sparePath prepared once per key (vfs.Name): written over
+// by the key's next version, under the key's lock.
+func (h *History) spareName(key string) *vfs.Name {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n, ok := h.spares[key]
+	if !ok {
+		if h.spares == nil {
+			h.spares = map[string]*vfs.Name{}
+		}
+		n = vfs.NewName(h.sparePath(key))
+		h.spares[key] = n
+	}
+	return n
+}
+
 func fill(errs []error, err error) []error {
 	for i := range errs {
 		if errs[i] == nil {
@@ -226,4 +254,35 @@ func fill(errs []error, err error) []error {
 		}
 	}
 	return errs
+}
+
+// readBufs keep the buffers place reads committed files into, for the
+// next record: a history of modules whose size does not change reads
+// every cycle into the same arrays. Up to keptReadBufs of at most
+// keptReadBufMax bytes are kept (a record is one goroutine; imports and
+// Put may run beside it).
+const (
+	keptReadBufs   = 2
+	keptReadBufMax = 4 << 20
+)
+
+func (h *History) readBuf() []byte {
+	select {
+	case b := <-h.readBufs:
+		return b
+	default:
+		return nil
+	}
+}
+
+// putReadBuf keeps b's array for the next readBuf, once place is done
+// with its bytes (CreateNew has written and fsynced them).
+func (h *History) putReadBuf(b []byte) {
+	if cap(b) == 0 || cap(b) > keptReadBufMax {
+		return
+	}
+	select {
+	case h.readBufs <- b[:0]:
+	default:
+	}
 }

@@ -59,10 +59,13 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 		return fmt.Errorf("nothing written: %w", err)
 	}
 	at := s.now()
-	var wrote []written
+	// The cycle's lists are the store's, reused (the caller holds writeMu,
+	// and the last cycle's history record, which read wrote, is done):
+	// a cycle whose modules do not grow makes no garbage for them.
 	var errs []error
-	var jobs []*writeJob
-	for _, e := range s.snapshotEntries() {
+	s.cycleEntries = s.appendEntries(s.cycleEntries[:0])
+	jobs := s.jobs[:0]
+	for _, e := range s.cycleEntries {
 		// The generation is read before the snapshot is taken: a request
 		// that arrives after this point is newer than what gets written and
 		// leaves the module marked for the next cycle.
@@ -74,9 +77,12 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 			errs = append(errs, fmt.Errorf("module %q: %w", e.key, ErrNotRestored))
 			continue
 		}
-		jobs = append(jobs, &writeJob{e: e, gen: gen})
+		e.job = writeJob{e: e, gen: gen}
+		jobs = append(jobs, &e.job)
 	}
-	w := s.w // this cycle's writer
+	s.jobs = jobs
+	clear(s.cycleEntries) // holds no module past the cycle
+	w := s.w              // this cycle's writer
 	if len(jobs) > 0 && s.sparesInDoubt.Load() {
 		// A spare a failed cycle could not remove may still be .prev on
 		// the disk. Once the directory as it is now is durable it is
@@ -95,6 +101,7 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 		s.sparesInDoubt.Store(false)
 	}
 	s.writeAll(ctx, w, jobs, at)
+	wrote := s.wrote[:0]
 	if s.format == FormatRoSys {
 		s.renameRoSys(w, jobs)
 	}
@@ -116,12 +123,16 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 		}
 		wrote = append(wrote, written{j.e, j.gen, j.size, j.meta, j.sum, j.summed})
 	}
+	s.wrote = wrote
+	for _, j := range jobs {
+		j.data = nil // format rosys: the cycle's data files are not kept
+	}
 	if len(wrote) == 0 {
 		return errors.Join(errs...)
 	}
 	// One directory fsync makes the whole batch durable; until it returns
 	// nothing of the batch counts as saved.
-	if err := s.w.Sync(); err != nil {
+	if err := s.w.SyncName(s.dirName); err != nil {
 		for _, w := range wrote {
 			w.e.setError(err)
 			s.forgetRecycled(w.e.key)
@@ -147,12 +158,13 @@ func (s *Store) commitLocked(ctx context.Context, all bool) error {
 		if w.meta != nil {
 			w.e.gens = append([]generation{*w.meta}, w.e.gens...)[:min(len(w.e.gens)+1, modfile.SidecarKeep)]
 		}
-		close(w.e.savedCh) // wakes WaitDurable
-		w.e.savedCh = make(chan struct{})
 		w.e.stMu.Unlock()
 	}
-	s.recordHistoryAsync(wrote, at) // after the commit counts: never delays or fails it
-	s.log.Debug("backup written", zap.Int("modules", len(wrote)), zap.Bool("flush", all))
+	s.durable.wake()                                                    // wakes WaitDurable
+	s.recordHistoryAsync(wrote, at)                                     // after the commit counts: never delays or fails it
+	if ce := s.log.Check(zap.DebugLevel, "backup written"); ce != nil { // no fields made unless logged
+		ce.Write(zap.Int("modules", len(wrote)), zap.Bool("flush", all))
+	}
 	return errors.Join(errs...)
 }
 
@@ -219,59 +231,100 @@ func (s *Store) writeAll(ctx context.Context, w atomicfile.Writer, jobs []*write
 		}
 	}
 	// An encoded file waits in the unbuffered channel until a writer takes
-	// it, so at most encoders + writers files are in memory at once.
-	ready := make(chan *encodedJob)
-	var writers sync.WaitGroup
-	for range min(s.writers, len(jobs)) {
-		writers.Go(func() {
-			for r := range ready {
-				if r.out == nil { // small: encoded here
-					var err error
-					if r.out, err = s.encode(r.j.e, at); err != nil {
-						r.j.err = err
-						continue
-					}
-				}
-				r.j.err = w.Write(r.j.e.key+".json", r.out.Bytes())
-				r.j.size = r.out.Len()
-				if s.hist != nil {
-					// Taken of the bytes written, while they are in
-					// memory: the history checks its copy of the file
-					// against it, so an edit in place is never kept.
-					r.j.sum, r.j.summed = sha256.Sum256(r.out.Bytes()), true
-				}
-				modfile.PutBuffer(r.out)
-			}
-		})
+	// it, so at most encoders + writers files are in memory at once. The
+	// channels are the store's, made once: the cycle ends its goroutines
+	// with a zero job each instead of closing them.
+	c := &s.cyc
+	if c.ready == nil {
+		c.ready = make(chan encodedJob)
+		c.toEncode = make(chan *writeJob)
 	}
-	toEncode := make(chan *writeJob)
-	var encoders sync.WaitGroup
-	for range min(s.writers, runtime.GOMAXPROCS(0), large) {
-		encoders.Go(func() {
-			for j := range toEncode {
-				out, err := s.encode(j.e, at)
-				if err != nil {
-					j.err = err
-					continue
-				}
-				ready <- &encodedJob{j, out}
-			}
-		})
+	c.s, c.w, c.at = s, w, at
+	nw := min(s.writers, len(jobs))
+	c.writers.Add(nw)
+	for range nw {
+		go c.writer()
+	}
+	ne := min(s.writers, runtime.GOMAXPROCS(0), large)
+	c.encoders.Add(ne)
+	for range ne {
+		go c.encoder()
 	}
 	for _, j := range jobs {
 		switch {
 		case ctx.Err() != nil:
 			j.err = fmt.Errorf("stopped before writing: %w", ctx.Err())
 		case j.ahead:
-			toEncode <- j
+			c.toEncode <- j
 		default:
-			ready <- &encodedJob{j: j}
+			c.ready <- encodedJob{j: j}
 		}
 	}
-	close(toEncode)
-	encoders.Wait()
-	close(ready)
-	writers.Wait()
+	for range ne {
+		c.toEncode <- nil
+	}
+	c.encoders.Wait()
+	for range nw {
+		c.ready <- encodedJob{}
+	}
+	c.writers.Wait()
+	c.s = nil
+}
+
+// cycle is what writeAll's goroutines share: one per store, reused by
+// every cycle (guarded by writeMu), so that starting them allocates no
+// channels, wait groups or closures' state.
+type cycle struct {
+	s  *Store
+	w  atomicfile.Writer
+	at time.Time
+	// ready carries a job to the writers (encoded ahead, or for them to
+	// encode); a zero one ends a writer.
+	ready chan encodedJob
+	// toEncode carries large jobs to the encoders; nil ends one.
+	toEncode          chan *writeJob
+	writers, encoders sync.WaitGroup
+}
+
+func (c *cycle) writer() {
+	defer c.writers.Done()
+	s := c.s
+	for r := range c.ready {
+		if r.j == nil {
+			return
+		}
+		if r.out == nil { // small: encoded here
+			var err error
+			if r.out, err = s.encode(r.j.e, c.at); err != nil {
+				r.j.err = err
+				continue
+			}
+		}
+		r.j.err = c.w.WriteNames(r.j.e.names, r.out.Bytes())
+		r.j.size = r.out.Len()
+		if s.hist != nil {
+			// Taken of the bytes written, while they are in memory: the
+			// history checks its copy of the file against it, so an edit
+			// in place is never kept.
+			r.j.sum, r.j.summed = sha256.Sum256(r.out.Bytes()), true
+		}
+		modfile.PutBuffer(r.out)
+	}
+}
+
+func (c *cycle) encoder() {
+	defer c.encoders.Done()
+	for j := range c.toEncode {
+		if j == nil {
+			return
+		}
+		out, err := c.s.encode(j.e, c.at)
+		if err != nil {
+			j.err = err
+			continue
+		}
+		c.ready <- encodedJob{j, out}
+	}
 }
 
 type encodedJob struct {
@@ -312,9 +365,18 @@ func (s *Store) encode(e *entry, at time.Time) (*bytes.Buffer, error) {
 	if blocked != nil {
 		return nil, blocked
 	}
-	snap, err := backupModule(e.mod)
+	var snap any
+	var err error
+	if e.shared != nil {
+		snap, err = backupShared(e.shared)
+	} else {
+		snap, err = backupModule(e.mod)
+	}
 	if err != nil {
 		return nil, err
+	}
+	if e.shared != nil {
+		defer e.shared.ReleaseBackup()
 	}
 	out := modfile.GetBuffer()
 	out.Reset()
@@ -332,6 +394,17 @@ func (e *entry) numberKinds() modfile.NumberKinds {
 		return *k
 	}
 	return nil
+}
+
+// backupShared is backupModule for a SharedBackup: the caller releases
+// the snapshot once it is encoded.
+func backupShared(sb persistence.SharedBackup) (snap any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic in Backup: %v", r)
+		}
+	}()
+	return sb.BackupShared(), nil
 }
 
 func backupModule(p persistence.Persistable) (snap any, err error) {
@@ -382,7 +455,7 @@ func (s *Store) renameRoSys(w atomicfile.Writer, jobs []*writeJob) {
 	}
 	for _, j := range jobs {
 		if j.err == nil {
-			j.err = w.Write(j.e.key+".json", j.data)
+			j.err = w.WriteNames(j.e.names, j.data)
 		}
 	}
 }

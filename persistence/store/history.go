@@ -120,7 +120,7 @@ func (s *Store) recordHistory(wrote []written, at time.Time) {
 		// The history copies the file and checks the copy against the
 		// checksum taken of the bytes written: an edit of the file in
 		// place since the commit is found, never kept as the version.
-		cs = append(cs, history.Commit{Key: w.e.key, Path: s.Path(w.e.key), Size: int64(w.size), Sum: w.sum, SchemaVersion: w.e.version})
+		cs = append(cs, history.Commit{Key: w.e.key, Path: w.e.names.Path(), Name: w.e.names.PathName(), Size: int64(w.size), Sum: w.sum, SchemaVersion: w.e.version})
 	}
 	_, recErrs := s.hist.RecordBatch(at, cs)
 	for i, w := range wrote {

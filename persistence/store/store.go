@@ -30,18 +30,28 @@ type Store struct {
 	statusMu      sync.Mutex
 	statusEntries []*entry
 
-	dir  string
-	log  *zap.Logger
-	now  func() time.Time
-	fs   vfs.FS
-	w    atomicfile.Writer
-	lock io.Closer
+	dir string
+	log *zap.Logger
+	now func() time.Time
+	fs  vfs.FS
+	w   atomicfile.Writer
+	// dirName is dir prepared for the cycle's directory fsync.
+	dirName *vfs.Name
+	lock    io.Closer
 
 	mu      sync.Mutex // guards entries and order
 	entries map[string]*entry
 	order   []*entry
 
 	writeMu sync.Mutex // serialises backup cycles and flushes; never taken by modules
+	// A cycle's lists, reused by the next (guarded by writeMu): the
+	// modules, those to write, those written.
+	cycleEntries []*entry
+	jobs         []*writeJob
+	wrote        []written
+	cyc          cycle // writeAll's, reused
+	// durable wakes WaitDurable whenever a commit became durable.
+	durable broadcast
 	// exportTurn (one token) makes exports take turns before writeMu:
 	// see takeExportTurn.
 	exportTurn chan struct{}
@@ -88,10 +98,16 @@ var writersP procs.Shared
 
 // entry is one registered module.
 type entry struct {
-	key     string
-	mod     persistence.Persistable
+	key string
+	mod persistence.Persistable
+	// shared is mod's SharedBackup (a Value): its snapshot is lent to
+	// the encoder, not boxed anew every cycle.
+	shared  persistence.SharedBackup
 	tracker link.Tracked // nil unless the module embeds persistence.Tracker
 	version int
+	// names are the module file's names, prepared once for the writes
+	// (atomicfile.Names): a cycle builds no path for them.
+	names *atomicfile.Names
 
 	requests atomic.Uint64 // requests made through Store.RequestBackup
 	saved    atomic.Uint64 // generation of the last durable write
@@ -103,9 +119,8 @@ type entry struct {
 	// histBounds overrides the history bounds (WithModuleHistory).
 	histBounds *history.Bounds
 
-	stMu    sync.Mutex
-	st      persistence.ModuleStatus
-	savedCh chan struct{} // closed and replaced whenever a write becomes durable
+	stMu sync.Mutex
+	st   persistence.ModuleStatus
 	// blocked refuses writes: the file on disk could not be read and could
 	// not be moved aside either, so writing would destroy it.
 	blocked error
@@ -115,6 +130,8 @@ type entry struct {
 	// kinds is how the data the module was last restored from spelled
 	// its numbers (7 or 7.0), kept when it is written again.
 	kinds atomic.Pointer[modfile.NumberKinds]
+	// job is the module's write in the current cycle (guarded by writeMu).
+	job writeJob
 }
 
 // generation grows with every backup request for the module.
@@ -205,6 +222,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	}
 	s.log = s.log.Named("persistence")
 	s.w.FS = s.fs
+	s.dirName = vfs.NewName(dir)
 	s.sideW = atomicfile.Writer{FS: s.fs, Dir: filepath.Join(dir, SidecarDir)}
 	s.openHistory()
 	// Nothing else links .prev (the history keeps versions in files of
@@ -316,7 +334,7 @@ func (s *Store) Register(key string, p persistence.Persistable, opts ...Register
 	if p == nil {
 		return fmt.Errorf("register %q: nil module", key)
 	}
-	e := &entry{key: key, mod: p, version: 1, savedCh: make(chan struct{})}
+	e := &entry{key: key, mod: p, version: 1}
 	for _, o := range opts {
 		o(e)
 	}
@@ -334,6 +352,8 @@ func (s *Store) Register(key string, p persistence.Persistable, opts ...Register
 			return fmt.Errorf("register %q: schema version %d, versions start at 1", key, e.version)
 		}
 	}
+	e.names = s.w.Names(key + ".json")
+	e.shared, _ = persistence.SharedBackupOf(p)
 	e.st = persistence.ModuleStatus{Key: key, SchemaVersion: e.version}
 
 	s.mu.Lock()
@@ -364,9 +384,7 @@ func (s *Store) WaitDurable(ctx context.Context, key string) error {
 	}
 	target := e.generation()
 	for {
-		e.stMu.Lock()
-		ch := e.savedCh
-		e.stMu.Unlock()
+		ch := s.durable.wait()
 		if e.saved.Load() >= target {
 			return nil
 		}
@@ -432,10 +450,42 @@ func (s *Store) entry(key string) (*entry, error) {
 	return e, nil
 }
 
-func (s *Store) snapshotEntries() []*entry {
+func (s *Store) snapshotEntries() []*entry { return s.appendEntries(nil) }
+
+// appendEntries appends the registered modules, in registration order,
+// to buf.
+func (s *Store) appendEntries(buf []*entry) []*entry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]*entry(nil), s.order...)
+	return append(buf, s.order...)
+}
+
+// broadcast wakes every waiter at once: wait gives a channel that the
+// next wake closes. The channel is made only when someone took the last
+// one, so wakes nobody waits for allocate nothing.
+type broadcast struct {
+	mu    sync.Mutex
+	ch    chan struct{}
+	taken bool
+}
+
+func (b *broadcast) wait() <-chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.ch == nil {
+		b.ch = make(chan struct{})
+	}
+	b.taken = true
+	return b.ch
+}
+
+func (b *broadcast) wake() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.taken {
+		close(b.ch)
+		b.ch, b.taken = nil, false
+	}
 }
 
 // persisted reports whether e is stored at all in this mode.

@@ -15,3 +15,19 @@ func ReadHead(fsys FS, name string, n int) ([]byte, error) {
 	}
 	return fsys.ReadFile(name, int64(n))
 }
+
+// BufReader is a file system that can read a whole file into a buffer
+// the caller reuses (OS).
+type BufReader interface {
+	ReadFileBuf(name string, limit int64, buf []byte) ([]byte, error)
+}
+
+// ReadFileBuf is fsys.ReadFile, into buf's array when the file fits and
+// the file system can (BufReader): a reader that reads files again and
+// again keeps one buffer instead of making garbage of every file.
+func ReadFileBuf(fsys FS, name string, limit int64, buf []byte) ([]byte, error) {
+	if r, ok := fsys.(BufReader); ok {
+		return r.ReadFileBuf(name, limit, buf)
+	}
+	return fsys.ReadFile(name, limit)
+}

@@ -46,7 +46,7 @@ func (OS) CreateExclusive(name string) (File, error) {
 	return os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o644)
 }
 
-func (OS) ReadFile(name string, limit int64) ([]byte, error) { return readRegular(name, limit) }
+func (OS) ReadFile(name string, limit int64) ([]byte, error) { return readRegular(name, limit, nil) }
 func (OS) ReadDir(dir string) ([]fs.DirEntry, error)         { return os.ReadDir(dir) }
 func (OS) Lstat(name string) (fs.FileInfo, error)            { return os.Lstat(name) }
 func (OS) Link(oldpath, newpath string) error                { return os.Link(oldpath, newpath) }

@@ -70,7 +70,7 @@ func kind(m fs.FileMode) string {
 // anything over limit. The size is checked on the descriptor before the
 // read, and the read itself is bounded too (limit+1): a file that grows
 // while it is read, or lies about its size (/proc), is caught either way.
-func readRegular(name string, limit int64) ([]byte, error) {
+func readRegular(name string, limit int64, buf []byte) ([]byte, error) {
 	f, info, err := openRegular(name, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, err
@@ -82,8 +82,11 @@ func readRegular(name string, limit int64) ([]byte, error) {
 	// Sized from the descriptor (one read and the EOF for a file that
 	// does not change), not grown from 512 bytes by io.ReadAll: module
 	// files are read on every history record, and the doublings were most
-	// of that record's allocation.
-	b := make([]byte, 0, info.Size()+1)
+	// of that record's allocation. Into buf when it is large enough.
+	b := buf[:0]
+	if int64(cap(b)) < info.Size()+1 {
+		b = make([]byte, 0, info.Size()+1)
+	}
 	r := io.LimitReader(f, limit+1)
 	for {
 		if len(b) == cap(b) {
@@ -106,6 +109,11 @@ func readRegular(name string, limit int64) ([]byte, error) {
 
 func tooLarge(name string, size, limit int64) error {
 	return &fs.PathError{Op: "read", Path: name, Err: fmt.Errorf("%w: %d bytes or more, the limit is %d", ErrTooLarge, size, limit)}
+}
+
+// ReadFileBuf is ReadFile reading into buf's array when the file fits.
+func (OS) ReadFileBuf(name string, limit int64, buf []byte) ([]byte, error) {
+	return readRegular(name, limit, buf)
 }
 
 // OpenOverwrite opens an existing regular file for writing from its

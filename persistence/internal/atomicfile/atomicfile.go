@@ -81,17 +81,60 @@ func overwriterOf(fsys vfs.FS) (overwriter, bool) {
 	return o, true
 }
 
-// Write stores data under name. It is durable only after Sync.
-func (w Writer) Write(name string, data []byte) (err error) {
+// Names are the names one file's Write works on, prepared once
+// (vfs.Name) so that writing the file every cycle builds no path
+// strings and, on the OS, copies none for the system calls: the file,
+// its .prev, the link that becomes .prev, and its two spares. Names are
+// for one writer at a time (the store writes each module from one
+// goroutine per cycle). Make them with Writer.Names.
+type Names struct {
+	path, prev, prevLink, recycle, recyclePrev *vfs.Name
+	// first is the spare the next write tries first: the one the last
+	// write put the replaced generation into (see keepPrevious).
+	first *vfs.Name
+	// pattern is CreateTemp's pattern, for a write that finds no spare.
+	pattern string
+}
+
+// Names prepares the names of a file called name in the directory.
+func (w Writer) Names(name string) *Names {
 	path := filepath.Join(w.Dir, name)
-	f, slot, err := w.temporary(name, len(data))
+	return &Names{
+		path:        vfs.NewName(path),
+		prev:        vfs.NewName(path + PrevSuffix),
+		prevLink:    vfs.NewName(path + PrevSuffix + TmpMarker + "link"),
+		recycle:     vfs.NewName(RecyclePath(w.Dir, name)),
+		recyclePrev: vfs.NewName(prevSlot(w.Dir, name)),
+		pattern:     name + TmpMarker + "*",
+	}
+}
+
+// Path is the file the names are for.
+func (n *Names) Path() string { return n.path.String() }
+
+// PathName is Path prepared (for reading the file back).
+func (n *Names) PathName() *vfs.Name { return n.path }
+
+// Write stores data under name. It is durable only after Sync.
+func (w Writer) Write(name string, data []byte) error {
+	return w.WriteNames(w.Names(name), data)
+}
+
+// WriteNames is Write on names prepared by Names: the same steps, the
+// same crash reasoning.
+func (w Writer) WriteNames(n *Names, data []byte) (err error) {
+	f, slot, err := w.temporary(n, len(data))
 	if err != nil {
 		return fmt.Errorf("create temporary file: %w", err)
 	}
 	tmp := f.Name()
 	defer func() {
-		if err != nil {
-			_ = w.FS.Remove(tmp) // never the committed state; a leftover is swept at open
+		if err != nil { // never the committed state; a leftover is swept at open
+			if slot != nil {
+				_ = vfs.RemoveName(w.FS, slot)
+			} else {
+				_ = w.FS.Remove(tmp)
+			}
 		}
 	}()
 	if _, err := f.Write(data); err != nil {
@@ -106,56 +149,75 @@ func (w Writer) Write(name string, data []byte) (err error) {
 		return fmt.Errorf("close %s: %w", tmp, err)
 	}
 	if w.KeepPrev {
-		free := ""
+		var free *vfs.Name
 		if w.RecyclePrev && CanRecycle(w.FS) {
-			free = RecyclePath(w.Dir, name)
+			free = n.recycle
 			if slot == free {
-				free = prevSlot(w.Dir, name)
+				free = n.recyclePrev
 			}
+			n.first = free
 		}
-		w.keepPrevious(path, free)
+		w.keepPrevious(n, free)
 	}
-	if err := w.FS.Rename(tmp, path); err != nil {
+	if slot != nil {
+		err = vfs.RenameName(w.FS, slot, n.path)
+	} else {
+		err = w.FS.Rename(tmp, n.path.String())
+	}
+	if err != nil {
 		return fmt.Errorf("rename into place: %w", err)
 	}
 	return nil
 }
 
 // temporary opens the file Write writes data into before it is renamed
-// into place: a recycled file of name if there is one it may write over,
-// cut to size, else a new file. slot is the recycle name it opened, if any.
-func (w Writer) temporary(name string, size int) (f vfs.File, slot string, err error) {
-	var slots []string
+// into place: a spare of the file if there is one it may write over, cut
+// to size, else a new file. slot is the spare it opened, if any. The
+// spare the last write left is tried first: in steady state the other
+// one does not exist.
+func (w Writer) temporary(n *Names, size int) (f vfs.File, slot *vfs.Name, err error) {
+	var slots [2]*vfs.Name
 	if w.Recycle || w.RecyclePrev {
-		slots = []string{RecyclePath(w.Dir, name)}
+		slots[0] = n.recycle
 		if w.RecyclePrev {
-			slots = append(slots, prevSlot(w.Dir, name))
+			slots[1] = n.recyclePrev
+			if n.first == n.recyclePrev {
+				slots[0], slots[1] = slots[1], slots[0]
+			}
 		}
 	}
-	return w.openTemporary(slots, name, size)
+	if f, slot := w.overwriteSpare(slots, size); f != nil {
+		return f, slot, nil
+	}
+	f, err = w.FS.CreateTemp(w.Dir, n.pattern)
+	return f, nil, err
 }
 
-// openTemporary opens the first of slots it may write over (a spare with
-// no other name), cut to size, else a new temporary file named after name.
-func (w Writer) openTemporary(slots []string, name string, size int) (f vfs.File, slot string, err error) {
-	if o, ok := overwriterOf(w.FS); ok {
-		for _, rp := range slots {
-			f, err := o.OpenOverwrite(rp)
-			if err == nil {
-				if err = f.Truncate(int64(size)); err == nil {
-					return f, rp, nil
-				}
-				_ = f.Close()
+// overwriteSpare opens the first of slots it may write over (a spare
+// with no other name), cut to size; nil if none.
+func (w Writer) overwriteSpare(slots [2]*vfs.Name, size int) (vfs.File, *vfs.Name) {
+	o, ok := overwriterOf(w.FS)
+	if !ok {
+		return nil, nil
+	}
+	for _, rp := range slots {
+		if rp == nil {
+			continue
+		}
+		f, err := vfs.OpenOverwriteName(o, rp)
+		if err == nil {
+			if err = f.Truncate(int64(size)); err == nil {
+				return f, rp
 			}
-			if !errors.Is(err, fs.ErrNotExist) {
-				// Shared with another name, or not a regular file: never
-				// written over; the name goes, whatever else it is.
-				_ = w.FS.Remove(rp)
-			}
+			_ = f.Close()
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			// Shared with another name, or not a regular file: never
+			// written over; the name goes, whatever else it is.
+			_ = vfs.RemoveName(w.FS, rp)
 		}
 	}
-	f, err = w.FS.CreateTemp(w.Dir, name+TmpMarker+"*")
-	return f, "", err
+	return nil, nil
 }
 
 // ErrExists: CreateNew found the name taken; nothing was replaced.
@@ -173,14 +235,25 @@ var ErrExists = errors.New("name already exists; not replaced")
 // links (FAT) the last step is a rename after a check that the name is
 // free: the caller holds the directory's lock, so nothing of ours races.
 func (w Writer) CreateNew(name, spare string, data []byte) (err error) {
-	path := filepath.Join(w.Dir, name)
-	var slots []string
+	var sp *vfs.Name
 	if spare != "" {
-		slots = []string{spare}
+		sp = vfs.NewName(spare)
 	}
-	f, _, err := w.openTemporary(slots, name, len(data))
-	if err != nil {
-		return fmt.Errorf("create temporary file: %w", err)
+	return w.CreateNewName(name, sp, data)
+}
+
+// CreateNewName is CreateNew with the spare prepared (nil: none), for a
+// caller that writes over the same spare again and again. A spare Name
+// is for one writer at a time (see vfs.Name).
+func (w Writer) CreateNewName(name string, spare *vfs.Name, data []byte) (err error) {
+	path := filepath.Join(w.Dir, name)
+	var slots [2]*vfs.Name
+	slots[0] = spare
+	f, _ := w.overwriteSpare(slots, len(data))
+	if f == nil {
+		if f, err = w.FS.CreateTemp(w.Dir, name+TmpMarker+"*"); err != nil {
+			return fmt.Errorf("create temporary file: %w", err)
+		}
 	}
 	tmp := f.Name()
 	linked := false
@@ -235,26 +308,25 @@ func (w Writer) CreateNew(name, spare string, data []byte) (err error) {
 // leaves to the sweep at open. A generation is written over only once
 // the directory fsync that gave it the temporary name as its only name
 // succeeded; a failed Sync removes the slots (ForgetRecycled).
-func (w Writer) keepPrevious(path, free string) {
-	tmp := path + ".prev" + TmpMarker + "link"
+func (w Writer) keepPrevious(n *Names, free *vfs.Name) {
 	// The temporary name only exists after a crash (Open sweeps it), so it
 	// is removed only when the link finds it: os.Remove of a missing name
 	// costs two failed system calls (unlink, then rmdir), on every write.
-	err := w.FS.Link(path, tmp)
+	err := vfs.LinkName(w.FS, n.path, n.prevLink)
 	if errors.Is(err, fs.ErrExist) {
-		_ = w.FS.Remove(tmp)
-		err = w.FS.Link(path, tmp)
+		_ = vfs.RemoveName(w.FS, n.prevLink)
+		err = vfs.LinkName(w.FS, n.path, n.prevLink)
 	}
 	if err != nil {
 		return
 	}
-	if free != "" {
+	if free != nil {
 		// Missing .prev (the first write) or a slot still taken: the old
 		// generation is freed as without recycling.
-		_ = w.FS.Link(path+".prev", free)
+		_ = vfs.LinkName(w.FS, n.prev, free)
 	}
-	if err := w.FS.Rename(tmp, path+".prev"); err != nil {
-		_ = w.FS.Remove(tmp)
+	if err := vfs.RenameName(w.FS, n.prevLink, n.prev); err != nil {
+		_ = vfs.RemoveName(w.FS, n.prevLink)
 	}
 }
 
@@ -277,6 +349,10 @@ func (w Writer) ForgetRecycled(name string) error {
 
 // Sync makes every rename and creation in the directory durable.
 func (w Writer) Sync() error { return w.FS.SyncDir(w.Dir) }
+
+// SyncName is Sync on the directory prepared as a vfs.Name (dir must be
+// w.Dir's): no path copied for the system calls.
+func (w Writer) SyncName(dir *vfs.Name) error { return vfs.SyncDirName(w.FS, dir) }
 
 // MoveAside renames a file that cannot be used to <path>.corrupt-<time>,
 // adding -2, -3, ... rather than ever replacing an earlier one. It returns

@@ -69,8 +69,41 @@ const indentLimit = 16 << 10
 
 // buffers are reused across writes: a backup cycle of large modules
 // otherwise allocates several times their size per cycle, and the garbage
-// collector's work competes with the control loop for the CPU.
-var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// collector's work competes with the control loop for the CPU. The first
+// keptBuffers given back are kept in a free list, which (unlike a
+// sync.Pool, emptied by every second collection) survives collections:
+// a cycle after a collection would otherwise grow its buffers anew. A
+// buffer over keptBufferMax goes to the pool, so what is kept for good
+// stays bounded (keptBuffers × keptBufferMax at most).
+var (
+	freeBuffers = make(chan *bytes.Buffer, keptBuffers)
+	buffers     = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+)
+
+const (
+	// keptBuffers covers a cycle's buffers in flight: the default 4
+	// writers, as many encoders, and an indent buffer each.
+	keptBuffers   = 16
+	keptBufferMax = 4 << 20
+)
+
+// encoders are json.Encoders kept with the writer they encode into, set
+// for each use: json.NewEncoder allocates.
+var encoders = sync.Pool{New: func() any {
+	e := &encoder{}
+	e.enc = json.NewEncoder(&e.to)
+	return e
+}}
+
+type encoder struct {
+	to  toBuffer
+	enc *json.Encoder
+}
+
+// toBuffer writes into a buffer set for each use.
+type toBuffer struct{ b *bytes.Buffer }
+
+func (t *toBuffer) Write(p []byte) (int, error) { return t.b.Write(p) }
 
 // Encode renders the file for one module snapshot into a new slice.
 func Encode(key string, version int, savedAt time.Time, snapshot any) ([]byte, error) {
@@ -97,24 +130,31 @@ func EncodeTo(out *bytes.Buffer, key string, version int, savedAt time.Time, sna
 // EncodeToKinds is EncodeTo keeping the number kinds of the data the
 // module was restored from (see KeepFloats).
 func EncodeToKinds(out *bytes.Buffer, key string, version int, savedAt time.Time, snapshot any, kinds NumberKinds) error {
-	k, err := json.Marshal(key)
-	if err != nil {
-		return fmt.Errorf("encode file: %w", err)
-	}
-	at, err := savedAt.UTC().MarshalJSON()
-	if err != nil {
-		return fmt.Errorf("encode file: %w", err)
+	at := savedAt.UTC()
+	if y := at.Year(); y < 0 || y > 9999 {
+		// As time.Time.MarshalJSON refuses it.
+		return fmt.Errorf("encode file: saved_at year %d outside of [0,9999]", y)
 	}
 	start := out.Len()
 	out.WriteString("{\n  \"format\": \"" + Format + "\",\n  \"key\": ")
-	out.Write(k)
+	if err := appendJSONString(out, key); err != nil {
+		out.Truncate(start)
+		return fmt.Errorf("encode file: %w", err)
+	}
 	out.WriteString(",\n  \"schema_version\": ")
-	out.WriteString(strconv.Itoa(version))
+	out.Write(strconv.AppendInt(out.AvailableBuffer(), int64(version), 10))
 	out.WriteString(",\n  \"saved_at\": ")
-	out.Write(at)
+	// time.Time.MarshalJSON's form (RFC 3339 with nanoseconds, quoted),
+	// appended in place instead of into a new slice.
+	out.Write(append(at.AppendFormat(append(out.AvailableBuffer(), '"'), time.RFC3339Nano), '"'))
 	out.WriteString(",\n  \"data\": ")
 	head := out.Len()
-	if err := json.NewEncoder(out).Encode(snapshot); err != nil {
+	e := encoders.Get().(*encoder)
+	e.to.b = out
+	err := e.enc.Encode(snapshot)
+	e.to.b = nil
+	encoders.Put(e)
+	if err != nil {
 		out.Truncate(start)
 		return fmt.Errorf("encode snapshot: %w", err)
 	}
@@ -126,8 +166,8 @@ func EncodeToKinds(out *bytes.Buffer, key string, version int, savedAt time.Time
 		out.Write(kept)
 	}
 	if n := out.Len() - head; n <= indentLimit {
-		buf := buffers.Get().(*bytes.Buffer)
-		defer buffers.Put(buf)
+		buf := GetBuffer()
+		defer PutBuffer(buf)
 		buf.Reset()
 		buf.Write(out.Bytes()[head:])
 		out.Truncate(head)
@@ -236,7 +276,43 @@ func decodeSlow(key string, b []byte) (Stored, error) {
 
 // GetBuffer takes a buffer from the pool EncodeTo uses; give it back with
 // PutBuffer.
-func GetBuffer() *bytes.Buffer { return buffers.Get().(*bytes.Buffer) }
+func GetBuffer() *bytes.Buffer {
+	select {
+	case b := <-freeBuffers:
+		return b
+	default:
+		return buffers.Get().(*bytes.Buffer)
+	}
+}
 
 // PutBuffer returns a buffer taken with GetBuffer.
-func PutBuffer(b *bytes.Buffer) { buffers.Put(b) }
+func PutBuffer(b *bytes.Buffer) {
+	if b.Cap() <= keptBufferMax {
+		select {
+		case freeBuffers <- b:
+			return
+		default:
+		}
+	}
+	buffers.Put(b)
+}
+
+// appendJSONString appends s as json.Marshal writes it. Module keys are
+// plain ASCII (ValidateKey), written as they are; anything else goes
+// through json.Marshal.
+func appendJSONString(out *bytes.Buffer, s string) error {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, err := json.Marshal(s)
+			if err != nil {
+				return err
+			}
+			out.Write(b)
+			return nil
+		}
+	}
+	out.WriteByte('"')
+	out.WriteString(s)
+	out.WriteByte('"')
+	return nil
+}
