@@ -40,6 +40,9 @@ func TestNewRTSPRefusesBadOptions(t *testing.T) {
 // through our supervised ffmpeg; the server is killed and restarted
 // mid-stream and the camera comes back by itself.
 func TestRTSPFromARealServerReconnects(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: a real RTSP server, killed and restarted (16 s): make test runs it")
+	}
 	srv := cameratest.StartRTSPServer(t, cameratest.Video{Width: 320, Height: 240, FPS: 20})
 	for _, copyFrames := range []bool{true, false} {
 		src, err := NewRTSP(RTSPOptions{URL: srv.URL, Copy: copyFrames, FFmpeg: testtool.Require(t, testtool.FFmpeg), StallTimeout: 5 * time.Second})
