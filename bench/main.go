@@ -130,6 +130,7 @@ func main() {
 	b.headline()
 	b.findings()
 	b.httpFindings()
+	b.garbageFindings()
 	b.r.p("Whole run: %s.", time.Since(begin).Round(time.Second))
 	if err := os.WriteFile(filepath.Join(*out, "RESULTS.md"), []byte(b.head.b.String()+b.r.b.String()), 0o644); err != nil {
 		fail(err)
