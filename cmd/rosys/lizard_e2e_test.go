@@ -104,6 +104,19 @@ func TestLizardRobotEndToEnd(t *testing.T) {
 	if r := drivers["lizard"].(map[string]any)["refusing"].([]any); !slices.Contains(r, any("bumper front active")) {
 		t.Fatalf("refusing %v", r)
 	}
+	// The bumper pauses the waypoints automation, naming it. The pause
+	// follows the stop (the arbiter signals a trip after the wheels were
+	// told to stop), so it is waited for: an e-stop pressed before the
+	// arbiter's tick saw the bumper would be the same trip, named by the
+	// e-stop.
+	var paused map[string]any
+	testwait.Until(t, "the automation paused by the bumper", func() bool {
+		_, paused = p.do("GET", "/api/automation", "")
+		return paused["state"] == "paused"
+	})
+	if paused["reason"] != "bumper front" {
+		t.Fatalf("automation after the bumper: %v", paused)
+	}
 	if err := ctrl.Press("estop front"); err != nil {
 		t.Fatal(err)
 	}
@@ -111,11 +124,11 @@ func TestLizardRobotEndToEnd(t *testing.T) {
 	if r := p.hardware()["drivers"].(map[string]any)["lizard"].(map[string]any)["refusing"].([]any); !slices.Contains(r, any("estop front active")) {
 		t.Fatalf("refusing %v", r)
 	}
-	// The bumper paused the waypoints automation, naming it; resume is
-	// refused while either input is still active, and once both are
-	// released the robot moves again only after an explicit resume.
+	// Still paused by the bumper; resume is refused while either input is
+	// still active, and once both are released the robot moves again only
+	// after an explicit resume.
 	if code, a := p.do("GET", "/api/automation", ""); code != 200 || a["state"] != "paused" || a["reason"] != "bumper front" {
-		t.Fatalf("automation after the bumper: %d %v", code, a)
+		t.Fatalf("automation after the bumper and the e-stop: %d %v", code, a)
 	}
 	if code, a := p.do("POST", "/api/automation/resume", ""); code != 409 || !strings.Contains(fmt.Sprint(a["error"]), "safety stop is active") {
 		t.Fatalf("resume with the bumper and e-stop pressed: %d %v", code, a)
