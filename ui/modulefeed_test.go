@@ -1,14 +1,10 @@
 package ui_test
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
 // The event stream sends a module's data when it changed, not in every
@@ -17,34 +13,18 @@ import (
 // made 85 MB/s of garbage on a robot with 100 modules of 64 KiB.)
 func TestEventStreamSendsOnlyChangedModules(t *testing.T) {
 	srv, _, _ := newDemoServer(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second) // a bound on failure only
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/api/events", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	br := bufio.NewReader(resp.Body)
+	events := openEvents(t, srv)
 	type event struct {
 		Modules    map[string]json.RawMessage `json:"modules"`
 		ModuleKeys []string                   `json:"module_keys"`
 	}
 	next := func() event {
 		t.Helper()
-		for {
-			line, err := br.ReadString('\n')
-			if err != nil {
-				t.Fatalf("the stream ended: %v", err)
-			}
-			if data, ok := strings.CutPrefix(line, "data: "); ok {
-				var e event
-				if err := json.Unmarshal([]byte(data), &e); err != nil {
-					t.Fatal(err)
-				}
-				return e
-			}
+		var e event
+		if err := json.Unmarshal([]byte(events()), &e); err != nil {
+			t.Fatal(err)
 		}
+		return e
 	}
 	first := next()
 	if len(first.ModuleKeys) < 3 || !slices.Contains(first.ModuleKeys, "model") || !slices.Contains(first.ModuleKeys, "waypoints") {

@@ -1,8 +1,6 @@
 package ui_test
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -236,37 +234,18 @@ func TestEStopStatesAreOrderedByTheirChanges(t *testing.T) {
 	}
 	post(t, srv, "/api/estop", `{"active": false}`)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // a bound on failure only
-	defer cancel()
-	req, _ = http.NewRequestWithContext(ctx, "GET", srv.URL+"/api/events", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
+	data := openEvents(t, srv)()
+	var snap struct {
+		Operate struct {
+			SoftEStop        *bool   `json:"soft_estop"`
+			SoftEStopChanges *uint64 `json:"soft_estop_changes"`
+		} `json:"operate"`
+	}
+	if err := json.Unmarshal([]byte(data), &snap); err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	br := bufio.NewReader(resp.Body)
-	for {
-		line, err := br.ReadString('\n')
-		if err != nil {
-			t.Fatalf("the event stream ended before a snapshot: %v", err)
-		}
-		data, ok := strings.CutPrefix(line, "data: ")
-		if !ok {
-			continue
-		}
-		var snap struct {
-			Operate struct {
-				SoftEStop        *bool   `json:"soft_estop"`
-				SoftEStopChanges *uint64 `json:"soft_estop_changes"`
-			} `json:"operate"`
-		}
-		if err := json.Unmarshal([]byte(data), &snap); err != nil {
-			t.Fatal(err)
-		}
-		if op := snap.Operate; op.SoftEStop == nil || *op.SoftEStop || op.SoftEStopChanges == nil || *op.SoftEStopChanges != 4 {
-			t.Fatalf("the snapshot's soft e-stop: %s", data)
-		}
-		return
+	if op := snap.Operate; op.SoftEStop == nil || *op.SoftEStop || op.SoftEStopChanges == nil || *op.SoftEStopChanges != 4 {
+		t.Fatalf("the snapshot's soft e-stop: %s", data)
 	}
 }
 
@@ -287,36 +266,17 @@ func TestModulePutsOrderAnswersAndSnapshots(t *testing.T) {
 	if code, body := do(t, req); code != 400 || body["puts"] != nil {
 		t.Fatalf("refused PUT: %d %v", code, body)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // a bound on failure only
-	defer cancel()
-	req, _ = http.NewRequestWithContext(ctx, "GET", srv.URL+"/api/events", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
+	data := openEvents(t, srv)()
+	var snap struct {
+		Puts    *uint64 `json:"puts"`
+		Modules struct {
+			Model struct{ Value float64 } `json:"model"`
+		} `json:"modules"`
+	}
+	if err := json.Unmarshal([]byte(data), &snap); err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	br := bufio.NewReader(resp.Body)
-	for {
-		line, err := br.ReadString('\n')
-		if err != nil {
-			t.Fatalf("the event stream ended before a snapshot: %v", err)
-		}
-		data, ok := strings.CutPrefix(line, "data: ")
-		if !ok {
-			continue
-		}
-		var snap struct {
-			Puts    *uint64 `json:"puts"`
-			Modules struct {
-				Model struct{ Value float64 } `json:"model"`
-			} `json:"modules"`
-		}
-		if err := json.Unmarshal([]byte(data), &snap); err != nil {
-			t.Fatal(err)
-		}
-		if snap.Puts == nil || *snap.Puts != 3 || snap.Modules.Model.Value != 4.5 {
-			t.Fatalf("the snapshot after 3 PUTs: %.300s", data)
-		}
-		return
+	if snap.Puts == nil || *snap.Puts != 3 || snap.Modules.Model.Value != 4.5 {
+		t.Fatalf("the snapshot after 3 PUTs: %.300s", data)
 	}
 }
