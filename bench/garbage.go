@@ -300,11 +300,7 @@ func (b *bench) garbage() error {
 
 // medRange is "median (min–max)" of f over runs, each formatted with f.
 func medRange(runs []garbageRun, f func(garbageRun) float64, format string) string {
-	vals := make([]float64, len(runs))
-	for i, r := range runs {
-		vals[i] = f(r)
-	}
-	slices.Sort(vals)
+	vals := sortedBy(runs, f)
 	if len(vals) == 1 {
 		return fmt.Sprintf(format, vals[0])
 	}
@@ -312,12 +308,17 @@ func medRange(runs []garbageRun, f func(garbageRun) float64, format string) stri
 }
 
 func medianOf(runs []garbageRun, f func(garbageRun) float64) float64 {
+	return medianF(sortedBy(runs, f))
+}
+
+// sortedBy is f of every run, sorted.
+func sortedBy(runs []garbageRun, f func(garbageRun) float64) []float64 {
 	vals := make([]float64, len(runs))
 	for i, r := range runs {
 		vals[i] = f(r)
 	}
 	slices.Sort(vals)
-	return medianF(vals)
+	return vals
 }
 
 // medianF is the median of sorted values.
