@@ -13,14 +13,18 @@ import (
 )
 
 // follow drives p, watching the World: an obstacle put across the rest of
-// the path aborts the Driver (the robot stops) and follow reports replan.
+// the path stops the robot and follow reports replan.
+//
+// The watcher stops the Driver by cancelling the context Follow runs
+// under, not by Driver.Abort: an abort that came before Follow began (a
+// change between the search and the start, seen at the watcher's first
+// look) was lost, and the robot drove the old path into the obstacle. A
+// cancelled context is still cancelled when Follow begins.
 func (n *Navigator) follow(ctx context.Context, p *planned) (replan bool, err error) {
-	result := make(chan bool, 1)
 	w := n.cfg.World
 	seen := p.version // a change since the search is checked at once
-	// Cancelled when Follow returns: that ends the watcher's sleep.
-	watchCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	runCtx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
 	n.cfg.Clock.Go(func() {
 		timer := n.cfg.Clock.NewTimer()
 		defer timer.Stop()
@@ -32,27 +36,24 @@ func (n *Navigator) follow(ctx context.Context, p *planned) (replan bool, err er
 				seen = v
 				if err := n.blocked(m, p.path); err != nil {
 					n.log.Info("path blocked", zap.Error(err))
-					result <- true
-					n.cfg.Driver.Abort()
+					stop(errPathBlocked)
 					return
 				}
 			}
-			if err := timer.SleepUntil(watchCtx, n.cfg.Clock.Now().Add(24*time.Hour), changed); err != nil {
+			if err := timer.SleepUntil(runCtx, n.cfg.Clock.Now().Add(24*time.Hour), changed); err != nil {
 				return
 			}
 		}
 	})
-	err = n.cfg.Driver.Follow(ctx, p.path)
-	cancel()
-	select {
-	case r := <-result:
-		if errors.Is(err, driving.ErrAborted) {
-			return r, err
-		}
-	default:
+	err = n.cfg.Driver.Follow(runCtx, p.path)
+	if err != nil && ctx.Err() == nil && errors.Is(context.Cause(runCtx), errPathBlocked) {
+		return true, driving.ErrAborted
 	}
 	return false, err
 }
+
+// errPathBlocked is the cause with which follow's watcher stops the Driver.
+var errPathBlocked = errors.New("an obstacle is across the path")
 
 // blocked checks the rest of path (from the segment the robot is on)
 // against m.
